@@ -1,0 +1,47 @@
+/* main.c - the eddy command: dispatches to its subcommands. */
+#include "cli.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static const char usage[] =
+    "usage: eddy [COMMAND] [ARGS]\n"
+    "\n"
+    "commands:\n"
+    "  repl                 interactive shell (the default)\n"
+    "  run FILE.ksql...     run the statements, keep the queries running\n"
+    "  test FILE.json...    run ksqlDB query-validation tests on in-memory topics\n"
+    "  broker               a local development Kafka broker\n"
+    "  gen SCENARIO         produce synthetic records (accidents, weather, atm)\n"
+    "  version              print the version\n"
+    "\n"
+    "'eddy COMMAND --help' describes a command's options.\n";
+
+int main(int argc, char **argv)
+{
+    if (argc < 2)
+        return cmd_repl(argc, argv);
+    const char *cmd = argv[1];
+    if (strcmp(cmd, "run") == 0)
+        return cmd_run(argc - 1, argv + 1);
+    if (strcmp(cmd, "test") == 0)
+        return cmd_test(argc - 1, argv + 1);
+    if (strcmp(cmd, "repl") == 0)
+        return cmd_repl(argc - 1, argv + 1);
+    if (strcmp(cmd, "broker") == 0)
+        return cmd_broker(argc - 1, argv + 1);
+    if (strcmp(cmd, "gen") == 0)
+        return cmd_gen(argc - 1, argv + 1);
+    if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {
+        printf("eddy 0.1.0\n");
+        return 0;
+    }
+    if (strcmp(cmd, "help") == 0 || strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0) {
+        fputs(usage, stdout);
+        return 0;
+    }
+    if (cmd[0] == '-')   /* options for the default command */
+        return cmd_repl(argc, argv);
+    fprintf(stderr, "eddy: unknown command '%s'\n\n%s", cmd, usage);
+    return 2;
+}

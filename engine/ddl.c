@@ -1,0 +1,774 @@
+/*
+ * ddl.c - statements that change the catalog or start queries: CREATE
+ * STREAM/TABLE, CREATE ... AS SELECT, INSERT INTO (SELECT and VALUES),
+ * DROP, TERMINATE, and push queries for a client.
+ *
+ * Each statement is checked completely before anything changes, so a
+ * rejected statement leaves the catalog and the topics as they were.
+ * WITH properties follow ksqlDB's names: KAFKA_TOPIC, KEY_FORMAT,
+ * VALUE_FORMAT, FORMAT, PARTITIONS, REPLICAS, TIMESTAMP,
+ * TIMESTAMP_FORMAT, VALUE_DELIMITER, KEY_DELIMITER, WRAP_SINGLE_VALUE.
+ */
+#include "engine_int.h"
+#include "runtime.h"
+#include "eddy/serde.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- WITH properties ------------------------------------------------------ */
+
+typedef struct Props {
+    const char *topic, *key_format, *value_format, *format, *timestamp, *timestamp_format;
+    const char *value_delimiter, *key_delimiter;
+    int partitions, replicas;
+    int wrap_single;              /* -1 = not given */
+    SrcPos pos_topic, pos_format, pos_timestamp;
+} Props;
+
+static const char *prop_text(Arena *a, const AstExpr *v)
+{
+    switch (v->kind) {
+    case EXPR_STRING: return v->u.text;
+    case EXPR_INT: return arena_sprintf(a, "%lld", (long long)v->u.i);
+    case EXPR_BOOL: return v->u.b ? "true" : "false";
+    case EXPR_COLUMN: return v->u.col.name;
+    default: return NULL;
+    }
+}
+
+static int parse_props(const PtrVec *props, bool for_create_as, Arena *a, Props *out,
+                       EddyError *err)
+{
+    memset(out, 0, sizeof *out);
+    out->wrap_single = -1;
+    for (int i = 0; i < props->n; i++) {
+        const AstProperty *p = props->items[i];
+        const char *v = prop_text(a, p->value);
+        if (v == NULL)
+            return eddy_error(err, ERR_ANALYSIS, p->pos, "property %s needs a literal value", p->name);
+        const char *n = p->name;
+        if (str_ieq(n, "KAFKA_TOPIC")) {
+            out->topic = v;
+            out->pos_topic = p->pos;
+        } else if (str_ieq(n, "KEY_FORMAT")) {
+            out->key_format = v;
+            out->pos_format = p->pos;
+        } else if (str_ieq(n, "VALUE_FORMAT")) {
+            out->value_format = v;
+            out->pos_format = p->pos;
+        } else if (str_ieq(n, "FORMAT")) {
+            out->format = v;
+            out->pos_format = p->pos;
+        } else if (str_ieq(n, "PARTITIONS") || str_ieq(n, "REPLICAS")) {
+            if (p->value->kind != EXPR_INT || p->value->u.i < 1 || p->value->u.i > 100000)
+                return eddy_error(err, ERR_ANALYSIS, p->pos, "%s must be a positive integer", n);
+            if (str_ieq(n, "PARTITIONS"))
+                out->partitions = (int)p->value->u.i;
+            else
+                out->replicas = (int)p->value->u.i;
+        } else if (str_ieq(n, "TIMESTAMP")) {
+            out->timestamp = v;
+            out->pos_timestamp = p->pos;
+        } else if (str_ieq(n, "TIMESTAMP_FORMAT")) {
+            out->timestamp_format = v;
+        } else if (str_ieq(n, "VALUE_DELIMITER")) {
+            out->value_delimiter = v;
+        } else if (str_ieq(n, "KEY_DELIMITER")) {
+            out->key_delimiter = v;
+        } else if (str_ieq(n, "WRAP_SINGLE_VALUE")) {
+            if (!str_ieq(v, "true") && !str_ieq(v, "false"))
+                return eddy_error(err, ERR_ANALYSIS, p->pos, "WRAP_SINGLE_VALUE must be true or false");
+            out->wrap_single = str_ieq(v, "true");
+        } else if (str_ieq(n, "VALUE_SCHEMA_ID") || str_ieq(n, "KEY_SCHEMA_ID") ||
+                   str_ieq(n, "VALUE_AVRO_SCHEMA_FULL_NAME") || str_ieq(n, "WINDOW_TYPE") ||
+                   str_ieq(n, "WINDOW_SIZE") || str_ieq(n, "RETENTION_MS") ||
+                   str_ieq(n, "CLEANUP_POLICY")) {
+            return eddy_error(err, ERR_UNSUPPORTED, p->pos, "property %s is not supported yet", n);
+        } else {
+            return eddy_error(err, ERR_ANALYSIS, p->pos,
+                              "invalid config variable in the WITH clause: %s", n);
+        }
+    }
+    (void)for_create_as;
+    return 0;
+}
+
+static int parse_delimiter(const char *v, char *out, SrcPos pos, EddyError *err)
+{
+    if (v == NULL) {
+        *out = ',';
+        return 0;
+    }
+    if (str_ieq(v, "TAB")) {
+        *out = '\t';
+        return 0;
+    }
+    if (str_ieq(v, "SPACE")) {
+        *out = ' ';
+        return 0;
+    }
+    if (strlen(v) != 1)
+        return eddy_error(err, ERR_ANALYSIS, pos,
+                          "a delimiter must be one character, TAB or SPACE, not '%s'", v);
+    *out = v[0];
+    return 0;
+}
+
+static int resolve_format(const char *name, Format dflt, Format *out, SrcPos pos, EddyError *err)
+{
+    if (name == NULL) {
+        *out = dflt;
+        return 0;
+    }
+    if (format_parse(name, out) != 0) {
+        if (str_ieq(name, "AVRO") || str_ieq(name, "PROTOBUF") || str_ieq(name, "JSON_SR") ||
+            str_ieq(name, "PROTOBUF_NOSR"))
+            return eddy_error(err, ERR_UNSUPPORTED, pos, "format %s is not supported yet", name);
+        return eddy_error(err, ERR_ANALYSIS, pos, "unknown format %s", name);
+    }
+    return 0;
+}
+
+/* Formats and serde options of a new source; `inherit` gives CSAS defaults. */
+static int apply_formats(CatSource *src, const Props *p, const CatSource *inherit, SrcPos pos,
+                         EddyError *err)
+{
+    Format key_default = inherit ? inherit->key_format : FMT_KAFKA;
+    Format value_default = inherit ? inherit->value_format : FMT_NONE;
+    if (p->format && (p->key_format || p->value_format))
+        return eddy_error(err, ERR_ANALYSIS, p->pos_format,
+                          "FORMAT cannot be combined with KEY_FORMAT or VALUE_FORMAT");
+    if (p->format) {
+        if (resolve_format(p->format, FMT_NONE, &src->value_format, p->pos_format, err) ||
+            resolve_format(p->format, FMT_NONE, &src->key_format, p->pos_format, err))
+            return -1;
+    } else {
+        if (resolve_format(p->key_format, key_default, &src->key_format, p->pos_format, err) ||
+            resolve_format(p->value_format, value_default, &src->value_format, p->pos_format, err))
+            return -1;
+    }
+    if (src->value_format == FMT_NONE)
+        return eddy_error(err, ERR_ANALYSIS, pos,
+                          "missing required property VALUE_FORMAT (or FORMAT) in the WITH clause");
+    if (src->value_format == FMT_KAFKA && src->schema->ncols - src->schema->nkeys > 1)
+        return eddy_error(err, ERR_ANALYSIS, p->pos_format,
+                          "the KAFKA format supports a single column only");
+    src->key_opts.wrap_single = false;
+    src->value_opts.wrap_single = p->wrap_single < 0 ? (inherit ? inherit->value_opts.wrap_single : true)
+                                                     : p->wrap_single == 1;
+    if (p->wrap_single >= 0 && src->schema->ncols - src->schema->nkeys != 1)
+        return eddy_error(err, ERR_ANALYSIS, pos,
+                          "WRAP_SINGLE_VALUE applies only to a value with one column");
+    if (parse_delimiter(p->value_delimiter, &src->value_opts.delimiter, pos, err) ||
+        parse_delimiter(p->key_delimiter, &src->key_opts.delimiter, pos, err))
+        return -1;
+    if (inherit && p->value_delimiter == NULL && inherit->value_format == src->value_format)
+        src->value_opts.delimiter = inherit->value_opts.delimiter;
+    if (src->schema->nkeys > 0 && src->key_format == FMT_NONE)
+        return eddy_error(err, ERR_ANALYSIS, pos, "KEY_FORMAT NONE cannot carry key columns");
+    if (serde_check(src->key_format, src->schema->cols, src->schema->nkeys, true, err) != 0 ||
+        serde_check(src->value_format, src->schema->cols + src->schema->nkeys,
+                    src->schema->ncols - src->schema->nkeys, false, err) != 0) {
+        if (err->pos.line == 0)
+            err->pos = pos;
+        return -1;
+    }
+    return 0;
+}
+
+static int apply_timestamp(CatSource *src, const Props *p, EddyError *err)
+{
+    src->timestamp_col = -1;
+    if (p->timestamp_format && p->timestamp == NULL)
+        return eddy_error(err, ERR_ANALYSIS, p->pos_timestamp,
+                          "TIMESTAMP_FORMAT needs the TIMESTAMP property");
+    if (p->timestamp == NULL)
+        return 0;
+    const char *name = p->timestamp;
+    int idx = schema_find(src->schema, name);
+    if (idx < 0)
+        idx = schema_find_ci(src->schema, name);
+    if (idx < 0)
+        return eddy_error(err, ERR_ANALYSIS, p->pos_timestamp,
+                          "the TIMESTAMP column %s is not a column of %s", name, src->name);
+    TypeKind k = src->schema->cols[idx].type->kind;
+    if (k == TYPE_STRING) {
+        /* ISO text when no format is given. */
+    } else if (k != TYPE_BIGINT && k != TYPE_TIMESTAMP) {
+        return eddy_error(err, ERR_ANALYSIS, p->pos_timestamp,
+                          "the TIMESTAMP column %s must be BIGINT, TIMESTAMP or STRING, not %s",
+                          name, type_kind_name(k));
+    }
+    if (p->timestamp_format && k != TYPE_STRING)
+        return eddy_error(err, ERR_ANALYSIS, p->pos_timestamp,
+                          "TIMESTAMP_FORMAT applies only to a STRING timestamp column");
+    src->timestamp_col = idx;
+    return 0;
+}
+
+static bool reserved_name(const char *n)
+{
+    static const char *const r[] = {"ROWTIME", "ROWPARTITION", "ROWOFFSET", "WINDOWSTART", "WINDOWEND"};
+    for (size_t i = 0; i < sizeof r / sizeof r[0]; i++)
+        if (str_ieq(n, r[i]))
+            return true;
+    return false;
+}
+
+/* Makes sure the topic exists: creates it with PARTITIONS, else requires it. */
+static int ensure_topic(Engine *e, CatSource *src, const Props *p, int default_partitions,
+                        SrcPos pos, EddyError *err)
+{
+    int have = e->t->ops->topic_partitions(e->t, src->topic);
+    if (have > 0) {
+        if (p->partitions > 0 && p->partitions != have)
+            return eddy_error(err, ERR_ANALYSIS, p->pos_topic,
+                              "topic %s already exists with %d partitions, not the %d given",
+                              src->topic, have, p->partitions);
+        src->partitions = have;
+        return 0;
+    }
+    int parts = p->partitions > 0 ? p->partitions : default_partitions;
+    if (parts <= 0 && e->auto_create_topics)
+        parts = 1;
+    if (parts <= 0)
+        return eddy_error(err, ERR_ANALYSIS, p->topic ? p->pos_topic : pos,
+                          "topic '%s' does not exist; to create it, give the PARTITIONS property",
+                          src->topic);
+    if (e->replaying)
+        return 0;
+    if (e->t->ops->topic_ensure(e->t, src->topic, parts, p->replicas, err) != 0)
+        return -1;
+    src->partitions = parts;
+    return 0;
+}
+
+static const char *copy_name(Engine *e, const char *n)
+{
+    return arena_strdup(e->cat.arena, n);
+}
+
+static int check_new_name(Engine *e, const AstStmt *s, const char *kind, EddyError *err)
+{
+    CatSource *old = catalog_find(&e->cat, s->u.create.name.name);
+    if (old == NULL)
+        return 0;
+    if (s->u.create.if_not_exists)
+        return 1;
+    if (s->u.create.or_replace)
+        return eddy_error(err, ERR_UNSUPPORTED, s->u.create.name.pos,
+                          "CREATE OR REPLACE of an existing %s is not supported yet",
+                          old->is_table ? "table" : "stream");
+    return eddy_error(err, ERR_ANALYSIS, s->u.create.name.pos,
+                      "cannot add %s %s: a %s with the same name already exists", kind,
+                      s->u.create.name.name, old->is_table ? "table" : "stream");
+}
+
+int exec_create_source(Engine *e, const AstStmt *s, EddyError *err)
+{
+    bool is_table = s->u.create.is_table;
+    const char *kind = is_table ? "table" : "stream";
+    int rc = check_new_name(e, s, kind, err);
+    if (rc != 0)
+        return rc < 0 ? -1 : 0;
+    Arena *a = e->cat.arena;
+    Props p;
+    if (parse_props(&s->u.create.props, false, a, &p, err) != 0)
+        return -1;
+    if (p.topic == NULL)
+        return eddy_error(err, ERR_ANALYSIS, s->pos,
+                          "missing required property KAFKA_TOPIC in the WITH clause");
+    int ncols = s->u.create.columns.n;
+    if (ncols == 0)
+        return eddy_error(err, ERR_UNSUPPORTED, s->u.create.name.pos,
+                          "%s %s has no columns: schema inference needs a schema registry, which is not supported",
+                          kind, s->u.create.name.name);
+    CatSource *src = arena_alloc(a, sizeof *src);
+    src->name = copy_name(e, s->u.create.name.name);
+    src->is_table = is_table;
+    src->topic = copy_name(e, p.topic);
+    src->sql = arena_strdup(a, s->text);
+    src->schema = schema_create(a, ncols);
+    int nk = 0;
+    for (int pass = 0; pass < 2; pass++)   /* key columns first */
+        for (int i = 0; i < ncols; i++) {
+            const AstColumnDef *c = s->u.create.columns.items[i];
+            bool key = c->role == COLROLE_KEY || c->role == COLROLE_PRIMARY_KEY;
+            if (c->role == COLROLE_HEADERS)
+                return eddy_error(err, ERR_UNSUPPORTED, c->name.pos, "HEADER columns are not supported yet");
+            if ((pass == 0) != key)
+                continue;
+            if (pass == 0) {
+                if (is_table && c->role == COLROLE_KEY)
+                    return eddy_error(err, ERR_ANALYSIS, c->name.pos,
+                                      "column %s is a KEY column: please use PRIMARY KEY for tables",
+                                      c->name.name);
+                if (!is_table && c->role == COLROLE_PRIMARY_KEY)
+                    return eddy_error(err, ERR_ANALYSIS, c->name.pos,
+                                      "column %s is a PRIMARY KEY column: please use KEY for streams",
+                                      c->name.name);
+            }
+            if (reserved_name(c->name.name))
+                return eddy_error(err, ERR_ANALYSIS, c->name.pos,
+                                  "%s is a reserved column name", c->name.name);
+            for (int j = 0; j < i; j++) {
+                const AstColumnDef *o = s->u.create.columns.items[j];
+                if (strcmp(o->name.name, c->name.name) == 0)
+                    return eddy_error(err, ERR_ANALYSIS, c->name.pos, "duplicate column name %s",
+                                      c->name.name);
+            }
+            if (pass == 0)
+                nk++;
+        }
+    /* Fill in order: keys, then values. */
+    int k = 0;
+    for (int pass = 0; pass < 2; pass++)
+        for (int i = 0; i < ncols; i++) {
+            const AstColumnDef *c = s->u.create.columns.items[i];
+            bool key = c->role == COLROLE_KEY || c->role == COLROLE_PRIMARY_KEY;
+            if ((pass == 0) != key)
+                continue;
+            src->schema->cols[k].name = copy_name(e, c->name.name);
+            src->schema->cols[k].type = type_copy(a, c->type);
+            src->schema->cols[k].role = key ? COL_KEY : COL_VALUE;
+            k++;
+        }
+    src->schema->nkeys = nk;
+    if (is_table && nk == 0)
+        return eddy_error(err, ERR_ANALYSIS, s->u.create.name.pos,
+                          "tables require a PRIMARY KEY column");
+    if (nk == ncols)
+        return eddy_error(err, ERR_ANALYSIS, s->u.create.name.pos,
+                          "%s %s has no value columns", kind, src->name);
+    if (apply_formats(src, &p, NULL, s->pos, err) || apply_timestamp(src, &p, err))
+        return -1;
+    if (ensure_topic(e, src, &p, 0, s->pos, err) != 0)
+        return -1;
+    if (engine_persist(e, s->text, err) != 0)
+        return -1;
+    strmap_put(e->cat.sources, src->name, src);
+    char buf[600];
+    snprintf(buf, sizeof buf, "%s %s created.\n", is_table ? "Table" : "Stream", src->name);
+    engine_text(e, buf);
+    return 0;
+}
+
+static OffsetReset offset_reset(Engine *e)
+{
+    return str_ieq(catalog_prop(&e->cat, "auto.offset.reset", "latest"), "earliest")
+               ? RESET_EARLIEST : RESET_LATEST;
+}
+
+static int64_t commit_interval(Engine *e)
+{
+    return strtoll(catalog_prop(&e->cat, "commit.interval.ms", "2000"), NULL, 10);
+}
+
+/* Registers and starts a persistent query writing to sink. */
+static int start_query(Engine *e, Query *q, EddyError *err)
+{
+    q->rt = runtime_start(q, e->t, offset_reset(e), NULL, NULL, &e->out, commit_interval(e), err);
+    if (q->rt == NULL)
+        return -1;
+    q->state = QSTATE_RUNNING;
+    return 0;
+}
+
+static Query *new_query(Engine *e, QueryKind kind, const char *sink_name, const AstStmt *s,
+                        const SelectAnalysis *an, Plan *sink_plan)
+{
+    Arena *a = e->cat.arena;
+    Query *q = arena_alloc(a, sizeof *q);
+    int num = e->cat.next_query_num++;
+    const char *prefix = kind == QUERY_PERSISTENT_CSAS ? "CSAS" : kind == QUERY_PERSISTENT_CTAS ? "CTAS" : "INSERTQUERY";
+    q->id = kind == QUERY_INSERT ? arena_sprintf(a, "%s_%d", prefix, num)
+                                 : arena_sprintf(a, "%s_%s_%d", prefix, sink_name, num);
+    q->kind = kind;
+    q->sql = arena_strdup(a, s->text);
+    q->plan = sink_plan;
+    q->inputs = an->inputs;
+    q->ninputs = an->ninputs;
+    return q;
+}
+
+int exec_create_as(Engine *e, const AstStmt *s, EddyError *err)
+{
+    if (s->u.create.is_table)
+        return eddy_error(err, ERR_UNSUPPORTED, s->pos,
+                          "CREATE TABLE AS SELECT needs aggregation or tables, which are not supported yet");
+    int rc = check_new_name(e, s, "stream", err);
+    if (rc != 0)
+        return rc < 0 ? -1 : 0;
+    Arena *a = e->cat.arena;
+    Props p;
+    if (parse_props(&s->u.create.props, true, a, &p, err) != 0)
+        return -1;
+    SelectAnalysis an;
+    if (analyze_select(&e->cat, s->u.create.select, true, a, &an, err) != 0)
+        return -1;
+    if (s->u.create.select->limit >= 0)
+        return eddy_error(err, ERR_ANALYSIS, s->u.create.select->pos,
+                          "LIMIT is not allowed in a persistent query");
+    CatSource *in = an.inputs[0];
+    CatSource *src = arena_alloc(a, sizeof *src);
+    src->name = copy_name(e, s->u.create.name.name);
+    src->topic = copy_name(e, p.topic ? p.topic : src->name);
+    src->sql = arena_strdup(a, s->text);
+    src->schema = (Schema *)an.plan->schema;
+    if (catalog_find(&e->cat, src->name) == NULL) {
+        for (size_t it = 0;;) {   /* a topic written by another query's sink cannot be shared */
+            const char *k;
+            void *v;
+            if (!strmap_next(e->cat.sources, &it, &k, &v))
+                break;
+            CatSource *o = v;
+            if (strcmp(o->topic, src->topic) == 0 && o->writer)
+                return eddy_error(err, ERR_ANALYSIS, s->pos,
+                                  "topic %s is already written by query %s", src->topic, o->writer->id);
+        }
+    }
+    for (int i = 0; i < src->schema->ncols; i++)
+        if (reserved_name(src->schema->cols[i].name))
+            return eddy_error(err, ERR_ANALYSIS, s->u.create.select->pos,
+                              "%s is a reserved column name; please use an alias",
+                              src->schema->cols[i].name);
+    if (apply_formats(src, &p, in, s->pos, err) || apply_timestamp(src, &p, err))
+        return -1;
+    if (p.timestamp)
+        return eddy_error(err, ERR_UNSUPPORTED, p.pos_timestamp,
+                          "TIMESTAMP on CREATE ... AS SELECT is not supported yet");
+    int in_parts = in->partitions > 0 ? in->partitions : e->t->ops->topic_partitions(e->t, in->topic);
+    if (ensure_topic(e, src, &p, in_parts > 0 ? in_parts : 1, s->pos, err) != 0)
+        return -1;
+    Plan *sink = arena_alloc(a, sizeof *sink);
+    sink->tag = PLAN_SINK;
+    sink->input = an.plan;
+    sink->schema = an.plan->schema;
+    sink->u.sink.sink = src;
+    sink->u.sink.limit = -1;
+    Query *q = new_query(e, QUERY_PERSISTENT_CSAS, src->name, s, &an, sink);
+    q->sink = src;
+    if (engine_persist(e, s->text, err) != 0)
+        return -1;
+    if (start_query(e, q, err) != 0)
+        return -1;
+    src->writer = q;
+    strmap_put(e->cat.sources, src->name, src);
+    ptrvec_push(a, &e->cat.queries, q);
+    char buf[600];
+    snprintf(buf, sizeof buf, "Created query with ID %s\n", q->id);
+    engine_text(e, buf);
+    return 0;
+}
+
+int exec_insert_select(Engine *e, const AstStmt *s, EddyError *err)
+{
+    CatSource *dst = catalog_find(&e->cat, s->u.insert.target.name);
+    if (dst == NULL)
+        return eddy_error(err, ERR_ANALYSIS, s->u.insert.target.pos, "unknown stream %s",
+                          s->u.insert.target.name);
+    if (dst->is_table)
+        return eddy_error(err, ERR_ANALYSIS, s->u.insert.target.pos,
+                          "INSERT INTO can only be used to insert into a stream; %s is a table",
+                          dst->name);
+    Arena *a = e->cat.arena;
+    SelectAnalysis an;
+    if (analyze_select(&e->cat, s->u.insert.select, true, a, &an, err) != 0)
+        return -1;
+    for (int i = 0; i < an.ninputs; i++)
+        if (an.inputs[i] == dst)
+            return eddy_error(err, ERR_ANALYSIS, s->u.insert.target.pos,
+                              "cannot insert into %s: the query also reads from it", dst->name);
+    const Schema *got = an.plan->schema, *want = dst->schema;
+    bool same = got->ncols == want->ncols && got->nkeys == want->nkeys;
+    for (int i = 0; same && i < got->ncols; i++)
+        same = strcmp(got->cols[i].name, want->cols[i].name) == 0 &&
+               type_equal(got->cols[i].type, want->cols[i].type);
+    if (!same) {
+        StrBuf g, w;
+        sb_init(&g);
+        sb_init(&w);
+        for (int i = 0; i < got->ncols; i++) {
+            sb_printf(&g, "%s%s %s%s", i ? ", " : "", got->cols[i].name,
+                      type_to_string(a, got->cols[i].type), i < got->nkeys ? " KEY" : "");
+        }
+        for (int i = 0; i < want->ncols; i++) {
+            sb_printf(&w, "%s%s %s%s", i ? ", " : "", want->cols[i].name,
+                      type_to_string(a, want->cols[i].type), i < want->nkeys ? " KEY" : "");
+        }
+        eddy_error(err, ERR_ANALYSIS, s->u.insert.select->pos,
+                   "incompatible schema between results and sink: result schema is [%s], sink schema is [%s]",
+                   g.data ? g.data : "", w.data ? w.data : "");
+        sb_free(&g);
+        sb_free(&w);
+        return -1;
+    }
+    Plan *sink = arena_alloc(a, sizeof *sink);
+    sink->tag = PLAN_SINK;
+    sink->input = an.plan;
+    sink->schema = dst->schema;
+    sink->u.sink.sink = dst;
+    sink->u.sink.limit = -1;
+    Query *q = new_query(e, QUERY_INSERT, dst->name, s, &an, sink);
+    q->sink = dst;
+    if (engine_persist(e, s->text, err) != 0)
+        return -1;
+    if (start_query(e, q, err) != 0)
+        return -1;
+    ptrvec_push(a, &e->cat.queries, q);
+    char buf[600];
+    snprintf(buf, sizeof buf, "Created query with ID %s\n", q->id);
+    engine_text(e, buf);
+    return 0;
+}
+
+int exec_insert_values(Engine *e, const AstStmt *s, EddyError *err)
+{
+    if (e->replaying)
+        return 0;   /* the records are in the topic already */
+    CatSource *dst = catalog_find(&e->cat, s->u.insert.target.name);
+    if (dst == NULL)
+        return eddy_error(err, ERR_ANALYSIS, s->u.insert.target.pos, "unknown stream or table %s",
+                          s->u.insert.target.name);
+    const Schema *sc = dst->schema;
+    int ncols = s->u.insert.columns.n;
+    int nvals = s->u.insert.values.n;
+    Arena *a = arena_create(0);
+    Value *row = arena_alloc(a, sizeof(Value) * (size_t)(sc->ncols + 1));
+    for (int i = 0; i < sc->ncols; i++)
+        row[i] = v_null();
+    int64_t ts = e->deterministic ? 0 : eddy_now_ms();
+    int rc = -1;
+    if (ncols == 0 && nvals != sc->ncols) {
+        eddy_error(err, ERR_ANALYSIS, s->pos,
+                   "expected a value for each of the %d columns of %s, got %d", sc->ncols,
+                   dst->name, nvals);
+        goto out;
+    }
+    if (ncols > 0 && ncols != nvals) {
+        eddy_error(err, ERR_ANALYSIS, s->pos, "expected %d values (one per column listed), got %d",
+                   ncols, nvals);
+        goto out;
+    }
+    Scope empty = {0};
+    for (int i = 0; i < nvals; i++) {
+        const AstExpr *ve = s->u.insert.values.items[i];
+        int col;
+        const char *cname;
+        if (ncols > 0) {
+            const AstName *n = s->u.insert.columns.items[i];
+            cname = n->name;
+            if (strcmp(cname, "ROWTIME") == 0) {
+                col = -2;
+            } else {
+                col = schema_find(sc, cname);
+                if (col < 0) {
+                    eddy_error(err, ERR_ANALYSIS, n->pos, "unknown column %s in %s", cname, dst->name);
+                    goto out;
+                }
+            }
+        } else {
+            col = i;
+            cname = sc->cols[i].name;
+        }
+        BExpr *b;
+        if (analyze_expr(&empty, ve, a, &b, err) != 0)
+            goto out;
+        const SqlType *want = col == -2 ? type_prim(TYPE_BIGINT) : sc->cols[col].type;
+        if (!analyze_assignable(b->type, want)) {
+            eddy_error(err, ERR_ANALYSIS, ve->pos, "expected type %s for column %s, got %s",
+                       type_to_string(a, want), cname, type_to_string(a, b->type));
+            goto out;
+        }
+        b = analyze_coerce(a, b, want);
+        EvalCtx ctx = {.arena = a};
+        Row empty_row = {0};
+        Value v;
+        expr_eval(b, &empty_row, &ctx, &v);
+        if (ctx.errors > 0) {
+            eddy_error(err, ERR_ANALYSIS, ve->pos, "cannot compute the value of %s: %s", cname,
+                       ctx.last_error.msg);
+            goto out;
+        }
+        if (col == -2)
+            ts = v.kind == TYPE_NULL ? ts : v.u.i64;
+        else
+            row[col] = v;
+    }
+    StrBuf kb, vb;
+    sb_init(&kb);
+    sb_init(&vb);
+    bool null_key = sc->nkeys == 0 || (sc->nkeys == 1 && row[0].kind == TYPE_NULL);
+    if ((!null_key && serde_encode(dst->key_format, &dst->key_opts, sc->cols, sc->nkeys, row, &kb, err) != 0) ||
+        serde_encode(dst->value_format, &dst->value_opts, sc->cols + sc->nkeys, sc->ncols - sc->nkeys,
+                     row + sc->nkeys, &vb, err) != 0) {
+        err->pos = s->pos;
+        sb_free(&kb);
+        sb_free(&vb);
+        goto out;
+    }
+    rc = e->t->ops->produce(e->t, dst->topic, -1, null_key ? NULL : kb.data, null_key ? 0 : kb.len,
+                            vb.data ? vb.data : "", vb.len, ts, err);
+    if (rc == 0)
+        rc = e->t->ops->flush(e->t, 10000, err);
+    sb_free(&kb);
+    sb_free(&vb);
+out:
+    arena_destroy(a);
+    return rc;
+}
+
+int exec_drop(Engine *e, const AstStmt *s, EddyError *err)
+{
+    if (s->u.drop.is_type)
+        return eddy_error(err, ERR_UNSUPPORTED, s->pos, "DROP TYPE is not supported yet");
+    const char *name = s->u.drop.name.name;
+    CatSource *src = catalog_find(&e->cat, name);
+    const char *kind = s->u.drop.is_table ? "table" : "stream";
+    if (src == NULL) {
+        if (s->u.drop.if_exists)
+            return 0;
+        return eddy_error(err, ERR_ANALYSIS, s->u.drop.name.pos, "%s %s does not exist", kind, name);
+    }
+    if (src->is_table != s->u.drop.is_table)
+        return eddy_error(err, ERR_ANALYSIS, s->u.drop.name.pos, "%s is a %s, not a %s", name,
+                          src->is_table ? "table" : "stream", kind);
+    StrBuf readers;
+    sb_init(&readers);
+    for (int i = 0; i < e->cat.queries.n; i++) {
+        Query *q = e->cat.queries.items[i];
+        if (q->state != QSTATE_RUNNING || q == src->writer)
+            continue;
+        for (int k = 0; k < q->ninputs; k++)
+            if (q->inputs[k] == src)
+                sb_printf(&readers, "%s%s", readers.len ? ", " : "", q->id);
+    }
+    if (readers.len) {
+        eddy_error(err, ERR_ANALYSIS, s->u.drop.name.pos,
+                   "cannot drop %s: queries %s read from it; terminate them first", name, readers.data);
+        sb_free(&readers);
+        return -1;
+    }
+    sb_free(&readers);
+    if (engine_persist(e, s->text, err) != 0)
+        return -1;
+    /* As in ksqlDB, dropping a query's sink terminates the query. */
+    if (src->writer)
+        engine_stop_query(e, src->writer);
+    strmap_del(e->cat.sources, name);
+    src->dropped = true;
+    if (s->u.drop.delete_topic)
+        engine_log(e, 1, "DELETE TOPIC: deleting topics is not supported yet; topic %s is kept",
+                   src->topic);
+    char buf[600];
+    snprintf(buf, sizeof buf, "Source `%s` (topic: %s) was dropped.\n", name, src->topic);
+    engine_text(e, buf);
+    return 0;
+}
+
+int exec_terminate(Engine *e, const AstStmt *s, EddyError *err)
+{
+    if (s->u.terminate.all) {
+        if (engine_persist(e, s->text, err) != 0)
+            return -1;
+        for (int i = 0; i < e->cat.queries.n; i++) {
+            Query *q = e->cat.queries.items[i];
+            if (q->state == QSTATE_RUNNING)
+                engine_stop_query(e, q);
+        }
+        engine_text(e, "All queries terminated.\n");
+        return 0;
+    }
+    Query *q = engine_find_query(e, s->u.terminate.query_id);
+    if (q == NULL || q->state != QSTATE_RUNNING)
+        return eddy_error(err, ERR_ANALYSIS, s->pos, "unknown query id %s (or not running)",
+                          s->u.terminate.query_id);
+    if (engine_persist(e, s->text, err) != 0)
+        return -1;
+    engine_stop_query(e, q);
+    char buf[300];
+    snprintf(buf, sizeof buf, "Query %s terminated.\n", q->id);
+    engine_text(e, buf);
+    return 0;
+}
+
+/* ---- push queries for a client ------------------------------------------- */
+
+static void client_rows(void *ud, const Schema *schema, const Row *row)
+{
+    Engine *e = ud;
+    if (e->out.row == NULL)
+        return;
+    const char *cells[256] = {0};
+    StrBuf bufs[256];
+    int n = schema->ncols < 256 ? schema->ncols : 256;
+    for (int i = 0; i < n; i++) {
+        sb_init(&bufs[i]);
+        value_format(&row->cols[i], &bufs[i]);
+        cells[i] = bufs[i].data ? bufs[i].data : "";
+    }
+    e->out.row(e->out.ud, cells, n, false);
+    for (int i = 0; i < n; i++)
+        sb_free(&bufs[i]);
+}
+
+int exec_select(Engine *e, const AstStmt *s, EddyError *err)
+{
+    if (e->replaying)
+        return 0;
+    const AstSelect *sel = s->u.select;
+    CatSource *from = catalog_find(&e->cat, sel->from.name.name);
+    if (from && from->is_table && sel->emit == EMIT_NONE)
+        return eddy_error(err, ERR_UNSUPPORTED, s->pos, "pull queries on tables are not supported yet");
+    if (engine_has_transient(e))
+        engine_cancel_transient(e);
+    arena_destroy(e->transient_arena);
+    e->transient_arena = arena_create(0);
+    Arena *a = e->transient_arena;
+    SelectAnalysis an;
+    if (analyze_select(&e->cat, sel, false, a, &an, err) != 0)
+        return -1;
+    Plan *sink = arena_alloc(a, sizeof *sink);
+    sink->tag = PLAN_SINK;
+    sink->input = an.plan;
+    sink->schema = an.plan->schema;
+    sink->u.sink.limit = sel->limit;
+    Query *q = arena_alloc(a, sizeof *q);
+    q->id = arena_sprintf(a, "transient_%s_%lld", an.inputs[0]->name, (long long)eddy_now_ms());
+    q->kind = QUERY_TRANSIENT;
+    q->sql = arena_strdup(a, s->text);
+    q->plan = sink;
+    q->inputs = an.inputs;
+    q->ninputs = an.ninputs;
+    /* A SELECT on a stream without EMIT CHANGES reads what is there now,
+     * from the beginning, and ends; EMIT CHANGES follows auto.offset.reset
+     * and runs until LIMIT or cancel. */
+    OffsetReset reset = sel->emit == EMIT_NONE ? RESET_EARLIEST : offset_reset(e);
+    q->rt = runtime_start(q, e->t, reset, client_rows, e, &e->out, 1000000000, err);
+    if (q->rt == NULL)
+        return -1;
+    q->state = QSTATE_RUNNING;
+    e->transient = q;
+    if (e->out.row) {
+        const char *cells[256] = {0};
+        int n = sink->schema->ncols < 256 ? sink->schema->ncols : 256;
+        for (int i = 0; i < n; i++)
+            cells[i] = sink->schema->cols[i].name;
+        e->out.row(e->out.ud, cells, n, true);
+    }
+    if (sel->emit == EMIT_NONE) {
+        /* Drain to the end now. */
+        for (int idle = 0; engine_has_transient(e) && idle < 50;) {
+            int n = runtime_poll(q->rt, 100, err);
+            if (n < 0)
+                return -1;
+            if (runtime_done(q->rt) || (n == 0 && runtime_at_end(q->rt)))
+                break;
+            idle = n == 0 ? idle + 1 : 0;
+        }
+        engine_cancel_transient(e);
+    }
+    return 0;
+}

@@ -1,0 +1,509 @@
+/*
+ * engine.c - the engine object: statement dispatch, properties, the
+ * persisted command log, and the poll loop over running queries.
+ *
+ * The catalog persists as <state.dir>/commands.ksql, the statements that
+ * built it, in order (ksqlDB keeps a command topic to the same end).  On
+ * start they are replayed quietly; a statement given again with the same
+ * text (a restarted `eddy run` of the same file) is skipped.
+ */
+#include "engine_int.h"
+#include "runtime.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+/* ---- output ------------------------------------------------------------ */
+
+void engine_text(Engine *e, const char *text)
+{
+    if (!e->replaying && e->out.text)
+        e->out.text(e->out.ud, text);
+}
+
+void engine_log(Engine *e, int level, const char *fmt, ...)
+{
+    if (e->out.log == NULL)
+        return;
+    char buf[1400];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(buf, sizeof buf, fmt, ap);
+    va_end(ap);
+    e->out.log(e->out.ud, level, buf);
+}
+
+static void transport_log(void *ud, int level, const char *msg)
+{
+    Engine *e = ud;
+    engine_log(e, level, "%s", msg);
+}
+
+/* ---- catalog ------------------------------------------------------------ */
+
+CatSource *catalog_find(const Catalog *c, const char *name)
+{
+    return strmap_get(c->sources, name);
+}
+
+const char *catalog_suggest(const Catalog *c, const char *name)
+{
+    size_t it = 0;
+    const char *k, *best = NULL;
+    int bestd = 3;
+    while (strmap_next(c->sources, &it, &k, NULL)) {
+        int d = str_edit_distance(name, k);
+        if (d < bestd) {
+            bestd = d;
+            best = k;
+        }
+    }
+    return best;
+}
+
+const char *catalog_prop(const Catalog *c, const char *name, const char *dflt)
+{
+    const char *v = strmap_get(c->props, name);
+    return v ? v : dflt;
+}
+
+Query *engine_find_query(Engine *e, const char *id)
+{
+    for (int i = 0; i < e->cat.queries.n; i++) {
+        Query *q = e->cat.queries.items[i];
+        if (str_ieq(q->id, id))
+            return q;
+    }
+    return NULL;
+}
+
+void engine_stop_query(Engine *e, Query *q)
+{
+    if (q->rt) {
+        EddyError err;
+        if (q->kind != QUERY_TRANSIENT) {
+            e->t->ops->flush(e->t, 10000, &err);
+            runtime_commit(q->rt, &err);
+        }
+        runtime_stop(q->rt);
+        q->rt = NULL;
+    }
+    q->state = QSTATE_TERMINATED;
+    if (q->sink && q->sink->writer == q)
+        q->sink->writer = NULL;
+}
+
+/* ---- properties ---------------------------------------------------------- */
+
+static int exec_set(Engine *e, const AstStmt *s, EddyError *err)
+{
+    const char *name = s->u.set.name;
+    const char *value = s->u.set.value;
+    if (value == NULL) {
+        strmap_del(e->cat.props, name);
+        return 0;
+    }
+    /* ksqlDB accepts both spellings of the offset reset. */
+    if (strcmp(name, "ksql.streams.auto.offset.reset") == 0)
+        name = "auto.offset.reset";
+    if (strcmp(name, "auto.offset.reset") == 0 && !str_ieq(value, "earliest") &&
+        !str_ieq(value, "latest"))
+        return eddy_error(err, ERR_ANALYSIS, s->pos,
+                          "auto.offset.reset must be 'earliest' or 'latest', not '%s'", value);
+    if (strcmp(name, "commit.interval.ms") == 0) {
+        char *end;
+        long v = strtol(value, &end, 10);
+        if (*end || v < 0)
+            return eddy_error(err, ERR_ANALYSIS, s->pos, "commit.interval.ms must be a number of milliseconds, not '%s'", value);
+    }
+    strmap_put(e->cat.props, name, arena_strdup(e->cat.arena, value));
+    char buf[600];
+    snprintf(buf, sizeof buf, "Successfully changed local property '%s' to '%s'.\n", name, value);
+    engine_text(e, buf);
+    return 0;
+}
+
+/* ---- persistence ---------------------------------------------------------- */
+
+static char *log_path(Engine *e)
+{
+    size_t n = strlen(e->state_dir) + 32;
+    char *p = malloc(n);
+    snprintf(p, n, "%s/commands.ksql", e->state_dir);
+    return p;
+}
+
+int engine_persist(Engine *e, const char *sql, EddyError *err)
+{
+    if (e->state_dir == NULL || e->replaying)
+        return 0;
+    char *path = log_path(e);
+    FILE *f = fopen(path, "a");
+    if (f == NULL) {
+        eddy_error(err, ERR_IO, (SrcPos){0}, "cannot write %s: %s", path, strerror(errno));
+        free(path);
+        return -1;
+    }
+    fprintf(f, "%s\n", sql);
+    fflush(f);
+    fclose(f);
+    free(path);
+    return 0;
+}
+
+static int mkdir_p(const char *dir)
+{
+    char buf[4096];
+    snprintf(buf, sizeof buf, "%s", dir);
+    for (char *p = buf + 1; *p; p++)
+        if (*p == '/') {
+            *p = '\0';
+            mkdir(buf, 0755);
+            *p = '/';
+        }
+    return mkdir(buf, 0755) == 0 || errno == EEXIST ? 0 : -1;
+}
+
+static char *read_file(const char *path, EddyError *err)
+{
+    FILE *f = fopen(path, "rb");
+    if (f == NULL) {
+        eddy_error(err, ERR_IO, (SrcPos){0}, "cannot read %s: %s", path, strerror(errno));
+        return NULL;
+    }
+    StrBuf sb;
+    sb_init(&sb);
+    char buf[65536];
+    size_t n;
+    while ((n = fread(buf, 1, sizeof buf, f)) > 0)
+        sb_append(&sb, buf, n);
+    fclose(f);
+    if (sb.data == NULL)
+        sb_puts(&sb, "");
+    return sb.data;
+}
+
+/* ---- create / destroy ------------------------------------------------------ */
+
+Engine *engine_create(const EngineConfig *cfg, EddyError *err)
+{
+    Engine *e = calloc(1, sizeof *e);
+    if (e == NULL)
+        EDDY_PANIC("out of memory");
+    e->t = cfg->transport;
+    e->out = cfg->out;
+    e->deterministic = cfg->deterministic;
+    e->auto_create_topics = cfg->auto_create_topics;
+    e->cat.arena = arena_create(0);
+    e->cat.sources = strmap_create();
+    e->cat.props = strmap_create();
+    e->cat.next_query_num = 1;
+    e->last_checkpoint_ms = eddy_mono_ms();
+    if (e->t && e->t->log == NULL) {
+        e->t->log = transport_log;
+        e->t->log_ud = e;
+    }
+    for (const char *const *p = cfg->props; p && p[0] && p[1]; p += 2)
+        strmap_put(e->cat.props, p[0], arena_strdup(e->cat.arena, p[1]));
+    if (cfg->state_dir) {
+        e->state_dir = strdup(cfg->state_dir);
+        if (mkdir_p(e->state_dir) != 0) {
+            eddy_error(err, ERR_IO, (SrcPos){0}, "cannot create state directory %s: %s",
+                       e->state_dir, strerror(errno));
+            engine_destroy(e);
+            return NULL;
+        }
+        char *path = log_path(e);
+        FILE *f = fopen(path, "rb");
+        if (f) {
+            fclose(f);
+            char *text = read_file(path, err);
+            if (text) {
+                e->replaying = true;
+                int rc = engine_execute(e, text, path, err);
+                e->replaying = false;
+                free(text);
+                if (rc != 0) {
+                    char msg[sizeof err->msg];
+                    snprintf(msg, sizeof msg, "%s", err->msg);
+                    eddy_error(err, ERR_IO, err->pos, "cannot restore the catalog from %s: %s",
+                               path, msg);
+                    free(path);
+                    engine_destroy(e);
+                    return NULL;
+                }
+                engine_log(e, 0, "restored %d streams/tables and %d queries from %s",
+                           strmap_count(e->cat.sources), engine_running_queries(e), path);
+            }
+        }
+        free(path);
+    }
+    return e;
+}
+
+void engine_destroy(Engine *e)
+{
+    if (e == NULL)
+        return;
+    for (int i = 0; i < e->cat.queries.n; i++) {
+        Query *q = e->cat.queries.items[i];
+        if (q->rt)
+            engine_stop_query(e, q);
+    }
+    if (e->transient && e->transient->rt)
+        engine_stop_query(e, e->transient);
+    arena_destroy(e->transient_arena);
+    strmap_destroy(e->cat.sources);
+    strmap_destroy(e->cat.props);
+    arena_destroy(e->cat.arena);
+    free(e->state_dir);
+    free(e);
+}
+
+/* ---- statements ------------------------------------------------------------- */
+
+/* Same statement text, ignoring whitespace runs and case outside quotes? No:
+ * exact text modulo whitespace, which is what a re-run of a file gives. */
+static bool same_sql(const char *a, const char *b)
+{
+    for (;;) {
+        while (*a == ' ' || *a == '\t' || *a == '\n' || *a == '\r')
+            a++;
+        while (*b == ' ' || *b == '\t' || *b == '\n' || *b == '\r')
+            b++;
+        if (*a != *b)
+            return false;
+        if (*a == '\0')
+            return true;
+        a++;
+        b++;
+    }
+}
+
+/* A restarted `eddy run` gives the statements that built the catalog again. */
+static bool already_done(Engine *e, const AstStmt *s)
+{
+    if (s->kind == STMT_CREATE_SOURCE || s->kind == STMT_CREATE_AS) {
+        CatSource *src = catalog_find(&e->cat, s->u.create.name.name);
+        return src && same_sql(src->sql, s->text);
+    }
+    if (s->kind == STMT_INSERT_SELECT) {
+        for (int i = 0; i < e->cat.queries.n; i++) {
+            Query *q = e->cat.queries.items[i];
+            if (q->kind == QUERY_INSERT && q->state == QSTATE_RUNNING && same_sql(q->sql, s->text))
+                return true;
+        }
+    }
+    return false;
+}
+
+static int exec_run_script(Engine *e, const AstStmt *s, EddyError *err)
+{
+    if (e->script_depth >= 8)
+        return eddy_error(err, ERR_ANALYSIS, s->pos, "RUN SCRIPT nested too deeply");
+    char *text = read_file(s->u.run_script.path, err);
+    if (text == NULL) {
+        err->pos = s->pos;
+        return -1;
+    }
+    e->script_depth++;
+    EddyError inner;
+    eddy_error_clear(&inner);
+    int rc = engine_execute(e, text, s->u.run_script.path, &inner);
+    e->script_depth--;
+    if (rc != 0) {
+        char buf[1024];
+        eddy_error_format(&inner, text, buf, sizeof buf);
+        eddy_error(err, inner.kind, s->pos, "in %s: %s", s->u.run_script.path, buf);
+    }
+    free(text);
+    return rc;
+}
+
+static int exec_one(Engine *e, const AstStmt *s, EddyError *err)
+{
+    if (!e->replaying && already_done(e, s)) {
+        engine_log(e, 0, "skipped, already in the catalog: %.80s", s->text);
+        return 0;
+    }
+    switch (s->kind) {
+    case STMT_CREATE_SOURCE: return exec_create_source(e, s, err);
+    case STMT_CREATE_AS: return exec_create_as(e, s, err);
+    case STMT_INSERT_SELECT: return exec_insert_select(e, s, err);
+    case STMT_INSERT_VALUES: return exec_insert_values(e, s, err);
+    case STMT_SELECT: return exec_select(e, s, err);
+    case STMT_DROP: return exec_drop(e, s, err);
+    case STMT_TERMINATE: return exec_terminate(e, s, err);
+    case STMT_SHOW: return exec_show(e, s, err);
+    case STMT_DESCRIBE: return exec_describe(e, s, err);
+    case STMT_EXPLAIN: return exec_explain(e, s, err);
+    case STMT_PRINT: return exec_print(e, s, err);
+    case STMT_SET:
+    case STMT_UNSET: return exec_set(e, s, err);
+    case STMT_RUN_SCRIPT: return exec_run_script(e, s, err);
+    case STMT_CHECKPOINT:
+        if (engine_checkpoint(e, err) != 0)
+            return -1;
+        engine_text(e, "Checkpoint taken: output flushed and offsets committed.\n");
+        return 0;
+    case STMT_CREATE_MODEL:
+    case STMT_DROP_MODEL:
+        return eddy_error(err, ERR_UNSUPPORTED, s->pos, "models (CREATE MODEL, PREDICT) are not supported yet");
+    case STMT_REPLAY:
+        return eddy_error(err, ERR_UNSUPPORTED, s->pos, "REPLAY is not supported yet");
+    case STMT_CREATE_TYPE:
+        return eddy_error(err, ERR_UNSUPPORTED, s->pos, "CREATE TYPE is not supported yet");
+    case STMT__COUNT:
+        break;
+    }
+    EDDY_PANIC("bad statement kind %d", (int)s->kind);
+}
+
+int engine_execute(Engine *e, const char *text, const char *origin, EddyError *err)
+{
+    Arena *a = arena_create(0);
+    PtrVec stmts = {0};
+    eddy_error_clear(err);
+    if (parse_script(text, a, &stmts, err) != 0) {
+        arena_destroy(a);
+        return -1;
+    }
+    int rc = 0;
+    for (int i = 0; i < stmts.n && rc == 0; i++) {
+        const AstStmt *s = stmts.items[i];
+        rc = exec_one(e, s, err);
+        if (rc != 0 && err->pos.line == 0)
+            err->pos = s->pos;
+    }
+    arena_destroy(a);
+    (void)origin;
+    return rc;
+}
+
+/* ---- running ------------------------------------------------------------------ */
+
+int engine_running_queries(Engine *e)
+{
+    int n = 0;
+    for (int i = 0; i < e->cat.queries.n; i++)
+        n += ((Query *)e->cat.queries.items[i])->rt != NULL;
+    return n;
+}
+
+bool engine_has_transient(Engine *e)
+{
+    return e->transient && e->transient->rt;
+}
+
+void engine_cancel_transient(Engine *e)
+{
+    if (e->transient && e->transient->rt)
+        engine_stop_query(e, e->transient);
+}
+
+int engine_checkpoint(Engine *e, EddyError *err)
+{
+    if (e->t->ops->flush(e->t, 30000, err) != 0)
+        return -1;
+    for (int i = 0; i < e->cat.queries.n; i++) {
+        Query *q = e->cat.queries.items[i];
+        if (q->rt && runtime_commit(q->rt, err) != 0)
+            return -1;
+    }
+    e->last_checkpoint_ms = eddy_mono_ms();
+    return 0;
+}
+
+static int poll_query(Engine *e, Query *q, int timeout_ms, EddyError *err)
+{
+    int n = runtime_poll(q->rt, timeout_ms, err);
+    if (n < 0) {
+        engine_log(e, 2, "query %s failed and was stopped: %s", q->id, err->msg);
+        engine_stop_query(e, q);
+        q->state = QSTATE_ERROR;
+        eddy_error_clear(err);
+        return 0;
+    }
+    return n;
+}
+
+int engine_poll(Engine *e, int timeout_ms, EddyError *err)
+{
+    int total = 0, nq = engine_running_queries(e) + engine_has_transient(e);
+    int per = nq > 0 ? timeout_ms / nq : 0;
+    for (int i = 0; i < e->cat.queries.n; i++) {
+        Query *q = e->cat.queries.items[i];
+        if (q->rt)
+            total += poll_query(e, q, per, err);
+    }
+    if (engine_has_transient(e)) {
+        total += poll_query(e, e->transient, per, err);
+        if (e->transient->rt && runtime_done(e->transient->rt))
+            engine_stop_query(e, e->transient);
+    }
+    e->t->ops->poll(e->t);
+    int64_t now = eddy_mono_ms();
+    bool due = false;
+    for (int i = 0; i < e->cat.queries.n && !due; i++) {
+        Query *q = e->cat.queries.items[i];
+        due = q->rt && runtime_commit_due(q->rt, now);
+    }
+    if (due && engine_checkpoint(e, err) != 0)
+        return -1;
+    if (nq == 0 && timeout_ms > 0) {
+        struct timespec ts = {timeout_ms / 1000, (timeout_ms % 1000) * 1000000L};
+        nanosleep(&ts, NULL);
+    }
+    return total;
+}
+
+bool engine_caught_up(Engine *e)
+{
+    for (int i = 0; i < e->cat.queries.n; i++) {
+        Query *q = e->cat.queries.items[i];
+        if (q->rt && !runtime_at_end(q->rt))
+            return false;
+    }
+    if (engine_has_transient(e) && !runtime_at_end(e->transient->rt))
+        return false;
+    return true;
+}
+
+void engine_stats(Engine *e, EngineStats *out)
+{
+    memset(out, 0, sizeof *out);
+    for (int i = 0; i < e->cat.queries.n; i++) {
+        Query *q = e->cat.queries.items[i];
+        out->records_in += q->records_in;
+        out->records_out += q->records_out;
+        out->records_skipped += q->records_skipped;
+        out->eval_errors += q->eval_errors;
+    }
+}
+
+int engine_names(Engine *e, const char ***names)
+{
+    static const char **buf;
+    static int cap;
+    int n = 0;
+    size_t it = 0;
+    const char *k;
+    void *v;
+    while (strmap_next(e->cat.sources, &it, &k, &v)) {
+        CatSource *s = v;
+        int need = n + 1 + s->schema->ncols;
+        if (need > cap) {
+            cap = need * 2;
+            buf = realloc(buf, sizeof(char *) * (size_t)cap);
+        }
+        buf[n++] = s->name;
+        for (int i = 0; i < s->schema->ncols; i++)
+            buf[n++] = s->schema->cols[i].name;
+    }
+    *names = buf;
+    return n;
+}

@@ -1,0 +1,1219 @@
+/*
+ * func_misc.c - the remaining builtin functions (the table is in
+ * functions.c): NULL handling (COALESCE, IFNULL, NULLIF), JSON strings
+ * (EXTRACTJSONFIELD, IS_JSON_STRING, JSON_*), arrays, maps, and the
+ * BYTES -> number conversions.
+ *
+ * In:  argument Values cast to the overload's parameter types; generic
+ *      (T) arguments all share one type, chosen by func_resolve.
+ * Out: a Value in ctx->arena, or -1 with ctx->err set.
+ *
+ * JSON is scanned in place by a small validating parser rather than
+ * decoded with jansson, because ksqlDB returns numbers as written
+ * (EXTRACTJSONFIELD('{"a": 1.23450}', '$.a') is '1.23450'; a double would
+ * print 1.2345).  Objects and arrays come back in compact form
+ * ({"a":1,"b":[2,3]}), strings unquoted.  Nesting deeper than 512 levels
+ * is rejected as invalid.
+ */
+#include "eddy/functions.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int fail(FuncCtx *ctx, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static int fail(FuncCtx *ctx, const char *fmt, ...)
+{
+    if (ctx->err) {
+        va_list ap;
+        va_start(ap, fmt);
+        ctx->err->kind = ERR_RUNTIME;
+        ctx->err->pos = (SrcPos){0, 0};
+        vsnprintf(ctx->err->msg, sizeof ctx->err->msg, fmt, ap);
+        va_end(ap);
+    }
+    return -1;
+}
+
+#define RETURN_NULL do { *out = v_null(); return 0; } while (0)
+
+/* ---- growable Value vector in the arena --------------------------------- */
+
+typedef struct VVec {
+    Arena *a;
+    Value *items;
+    int32_t n, cap;
+} VVec;
+
+static void vv_push(VVec *v, Value x)
+{
+    if (v->n == v->cap) {
+        int32_t ncap = v->cap ? v->cap * 2 : 8;
+        v->items = arena_realloc(v->a, v->items, sizeof(Value) * (size_t)v->cap, sizeof(Value) * (size_t)ncap);
+        v->cap = ncap;
+    }
+    v->items[v->n++] = x;
+}
+
+static Value array_of(Value *items, int32_t n)
+{
+    Value v;
+    v.kind = TYPE_ARRAY;
+    v.u.arr.items = items;
+    v.u.arr.n = n;
+    return v;
+}
+
+/* ---- NULL handling -------------------------------------------------- */
+
+int fn_coalesce(const Value *a, int n, Value *out, FuncCtx *ctx)
+{
+    (void)ctx;
+    for (int i = 0; i < n; i++)
+        if (!v_is_null(&a[i])) {
+            *out = a[i];
+            return 0;
+        }
+    RETURN_NULL;
+}
+
+int fn_ifnull(const Value *a, int n, Value *out, FuncCtx *ctx)
+{
+    (void)n, (void)ctx;
+    *out = v_is_null(&a[0]) ? a[1] : a[0];
+    return 0;
+}
+
+int fn_nullif(const Value *a, int n, Value *out, FuncCtx *ctx)
+{
+    (void)n, (void)ctx;
+    if (v_is_null(&a[0]) || (!v_is_null(&a[1]) && value_equal(&a[0], &a[1])))
+        RETURN_NULL;
+    *out = a[0];
+    return 0;
+}
+
+/* ---- JSON scanning ------------------------------------------------------ */
+
+#define JSON_MAX_DEPTH 512
+
+typedef struct JScan {
+    const char *s;
+    size_t n, i;
+    int depth;
+} JScan;
+
+static void j_ws(JScan *j)
+{
+    while (j->i < j->n && (j->s[j->i] == ' ' || j->s[j->i] == '\t' || j->s[j->i] == '\n' || j->s[j->i] == '\r'))
+        j->i++;
+}
+
+static bool j_hex4(const char *p)
+{
+    for (int k = 0; k < 4; k++) {
+        char c = p[k];
+        if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F')))
+            return false;
+    }
+    return true;
+}
+
+static bool j_string(JScan *j)
+{
+    if (j->i >= j->n || j->s[j->i] != '"')
+        return false;
+    j->i++;
+    while (j->i < j->n) {
+        unsigned char c = (unsigned char)j->s[j->i];
+        if (c == '"') {
+            j->i++;
+            return true;
+        }
+        if (c < 0x20)
+            return false;
+        if (c == '\\') {
+            if (j->i + 1 >= j->n)
+                return false;
+            char e = j->s[j->i + 1];
+            if (e == 'u') {
+                if (j->i + 6 > j->n || !j_hex4(j->s + j->i + 2))
+                    return false;
+                j->i += 6;
+                continue;
+            }
+            if (!strchr("\"\\/bfnrt", e) || e == '\0')
+                return false;
+            j->i += 2;
+            continue;
+        }
+        j->i++;
+    }
+    return false;
+}
+
+static bool j_number(JScan *j)
+{
+    size_t i = j->i;
+    const char *s = j->s;
+    if (i < j->n && s[i] == '-')
+        i++;
+    if (i >= j->n)
+        return false;
+    if (s[i] == '0')
+        i++;
+    else if (s[i] >= '1' && s[i] <= '9')
+        while (i < j->n && s[i] >= '0' && s[i] <= '9')
+            i++;
+    else
+        return false;
+    if (i < j->n && s[i] == '.') {
+        i++;
+        size_t st = i;
+        while (i < j->n && s[i] >= '0' && s[i] <= '9')
+            i++;
+        if (i == st)
+            return false;
+    }
+    if (i < j->n && (s[i] == 'e' || s[i] == 'E')) {
+        i++;
+        if (i < j->n && (s[i] == '+' || s[i] == '-'))
+            i++;
+        size_t st = i;
+        while (i < j->n && s[i] >= '0' && s[i] <= '9')
+            i++;
+        if (i == st)
+            return false;
+    }
+    j->i = i;
+    return true;
+}
+
+static bool j_value(JScan *j);
+
+static bool j_container(JScan *j, char open, char close)
+{
+    if (++j->depth > JSON_MAX_DEPTH)
+        return false;
+    j->i++;   /* open */
+    j_ws(j);
+    if (j->i < j->n && j->s[j->i] == close) {
+        j->i++;
+        j->depth--;
+        return true;
+    }
+    for (;;) {
+        j_ws(j);
+        if (open == '{') {
+            if (!j_string(j))
+                return false;
+            j_ws(j);
+            if (j->i >= j->n || j->s[j->i] != ':')
+                return false;
+            j->i++;
+            j_ws(j);
+        }
+        if (!j_value(j))
+            return false;
+        j_ws(j);
+        if (j->i >= j->n)
+            return false;
+        if (j->s[j->i] == ',') {
+            j->i++;
+            continue;
+        }
+        if (j->s[j->i] == close) {
+            j->i++;
+            j->depth--;
+            return true;
+        }
+        return false;
+    }
+}
+
+static bool j_lit(JScan *j, const char *lit)
+{
+    size_t n = strlen(lit);
+    if (j->n - j->i < n || memcmp(j->s + j->i, lit, n) != 0)
+        return false;
+    j->i += n;
+    return true;
+}
+
+/* Skips one value at j->i (no leading whitespace), validating it. */
+static bool j_value(JScan *j)
+{
+    if (j->i >= j->n)
+        return false;
+    switch (j->s[j->i]) {
+    case '{': return j_container(j, '{', '}');
+    case '[': return j_container(j, '[', ']');
+    case '"': return j_string(j);
+    case 't': return j_lit(j, "true");
+    case 'f': return j_lit(j, "false");
+    case 'n': return j_lit(j, "null");
+    default: return j_number(j);
+    }
+}
+
+/* Is s[0..n) one JSON value (with optional surrounding whitespace)?  On
+ * success [*vs, *ve) is the value's span. */
+static bool j_document(const char *s, size_t n, size_t *vs, size_t *ve)
+{
+    JScan j = {s, n, 0, 0};
+    j_ws(&j);
+    size_t st = j.i;
+    if (!j_value(&j))
+        return false;
+    size_t en = j.i;
+    j_ws(&j);
+    if (j.i != n)
+        return false;
+    *vs = st;
+    *ve = en;
+    return true;
+}
+
+static void put_utf8(char *buf, size_t *len, uint32_t cp)
+{
+    if (cp < 0x80)
+        buf[(*len)++] = (char)cp;
+    else if (cp < 0x800) {
+        buf[(*len)++] = (char)(0xC0 | (cp >> 6));
+        buf[(*len)++] = (char)(0x80 | (cp & 0x3F));
+    } else if (cp < 0x10000) {
+        buf[(*len)++] = (char)(0xE0 | (cp >> 12));
+        buf[(*len)++] = (char)(0x80 | ((cp >> 6) & 0x3F));
+        buf[(*len)++] = (char)(0x80 | (cp & 0x3F));
+    } else {
+        buf[(*len)++] = (char)(0xF0 | (cp >> 18));
+        buf[(*len)++] = (char)(0x80 | ((cp >> 12) & 0x3F));
+        buf[(*len)++] = (char)(0x80 | ((cp >> 6) & 0x3F));
+        buf[(*len)++] = (char)(0x80 | (cp & 0x3F));
+    }
+}
+
+static uint32_t hex4(const char *p)
+{
+    uint32_t v = 0;
+    for (int k = 0; k < 4; k++) {
+        char c = p[k];
+        v = v * 16 + (uint32_t)(c <= '9' ? c - '0' : (c | 0x20) - 'a' + 10);
+    }
+    return v;
+}
+
+/* Decodes the (validated) JSON string at s[0..n) (with quotes) into the arena. */
+static Value j_decode_string(Arena *a, const char *s, size_t n)
+{
+    char *buf = arena_alloc(a, n + 1);
+    size_t len = 0;
+    for (size_t i = 1; i + 1 < n;) {
+        char c = s[i];
+        if (c != '\\') {
+            buf[len++] = c;
+            i++;
+            continue;
+        }
+        char e = s[i + 1];
+        i += 2;
+        switch (e) {
+        case 'b': buf[len++] = '\b'; break;
+        case 'f': buf[len++] = '\f'; break;
+        case 'n': buf[len++] = '\n'; break;
+        case 'r': buf[len++] = '\r'; break;
+        case 't': buf[len++] = '\t'; break;
+        case 'u': {
+            uint32_t cp = hex4(s + i);
+            i += 4;
+            if (cp >= 0xD800 && cp < 0xDC00 && i + 6 <= n - 1 && s[i] == '\\' && s[i + 1] == 'u') {
+                uint32_t lo = hex4(s + i + 2);
+                if (lo >= 0xDC00 && lo < 0xE000) {
+                    cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
+                    i += 6;
+                }
+            }
+            if (cp >= 0xD800 && cp < 0xE000)
+                cp = 0xFFFD;   /* a lone surrogate has no UTF-8 form */
+            put_utf8(buf, &len, cp);
+            break;
+        }
+        default: buf[len++] = e; break;   /* " \ / */
+        }
+    }
+    buf[len] = '\0';
+    return v_string_borrow(buf, (int32_t)len);
+}
+
+/* Appends the compact form of the (validated) value s[0..n) to sb:
+ * whitespace outside strings dropped, numbers and strings as written. */
+static void j_compact(const char *s, size_t n, StrBuf *sb)
+{
+    size_t i = 0, run = 0;
+    while (i < n) {
+        char c = s[i];
+        if (c == '"') {
+            JScan j = {s, n, i, 0};
+            j_string(&j);
+            i = j.i;
+            continue;
+        }
+        if (c == ' ' || c == '\t' || c == '\n' || c == '\r') {
+            sb_append(sb, s + run, i - run);
+            i++;
+            run = i;
+            continue;
+        }
+        i++;
+    }
+    sb_append(sb, s + run, n - run);
+}
+
+static Value compact_value(Arena *a, const char *s, size_t n)
+{
+    StrBuf sb;
+    sb_init(&sb);
+    j_compact(s, n, &sb);
+    Value v = v_string(a, sb.data ? sb.data : "", (int32_t)sb.len);
+    sb_free(&sb);
+    return v;
+}
+
+/* Iterates the members of the object/array at s[st..en).  For objects
+ * [*ks, *ke) is the key span (with quotes).  Returns false when done. */
+typedef struct JIter {
+    JScan j;
+    bool object, started;
+} JIter;
+
+static void ji_init(JIter *it, const char *s, size_t st, size_t en)
+{
+    it->j = (JScan){s, en, st + 1, 0};
+    it->object = s[st] == '{';
+    it->started = false;
+}
+
+static bool ji_next(JIter *it, size_t *ks, size_t *ke, size_t *vs, size_t *ve)
+{
+    JScan *j = &it->j;
+    j_ws(j);
+    if (it->started) {
+        if (j->s[j->i] != ',')
+            return false;
+        j->i++;
+        j_ws(j);
+    } else if (j->s[j->i] == ']' || j->s[j->i] == '}') {
+        return false;
+    }
+    it->started = true;
+    if (it->object) {
+        *ks = j->i;
+        j_string(j);
+        *ke = j->i;
+        j_ws(j);
+        j->i++;   /* ':' */
+        j_ws(j);
+    }
+    *vs = j->i;
+    j_value(j);
+    *ve = j->i;
+    return true;
+}
+
+static bool key_equals(const char *s, size_t ks, size_t ke, const char *key, size_t keylen, Arena *a)
+{
+    /* Fast path: no escapes in the raw key. */
+    if (memchr(s + ks, '\\', ke - ks) == NULL)
+        return ke - ks - 2 == keylen && memcmp(s + ks + 1, key, keylen) == 0;
+    Value k = j_decode_string(a, s + ks, ke - ks);
+    return (size_t)k.u.str.len == keylen && memcmp(k.u.str.ptr, key, keylen) == 0;
+}
+
+/* ---- JSON path ($.a.b, $.a[0], $['a'], $["a"]) ------------------------- */
+
+typedef struct JPathTok {
+    const char *name;
+    size_t len;
+} JPathTok;
+
+#define JPATH_MAX 64
+
+static int jpath_parse(const char *p, size_t n, Arena *a, JPathTok *toks, int *ntoks, FuncCtx *ctx)
+{
+    size_t i = 0;
+    *ntoks = 0;
+    if (n == 0 || p[0] != '$')
+        return fail(ctx, "Invalid JSON path '%.100s': must start with '$'", p);
+    i = 1;
+    while (i < n) {
+        if (*ntoks >= JPATH_MAX)
+            return fail(ctx, "Invalid JSON path '%.100s': too deep", p);
+        JPathTok *t = &toks[*ntoks];
+        if (p[i] == '.') {
+            size_t st = ++i;
+            while (i < n && p[i] != '.' && p[i] != '[')
+                i++;
+            if (i == st)
+                return fail(ctx, "Invalid JSON path '%.100s': empty key at index %zu", p, st);
+            t->name = p + st;
+            t->len = i - st;
+        } else if (p[i] == '[') {
+            i++;
+            if (i < n && (p[i] == '"' || p[i] == '\'')) {
+                char q = p[i++];
+                char *buf = arena_alloc(a, n);
+                size_t len = 0;
+                while (i < n && p[i] != q) {
+                    if (p[i] == '\\' && i + 1 < n)
+                        i++;
+                    buf[len++] = p[i++];
+                }
+                if (i >= n)
+                    return fail(ctx, "Invalid JSON path '%.100s': unterminated quoted key", p);
+                i++;
+                t->name = buf;
+                t->len = len;
+            } else {
+                size_t st = i;
+                if (i < n && p[i] == '-')
+                    i++;
+                while (i < n && p[i] >= '0' && p[i] <= '9')
+                    i++;
+                if (i == st || (i == st + 1 && p[st] == '-'))
+                    return fail(ctx, "Invalid JSON path '%.100s': expected an index or a quoted key", p);
+                t->name = p + st;
+                t->len = i - st;
+            }
+            if (i >= n || p[i] != ']')
+                return fail(ctx, "Invalid JSON path '%.100s': expected ']'", p);
+            i++;
+        } else {
+            return fail(ctx, "Invalid JSON path '%.100s': unexpected '%c' at index %zu", p, p[i], i);
+        }
+        (*ntoks)++;
+    }
+    return 0;
+}
+
+static bool parse_index(const char *s, size_t n, int64_t *out)
+{
+    if (n == 0 || n > 10)
+        return false;
+    size_t i = 0;
+    bool neg = false;
+    if (s[0] == '-') {
+        neg = true;
+        i = 1;
+        if (n == 1)
+            return false;
+    }
+    int64_t v = 0;
+    for (; i < n; i++) {
+        if (s[i] < '0' || s[i] > '9')
+            return false;
+        v = v * 10 + (s[i] - '0');
+    }
+    *out = neg ? -v : v;
+    return true;
+}
+
+/* EXTRACTJSONFIELD(json, path): as ksqlDB's Jackson walk: a key on an
+ * object (last duplicate wins), an index on an array, anything else NULL.
+ * A JSON null found at the path comes back as the text 'null', as
+ * Jackson's NullNode prints. */
+int fn_extractjsonfield(const Value *a, int n, Value *out, FuncCtx *ctx)
+{
+    (void)n;
+    if (v_is_null(&a[0]) || v_is_null(&a[1]))
+        RETURN_NULL;
+    JPathTok toks[JPATH_MAX];
+    int ntoks;
+    if (jpath_parse(a[1].u.str.ptr, (size_t)a[1].u.str.len, ctx->arena, toks, &ntoks, ctx) != 0)
+        return -1;
+    const char *s = a[0].u.str.ptr;
+    size_t vs, ve;
+    if (!j_document(s, (size_t)a[0].u.str.len, &vs, &ve))
+        return fail(ctx, "Invalid JSON format: '%.100s'", s);
+    for (int t = 0; t < ntoks; t++) {
+        char c = s[vs];
+        size_t ks, ke, cs, ce, fs = 0, fe = 0;
+        bool found = false;
+        JIter it;
+        if (c == '[') {
+            int64_t idx;
+            if (!parse_index(toks[t].name, toks[t].len, &idx))
+                RETURN_NULL;
+            int64_t k = 0;
+            ji_init(&it, s, vs, ve);
+            while (ji_next(&it, &ks, &ke, &cs, &ce))
+                if (k++ == idx) {
+                    fs = cs, fe = ce, found = true;
+                    break;
+                }
+        } else if (c == '{') {
+            ji_init(&it, s, vs, ve);
+            while (ji_next(&it, &ks, &ke, &cs, &ce))
+                if (key_equals(s, ks, ke, toks[t].name, toks[t].len, ctx->arena))
+                    fs = cs, fe = ce, found = true;
+        }
+        if (!found)
+            RETURN_NULL;
+        vs = fs, ve = fe;
+    }
+    if (s[vs] == '"')
+        *out = j_decode_string(ctx->arena, s + vs, ve - vs);
+    else
+        *out = compact_value(ctx->arena, s + vs, ve - vs);
+    return 0;
+}
+
+int fn_is_json_string(const Value *a, int n, Value *out, FuncCtx *ctx)
+{
+    (void)n, (void)ctx;
+    size_t vs, ve;
+    *out = v_bool(!v_is_null(&a[0]) && j_document(a[0].u.str.ptr, (size_t)a[0].u.str.len, &vs, &ve));
+    return 0;
+}
+
+int fn_json_array_length(const Value *a, int n, Value *out, FuncCtx *ctx)
+{
+    (void)n;
+    if (v_is_null(&a[0]))
+        RETURN_NULL;
+    size_t vs, ve, ks, ke, cs, ce;
+    const char *s = a[0].u.str.ptr;
+    if (!j_document(s, (size_t)a[0].u.str.len, &vs, &ve))
+        return fail(ctx, "Invalid JSON format: '%.100s'", s);
+    if (s[vs] != '[')
+        RETURN_NULL;
+    JIter it;
+    ji_init(&it, s, vs, ve);
+    int32_t count = 0;
+    while (ji_next(&it, &ks, &ke, &cs, &ce))
+        count++;
+    *out = v_int(count);
+    return 0;
+}
+
+int fn_json_keys(const Value *a, int n, Value *out, FuncCtx *ctx)
+{
+    (void)n;
+    if (v_is_null(&a[0]))
+        RETURN_NULL;
+    size_t vs, ve, ks, ke, cs, ce;
+    const char *s = a[0].u.str.ptr;
+    if (!j_document(s, (size_t)a[0].u.str.len, &vs, &ve) || s[vs] != '{')
+        RETURN_NULL;
+    VVec v = {.a = ctx->arena};
+    JIter it;
+    ji_init(&it, s, vs, ve);
+    while (ji_next(&it, &ks, &ke, &cs, &ce))
+        vv_push(&v, j_decode_string(ctx->arena, s + ks, ke - ks));
+    *out = array_of(v.items, v.n);
+    return 0;
+}
+
+/* JSON_RECORDS(json): top-level key -> the value's JSON text. */
+int fn_json_records(const Value *a, int n, Value *out, FuncCtx *ctx)
+{
+    (void)n;
+    if (v_is_null(&a[0]))
+        RETURN_NULL;
+    size_t vs, ve, ks, ke, cs, ce;
+    const char *s = a[0].u.str.ptr;
+    if (!j_document(s, (size_t)a[0].u.str.len, &vs, &ve) || s[vs] != '{')
+        RETURN_NULL;
+    VVec keys = {.a = ctx->arena}, vals = {.a = ctx->arena};
+    JIter it;
+    ji_init(&it, s, vs, ve);
+    while (ji_next(&it, &ks, &ke, &cs, &ce)) {
+        Value k = j_decode_string(ctx->arena, s + ks, ke - ks);
+        Value v = compact_value(ctx->arena, s + cs, ce - cs);
+        int32_t i;
+        for (i = 0; i < keys.n && !value_equal(&keys.items[i], &k); i++)
+            ;
+        if (i < keys.n)
+            vals.items[i] = v;
+        else {
+            vv_push(&keys, k);
+            vv_push(&vals, v);
+        }
+    }
+    out->kind = TYPE_MAP;
+    out->u.map.keys = keys.items;
+    out->u.map.vals = vals.items;
+    out->u.map.n = keys.n;
+    return 0;
+}
+
+/* JSON_CONCAT(json...): PostgreSQL's || on jsonb: all objects -> merged
+ * object (later keys win, first position kept); otherwise an array of all
+ * elements (non-array inputs wrapped).  Any NULL or invalid input -> NULL. */
+int fn_json_concat(const Value *a, int n, Value *out, FuncCtx *ctx)
+{
+    size_t *vs = arena_alloc(ctx->arena, sizeof(size_t) * (size_t)(n + 1) * 2);
+    size_t *ve = vs + n + 1;
+    bool all_objects = true;
+    for (int i = 0; i < n; i++) {
+        if (v_is_null(&a[i]) || !j_document(a[i].u.str.ptr, (size_t)a[i].u.str.len, &vs[i], &ve[i]))
+            RETURN_NULL;
+        if (a[i].u.str.ptr[vs[i]] != '{')
+            all_objects = false;
+    }
+    StrBuf sb;
+    sb_init(&sb);
+    size_t ks, ke, cs, ce;
+    JIter it;
+    if (all_objects) {
+        /* keys: decoded names; spans: (raw key, raw value) pairs per key */
+        VVec keys = {.a = ctx->arena}, spans = {.a = ctx->arena};
+        for (int i = 0; i < n; i++) {
+            const char *s = a[i].u.str.ptr;
+            ji_init(&it, s, vs[i], ve[i]);
+            while (ji_next(&it, &ks, &ke, &cs, &ce)) {
+                Value k = j_decode_string(ctx->arena, s + ks, ke - ks);
+                Value raw = v_string_borrow(s + cs, (int32_t)(ce - cs));   /* span, not NUL-terminated */
+                Value rawkey = v_string_borrow(s + ks, (int32_t)(ke - ks));
+                int32_t j;
+                for (j = 0; j < keys.n && !value_equal(&keys.items[j], &k); j++)
+                    ;
+                if (j < keys.n) {
+                    spans.items[2 * j + 1] = raw;
+                } else {
+                    vv_push(&keys, k);
+                    vv_push(&spans, rawkey);
+                    vv_push(&spans, raw);
+                }
+            }
+        }
+        sb_putc(&sb, '{');
+        for (int32_t j = 0; j < keys.n; j++) {
+            if (j)
+                sb_putc(&sb, ',');
+            sb_append(&sb, spans.items[2 * j].u.str.ptr, (size_t)spans.items[2 * j].u.str.len);
+            sb_putc(&sb, ':');
+            j_compact(spans.items[2 * j + 1].u.str.ptr, (size_t)spans.items[2 * j + 1].u.str.len, &sb);
+        }
+        sb_putc(&sb, '}');
+    } else {
+        bool first = true;
+        sb_putc(&sb, '[');
+        for (int i = 0; i < n; i++) {
+            const char *s = a[i].u.str.ptr;
+            if (s[vs[i]] == '[') {
+                ji_init(&it, s, vs[i], ve[i]);
+                while (ji_next(&it, &ks, &ke, &cs, &ce)) {
+                    if (!first)
+                        sb_putc(&sb, ',');
+                    j_compact(s + cs, ce - cs, &sb);
+                    first = false;
+                }
+            } else {
+                if (!first)
+                    sb_putc(&sb, ',');
+                j_compact(s + vs[i], ve[i] - vs[i], &sb);
+                first = false;
+            }
+        }
+        sb_putc(&sb, ']');
+    }
+    *out = v_string(ctx->arena, sb.data, (int32_t)sb.len);
+    sb_free(&sb);
+    return 0;
+}
+
+/* JSON_ARRAY_CONTAINS(json, value): false unless json is an array holding
+ * an element of value's JSON kind equal to it (integers match integer
+ * tokens, DOUBLEs fractional ones, strings strings; NULL matches null). */
+int fn_json_array_contains(const Value *a, int n, Value *out, FuncCtx *ctx)
+{
+    (void)n;
+    *out = v_bool(false);
+    if (v_is_null(&a[0]))
+        return 0;
+    const char *s = a[0].u.str.ptr;
+    size_t vs, ve, ks, ke, cs, ce;
+    if (!j_document(s, (size_t)a[0].u.str.len, &vs, &ve) || s[vs] != '[')
+        return 0;
+    JIter it;
+    ji_init(&it, s, vs, ve);
+    while (ji_next(&it, &ks, &ke, &cs, &ce)) {
+        const char *e = s + cs;
+        size_t el = ce - cs;
+        bool hit = false;
+        switch (a[1].kind) {
+        case TYPE_NULL:
+            hit = el == 4 && memcmp(e, "null", 4) == 0;
+            break;
+        case TYPE_BOOLEAN:
+            hit = a[1].u.b ? (el == 4 && memcmp(e, "true", 4) == 0) : (el == 5 && memcmp(e, "false", 5) == 0);
+            break;
+        case TYPE_INT:
+        case TYPE_BIGINT: {
+            if (!((e[0] >= '0' && e[0] <= '9') || e[0] == '-') || memchr(e, '.', el) || memchr(e, 'e', el) ||
+                memchr(e, 'E', el) || el > 20)
+                break;
+            char buf[24];
+            memcpy(buf, e, el);
+            buf[el] = '\0';
+            long long x = strtoll(buf, NULL, 10);
+            hit = x == (a[1].kind == TYPE_INT ? (long long)a[1].u.i32 : (long long)a[1].u.i64);
+            break;
+        }
+        case TYPE_DOUBLE: {
+            if (!((e[0] >= '0' && e[0] <= '9') || e[0] == '-') ||
+                !(memchr(e, '.', el) || memchr(e, 'e', el) || memchr(e, 'E', el)))
+                break;
+            /* value_cast parses numbers locale-independently. */
+            Value sv = v_string(ctx->arena, e, (int32_t)el), dv;
+            EddyError err;
+            if (value_cast(&sv, type_prim(TYPE_DOUBLE), ctx->arena, &dv, &err) == 0)
+                hit = dv.u.d == a[1].u.d;
+            break;
+        }
+        case TYPE_STRING:
+            if (e[0] == '"') {
+                Value d = j_decode_string(ctx->arena, e, el);
+                hit = d.u.str.len == a[1].u.str.len && memcmp(d.u.str.ptr, a[1].u.str.ptr, (size_t)d.u.str.len) == 0;
+            }
+            break;
+        default:
+            break;
+        }
+        if (hit) {
+            *out = v_bool(true);
+            return 0;
+        }
+    }
+    return 0;
+}
+
+/* ---- arrays ------------------------------------------------------------ */
+
+/* A set of Values for DISTINCT-style functions: hashed with value_hash and
+ * compared with value_equal (NULL equals NULL), in the arena. */
+typedef struct VSet {
+    const Value **slots;
+    size_t cap, n;
+} VSet;
+
+static void vset_init(VSet *s, Arena *a, size_t expect)
+{
+    s->cap = 16;
+    while (s->cap < expect * 2)
+        s->cap *= 2;
+    s->slots = arena_alloc(a, sizeof(Value *) * s->cap);
+    s->n = 0;
+}
+
+/* Adds v (borrowed) unless present; returns true if it was added. */
+static bool vset_add(VSet *s, const Value *v, bool insert)
+{
+    size_t mask = s->cap - 1;
+    for (size_t i = value_hash(v) & mask;; i = (i + 1) & mask) {
+        if (s->slots[i] == NULL) {
+            if (insert) {
+                s->slots[i] = v;
+                s->n++;
+            }
+            return true;
+        }
+        if (value_equal(s->slots[i], v))
+            return false;
+    }
+}
+
+static bool vset_has(VSet *s, const Value *v)
+{
+    return !vset_add(s, v, false);
+}
+
+int fn_array_length(const Value *a, int n, Value *out, FuncCtx *ctx)
+{
+    (void)n, (void)ctx;
+    if (v_is_null(&a[0]))
+        RETURN_NULL;
+    *out = v_int(a[0].u.arr.n);
+    return 0;
+}
+
+int fn_array_contains(const Value *a, int n, Value *out, FuncCtx *ctx)
+{
+    (void)n, (void)ctx;
+    *out = v_bool(false);
+    if (v_is_null(&a[0]))
+        return 0;
+    for (int32_t i = 0; i < a[0].u.arr.n; i++)
+        if (value_equal(&a[0].u.arr.items[i], &a[1])) {
+            *out = v_bool(true);
+            break;
+        }
+    return 0;
+}
+
+/* which: 0 distinct(a), 1 union(a, b), 2 intersect(a, b), 3 except(a, b) */
+static int set_op(const Value *a, Value *out, FuncCtx *ctx, int which)
+{
+    if (v_is_null(&a[0]) || (which > 0 && v_is_null(&a[1])))
+        RETURN_NULL;
+    int32_t na = a[0].u.arr.n, nb = which > 0 ? a[1].u.arr.n : 0;
+    VSet seen, other;
+    vset_init(&seen, ctx->arena, (size_t)na + (size_t)nb);
+    if (which >= 2) {
+        vset_init(&other, ctx->arena, (size_t)nb);
+        for (int32_t i = 0; i < nb; i++)
+            vset_add(&other, &a[1].u.arr.items[i], true);
+    }
+    VVec v = {.a = ctx->arena};
+    for (int32_t i = 0; i < na; i++) {
+        const Value *x = &a[0].u.arr.items[i];
+        if (which == 2 && !vset_has(&other, x))
+            continue;
+        if (which == 3 && vset_has(&other, x))
+            continue;
+        if (vset_add(&seen, x, true))
+            vv_push(&v, *x);
+    }
+    if (which == 1)
+        for (int32_t i = 0; i < nb; i++)
+            if (vset_add(&seen, &a[1].u.arr.items[i], true))
+                vv_push(&v, a[1].u.arr.items[i]);
+    *out = array_of(v.items, v.n);
+    return 0;
+}
+
+int fn_array_distinct(const Value *a, int n, Value *out, FuncCtx *ctx) { (void)n; return set_op(a, out, ctx, 0); }
+int fn_array_union(const Value *a, int n, Value *out, FuncCtx *ctx) { (void)n; return set_op(a, out, ctx, 1); }
+int fn_array_intersect(const Value *a, int n, Value *out, FuncCtx *ctx) { (void)n; return set_op(a, out, ctx, 2); }
+int fn_array_except(const Value *a, int n, Value *out, FuncCtx *ctx) { (void)n; return set_op(a, out, ctx, 3); }
+
+int fn_array_concat(const Value *a, int n, Value *out, FuncCtx *ctx)
+{
+    (void)n;
+    if (v_is_null(&a[0]) && v_is_null(&a[1]))
+        RETURN_NULL;
+    if (v_is_null(&a[0]) || v_is_null(&a[1])) {
+        *out = v_is_null(&a[0]) ? a[1] : a[0];
+        return 0;
+    }
+    int32_t na = a[0].u.arr.n, nb = a[1].u.arr.n;
+    Value *items = arena_alloc(ctx->arena, sizeof(Value) * (size_t)(na + nb + 1));
+    memcpy(items, a[0].u.arr.items, sizeof(Value) * (size_t)na);
+    memcpy(items + na, a[1].u.arr.items, sizeof(Value) * (size_t)nb);
+    *out = array_of(items, na + nb);
+    return 0;
+}
+
+int fn_array_remove(const Value *a, int n, Value *out, FuncCtx *ctx)
+{
+    (void)n;
+    if (v_is_null(&a[0]))
+        RETURN_NULL;
+    VVec v = {.a = ctx->arena};
+    for (int32_t i = 0; i < a[0].u.arr.n; i++)
+        if (!value_equal(&a[0].u.arr.items[i], &a[1]))
+            vv_push(&v, a[0].u.arr.items[i]);
+    *out = array_of(v.items, v.n);
+    return 0;
+}
+
+static int extreme(const Value *a, Value *out, FuncCtx *ctx, int sign)
+{
+    if (v_is_null(&a[0]))
+        RETURN_NULL;
+    const Value *best = NULL;
+    for (int32_t i = 0; i < a[0].u.arr.n; i++) {
+        const Value *x = &a[0].u.arr.items[i];
+        if (v_is_null(x))
+            continue;
+        bool ok = true;
+        if (best == NULL || value_compare(x, best, &ok) * sign > 0)
+            best = x;
+        if (!ok)
+            return fail(ctx, "array elements are not comparable");
+    }
+    *out = best ? *best : v_null();
+    return 0;
+}
+
+int fn_array_max(const Value *a, int n, Value *out, FuncCtx *ctx) { (void)n; return extreme(a, out, ctx, 1); }
+int fn_array_min(const Value *a, int n, Value *out, FuncCtx *ctx) { (void)n; return extreme(a, out, ctx, -1); }
+
+/* Stable merge sort (NULLs last in both directions). */
+static void msort(Value *v, Value *tmp, int32_t n, int dir)
+{
+    if (n < 2)
+        return;
+    int32_t h = n / 2;
+    msort(v, tmp, h, dir);
+    msort(v + h, tmp, n - h, dir);
+    int32_t i = 0, j = h, k = 0;
+    while (i < h && j < n) {
+        bool take_right;
+        if (v_is_null(&v[i]))
+            take_right = !v_is_null(&v[j]);
+        else if (v_is_null(&v[j]))
+            take_right = false;
+        else
+            take_right = value_compare(&v[j], &v[i], NULL) * dir < 0;
+        tmp[k++] = take_right ? v[j++] : v[i++];
+    }
+    while (i < h)
+        tmp[k++] = v[i++];
+    while (j < n)
+        tmp[k++] = v[j++];
+    memcpy(v, tmp, sizeof(Value) * (size_t)n);
+}
+
+int fn_array_sort(const Value *a, int n, Value *out, FuncCtx *ctx)
+{
+    if (v_is_null(&a[0]) || (n > 1 && v_is_null(&a[1])))
+        RETURN_NULL;
+    int dir = 1;
+    if (n > 1) {
+        if (str_ieq(a[1].u.str.ptr, "DESC"))
+            dir = -1;
+        else if (!str_ieq(a[1].u.str.ptr, "ASC"))
+            RETURN_NULL;
+    }
+    int32_t len = a[0].u.arr.n;
+    Value *items = arena_alloc(ctx->arena, sizeof(Value) * (size_t)(len + 1) * 2);
+    memcpy(items, a[0].u.arr.items, sizeof(Value) * (size_t)len);
+    msort(items, items + len + 1, len, dir);
+    *out = array_of(items, len);
+    return 0;
+}
+
+int fn_array_join(const Value *a, int n, Value *out, FuncCtx *ctx)
+{
+    if (v_is_null(&a[0]))
+        RETURN_NULL;
+    const char *delim = ",";
+    size_t dlen = 1;
+    if (n > 1) {
+        delim = v_is_null(&a[1]) ? "" : a[1].u.str.ptr;
+        dlen = v_is_null(&a[1]) ? 0 : (size_t)a[1].u.str.len;
+    }
+    StrBuf sb;
+    sb_init(&sb);
+    for (int32_t i = 0; i < a[0].u.arr.n; i++) {
+        if (i)
+            sb_append(&sb, delim, dlen);
+        const Value *x = &a[0].u.arr.items[i];
+        if (x->kind == TYPE_ARRAY || x->kind == TYPE_MAP || x->kind == TYPE_STRUCT) {
+            sb_free(&sb);
+            return fail(ctx, "ARRAY_JOIN: only arrays of primitive types are supported");
+        }
+        value_format(x, &sb);
+        if (sb.len > 16 * 1024 * 1024) {
+            sb_free(&sb);
+            return fail(ctx, "ARRAY_JOIN: result too large");
+        }
+    }
+    *out = v_string(ctx->arena, sb.data ? sb.data : "", (int32_t)sb.len);
+    sb_free(&sb);
+    return 0;
+}
+
+/* SLICE(array, from, to): 1-based, both ends included; NULL bounds mean the
+ * array's ends; bounds outside the array give NULL (Java's subList). */
+int fn_slice(const Value *a, int n, Value *out, FuncCtx *ctx)
+{
+    (void)n, (void)ctx;
+    if (v_is_null(&a[0]))
+        RETURN_NULL;
+    int64_t size = a[0].u.arr.n;
+    int64_t start = v_is_null(&a[1]) ? 0 : (int64_t)a[1].u.i32 - 1;
+    int64_t end = v_is_null(&a[2]) ? size : a[2].u.i32;
+    if (start < 0 || end > size || start > end)
+        RETURN_NULL;
+    *out = array_of(a[0].u.arr.items + start, (int32_t)(end - start));
+    return 0;
+}
+
+/* GENERATE_SERIES(start, end[, step]) for INT and BIGINT. */
+int fn_generate_series(const Value *a, int n, Value *out, FuncCtx *ctx)
+{
+    for (int i = 0; i < n; i++)
+        if (v_is_null(&a[i]))
+            RETURN_NULL;
+    bool big = a[0].kind == TYPE_BIGINT;
+    int64_t start = big ? a[0].u.i64 : a[0].u.i32, end = big ? a[1].u.i64 : a[1].u.i32;
+    int64_t step = n > 2 ? a[2].u.i32 : (end - start > 0 ? 1 : -1);
+    if (step == 0)
+        return fail(ctx, "GENERATE_SERIES step cannot be zero");
+    /* Differences computed in unsigned arithmetic: BIGINT ends may be far apart. */
+    bool up = end >= start;
+    uint64_t diff = up ? (uint64_t)end - (uint64_t)start : (uint64_t)start - (uint64_t)end;
+    if (diff != 0 && (up != (step > 0)))
+        return fail(ctx, "GENERATE_SERIES step has wrong sign");
+    uint64_t astep = step > 0 ? (uint64_t)step : (uint64_t)-step;
+    uint64_t count = diff / astep + 1;
+    if (count > 1000000)
+        return fail(ctx, "GENERATE_SERIES would produce %llu elements (limit 1000000)", (unsigned long long)count);
+    Value *items = arena_alloc(ctx->arena, sizeof(Value) * (size_t)count);
+    int64_t val = start;
+    for (uint64_t i = 0; i < count; i++) {
+        items[i] = big ? v_bigint(val) : v_int((int32_t)val);
+        val = (int64_t)((uint64_t)val + (uint64_t)step);
+    }
+    *out = array_of(items, (int32_t)count);
+    return 0;
+}
+
+/* ---- maps -------------------------------------------------------------- */
+
+int fn_map_keys(const Value *a, int n, Value *out, FuncCtx *ctx)
+{
+    (void)n, (void)ctx;
+    if (v_is_null(&a[0]))
+        RETURN_NULL;
+    *out = array_of(a[0].u.map.keys, a[0].u.map.n);
+    return 0;
+}
+
+int fn_map_values(const Value *a, int n, Value *out, FuncCtx *ctx)
+{
+    (void)n, (void)ctx;
+    if (v_is_null(&a[0]))
+        RETURN_NULL;
+    *out = array_of(a[0].u.map.vals, a[0].u.map.n);
+    return 0;
+}
+
+static Value map_of(Value *keys, Value *vals, int32_t n)
+{
+    Value v;
+    v.kind = TYPE_MAP;
+    v.u.map.keys = keys;
+    v.u.map.vals = vals;
+    v.u.map.n = n;
+    return v;
+}
+
+/* Puts k -> v into (keys, vals), replacing an existing key's value. */
+static void map_put(VVec *keys, VVec *vals, const Value *k, const Value *v)
+{
+    for (int32_t i = 0; i < keys->n; i++)
+        if (value_equal(&keys->items[i], k)) {
+            vals->items[i] = *v;
+            return;
+        }
+    vv_push(keys, *k);
+    vv_push(vals, *v);
+}
+
+int fn_map_union(const Value *a, int n, Value *out, FuncCtx *ctx)
+{
+    (void)n;
+    if (v_is_null(&a[0]) && v_is_null(&a[1]))
+        RETURN_NULL;
+    VVec keys = {.a = ctx->arena}, vals = {.a = ctx->arena};
+    for (int m = 0; m < 2; m++)
+        if (!v_is_null(&a[m]))
+            for (int32_t i = 0; i < a[m].u.map.n; i++)
+                map_put(&keys, &vals, &a[m].u.map.keys[i], &a[m].u.map.vals[i]);
+    *out = map_of(keys.items, vals.items, keys.n);
+    return 0;
+}
+
+/* AS_MAP(keys, values): pairs by position; missing values are NULL, NULL
+ * keys are skipped, a repeated key keeps its last value. */
+int fn_as_map(const Value *a, int n, Value *out, FuncCtx *ctx)
+{
+    (void)n;
+    if (v_is_null(&a[0]) || v_is_null(&a[1]))
+        RETURN_NULL;
+    VVec keys = {.a = ctx->arena}, vals = {.a = ctx->arena};
+    Value nul = v_null();
+    for (int32_t i = 0; i < a[0].u.arr.n; i++) {
+        if (v_is_null(&a[0].u.arr.items[i]))
+            continue;
+        map_put(&keys, &vals, &a[0].u.arr.items[i], i < a[1].u.arr.n ? &a[1].u.arr.items[i] : &nul);
+    }
+    *out = map_of(keys.items, vals.items, keys.n);
+    return 0;
+}
+
+/* ENTRIES(map, sorted): ARRAY<STRUCT<K STRING, V T>>. */
+int fn_entries(const Value *a, int n, Value *out, FuncCtx *ctx)
+{
+    (void)n;
+    if (v_is_null(&a[0]) || v_is_null(&a[1]))
+        RETURN_NULL;
+    int32_t len = a[0].u.map.n;
+    int32_t *order = arena_alloc(ctx->arena, sizeof(int32_t) * (size_t)(len + 1));
+    for (int32_t i = 0; i < len; i++)
+        order[i] = i;
+    if (a[1].u.b) {
+        /* insertion sort by key: maps are small */
+        for (int32_t i = 1; i < len; i++) {
+            int32_t k = order[i], j = i - 1;
+            while (j >= 0 && value_compare(&a[0].u.map.keys[order[j]], &a[0].u.map.keys[k], NULL) > 0) {
+                order[j + 1] = order[j];
+                j--;
+            }
+            order[j + 1] = k;
+        }
+    }
+    Value *items = arena_alloc(ctx->arena, sizeof(Value) * (size_t)(len + 1));
+    for (int32_t i = 0; i < len; i++) {
+        Value *f = arena_alloc(ctx->arena, sizeof(Value) * 2);
+        f[0] = a[0].u.map.keys[order[i]];
+        f[1] = a[0].u.map.vals[order[i]];
+        items[i].kind = TYPE_STRUCT;
+        items[i].u.st.fields = f;
+        items[i].u.st.n = 2;
+    }
+    *out = array_of(items, len);
+    return 0;
+}
+
+/* ---- BYTES -> numbers ------------------------------------------------- */
+
+static int from_bytes(const Value *a, int n, Value *out, int width, TypeKind kind)
+{
+    if (v_is_null(&a[0]) || (n > 1 && v_is_null(&a[1])))
+        RETURN_NULL;
+    bool little = false;
+    if (n > 1) {
+        if (str_ieq(a[1].u.str.ptr, "LITTLE_ENDIAN"))
+            little = true;
+        else if (!str_ieq(a[1].u.str.ptr, "BIG_ENDIAN"))
+            RETURN_NULL;
+    }
+    if (a[0].u.str.len != width)
+        RETURN_NULL;
+    const unsigned char *p = (const unsigned char *)a[0].u.str.ptr;
+    uint64_t v = 0;
+    for (int i = 0; i < width; i++)
+        v = (v << 8) | p[little ? width - 1 - i : i];
+    if (kind == TYPE_INT)
+        *out = v_int((int32_t)(uint32_t)v);
+    else if (kind == TYPE_BIGINT)
+        *out = v_bigint((int64_t)v);
+    else {
+        double d;
+        memcpy(&d, &v, sizeof d);
+        *out = v_double(d);
+    }
+    return 0;
+}
+
+int fn_int_from_bytes(const Value *a, int n, Value *out, FuncCtx *ctx)
+{
+    (void)ctx;
+    return from_bytes(a, n, out, 4, TYPE_INT);
+}
+
+int fn_bigint_from_bytes(const Value *a, int n, Value *out, FuncCtx *ctx)
+{
+    (void)ctx;
+    return from_bytes(a, n, out, 8, TYPE_BIGINT);
+}
+
+int fn_double_from_bytes(const Value *a, int n, Value *out, FuncCtx *ctx)
+{
+    (void)ctx;
+    return from_bytes(a, n, out, 8, TYPE_DOUBLE);
+}

@@ -1,0 +1,1679 @@
+/*
+ * func_string.c - string, bytes and regular-expression functions of the
+ * builtin registry (the table is in functions.c).
+ *
+ * In:  argument Values already cast to the overload's parameter types.
+ * Out: a Value allocated in ctx->arena, or -1 with ctx->err set (the
+ *      evaluator then yields NULL and counts the row's error).
+ *
+ * Characters: ksqlDB runs on Java strings (UTF-16); eddy's strings are
+ * UTF-8.  Lengths and positions (LEN, SUBSTRING, INSTR, LPAD, ...) count
+ * Unicode code points, which equals Java's count for every character of
+ * the Basic Multilingual Plane (a character outside it counts 1 here, 2
+ * in Java).  Bytes that are not valid UTF-8 count one each.  Case mapping
+ * covers ASCII, Latin-1, Latin Extended-A, Greek and Cyrillic.
+ *
+ * Regular expressions: ksqlDB uses java.util.regex; eddy uses POSIX
+ * extended regexes (glibc regcomp) after translating the common Java
+ * syntax: \d \D \s \S \w \W (also inside [...]), \b \B, \Q...\E, \t \n \r
+ * \f \xhh \uhhhh, (?:...) (groups are renumbered so $1 / group numbers
+ * keep Java's meaning), (?<name>...), a leading (?i).  Rejected with an
+ * error instead of silently matching differently: lazy and possessive
+ * quantifiers (*? +? ?? *+ ...), lookaround (?= (?! (?<= (?<!, atomic
+ * groups (?>, class intersection &&, nested classes, \p{...}.  Matching
+ * is byte-wise ('.' matches one byte of a multi-byte character) and
+ * alternation picks the longest match (POSIX) where Java picks the first
+ * alternative that matches.  Compiled regexes are cached per thread.
+ */
+#define _GNU_SOURCE   /* memmem */
+#include "eddy/functions.h"
+
+#include <ctype.h>
+#include <regex.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <time.h>
+
+/* Largest string or bytes result a function builds (a guard against
+ * LPAD(x, 2000000000, 'y') and friends). */
+#define FUNC_MAX_RESULT (16 * 1024 * 1024)
+
+static int fail(FuncCtx *ctx, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static int fail(FuncCtx *ctx, const char *fmt, ...)
+{
+    if (ctx->err) {
+        va_list ap;
+        va_start(ap, fmt);
+        ctx->err->kind = ERR_RUNTIME;
+        ctx->err->pos = (SrcPos){0, 0};
+        vsnprintf(ctx->err->msg, sizeof ctx->err->msg, fmt, ap);
+        va_end(ap);
+    }
+    return -1;
+}
+
+#define ANY_NULL2(a) (v_is_null(&(a)[0]) || v_is_null(&(a)[1]))
+#define RETURN_NULL do { *out = v_null(); return 0; } while (0)
+
+/* ---- arena-backed output buffer ---------------------------------------- */
+
+typedef struct ABuf {
+    Arena *a;
+    char *p;
+    size_t len, cap;
+    bool overflow;
+} ABuf;
+
+static void ab_init(ABuf *b, Arena *a, size_t cap)
+{
+    b->a = a;
+    b->cap = cap < 16 ? 16 : cap;
+    if (b->cap > FUNC_MAX_RESULT + 1)
+        b->cap = FUNC_MAX_RESULT + 1;
+    b->p = arena_alloc(a, b->cap);
+    b->len = 0;
+    b->overflow = false;
+}
+
+static void ab_put(ABuf *b, const char *s, size_t n)
+{
+    if (b->overflow)
+        return;
+    if (b->len + n > FUNC_MAX_RESULT) {
+        b->overflow = true;
+        return;
+    }
+    if (b->len + n + 1 > b->cap) {
+        size_t ncap = b->cap * 2;
+        while (ncap < b->len + n + 1)
+            ncap *= 2;
+        b->p = arena_realloc(b->a, b->p, b->cap, ncap);
+        b->cap = ncap;
+    }
+    if (n)
+        memcpy(b->p + b->len, s, n);
+    b->len += n;
+    b->p[b->len] = '\0';
+}
+
+static void ab_putc(ABuf *b, char c)
+{
+    ab_put(b, &c, 1);
+}
+
+/* Finishes b into *out as a STRING (or BYTES). */
+static int ab_done(ABuf *b, TypeKind kind, Value *out, FuncCtx *ctx, const char *fname)
+{
+    if (b->overflow)
+        return fail(ctx, "%s: result would exceed %d bytes", fname, FUNC_MAX_RESULT);
+    *out = v_string_borrow(b->p, (int32_t)b->len);
+    out->kind = kind;
+    return 0;
+}
+
+static Value str_value(Arena *a, const char *s, size_t n, TypeKind kind)
+{
+    Value v = v_string(a, s, (int32_t)n);
+    v.kind = kind;
+    return v;
+}
+
+/* ---- UTF-8 ----------------------------------------------------------- */
+
+/* Decodes the code point at s[*i] (n = byte length), advancing *i.  Bytes
+ * that do not start a valid sequence decode as themselves (one byte). */
+static uint32_t u8_next(const char *str, size_t n, size_t *i)
+{
+    const unsigned char *s = (const unsigned char *)str;
+    unsigned char c = s[*i];
+    if (c < 0x80) {
+        (*i)++;
+        return c;
+    }
+    int len = c >= 0xF0 && c < 0xF5 ? 4 : c >= 0xE0 ? 3 : c >= 0xC2 && c < 0xE0 ? 2 : 0;
+    if (len == 0 || *i + (size_t)len > n) {
+        (*i)++;
+        return 0xFFFD00u | c;    /* marker: invalid byte c */
+    }
+    uint32_t cp = c & (0x7F >> len);
+    for (int k = 1; k < len; k++) {
+        if ((s[*i + (size_t)k] & 0xC0) != 0x80) {
+            (*i)++;
+            return 0xFFFD00u | c;
+        }
+        cp = (cp << 6) | (s[*i + (size_t)k] & 0x3F);
+    }
+    if ((len == 3 && (cp < 0x800 || (cp >= 0xD800 && cp < 0xE000))) || (len == 4 && (cp < 0x10000 || cp > 0x10FFFF))) {
+        (*i)++;
+        return 0xFFFD00u | c;
+    }
+    *i += (size_t)len;
+    return cp;
+}
+
+static bool cp_invalid(uint32_t cp)
+{
+    return cp > 0x10FFFF;
+}
+
+static int u8_encode(uint32_t cp, char *buf)
+{
+    if (cp_invalid(cp)) {                     /* pass an invalid byte through */
+        buf[0] = (char)(cp & 0xFF);
+        return 1;
+    }
+    if (cp < 0x80) {
+        buf[0] = (char)cp;
+        return 1;
+    }
+    if (cp < 0x800) {
+        buf[0] = (char)(0xC0 | (cp >> 6));
+        buf[1] = (char)(0x80 | (cp & 0x3F));
+        return 2;
+    }
+    if (cp < 0x10000) {
+        buf[0] = (char)(0xE0 | (cp >> 12));
+        buf[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
+        buf[2] = (char)(0x80 | (cp & 0x3F));
+        return 3;
+    }
+    buf[0] = (char)(0xF0 | (cp >> 18));
+    buf[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
+    buf[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
+    buf[3] = (char)(0x80 | (cp & 0x3F));
+    return 4;
+}
+
+static size_t u8_count(const char *s, size_t n)
+{
+    size_t count = 0;
+    for (size_t i = 0; i < n;) {
+        u8_next(s, n, &i);
+        count++;
+    }
+    return count;
+}
+
+/* Byte offset of code point k (clamped to n). */
+static size_t u8_offset(const char *s, size_t n, size_t k)
+{
+    size_t i = 0;
+    while (k > 0 && i < n) {
+        u8_next(s, n, &i);
+        k--;
+    }
+    return i;
+}
+
+/* Simple one-to-one case mapping for the scripts in the file comment. */
+static uint32_t cp_upper(uint32_t c)
+{
+    if (c < 0x80)
+        return c >= 'a' && c <= 'z' ? c - 32 : c;
+    if ((c >= 0xE0 && c <= 0xFE && c != 0xF7))
+        return c - 32;
+    if (c == 0xFF)
+        return 0x178;
+    if (c == 0xB5)
+        return 0x39C;
+    if (c >= 0x100 && c <= 0x17F) {
+        if ((c >= 0x139 && c <= 0x148) || (c >= 0x179 && c <= 0x17E))
+            return c % 2 == 0 ? c - 1 : c;
+        if (c == 0x131)
+            return 'I';
+        if (c == 0x17F)
+            return 'S';
+        if (c == 0x138 || c == 0x149)
+            return c;
+        return c % 2 == 1 ? c - 1 : c;
+    }
+    if (c >= 0x3B1 && c <= 0x3C9 && c != 0x3C2)
+        return c - 32;
+    if (c == 0x3C2)
+        return 0x3A3;
+    if (c >= 0x3AC && c <= 0x3AF)
+        return c == 0x3AC ? 0x386 : c - 37;
+    if (c >= 0x430 && c <= 0x44F)
+        return c - 32;
+    if (c >= 0x450 && c <= 0x45F)
+        return c - 80;
+    return c;
+}
+
+static uint32_t cp_lower(uint32_t c)
+{
+    if (c < 0x80)
+        return c >= 'A' && c <= 'Z' ? c + 32 : c;
+    if (c >= 0xC0 && c <= 0xDE && c != 0xD7)
+        return c + 32;
+    if (c == 0x178)
+        return 0xFF;
+    if (c >= 0x100 && c <= 0x17F) {
+        if ((c >= 0x139 && c <= 0x148) || (c >= 0x179 && c <= 0x17E))
+            return c % 2 == 1 ? c + 1 : c;
+        if (c == 0x130)
+            return 'i';
+        if (c == 0x138 || c == 0x149 || c == 0x131 || c == 0x17F)
+            return c;
+        return c % 2 == 0 ? c + 1 : c;
+    }
+    if (c >= 0x391 && c <= 0x3A9 && c != 0x3A2)
+        return c + 32;
+    if (c == 0x386)
+        return 0x3AC;
+    if (c >= 0x388 && c <= 0x38A)
+        return c + 37;
+    if (c >= 0x410 && c <= 0x42F)
+        return c + 32;
+    if (c >= 0x400 && c <= 0x40F)
+        return c + 80;
+    return c;
+}
+
+static bool cp_is_upper(uint32_t c)
+{
+    return !cp_invalid(c) && cp_lower(c) != c;
+}
+
+static bool cp_is_lower(uint32_t c)
+{
+    return !cp_invalid(c) && (cp_upper(c) != c || c == 0xDF);
+}
+
+static int map_case(const Value *s, Value *out, FuncCtx *ctx, bool upper)
+{
+    ABuf b;
+    ab_init(&b, ctx->arena, (size_t)s->u.str.len + 1);
+    const char *p = s->u.str.ptr;
+    size_t n = (size_t)s->u.str.len;
+    for (size_t i = 0; i < n;) {
+        uint32_t cp = u8_next(p, n, &i);
+        char enc[4];
+        ab_put(&b, enc, (size_t)u8_encode(upper ? cp_upper(cp) : cp_lower(cp), enc));
+    }
+    return ab_done(&b, TYPE_STRING, out, ctx, upper ? "UCASE" : "LCASE");
+}
+
+int fn_ucase(const Value *a, int n, Value *out, FuncCtx *ctx)
+{
+    (void)n;
+    if (v_is_null(&a[0]))
+        RETURN_NULL;
+    return map_case(&a[0], out, ctx, true);
+}
+
+int fn_lcase(const Value *a, int n, Value *out, FuncCtx *ctx)
+{
+    (void)n;
+    if (v_is_null(&a[0]))
+        RETURN_NULL;
+    return map_case(&a[0], out, ctx, false);
+}
+
+/* Java's Pattern \s: space, \t \n \x0B \f \r. */
+static bool java_space(uint32_t c)
+{
+    return c == ' ' || (c >= 9 && c <= 13);
+}
+
+int fn_initcap(const Value *a, int n, Value *out, FuncCtx *ctx)
+{
+    (void)n;
+    if (v_is_null(&a[0]))
+        RETURN_NULL;
+    ABuf b;
+    ab_init(&b, ctx->arena, (size_t)a[0].u.str.len + 1);
+    const char *p = a[0].u.str.ptr;
+    size_t len = (size_t)a[0].u.str.len;
+    bool word_start = true;
+    for (size_t i = 0; i < len;) {
+        uint32_t cp = u8_next(p, len, &i);
+        char enc[4];
+        if (java_space(cp)) {
+            word_start = true;
+            ab_put(&b, enc, (size_t)u8_encode(cp, enc));
+            continue;
+        }
+        ab_put(&b, enc, (size_t)u8_encode(word_start ? cp_upper(cp_lower(cp)) : cp_lower(cp), enc));
+        word_start = false;
+    }
+    return ab_done(&b, TYPE_STRING, out, ctx, "INITCAP");
+}
+
+/* ---- length, substring, trim ---------------------------------------- */
+
+int fn_len_string(const Value *a, int n, Value *out, FuncCtx *ctx)
+{
+    (void)n, (void)ctx;
+    if (v_is_null(&a[0]))
+        RETURN_NULL;
+    *out = v_int((int32_t)u8_count(a[0].u.str.ptr, (size_t)a[0].u.str.len));
+    return 0;
+}
+
+int fn_len_bytes(const Value *a, int n, Value *out, FuncCtx *ctx)
+{
+    (void)n, (void)ctx;
+    if (v_is_null(&a[0]))
+        RETURN_NULL;
+    *out = v_int(a[0].u.str.len);
+    return 0;
+}
+
+/* ksqlDB's SUBSTRING index rules, in units of `count` characters. */
+static void substring_range(int64_t count, int64_t pos, bool has_len, int64_t len, int64_t *start, int64_t *end)
+{
+    int64_t s = pos < 0 ? count + pos : pos - 1;
+    if (pos >= 0 && s > count)
+        s = count;
+    if (s < 0)
+        s = 0;
+    int64_t e = count;
+    if (has_len) {
+        e = s + len;
+        if (e > count)
+            e = count;
+        if (e < s)
+            e = s;
+    }
+    *start = s;
+    *end = e;
+}
+
+int fn_substring(const Value *a, int n, Value *out, FuncCtx *ctx)
+{
+    for (int i = 0; i < n; i++)
+        if (v_is_null(&a[i]))
+            RETURN_NULL;
+    const char *p = a[0].u.str.ptr;
+    size_t bytes = (size_t)a[0].u.str.len;
+    bool is_bytes = a[0].kind == TYPE_BYTES;
+    int64_t count = is_bytes ? (int64_t)bytes : (int64_t)u8_count(p, bytes);
+    int64_t s, e;
+    substring_range(count, a[1].u.i32, n > 2, n > 2 ? a[2].u.i32 : 0, &s, &e);
+    size_t bs = is_bytes ? (size_t)s : u8_offset(p, bytes, (size_t)s);
+    size_t be = is_bytes ? (size_t)e : bs + u8_offset(p + bs, bytes - bs, (size_t)(e - s));
+    *out = str_value(ctx->arena, p + bs, be - bs, a[0].kind);
+    return 0;
+}
+
+/* Java's String.trim: strips characters <= U+0020 from the chosen ends. */
+static int trim_impl(const Value *a, Value *out, FuncCtx *ctx, bool left, bool right)
+{
+    if (v_is_null(&a[0]))
+        RETURN_NULL;
+    const unsigned char *p = (const unsigned char *)a[0].u.str.ptr;
+    size_t s = 0, e = (size_t)a[0].u.str.len;
+    if (left)
+        while (s < e && p[s] <= ' ')
+            s++;
+    if (right)
+        while (e > s && p[e - 1] <= ' ')
+            e--;
+    *out = v_string(ctx->arena, (const char *)p + s, (int32_t)(e - s));
+    return 0;
+}
+
+int fn_trim(const Value *a, int n, Value *out, FuncCtx *ctx)
+{
+    (void)n;
+    return trim_impl(a, out, ctx, true, true);
+}
+
+int fn_ltrim(const Value *a, int n, Value *out, FuncCtx *ctx)
+{
+    (void)n;
+    return trim_impl(a, out, ctx, true, false);
+}
+
+int fn_rtrim(const Value *a, int n, Value *out, FuncCtx *ctx)
+{
+    (void)n;
+    return trim_impl(a, out, ctx, false, true);
+}
+
+/* ---- concat ----------------------------------------------------------- */
+
+int fn_concat(const Value *a, int n, Value *out, FuncCtx *ctx)
+{
+    size_t total = 0;
+    TypeKind kind = TYPE_STRING;
+    for (int i = 0; i < n; i++)
+        if (!v_is_null(&a[i])) {
+            total += (size_t)a[i].u.str.len;
+            kind = a[i].kind;
+        }
+    if (total > FUNC_MAX_RESULT)
+        return fail(ctx, "CONCAT: result would exceed %d bytes", FUNC_MAX_RESULT);
+    ABuf b;
+    ab_init(&b, ctx->arena, total + 1);
+    for (int i = 0; i < n; i++)
+        if (!v_is_null(&a[i]))
+            ab_put(&b, a[i].u.str.ptr, (size_t)a[i].u.str.len);
+    return ab_done(&b, kind, out, ctx, "CONCAT");
+}
+
+int fn_concat_bytes(const Value *a, int n, Value *out, FuncCtx *ctx)
+{
+    int rc = fn_concat(a, n, out, ctx);
+    if (rc == 0)
+        out->kind = TYPE_BYTES;
+    return rc;
+}
+
+int fn_concat_ws(const Value *a, int n, Value *out, FuncCtx *ctx)
+{
+    if (v_is_null(&a[0]))
+        RETURN_NULL;
+    ABuf b;
+    ab_init(&b, ctx->arena, 64);
+    bool first = true;
+    for (int i = 1; i < n; i++) {
+        if (v_is_null(&a[i]))
+            continue;
+        if (!first)
+            ab_put(&b, a[0].u.str.ptr, (size_t)a[0].u.str.len);
+        ab_put(&b, a[i].u.str.ptr, (size_t)a[i].u.str.len);
+        first = false;
+    }
+    return ab_done(&b, a[0].kind, out, ctx, "CONCAT_WS");
+}
+
+/* ---- search and replace ---------------------------------------------- */
+
+/* Byte index of the ordinal-th (1-based) occurrence of sub in s, counting
+ * overlapping occurrences (commons-lang ordinalIndexOf); -1 if none. */
+static int64_t ordinal_index(const char *s, size_t n, const char *sub, size_t m, int64_t ordinal)
+{
+    if (ordinal <= 0)
+        return -1;
+    if (m == 0)
+        return 0;
+    int64_t found = 0;
+    for (size_t i = 0; i + m <= n; i++)
+        if (memcmp(s + i, sub, m) == 0 && ++found == ordinal)
+            return (int64_t)i;
+    return -1;
+}
+
+/* Reverses a UTF-8 string by code points into the arena. */
+static char *u8_reverse(Arena *a, const char *s, size_t n)
+{
+    char *r = arena_alloc(a, n + 1);
+    size_t w = n;
+    for (size_t i = 0; i < n;) {
+        size_t st = i;
+        u8_next(s, n, &i);
+        w -= i - st;
+        memcpy(r + w, s + st, i - st);
+    }
+    return r;
+}
+
+int fn_instr(const Value *a, int n, Value *out, FuncCtx *ctx)
+{
+    if (v_is_null(&a[0]) || v_is_null(&a[1])) {
+        *out = v_int(0);
+        return 0;
+    }
+    if ((n > 2 && v_is_null(&a[2])) || (n > 3 && v_is_null(&a[3])))
+        RETURN_NULL;
+    int64_t position = n > 2 ? a[2].u.i32 : 1;
+    int64_t occurrence = n > 3 ? a[3].u.i32 : 1;
+    const char *s = a[0].u.str.ptr, *sub = a[1].u.str.ptr;
+    size_t sn = (size_t)a[0].u.str.len, subn = (size_t)a[1].u.str.len;
+    int64_t len = (int64_t)u8_count(s, sn);
+    int64_t sublen = (int64_t)u8_count(sub, subn);
+    *out = v_int(0);
+    if (position == 0 || position > len || -position > len)
+        return 0;
+    bool reversed = position < 0;
+    if (reversed) {
+        s = u8_reverse(ctx->arena, s, sn);
+        sub = u8_reverse(ctx->arena, sub, subn);
+        position = -position;
+    }
+    size_t from = u8_offset(s, sn, (size_t)(position - 1));
+    int64_t bi = ordinal_index(s + from, sn - from, sub, subn, occurrence);
+    if (bi < 0)
+        return 0;
+    int64_t i = (int64_t)u8_count(s + from, (size_t)bi);   /* in characters */
+    *out = v_int((int32_t)(reversed ? len - position - i - sublen + 2 : i + position));
+    return 0;
+}
+
+/* Java's String.replace: every occurrence, left to right; an empty target
+ * inserts the replacement around every character. */
+int fn_replace(const Value *a, int n, Value *out, FuncCtx *ctx)
+{
+    (void)n;
+    if (v_is_null(&a[0]) || v_is_null(&a[1]) || v_is_null(&a[2]))
+        RETURN_NULL;
+    const char *s = a[0].u.str.ptr, *t = a[1].u.str.ptr, *r = a[2].u.str.ptr;
+    size_t sn = (size_t)a[0].u.str.len, tn = (size_t)a[1].u.str.len, rn = (size_t)a[2].u.str.len;
+    ABuf b;
+    ab_init(&b, ctx->arena, sn + 16);
+    if (tn == 0) {
+        ab_put(&b, r, rn);
+        for (size_t i = 0; i < sn && !b.overflow;) {
+            size_t st = i;
+            u8_next(s, sn, &i);
+            ab_put(&b, s + st, i - st);
+            ab_put(&b, r, rn);
+        }
+        return ab_done(&b, TYPE_STRING, out, ctx, "REPLACE");
+    }
+    size_t i = 0;
+    while (i < sn && !b.overflow) {
+        const char *hit = tn <= sn - i ? memmem(s + i, sn - i, t, tn) : NULL;
+        if (hit == NULL)
+            break;
+        ab_put(&b, s + i, (size_t)(hit - (s + i)));
+        ab_put(&b, r, rn);
+        i = (size_t)(hit - s) + tn;
+    }
+    ab_put(&b, s + i, sn - i);
+    return ab_done(&b, TYPE_STRING, out, ctx, "REPLACE");
+}
+
+/* ---- padding ------------------------------------------------------------ */
+
+static int pad_impl(const Value *a, Value *out, FuncCtx *ctx, bool left)
+{
+    if (v_is_null(&a[0]) || v_is_null(&a[1]) || v_is_null(&a[2]))
+        RETURN_NULL;
+    int64_t target = a[1].u.i32;
+    const char *in = a[0].u.str.ptr, *pad = a[2].u.str.ptr;
+    size_t inb = (size_t)a[0].u.str.len, padb = (size_t)a[2].u.str.len;
+    if (padb == 0 || target < 0)
+        RETURN_NULL;
+    bool bytes = a[0].kind == TYPE_BYTES;
+    int64_t inlen = bytes ? (int64_t)inb : (int64_t)u8_count(in, inb);
+    int64_t padlen = bytes ? (int64_t)padb : (int64_t)u8_count(pad, padb);
+    /* Worst case 4 bytes per character. */
+    if ((uint64_t)target * (bytes ? 1 : 4) > FUNC_MAX_RESULT && target > inlen)
+        return fail(ctx, "%s: result would exceed %d bytes", left ? "LPAD" : "RPAD", FUNC_MAX_RESULT);
+    ABuf b;
+    ab_init(&b, ctx->arena, (size_t)(target < inlen ? inb : (size_t)target * (bytes ? 1 : 2)) + 1);
+    int64_t need = target > inlen ? target - inlen : 0;
+    int64_t keep = target < inlen ? target : inlen;
+    size_t keepb = bytes ? (size_t)keep : u8_offset(in, inb, (size_t)keep);
+    if (!left)
+        ab_put(&b, in, keepb);
+    int64_t whole = need / padlen, rest = need % padlen;
+    for (int64_t k = 0; k < whole && !b.overflow; k++)
+        ab_put(&b, pad, padb);
+    ab_put(&b, pad, bytes ? (size_t)rest : u8_offset(pad, padb, (size_t)rest));
+    if (left)
+        ab_put(&b, in, keepb);
+    return ab_done(&b, a[0].kind, out, ctx, left ? "LPAD" : "RPAD");
+}
+
+int fn_lpad(const Value *a, int n, Value *out, FuncCtx *ctx)
+{
+    (void)n;
+    return pad_impl(a, out, ctx, true);
+}
+
+int fn_rpad(const Value *a, int n, Value *out, FuncCtx *ctx)
+{
+    (void)n;
+    return pad_impl(a, out, ctx, false);
+}
+
+/* ---- split -------------------------------------------------------------- */
+
+typedef struct VVec {
+    Arena *a;
+    Value *items;
+    int32_t n, cap;
+} VVec;
+
+static void vv_push(VVec *v, Value x)
+{
+    if (v->n == v->cap) {
+        int32_t ncap = v->cap ? v->cap * 2 : 8;
+        v->items = arena_realloc(v->a, v->items, sizeof(Value) * (size_t)v->cap, sizeof(Value) * (size_t)ncap);
+        v->cap = ncap;
+    }
+    v->items[v->n++] = x;
+}
+
+static Value vv_array(VVec *v)
+{
+    Value out;
+    out.kind = TYPE_ARRAY;
+    out.u.arr.items = v->items;
+    out.u.arr.n = v->n;
+    return out;
+}
+
+int fn_split(const Value *a, int n, Value *out, FuncCtx *ctx)
+{
+    (void)n;
+    if (v_is_null(&a[0]) || v_is_null(&a[1]))
+        RETURN_NULL;
+    TypeKind kind = a[0].kind;
+    const char *s = a[0].u.str.ptr, *d = a[1].u.str.ptr;
+    size_t sn = (size_t)a[0].u.str.len, dn = (size_t)a[1].u.str.len;
+    VVec v = {.a = ctx->arena};
+    if (dn == 0) {
+        /* Every character (or byte) on its own; "" gives [""]. */
+        if (sn == 0)
+            vv_push(&v, str_value(ctx->arena, "", 0, kind));
+        for (size_t i = 0; i < sn;) {
+            size_t st = i;
+            if (kind == TYPE_BYTES)
+                i++;
+            else
+                u8_next(s, sn, &i);
+            vv_push(&v, str_value(ctx->arena, s + st, i - st, kind));
+        }
+    } else {
+        size_t i = 0;
+        for (;;) {
+            const char *hit = dn <= sn - i ? memmem(s + i, sn - i, d, dn) : NULL;
+            if (hit == NULL)
+                break;
+            vv_push(&v, str_value(ctx->arena, s + i, (size_t)(hit - (s + i)), kind));
+            i = (size_t)(hit - s) + dn;
+        }
+        vv_push(&v, str_value(ctx->arena, s + i, sn - i, kind));
+    }
+    *out = vv_array(&v);
+    return 0;
+}
+
+int fn_split_to_map(const Value *a, int n, Value *out, FuncCtx *ctx)
+{
+    (void)n;
+    if (v_is_null(&a[0]) || v_is_null(&a[1]) || v_is_null(&a[2]))
+        RETURN_NULL;
+    const char *s = a[0].u.str.ptr, *ed = a[1].u.str.ptr, *kd = a[2].u.str.ptr;
+    size_t sn = (size_t)a[0].u.str.len, en = (size_t)a[1].u.str.len, kn = (size_t)a[2].u.str.len;
+    if (en == 0 || kn == 0 || (en == kn && memcmp(ed, kd, en) == 0))
+        RETURN_NULL;
+    VVec keys = {.a = ctx->arena}, vals = {.a = ctx->arena};
+    size_t i = 0;
+    while (i <= sn) {
+        const char *hit = en <= sn - i ? memmem(s + i, sn - i, ed, en) : NULL;
+        size_t end = hit ? (size_t)(hit - s) : sn;
+        const char *entry = s + i;
+        size_t elen = end - i;
+        const char *kv = elen >= kn ? memmem(entry, elen, kd, kn) : NULL;
+        if (elen > 0 && kv) {
+            /* key = text before the first kv delimiter; value = text up to the next one. */
+            const char *vstart = kv + kn;
+            size_t vrest = elen - (size_t)(vstart - entry);
+            const char *vend = vrest >= kn ? memmem(vstart, vrest, kd, kn) : NULL;
+            size_t vlen = vend ? (size_t)(vend - vstart) : vrest;
+            Value key = v_string(ctx->arena, entry, (int32_t)(kv - entry));
+            Value val = v_string(ctx->arena, vstart, (int32_t)vlen);
+            int32_t k;
+            for (k = 0; k < keys.n; k++)
+                if (value_equal(&keys.items[k], &key))
+                    break;
+            if (k < keys.n)
+                vals.items[k] = val;         /* the latest value for a key wins */
+            else {
+                vv_push(&keys, key);
+                vv_push(&vals, val);
+            }
+        }
+        if (hit == NULL)
+            break;
+        i = end + en;
+    }
+    out->kind = TYPE_MAP;
+    out->u.map.keys = keys.items;
+    out->u.map.vals = vals.items;
+    out->u.map.n = keys.n;
+    return 0;
+}
+
+/* ---- masking ---------------------------------------------------------- */
+
+#define NO_MASK 0xFFFFFFFFu
+
+typedef struct Masker {
+    uint32_t upper, lower, digit, other;
+} Masker;
+
+static const Masker default_mask = {'X', 'x', 'n', '-'};
+
+static int mask_char(const Value *v, uint32_t *out, FuncCtx *ctx)
+{
+    if (v_is_null(v)) {
+        *out = NO_MASK;
+        return 0;
+    }
+    size_t i = 0, n = (size_t)v->u.str.len;
+    if (n == 0)
+        return fail(ctx, "Invalid mask character. Must be only single character, but was ''");
+    uint32_t cp = u8_next(v->u.str.ptr, n, &i);
+    if (i != n)
+        return fail(ctx, "Invalid mask character. Must be only single character, but was '%.40s'", v->u.str.ptr);
+    *out = cp;
+    return 0;
+}
+
+static int masker_from(const Value *a, Masker *m, FuncCtx *ctx)
+{
+    if (mask_char(&a[0], &m->upper, ctx) || mask_char(&a[1], &m->lower, ctx) ||
+        mask_char(&a[2], &m->digit, ctx) || mask_char(&a[3], &m->other, ctx))
+        return -1;
+    return 0;
+}
+
+static uint32_t mask_one(const Masker *m, uint32_t c)
+{
+    uint32_t r;
+    if (cp_is_upper(c))
+        r = m->upper;
+    else if (cp_is_lower(c))
+        r = m->lower;
+    else if (c >= '0' && c <= '9')
+        r = m->digit;
+    else
+        r = m->other;
+    return r == NO_MASK ? c : r;
+}
+
+/* Masks characters [from, to) of s (in characters), copying the rest. */
+static int mask_range(const Value *s, const Masker *m, int64_t from, int64_t to, Value *out, FuncCtx *ctx)
+{
+    ABuf b;
+    ab_init(&b, ctx->arena, (size_t)s->u.str.len + 1);
+    const char *p = s->u.str.ptr;
+    size_t n = (size_t)s->u.str.len;
+    int64_t k = 0;
+    for (size_t i = 0; i < n; k++) {
+        size_t st = i;
+        uint32_t cp = u8_next(p, n, &i);
+        if (k >= from && k < to) {
+            char enc[4];
+            ab_put(&b, enc, (size_t)u8_encode(mask_one(m, cp), enc));
+        } else
+            ab_put(&b, p + st, i - st);
+    }
+    return ab_done(&b, TYPE_STRING, out, ctx, "MASK");
+}
+
+int fn_mask(const Value *a, int n, Value *out, FuncCtx *ctx)
+{
+    Masker m = default_mask;
+    if (n == 5 && masker_from(a + 1, &m, ctx) != 0)
+        return -1;
+    if (v_is_null(&a[0]))
+        RETURN_NULL;
+    return mask_range(&a[0], &m, 0, INT64_MAX, out, ctx);
+}
+
+/* which: 0 = MASK_LEFT, 1 = MASK_RIGHT, 2 = MASK_KEEP_LEFT, 3 = MASK_KEEP_RIGHT */
+static int mask_part(const Value *a, int n, Value *out, FuncCtx *ctx, int which)
+{
+    static const char *const names[] = {"mask_left", "mask_right", "mask_keep_left", "mask_keep_right"};
+    Masker m = default_mask;
+    if (n == 6 && masker_from(a + 2, &m, ctx) != 0)
+        return -1;
+    if (v_is_null(&a[1]))
+        RETURN_NULL;
+    int64_t k = a[1].u.i32;
+    if (k < 0)
+        return fail(ctx, "function %s requires a non-negative number of characters to mask or skip",
+                    names[which]);
+    if (v_is_null(&a[0]))
+        RETURN_NULL;
+    int64_t len = (int64_t)u8_count(a[0].u.str.ptr, (size_t)a[0].u.str.len);
+    switch (which) {
+    case 0: return mask_range(&a[0], &m, 0, k, out, ctx);
+    case 1: return mask_range(&a[0], &m, len - k, len, out, ctx);
+    case 2: return mask_range(&a[0], &m, k, len, out, ctx);
+    default: return mask_range(&a[0], &m, 0, len - k, out, ctx);
+    }
+}
+
+int fn_mask_left(const Value *a, int n, Value *out, FuncCtx *ctx) { return mask_part(a, n, out, ctx, 0); }
+int fn_mask_right(const Value *a, int n, Value *out, FuncCtx *ctx) { return mask_part(a, n, out, ctx, 1); }
+int fn_mask_keep_left(const Value *a, int n, Value *out, FuncCtx *ctx) { return mask_part(a, n, out, ctx, 2); }
+int fn_mask_keep_right(const Value *a, int n, Value *out, FuncCtx *ctx) { return mask_part(a, n, out, ctx, 3); }
+
+/* ---- CHR, ELT, FIELD, UUID ------------------------------------------- */
+
+int fn_chr_int(const Value *a, int n, Value *out, FuncCtx *ctx)
+{
+    (void)n;
+    if (v_is_null(&a[0]))
+        RETURN_NULL;
+    int32_t cp = a[0].u.i32;
+    /* Java accepts surrogates as code points; UTF-8 cannot hold a lone one. */
+    if (cp < 0 || cp > 0x10FFFF || (cp >= 0xD800 && cp < 0xE000))
+        RETURN_NULL;
+    char enc[4];
+    *out = v_string(ctx->arena, enc, u8_encode((uint32_t)cp, enc));
+    return 0;
+}
+
+static int hexval(char c)
+{
+    return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+}
+
+/* CHR('\u004b'): Java-unescapes the text (\uXXXX, surrogate pairs joined). */
+int fn_chr_string(const Value *a, int n, Value *out, FuncCtx *ctx)
+{
+    (void)n;
+    if (v_is_null(&a[0]))
+        RETURN_NULL;
+    const char *s = a[0].u.str.ptr;
+    size_t len = (size_t)a[0].u.str.len;
+    if (len < 6 || s[0] != '\\' || s[1] != 'u')
+        RETURN_NULL;
+    ABuf b;
+    ab_init(&b, ctx->arena, len + 1);
+    for (size_t i = 0; i < len;) {
+        if (s[i] == '\\' && i + 1 < len && s[i + 1] == 'u') {
+            size_t j = i + 1;
+            while (j < len && s[j] == 'u')
+                j++;
+            if (j + 4 > len)
+                return fail(ctx, "Less than 4 hex digits in unicode value: '%.20s'", s + i);
+            uint32_t cp = 0;
+            for (int k = 0; k < 4; k++) {
+                int h = hexval(s[j + (size_t)k]);
+                if (h < 0)
+                    return fail(ctx, "Unable to parse unicode value: %.4s", s + j);
+                cp = cp * 16 + (uint32_t)h;
+            }
+            i = j + 4;
+            if (cp >= 0xD800 && cp < 0xDC00 && i + 6 <= len && s[i] == '\\' && s[i + 1] == 'u') {
+                uint32_t lo = 0;
+                bool ok = true;
+                for (int k = 0; k < 4; k++) {
+                    int h = hexval(s[i + 2 + (size_t)k]);
+                    ok = ok && h >= 0;
+                    lo = lo * 16 + (uint32_t)(h < 0 ? 0 : h);
+                }
+                if (ok && lo >= 0xDC00 && lo < 0xE000) {
+                    cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
+                    i += 6;
+                }
+            }
+            if (cp >= 0xD800 && cp < 0xE000)
+                RETURN_NULL;
+            char enc[4];
+            ab_put(&b, enc, (size_t)u8_encode(cp, enc));
+        } else {
+            ab_putc(&b, s[i++]);
+        }
+    }
+    return ab_done(&b, TYPE_STRING, out, ctx, "CHR");
+}
+
+int fn_elt(const Value *a, int n, Value *out, FuncCtx *ctx)
+{
+    (void)ctx;
+    if (v_is_null(&a[0]))
+        RETURN_NULL;
+    int32_t k = a[0].u.i32;
+    if (k < 1 || k > n - 1)
+        RETURN_NULL;
+    *out = a[k];
+    return 0;
+}
+
+int fn_field(const Value *a, int n, Value *out, FuncCtx *ctx)
+{
+    (void)ctx;
+    *out = v_int(0);
+    if (v_is_null(&a[0]))
+        return 0;
+    for (int i = 1; i < n; i++)
+        if (!v_is_null(&a[i]) && a[i].u.str.len == a[0].u.str.len &&
+            memcmp(a[i].u.str.ptr, a[0].u.str.ptr, (size_t)a[0].u.str.len) == 0) {
+            *out = v_int(i);
+            return 0;
+        }
+    return 0;
+}
+
+/* Random bits for UUID()/RANDOM(): a per-thread xorshift seeded from the kernel. */
+uint64_t func_random_u64(void)
+{
+    static __thread uint64_t state;
+    if (state == 0) {
+        if (getrandom(&state, sizeof state, 0) != (ssize_t)sizeof state || state == 0) {
+            struct timespec ts;
+            clock_gettime(CLOCK_MONOTONIC, &ts);
+            state = ((uint64_t)ts.tv_nsec << 20) ^ (uint64_t)ts.tv_sec ^ (uint64_t)(uintptr_t)&state;
+            if (state == 0)
+                state = 0x9E3779B97F4A7C15ULL;
+        }
+    }
+    /* xorshift64* */
+    state ^= state >> 12;
+    state ^= state << 25;
+    state ^= state >> 27;
+    return state * 0x2545F4914F6CDD1DULL;
+}
+
+int fn_uuid(const Value *a, int n, Value *out, FuncCtx *ctx)
+{
+    (void)a, (void)n;
+    uint64_t hi = func_random_u64(), lo = func_random_u64();
+    hi = (hi & ~0xF000ULL) | 0x4000ULL;                       /* version 4 */
+    lo = (lo & ~(0xC0ULL << 56)) | (0x80ULL << 56);          /* IETF variant */
+    char buf[37];
+    snprintf(buf, sizeof buf, "%08llx-%04llx-%04llx-%04llx-%012llx", (unsigned long long)(hi >> 32),
+             (unsigned long long)((hi >> 16) & 0xFFFF), (unsigned long long)(hi & 0xFFFF),
+             (unsigned long long)(lo >> 48), (unsigned long long)(lo & 0xFFFFFFFFFFFFULL));
+    *out = v_string(ctx->arena, buf, 36);
+    return 0;
+}
+
+/* ---- encodings ------------------------------------------------------ */
+
+typedef enum Enc { ENC_HEX, ENC_UTF8, ENC_ASCII, ENC_BASE64, ENC_BAD } Enc;
+
+static Enc enc_parse(const Value *v)
+{
+    static const char *const names[] = {"hex", "utf8", "ascii", "base64"};
+    for (int i = 0; i < 4; i++)
+        if (str_ieq(v->u.str.ptr, names[i]))
+            return (Enc)i;
+    return ENC_BAD;
+}
+
+/* Decodes text in encoding e into raw bytes (in the arena). */
+static int enc_decode(const char *s, size_t n, Enc e, bool strip_hex, Value *bytes, FuncCtx *ctx)
+{
+    if (e == ENC_HEX) {
+        if (strip_hex) {
+            if (n >= 2 && s[0] == '0' && s[1] == 'x') {
+                s += 2, n -= 2;
+            } else if (n >= 3 && (s[0] == 'x' || s[0] == 'X') && s[1] == '\'' && s[n - 1] == '\'') {
+                s += 2, n -= 3;
+            }
+        }
+        bool odd = n % 2 != 0;
+        size_t outn = (n + 1) / 2;
+        unsigned char *p = arena_alloc(ctx->arena, outn + 1);
+        for (size_t i = 0, j = 0; i < n; j++) {
+            int hi = 0, lo;
+            if (!(odd && j == 0)) {
+                hi = hexval(s[i++]);
+            }
+            lo = hexval(s[i++]);
+            if (hi < 0 || lo < 0)
+                return fail(ctx, "Illegal hexadecimal character in '%.40s'", s);
+            p[j] = (unsigned char)(hi * 16 + lo);
+        }
+        *bytes = v_string_borrow((const char *)p, (int32_t)outn);
+        bytes->kind = TYPE_BYTES;
+        return 0;
+    }
+    if (e == ENC_BASE64) {
+        if (value_base64_decode(s, n, ctx->arena, bytes) != 0)
+            return fail(ctx, "Illegal base64 input '%.40s'", s);
+        bytes->kind = TYPE_BYTES;
+        return 0;
+    }
+    /* utf8 / ascii text: Java's getBytes(US_ASCII) turns non-ASCII characters into '?'. */
+    if (e == ENC_ASCII) {
+        ABuf b;
+        ab_init(&b, ctx->arena, n + 1);
+        for (size_t i = 0; i < n;) {
+            uint32_t cp = u8_next(s, n, &i);
+            ab_putc(&b, cp < 0x80 ? (char)cp : '?');
+        }
+        *bytes = v_string_borrow(b.p, (int32_t)b.len);
+    } else {
+        *bytes = v_string(ctx->arena, s, (int32_t)n);
+    }
+    bytes->kind = TYPE_BYTES;
+    return 0;
+}
+
+/* Encodes raw bytes as text in encoding e (hex lower-case; bytes that are
+ * not valid UTF-8 / ASCII become U+FFFD, as Java's new String does). */
+static int enc_encode(const char *p, size_t n, Enc e, Value *out, FuncCtx *ctx)
+{
+    ABuf b;
+    if (e == ENC_HEX) {
+        static const char hx[] = "0123456789abcdef";
+        ab_init(&b, ctx->arena, n * 2 + 1);
+        for (size_t i = 0; i < n; i++) {
+            unsigned char c = (unsigned char)p[i];
+            ab_putc(&b, hx[c >> 4]);
+            ab_putc(&b, hx[c & 15]);
+        }
+        return ab_done(&b, TYPE_STRING, out, ctx, "ENCODE");
+    }
+    if (e == ENC_BASE64) {
+        StrBuf sb;
+        sb_init(&sb);
+        value_base64_encode(p, n, &sb);
+        *out = v_string(ctx->arena, sb.data ? sb.data : "", (int32_t)sb.len);
+        sb_free(&sb);
+        return 0;
+    }
+    ab_init(&b, ctx->arena, n + 1);
+    for (size_t i = 0; i < n;) {
+        if (e == ENC_ASCII) {
+            unsigned char c = (unsigned char)p[i++];
+            if (c < 0x80)
+                ab_putc(&b, (char)c);
+            else
+                ab_put(&b, "\xEF\xBF\xBD", 3);
+            continue;
+        }
+        size_t st = i;
+        uint32_t cp = u8_next(p, n, &i);
+        if (cp_invalid(cp))
+            ab_put(&b, "\xEF\xBF\xBD", 3);
+        else
+            ab_put(&b, p + st, i - st);
+    }
+    return ab_done(&b, TYPE_STRING, out, ctx, "ENCODE");
+}
+
+int fn_encode(const Value *a, int n, Value *out, FuncCtx *ctx)
+{
+    (void)n;
+    if (v_is_null(&a[0]) || v_is_null(&a[1]) || v_is_null(&a[2]))
+        RETURN_NULL;
+    Enc in = enc_parse(&a[1]), to = enc_parse(&a[2]);
+    if (in == ENC_BAD || to == ENC_BAD || in == to)
+        return fail(ctx, "Supported input and output encodings are: hex, utf8, ascii and base64");
+    Value raw;
+    if (enc_decode(a[0].u.str.ptr, (size_t)a[0].u.str.len, in, true, &raw, ctx) != 0)
+        return -1;
+    return enc_encode(raw.u.str.ptr, (size_t)raw.u.str.len, to, out, ctx);
+}
+
+int fn_to_bytes(const Value *a, int n, Value *out, FuncCtx *ctx)
+{
+    (void)n;
+    if (v_is_null(&a[0]) || v_is_null(&a[1]))
+        RETURN_NULL;
+    Enc e = enc_parse(&a[1]);
+    if (e == ENC_BAD)
+        return fail(ctx, "Supported encoding types are: hex, utf8, ascii and base64");
+    return enc_decode(a[0].u.str.ptr, (size_t)a[0].u.str.len, e, false, out, ctx);
+}
+
+int fn_from_bytes(const Value *a, int n, Value *out, FuncCtx *ctx)
+{
+    (void)n;
+    if (v_is_null(&a[0]) || v_is_null(&a[1]))
+        RETURN_NULL;
+    Enc e = enc_parse(&a[1]);
+    if (e == ENC_BAD)
+        return fail(ctx, "Supported encoding types are: hex, utf8, ascii and base64");
+    return enc_encode(a[0].u.str.ptr, (size_t)a[0].u.str.len, e, out, ctx);
+}
+
+/* ---- regular expressions --------------------------------------------- */
+
+#define RX_MAX_GROUPS 32
+#define RX_MATCHES (2 * RX_MAX_GROUPS + 2)   /* regmatch_t slots: POSIX groups incl. (?:...) */
+#define RX_CACHE 16
+
+typedef struct Rx {
+    regex_t re;
+    int ngroups;                 /* Java's capturing group count */
+    int map[RX_MAX_GROUPS + 1];  /* Java group -> POSIX group */
+    int nposix;                  /* POSIX groups (all parentheses) */
+} Rx;
+
+typedef struct RxEntry {
+    char *pattern;               /* malloc'd; NULL = empty slot */
+    size_t len;
+    Rx rx;
+} RxEntry;
+
+static __thread RxEntry rx_cache[RX_CACHE];
+static __thread int rx_next;
+
+typedef struct Tr {
+    ABuf out;
+    int java_groups, posix_groups;
+    int map[RX_MAX_GROUPS + 1];
+    const char *err;
+} Tr;
+
+static void tr_lit(Tr *t, uint32_t cp)
+{
+    char enc[4];
+    int n = u8_encode(cp, enc);
+    if (n == 1 && strchr(".[]()*+?{}|^$\\", enc[0]) && enc[0]) {
+        ab_putc(&t->out, '\\');
+    }
+    ab_put(&t->out, enc, (size_t)n);
+}
+
+/* Parses an escape's literal character (\t, \xhh, \uhhhh, \\, \.) at p[1..];
+ * returns bytes consumed after the backslash, or 0 if not a literal escape. */
+static size_t esc_literal(const char *p, size_t n, uint32_t *cp)
+{
+    if (n < 2)
+        return 0;
+    char c = p[1];
+    switch (c) {
+    case 't': *cp = '\t'; return 1;
+    case 'n': *cp = '\n'; return 1;
+    case 'r': *cp = '\r'; return 1;
+    case 'f': *cp = '\f'; return 1;
+    case 'a': *cp = 7; return 1;
+    case 'e': *cp = 27; return 1;
+    case '0': {
+        size_t k = 2;
+        uint32_t v = 0;
+        while (k < n && k < 5 && p[k] >= '0' && p[k] <= '7')
+            v = v * 8 + (uint32_t)(p[k++] - '0');
+        if (k == 2)
+            return 0;
+        *cp = v;
+        return k - 1;
+    }
+    case 'x': {
+        if (n >= 4 && hexval(p[2]) >= 0 && hexval(p[3]) >= 0) {
+            *cp = (uint32_t)(hexval(p[2]) * 16 + hexval(p[3]));
+            return 3;
+        }
+        return 0;
+    }
+    case 'u': {
+        if (n >= 6 && hexval(p[2]) >= 0 && hexval(p[3]) >= 0 && hexval(p[4]) >= 0 && hexval(p[5]) >= 0) {
+            *cp = (uint32_t)(((hexval(p[2]) * 16 + hexval(p[3])) * 16 + hexval(p[4])) * 16 + hexval(p[5]));
+            return 5;
+        }
+        return 0;
+    }
+    default:
+        if (!isalnum((unsigned char)c)) {
+            size_t i = 1;
+            *cp = u8_next(p, n, &i);
+            return i - 1;
+        }
+        return 0;
+    }
+}
+
+/* Translates a Java character class starting at p[0] == '['.  Returns bytes consumed or 0. */
+static size_t tr_class(Tr *t, const char *p, size_t n)
+{
+    size_t i = 1;
+    bool neg = false, rbr = false, dash = false, caret = false;
+    ABuf items;
+    ab_init(&items, t->out.a, 32);
+    if (i < n && p[i] == '^') {
+        neg = true;
+        i++;
+    }
+    bool first = true;
+    while (i < n && (p[i] != ']' || first)) {
+        uint32_t lo;
+        bool have_lo = false;
+        if (p[i] == '[') {
+            t->err = "nested character classes are not supported";
+            return 0;
+        }
+        if (p[i] == '&' && i + 1 < n && p[i + 1] == '&') {
+            t->err = "character class intersection (&&) is not supported";
+            return 0;
+        }
+        if (p[i] == '\\') {
+            if (i + 1 >= n) {
+                t->err = "unterminated escape in character class";
+                return 0;
+            }
+            char c = p[i + 1];
+            const char *cls = c == 'd' ? "[:digit:]" : c == 's' ? "[:space:]" : c == 'w' ? "[:alnum:]_" : NULL;
+            if (cls) {
+                ab_put(&items, cls, strlen(cls));
+                i += 2;
+                first = false;
+                continue;
+            }
+            if (c == 'D' || c == 'S' || c == 'W' || c == 'p' || c == 'P') {
+                t->err = "negated or Unicode classes inside [...] are not supported";
+                return 0;
+            }
+            size_t k = esc_literal(p + i, n - i, &lo);
+            if (k == 0) {
+                t->err = "unsupported escape in character class";
+                return 0;
+            }
+            i += 1 + k;
+            have_lo = true;
+        } else {
+            size_t st = i;
+            lo = u8_next(p, n, &i);
+            (void)st;
+            have_lo = true;
+        }
+        first = false;
+        if (!have_lo)
+            continue;
+        /* A range lo-hi? */
+        if (i + 1 < n && p[i] == '-' && p[i + 1] != ']') {
+            uint32_t hi;
+            size_t j = i + 1;
+            if (p[j] == '\\') {
+                size_t k = esc_literal(p + j, n - j, &hi);
+                if (k == 0) {
+                    t->err = "unsupported escape in character class";
+                    return 0;
+                }
+                j += 1 + k;
+            } else {
+                hi = u8_next(p, n, &j);
+            }
+            if (hi < lo) {
+                t->err = "illegal character range";
+                return 0;
+            }
+            char enc[4];
+            ab_put(&items, enc, (size_t)u8_encode(lo, enc));
+            ab_putc(&items, '-');
+            ab_put(&items, enc, (size_t)u8_encode(hi, enc));
+            i = j;
+            continue;
+        }
+        if (lo == ']')
+            rbr = true;
+        else if (lo == '-')
+            dash = true;
+        else if (lo == '^')
+            caret = true;
+        else if (lo == '[') {
+            ab_put(&items, "[", 1);   /* literal in POSIX unless followed by : . = */
+        } else {
+            char enc[4];
+            ab_put(&items, enc, (size_t)u8_encode(lo, enc));
+        }
+    }
+    if (i >= n) {
+        t->err = "unclosed character class";
+        return 0;
+    }
+    ab_putc(&t->out, '[');
+    if (neg)
+        ab_putc(&t->out, '^');
+    if (rbr)
+        ab_putc(&t->out, ']');
+    ab_put(&t->out, items.p, items.len);
+    if (caret)
+        ab_putc(&t->out, '^');
+    if (dash)
+        ab_putc(&t->out, '-');
+    if (!rbr && !dash && !caret && items.len == 0) {
+        t->err = "empty character class";
+        return 0;
+    }
+    ab_putc(&t->out, ']');
+    return i + 1;
+}
+
+static int java_to_posix(const char *p, size_t n, Tr *t, int *cflags)
+{
+    size_t i = 0;
+    if (n >= 4 && memcmp(p, "(?i)", 4) == 0) {
+        *cflags |= REG_ICASE;
+        i = 4;
+    }
+    bool prev_quant = false;   /* last item was a quantifier */
+    while (i < n) {
+        char c = p[i];
+        if ((c == '?' || c == '+') && prev_quant) {
+            t->err = "lazy and possessive quantifiers are not supported";
+            return -1;
+        }
+        prev_quant = false;
+        if (c == '\\') {
+            if (i + 1 >= n) {
+                t->err = "unexpected internal error: trailing backslash";
+                return -1;
+            }
+            char e = p[i + 1];
+            const char *rep = NULL;
+            switch (e) {
+            case 'd': rep = "[0-9]"; break;
+            case 'D': rep = "[^0-9]"; break;
+            case 's': rep = "[[:space:]]"; break;
+            case 'S': rep = "[^[:space:]]"; break;
+            case 'w': rep = "[[:alnum:]_]"; break;
+            case 'W': rep = "[^[:alnum:]_]"; break;
+            case 'b': rep = "\\b"; break;
+            case 'B': rep = "\\B"; break;
+            case 'A': rep = "^"; break;
+            case 'z': case 'Z': rep = "$"; break;
+            default: break;
+            }
+            if (rep) {
+                ab_put(&t->out, rep, strlen(rep));
+                i += 2;
+                continue;
+            }
+            if (e >= '1' && e <= '9') {
+                int g = e - '0';
+                if (g > t->java_groups) {
+                    t->err = "back reference to a group that does not exist";
+                    return -1;
+                }
+                char buf[16];
+                int pg = t->map[g];
+                if (pg > 9) {
+                    t->err = "back references beyond the ninth group are not supported";
+                    return -1;
+                }
+                snprintf(buf, sizeof buf, "\\%d", pg);
+                ab_put(&t->out, buf, strlen(buf));
+                i += 2;
+                continue;
+            }
+            if (e == 'Q') {
+                size_t j = i + 2;
+                const char *end = memmem(p + j, n - j, "\\E", 2);
+                size_t stop = end ? (size_t)(end - p) : n;
+                while (j < stop) {
+                    uint32_t cp = u8_next(p, stop, &j);
+                    tr_lit(t, cp);
+                }
+                i = end ? stop + 2 : n;
+                continue;
+            }
+            uint32_t cp;
+            size_t k = esc_literal(p + i, n - i, &cp);
+            if (k == 0) {
+                t->err = "unsupported escape sequence";
+                return -1;
+            }
+            tr_lit(t, cp);
+            i += 1 + k;
+            continue;
+        }
+        if (c == '[') {
+            size_t k = tr_class(t, p + i, n - i);
+            if (k == 0)
+                return -1;
+            i += k;
+            continue;
+        }
+        if (c == '(') {
+            if (i + 1 < n && p[i + 1] == '?') {
+                if (i + 2 < n && p[i + 2] == ':') {
+                    t->posix_groups++;
+                    ab_putc(&t->out, '(');
+                    i += 3;
+                    continue;
+                }
+                if (i + 2 < n && p[i + 2] == '<' && i + 3 < n && p[i + 3] != '=' && p[i + 3] != '!') {
+                    const char *close = memchr(p + i, '>', n - i);
+                    if (close == NULL) {
+                        t->err = "unterminated group name";
+                        return -1;
+                    }
+                    i = (size_t)(close - p) + 1;
+                    goto capture;
+                }
+                t->err = "lookaround, atomic groups and inline flags are not supported";
+                return -1;
+            }
+            i++;
+        capture:
+            t->posix_groups++;
+            if (t->java_groups >= RX_MAX_GROUPS) {
+                t->err = "too many capturing groups";
+                return -1;
+            }
+            t->map[++t->java_groups] = t->posix_groups;
+            ab_putc(&t->out, '(');
+            continue;
+        }
+        if (c == '*' || c == '+' || c == '?') {
+            ab_putc(&t->out, c);
+            prev_quant = true;
+            i++;
+            continue;
+        }
+        if (c == '{') {
+            const char *close = memchr(p + i, '}', n - i);
+            if (close && i > 0) {
+                ab_put(&t->out, p + i, (size_t)(close - (p + i)) + 1);
+                i = (size_t)(close - p) + 1;
+                prev_quant = true;
+                continue;
+            }
+            ab_put(&t->out, "\\{", 2);
+            i++;
+            continue;
+        }
+        size_t st = i;
+        u8_next(p, n, &i);
+        ab_put(&t->out, p + st, i - st);
+    }
+    return 0;
+}
+
+/* Compiles (or finds cached) a Java-syntax regex; NULL with ctx->err on error. */
+static const Rx *rx_get(const char *pat, size_t len, FuncCtx *ctx, const char *fname)
+{
+    for (int i = 0; i < RX_CACHE; i++)
+        if (rx_cache[i].pattern && rx_cache[i].len == len && memcmp(rx_cache[i].pattern, pat, len) == 0)
+            return &rx_cache[i].rx;
+    if (memchr(pat, '\0', len)) {
+        fail(ctx, "%s: invalid regular expression: embedded NUL", fname);
+        return NULL;
+    }
+    Tr t;
+    memset(&t, 0, sizeof t);
+    ab_init(&t.out, ctx->arena, len * 2 + 16);
+    int cflags = REG_EXTENDED;
+    if (java_to_posix(pat, len, &t, &cflags) != 0 || t.out.overflow || t.posix_groups >= RX_MATCHES) {
+        fail(ctx, "%s: invalid regular expression '%.100s': %s", fname, pat,
+             t.err ? t.err : t.out.overflow ? "too long" : "too many groups");
+        return NULL;
+    }
+    RxEntry *e = &rx_cache[rx_next];
+    rx_next = (rx_next + 1) % RX_CACHE;
+    if (e->pattern) {
+        regfree(&e->rx.re);
+        free(e->pattern);
+        e->pattern = NULL;
+    }
+    int rc = regcomp(&e->rx.re, t.out.p, cflags);
+    if (rc != 0) {
+        char msg[200];
+        regerror(rc, &e->rx.re, msg, sizeof msg);
+        regfree(&e->rx.re);
+        fail(ctx, "%s: invalid regular expression '%.100s': %s", fname, pat, msg);
+        return NULL;
+    }
+    e->pattern = malloc(len + 1);
+    if (e->pattern == NULL)
+        EDDY_PANIC("out of memory");
+    memcpy(e->pattern, pat, len);
+    e->pattern[len] = '\0';
+    e->len = len;
+    e->rx.ngroups = t.java_groups;
+    memcpy(e->rx.map, t.map, sizeof t.map);
+    e->rx.nposix = t.posix_groups;
+    return &e->rx;
+}
+
+/* Finds the next match in s[0..n) at or after `from`; m has RX_MAX_GROUPS+1... entries
+ * indexed by POSIX group.  Returns true on a match. */
+static bool rx_find(const Rx *rx, const char *s, size_t n, size_t from, regmatch_t *m)
+{
+    if (from > n)
+        return false;
+    m[0].rm_so = (regoff_t)from;
+    m[0].rm_eo = (regoff_t)n;
+    int flags = REG_STARTEND | (from > 0 ? REG_NOTBOL : 0);
+    return regexec(&rx->re, s, (size_t)rx->nposix + 1, m, flags) == 0;
+}
+
+/* Position after an empty match at `at`: one character further. */
+static size_t next_char(const char *s, size_t n, size_t at)
+{
+    if (at >= n)
+        return n + 1;
+    u8_next(s, n, &at);
+    return at;
+}
+
+static Value group_value(const Rx *rx, const regmatch_t *m, int group, const char *s, Arena *a)
+{
+    int pg = group == 0 ? 0 : rx->map[group];
+    if (m[pg].rm_so < 0)
+        return v_null();
+    return v_string(a, s + m[pg].rm_so, (int32_t)(m[pg].rm_eo - m[pg].rm_so));
+}
+
+/* REGEXP_EXTRACT(pattern, input[, group]) */
+int fn_regexp_extract(const Value *a, int n, Value *out, FuncCtx *ctx)
+{
+    for (int i = 0; i < n; i++)
+        if (v_is_null(&a[i]))
+            RETURN_NULL;
+    const Rx *rx = rx_get(a[0].u.str.ptr, (size_t)a[0].u.str.len, ctx, "REGEXP_EXTRACT");
+    if (rx == NULL)
+        return -1;
+    int group = n > 2 ? a[2].u.i32 : 0;
+    if (group > rx->ngroups)
+        RETURN_NULL;
+    if (group < 0)
+        return fail(ctx, "REGEXP_EXTRACT: no group %d", group);
+    regmatch_t m[RX_MATCHES];
+    if (!rx_find(rx, a[1].u.str.ptr, (size_t)a[1].u.str.len, 0, m))
+        RETURN_NULL;
+    *out = group_value(rx, m, group, a[1].u.str.ptr, ctx->arena);
+    return 0;
+}
+
+int fn_regexp_extract_all(const Value *a, int n, Value *out, FuncCtx *ctx)
+{
+    for (int i = 0; i < n; i++)
+        if (v_is_null(&a[i]))
+            RETURN_NULL;
+    const Rx *rx = rx_get(a[0].u.str.ptr, (size_t)a[0].u.str.len, ctx, "REGEXP_EXTRACT_ALL");
+    if (rx == NULL)
+        return -1;
+    int group = n > 2 ? a[2].u.i32 : 0;
+    if (group > rx->ngroups)
+        RETURN_NULL;
+    if (group < 0)
+        return fail(ctx, "REGEXP_EXTRACT_ALL: no group %d", group);
+    const char *s = a[1].u.str.ptr;
+    size_t len = (size_t)a[1].u.str.len;
+    VVec v = {.a = ctx->arena};
+    regmatch_t m[RX_MATCHES];
+    size_t pos = 0;
+    while (rx_find(rx, s, len, pos, m)) {
+        vv_push(&v, group_value(rx, m, group, s, ctx->arena));
+        pos = m[0].rm_eo == m[0].rm_so ? next_char(s, len, (size_t)m[0].rm_eo) : (size_t)m[0].rm_eo;
+        if (v.n > FUNC_MAX_RESULT / 16)
+            return fail(ctx, "REGEXP_EXTRACT_ALL: too many matches");
+    }
+    *out = vv_array(&v);
+    return 0;
+}
+
+/* REGEXP_REPLACE(input, regex, replacement): Java's replaceAll, with $n
+ * group references and backslash escapes in the replacement. */
+int fn_regexp_replace(const Value *a, int n, Value *out, FuncCtx *ctx)
+{
+    (void)n;
+    if (v_is_null(&a[0]) || v_is_null(&a[1]) || v_is_null(&a[2]))
+        RETURN_NULL;
+    const Rx *rx = rx_get(a[1].u.str.ptr, (size_t)a[1].u.str.len, ctx, "REGEXP_REPLACE");
+    if (rx == NULL)
+        return -1;
+    const char *s = a[0].u.str.ptr, *r = a[2].u.str.ptr;
+    size_t len = (size_t)a[0].u.str.len, rn = (size_t)a[2].u.str.len;
+    ABuf b;
+    ab_init(&b, ctx->arena, len + 16);
+    regmatch_t m[RX_MATCHES];
+    size_t pos = 0, copied = 0;
+    while (pos <= len && rx_find(rx, s, len, pos, m) && !b.overflow) {
+        ab_put(&b, s + copied, (size_t)m[0].rm_so - copied);
+        for (size_t i = 0; i < rn; i++) {
+            if (r[i] == '\\') {
+                if (++i >= rn)
+                    return fail(ctx, "REGEXP_REPLACE: character to be escaped is missing");
+                ab_putc(&b, r[i]);
+            } else if (r[i] == '$') {
+                if (++i >= rn)
+                    return fail(ctx, "REGEXP_REPLACE: illegal group reference: group index is missing");
+                if (!isdigit((unsigned char)r[i]))
+                    return fail(ctx, "REGEXP_REPLACE: illegal group reference");
+                int g = r[i] - '0';
+                if (g > rx->ngroups)
+                    return fail(ctx, "REGEXP_REPLACE: no group %d", g);
+                /* Java takes more digits while the number stays a valid group. */
+                while (i + 1 < rn && isdigit((unsigned char)r[i + 1]) && g * 10 + (r[i + 1] - '0') <= rx->ngroups)
+                    g = g * 10 + (r[++i] - '0');
+                int pg = g == 0 ? 0 : rx->map[g];
+                if (m[pg].rm_so >= 0)
+                    ab_put(&b, s + m[pg].rm_so, (size_t)(m[pg].rm_eo - m[pg].rm_so));
+            } else {
+                ab_putc(&b, r[i]);
+            }
+        }
+        copied = (size_t)m[0].rm_eo;
+        if (m[0].rm_eo == m[0].rm_so) {
+            pos = next_char(s, len, (size_t)m[0].rm_eo);
+            if (pos <= len) {
+                ab_put(&b, s + copied, pos - copied);
+                copied = pos;
+            }
+        } else {
+            pos = (size_t)m[0].rm_eo;
+        }
+    }
+    if (copied < len)
+        ab_put(&b, s + copied, len - copied);
+    return ab_done(&b, TYPE_STRING, out, ctx, "REGEXP_REPLACE");
+}
+
+/* REGEXP_SPLIT_TO_ARRAY(string, regex).  A regex that cannot match the
+ * empty string splits like Guava's Splitter (empty pieces kept); one that
+ * can (including '') splits like Java's Pattern.split: no leading empty
+ * piece for a zero-width match at 0, trailing empty pieces dropped. */
+int fn_regexp_split(const Value *a, int n, Value *out, FuncCtx *ctx)
+{
+    (void)n;
+    if (v_is_null(&a[0]) || v_is_null(&a[1]))
+        RETURN_NULL;
+    const Rx *rx = rx_get(a[1].u.str.ptr, (size_t)a[1].u.str.len, ctx, "REGEXP_SPLIT_TO_ARRAY");
+    if (rx == NULL)
+        return -1;
+    const char *s = a[0].u.str.ptr;
+    size_t len = (size_t)a[0].u.str.len;
+    regmatch_t m[RX_MATCHES];
+    bool matches_empty = rx_find(rx, "", 0, 0, m) && m[0].rm_so == 0 && m[0].rm_eo == 0;
+    VVec v = {.a = ctx->arena};
+    size_t index = 0, pos = 0;
+    while (pos <= len && rx_find(rx, s, len, pos, m)) {
+        size_t so = (size_t)m[0].rm_so, eo = (size_t)m[0].rm_eo;
+        pos = so == eo ? next_char(s, len, eo) : eo;
+        if (matches_empty && index == 0 && so == 0 && eo == 0)
+            continue;
+        if (matches_empty && so == eo && so >= len)
+            break;   /* Java's find never yields a piece from a match at the very end */
+        vv_push(&v, v_string(ctx->arena, s + index, (int32_t)(so - index)));
+        index = eo;
+        if (v.n > FUNC_MAX_RESULT / 16)
+            return fail(ctx, "REGEXP_SPLIT_TO_ARRAY: too many pieces");
+    }
+    vv_push(&v, v_string(ctx->arena, s + index, (int32_t)(len - index)));
+    if (matches_empty)
+        while (v.n > 1 && v.items[v.n - 1].u.str.len == 0)
+            v.n--;
+    *out = vv_array(&v);
+    return 0;
+}

@@ -1,0 +1,24 @@
+/* op_filter.c - WHERE: passes a row on only when the predicate is TRUE (not NULL). */
+#include "op_int.h"
+
+static int filter_push(Operator *op, Row *row, EddyError *err)
+{
+    if (row->tombstone)   /* a null value never passes a filter */
+        return 0;
+    if (!expr_eval_pred(op->plan->u.filter.pred, row, &op->ctx->eval))
+        return 0;
+    return op_push(op->downstream, row, err);
+}
+
+static const OperatorOps filter_ops = {
+    .name = "filter",
+    .push = filter_push,
+    .advance = op_generic_advance,
+    .flush = op_generic_flush,
+    .close = op_generic_close,
+};
+
+Operator *op_filter_create(const Plan *p, OpCtx *ctx)
+{
+    return op_alloc(sizeof(Operator), &filter_ops, p, ctx);
+}

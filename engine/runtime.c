@@ -1,0 +1,270 @@
+/*
+ * runtime.c - drives one query: poll a batch from its consumer, push each
+ * record through the operator chain, reset the batch arena, and remember
+ * each partition's next offset for the next commit.
+ *
+ * Checkpoint order for stateless queries (issue 2): output is flushed by
+ * the engine before runtime_commit, so a committed offset never runs
+ * ahead of delivered output (at-least-once).  Bad records are skipped,
+ * counted and logged with topic, partition and offset, at most a few
+ * lines per second per query.
+ */
+#include "runtime.h"
+#include "eddy/serde.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define BATCH_MAX 500
+
+struct QueryRuntime {
+    Query *q;
+    Transport *t;
+    Consumer *consumer;
+    SourceOp *source;
+    Operator *chain[8];
+    int nchain;
+    OpCtx ctx;
+    Arena *batch;
+    StrBuf kbuf, vbuf;
+    RowFn rows;
+    void *rows_ud;
+    const EngineOutput *out;
+    TopicPartitionOffset *offs;   /* next offset per consumed partition */
+    int noffs, capoffs;
+    bool dirty;
+    int64_t commit_interval_ms, last_commit_ms;
+    int64_t log_window_ms, logged_in_window, suppressed;
+    int64_t emitted;
+    TransportRecord recs[BATCH_MAX];
+};
+
+static void rt_log(QueryRuntime *rt, int level, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void rt_log(QueryRuntime *rt, int level, const char *fmt, ...)
+{
+    if (rt->out == NULL || rt->out->log == NULL)
+        return;
+    char buf[1400];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(buf, sizeof buf, fmt, ap);
+    va_end(ap);
+    rt->out->log(rt->out->ud, level, buf);
+}
+
+/* At most 5 bad-record lines per second per query; the rest are counted. */
+static void log_bad_record(QueryRuntime *rt, const TransportRecord *rec, const char *why)
+{
+    int64_t now = eddy_mono_ms();
+    if (now - rt->log_window_ms >= 1000) {
+        if (rt->suppressed > 0)
+            rt_log(rt, 1, "query %s: %lld more bad records not shown", rt->q->id,
+                   (long long)rt->suppressed);
+        rt->log_window_ms = now;
+        rt->logged_in_window = 0;
+        rt->suppressed = 0;
+    }
+    if (rt->logged_in_window++ < 5)
+        rt_log(rt, 1, "query %s: skipped bad record at %s[%d]@%lld: %s", rt->q->id, rec->topic,
+               rec->partition, (long long)rec->offset, why);
+    else
+        rt->suppressed++;
+}
+
+/* Produces a finished row to the sink topic. */
+static int produce_row(void *ud, const Plan *sink, const Row *row, EddyError *err)
+{
+    QueryRuntime *rt = ud;
+    const CatSource *dst = sink->u.sink.sink;
+    if (dst == NULL) {
+        rt->rows(rt->rows_ud, sink->schema, row);
+        return 0;
+    }
+    const Schema *s = sink->schema;
+    sb_reset(&rt->kbuf);
+    sb_reset(&rt->vbuf);
+    bool null_key = s->nkeys == 0;
+    if (s->nkeys == 1 && row->cols[0].kind == TYPE_NULL)
+        null_key = true;
+    if (!null_key &&
+        serde_encode(dst->key_format, &dst->key_opts, s->cols, s->nkeys, row->cols, &rt->kbuf, err) != 0)
+        return 1;
+    if (!row->tombstone &&
+        serde_encode(dst->value_format, &dst->value_opts, s->cols + s->nkeys, s->ncols - s->nkeys,
+                     row->cols + s->nkeys, &rt->vbuf, err) != 0)
+        return 1;
+    return rt->t->ops->produce(rt->t, dst->topic, -1, null_key ? NULL : rt->kbuf.data,
+                               null_key ? 0 : rt->kbuf.len, row->tombstone ? NULL : rt->vbuf.data,
+                               row->tombstone ? 0 : rt->vbuf.len, row->rowtime, err);
+}
+
+/* Builds the operator chain from the plan: sink first, then upward. */
+static int build_chain(QueryRuntime *rt, EddyError *err)
+{
+    const Plan *nodes[8];
+    int n = 0;
+    for (const Plan *p = rt->q->plan; p; p = p->input) {
+        if (n == 8)
+            return eddy_error(err, ERR_INTERNAL, (SrcPos){0}, "plan too deep");
+        nodes[n++] = p;
+    }
+    Operator *down = NULL;
+    for (int i = 0; i < n; i++) {
+        const Plan *p = nodes[i];
+        Operator *op = NULL;
+        switch (p->tag) {
+        case PLAN_SINK: op = op_sink_create(p, &rt->ctx); break;
+        case PLAN_PROJECT: op = op_project_create(p, &rt->ctx); break;
+        case PLAN_REKEY: op = op_rekey_create(p, &rt->ctx); break;
+        case PLAN_FILTER: op = op_filter_create(p, &rt->ctx); break;
+        case PLAN_SOURCE:
+            rt->source = op_source_create(p, &rt->ctx, down);
+            return 0;
+        }
+        if (op == NULL)
+            EDDY_PANIC("bad plan tag %d", (int)p->tag);
+        op->downstream = down;
+        rt->chain[rt->nchain++] = op;
+        down = op;
+    }
+    return eddy_error(err, ERR_INTERNAL, (SrcPos){0}, "plan has no source");
+}
+
+QueryRuntime *runtime_start(Query *q, Transport *t, OffsetReset reset, RowFn rows, void *rows_ud,
+                            const EngineOutput *out, int64_t commit_interval_ms, EddyError *err)
+{
+    QueryRuntime *rt = calloc(1, sizeof *rt);
+    if (rt == NULL)
+        EDDY_PANIC("out of memory");
+    rt->q = q;
+    rt->t = t;
+    rt->rows = rows;
+    rt->rows_ud = rows_ud;
+    rt->out = out;
+    rt->batch = arena_create(256 * 1024);
+    rt->commit_interval_ms = commit_interval_ms;
+    rt->last_commit_ms = eddy_mono_ms();
+    sb_init(&rt->kbuf);
+    sb_init(&rt->vbuf);
+    rt->ctx.eval.arena = rt->batch;
+    rt->ctx.output = produce_row;
+    rt->ctx.output_ud = rt;
+    rt->ctx.emitted = &rt->emitted;
+    if (build_chain(rt, err) != 0) {
+        runtime_stop(rt);
+        return NULL;
+    }
+    const char **topics = calloc((size_t)q->ninputs, sizeof(char *));
+    for (int i = 0; i < q->ninputs; i++)
+        topics[i] = q->inputs[i]->topic;
+    char group[512];
+    snprintf(group, sizeof group, "eddy_%s", q->id);
+    rt->consumer = t->ops->consumer_open(t, group, topics, q->ninputs, reset, err);
+    free(topics);
+    if (rt->consumer == NULL) {
+        runtime_stop(rt);
+        return NULL;
+    }
+    return rt;
+}
+
+static void note_offset(QueryRuntime *rt, const TransportRecord *rec)
+{
+    for (int i = 0; i < rt->noffs; i++)
+        if (rt->offs[i].partition == rec->partition && strcmp(rt->offs[i].topic, rec->topic) == 0) {
+            rt->offs[i].offset = rec->offset + 1;
+            return;
+        }
+    if (rt->noffs == rt->capoffs) {
+        rt->capoffs = rt->capoffs ? rt->capoffs * 2 : 8;
+        rt->offs = realloc(rt->offs, sizeof(TopicPartitionOffset) * (size_t)rt->capoffs);
+    }
+    /* Topic names of records are borrowed; keep the query's own copy. */
+    const char *topic = rec->topic;
+    for (int i = 0; i < rt->q->ninputs; i++)
+        if (strcmp(rt->q->inputs[i]->topic, rec->topic) == 0)
+            topic = rt->q->inputs[i]->topic;
+    rt->offs[rt->noffs++] = (TopicPartitionOffset){topic, rec->partition, rec->offset + 1};
+}
+
+int runtime_poll(QueryRuntime *rt, int timeout_ms, EddyError *err)
+{
+    int n = rt->t->ops->consumer_poll(rt->consumer, rt->recs, BATCH_MAX, timeout_ms, err);
+    if (n <= 0)
+        return n;
+    Query *q = rt->q;
+    for (int i = 0; i < n && !runtime_done(rt); i++) {
+        const TransportRecord *rec = &rt->recs[i];
+        EddyError rerr;
+        eddy_error_clear(&rerr);
+        int64_t before = rt->emitted;
+        int rc = op_source_record(rt->source, rec, &rerr);
+        q->records_in++;
+        if (rc > 0) {
+            q->records_skipped++;
+            log_bad_record(rt, rec, rerr.msg);
+        } else if (rc < 0) {
+            /* An output that cannot be encoded or produced: the record's
+             * result is lost only if we go on, so stop the query. */
+            *err = rerr;
+            return -1;
+        }
+        q->records_out += rt->emitted - before;
+        note_offset(rt, rec);
+        rt->dirty = true;
+    }
+    if (rt->ctx.eval.errors > 0) {
+        q->eval_errors += rt->ctx.eval.errors;
+        rt_log(rt, 1, "query %s: %lld expression errors in the last batch (values set to null), last: %s",
+               q->id, (long long)rt->ctx.eval.errors, rt->ctx.eval.last_error.msg);
+        rt->ctx.eval.errors = 0;
+    }
+    arena_reset(rt->batch);
+    return n;
+}
+
+bool runtime_at_end(QueryRuntime *rt)
+{
+    return rt->t->ops->consumer_at_end(rt->consumer);
+}
+
+bool runtime_done(QueryRuntime *rt)
+{
+    const Plan *sink = rt->q->plan;
+    return sink->tag == PLAN_SINK && sink->u.sink.limit >= 0 && rt->emitted >= sink->u.sink.limit;
+}
+
+bool runtime_commit_due(QueryRuntime *rt, int64_t now_ms)
+{
+    return rt->dirty && now_ms - rt->last_commit_ms >= rt->commit_interval_ms;
+}
+
+int runtime_commit(QueryRuntime *rt, EddyError *err)
+{
+    rt->last_commit_ms = eddy_mono_ms();
+    if (!rt->dirty || rt->noffs == 0)
+        return 0;
+    if (rt->t->ops->consumer_commit(rt->consumer, rt->offs, rt->noffs, err) != 0)
+        return -1;
+    rt->dirty = false;
+    return 0;
+}
+
+void runtime_stop(QueryRuntime *rt)
+{
+    if (rt == NULL)
+        return;
+    if (rt->consumer)
+        rt->t->ops->consumer_close(rt->consumer);
+    for (int i = 0; i < rt->nchain; i++)
+        rt->chain[i]->ops->close(rt->chain[i]);
+    op_source_destroy(rt->source);
+    arena_destroy(rt->batch);
+    sb_free(&rt->kbuf);
+    sb_free(&rt->vbuf);
+    free(rt->offs);
+    free(rt);
+}

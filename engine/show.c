@@ -1,0 +1,462 @@
+/*
+ * show.c - statements that only read: SHOW, DESCRIBE, EXPLAIN, PRINT, and
+ * the record codecs the test runner uses.  Output is ksqlDB's CLI layout
+ * where ksqlDB has one.
+ */
+#include "engine_int.h"
+#include "runtime.h"
+#include "table_fmt.h"
+#include "eddy/functions.h"
+#include "eddy/serde.h"
+
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void render(Engine *e, TextTable *t)
+{
+    StrBuf sb;
+    sb_init(&sb);
+    tfmt_render(t, &sb);
+    engine_text(e, sb.data ? sb.data : "");
+    sb_free(&sb);
+    tfmt_free(t);
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+static void show_sources(Engine *e, bool tables, bool extended)
+{
+    TextTable t;
+    tfmt_init(&t, 5);
+    tfmt_cell(&t, tables ? "Table Name" : "Stream Name");
+    tfmt_cell(&t, "Kafka Topic");
+    tfmt_cell(&t, "Key Format");
+    tfmt_cell(&t, "Value Format");
+    tfmt_cell(&t, "Windowed");
+    const char *names[4096];
+    int n = 0;
+    size_t it = 0;
+    const char *k;
+    void *v;
+    while (strmap_next(e->cat.sources, &it, &k, &v) && n < 4096)
+        if (((CatSource *)v)->is_table == tables)
+            names[n++] = k;
+    qsort(names, (size_t)n, sizeof names[0], cmp_str);
+    for (int i = 0; i < n; i++) {
+        CatSource *s = catalog_find(&e->cat, names[i]);
+        tfmt_cell(&t, s->name);
+        tfmt_cell(&t, s->topic);
+        tfmt_cell(&t, format_name(s->key_format));
+        tfmt_cell(&t, format_name(s->value_format));
+        tfmt_cell(&t, "false");
+    }
+    (void)extended;
+    render(e, &t);
+}
+
+static const char *state_name(QueryState s)
+{
+    return s == QSTATE_RUNNING ? "RUNNING" : s == QSTATE_ERROR ? "ERROR" : "TERMINATED";
+}
+
+static void show_queries(Engine *e)
+{
+    TextTable t;
+    tfmt_init(&t, 5);
+    tfmt_cell(&t, "Query ID");
+    tfmt_cell(&t, "Query Type");
+    tfmt_cell(&t, "Status");
+    tfmt_cell(&t, "Sink Name");
+    tfmt_cell(&t, "Query String");
+    for (int i = 0; i < e->cat.queries.n; i++) {
+        Query *q = e->cat.queries.items[i];
+        if (q->state == QSTATE_TERMINATED)
+            continue;
+        tfmt_cell(&t, q->id);
+        tfmt_cell(&t, "PERSISTENT");
+        tfmt_cell(&t, state_name(q->state));
+        tfmt_cell(&t, q->sink ? q->sink->name : "");
+        char sql[201];
+        snprintf(sql, sizeof sql, "%s", q->sql);
+        for (char *p = sql; *p; p++)
+            if (*p == '\n' || *p == '\t')
+                *p = ' ';
+        tfmt_cell(&t, sql);
+    }
+    render(e, &t);
+}
+
+static void show_topics(Engine *e, EddyError *err)
+{
+    char **names = NULL;
+    int n = e->t->ops->list_topics(e->t, &names, err);
+    TextTable t;
+    tfmt_init(&t, 2);
+    tfmt_cell(&t, "Kafka Topic");
+    tfmt_cell(&t, "Partitions");
+    if (n > 0)
+        qsort(names, (size_t)n, sizeof names[0], cmp_str);
+    for (int i = 0; i < n; i++) {
+        if (names[i][0] == '_')
+            continue;   /* internal topics, as ksqlDB hides them */
+        char parts[32];
+        snprintf(parts, sizeof parts, "%d", e->t->ops->topic_partitions(e->t, names[i]));
+        tfmt_cell(&t, names[i]);
+        tfmt_cell(&t, parts);
+    }
+    if (n > 0)
+        transport_free_names(names, n);
+    render(e, &t);
+}
+
+static void show_properties(Engine *e)
+{
+    static const char *const defaults[][2] = {
+        {"auto.offset.reset", "latest"},
+        {"commit.interval.ms", "2000"},
+        {"cache.max.bytes.buffering", "10000000"},
+        {"processing.guarantee", "at_least_once"},
+    };
+    TextTable t;
+    tfmt_init(&t, 3);
+    tfmt_cell(&t, "Property");
+    tfmt_cell(&t, "Scope");
+    tfmt_cell(&t, "Value");
+    for (size_t i = 0; i < sizeof defaults / sizeof defaults[0]; i++) {
+        const char *set = strmap_get(e->cat.props, defaults[i][0]);
+        tfmt_cell(&t, defaults[i][0]);
+        tfmt_cell(&t, set ? "SESSION" : "DEFAULT");
+        tfmt_cell(&t, set ? set : defaults[i][1]);
+    }
+    size_t it = 0;
+    const char *k;
+    void *v;
+    while (strmap_next(e->cat.props, &it, &k, &v)) {
+        bool dflt = false;
+        for (size_t i = 0; i < sizeof defaults / sizeof defaults[0]; i++)
+            dflt |= strcmp(defaults[i][0], k) == 0;
+        if (dflt)
+            continue;
+        tfmt_cell(&t, k);
+        tfmt_cell(&t, "SESSION");
+        tfmt_cell(&t, strstr(k, "password") || strstr(k, "secret") ? "[hidden]" : (const char *)v);
+    }
+    render(e, &t);
+}
+
+static void show_functions(Engine *e)
+{
+    TextTable t;
+    tfmt_init(&t, 2);
+    tfmt_cell(&t, "Function Name");
+    tfmt_cell(&t, "Category");
+    for (int i = 0; i < func_count(); i++) {
+        const FuncInfo *f = func_info_at(i);
+        tfmt_cell(&t, f->name);
+        tfmt_cell(&t, f->category);
+    }
+    render(e, &t);
+}
+
+int exec_show(Engine *e, const AstStmt *s, EddyError *err)
+{
+    switch (s->u.show.what) {
+    case SHOW_STREAMS: show_sources(e, false, s->u.show.extended); return 0;
+    case SHOW_TABLES: show_sources(e, true, s->u.show.extended); return 0;
+    case SHOW_QUERIES: show_queries(e); return 0;
+    case SHOW_TOPICS: show_topics(e, err); return 0;
+    case SHOW_PROPERTIES: show_properties(e); return 0;
+    case SHOW_FUNCTIONS: show_functions(e); return 0;
+    case SHOW_MODELS:
+    case SHOW_SNAPSHOTS:
+    case SHOW_TYPES:
+    case SHOW_VARIABLES:
+        return eddy_error(err, ERR_UNSUPPORTED, s->pos, "this SHOW is not supported yet");
+    }
+    EDDY_PANIC("bad SHOW %d", (int)s->u.show.what);
+}
+
+static int describe_function(Engine *e, const AstStmt *s, EddyError *err)
+{
+    const FuncInfo *f = func_info(s->u.describe.name.name);
+    if (f == NULL)
+        return eddy_error(err, ERR_ANALYSIS, s->u.describe.name.pos, "unknown function %s",
+                          s->u.describe.name.name);
+    StrBuf sb;
+    sb_init(&sb);
+    sb_printf(&sb, "Name        : %s\nCategory    : %s\nDescription : %s\n", f->name, f->category,
+              f->description);
+    for (int i = 0; i < f->noverloads; i++)
+        sb_printf(&sb, "Variation   : %s\n", f->signatures[i]);
+    engine_text(e, sb.data);
+    sb_free(&sb);
+    return 0;
+}
+
+int exec_describe(Engine *e, const AstStmt *s, EddyError *err)
+{
+    if (s->u.describe.is_function)
+        return describe_function(e, s, err);
+    if (s->u.describe.is_list_streams || s->u.describe.is_list_tables) {
+        show_sources(e, s->u.describe.is_list_tables, s->u.describe.extended);
+        return 0;
+    }
+    const char *name = s->u.describe.name.name;
+    CatSource *src = catalog_find(&e->cat, name);
+    if (src == NULL) {
+        const char *hint = catalog_suggest(&e->cat, name);
+        return eddy_error(err, ERR_ANALYSIS, s->u.describe.name.pos,
+                          "unknown stream or table %s%s%s%s", name, hint ? "; did you mean " : "",
+                          hint ? hint : "", hint ? "?" : "");
+    }
+    StrBuf sb;
+    sb_init(&sb);
+    sb_printf(&sb, "\nName                 : %s\n", src->name);
+    TextTable t;
+    tfmt_init(&t, 2);
+    tfmt_cell(&t, "Field");
+    tfmt_cell(&t, "Type");
+    for (int i = 0; i < src->schema->ncols; i++) {
+        const Column *c = &src->schema->cols[i];
+        char *ty = type_to_string(e->cat.arena, c->type);
+        tfmt_cell(&t, c->name);
+        tfmt_cell(&t, c->role == COL_KEY ? arena_sprintf(e->cat.arena, "%s  (%s)", ty,
+                                                          src->is_table ? "primary key" : "key")
+                                         : ty);
+    }
+    tfmt_render(&t, &sb);
+    tfmt_free(&t);
+    if (s->u.describe.extended) {
+        sb_printf(&sb, "\nType                 : %s\n", src->is_table ? "TABLE" : "STREAM");
+        sb_printf(&sb, "Timestamp field      : %s\n",
+                  src->timestamp_col >= 0 ? src->schema->cols[src->timestamp_col].name
+                                          : "Not set - using <ROWTIME>");
+        sb_printf(&sb, "Key format           : %s\nValue format         : %s\n",
+                  format_name(src->key_format), format_name(src->value_format));
+        sb_printf(&sb, "Kafka topic          : %s (partitions: %d)\n", src->topic, src->partitions);
+        sb_printf(&sb, "Statement            : %s\n", src->sql);
+        for (int i = 0; i < e->cat.queries.n; i++) {
+            Query *q = e->cat.queries.items[i];
+            bool reads = false;
+            for (int k = 0; k < q->ninputs; k++)
+                reads |= q->inputs[k] == src;
+            if (q->state != QSTATE_RUNNING || (!reads && q->sink != src))
+                continue;
+            sb_printf(&sb, "%s query %s: %lld records in, %lld out, %lld skipped as bad input, %lld expression errors\n",
+                      q->sink == src ? "Written by" : "Read by", q->id, (long long)q->records_in,
+                      (long long)q->records_out, (long long)q->records_skipped,
+                      (long long)q->eval_errors);
+        }
+    }
+    engine_text(e, sb.data);
+    sb_free(&sb);
+    return 0;
+}
+
+int exec_explain(Engine *e, const AstStmt *s, EddyError *err)
+{
+    const Plan *plan = NULL;
+    Arena *a = NULL;
+    const char *sql = NULL;
+    if (s->u.explain.query_id) {
+        Query *q = engine_find_query(e, s->u.explain.query_id);
+        if (q == NULL)
+            return eddy_error(err, ERR_ANALYSIS, s->pos, "unknown query id %s", s->u.explain.query_id);
+        plan = q->plan;
+        sql = q->sql;
+    } else {
+        const AstStmt *inner = s->u.explain.stmt;
+        const AstSelect *sel = inner->kind == STMT_SELECT ? inner->u.select
+                               : inner->kind == STMT_CREATE_AS ? inner->u.create.select
+                               : inner->kind == STMT_INSERT_SELECT ? inner->u.insert.select : NULL;
+        if (sel == NULL)
+            return eddy_error(err, ERR_ANALYSIS, inner->pos, "EXPLAIN needs a query or a query id");
+        a = arena_create(0);
+        SelectAnalysis an;
+        if (analyze_select(&e->cat, sel, inner->kind != STMT_SELECT, a, &an, err) != 0) {
+            arena_destroy(a);
+            return -1;
+        }
+        plan = an.plan;
+        sql = inner->text;
+    }
+    StrBuf sb;
+    sb_init(&sb);
+    sb_printf(&sb, "Statement: %s\n\nExecution plan:\n", sql);
+    plan_explain(plan, &sb);
+    engine_text(e, sb.data);
+    sb_free(&sb);
+    arena_destroy(a);
+    return 0;
+}
+
+/* PRINT: the topic's records as text, from the beginning (or its end) up
+ * to LIMIT or to the end of what is there now. */
+int exec_print(Engine *e, const AstStmt *s, EddyError *err)
+{
+    if (e->replaying)
+        return 0;
+    const char *topic = s->u.print.topic;
+    if (e->t->ops->topic_partitions(e->t, topic) < 0)
+        return eddy_error(err, ERR_ANALYSIS, s->pos, "topic %s does not exist", topic);
+    const char *topics[1] = {topic};
+    char group[128];
+    snprintf(group, sizeof group, "eddy_print_%lld", (long long)eddy_now_ms());
+    Consumer *c = e->t->ops->consumer_open(e->t, group, topics, 1,
+                                           s->u.print.from_beginning ? RESET_EARLIEST : RESET_LATEST, err);
+    if (c == NULL)
+        return -1;
+    int64_t shown = 0, limit = s->u.print.limit > 0 ? s->u.print.limit : INT64_MAX;
+    TransportRecord recs[100];
+    StrBuf sb;
+    sb_init(&sb);
+    for (int idle = 0; shown < limit && idle < 30;) {
+        int n = e->t->ops->consumer_poll(c, recs, 100, 100, err);
+        if (n < 0)
+            break;
+        if (n == 0) {
+            if (e->t->ops->consumer_at_end(c))
+                break;
+            idle++;
+            continue;
+        }
+        idle = 0;
+        for (int i = 0; i < n && shown < limit; i++, shown++) {
+            sb_reset(&sb);
+            sb_printf(&sb, "rowtime: %lld, partition: %d, key: %.*s, value: %.*s\n",
+                      (long long)recs[i].timestamp, recs[i].partition,
+                      recs[i].key ? (int)recs[i].key_len : 4, recs[i].key ? (const char *)recs[i].key : "null",
+                      recs[i].value ? (int)recs[i].value_len : 4,
+                      recs[i].value ? (const char *)recs[i].value : "null");
+            engine_text(e, sb.data);
+        }
+    }
+    sb_free(&sb);
+    e->t->ops->consumer_close(c);
+    return 0;
+}
+
+/* ---- QTT record codecs ---------------------------------------------------- */
+
+static CatSource *source_for_topic(Engine *e, const char *topic)
+{
+    size_t it = 0;
+    const char *k;
+    void *v;
+    CatSource *found = NULL;
+    while (strmap_next(e->cat.sources, &it, &k, &v)) {
+        CatSource *s = v;
+        if (strcmp(s->topic, topic) == 0 && (found == NULL || s->writer))
+            found = s;
+    }
+    return found;
+}
+
+static void dump_json(const json_t *j, StrBuf *out)
+{
+    char *text = json_dumps(j, JSON_ENCODE_ANY | JSON_COMPACT);
+    if (text) {
+        sb_puts(out, text);
+        free(text);
+    }
+}
+
+/* Encodes one side (key or value) of a QTT record. */
+static int encode_side(const CatSource *s, bool key, const json_t *j, StrBuf *out, bool *null,
+                       EddyError *err)
+{
+    *null = j == NULL || json_is_null(j);
+    if (*null)
+        return 0;
+    if (s == NULL) {   /* a topic no source describes: JSON text, strings raw */
+        if (json_is_string(j))
+            sb_puts(out, json_string_value(j));
+        else
+            dump_json(j, out);
+        return 0;
+    }
+    const Schema *sc = s->schema;
+    const Column *cols = key ? sc->cols : sc->cols + sc->nkeys;
+    int n = key ? sc->nkeys : sc->ncols - sc->nkeys;
+    Format f = key ? s->key_format : s->value_format;
+    const SerdeOptions *o = key ? &s->key_opts : &s->value_opts;
+    /* DELIMITED (and anything given as a string for a non-string single
+     * column) is written as its text; JSON is re-serialised as given so
+     * malformed or oddly-typed inputs reach the engine unchanged. */
+    if (f == FMT_DELIMITED || f == FMT_JSON) {
+        if (f == FMT_DELIMITED && json_is_string(j))
+            sb_puts(out, json_string_value(j));
+        else
+            dump_json(j, out);
+        return 0;
+    }
+    if (n == 0)
+        return 0;
+    Arena *a = arena_create(0);
+    Value *vals = arena_alloc(a, sizeof(Value) * (size_t)n);
+    int rc = -1;
+    if (n == 1) {
+        rc = json_to_value(j, cols[0].type, a, &vals[0], err);
+    } else {
+        rc = eddy_error(err, ERR_RUNTIME, (SrcPos){0}, "format %s cannot carry %d columns",
+                        format_name(f), n);
+    }
+    if (rc == 0)
+        rc = serde_encode(f, o, cols, n, vals, out, err);
+    arena_destroy(a);
+    return rc;
+}
+
+int engine_encode_record(Engine *e, const char *topic, const json_t *key, const json_t *value,
+                         StrBuf *key_out, bool *key_null, StrBuf *value_out, bool *value_null,
+                         EddyError *err)
+{
+    CatSource *s = source_for_topic(e, topic);
+    if (encode_side(s, true, key, key_out, key_null, err) != 0)
+        return -1;
+    return encode_side(s, false, value, value_out, value_null, err);
+}
+
+static json_t *decode_side(const CatSource *s, bool key, const void *buf, size_t len,
+                           EddyError *err)
+{
+    if (buf == NULL)
+        return json_null();
+    Format f = s ? (key ? s->key_format : s->value_format) : FMT_JSON;
+    if (f == FMT_JSON) {
+        json_error_t jerr;
+        json_t *j = json_loadb(buf, len, JSON_DECODE_ANY, &jerr);
+        if (j)
+            return j;
+        return json_stringn(buf, len);
+    }
+    if (f == FMT_DELIMITED)
+        return json_stringn(buf, len);
+    const Schema *sc = s->schema;
+    const Column *cols = key ? sc->cols : sc->cols + sc->nkeys;
+    int n = key ? sc->nkeys : sc->ncols - sc->nkeys;
+    if (n != 1)
+        return json_stringn(buf, len);
+    Arena *a = arena_create(0);
+    Value v;
+    json_t *out = NULL;
+    if (serde_decode(f, key ? &s->key_opts : &s->value_opts, cols, 1, buf, len, &v, a, err) == 0)
+        out = value_to_json(&v, cols[0].type);
+    arena_destroy(a);
+    return out ? out : json_stringn(buf, len);
+}
+
+int engine_decode_record(Engine *e, const char *topic, const void *key, size_t key_len,
+                         const void *value, size_t value_len, json_t **key_out, json_t **value_out,
+                         EddyError *err)
+{
+    CatSource *s = source_for_topic(e, topic);
+    *key_out = decode_side(s, true, key, key_len, err);
+    *value_out = decode_side(s, false, value, value_len, err);
+    return 0;
+}

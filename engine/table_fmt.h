@@ -1,0 +1,18 @@
+/* table_fmt.h - private: a text table built cell by cell (the first row is the header). */
+#ifndef EDDY_TABLE_FMT_H
+#define EDDY_TABLE_FMT_H
+
+#include "eddy/base.h"
+
+typedef struct TextTable {
+    int ncols;
+    PtrVec cells;
+    Arena *arena;
+} TextTable;
+
+void tfmt_init(TextTable *t, int ncols);
+void tfmt_free(TextTable *t);
+void tfmt_cell(TextTable *t, const char *text);
+void tfmt_render(const TextTable *t, StrBuf *out);
+
+#endif

@@ -1,0 +1,985 @@
+/*
+ * transport_kafka.c - the Kafka transport: TransportOps over librdkafka.
+ *
+ * In:  property pairs passed through to librdkafka (bootstrap.servers,
+ *      security.*, ...).  Out: consumers in a group, one shared producer,
+ *      topic metadata.
+ *
+ * Invariants:
+ *  - One idempotent producer per transport, partitioner murmur2_random, so a
+ *    key lands on the partition a Java client would choose (co-partitioning
+ *    with ksqlDB / Kafka Streams output holds).
+ *  - Consumers never auto-commit: the runtime commits the offsets its
+ *    checkpoint reflects (consumer_commit).
+ *  - librdkafka never calls back from its own threads: logs go through
+ *    log.queue to the handle's poll queue, so t->log, the delivery-report
+ *    and rebalance callbacks all run inside produce/poll/flush/consumer_poll
+ *    on the caller's thread.
+ *  - at_end is exact: a partition counts as "at end" once an EOF event was
+ *    seen for it and no record from it was returned after that event.
+ */
+#include "eddy/transport.h"
+
+#include <librdkafka/rdkafka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Bounds for calls that talk to the cluster: never hang the caller. */
+#define METADATA_TIMEOUT_MS 3000
+#define CREATE_TOPICS_TIMEOUT_MS 3000
+#define COMMIT_SEEK_TIMEOUT_MS 10000
+
+/* The mock cluster holds a group's next join for (session timeout - 1 s)
+ * after its last member left or died, so with Kafka's 45 s default a
+ * restarted query would wait 44 s for its partitions.  Against the mock
+ * (development only) a short session keeps restarts quick. */
+#define MOCK_SESSION_TIMEOUT_MS "4000"
+#define MOCK_HEARTBEAT_MS "1000"
+
+typedef struct KafkaTransport {
+    Transport base;            /* first: a Transport * is a KafkaTransport * */
+    rd_kafka_t *producer;
+    char **props;              /* accepted key, value pairs, for consumers */
+    int nprops;
+    char **pending_logs;       /* warnings from create, before t->log was set */
+    int npending_logs;
+    int is_mock;               /* talking to librdkafka's mock cluster: -1 = not known yet */
+    /* Delivery accounting since the last flush (touched by dr_msg_cb, which
+     * runs inside produce/poll/flush on the caller's thread). */
+    long failed;
+    char first_failure[256];
+} KafkaTransport;
+
+/* One assigned partition of a consumer. */
+typedef struct PartState {
+    char *topic;
+    int32_t partition;
+    bool eof;                  /* consumed up to the end (see kc_poll) */
+    bool touched;              /* returned records in the current poll */
+    int64_t last;              /* offset of the last of them */
+} PartState;
+
+/* A seek asked for before its partition was assigned. */
+typedef struct PendingSeek {
+    char *topic;
+    int32_t partition;
+    int64_t offset;
+} PendingSeek;
+
+struct Consumer {
+    KafkaTransport *t;
+    rd_kafka_t *rk;
+    rd_kafka_message_t **held; /* handed out by the last poll, borrowed */
+    int nheld, capheld;
+    PartState *parts;
+    int nparts, capparts;
+    int neof;                  /* parts with eof set */
+    bool assigned;             /* an assignment is in force */
+    int hint;                  /* index into parts of the last record's partition */
+    OffsetReset reset;
+    PendingSeek *seeks;
+    int nseeks, capseeks;
+};
+
+/* ---- logging -------------------------------------------------------- */
+
+static void tlog(KafkaTransport *t, int level, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void tlog(KafkaTransport *t, int level, const char *fmt, ...)
+{
+    if (t->base.log == NULL)
+        return;
+    char msg[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    t->base.log(t->base.log_ud, level, msg);
+}
+
+/* Warnings found before the caller could set t->log come out at the first
+ * call that can deliver them. */
+static void flush_pending_logs(KafkaTransport *t)
+{
+    if (t->npending_logs == 0 || t->base.log == NULL)
+        return;
+    for (int i = 0; i < t->npending_logs; i++) {
+        t->base.log(t->base.log_ud, 1, t->pending_logs[i]);
+        free(t->pending_logs[i]);
+    }
+    t->npending_logs = 0;
+}
+
+static void add_pending_log(KafkaTransport *t, const char *msg)
+{
+    char **p = realloc(t->pending_logs, sizeof *p * (size_t)(t->npending_logs + 1));
+    if (p == NULL)
+        return;
+    t->pending_logs = p;
+    char *copy = strdup(msg);
+    if (copy)
+        t->pending_logs[t->npending_logs++] = copy;
+}
+
+/* syslog levels (0 emerg .. 7 debug) to the transport's 0 info, 1 warning, 2 error. */
+static int map_level(int syslog_level)
+{
+    return syslog_level <= 3 ? 2 : syslog_level == 4 ? 1 : 0;
+}
+
+static void producer_log_cb(const rd_kafka_t *rk, int level, const char *fac, const char *buf)
+{
+    KafkaTransport *t = rd_kafka_opaque(rk);
+    tlog(t, map_level(level), "kafka producer: %s: %s", fac, buf);
+}
+
+static void producer_error_cb(rd_kafka_t *rk, int err, const char *reason, void *opaque)
+{
+    KafkaTransport *t = opaque;
+    bool fatal = err == RD_KAFKA_RESP_ERR__FATAL;
+    tlog(t, fatal ? 2 : 1, "kafka producer: %s%s", fatal ? "fatal: " : "", reason);
+}
+
+static void consumer_log_cb(const rd_kafka_t *rk, int level, const char *fac, const char *buf)
+{
+    Consumer *c = rd_kafka_opaque(rk);
+    tlog(c->t, map_level(level), "kafka consumer: %s: %s", fac, buf);
+}
+
+static void consumer_error_cb(rd_kafka_t *rk, int err, const char *reason, void *opaque)
+{
+    Consumer *c = opaque;
+    bool fatal = err == RD_KAFKA_RESP_ERR__FATAL;
+    tlog(c->t, fatal ? 2 : 1, "kafka consumer: %s%s", fatal ? "fatal: " : "", reason);
+}
+
+/* ---- configuration -------------------------------------------------- */
+
+/* Sets key=value; on an invalid value fills err and returns -1.  Unknown
+ * keys are reported through *unknown (the caller decides what to do). */
+static int conf_set(rd_kafka_conf_t *conf, const char *key, const char *val, bool *unknown,
+                    EddyError *err)
+{
+    char errstr[512];
+    rd_kafka_conf_res_t res = rd_kafka_conf_set(conf, key, val, errstr, sizeof errstr);
+    if (unknown)
+        *unknown = res == RD_KAFKA_CONF_UNKNOWN;
+    if (res == RD_KAFKA_CONF_OK || res == RD_KAFKA_CONF_UNKNOWN)
+        return 0;
+    return eddy_error(err, ERR_IO, (SrcPos){0}, "kafka property %s: %s", key, errstr);
+}
+
+/* Applies the accepted pass-through properties to a consumer's conf. */
+static int conf_apply_props(KafkaTransport *t, rd_kafka_conf_t *conf, EddyError *err)
+{
+    for (int i = 0; i + 1 < t->nprops; i += 2)
+        if (conf_set(conf, t->props[i], t->props[i + 1], NULL, err) < 0)
+            return -1;
+    return 0;
+}
+
+/* Routes a handle's logs to its poll queue (see the file header). */
+static void conf_route_logs(rd_kafka_conf_t *conf,
+                            void (*log_cb)(const rd_kafka_t *, int, const char *, const char *),
+                            void (*error_cb)(rd_kafka_t *, int, const char *, void *))
+{
+    rd_kafka_conf_set_log_cb(conf, log_cb);
+    rd_kafka_conf_set_error_cb(conf, error_cb);
+    rd_kafka_conf_set(conf, "log.queue", "true", NULL, 0);
+}
+
+/* ---- producer ------------------------------------------------------- */
+
+static void dr_msg_cb(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
+{
+    KafkaTransport *t = opaque;
+    if (m->err == RD_KAFKA_RESP_ERR_NO_ERROR)
+        return;
+    if (t->failed++ == 0)
+        snprintf(t->first_failure, sizeof t->first_failure, "%s [%d]: %s",
+                 m->rkt ? rd_kafka_topic_name(m->rkt) : "?", (int)m->partition,
+                 rd_kafka_err2str(m->err));
+}
+
+static int kt_produce(Transport *tr, const char *topic, int32_t partition, const void *key,
+                      size_t key_len, const void *value, size_t value_len, int64_t timestamp,
+                      EddyError *err)
+{
+    KafkaTransport *t = (KafkaTransport *)tr;
+    flush_pending_logs(t);
+    for (;;) {
+        rd_kafka_resp_err_t e = rd_kafka_producev(
+            t->producer, RD_KAFKA_V_TOPIC(topic),
+            RD_KAFKA_V_PARTITION(partition < 0 ? RD_KAFKA_PARTITION_UA : partition),
+            RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+            RD_KAFKA_V_KEY((void *)key, key ? key_len : 0),
+            RD_KAFKA_V_VALUE((void *)value, value ? value_len : 0),
+            RD_KAFKA_V_TIMESTAMP(timestamp >= 0 ? timestamp : 0), RD_KAFKA_V_END);
+        if (e == RD_KAFKA_RESP_ERR_NO_ERROR)
+            return 0;
+        if (e != RD_KAFKA_RESP_ERR__QUEUE_FULL)
+            return eddy_error(err, ERR_IO, (SrcPos){0}, "produce to %s: %s", topic,
+                              rd_kafka_err2str(e));
+        /* The local queue is full: serve delivery reports until there is
+         * room.  Messages time out after message.timeout.ms, so this ends. */
+        char fatal[256];
+        if (rd_kafka_fatal_error(t->producer, fatal, sizeof fatal))
+            return eddy_error(err, ERR_IO, (SrcPos){0}, "produce to %s: %s", topic, fatal);
+        rd_kafka_poll(t->producer, 50);
+    }
+}
+
+static void kt_poll(Transport *tr)
+{
+    KafkaTransport *t = (KafkaTransport *)tr;
+    flush_pending_logs(t);
+    rd_kafka_poll(t->producer, 0);
+}
+
+static int kt_flush(Transport *tr, int timeout_ms, EddyError *err)
+{
+    KafkaTransport *t = (KafkaTransport *)tr;
+    flush_pending_logs(t);
+    rd_kafka_resp_err_t e = rd_kafka_flush(t->producer, timeout_ms);
+    rd_kafka_poll(t->producer, 0);   /* serve the last delivery reports */
+    long failed = t->failed;
+    t->failed = 0;
+    if (failed > 0)
+        return eddy_error(err, ERR_IO, (SrcPos){0}, "%ld record(s) not delivered; first: %s",
+                          failed, t->first_failure);
+    if (e == RD_KAFKA_RESP_ERR__TIMED_OUT)
+        return eddy_error(err, ERR_IO, (SrcPos){0},
+                          "flush timed out after %d ms with %d record(s) undelivered",
+                          timeout_ms, rd_kafka_outq_len(t->producer));
+    char fatal[256];
+    if (rd_kafka_fatal_error(t->producer, fatal, sizeof fatal))
+        return eddy_error(err, ERR_IO, (SrcPos){0}, "producer failed: %s", fatal);
+    return 0;
+}
+
+/* ---- metadata and topics -------------------------------------------- */
+
+static int fetch_metadata(KafkaTransport *t, const struct rd_kafka_metadata **md, EddyError *err)
+{
+    /* all_topics = 1: asking for one named topic could auto-create it. */
+    rd_kafka_resp_err_t e = rd_kafka_metadata(t->producer, 1, NULL, md, METADATA_TIMEOUT_MS);
+    if (e != RD_KAFKA_RESP_ERR_NO_ERROR)
+        return eddy_error(err, ERR_IO, (SrcPos){0}, "kafka metadata: %s", rd_kafka_err2str(e));
+    return 0;
+}
+
+/* Partitions of `topic` in md, or -1 if the cluster does not know it. */
+static int md_partitions(const struct rd_kafka_metadata *md, const char *topic)
+{
+    for (int i = 0; i < md->topic_cnt; i++) {
+        const struct rd_kafka_metadata_topic *mt = &md->topics[i];
+        if (strcmp(mt->topic, topic) == 0)
+            return mt->err == RD_KAFKA_RESP_ERR_NO_ERROR ? mt->partition_cnt : -1;
+    }
+    return -1;
+}
+
+static int kt_topic_partitions(Transport *tr, const char *topic)
+{
+    KafkaTransport *t = (KafkaTransport *)tr;
+    flush_pending_logs(t);
+    const struct rd_kafka_metadata *md;
+    if (fetch_metadata(t, &md, NULL) < 0)
+        return -1;
+    int n = md_partitions(md, topic);
+    rd_kafka_metadata_destroy(md);
+    return n;
+}
+
+/* Internal topics (__consumer_offsets, ...) are left out, as Kafka's
+ * AdminClient.listTopics does by default. */
+static int kt_list_topics(Transport *tr, char ***names, EddyError *err)
+{
+    KafkaTransport *t = (KafkaTransport *)tr;
+    flush_pending_logs(t);
+    *names = NULL;
+    const struct rd_kafka_metadata *md;
+    if (fetch_metadata(t, &md, err) < 0)
+        return -1;
+    char **out = calloc((size_t)md->topic_cnt + 1, sizeof *out);
+    int n = 0;
+    for (int i = 0; out && i < md->topic_cnt; i++) {
+        const char *name = md->topics[i].topic;
+        if (md->topics[i].err != RD_KAFKA_RESP_ERR_NO_ERROR || strncmp(name, "__", 2) == 0)
+            continue;
+        if ((out[n] = strdup(name)) == NULL)
+            break;
+        n++;
+    }
+    rd_kafka_metadata_destroy(md);
+    if (out == NULL)
+        return eddy_error(err, ERR_IO, (SrcPos){0}, "out of memory listing topics");
+    *names = out;
+    return n;
+}
+
+/* Runs CreateTopics with a short timeout.  Returns the librdkafka error for
+ * the topic (NO_ERROR on success); *msg gets a description. */
+static rd_kafka_resp_err_t create_topic(KafkaTransport *t, const char *topic, int partitions,
+                                        int replicas, char *msg, size_t msgsize)
+{
+    char errstr[256];
+    rd_kafka_NewTopic_t *nt = rd_kafka_NewTopic_new(topic, partitions > 0 ? partitions : -1,
+                                                    replicas > 0 ? replicas : -1, errstr,
+                                                    sizeof errstr);
+    if (nt == NULL) {
+        snprintf(msg, msgsize, "%s", errstr);
+        return RD_KAFKA_RESP_ERR__INVALID_ARG;
+    }
+    rd_kafka_AdminOptions_t *opts =
+        rd_kafka_AdminOptions_new(t->producer, RD_KAFKA_ADMIN_OP_CREATETOPICS);
+    rd_kafka_AdminOptions_set_request_timeout(opts, CREATE_TOPICS_TIMEOUT_MS, NULL, 0);
+    rd_kafka_AdminOptions_set_operation_timeout(opts, CREATE_TOPICS_TIMEOUT_MS, NULL, 0);
+    rd_kafka_queue_t *q = rd_kafka_queue_new(t->producer);
+    rd_kafka_CreateTopics(t->producer, &nt, 1, opts, q);
+
+    /* The request times itself out; the extra second covers scheduling. */
+    rd_kafka_event_t *ev = rd_kafka_queue_poll(q, CREATE_TOPICS_TIMEOUT_MS + 1000);
+    rd_kafka_resp_err_t e;
+    if (ev == NULL) {
+        e = RD_KAFKA_RESP_ERR__TIMED_OUT;
+        snprintf(msg, msgsize, "no answer within %d ms", CREATE_TOPICS_TIMEOUT_MS);
+    } else if ((e = rd_kafka_event_error(ev)) != RD_KAFKA_RESP_ERR_NO_ERROR) {
+        snprintf(msg, msgsize, "%s", rd_kafka_event_error_string(ev));
+    } else {
+        size_t cnt = 0;
+        const rd_kafka_topic_result_t **res =
+            rd_kafka_CreateTopics_result_topics(rd_kafka_event_CreateTopics_result(ev), &cnt);
+        e = cnt > 0 ? rd_kafka_topic_result_error(res[0]) : RD_KAFKA_RESP_ERR_NO_ERROR;
+        const char *es = cnt > 0 ? rd_kafka_topic_result_error_string(res[0]) : NULL;
+        snprintf(msg, msgsize, "%s", es ? es : rd_kafka_err2str(e));
+    }
+    if (ev)
+        rd_kafka_event_destroy(ev);
+    rd_kafka_queue_destroy(q);
+    rd_kafka_AdminOptions_destroy(opts);
+    rd_kafka_NewTopic_destroy(nt);
+    return e;
+}
+
+static int kt_topic_ensure(Transport *tr, const char *topic, int partitions, int replicas,
+                           EddyError *err)
+{
+    KafkaTransport *t = (KafkaTransport *)tr;
+    flush_pending_logs(t);
+    if (topic == NULL || topic[0] == '\0')
+        return eddy_error(err, ERR_IO, (SrcPos){0}, "empty topic name");
+    const struct rd_kafka_metadata *md;
+    if (fetch_metadata(t, &md, err) < 0)
+        return -1;
+    int have = md_partitions(md, topic);
+    rd_kafka_metadata_destroy(md);
+    if (have >= 0) {
+        if (partitions > 0 && have != partitions)
+            tlog(t, 1, "topic %s exists with %d partitions, not %d; using it as it is", topic,
+                 have, partitions);
+        return 0;
+    }
+    char msg[512];
+    rd_kafka_resp_err_t e = create_topic(t, topic, partitions, replicas, msg, sizeof msg);
+    if (e == RD_KAFKA_RESP_ERR_NO_ERROR || e == RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS)
+        return 0;
+    tlog(t, 1,
+         "cannot create topic %s (%s); it will be created on first use with the "
+         "broker's default partition count",
+         topic, msg);
+    return 0;
+}
+
+/* ---- consumer: partition tracking ----------------------------------- */
+
+static PartState *part_find(Consumer *c, const char *topic, int32_t partition)
+{
+    for (int i = 0; i < c->nparts; i++)
+        if (c->parts[i].partition == partition && strcmp(c->parts[i].topic, topic) == 0)
+            return &c->parts[i];
+    return NULL;
+}
+
+/* The record path's lookup: records come in runs from one partition. */
+static PartState *part_of(Consumer *c, const rd_kafka_message_t *m)
+{
+    const char *topic = rd_kafka_topic_name(m->rkt);
+    if (c->hint < c->nparts) {
+        PartState *p = &c->parts[c->hint];
+        if (p->partition == m->partition && strcmp(p->topic, topic) == 0)
+            return p;
+    }
+    for (int i = 0; i < c->nparts; i++)
+        if (c->parts[i].partition == m->partition && strcmp(c->parts[i].topic, topic) == 0) {
+            c->hint = i;
+            return &c->parts[i];
+        }
+    return NULL;
+}
+
+/* High watermark from the last fetch response (no request), or -1. */
+static int64_t cached_high(Consumer *c, const PartState *p)
+{
+    int64_t lo, hi;
+    if (rd_kafka_get_watermark_offsets(c->rk, p->topic, p->partition, &lo, &hi))
+        return -1;
+    return hi;
+}
+
+static void part_set_eof(Consumer *c, PartState *p, bool eof)
+{
+    if (p->eof != eof)
+        c->neof += eof ? 1 : -1;
+    p->eof = eof;
+}
+
+static void parts_add(Consumer *c, const rd_kafka_topic_partition_list_t *list)
+{
+    for (int i = 0; i < list->cnt; i++) {
+        const rd_kafka_topic_partition_t *tp = &list->elems[i];
+        if (part_find(c, tp->topic, tp->partition))
+            continue;
+        if (c->nparts == c->capparts) {
+            int cap = c->capparts ? 2 * c->capparts : 16;
+            PartState *p = realloc(c->parts, sizeof *p * (size_t)cap);
+            if (p == NULL)
+                return;
+            c->parts = p;
+            c->capparts = cap;
+        }
+        char *topic = strdup(tp->topic);
+        if (topic == NULL)
+            return;
+        c->parts[c->nparts++] = (PartState){.topic = topic, .partition = tp->partition};
+    }
+}
+
+static void parts_remove(Consumer *c, const rd_kafka_topic_partition_list_t *list)
+{
+    for (int i = 0; i < list->cnt; i++) {
+        PartState *p = part_find(c, list->elems[i].topic, list->elems[i].partition);
+        if (p == NULL)
+            continue;
+        part_set_eof(c, p, false);
+        free(p->topic);
+        *p = c->parts[--c->nparts];
+    }
+}
+
+static void parts_clear(Consumer *c)
+{
+    for (int i = 0; i < c->nparts; i++)
+        free(c->parts[i].topic);
+    c->nparts = 0;
+    c->neof = 0;
+}
+
+static int seek_pending_add(Consumer *c, const char *topic, int32_t partition, int64_t offset)
+{
+    for (int i = 0; i < c->nseeks; i++)
+        if (c->seeks[i].partition == partition && strcmp(c->seeks[i].topic, topic) == 0) {
+            c->seeks[i].offset = offset;
+            return 0;
+        }
+    if (c->nseeks == c->capseeks) {
+        int cap = c->capseeks ? 2 * c->capseeks : 8;
+        PendingSeek *s = realloc(c->seeks, sizeof *s * (size_t)cap);
+        if (s == NULL)
+            return -1;
+        c->seeks = s;
+        c->capseeks = cap;
+    }
+    char *copy = strdup(topic);
+    if (copy == NULL)
+        return -1;
+    c->seeks[c->nseeks++] = (PendingSeek){copy, partition, offset};
+    return 0;
+}
+
+/* Moves pending seeks for partitions in `list` into the list's start offsets. */
+static void seek_pending_apply(Consumer *c, rd_kafka_topic_partition_list_t *list)
+{
+    for (int i = 0; i < list->cnt; i++) {
+        rd_kafka_topic_partition_t *tp = &list->elems[i];
+        for (int j = 0; j < c->nseeks; j++) {
+            if (c->seeks[j].partition != tp->partition || strcmp(c->seeks[j].topic, tp->topic))
+                continue;
+            tp->offset = c->seeks[j].offset;
+            free(c->seeks[j].topic);
+            c->seeks[j] = c->seeks[--c->nseeks];
+            break;
+        }
+    }
+}
+
+/* Gives every partition of a new assignment an explicit start offset: the
+ * group's committed offset, else the reset policy.  Left to librdkafka
+ * (INVALID), the committed offset is looked up asynchronously and the
+ * partition started afterwards, which silently undoes a seek made in the
+ * meantime. */
+static void resolve_start_offsets(Consumer *c, rd_kafka_topic_partition_list_t *list)
+{
+    rd_kafka_topic_partition_list_t *ask = rd_kafka_topic_partition_list_new(list->cnt);
+    for (int i = 0; i < list->cnt; i++)
+        if (list->elems[i].offset == RD_KAFKA_OFFSET_INVALID)
+            rd_kafka_topic_partition_list_add(ask, list->elems[i].topic, list->elems[i].partition);
+    if (ask->cnt > 0) {
+        rd_kafka_resp_err_t e = rd_kafka_committed(c->rk, ask, COMMIT_SEEK_TIMEOUT_MS);
+        if (e != RD_KAFKA_RESP_ERR_NO_ERROR)
+            tlog(c->t, 1, "kafka consumer: cannot read committed offsets: %s",
+                 rd_kafka_err2str(e));
+        for (int i = 0; e == RD_KAFKA_RESP_ERR_NO_ERROR && i < ask->cnt; i++) {
+            const rd_kafka_topic_partition_t *a = &ask->elems[i];
+            rd_kafka_topic_partition_t *tp =
+                rd_kafka_topic_partition_list_find(list, a->topic, a->partition);
+            if (tp == NULL)
+                continue;
+            if (a->err == RD_KAFKA_RESP_ERR_NO_ERROR && a->offset >= 0)
+                tp->offset = a->offset;
+            else
+                tp->offset = c->reset == RESET_EARLIEST ? RD_KAFKA_OFFSET_BEGINNING
+                                                        : RD_KAFKA_OFFSET_END;
+        }
+    }
+    rd_kafka_topic_partition_list_destroy(ask);
+}
+
+/* Served inside consumer_poll (and consumer_close) on the caller's thread. */
+static void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t e,
+                         rd_kafka_topic_partition_list_t *list, void *opaque)
+{
+    Consumer *c = opaque;
+    bool cooperative = strcmp(rd_kafka_rebalance_protocol(rk), "COOPERATIVE") == 0;
+    rd_kafka_error_t *error = NULL;
+    rd_kafka_resp_err_t ae = RD_KAFKA_RESP_ERR_NO_ERROR;
+
+    if (e == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
+        seek_pending_apply(c, list);
+        resolve_start_offsets(c, list);
+        if (cooperative)
+            error = rd_kafka_incremental_assign(rk, list);
+        else {
+            parts_clear(c);
+            ae = rd_kafka_assign(rk, list);
+        }
+        parts_add(c, list);
+        c->assigned = true;
+    } else {
+        if (e != RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS)
+            tlog(c->t, 1, "kafka consumer: rebalance failed: %s", rd_kafka_err2str(e));
+        if (cooperative && e == RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS) {
+            error = rd_kafka_incremental_unassign(rk, list);
+            parts_remove(c, list);
+        } else {
+            ae = rd_kafka_assign(rk, NULL);
+            parts_clear(c);
+            c->assigned = false;
+        }
+    }
+    if (error) {
+        tlog(c->t, 2, "kafka consumer: assignment failed: %s", rd_kafka_error_string(error));
+        rd_kafka_error_destroy(error);
+    } else if (ae) {
+        tlog(c->t, 2, "kafka consumer: assignment failed: %s", rd_kafka_err2str(ae));
+    }
+}
+
+/* ---- consumer ------------------------------------------------------- */
+
+static void consumer_release_held(Consumer *c)
+{
+    for (int i = 0; i < c->nheld; i++)
+        rd_kafka_message_destroy(c->held[i]);
+    c->nheld = 0;
+}
+
+static void consumer_free(Consumer *c)
+{
+    if (c == NULL)
+        return;
+    consumer_release_held(c);
+    if (c->rk)
+        rd_kafka_destroy(c->rk);
+    parts_clear(c);
+    for (int i = 0; i < c->nseeks; i++)
+        free(c->seeks[i].topic);
+    free(c->seeks);
+    free(c->parts);
+    free(c->held);
+    free(c);
+}
+
+/* True if the cluster is librdkafka's mock (its cluster id says so). */
+static bool is_mock_cluster(KafkaTransport *t)
+{
+    if (t->is_mock < 0) {
+        char *id = rd_kafka_clusterid(t->producer, METADATA_TIMEOUT_MS);
+        if (id == NULL)
+            return false;   /* unknown: ask again next time */
+        t->is_mock = strncmp(id, "mockCluster", 11) == 0;
+        rd_kafka_mem_free(t->producer, id);
+    }
+    return t->is_mock == 1;
+}
+
+static bool has_prop(const KafkaTransport *t, const char *key)
+{
+    for (int i = 0; i + 1 < t->nprops; i += 2)
+        if (strcmp(t->props[i], key) == 0)
+            return true;
+    return false;
+}
+
+static Consumer *kt_consumer_open(Transport *tr, const char *group, const char *const *topics,
+                                  int ntopics, OffsetReset reset, EddyError *err)
+{
+    KafkaTransport *t = (KafkaTransport *)tr;
+    flush_pending_logs(t);
+    if (group == NULL || group[0] == '\0' || ntopics <= 0) {
+        eddy_error(err, ERR_IO, (SrcPos){0}, "consumer needs a group and at least one topic");
+        return NULL;
+    }
+    Consumer *c = calloc(1, sizeof *c);
+    if (c == NULL) {
+        eddy_error(err, ERR_IO, (SrcPos){0}, "out of memory");
+        return NULL;
+    }
+    c->t = t;
+    c->reset = reset;
+
+    rd_kafka_conf_t *conf = rd_kafka_conf_new();
+    conf_route_logs(conf, consumer_log_cb, consumer_error_cb);
+    rd_kafka_conf_set_rebalance_cb(conf, rebalance_cb);
+    rd_kafka_conf_set_opaque(conf, c);
+    /* Ours come after the user's: the runtime depends on them. */
+    if (conf_set(conf, "client.id", "eddy", NULL, err) < 0 || conf_apply_props(t, conf, err) < 0 ||
+        conf_set(conf, "group.id", group, NULL, err) < 0 ||
+        conf_set(conf, "enable.auto.commit", "false", NULL, err) < 0 ||
+        conf_set(conf, "enable.auto.offset.store", "false", NULL, err) < 0 ||
+        conf_set(conf, "enable.partition.eof", "true", NULL, err) < 0 ||
+        conf_set(conf, "auto.offset.reset", reset == RESET_EARLIEST ? "earliest" : "latest", NULL,
+                 err) < 0 ||
+        (!has_prop(t, "session.timeout.ms") && is_mock_cluster(t) &&
+         (conf_set(conf, "session.timeout.ms", MOCK_SESSION_TIMEOUT_MS, NULL, err) < 0 ||
+          conf_set(conf, "heartbeat.interval.ms", MOCK_HEARTBEAT_MS, NULL, err) < 0))) {
+        rd_kafka_conf_destroy(conf);
+        free(c);
+        return NULL;
+    }
+    char errstr[512];
+    c->rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, errstr, sizeof errstr);
+    if (c->rk == NULL) {
+        rd_kafka_conf_destroy(conf);
+        free(c);
+        eddy_error(err, ERR_IO, (SrcPos){0}, "kafka consumer: %s", errstr);
+        return NULL;
+    }
+    rd_kafka_set_log_queue(c->rk, NULL);   /* main queue ... */
+    rd_kafka_poll_set_consumer(c->rk);      /* ... served by consumer_poll */
+
+    rd_kafka_topic_partition_list_t *sub = rd_kafka_topic_partition_list_new(ntopics);
+    for (int i = 0; i < ntopics; i++)
+        rd_kafka_topic_partition_list_add(sub, topics[i], RD_KAFKA_PARTITION_UA);
+    rd_kafka_resp_err_t e = rd_kafka_subscribe(c->rk, sub);
+    rd_kafka_topic_partition_list_destroy(sub);
+    if (e != RD_KAFKA_RESP_ERR_NO_ERROR) {
+        eddy_error(err, ERR_IO, (SrcPos){0}, "kafka subscribe: %s", rd_kafka_err2str(e));
+        consumer_free(c);
+        return NULL;
+    }
+    return c;
+}
+
+static bool kc_at_end(Consumer *c)
+{
+    return c->assigned && c->neof == c->nparts;
+}
+
+/* Handles an event (error or EOF) from the consumer queue.  Returns -1 only
+ * for a fatal error. */
+static int consumer_event(Consumer *c, const rd_kafka_message_t *m, EddyError *err)
+{
+    if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
+        PartState *p = m->rkt ? part_find(c, rd_kafka_topic_name(m->rkt), m->partition) : NULL;
+        if (p)
+            part_set_eof(c, p, true);
+        return 0;
+    }
+    char fatal[256];
+    if (m->err == RD_KAFKA_RESP_ERR__FATAL && rd_kafka_fatal_error(c->rk, fatal, sizeof fatal))
+        return eddy_error(err, ERR_IO, (SrcPos){0}, "kafka consumer: %s", fatal);
+    /* Everything else (unknown topic, broker down, ...) is retried by
+     * librdkafka; tell the user and go on. */
+    tlog(c->t, 1, "kafka consumer: %s%s%s", m->rkt ? rd_kafka_topic_name(m->rkt) : "",
+         m->rkt ? ": " : "", rd_kafka_message_errstr(m));
+    return 0;
+}
+
+/* Fills *r from m (pointers into m) and notes the partition's progress. */
+static void take_record(Consumer *c, const rd_kafka_message_t *m, TransportRecord *r)
+{
+    PartState *p = part_of(c, m);
+    if (p) {
+        part_set_eof(c, p, false);
+        p->touched = true;
+        p->last = m->offset;
+    }
+    rd_kafka_timestamp_type_t tstype;
+    int64_t ts = rd_kafka_message_timestamp(m, &tstype);
+    *r = (TransportRecord){
+        .topic = rd_kafka_topic_name(m->rkt),
+        .partition = m->partition,
+        .offset = m->offset,
+        .timestamp = tstype == RD_KAFKA_TIMESTAMP_NOT_AVAILABLE ? -1 : ts,
+        .key = m->key,
+        .key_len = m->key ? m->key_len : 0,
+        .value = m->payload,
+        .value_len = m->payload ? m->len : 0,
+    };
+}
+
+/* librdkafka reports EOF once per end offset: after a seek back, the
+ * partition reaches the same end again without a new EOF event.  So a
+ * partition whose last record reached the high watermark of the last fetch
+ * is at its end too. */
+static void mark_ends(Consumer *c)
+{
+    for (int i = 0; i < c->nparts; i++) {
+        PartState *p = &c->parts[i];
+        if (!p->touched)
+            continue;
+        p->touched = false;
+        int64_t hi = cached_high(c, p);
+        if (hi >= 0 && p->last + 1 >= hi)
+            part_set_eof(c, p, true);
+    }
+}
+
+static int kc_poll(Consumer *c, TransportRecord *out, int max, int timeout_ms, EddyError *err)
+{
+    consumer_release_held(c);
+    flush_pending_logs(c->t);
+    char fatal[256];
+    if (rd_kafka_fatal_error(c->rk, fatal, sizeof fatal))
+        return eddy_error(err, ERR_IO, (SrcPos){0}, "kafka consumer: %s", fatal);
+    if (max <= 0)
+        return 0;
+    if (c->capheld < max) {
+        rd_kafka_message_t **h = realloc(c->held, sizeof *h * (size_t)max);
+        if (h == NULL)
+            return eddy_error(err, ERR_IO, (SrcPos){0}, "out of memory");
+        c->held = h;
+        c->capheld = max;
+    }
+    int64_t deadline = eddy_mono_ms() + (timeout_ms > 0 ? timeout_ms : 0);
+    int n = 0, rc = 0;
+    while (n < max) {
+        /* Wait only for the first record; then take what is already here. */
+        int64_t left = n == 0 ? deadline - eddy_mono_ms() : 0;
+        int wait = left > 0 ? (int)left : 0;
+        rd_kafka_message_t *m = rd_kafka_consumer_poll(c->rk, wait);
+        if (m == NULL) {
+            if (n > 0 || wait == 0)
+                break;
+            continue;   /* woke early: recompute what is left of the timeout */
+        }
+        if (m->err) {
+            rc = consumer_event(c, m, err);
+            rd_kafka_message_destroy(m);
+            if (rc < 0 || (n == 0 && kc_at_end(c)))
+                break;   /* fatal, or caught up: let the caller see at_end now */
+            continue;
+        }
+        take_record(c, m, &out[n++]);
+        c->held[c->nheld++] = m;
+    }
+    mark_ends(c);
+    return rc < 0 && n == 0 ? -1 : n;
+}
+
+static rd_kafka_topic_partition_list_t *tpo_list(const TopicPartitionOffset *offs, int n)
+{
+    rd_kafka_topic_partition_list_t *list = rd_kafka_topic_partition_list_new(n > 0 ? n : 1);
+    for (int i = 0; i < n; i++)
+        rd_kafka_topic_partition_list_add(list, offs[i].topic, offs[i].partition)->offset =
+            offs[i].offset;
+    return list;
+}
+
+static int kc_commit(Consumer *c, const TopicPartitionOffset *offs, int n, EddyError *err)
+{
+    flush_pending_logs(c->t);
+    if (n <= 0)
+        return 0;
+    rd_kafka_topic_partition_list_t *list = tpo_list(offs, n);
+    rd_kafka_resp_err_t e = rd_kafka_commit(c->rk, list, 0 /* synchronous */);
+    for (int i = 0; e == RD_KAFKA_RESP_ERR_NO_ERROR && i < list->cnt; i++)
+        e = list->elems[i].err;
+    rd_kafka_topic_partition_list_destroy(list);
+    if (e != RD_KAFKA_RESP_ERR_NO_ERROR)
+        return eddy_error(err, ERR_IO, (SrcPos){0}, "kafka commit: %s", rd_kafka_err2str(e));
+    return 0;
+}
+
+/* Assigned partitions are sought now; the others when they are assigned
+ * (rebalance_cb starts them at the stored offset). */
+static int kc_seek(Consumer *c, const TopicPartitionOffset *offs, int n, EddyError *err)
+{
+    flush_pending_logs(c->t);
+    rd_kafka_topic_partition_list_t *now = rd_kafka_topic_partition_list_new(n > 0 ? n : 1);
+    for (int i = 0; i < n; i++) {
+        PartState *p = c->assigned ? part_find(c, offs[i].topic, offs[i].partition) : NULL;
+        if (p == NULL) {
+            if (seek_pending_add(c, offs[i].topic, offs[i].partition, offs[i].offset) < 0) {
+                rd_kafka_topic_partition_list_destroy(now);
+                return eddy_error(err, ERR_IO, (SrcPos){0}, "out of memory");
+            }
+            continue;
+        }
+        /* Seeking to the end of a partition already at EOF brings no new
+         * EOF event: decide from the last known high watermark. */
+        int64_t hi = cached_high(c, p);
+        part_set_eof(c, p, offs[i].offset >= 0 && hi >= 0 && offs[i].offset >= hi);
+        rd_kafka_topic_partition_list_add(now, offs[i].topic, offs[i].partition)->offset =
+            offs[i].offset;
+    }
+    int rc = 0;
+    if (now->cnt > 0) {
+        rd_kafka_error_t *error = rd_kafka_seek_partitions(c->rk, now, COMMIT_SEEK_TIMEOUT_MS);
+        if (error) {
+            rc = eddy_error(err, ERR_IO, (SrcPos){0}, "kafka seek: %s",
+                            rd_kafka_error_string(error));
+            rd_kafka_error_destroy(error);
+        }
+        for (int i = 0; rc == 0 && i < now->cnt; i++)
+            if (now->elems[i].err)
+                rc = eddy_error(err, ERR_IO, (SrcPos){0}, "kafka seek %s [%d]: %s",
+                                now->elems[i].topic, (int)now->elems[i].partition,
+                                rd_kafka_err2str(now->elems[i].err));
+    }
+    rd_kafka_topic_partition_list_destroy(now);
+    return rc;
+}
+
+static void kc_close(Consumer *c)
+{
+    if (c == NULL)
+        return;
+    consumer_release_held(c);
+    rd_kafka_consumer_close(c->rk);   /* leaves the group; serves rebalance_cb */
+    consumer_free(c);
+}
+
+/* ---- transport ------------------------------------------------------ */
+
+static void kt_destroy(Transport *tr)
+{
+    KafkaTransport *t = (KafkaTransport *)tr;
+    if (t == NULL)
+        return;
+    if (t->producer) {
+        rd_kafka_flush(t->producer, 5000);
+        rd_kafka_destroy(t->producer);
+    }
+    for (int i = 0; i < t->nprops; i++)
+        free(t->props[i]);
+    free(t->props);
+    for (int i = 0; i < t->npending_logs; i++)
+        free(t->pending_logs[i]);
+    free(t->pending_logs);
+    free(t);
+}
+
+static const TransportOps kafka_ops = {
+    .topic_ensure = kt_topic_ensure,
+    .topic_partitions = kt_topic_partitions,
+    .list_topics = kt_list_topics,
+    .consumer_open = kt_consumer_open,
+    .consumer_poll = kc_poll,
+    .consumer_at_end = kc_at_end,
+    .consumer_commit = kc_commit,
+    .consumer_seek = kc_seek,
+    .consumer_close = kc_close,
+    .produce = kt_produce,
+    .poll = kt_poll,
+    .flush = kt_flush,
+    .destroy = kt_destroy,
+};
+
+/* Checks every pass-through pair against librdkafka, keeps the valid ones
+ * for consumers and applies them to the producer's conf. */
+static int accept_props(KafkaTransport *t, const char *const *props, rd_kafka_conf_t *conf,
+                        EddyError *err)
+{
+    int n = 0;
+    while (props && props[n] && props[n + 1])
+        n += 2;
+    if (props && props[n])
+        return eddy_error(err, ERR_IO, (SrcPos){0}, "kafka property %s has no value", props[n]);
+    t->props = calloc((size_t)n + 1, sizeof *t->props);
+    if (t->props == NULL)
+        return eddy_error(err, ERR_IO, (SrcPos){0}, "out of memory");
+    bool have_bootstrap = false;
+    for (int i = 0; i < n; i += 2) {
+        bool unknown;
+        if (conf_set(conf, props[i], props[i + 1], &unknown, err) < 0)
+            return -1;
+        if (unknown) {
+            char msg[512];
+            snprintf(msg, sizeof msg, "ignoring %s: not a Kafka client property", props[i]);
+            add_pending_log(t, msg);
+            continue;
+        }
+        if (strcmp(props[i], "bootstrap.servers") == 0 ||
+            strcmp(props[i], "metadata.broker.list") == 0 ||
+            strcmp(props[i], "test.mock.num.brokers") == 0)
+            have_bootstrap = true;
+        t->props[t->nprops] = strdup(props[i]);
+        t->props[t->nprops + 1] = strdup(props[i + 1]);
+        if (!t->props[t->nprops] || !t->props[t->nprops + 1])
+            return eddy_error(err, ERR_IO, (SrcPos){0}, "out of memory");
+        t->nprops += 2;
+    }
+    if (!have_bootstrap)
+        return eddy_error(err, ERR_IO, (SrcPos){0}, "bootstrap.servers is not set");
+    return 0;
+}
+
+Transport *kafka_transport_create(const char *const *props, EddyError *err)
+{
+    KafkaTransport *t = calloc(1, sizeof *t);
+    if (t == NULL) {
+        eddy_error(err, ERR_IO, (SrcPos){0}, "out of memory");
+        return NULL;
+    }
+    t->base.ops = &kafka_ops;
+    t->is_mock = -1;
+
+    rd_kafka_conf_t *conf = rd_kafka_conf_new();
+    conf_route_logs(conf, producer_log_cb, producer_error_cb);
+    rd_kafka_conf_set_dr_msg_cb(conf, dr_msg_cb);
+    rd_kafka_conf_set_opaque(conf, t);
+    /* Defaults first, so the user's properties can override them. */
+    if (conf_set(conf, "client.id", "eddy", NULL, err) < 0 ||
+        conf_set(conf, "enable.idempotence", "true", NULL, err) < 0 ||
+        conf_set(conf, "partitioner", "murmur2_random", NULL, err) < 0 ||
+        conf_set(conf, "linger.ms", "5", NULL, err) < 0 || accept_props(t, props, conf, err) < 0) {
+        rd_kafka_conf_destroy(conf);
+        kt_destroy(&t->base);
+        return NULL;
+    }
+    char errstr[512];
+    t->producer = rd_kafka_new(RD_KAFKA_PRODUCER, conf, errstr, sizeof errstr);
+    if (t->producer == NULL) {
+        rd_kafka_conf_destroy(conf);
+        kt_destroy(&t->base);
+        eddy_error(err, ERR_IO, (SrcPos){0}, "kafka producer: %s", errstr);
+        return NULL;
+    }
+    rd_kafka_set_log_queue(t->producer, NULL);   /* served by rd_kafka_poll */
+    return &t->base;
+}

@@ -1,0 +1,118 @@
+/*
+ * base.h - arenas, growable buffers, errors: the few things every layer uses.
+ *
+ * Errors come back as status: a function returns 0 on success or -1 on
+ * failure and fills the EddyError it was given.  Library code never prints
+ * or exits.  Positions are 1-based (line, column); 0 means "no position".
+ */
+#ifndef EDDY_BASE_H
+#define EDDY_BASE_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* ---- source positions ------------------------------------------------- */
+
+typedef struct SrcPos {
+    int line;   /* 1-based; 0 = unknown */
+    int col;    /* 1-based */
+} SrcPos;
+
+/* ---- errors ----------------------------------------------------------- */
+
+typedef enum EddyErrorKind {
+    ERR_NONE = 0,
+    ERR_SYNTAX,       /* parse error */
+    ERR_ANALYSIS,     /* unknown names, type errors */
+    ERR_UNSUPPORTED,  /* parsed, but the engine cannot run it yet */
+    ERR_RUNTIME,      /* evaluation, serde */
+    ERR_IO,           /* files, Kafka, RocksDB */
+    ERR_INTERNAL
+} EddyErrorKind;
+
+typedef struct EddyError {
+    EddyErrorKind kind;
+    SrcPos pos;
+    char msg[1024];
+} EddyError;
+
+/* Sets err (if non-NULL) and returns -1, so callers can `return eddy_error(...)`. */
+int eddy_error(EddyError *err, EddyErrorKind kind, SrcPos pos, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+void eddy_error_clear(EddyError *err);
+
+/* Formats "line L:C: msg\n<source line>\n<caret>" into buf (always NUL-terminated).
+ * source may be NULL (then only "line L:C: msg"). */
+void eddy_error_format(const EddyError *err, const char *source, char *buf, size_t bufsize);
+
+/* Aborts with file:line and message: for impossible states (unexpected tags). */
+_Noreturn void eddy_panic(const char *file, int line, const char *fmt, ...);
+#define EDDY_PANIC(...) eddy_panic(__FILE__, __LINE__, __VA_ARGS__)
+
+/* ---- arenas ----------------------------------------------------------- */
+
+/* A bump allocator.  Memory lives until arena_reset or arena_destroy.
+ * Named for how long they live: statement, query, batch. */
+typedef struct Arena Arena;
+
+Arena *arena_create(size_t block_size);          /* 0 = default (64 KiB) */
+void arena_destroy(Arena *a);
+void arena_reset(Arena *a);                      /* keeps the first block */
+void *arena_alloc(Arena *a, size_t n);           /* 16-byte aligned, zeroed */
+void *arena_realloc(Arena *a, void *p, size_t old_n, size_t new_n);
+char *arena_strdup(Arena *a, const char *s);
+char *arena_strndup(Arena *a, const char *s, size_t n);
+char *arena_sprintf(Arena *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+size_t arena_bytes(const Arena *a);              /* bytes reserved from malloc */
+
+/* ---- growable pointer vector (arena-backed) --------------------------- */
+
+typedef struct PtrVec {
+    void **items;
+    int n, cap;
+} PtrVec;
+
+void ptrvec_push(Arena *a, PtrVec *v, void *item);
+
+/* ---- string buffer (malloc-backed) ------------------------------------ */
+
+typedef struct StrBuf {
+    char *data;     /* always NUL-terminated once anything was appended */
+    size_t len, cap;
+} StrBuf;
+
+void sb_init(StrBuf *sb);
+void sb_free(StrBuf *sb);
+void sb_reset(StrBuf *sb);                       /* len = 0, keeps memory */
+void sb_append(StrBuf *sb, const char *s, size_t n);
+void sb_puts(StrBuf *sb, const char *s);
+void sb_putc(StrBuf *sb, char c);
+void sb_printf(StrBuf *sb, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void sb_vprintf(StrBuf *sb, const char *fmt, va_list ap);
+
+/* ---- string helpers --------------------------------------------------- */
+
+bool str_ieq(const char *a, const char *b);          /* ASCII case-insensitive */
+char *str_upper(Arena *a, const char *s);             /* ASCII upper copy */
+/* Levenshtein distance, case-insensitive; for "did you mean" hints. */
+int str_edit_distance(const char *a, const char *b);
+
+/* ---- hash map: string -> void* (malloc-backed, keys copied) ----------- */
+
+typedef struct StrMap StrMap;
+StrMap *strmap_create(void);
+void strmap_destroy(StrMap *m);
+void *strmap_get(const StrMap *m, const char *key);
+void strmap_put(StrMap *m, const char *key, void *val);   /* replaces */
+void *strmap_del(StrMap *m, const char *key);             /* returns old value */
+int strmap_count(const StrMap *m);
+/* Iterate: start with *iter = 0; returns false when done. */
+bool strmap_next(const StrMap *m, size_t *iter, const char **key, void **val);
+
+/* ---- time ------------------------------------------------------------- */
+int64_t eddy_now_ms(void);      /* wall clock, ms since epoch */
+int64_t eddy_mono_ms(void);     /* monotonic clock, ms */
+
+#endif

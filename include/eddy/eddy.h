@@ -1,0 +1,91 @@
+/*
+ * eddy.h - the embedding API: what cli/ (REPL, eddy run, eddy test) and the
+ * benchmarks use.  One engine: every entry point drives the same parser,
+ * analyzer, planner, operators and transports.
+ */
+#ifndef EDDY_EDDY_H
+#define EDDY_EDDY_H
+
+#include "eddy/base.h"
+#include "eddy/transport.h"
+
+struct json_t;
+
+typedef struct Engine Engine;
+
+/* Where the engine writes what a person reads: statement results (SHOW,
+ * DESCRIBE, EXPLAIN, query rows) and log lines. */
+typedef struct EngineOutput {
+    /* A block of text (tables, messages). */
+    void (*text)(void *ud, const char *text);
+    /* A row of a transient query, already formatted as "|v1 |v2 |" cells
+     * (cols[i] are the formatted values).  header=true for the column names. */
+    void (*row)(void *ud, const char *const *cols, int ncols, bool header);
+    /* Log: level 0 info, 1 warning, 2 error. */
+    void (*log)(void *ud, int level, const char *msg);
+    void *ud;
+} EngineOutput;
+
+typedef struct EngineConfig {
+    Transport *transport;         /* borrowed until engine_destroy */
+    const char *state_dir;        /* NULL = no persistence (eddy test) */
+    EngineOutput out;
+    /* Initial properties (SET-able): NULL-terminated key, value pairs. */
+    const char *const *props;
+    bool deterministic;           /* test runner: no wall clock in output */
+    /* Create a missing topic a CREATE STREAM names, as a broker with
+     * auto.create.topics.enable would (the test runner's topics). */
+    bool auto_create_topics;
+} EngineConfig;
+
+/* Returns an engine owned by the caller; free with engine_destroy.  With a
+ * state_dir, replays the persisted catalog (queries start running). */
+Engine *engine_create(const EngineConfig *cfg, EddyError *err);
+void engine_destroy(Engine *e);
+
+/* Parses and runs every statement of text in order.  origin names the
+ * text in messages (file name or "repl").  Stops at the first failing
+ * statement: returns -1 with err (positioned in text); statements before
+ * it stay done, the failing one changes nothing.  A statement that
+ * repeats an existing definition exactly (restart of `eddy run`) is
+ * skipped with a note. */
+int engine_execute(Engine *e, const char *text, const char *origin, EddyError *err);
+
+/* Runs the queries: consumes up to a batch per query, waiting at most
+ * timeout_ms for input.  Returns records processed, -1 on a fatal error. */
+int engine_poll(Engine *e, int timeout_ms, EddyError *err);
+/* True when every running query has consumed its inputs to their ends
+ * (as of its last poll). */
+bool engine_caught_up(Engine *e);
+/* Flushes output and commits every query's offsets (a checkpoint). */
+int engine_checkpoint(Engine *e, EddyError *err);
+/* Number of running persistent queries / transient queries. */
+int engine_running_queries(Engine *e);
+bool engine_has_transient(Engine *e);
+/* Stops transient queries (Ctrl-C in the REPL). */
+void engine_cancel_transient(Engine *e);
+
+/* Counters over all queries. */
+typedef struct EngineStats {
+    int64_t records_in, records_out, records_skipped, eval_errors;
+} EngineStats;
+void engine_stats(Engine *e, EngineStats *out);
+
+/* Names for REPL completion: streams, tables, columns, functions (borrowed
+ * strings, valid until the next statement). Returns count. */
+int engine_names(Engine *e, const char ***names);
+
+/* ---- test-runner helpers (QTT) ----------------------------------------- */
+
+/* Serialises a QTT input record for `topic` using the formats of the
+ * stream/table declared on it (JSON key/value given as jansson values;
+ * NULL or json null = null).  Topics no source declares: JSON text. */
+int engine_encode_record(Engine *e, const char *topic, const struct json_t *key,
+                         const struct json_t *value, StrBuf *key_out, bool *key_null,
+                         StrBuf *value_out, bool *value_null, EddyError *err);
+/* Turns a produced record back into QTT JSON (new references). */
+int engine_decode_record(Engine *e, const char *topic, const void *key, size_t key_len,
+                         const void *value, size_t value_len, struct json_t **key_out,
+                         struct json_t **value_out, EddyError *err);
+
+#endif

@@ -1,0 +1,82 @@
+/*
+ * expr.h - bound (analysed, typed) expressions and their evaluator.
+ *
+ * The analyzer turns an AstExpr into a BExpr: names resolved to column
+ * indexes of the input row, every node typed, implicit casts made
+ * explicit (BX_CAST nodes), functions resolved to a ResolvedCall.  The
+ * evaluator (engine/expr.c) is a tree walk over BExpr with SQL's
+ * three-valued logic; a per-row error (bad cast, division by zero in
+ * integers) yields NULL and is counted, as in ksqlDB.
+ */
+#ifndef EDDY_EXPR_H
+#define EDDY_EXPR_H
+
+#include "eddy/base.h"
+#include "eddy/functions.h"
+#include "eddy/types.h"
+#include "eddy/value.h"
+
+typedef enum BExprKind {
+    BX_CONST,        /* u.constant */
+    BX_COLUMN,       /* u.column: index into Row.cols */
+    BX_PSEUDO,       /* u.pseudo: ROWTIME, ROWPARTITION, ROWOFFSET, WINDOWSTART, WINDOWEND */
+    BX_CAST,         /* u.unary.a to e->type */
+    BX_NEG, BX_NOT,  /* u.unary.a */
+    BX_ARITH,        /* u.binary: op in {OP_ADD, OP_SUB, OP_MUL, OP_DIV, OP_MOD}; operands already cast to e->type */
+    BX_CONCAT,       /* u.binary: string concatenation */
+    BX_CMP,          /* u.binary: op in {OP_EQ..OP_GE}; operands cast to a common type */
+    BX_AND, BX_OR,   /* u.binary */
+    BX_IS_NULL,      /* u.unary.a, negated */
+    BX_DISTINCT,     /* u.binary: IS [NOT] DISTINCT FROM; negated = IS NOT DISTINCT */
+    BX_LIKE,         /* u.like */
+    BX_BETWEEN,      /* u.between */
+    BX_IN,           /* u.in */
+    BX_CASE,         /* u.case_ (searched; simple CASE is rewritten to searched) */
+    BX_FUNC,         /* u.func */
+    BX_DEREF,        /* u.deref: struct field by index */
+    BX_SUBSCRIPT,    /* u.binary: array[int] 1-based (negative from end) or map[key] */
+    BX_ARRAY,        /* u.list */
+    BX_MAP,          /* u.map */
+    BX_STRUCT        /* u.list in type field order */
+} BExprKind;
+
+typedef enum PseudoCol { PSEUDO_ROWTIME, PSEUDO_ROWPARTITION, PSEUDO_ROWOFFSET,
+                         PSEUDO_WINDOWSTART, PSEUDO_WINDOWEND } PseudoCol;
+
+typedef struct BExpr BExpr;
+struct BExpr {
+    BExprKind kind;
+    const SqlType *type;
+    SrcPos pos;
+    bool negated;
+    union {
+        Value constant;
+        int column;
+        PseudoCol pseudo;
+        struct { BExpr *a; } unary;
+        struct { int op; BExpr *a, *b; } binary;
+        struct { BExpr *a, *pattern; char escape; } like;
+        struct { BExpr *a, *lo, *hi; } between;
+        struct { BExpr *a; BExpr **list; int n; } in;
+        struct { BExpr **whens, **thens; int n; BExpr *else_; } case_;
+        struct { ResolvedCall call; BExpr **args; int nargs; } func;
+        struct { BExpr *a; int field; } deref;
+        struct { BExpr **items; int n; } list;
+        struct { BExpr **keys, **vals; int n; } map;
+    } u;
+};
+
+typedef struct EvalCtx {
+    Arena *arena;            /* results live here (the batch arena) */
+    int64_t errors;          /* per-row evaluation errors so far */
+    EddyError last_error;    /* the most recent one, for the log */
+} EvalCtx;
+
+/* Evaluates e over row; never fails: errors give NULL and bump ctx->errors. */
+void expr_eval(const BExpr *e, const Row *row, EvalCtx *ctx, Value *out);
+/* WHERE / HAVING: true only for a non-null TRUE. */
+bool expr_eval_pred(const BExpr *e, const Row *row, EvalCtx *ctx);
+/* Is the expression free of columns (a constant that can be folded)? */
+bool expr_is_constant(const BExpr *e);
+
+#endif

@@ -1,0 +1,68 @@
+/*
+ * operator.h - the running form of a plan node (PostgreSQL's PlanState).
+ *
+ * Every operator has the same small interface: push a row downstream,
+ * advance stream time, flush before a checkpoint, close.  Operators never
+ * talk to Kafka or RocksDB directly: they get rows, and the sink gets an
+ * OutputFn from the runtime.  Rows and their values live in the batch
+ * arena (ctx->eval.arena) until the runtime resets it after the batch.
+ */
+#ifndef EDDY_OPERATOR_H
+#define EDDY_OPERATOR_H
+
+#include "eddy/expr.h"
+#include "eddy/plan.h"
+#include "eddy/transport.h"
+
+typedef struct Operator Operator;
+
+/* What a sink does with a finished row: the runtime supplies it (produce
+ * to a topic, or hand to a client for a transient query). */
+typedef int (*OutputFn)(void *ud, const Plan *sink, const Row *row, EddyError *err);
+
+typedef struct OpCtx {
+    EvalCtx eval;                /* batch arena + per-row error count */
+    OutputFn output;
+    void *output_ud;
+    int64_t *skipped;            /* records dropped as bad input (counted by the source) */
+    int64_t *emitted;            /* rows handed to the output */
+} OpCtx;
+
+typedef struct OperatorOps {
+    const char *name;
+    int (*push)(Operator *op, Row *row, EddyError *err);
+    int (*advance)(Operator *op, int64_t stream_time, EddyError *err);
+    int (*flush)(Operator *op, EddyError *err);
+    void (*close)(Operator *op);
+} OperatorOps;
+
+struct Operator {
+    const OperatorOps *ops;
+    const Plan *plan;
+    Operator *downstream;        /* NULL for the sink */
+    OpCtx *ctx;
+};
+
+static inline int op_push(Operator *op, Row *row, EddyError *err)
+{
+    return op->ops->push(op, row, err);
+}
+
+/* One constructor per operator file; only runtime.c switches on plan tags. */
+Operator *op_filter_create(const Plan *p, OpCtx *ctx);
+Operator *op_rekey_create(const Plan *p, OpCtx *ctx);
+Operator *op_project_create(const Plan *p, OpCtx *ctx);
+Operator *op_sink_create(const Plan *p, OpCtx *ctx);
+void op_generic_close(Operator *op);   /* frees op (malloc'd) */
+int op_generic_advance(Operator *op, int64_t t, EddyError *err);
+int op_generic_flush(Operator *op, EddyError *err);
+
+/* The source is fed records, not rows: it decodes, extracts event time and
+ * attaches pseudo-columns.  A record that does not decode is skipped:
+ * returns 1 with *err describing why (the runtime counts and logs it). */
+typedef struct SourceOp SourceOp;
+SourceOp *op_source_create(const Plan *p, OpCtx *ctx, Operator *downstream);
+int op_source_record(SourceOp *s, const TransportRecord *rec, EddyError *err);
+void op_source_destroy(SourceOp *s);
+
+#endif

@@ -1,0 +1,63 @@
+/*
+ * serde.h - record formats: bytes <-> Values for a list of columns.
+ *
+ * Value formats JSON (jansson; field names match case-insensitively,
+ * missing fields are NULL) and DELIMITED; key formats KAFKA (primitive
+ * types in Kafka's own serializations: INT = 4-byte big-endian, BIGINT =
+ * 8-byte big-endian, DOUBLE = IEEE-754 big-endian, STRING = UTF-8,
+ * BOOLEAN 1 byte), JSON and DELIMITED.  NONE means no columns (a stream
+ * without key columns).
+ *
+ * Wrapping follows ksqlDB: a JSON value with several columns is an
+ * object; a single column is an object too unless WRAP_SINGLE_VALUE is
+ * false; keys are never wrapped (a single key column is the bare value).
+ */
+#ifndef EDDY_SERDE_H
+#define EDDY_SERDE_H
+
+#include "eddy/base.h"
+#include "eddy/value.h"
+
+typedef enum Format { FMT_NONE, FMT_JSON, FMT_DELIMITED, FMT_KAFKA } Format;
+
+/* Parses a format name (case-insensitive): "JSON", "DELIMITED", "KAFKA",
+ * "NONE".  Returns -1 for anything else (e.g. "AVRO" -> caller reports
+ * "format AVRO is not supported yet"). */
+int format_parse(const char *name, Format *out);
+const char *format_name(Format f);
+
+typedef struct SerdeOptions {
+    bool wrap_single;          /* JSON value: wrap a single column in an object (default true for values, false for keys) */
+    char delimiter;            /* DELIMITED: ',' default */
+} SerdeOptions;
+
+/* Checks the columns can be carried by the format (KAFKA: at most one
+ * column of INT/BIGINT/DOUBLE/STRING/BOOLEAN/BYTES; DELIMITED: primitive
+ * types only).  -1 with ERR_ANALYSIS naming the column and the type. */
+int serde_check(Format fmt, const Column *cols, int ncols, bool is_key, EddyError *err);
+
+/* Decodes buf (len bytes; buf non-NULL) into out[0..ncols).  Strings are
+ * allocated in `arena`.  Returns -1 with ERR_RUNTIME and a short reason
+ * ("invalid JSON at byte 17", "field SEVERITY: cannot convert 'x' to
+ * INTEGER") when the record does not fit; never crashes on any bytes. */
+int serde_decode(Format fmt, const SerdeOptions *opts, const Column *cols, int ncols,
+                 const void *buf, size_t len, Value *out, Arena *arena, EddyError *err);
+
+/* Encodes vals[0..ncols) (appended to out).  Returns -1 with err if a value
+ * cannot be represented. */
+int serde_encode(Format fmt, const SerdeOptions *opts, const Column *cols, int ncols,
+                 const Value *vals, StrBuf *out, EddyError *err);
+
+/* ---- JSON <-> Value (used by serde, INSERT VALUES and the test runner) -- */
+
+/* jansson's json_t, without including jansson.h here. */
+struct json_t;
+/* Converts a JSON value to a Value of `type`, with ksqlDB's JSON
+ * coercions (numbers from numeric strings, STRING from any scalar's text,
+ * TIMESTAMP from a number of ms or an ISO string, ...). */
+int json_to_value(const struct json_t *j, const SqlType *type, Arena *arena, Value *out,
+                  EddyError *err);
+/* Returns a new reference (caller json_decref's). */
+struct json_t *value_to_json(const Value *v, const SqlType *type);
+
+#endif

@@ -1,0 +1,119 @@
+/*
+ * transport.h - where records come from and go to: Kafka (librdkafka) or
+ * in-memory topics (the test runner's twin).  The runtime only sees this
+ * vtable; operators never see it at all.
+ *
+ * Records handed out by a consumer are borrowed: valid until the next
+ * poll/close on that consumer.
+ */
+#ifndef EDDY_TRANSPORT_H
+#define EDDY_TRANSPORT_H
+
+#include "eddy/base.h"
+
+typedef struct TransportRecord {
+    const char *topic;
+    int32_t partition;
+    int64_t offset;
+    int64_t timestamp;        /* ms since epoch; -1 if none */
+    const void *key;          /* NULL = null key */
+    size_t key_len;
+    const void *value;        /* NULL = null value (tombstone) */
+    size_t value_len;
+} TransportRecord;
+
+typedef struct Transport Transport;
+typedef struct Consumer Consumer;
+
+/* Where a consumer starts when it has no committed offset. */
+typedef enum OffsetReset { RESET_LATEST = 0, RESET_EARLIEST = 1 } OffsetReset;
+
+typedef struct TopicPartitionOffset {
+    const char *topic;
+    int32_t partition;
+    int64_t offset;           /* next offset to consume */
+} TopicPartitionOffset;
+
+typedef struct TransportOps {
+    /* Creates the topic if missing.  partitions/replicas <= 0 = defaults.
+     * Against a broker that cannot create topics (the mock cluster), warns
+     * through the log callback and returns 0 (auto-creation on first use);
+     * never blocks longer than a few seconds. */
+    int (*topic_ensure)(Transport *t, const char *topic, int partitions, int replicas,
+                        EddyError *err);
+    /* Number of partitions, or -1 if the topic does not exist (or unknown). */
+    int (*topic_partitions)(Transport *t, const char *topic);
+    /* Fills *names (malloc'd array of malloc'd strings; free with
+     * transport_free_names) with the topics the cluster knows. Returns count or -1. */
+    int (*list_topics)(Transport *t, char ***names, EddyError *err);
+
+    /* A consumer in group `group` subscribed to all partitions of `topics`.
+     * Committed offsets of the group win over `reset`. */
+    Consumer *(*consumer_open)(Transport *t, const char *group, const char *const *topics,
+                               int ntopics, OffsetReset reset, EddyError *err);
+    /* Up to max records into out[]; waits at most timeout_ms for the first.
+     * Returns count (0 = none now), -1 on fatal error (err set). */
+    int (*consumer_poll)(Consumer *c, TransportRecord *out, int max, int timeout_ms,
+                         EddyError *err);
+    /* True once every assigned partition has been consumed up to its end
+     * (high watermark as of the last poll) and assignment has happened. */
+    bool (*consumer_at_end)(Consumer *c);
+    /* Commits next-offsets (synchronously). */
+    int (*consumer_commit)(Consumer *c, const TopicPartitionOffset *offs, int n, EddyError *err);
+    /* Moves the given partitions' position (for replay / restore from state). */
+    int (*consumer_seek)(Consumer *c, const TopicPartitionOffset *offs, int n, EddyError *err);
+    void (*consumer_close)(Consumer *c);
+
+    /* Produces one record. partition < 0 = partition by key (murmur2, as Java
+     * clients do, so co-partitioning with ksqlDB/Kafka Streams holds), or
+     * round-robin for a null key.  value == NULL = tombstone.  Copies buffers. */
+    int (*produce)(Transport *t, const char *topic, int32_t partition,
+                   const void *key, size_t key_len, const void *value, size_t value_len,
+                   int64_t timestamp, EddyError *err);
+    /* Serves delivery callbacks without blocking (call often). */
+    void (*poll)(Transport *t);
+    /* Waits until everything produced so far is delivered (or failed).
+     * Returns 0 if all delivered, -1 if any delivery failed or timeout. */
+    int (*flush)(Transport *t, int timeout_ms, EddyError *err);
+    void (*destroy)(Transport *t);
+} TransportOps;
+
+struct Transport {
+    const TransportOps *ops;
+    /* Optional log sink for warnings (e.g. "broker cannot create topics").
+     * level: 0 = info, 1 = warning, 2 = error. */
+    void (*log)(void *log_ud, int level, const char *msg);
+    void *log_ud;
+};
+
+void transport_free_names(char **names, int n);
+
+/* ---- Kafka (engine/transport_kafka.c) --------------------------------- */
+
+/* props: NULL-terminated list of key, value pairs passed through to
+ * librdkafka (bootstrap.servers, security.*, sasl.*, ...).  Keys that are
+ * not librdkafka properties are ignored with a warning. */
+Transport *kafka_transport_create(const char *const *props, EddyError *err);
+
+/* The in-process development broker (librdkafka mock cluster). */
+typedef struct EmbeddedBroker EmbeddedBroker;
+/* Starts a mock cluster with `brokers` brokers; returns NULL on failure. */
+EmbeddedBroker *embedded_broker_start(int brokers, EddyError *err);
+const char *embedded_broker_bootstrap(EmbeddedBroker *b);   /* "HOST:PORT[,...]" */
+int embedded_broker_create_topic(EmbeddedBroker *b, const char *topic, int partitions,
+                                 EddyError *err);
+void embedded_broker_stop(EmbeddedBroker *b);
+
+/* ---- in-memory (engine/transport_memory.c) ---------------------------- */
+
+/* Topics are created on first produce with `default_partitions` partitions.
+ * Deterministic: polls return records in produce order per partition and
+ * partitions in ascending order. */
+Transport *memory_transport_create(int default_partitions);
+/* Test runner access: all records of a topic in produce order (all
+ * partitions interleaved by produce order).  Returns count; *out borrowed. */
+int memory_transport_records(Transport *t, const char *topic, const TransportRecord **out);
+/* Names of all topics, borrowed, in creation order. */
+int memory_transport_topics(Transport *t, const char *const **names);
+
+#endif

@@ -1,0 +1,137 @@
+# lib.sh - helpers for integration tests; `source` it from a test script.
+#
+# Needs $EDDY (the eddy binary).  Provides:
+#   start_broker [--topic NAME:PARTITIONS]... [--brokers N]
+#       starts "$EDDY broker" in the background, sets $BOOTSTRAP (HOST:PORT)
+#       and $BROKER_PID; the broker is stopped when the script exits, however
+#       it exits (an EXIT trap set before start_broker is kept and still runs;
+#       set later ones with add_exit_trap, not `trap`, or the broker outlives
+#       the script until its watchdog notices).
+#   stop_broker            SIGTERM to the last broker; returns its exit status
+#   add_exit_trap CMD      runs CMD (a string, eval'd) at exit, after the others
+#   wait_for SECS CMD...   runs CMD every 0.2 s until it succeeds; 1 on timeout
+#   fail MSG               prints FAIL: MSG and exits 1
+#   check DESC CMD...      runs CMD; prints "ok: DESC" or fails with DESC
+#   check_eq DESC WANT GOT compares two strings
+#   topic_count TOPIC      number of records in TOPIC (kcat, to the end)
+
+: "${EDDY:?set EDDY to the eddy binary}"
+
+fail() {
+  echo "FAIL: $*" >&2
+  exit 1
+}
+
+check() {
+  local desc=$1
+  shift
+  if "$@"; then
+    echo "ok: $desc"
+  else
+    fail "$desc"
+  fi
+}
+
+check_eq() {
+  if [ "$2" == "$3" ]; then
+    echo "ok: $1 ($3)"
+  else
+    fail "$1: expected '$2', got '$3'"
+  fi
+}
+
+wait_for() {
+  local secs=$1
+  shift
+  local deadline=$((SECONDS + secs))
+  until "$@"; do
+    [ "$SECONDS" -lt "$deadline" ] || return 1
+    sleep 0.2
+  done
+}
+
+# ---- exit handling: one EXIT trap that runs everything registered --------
+
+_LIB_EXIT_CMDS=()
+_LIB_TMP=$(mktemp -d "${TMPDIR:-/tmp}/eddy-it.XXXXXX")
+
+_lib_on_exit() {
+  local rc=$? i
+  for ((i = ${#_LIB_EXIT_CMDS[@]} - 1; i >= 0; i--)); do
+    eval "${_LIB_EXIT_CMDS[i]}" || true
+  done
+  rm -rf "$_LIB_TMP"
+  return $rc
+}
+
+# Keeps an EXIT trap the script set before sourcing/start_broker.
+_lib_take_trap() {
+  local prev
+  prev=$(trap -p EXIT)
+  if [ -n "$prev" ] && [[ "$prev" != *_lib_on_exit* ]]; then
+    eval "set -- $prev"        # trap -- 'CMD' EXIT
+    _LIB_EXIT_CMDS=("$3" "${_LIB_EXIT_CMDS[@]}")
+  fi
+  trap _lib_on_exit EXIT
+}
+
+add_exit_trap() {
+  _lib_take_trap
+  _LIB_EXIT_CMDS+=("$1")
+}
+
+# ---- the broker ---------------------------------------------------------
+
+BOOTSTRAP=
+BROKER_PID=
+
+_lib_kill_broker() {
+  local pid=$1
+  kill -0 "$pid" 2> /dev/null || return 0
+  kill -TERM "$pid" 2> /dev/null || true
+  local i
+  for i in $(seq 50); do
+    kill -0 "$pid" 2> /dev/null || return 0
+    sleep 0.1
+  done
+  kill -KILL "$pid" 2> /dev/null || true
+}
+
+# True once the first line (HOST:PORT) is out, or the broker died.
+_lib_broker_ready() {
+  grep -q ':[0-9][0-9]*$' "$1" 2> /dev/null || ! kill -0 "$2" 2> /dev/null
+}
+
+start_broker() {
+  local n=${#_LIB_EXIT_CMDS[@]}
+  local out="$_LIB_TMP/broker$n.out" err="$_LIB_TMP/broker$n.err"
+  "$EDDY" broker "$@" > "$out" 2> "$err" &
+  local pid=$!
+  add_exit_trap "_lib_kill_broker $pid"
+  # If the script is killed outright (no EXIT trap), do not leave the broker.
+  local parent=$$
+  (while kill -0 "$parent" 2> /dev/null && kill -0 "$pid" 2> /dev/null; do sleep 1; done
+   kill -0 "$parent" 2> /dev/null || kill -TERM "$pid" 2> /dev/null) > /dev/null 2>&1 < /dev/null &
+  disown $! 2> /dev/null || true
+
+  if ! wait_for 15 _lib_broker_ready "$out" "$pid"; then
+    cat "$err" >&2
+    fail "eddy broker did not print its address within 15 s"
+  fi
+  kill -0 "$pid" 2> /dev/null || { cat "$err" >&2; fail "eddy broker exited at start"; }
+  BOOTSTRAP=$(head -1 "$out")
+  BROKER_PID=$pid
+  echo "broker at $BOOTSTRAP (pid $pid)"
+}
+
+stop_broker() {
+  local pid=${1:-$BROKER_PID} rc=0
+  [ -n "$pid" ] || return 0
+  kill -TERM "$pid" 2> /dev/null || true
+  wait "$pid" || rc=$?
+  return $rc
+}
+
+topic_count() {
+  kcat -C -b "$BOOTSTRAP" -t "$1" -e -o beginning -q -f 'x\n' | wc -l | tr -d ' '
+}

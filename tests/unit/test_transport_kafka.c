@@ -1,0 +1,324 @@
+/*
+ * test_transport_kafka.c - the Kafka transport against an in-process
+ * embedded broker (librdkafka mock cluster): produce, consume in a group,
+ * at_end, commit and resume, seek (before and after assignment), metadata,
+ * topic_ensure's bounded wait.
+ */
+#include "eddy/transport.h"
+#include "testutil.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define NRECORDS 1000
+#define NPARTS 3
+#define TS_BASE 1672531200000LL   /* 2023-01-01T00:00:00Z */
+
+static int warnings;
+
+static void test_log(void *ud, int level, const char *msg)
+{
+    if (level >= 1)
+        warnings++;
+    if (getenv("EDDY_TEST_VERBOSE"))
+        fprintf(stderr, "[log %d] %s\n", level, msg);
+}
+
+/* Kafka's Java partitioner: toPositive(murmur2(key)) % partitions. */
+static int java_partition(const char *key, size_t len, int partitions)
+{
+    const uint32_t m = 0x5bd1e995, seed = 0x9747b28c;
+    const int r = 24;
+    uint32_t h = seed ^ (uint32_t)len;
+    const unsigned char *data = (const unsigned char *)key;
+    size_t i = 0;
+    for (; i + 4 <= len; i += 4) {
+        uint32_t k = (uint32_t)data[i] | (uint32_t)data[i + 1] << 8 |
+                     (uint32_t)data[i + 2] << 16 | (uint32_t)data[i + 3] << 24;
+        k *= m;
+        k ^= k >> r;
+        k *= m;
+        h *= m;
+        h ^= k;
+    }
+    switch (len & 3) {
+    case 3: h ^= (uint32_t)data[i + 2] << 16; /* fall through */
+    case 2: h ^= (uint32_t)data[i + 1] << 8;  /* fall through */
+    case 1: h ^= data[i]; h *= m;
+    }
+    h ^= h >> 13;
+    h *= m;
+    h ^= h >> 15;
+    return (int)((h & 0x7fffffff) % (uint32_t)partitions);
+}
+
+/* What one consumer run saw. */
+typedef struct Seen {
+    int count;
+    int per_part[NPARTS];
+    int64_t last_offset[NPARTS];   /* -1 = none */
+    int order_errors;              /* offsets not increasing within a partition */
+    int content_errors;            /* value/timestamp/partition not as produced */
+    int dup_or_unknown;
+    unsigned char seen[NRECORDS];
+    bool at_end;
+} Seen;
+
+static void seen_init(Seen *s)
+{
+    memset(s, 0, sizeof *s);
+    for (int p = 0; p < NPARTS; p++)
+        s->last_offset[p] = -1;
+}
+
+/* Checks one record of t3 against what was produced and counts it. */
+static void seen_add(Seen *s, const TransportRecord *r)
+{
+    char key[32] = "", want[32];
+    if (r->key && r->key_len < sizeof key)
+        memcpy(key, r->key, r->key_len), key[r->key_len] = '\0';
+    int id = key[0] == 'k' ? atoi(key + 1) : -1;
+    if (id < 0 || id >= NRECORDS || r->partition < 0 || r->partition >= NPARTS) {
+        s->dup_or_unknown++;
+        return;
+    }
+    if (s->seen[id]++)
+        s->dup_or_unknown++;
+    snprintf(want, sizeof want, "v%d", id);
+    if (!r->value || r->value_len != strlen(want) || memcmp(r->value, want, r->value_len) ||
+        r->timestamp != TS_BASE + id || strcmp(r->topic, "t3") != 0 ||
+        r->partition != java_partition(key, strlen(key), NPARTS))
+        s->content_errors++;
+    if (r->offset <= s->last_offset[r->partition])
+        s->order_errors++;
+    s->last_offset[r->partition] = r->offset;
+    s->per_part[r->partition]++;
+    s->count++;
+}
+
+/* Polls until at_end and `quiet_ms` passed without records, or deadline. */
+static void consume(Transport *t, Consumer *c, Seen *s, int quiet_ms, int deadline_ms)
+{
+    TransportRecord recs[128];
+    EddyError err;
+    int64_t start = eddy_mono_ms(), last = start;
+    while (eddy_mono_ms() - start < deadline_ms) {
+        int n = t->ops->consumer_poll(c, recs, 128, 100, &err);
+        if (n < 0) {
+            fprintf(stderr, "poll: %s\n", err.msg);
+            s->content_errors++;
+            return;
+        }
+        for (int i = 0; i < n; i++)
+            seen_add(s, &recs[i]);
+        if (n > 0)
+            last = eddy_mono_ms();
+        s->at_end = t->ops->consumer_at_end(c);
+        if (s->at_end && eddy_mono_ms() - last >= quiet_ms)
+            return;
+    }
+}
+
+int main(void)
+{
+    EddyError err;
+    EmbeddedBroker *b = embedded_broker_start(1, &err);
+    CHECK(b != NULL);
+    if (b == NULL) {
+        fprintf(stderr, "embedded broker: %s\n", err.msg);
+        return testutil_done();
+    }
+    const char *bootstrap = embedded_broker_bootstrap(b);
+    CHECK(bootstrap != NULL && strncmp(bootstrap, "127.0.0.1:", 10) == 0);
+    CHECK_EQ_INT(embedded_broker_create_topic(b, "t3", NPARTS, &err), 0);
+
+    /* Bad properties fail clearly; unknown ones only warn. */
+    const char *bad[] = {"bootstrap.servers", bootstrap, "linger.ms", "soon", NULL};
+    CHECK(kafka_transport_create(bad, &err) == NULL);
+    CHECK(strstr(err.msg, "linger.ms") != NULL);
+    const char *none[] = {NULL};
+    CHECK(kafka_transport_create(none, &err) == NULL);
+
+    const char *props[] = {"bootstrap.servers", bootstrap, "eddy.not.a.kafka.property", "1", NULL};
+    Transport *t = kafka_transport_create(props, &err);
+    CHECK(t != NULL);
+    if (t == NULL) {
+        fprintf(stderr, "transport: %s\n", err.msg);
+        embedded_broker_stop(b);
+        return testutil_done();
+    }
+    t->log = test_log;
+
+    /* Metadata. */
+    CHECK_EQ_INT(t->ops->topic_partitions(t, "t3"), NPARTS);
+    CHECK_EQ_INT(t->ops->topic_partitions(t, "no-such-topic"), -1);
+    CHECK(warnings >= 1);   /* the unknown property, reported once log is set */
+    char **names = NULL;
+    int nnames = t->ops->list_topics(t, &names, &err);
+    int found = 0;
+    for (int i = 0; i < nnames; i++)
+        found += strcmp(names[i], "t3") == 0;
+    CHECK_EQ_INT(found, 1);
+    transport_free_names(names, nnames);
+
+    /* topic_ensure: existing topic at once; a missing one is left to
+     * auto-creation (the mock cluster cannot CreateTopics) within seconds. */
+    int64_t t0 = eddy_mono_ms();
+    CHECK_EQ_INT(t->ops->topic_ensure(t, "t3", NPARTS, 1, &err), 0);
+    CHECK(eddy_mono_ms() - t0 < 1000);
+    int before = warnings;
+    t0 = eddy_mono_ms();
+    CHECK_EQ_INT(t->ops->topic_ensure(t, "ensured", 2, 1, &err), 0);
+    int64_t took = eddy_mono_ms() - t0;
+    printf("topic_ensure on a missing topic took %lld ms\n", (long long)took);
+    CHECK(took < 6000);
+    CHECK(warnings > before);
+
+    /* Produce 1000 keyed records. */
+    int rc = 0;
+    for (int i = 0; i < NRECORDS; i++) {
+        char key[16], val[16];
+        int kl = snprintf(key, sizeof key, "k%d", i), vl = snprintf(val, sizeof val, "v%d", i);
+        rc |= t->ops->produce(t, "t3", -1, key, (size_t)kl, val, (size_t)vl, TS_BASE + i, &err);
+        t->ops->poll(t);
+    }
+    CHECK_EQ_INT(rc, 0);
+    CHECK_EQ_INT(t->ops->flush(t, 10000, &err), 0);
+
+    /* Consume everything in group g1. */
+    const char *topics[] = {"t3"};
+    Consumer *c = t->ops->consumer_open(t, "g1", topics, 1, RESET_EARLIEST, &err);
+    CHECK(c != NULL);
+    if (c == NULL) {
+        fprintf(stderr, "consumer: %s\n", err.msg);
+        return testutil_done();
+    }
+    CHECK(!t->ops->consumer_at_end(c));   /* not assigned yet */
+    Seen s;
+    seen_init(&s);
+    t0 = eddy_mono_ms();
+    consume(t, c, &s, 300, 30000);
+    printf("first consume: %d records in %lld ms, per partition %d/%d/%d\n", s.count,
+           (long long)(eddy_mono_ms() - t0), s.per_part[0], s.per_part[1], s.per_part[2]);
+    CHECK_EQ_INT(s.count, NRECORDS);
+    CHECK_EQ_INT(s.dup_or_unknown, 0);
+    CHECK_EQ_INT(s.content_errors, 0);
+    CHECK_EQ_INT(s.order_errors, 0);
+    CHECK(s.at_end);
+    int missing = 0;
+    for (int i = 0; i < NRECORDS; i++)
+        missing += !s.seen[i];
+    CHECK_EQ_INT(missing, 0);
+    for (int p = 0; p < NPARTS; p++) {
+        CHECK(s.per_part[p] > 0);
+        CHECK_EQ_INT(s.last_offset[p], s.per_part[p] - 1);   /* offsets 0..n-1 */
+    }
+
+    /* Commit the next offsets, close, reopen: nothing comes again. */
+    TopicPartitionOffset offs[NPARTS];
+    for (int p = 0; p < NPARTS; p++)
+        offs[p] = (TopicPartitionOffset){"t3", p, s.last_offset[p] + 1};
+    CHECK_EQ_INT(t->ops->consumer_commit(c, offs, NPARTS, &err), 0);
+    t->ops->consumer_close(c);
+
+    int per_part[NPARTS];
+    memcpy(per_part, s.per_part, sizeof per_part);
+    c = t->ops->consumer_open(t, "g1", topics, 1, RESET_EARLIEST, &err);
+    CHECK(c != NULL);
+    if (c == NULL)
+        return testutil_done();
+    seen_init(&s);
+    consume(t, c, &s, 1000, 30000);
+    CHECK(s.at_end);
+    CHECK_EQ_INT(s.count, 0);
+
+    /* Seek an assigned partition back to 0: its records come again, and
+     * at_end becomes true again once they are consumed. */
+    TopicPartitionOffset back = {"t3", 1, 0};
+    CHECK_EQ_INT(t->ops->consumer_seek(c, &back, 1, &err), 0);
+    CHECK(!t->ops->consumer_at_end(c));
+    seen_init(&s);
+    consume(t, c, &s, 500, 30000);
+    CHECK_EQ_INT(s.count, per_part[1]);
+    CHECK_EQ_INT(s.per_part[1], per_part[1]);
+    CHECK_EQ_INT(s.order_errors + s.content_errors + s.dup_or_unknown, 0);
+    CHECK(s.at_end);
+    t->ops->consumer_close(c);
+
+    /* Seek before assignment (stored, applied when partition 0 is assigned). */
+    c = t->ops->consumer_open(t, "g1", topics, 1, RESET_EARLIEST, &err);
+    CHECK(c != NULL);
+    if (c == NULL)
+        return testutil_done();
+    back = (TopicPartitionOffset){"t3", 0, 0};
+    CHECK_EQ_INT(t->ops->consumer_seek(c, &back, 1, &err), 0);
+    seen_init(&s);
+    consume(t, c, &s, 500, 30000);
+    CHECK_EQ_INT(s.count, per_part[0]);
+    CHECK_EQ_INT(s.per_part[0], per_part[0]);
+    CHECK_EQ_INT(s.order_errors + s.content_errors + s.dup_or_unknown, 0);
+    CHECK(s.at_end);
+    t->ops->consumer_close(c);
+
+    /* Seek right after the assignment, while the partitions are starting:
+     * the seek must not be undone by their start at the reset offset.
+     * Seeking after every empty poll puts one seek just after the poll
+     * that ran the assignment. */
+    c = t->ops->consumer_open(t, "g3", topics, 1, RESET_EARLIEST, &err);
+    CHECK(c != NULL);
+    if (c == NULL)
+        return testutil_done();
+    TopicPartitionOffset from1[NPARTS];
+    for (int p = 0; p < NPARTS; p++)
+        from1[p] = (TopicPartitionOffset){"t3", p, 1};
+    seen_init(&s);
+    int64_t start = eddy_mono_ms();
+    rc = 0;
+    TransportRecord first[NPARTS];
+    int nfirst;
+    while ((nfirst = t->ops->consumer_poll(c, first, NPARTS, 0, &err)) == 0 &&
+           eddy_mono_ms() - start < 30000)
+        rc |= t->ops->consumer_seek(c, from1, NPARTS, &err);
+    CHECK_EQ_INT(rc, 0);
+    for (int i = 0; i < nfirst; i++) {   /* already past the seek */
+        CHECK(first[i].offset >= 1);
+        seen_add(&s, &first[i]);
+    }
+    consume(t, c, &s, 500, 30000);
+    CHECK_EQ_INT(s.count, NRECORDS - NPARTS);
+    for (int p = 0; p < NPARTS; p++)
+        CHECK_EQ_INT(s.per_part[p], per_part[p] - 1);
+    CHECK_EQ_INT(s.order_errors + s.content_errors + s.dup_or_unknown, 0);
+    CHECK(s.at_end);
+    t->ops->consumer_close(c);
+
+    /* A tombstone (null value) and a null key round-trip. */
+    CHECK_EQ_INT(t->ops->produce(t, "nulls", 0, "k", 1, NULL, 0, TS_BASE, &err), 0);
+    CHECK_EQ_INT(t->ops->produce(t, "nulls", 0, NULL, 0, "v", 1, -1, &err), 0);
+    CHECK_EQ_INT(t->ops->flush(t, 10000, &err), 0);
+    const char *ntopics[] = {"nulls"};
+    c = t->ops->consumer_open(t, "g2", ntopics, 1, RESET_EARLIEST, &err);
+    CHECK(c != NULL);
+    if (c == NULL)
+        return testutil_done();
+    TransportRecord recs[8];
+    int got = 0, ok = 0;
+    start = eddy_mono_ms();
+    while (got < 2 && eddy_mono_ms() - start < 30000) {
+        int n = t->ops->consumer_poll(c, recs, 8, 100, &err);
+        for (int i = 0; i < n; i++, got++) {
+            if (got == 0)
+                ok += recs[i].key_len == 1 && recs[i].value == NULL && recs[i].timestamp == TS_BASE;
+            else
+                ok += recs[i].key == NULL && recs[i].value_len == 1 && recs[i].timestamp > TS_BASE;
+        }
+    }
+    CHECK_EQ_INT(got, 2);
+    CHECK_EQ_INT(ok, 2);
+    t->ops->consumer_close(c);
+
+    t->ops->destroy(t);
+    embedded_broker_stop(b);
+    return testutil_done();
+}
