@@ -342,7 +342,15 @@ int fn_trunc(const Value *a, int n, Value *out, FuncCtx *ctx)
     }
 
 DOUBLE_FN(fn_sqrt, sqrt(x))
-DOUBLE_FN(fn_cbrt, cbrt(x))
+/* glibc's cbrt is not always correctly rounded (cbrt(27) = 3.0000000000000004);
+ * Java's gives exact roots of perfect cubes, so snap to them. */
+static double exact_cbrt(double x)
+{
+    double r = cbrt(x), n = nearbyint(r);
+    return n * n * n == x ? n : r;
+}
+
+DOUBLE_FN(fn_cbrt, exact_cbrt(x))
 DOUBLE_FN(fn_exp, exp(x))
 DOUBLE_FN(fn_ln, log(x))
 DOUBLE_FN(fn_acos, acos(x))

@@ -1039,7 +1039,7 @@ int fn_generate_series(const Value *a, int n, Value *out, FuncCtx *ctx)
             RETURN_NULL;
     bool big = a[0].kind == TYPE_BIGINT;
     int64_t start = big ? a[0].u.i64 : a[0].u.i32, end = big ? a[1].u.i64 : a[1].u.i32;
-    int64_t step = n > 2 ? a[2].u.i32 : (end - start > 0 ? 1 : -1);
+    int64_t step = n > 2 ? a[2].u.i32 : (end > start ? 1 : -1);
     if (step == 0)
         return fail(ctx, "GENERATE_SERIES step cannot be zero");
     /* Differences computed in unsigned arithmetic: BIGINT ends may be far apart. */
@@ -1048,9 +1048,9 @@ int fn_generate_series(const Value *a, int n, Value *out, FuncCtx *ctx)
     if (diff != 0 && (up != (step > 0)))
         return fail(ctx, "GENERATE_SERIES step has wrong sign");
     uint64_t astep = step > 0 ? (uint64_t)step : (uint64_t)-step;
+    if (diff / astep >= 1000000)
+        return fail(ctx, "GENERATE_SERIES would produce more than 1000000 elements");
     uint64_t count = diff / astep + 1;
-    if (count > 1000000)
-        return fail(ctx, "GENERATE_SERIES would produce %llu elements (limit 1000000)", (unsigned long long)count);
     Value *items = arena_alloc(ctx->arena, sizeof(Value) * (size_t)count);
     int64_t val = start;
     for (uint64_t i = 0; i < count; i++) {

@@ -7,6 +7,9 @@
 #include "eddy/transport.h"
 #include "testutil.h"
 
+#include <librdkafka/rdkafka.h>
+#include <librdkafka/rdkafka_mock.h>
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,11 +19,14 @@
 #define TS_BASE 1672531200000LL   /* 2023-01-01T00:00:00Z */
 
 static int warnings;
+static bool saw_assign;   /* librdkafka's cgrp debug log announced an assignment */
 
 static void test_log(void *ud, int level, const char *msg)
 {
     if (level >= 1)
         warnings++;
+    if (strstr(msg, "delegating assign of"))
+        saw_assign = true;
     if (getenv("EDDY_TEST_VERBOSE"))
         fprintf(stderr, "[log %d] %s\n", level, msg);
 }
@@ -118,6 +124,73 @@ static void consume(Transport *t, Consumer *c, Seen *s, int quiet_ms, int deadli
         if (s->at_end && eddy_mono_ms() - last >= quiet_ms)
             return;
     }
+}
+
+static void quiet(const rd_kafka_t *rk, int level, const char *fac, const char *buf)
+{
+}
+
+/* A seek made just after the assignment, while the partitions are still
+ * starting, must win over their start at the committed/reset offset.  The
+ * window is widened with a 300 ms broker round trip (librdkafka's mock
+ * cluster, used directly here to set the RTT). */
+static void test_seek_while_starting(void)
+{
+    char errstr[256];
+    rd_kafka_conf_t *conf = rd_kafka_conf_new();
+    rd_kafka_conf_set_log_cb(conf, quiet);
+    rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, errstr, sizeof errstr);
+    rd_kafka_mock_cluster_t *mc = rk ? rd_kafka_mock_cluster_new(rk, 1) : NULL;
+    CHECK(mc != NULL);
+    if (mc == NULL)
+        return;
+    rd_kafka_mock_topic_create(mc, "slow", 2, 1);
+    const char *props[] = {"bootstrap.servers", rd_kafka_mock_cluster_bootstraps(mc),
+                           "debug", "cgrp", NULL};
+    EddyError err;
+    Transport *t = kafka_transport_create(props, &err);
+    CHECK(t != NULL);
+    if (t == NULL)
+        return;
+    t->log = test_log;
+    for (int i = 0; i < 200; i++) {
+        char k[16];
+        int n = snprintf(k, sizeof k, "k%d", i);
+        t->ops->produce(t, "slow", i % 2, k, (size_t)n, k, (size_t)n, TS_BASE + i, &err);
+    }
+    CHECK_EQ_INT(t->ops->flush(t, 10000, &err), 0);
+    rd_kafka_mock_broker_set_rtt(mc, 1, 300);
+
+    const char *topics[] = {"slow"};
+    Consumer *c = t->ops->consumer_open(t, "gs", topics, 1, RESET_EARLIEST, &err);
+    CHECK(c != NULL);
+    TransportRecord recs[256];
+    int n = 0, per_part[2] = {0, 0}, min_p0 = 1000;
+    int64_t start = eddy_mono_ms();
+    saw_assign = false;
+    while (c && !saw_assign && n == 0 && eddy_mono_ms() - start < 30000)
+        n = t->ops->consumer_poll(c, recs, 256, 0, &err);
+    CHECK(saw_assign);
+    TopicPartitionOffset to75 = {"slow", 0, 75};
+    CHECK_EQ_INT(c ? t->ops->consumer_seek(c, &to75, 1, &err) : -1, 0);
+    while (c && eddy_mono_ms() - start < 30000 && !(n == 0 && t->ops->consumer_at_end(c))) {
+        for (int i = 0; i < n; i++) {
+            per_part[recs[i].partition & 1]++;
+            if (recs[i].partition == 0 && recs[i].offset < min_p0)
+                min_p0 = (int)recs[i].offset;
+        }
+        n = t->ops->consumer_poll(c, recs, 256, 100, &err);
+    }
+    printf("seek while starting: partition 0 from offset %d, %d + %d records\n", min_p0,
+           per_part[0], per_part[1]);
+    CHECK_EQ_INT(min_p0, 75);
+    CHECK_EQ_INT(per_part[0], 25);
+    CHECK_EQ_INT(per_part[1], 100);
+    if (c)
+        t->ops->consumer_close(c);
+    t->ops->destroy(t);
+    rd_kafka_mock_cluster_destroy(mc);
+    rd_kafka_destroy(rk);
 }
 
 int main(void)
@@ -320,5 +393,7 @@ int main(void)
 
     t->ops->destroy(t);
     embedded_broker_stop(b);
+
+    test_seek_while_starting();
     return testutil_done();
 }
