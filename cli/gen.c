@@ -545,14 +545,17 @@ static long long run(const GenOptions *o, Transport *t, Gen *g)
 int cmd_gen(int argc, char **argv)
 {
     GenOptions o = {0};
-    /* props[0..1] = bootstrap.servers (set after parsing), then -X pairs. */
-    o.props = calloc((size_t)argc * 2 + 4, sizeof *o.props);
+    /* props: bootstrap.servers (set after parsing), a delivery timeout that
+     * gives up on an unreachable broker in seconds, then the -X pairs. */
+    o.props = calloc((size_t)argc * 2 + 6, sizeof *o.props);
     if (o.props == NULL)
         return 1;
-    o.nprops = 2;
+    o.props[2] = "message.timeout.ms";
+    o.props[3] = "20000";
+    o.nprops = 4;
     int rc = parse_gen_args(argc, argv, &o);
     if (rc != 0) {
-        for (int i = 2; i < o.nprops; i++)
+        for (int i = 4; i < o.nprops; i++)
             free((char *)o.props[i]);
         free(o.props);
         return rc < 0 ? 0 : rc;
@@ -574,13 +577,14 @@ int cmd_gen(int argc, char **argv)
             atm_init(&g, atm);
     }
     if (rc == 0 && (t = kafka_transport_create(o.props, &err)) == NULL) {
-        fprintf(stderr, "eddy gen: cannot connect to %s: %s\n", o.bootstrap, err.msg);
+        fprintf(stderr, "eddy gen: cannot create a Kafka producer for %s: %s\n", o.bootstrap,
+                err.msg);
         rc = 1;
     }
     if (rc == 0) {
         t->log = gen_log;
         long long n = run(&o, t, &g);
-        if (t->ops->flush(t, 60000, &err) < 0) {
+        if (t->ops->flush(t, 30000, &err) < 0) {
             fprintf(stderr, "eddy gen: delivery failed: %s\n", err.msg);
             rc = 1;
         } else if (n < 0) {
@@ -594,7 +598,7 @@ int cmd_gen(int argc, char **argv)
     free(atm);
     sb_free(&g.key);
     sb_free(&g.val);
-    for (int i = 2; i < o.nprops; i++)
+    for (int i = 4; i < o.nprops; i++)
         free((char *)o.props[i]);
     free(o.props);
     return rc;

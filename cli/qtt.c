@@ -123,14 +123,16 @@ static void run_until_idle(Engine *e)
 
 static json_t *record_json(Engine *e, const TransportRecord *r)
 {
-    json_t *k = NULL, *v = NULL;
+    json_t *k = NULL, *v = NULL, *w = NULL;
     EddyError err;
-    engine_decode_record(e, r->topic, r->key, r->key_len, r->value, r->value_len, &k, &v, &err);
+    engine_decode_record(e, r->topic, r->key, r->key_len, r->value, r->value_len, &k, &v, &w, &err);
     json_t *o = json_object();
     json_object_set_new(o, "topic", json_string(r->topic));
     json_object_set_new(o, "key", k ? k : json_null());
     json_object_set_new(o, "value", v ? v : json_null());
     json_object_set_new(o, "timestamp", json_integer(r->timestamp));
+    if (w)
+        json_object_set_new(o, "window", w);
     return o;
 }
 
@@ -142,6 +144,9 @@ static bool record_matches(const json_t *exp, const json_t *act)
         return false;
     json_t *ts = json_object_get(exp, "timestamp");
     if (ts && !json_same(ts, json_object_get(act, "timestamp")))
+        return false;
+    json_t *w = json_object_get(exp, "window");
+    if (w && !json_same(w, json_object_get(act, "window")))
         return false;
     return true;
 }

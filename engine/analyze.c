@@ -334,9 +334,14 @@ static int bind_arith(const Scope *s, const AstExpr *e, Arena *a, BExpr **out, E
 static int bind_func(const Scope *s, const AstExpr *e, Arena *a, BExpr **out, EddyError *err)
 {
     const char *name = e->u.func.name;
-    if (func_is_aggregate(name))
-        return eddy_error(err, ERR_UNSUPPORTED, e->pos,
-                          "aggregate function %s needs GROUP BY, which is not supported yet", name);
+    if (func_is_aggregate(name)) {
+        if (s->in_aggregate_arg)
+            return eddy_error(err, ERR_ANALYSIS, e->pos,
+                              "aggregate functions cannot be nested: %s", expr_text(a, e));
+        return eddy_error(err, ERR_ANALYSIS, e->pos,
+                          "aggregate function %s is not allowed here: use it in the select list or HAVING of a query with GROUP BY",
+                          name);
+    }
     int n = e->u.func.args.n;
     BExpr **args = arena_alloc(a, sizeof(BExpr *) * (size_t)(n + 1));
     const SqlType **types = arena_alloc(a, sizeof(SqlType *) * (size_t)(n + 1));
@@ -479,8 +484,52 @@ static int bind_literal(const AstExpr *e, Arena *a, BExpr **out, EddyError *err)
     return 0;
 }
 
+/* Above an aggregation: grouping expressions and aggregate calls are
+ * columns of the aggregate's output; returns 1 if e was one of them. */
+static int bind_grouped(const Scope *s, const AstExpr *e, Arena *a, BExpr **out, EddyError *err)
+{
+    const AggScope *g = s->agg;
+    bool literal = e->kind == EXPR_NULL || e->kind == EXPR_BOOL || e->kind == EXPR_INT ||
+                   e->kind == EXPR_DOUBLE || e->kind == EXPR_DECIMAL || e->kind == EXPR_STRING;
+    if (literal)
+        return 0;
+    const char *text = expr_text(a, e);
+    for (int k = 0; k < g->nkeys; k++)
+        if (strcmp(text, g->key_texts[k]) == 0) {
+            BExpr *b = bx_new(a, BX_COLUMN, s->schema->cols[k].type, e->pos);
+            b->u.column = k;
+            *out = b;
+            return 1;
+        }
+    if (e->kind == EXPR_FUNC && func_is_aggregate(e->u.func.name)) {
+        for (int i = 0; i < g->naggs; i++)
+            if (strcmp(text, g->agg_texts[i]) == 0) {
+                BExpr *b = bx_new(a, BX_COLUMN, s->schema->cols[g->nkeys + i].type, e->pos);
+                b->u.column = g->nkeys + i;
+                *out = b;
+                return 1;
+            }
+        EDDY_PANIC("aggregate %s was not collected", text);
+    }
+    if (e->kind == EXPR_COLUMN) {
+        PseudoCol pc;
+        if (pseudo_column(e->u.col.name, s->windowed, &pc) == 0 &&
+            (pc == PSEUDO_WINDOWSTART || pc == PSEUDO_WINDOWEND))
+            return 0;
+        eddy_error(err, ERR_ANALYSIS, e->pos,
+                   "non-aggregate SELECT expression(s) not part of GROUP BY: %s", text);
+        return -1;
+    }
+    return 0;
+}
+
 static int bind(const Scope *s, const AstExpr *e, Arena *a, BExpr **out, EddyError *err)
 {
+    if (s->agg) {
+        int rc = bind_grouped(s, e, a, out, err);
+        if (rc != 0)
+            return rc < 0 ? -1 : 0;
+    }
     switch (e->kind) {
     case EXPR_NULL: case EXPR_BOOL: case EXPR_INT: case EXPR_DOUBLE: case EXPR_DECIMAL:
     case EXPR_STRING:
@@ -837,23 +886,233 @@ static int rekey_match(const Plan *rekey, const AstExpr *e)
     return found;
 }
 
-int analyze_select(const Catalog *c, const AstSelect *sel, bool persistent, Arena *a,
-                   SelectAnalysis *out, EddyError *err)
+/* ---- aggregation ---------------------------------------------------------- */
+
+/* Collects the aggregate calls in e (not descending into them), deduplicated by text. */
+static void collect_aggs(const AstExpr *e, Arena *a, PtrVec *calls, PtrVec *texts)
+{
+    if (e == NULL)
+        return;
+    if (e->kind == EXPR_FUNC && func_is_aggregate(e->u.func.name)) {
+        const char *t = expr_text(a, e);
+        for (int i = 0; i < texts->n; i++)
+            if (strcmp(texts->items[i], t) == 0)
+                return;
+        ptrvec_push(a, calls, (void *)e);
+        ptrvec_push(a, texts, (void *)t);
+        return;
+    }
+    switch (e->kind) {
+    case EXPR_UNARY: collect_aggs(e->u.unary.a, a, calls, texts); break;
+    case EXPR_BINARY: case EXPR_IS_DISTINCT: case EXPR_SUBSCRIPT:
+        collect_aggs(e->u.binary.a, a, calls, texts);
+        collect_aggs(e->u.binary.b, a, calls, texts);
+        break;
+    case EXPR_LIKE:
+        collect_aggs(e->u.like.a, a, calls, texts);
+        collect_aggs(e->u.like.pattern, a, calls, texts);
+        break;
+    case EXPR_BETWEEN:
+        collect_aggs(e->u.between.a, a, calls, texts);
+        collect_aggs(e->u.between.lo, a, calls, texts);
+        collect_aggs(e->u.between.hi, a, calls, texts);
+        break;
+    case EXPR_IN:
+        collect_aggs(e->u.in.a, a, calls, texts);
+        for (int i = 0; i < e->u.in.list.n; i++)
+            collect_aggs(e->u.in.list.items[i], a, calls, texts);
+        break;
+    case EXPR_IS_NULL: collect_aggs(e->u.is_null.a, a, calls, texts); break;
+    case EXPR_CASE:
+        collect_aggs(e->u.case_.operand, a, calls, texts);
+        for (int i = 0; i < e->u.case_.whens.n; i++) {
+            const AstWhen *w = e->u.case_.whens.items[i];
+            collect_aggs(w->when, a, calls, texts);
+            collect_aggs(w->then, a, calls, texts);
+        }
+        collect_aggs(e->u.case_.else_, a, calls, texts);
+        break;
+    case EXPR_CAST: collect_aggs(e->u.cast.a, a, calls, texts); break;
+    case EXPR_DEREF: collect_aggs(e->u.deref.a, a, calls, texts); break;
+    case EXPR_FUNC:
+        for (int i = 0; i < e->u.func.args.n; i++)
+            collect_aggs(e->u.func.args.items[i], a, calls, texts);
+        break;
+    case EXPR_ARRAY:
+        for (int i = 0; i < e->u.list.n; i++)
+            collect_aggs(e->u.list.items[i], a, calls, texts);
+        break;
+    case EXPR_MAP: case EXPR_STRUCT:
+        for (int i = 0; i < e->u.map.vals.n; i++)
+            collect_aggs(e->u.map.vals.items[i], a, calls, texts);
+        break;
+    default:
+        break;
+    }
+}
+
+static bool is_literal(const AstExpr *e)
+{
+    return e->kind == EXPR_BOOL || e->kind == EXPR_INT || e->kind == EXPR_DOUBLE ||
+           e->kind == EXPR_DECIMAL || e->kind == EXPR_STRING ||
+           (e->kind == EXPR_UNARY && e->u.unary.op == OP_NEG && is_literal(e->u.unary.a));
+}
+
+static int window_spec(const AstWindow *w, WindowSpec *out, EddyError *err)
 {
     memset(out, 0, sizeof *out);
+    out->kind = w->kind == WINDOW_TUMBLING ? WKIND_TUMBLING : w->kind == WINDOW_HOPPING ? WKIND_HOPPING
+              : w->kind == WINDOW_SESSION ? WKIND_SESSION : WKIND_NONE;
+    if (out->kind == WKIND_NONE)
+        return 0;
+    if (w->size_ms <= 0)
+        return eddy_error(err, ERR_ANALYSIS, w->pos, "window size must be positive");
+    out->size_ms = w->size_ms;
+    out->advance_ms = out->kind == WKIND_HOPPING ? w->advance_ms : w->size_ms;
+    if (out->kind == WKIND_HOPPING && (out->advance_ms <= 0 || out->advance_ms > out->size_ms))
+        return eddy_error(err, ERR_ANALYSIS, w->pos,
+                          "ADVANCE BY must be positive and not larger than the window size");
+    out->grace_ms = w->grace_ms >= 0 ? w->grace_ms : 24LL * 3600 * 1000;
+    int64_t min_retention = out->size_ms + out->grace_ms;
+    if (w->retention_ms >= 0 && w->retention_ms < min_retention)
+        return eddy_error(err, ERR_ANALYSIS, w->pos,
+                          "RETENTION must be at least the window size plus the grace period (%lld ms)",
+                          (long long)min_retention);
+    out->retention_ms = w->retention_ms >= 0 ? w->retention_ms : min_retention;
+    return 0;
+}
+
+/* GROUP BY [WINDOW] [HAVING]: builds AGGREGATE (+ HAVING filter) over p and
+ * returns the scope the select list binds in. */
+static int analyze_aggregate(const AstSelect *sel, Plan **pp, Scope *scope, Arena *a,
+                             EddyError *err)
+{
+    Plan *p = *pp;
+    const Scope in = *scope;
+    int nkeys = sel->group_by.n;
+    Plan *ag = plan_new(a, PLAN_AGGREGATE, p, NULL);
+    ag->u.aggregate.nkeys = nkeys;
+    ag->u.aggregate.keys = arena_alloc(a, sizeof(BExpr *) * (size_t)nkeys);
+    ag->u.aggregate.key_texts = arena_alloc(a, sizeof(char *) * (size_t)nkeys);
+    ag->u.aggregate.store = "aggregate";
+    ag->u.aggregate.input_is_table = p->schema && in.rel_name &&
+                                     (*pp)->tag == PLAN_SOURCE && (*pp)->u.source.src->is_table;
+    for (const Plan *q = p; q; q = q->input)
+        if (q->tag == PLAN_SOURCE)
+            ag->u.aggregate.input_is_table = q->u.source.src->is_table;
+    for (int i = 0; i < nkeys; i++) {
+        const AstExpr *ke = sel->group_by.items[i];
+        if (bind(&in, ke, a, &ag->u.aggregate.keys[i], err) != 0)
+            return -1;
+        ag->u.aggregate.key_texts[i] = expr_text(a, ke);
+    }
+    /* Aggregate calls of the select list and HAVING. */
+    PtrVec calls = {0}, texts = {0};
+    for (int i = 0; i < sel->items.n; i++) {
+        const AstSelectItem *it = sel->items.items[i];
+        if (it->expr->kind == EXPR_STAR)
+            return eddy_error(err, ERR_ANALYSIS, it->expr->pos,
+                              "SELECT * is not allowed with GROUP BY: list the columns");
+        collect_aggs(it->expr, a, &calls, &texts);
+    }
+    collect_aggs(sel->having, a, &calls, &texts);
+    int naggs = calls.n;
+    ag->u.aggregate.naggs = naggs;
+    ag->u.aggregate.aggs = arena_alloc(a, sizeof(AggCall) * (size_t)(naggs + 1));
+    ag->u.aggregate.args = arena_alloc(a, sizeof(BExpr **) * (size_t)(naggs + 1));
+    ag->u.aggregate.agg_texts = (const char **)texts.items;
+    Scope arg_scope = in;
+    arg_scope.in_aggregate_arg = true;
+    for (int i = 0; i < naggs; i++) {
+        const AstExpr *call = calls.items[i];
+        int n = call->u.func.args.n;
+        BExpr **args = arena_alloc(a, sizeof(BExpr *) * (size_t)(n + 1));
+        const SqlType **types = arena_alloc(a, sizeof(SqlType *) * (size_t)(n + 1));
+        const Value **lits = arena_alloc(a, sizeof(Value *) * (size_t)(n + 1));
+        for (int j = 0; j < n; j++) {
+            const AstExpr *arg = call->u.func.args.items[j];
+            if (bind(&arg_scope, arg, a, &args[j], err) != 0)
+                return -1;
+            types[j] = args[j]->type;
+            lits[j] = is_literal(arg) && args[j]->kind == BX_CONST ? &args[j]->u.constant : NULL;
+        }
+        AggCall *ac = &ag->u.aggregate.aggs[i];
+        if (agg_resolve(call->u.func.name, types, lits, n, call->u.func.star, a, ac, err) != 0) {
+            err->pos = call->pos;
+            return -1;
+        }
+        if (ag->u.aggregate.input_is_table)
+            return eddy_error(err, ERR_UNSUPPORTED, sel->pos,
+                              "aggregating a table is not supported yet (GROUP BY over a stream is)");
+        if (ag->u.aggregate.input_is_table && ac->fns->undo == NULL)
+            return eddy_error(err, ERR_ANALYSIS, call->pos,
+                              "the aggregate function %s cannot be used on a table: it cannot retract rows",
+                              ac->name);
+        for (int j = 0; j < ac->nargs && j < n; j++)
+            if (ac->params && ac->params[j])
+                args[j] = analyze_coerce(a, args[j], ac->params[j]);
+        ag->u.aggregate.args[i] = args;
+    }
+    if (window_spec(&sel->window, &ag->u.aggregate.window, err) != 0)
+        return -1;
+    if (sel->emit == EMIT_FINAL && ag->u.aggregate.window.kind == WKIND_NONE)
+        return eddy_error(err, ERR_ANALYSIS, sel->pos, "EMIT FINAL is only supported for windowed aggregations");
+    if (ag->u.aggregate.input_is_table && ag->u.aggregate.window.kind != WKIND_NONE)
+        return eddy_error(err, ERR_ANALYSIS, sel->window.pos, "windowed aggregations are not supported on tables");
+    ag->u.aggregate.emit_final = sel->emit == EMIT_FINAL;
+
+    /* Output: [keys] + [aggregate results]. */
+    Schema *os = schema_create(a, nkeys + naggs);
+    int gen = 0;
+    for (int k = 0; k < nkeys; k++) {
+        const AstExpr *ke = sel->group_by.items[k];
+        os->cols[k].name = default_name(ke, a, &gen);
+        for (int j = 0; j < k; j++)
+            if (strcmp(os->cols[j].name, os->cols[k].name) == 0)
+                return eddy_error(err, ERR_ANALYSIS, ke->pos, "duplicate GROUP BY expression %s",
+                                  ag->u.aggregate.key_texts[k]);
+        os->cols[k].type = ag->u.aggregate.keys[k]->type;
+        os->cols[k].role = COL_KEY;
+    }
+    for (int i = 0; i < naggs; i++) {
+        os->cols[nkeys + i].name = arena_sprintf(a, "KSQL_AGG_VARIABLE_%d", i);
+        os->cols[nkeys + i].type = ag->u.aggregate.aggs[i].result;
+        os->cols[nkeys + i].role = COL_VALUE;
+    }
+    os->nkeys = nkeys;
+    ag->schema = os;
+    p = ag;
+
+    AggScope *g = arena_alloc(a, sizeof *g);
+    g->key_texts = ag->u.aggregate.key_texts;
+    g->nkeys = nkeys;
+    g->agg_texts = ag->u.aggregate.agg_texts;
+    g->naggs = naggs;
+    Scope out = {.schema = os, .rel_name = in.rel_name, .rel_alias = in.rel_alias,
+                 .windowed = ag->u.aggregate.window.kind != WKIND_NONE, .agg = g};
+    if (sel->having) {
+        BExpr *pred;
+        if (bind_bool(&out, sel->having, a, &pred, "HAVING condition", err) != 0)
+            return -1;
+        Plan *f = plan_new(a, PLAN_FILTER, p, os);
+        f->u.filter.pred = pred;
+        f->u.filter.text = expr_text(a, sel->having);
+        f->u.filter.changelog = true;
+        p = f;
+    }
+    *pp = p;
+    *scope = out;
+    return 0;
+}
+
+/* ---- SELECT -> plan ----------------------------------------------------------- */
+
+static int analyze_from(const Catalog *c, const AstSelect *sel, Arena *a, SelectAnalysis *out,
+                        Plan **pp, Scope *scope, EddyError *err)
+{
     if (sel->joins.n > 0)
         return eddy_error(err, ERR_UNSUPPORTED, ((AstJoin *)sel->joins.items[0])->pos,
                           "JOIN is not supported yet");
-    if (sel->window.kind != WINDOW_NONE)
-        return eddy_error(err, ERR_UNSUPPORTED, sel->window.pos, "WINDOW is not supported yet");
-    if (sel->group_by.n > 0)
-        return eddy_error(err, ERR_UNSUPPORTED, ((AstExpr *)sel->group_by.items[0])->pos,
-                          "GROUP BY is not supported yet");
-    if (sel->having)
-        return eddy_error(err, ERR_UNSUPPORTED, sel->having->pos, "HAVING needs GROUP BY, which is not supported yet");
-    if (sel->emit == EMIT_FINAL)
-        return eddy_error(err, ERR_UNSUPPORTED, sel->pos, "EMIT FINAL needs a windowed aggregation, which is not supported yet");
-
     CatSource *src = catalog_find(c, sel->from.name.name);
     if (src == NULL) {
         const char *hint = catalog_suggest(c, sel->from.name.name);
@@ -863,89 +1122,94 @@ int analyze_select(const Catalog *c, const AstSelect *sel, bool persistent, Aren
         return eddy_error(err, ERR_ANALYSIS, sel->from.name.pos, "unknown stream or table %s",
                           sel->from.name.name);
     }
-    if (src->is_table)
-        return eddy_error(err, ERR_UNSUPPORTED, sel->from.name.pos,
-                          "queries over tables are not supported yet (%s is a table)", src->name);
     out->inputs = arena_alloc(a, sizeof(CatSource *));
     out->inputs[0] = src;
     out->ninputs = 1;
-
     Plan *p = plan_new(a, PLAN_SOURCE, NULL, src->schema);
     p->u.source.src = src;
-    Scope scope = {.schema = src->schema, .rel_name = src->name, .rel_alias = sel->from.alias.name};
+    *scope = (Scope){.schema = src->schema, .rel_name = src->name, .rel_alias = sel->from.alias.name,
+                     .windowed = src->window_kind != WKIND_NONE};
+    *pp = p;
+    return 0;
+}
 
-    if (sel->where) {
-        BExpr *pred;
-        if (bind_bool(&scope, sel->where, a, &pred, "WHERE condition", err) != 0)
+static int analyze_where(const AstSelect *sel, Plan **pp, const Scope *scope, Arena *a,
+                         EddyError *err)
+{
+    if (sel->where == NULL)
+        return 0;
+    BExpr *pred;
+    if (bind_bool(scope, sel->where, a, &pred, "WHERE condition", err) != 0)
+        return -1;
+    Plan *f = plan_new(a, PLAN_FILTER, *pp, (*pp)->schema);
+    f->u.filter.pred = pred;
+    f->u.filter.text = expr_text(a, sel->where);
+    /* On a table, a row that stops matching is deleted downstream. */
+    f->u.filter.changelog = (*pp)->tag == PLAN_SOURCE && (*pp)->u.source.src->is_table;
+    *pp = f;
+    return 0;
+}
+
+/* PARTITION BY: new key columns; every input column becomes a value. */
+static int analyze_partition_by(const AstSelect *sel, Plan **pp, Scope *scope, Arena *a,
+                                EddyError *err)
+{
+    int n = sel->partition_by.n;
+    Plan *p = *pp;
+    Plan *r = plan_new(a, PLAN_REKEY, p, NULL);
+    r->u.rekey.keys = arena_alloc(a, sizeof(BExpr *) * (size_t)n);
+    r->u.rekey.texts = arena_alloc(a, sizeof(char *) * (size_t)n);
+    bool null_key = false;
+    for (int i = 0; i < n; i++) {
+        const AstExpr *ke = sel->partition_by.items[i];
+        if (ke->kind == EXPR_NULL) {   /* PARTITION BY NULL: no key */
+            null_key = true;
+            continue;
+        }
+        if (bind(scope, ke, a, &r->u.rekey.keys[i], err) != 0)
             return -1;
-        Plan *f = plan_new(a, PLAN_FILTER, p, p->schema);
-        f->u.filter.pred = pred;
-        StrBuf sb;
-        sb_init(&sb);
-        ast_format_expr(sel->where, &sb);
-        f->u.filter.text = arena_strdup(a, sb.data ? sb.data : "");
-        sb_free(&sb);
-        p = f;
+        r->u.rekey.texts[i] = expr_text(a, ke);
     }
-
-    /* PARTITION BY: new key columns, every input column becomes a value. */
-    int nkeys_new = -1;
-    if (sel->partition_by.n > 0) {
-        int n = sel->partition_by.n;
-        Plan *r = plan_new(a, PLAN_REKEY, p, NULL);
-        r->u.rekey.nkeys = n;
-        r->u.rekey.keys = arena_alloc(a, sizeof(BExpr *) * (size_t)n);
-        r->u.rekey.texts = arena_alloc(a, sizeof(char *) * (size_t)n);
-        bool null_key = false;
-        for (int i = 0; i < n; i++) {
-            const AstExpr *ke = sel->partition_by.items[i];
-            if (ke->kind == EXPR_NULL) {   /* PARTITION BY NULL: no key */
-                null_key = true;
-                continue;
-            }
-            if (bind(&scope, ke, a, &r->u.rekey.keys[i], err) != 0)
-                return -1;
-            StrBuf sb;
-            sb_init(&sb);
-            ast_format_expr(ke, &sb);
-            r->u.rekey.texts[i] = arena_strdup(a, sb.data ? sb.data : "");
-            sb_free(&sb);
-        }
-        if (null_key && n > 1)
-            return eddy_error(err, ERR_ANALYSIS, ((AstExpr *)sel->partition_by.items[0])->pos,
-                              "PARTITION BY NULL cannot be combined with other expressions");
-        int nk = null_key ? 0 : n;
-        r->u.rekey.nkeys = nk;
-        const Schema *in = p->schema;
-        Schema *rs = schema_create(a, nk + in->ncols);
-        int gen = 0;
-        for (int i = 0; i < nk; i++) {
-            const AstExpr *ke = sel->partition_by.items[i];
-            rs->cols[i].name = default_name(ke, a, &gen);
-            rs->cols[i].type = r->u.rekey.keys[i]->type;
-            rs->cols[i].role = COL_KEY;
-        }
-        rs->nkeys = nk;
-        for (int i = 0; i < in->ncols; i++) {
-            rs->cols[nk + i] = in->cols[i];
-            rs->cols[nk + i].role = COL_VALUE;
-        }
-        r->schema = rs;
-        p = r;
-        nkeys_new = nk;
-        scope.schema = rs;
-    }
-
-    /* Projection. */
+    if (null_key && n > 1)
+        return eddy_error(err, ERR_ANALYSIS, ((AstExpr *)sel->partition_by.items[0])->pos,
+                          "PARTITION BY NULL cannot be combined with other expressions");
+    int nk = null_key ? 0 : n;
+    r->u.rekey.nkeys = nk;
     const Schema *in = p->schema;
+    Schema *rs = schema_create(a, nk + in->ncols);
+    int gen = 0;
+    for (int i = 0; i < nk; i++) {
+        rs->cols[i].name = default_name(sel->partition_by.items[i], a, &gen);
+        rs->cols[i].type = r->u.rekey.keys[i]->type;
+        rs->cols[i].role = COL_KEY;
+    }
+    rs->nkeys = nk;
+    for (int i = 0; i < in->ncols; i++) {
+        rs->cols[nk + i] = in->cols[i];
+        rs->cols[nk + i].role = COL_VALUE;
+    }
+    r->schema = rs;
+    *pp = r;
+    scope->schema = rs;
+    return 0;
+}
+
+/* The select list over p's schema; key columns of p must be projected by a
+ * persistent query (ksqlDB: "Key missing from projection"). */
+static int analyze_projection(const AstSelect *sel, bool persistent, const char *src_name,
+                              Plan **pp, const Scope *scope, Arena *a, EddyError *err)
+{
+    Plan *p = *pp;
+    const Schema *in = p->schema;
+    bool rekeyed = p->tag == PLAN_REKEY;
+    int nkeys_new = rekeyed ? p->u.rekey.nkeys : -1;
     int nitems = 0;
     for (int i = 0; i < sel->items.n; i++) {
         const AstSelectItem *it = sel->items.items[i];
         if (it->expr->kind == EXPR_STAR) {
-            if (it->expr->u.col.qualifier && strcmp(it->expr->u.col.qualifier, src->name) != 0 &&
-                !(sel->from.alias.name && strcmp(it->expr->u.col.qualifier, sel->from.alias.name) == 0))
-                return eddy_error(err, ERR_ANALYSIS, it->expr->pos, "unknown source %s in %s.*",
-                                  it->expr->u.col.qualifier, it->expr->u.col.qualifier);
+            const char *q = it->expr->u.col.qualifier;
+            if (q && strcmp(q, src_name) != 0 && !(sel->from.alias.name && strcmp(q, sel->from.alias.name) == 0))
+                return eddy_error(err, ERR_ANALYSIS, it->expr->pos, "unknown source %s in %s.*", q, q);
             nitems += in->ncols;
         } else {
             nitems++;
@@ -953,7 +1217,6 @@ int analyze_select(const Catalog *c, const AstSelect *sel, bool persistent, Aren
     }
     BExpr **exprs = arena_alloc(a, sizeof(BExpr *) * (size_t)(nitems + 1));
     Column *cols = arena_alloc(a, sizeof(Column) * (size_t)(nitems + 1));
-    SrcPos *poss = arena_alloc(a, sizeof(SrcPos) * (size_t)(nitems + 1));
     int n = 0, gen = 0;
     for (int i = 0; i < sel->items.n; i++) {
         const AstSelectItem *it = sel->items.items[i];
@@ -966,7 +1229,6 @@ int analyze_select(const Catalog *c, const AstSelect *sel, bool persistent, Aren
                 b->u.column = k;
                 exprs[n] = b;
                 cols[n] = in->cols[k];
-                poss[n] = it->expr->pos;
                 n++;
             }
             continue;
@@ -975,15 +1237,16 @@ int analyze_select(const Catalog *c, const AstSelect *sel, bool persistent, Aren
         if (keyref >= 0) {   /* the PARTITION BY expression itself: the new key */
             exprs[n] = bx_new(a, BX_COLUMN, in->cols[keyref].type, it->expr->pos);
             exprs[n]->u.column = keyref;
-        } else if (bind(&scope, it->expr, a, &exprs[n], err) != 0) {
+        } else if (bind(scope, it->expr, a, &exprs[n], err) != 0) {
             return -1;
         }
         if (exprs[n]->type->kind == TYPE_NULL)
             return eddy_error(err, ERR_ANALYSIS, it->expr->pos,
-                              "cannot infer a type for NULL; use CAST(NULL AS <type>)");
+                              "can't infer a type of null; use CAST(NULL AS <type>)");
         const char *name = it->alias.name ? arena_strdup(a, it->alias.name)
                                           : default_name(it->expr, a, &gen);
-        if (persistent && exprs[n]->kind == BX_PSEUDO && it->alias.name == NULL)
+        if (persistent && exprs[n]->kind == BX_PSEUDO && it->alias.name == NULL &&
+            exprs[n]->u.pseudo != PSEUDO_WINDOWSTART && exprs[n]->u.pseudo != PSEUDO_WINDOWEND)
             return eddy_error(err, ERR_ANALYSIS, it->expr->pos,
                               "reserved column name in select: %s; please use an alias", name);
         if (names_taken(cols, n, name))
@@ -991,14 +1254,10 @@ int analyze_select(const Catalog *c, const AstSelect *sel, bool persistent, Aren
                               "duplicate column name %s in the select list; use an alias", name);
         cols[n].name = name;
         cols[n].type = exprs[n]->type;
-        cols[n].role = COL_VALUE;
-        poss[n] = it->expr->pos;
         n++;
     }
 
-    /* Key columns: a persistent query carries the input's key columns
-     * through; each must be projected (ksqlDB: "Key missing from
-     * projection").  The first plain reference to a key column is the key. */
+    /* Key columns: the first plain reference to each key column of p. */
     int nkeys = 0;
     for (int j = 0; j < n; j++)
         cols[j].role = COL_VALUE;
@@ -1039,6 +1298,60 @@ int analyze_select(const Catalog *c, const AstSelect *sel, bool persistent, Aren
     Plan *proj = plan_new(a, PLAN_PROJECT, p, os);
     proj->u.project.exprs = oexprs;
     proj->u.project.n = o;
-    out->plan = proj;
+    *pp = proj;
+    return 0;
+}
+
+static bool any_aggregate(const AstSelect *sel, Arena *a)
+{
+    PtrVec calls = {0}, texts = {0};
+    for (int i = 0; i < sel->items.n; i++) {
+        const AstSelectItem *it = sel->items.items[i];
+        collect_aggs(it->expr, a, &calls, &texts);
+    }
+    return calls.n > 0;
+}
+
+int analyze_select(const Catalog *c, const AstSelect *sel, bool persistent, Arena *a,
+                   SelectAnalysis *out, EddyError *err)
+{
+    memset(out, 0, sizeof *out);
+    bool grouped = sel->group_by.n > 0;
+    if (!grouped) {
+        if (any_aggregate(sel, a))
+            return eddy_error(err, ERR_ANALYSIS, sel->pos,
+                              "aggregate functions need a GROUP BY clause");
+        if (sel->having)
+            return eddy_error(err, ERR_ANALYSIS, sel->having->pos, "HAVING needs a GROUP BY clause");
+        if (sel->window.kind != WINDOW_NONE)
+            return eddy_error(err, ERR_ANALYSIS, sel->window.pos,
+                              "WINDOW needs an aggregation with GROUP BY");
+        if (sel->emit == EMIT_FINAL)
+            return eddy_error(err, ERR_ANALYSIS, sel->pos,
+                              "EMIT FINAL is only supported for windowed aggregations");
+    }
+    if (grouped && sel->partition_by.n > 0)
+        return eddy_error(err, ERR_ANALYSIS, ((AstExpr *)sel->partition_by.items[0])->pos,
+                          "PARTITION BY cannot be combined with GROUP BY");
+    Plan *p = NULL;
+    Scope scope;
+    if (analyze_from(c, sel, a, out, &p, &scope, err) != 0)
+        return -1;
+    const CatSource *src = out->inputs[0];
+    if (src->is_table && sel->partition_by.n > 0)
+        return eddy_error(err, ERR_ANALYSIS, ((AstExpr *)sel->partition_by.items[0])->pos,
+                          "PARTITION BY is not supported on tables");
+    if (analyze_where(sel, &p, &scope, a, err) != 0)
+        return -1;
+    if (grouped) {
+        if (analyze_aggregate(sel, &p, &scope, a, err) != 0)
+            return -1;
+    } else if (sel->partition_by.n > 0) {
+        if (analyze_partition_by(sel, &p, &scope, a, err) != 0)
+            return -1;
+    }
+    if (analyze_projection(sel, persistent, src->name, &p, &scope, a, err) != 0)
+        return -1;
+    out->plan = p;
     return 0;
 }

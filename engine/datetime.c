@@ -16,7 +16,8 @@
  * package).  Only the version 2+ 64-bit data block is used; instants after
  * the last transition follow the POSIX TZ rule in the file's footer.
  * Parsed zones are cached for the life of the process (a mutex guards the
- * cache; a zone never changes once loaded), unknown names too.
+ * cache, a small per-thread list of recent zones avoids the lock on the
+ * hot path; a zone never changes once loaded), unknown names too.
  *
  * Patterns follow java.time.format.DateTimeFormatter.ofPattern with English
  * text: G u y Q q M L d D E a h K k H m s S A n N V z O X x Z, 'quoted
@@ -29,7 +30,10 @@
  * (Feb 30 -> Feb 28/29); local times in a DST gap move forward by the gap,
  * ambiguous ones (DST end) take the earlier offset.  Text fields (month and
  * day names, AM/PM) are matched case-insensitively (Java is strict here;
- * accepting more is harmless).
+ * accepting more is harmless).  'z' prints the zone's abbreviation (PST,
+ * CEST; "zzzz" prints the zone id, there are no long localized names) and
+ * parses zone ids plus a table of common abbreviations (PST/PDT, CET/CEST,
+ * AEST/AEDT, ...), each resolved to a region as Java does.
  */
 #include "eddy/datetime.h"
 
@@ -624,6 +628,13 @@ static const Zone *zone_get(const char *name, Zone *tmp, EddyError *err)
     const Zone *fixed = zone_parse_fixed(name, tmp);
     if (fixed)
         return fixed;
+    /* A few recent region zones per thread: the common case (one zone per
+     * query) then takes no lock.  Zones live as long as the process. */
+    static __thread struct { char name[64]; const Zone *z; } recent[4];
+    static __thread unsigned recent_next;
+    for (int i = 0; i < 4; i++)
+        if (recent[i].z && strcmp(recent[i].name, name) == 0)
+            return recent[i].z;
     const char *file = name;
     for (size_t i = 0; i < sizeof zone_aliases / sizeof zone_aliases[0]; i++)
         if (strcmp(name, zone_aliases[i][0]) == 0)
@@ -645,6 +656,9 @@ static const Zone *zone_get(const char *name, Zone *tmp, EddyError *err)
         eddy_error(err, ERR_RUNTIME, (SrcPos){0, 0}, "unknown time zone %s", name);
         return NULL;
     }
+    unsigned slot = recent_next++ % 4;
+    snprintf(recent[slot].name, sizeof recent[slot].name, "%s", name);
+    recent[slot].z = hit;
     return hit;
 }
 
@@ -1078,9 +1092,7 @@ int dt_format_fields(int64_t ms, const char *pattern, const char *tz, unsigned a
                      StrBuf *out, EddyError *err)
 {
     size_t start_len = out->len;
-    Pattern *p = malloc(sizeof *p);
-    if (p == NULL)
-        EDDY_PANIC("out of memory");
+    Pattern pat, *p = &pat;   /* ~1.5 KiB on the stack: no allocation per call */
     int rc = -1;
     const Zone *z;
     Zone ztmp;
@@ -1116,7 +1128,6 @@ int dt_format_fields(int64_t ms, const char *pattern, const char *tz, unsigned a
     }
     rc = 0;
 done:
-    free(p);
     if (rc != 0) {
         out->len = start_len;
         if (out->data)
@@ -1262,8 +1273,17 @@ static int parse_zone_text(ParseState *st, EddyError *err)
         {"MST", "America/Denver"},      {"MDT", "America/Denver"},
         {"CST", "America/Chicago"},     {"CDT", "America/Chicago"},
         {"EST", "America/New_York"},    {"EDT", "America/New_York"},
+        {"AKST", "America/Anchorage"},  {"AKDT", "America/Anchorage"},
+        {"HST", "Pacific/Honolulu"},    {"HDT", "Pacific/Honolulu"},
         {"BST", "Europe/London"},       {"CET", "Europe/Paris"},
-        {"CEST", "Europe/Paris"},
+        {"CEST", "Europe/Paris"},       {"WET", "Europe/Lisbon"},
+        {"WEST", "Europe/Lisbon"},      {"EET", "Europe/Athens"},
+        {"EEST", "Europe/Athens"},      {"MSK", "Europe/Moscow"},
+        {"HKT", "Asia/Hong_Kong"},      {"SGT", "Asia/Singapore"},
+        {"KST", "Asia/Seoul"},          {"AEST", "Australia/Sydney"},
+        {"AEDT", "Australia/Sydney"},   {"ACST", "Australia/Adelaide"},
+        {"ACDT", "Australia/Adelaide"}, {"AWST", "Australia/Perth"},
+        {"NZST", "Pacific/Auckland"},   {"NZDT", "Pacific/Auckland"},
     };
     const char *lookup = name;
     for (size_t i = 0; i < sizeof abbrs / sizeof abbrs[0]; i++)
@@ -1534,9 +1554,7 @@ static int range_error(EddyError *err, const char *text, const char *field, long
 
 int dt_parse(const char *text, const char *pattern, const char *tz, int64_t *ms, EddyError *err)
 {
-    Pattern *p = malloc(sizeof *p);
-    if (p == NULL)
-        EDDY_PANIC("out of memory");
+    Pattern pat, *p = &pat;
     int rc = -1;
     const Zone *zone;
     Zone ztmp;
@@ -1560,6 +1578,14 @@ int dt_parse(const char *text, const char *pattern, const char *tz, int64_t *ms,
 
     /* Date. */
     int64_t year = 1970;
+    if (v->has_year && v->year_is_yoe && v->year < 1) {
+        range_error(err, text, "YearOfEra", 1, 999999999, v->year);
+        goto done;
+    }
+    if (v->has_nano && (v->nano < 0 || v->nano > 999999999)) {
+        range_error(err, text, "NanoOfSecond", 0, 999999999, v->nano);
+        goto done;
+    }
     if (v->has_year) {
         year = v->year;
         if (v->year_is_yoe && v->has_era && v->era == 0)
@@ -1661,7 +1687,6 @@ int dt_parse(const char *text, const char *pattern, const char *tz, int64_t *ms,
     *ms = utc_sec * 1000 + msod % 1000;
     rc = 0;
 done:
-    free(p);
     return rc;
 }
 

@@ -369,7 +369,8 @@ static int64_t commit_interval(Engine *e)
 /* Registers and starts a persistent query writing to sink. */
 static int start_query(Engine *e, Query *q, EddyError *err)
 {
-    q->rt = runtime_start(q, e->t, offset_reset(e), NULL, NULL, &e->out, commit_interval(e), err);
+    q->rt = runtime_start(q, e->t, e->state, offset_reset(e), NULL, NULL, &e->out,
+                          commit_interval(e), err);
     if (q->rt == NULL)
         return -1;
     q->state = QSTATE_RUNNING;
@@ -393,12 +394,19 @@ static Query *new_query(Engine *e, QueryKind kind, const char *sink_name, const 
     return q;
 }
 
+/* The aggregation node of a plan, if any. */
+static const Plan *find_aggregate(const Plan *p)
+{
+    for (; p; p = p->input)
+        if (p->tag == PLAN_AGGREGATE)
+            return p;
+    return NULL;
+}
+
 int exec_create_as(Engine *e, const AstStmt *s, EddyError *err)
 {
-    if (s->u.create.is_table)
-        return eddy_error(err, ERR_UNSUPPORTED, s->pos,
-                          "CREATE TABLE AS SELECT needs aggregation or tables, which are not supported yet");
-    int rc = check_new_name(e, s, "stream", err);
+    bool is_table = s->u.create.is_table;
+    int rc = check_new_name(e, s, is_table ? "table" : "stream", err);
     if (rc != 0)
         return rc < 0 ? -1 : 0;
     Arena *a = e->cat.arena;
@@ -412,7 +420,20 @@ int exec_create_as(Engine *e, const AstStmt *s, EddyError *err)
         return eddy_error(err, ERR_ANALYSIS, s->u.create.select->pos,
                           "LIMIT is not allowed in a persistent query");
     CatSource *in = an.inputs[0];
+    const Plan *agg = find_aggregate(an.plan);
+    bool produces_table = agg != NULL || in->is_table;
+    if (produces_table && !is_table)
+        return eddy_error(err, ERR_ANALYSIS, s->pos,
+                          "invalid result type: your SELECT query produces a TABLE; please use CREATE TABLE AS SELECT");
+    if (!produces_table && is_table)
+        return eddy_error(err, ERR_ANALYSIS, s->pos,
+                          "invalid result type: your SELECT query produces a STREAM; please use CREATE STREAM AS SELECT");
     CatSource *src = arena_alloc(a, sizeof *src);
+    src->is_table = is_table;
+    if (agg) {
+        src->window_kind = agg->u.aggregate.window.kind;
+        src->window_size_ms = agg->u.aggregate.window.size_ms;
+    }
     src->name = copy_name(e, s->u.create.name.name);
     src->topic = copy_name(e, p.topic ? p.topic : src->name);
     src->sql = arena_strdup(a, s->text);
@@ -448,7 +469,8 @@ int exec_create_as(Engine *e, const AstStmt *s, EddyError *err)
     sink->schema = an.plan->schema;
     sink->u.sink.sink = src;
     sink->u.sink.limit = -1;
-    Query *q = new_query(e, QUERY_PERSISTENT_CSAS, src->name, s, &an, sink);
+    Query *q = new_query(e, is_table ? QUERY_PERSISTENT_CTAS : QUERY_PERSISTENT_CSAS, src->name, s,
+                         &an, sink);
     q->sink = src;
     if (engine_persist(e, s->text, err) != 0)
         return -1;
@@ -656,7 +678,7 @@ int exec_drop(Engine *e, const AstStmt *s, EddyError *err)
         return -1;
     /* As in ksqlDB, dropping a query's sink terminates the query. */
     if (src->writer)
-        engine_stop_query(e, src->writer);
+        engine_terminate_query(e, src->writer);
     strmap_del(e->cat.sources, name);
     src->dropped = true;
     if (s->u.drop.delete_topic)
@@ -676,7 +698,7 @@ int exec_terminate(Engine *e, const AstStmt *s, EddyError *err)
         for (int i = 0; i < e->cat.queries.n; i++) {
             Query *q = e->cat.queries.items[i];
             if (q->state == QSTATE_RUNNING)
-                engine_stop_query(e, q);
+                engine_terminate_query(e, q);
         }
         engine_text(e, "All queries terminated.\n");
         return 0;
@@ -687,7 +709,7 @@ int exec_terminate(Engine *e, const AstStmt *s, EddyError *err)
                           s->u.terminate.query_id);
     if (engine_persist(e, s->text, err) != 0)
         return -1;
-    engine_stop_query(e, q);
+    engine_terminate_query(e, q);
     char buf[300];
     snprintf(buf, sizeof buf, "Query %s terminated.\n", q->id);
     engine_text(e, buf);
@@ -746,7 +768,7 @@ int exec_select(Engine *e, const AstStmt *s, EddyError *err)
      * from the beginning, and ends; EMIT CHANGES follows auto.offset.reset
      * and runs until LIMIT or cancel. */
     OffsetReset reset = sel->emit == EMIT_NONE ? RESET_EARLIEST : offset_reset(e);
-    q->rt = runtime_start(q, e->t, reset, client_rows, e, &e->out, 1000000000, err);
+    q->rt = runtime_start(q, e->t, e->scratch, reset, client_rows, e, &e->out, 1000000000, err);
     if (q->rt == NULL)
         return -1;
     q->state = QSTATE_RUNNING;

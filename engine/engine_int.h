@@ -37,11 +37,23 @@ int analyze_select(const Catalog *c, const AstSelect *sel, bool persistent, Aren
 
 /* Types and binds an expression against one relation's schema (INSERT
  * VALUES uses an empty schema). */
+/* After GROUP BY, expressions bind to the aggregate's output: a grouping
+ * expression (by its text) is key column k, an aggregate call (by its
+ * text) is column nkeys + i, and any other column is an error. */
+typedef struct AggScope {
+    const char *const *key_texts;
+    int nkeys;
+    const char *const *agg_texts;
+    int naggs;
+} AggScope;
+
 typedef struct Scope {
     const Schema *schema;
     const char *rel_name;         /* source name, for qualified refs and messages */
     const char *rel_alias;        /* or NULL */
     bool windowed;                /* WINDOWSTART / WINDOWEND allowed */
+    const AggScope *agg;          /* non-NULL above an aggregation */
+    bool in_aggregate_arg;        /* binding an aggregate's argument: no nested aggregates */
 } Scope;
 
 int analyze_expr(const Scope *s, const AstExpr *e, Arena *a, BExpr **out, EddyError *err);
@@ -52,8 +64,12 @@ bool analyze_assignable(const SqlType *from, const SqlType *to);
 
 /* ---- the engine --------------------------------------------------------- */
 
+struct StateDb;
+
 struct Engine {
     Transport *t;
+    struct StateDb *state;        /* RocksDB under <state.dir>/rocksdb, or the memory twin */
+    struct StateDb *scratch;      /* memory state for transient (client) queries */
     EngineOutput out;
     Catalog cat;
     char *state_dir;
@@ -85,7 +101,9 @@ int exec_explain(Engine *e, const AstStmt *s, EddyError *err);
 int exec_print(Engine *e, const AstStmt *s, EddyError *err);
 
 Query *engine_find_query(Engine *e, const char *id);
-/* Stops a query's runtime and marks it terminated. */
+/* Stops a query's runtime and marks it terminated (its state stays). */
 void engine_stop_query(Engine *e, Query *q);
+/* TERMINATE: stops the query and deletes its state and stored offsets. */
+void engine_terminate_query(Engine *e, Query *q);
 
 #endif

@@ -27,7 +27,52 @@ static void schema_line(const Schema *s, StrBuf *out)
     sb_puts(out, "]");
 }
 
-static void explain_node(const Plan *p, int depth, StrBuf *out)
+static const char *window_name(WindowKind k)
+{
+    return k == WKIND_TUMBLING ? "TUMBLING" : k == WKIND_HOPPING ? "HOPPING"
+         : k == WKIND_SESSION ? "SESSION" : "NONE";
+}
+
+static void explain_aggregate(const Plan *p, const char *qid, int depth, StrBuf *out)
+{
+    sb_puts(out, " GROUP BY ");
+    for (int i = 0; i < p->u.aggregate.nkeys; i++)
+        sb_printf(out, "%s%s", i ? ", " : "", p->u.aggregate.key_texts[i]);
+    const WindowSpec *w = &p->u.aggregate.window;
+    if (w->kind != WKIND_NONE) {
+        sb_printf(out, " WINDOW %s (%s %lld ms", window_name(w->kind),
+                  w->kind == WKIND_SESSION ? "GAP" : "SIZE", (long long)w->size_ms);
+        if (w->kind == WKIND_HOPPING)
+            sb_printf(out, ", ADVANCE BY %lld ms", (long long)w->advance_ms);
+        sb_printf(out, ", GRACE PERIOD %lld ms, RETENTION %lld ms)", (long long)w->grace_ms,
+                  (long long)w->retention_ms);
+    }
+    sb_printf(out, " EMIT %s\n", p->u.aggregate.emit_final ? "FINAL" : "CHANGES");
+    for (int i = 0; i < depth; i++)
+        sb_puts(out, "  ");
+    sb_puts(out, "    aggregates: ");
+    for (int i = 0; i < p->u.aggregate.naggs; i++)
+        sb_printf(out, "%s%s", i ? ", " : "", p->u.aggregate.agg_texts[i]);
+    if (p->u.aggregate.naggs == 0)
+        sb_puts(out, "(none)");
+    sb_puts(out, "\n");
+    for (int i = 0; i < depth; i++)
+        sb_puts(out, "  ");
+    const char *q = qid ? qid : "<query id>";
+    sb_printf(out, "    state stores: %s.%s (key | window -> aggregate states), %s.meta (stream time)",
+              q, p->u.aggregate.store, q);
+    if (w->kind != WKIND_NONE)
+        sb_printf(out, ", %s.expiry (retention index)", q);
+    if (p->u.aggregate.emit_final)
+        sb_printf(out, ", %s.final (windows awaiting EMIT FINAL)", q);
+    sb_puts(out, "\n");
+    for (int i = 0; i < depth; i++)
+        sb_puts(out, "  ");
+    sb_puts(out, "    internal topics: none (one task reads every input partition, so grouping"
+                 " by any expression is co-partitioned in process)");
+}
+
+static void explain_node(const Plan *p, const char *qid, int depth, StrBuf *out)
 {
     for (int i = 0; i < depth; i++)
         sb_puts(out, "  ");
@@ -42,7 +87,8 @@ static void explain_node(const Plan *p, int depth, StrBuf *out)
         break;
     }
     case PLAN_FILTER:
-        sb_printf(out, " WHERE %s", p->u.filter.text);
+        sb_printf(out, " %s %s%s", p->input && p->input->tag == PLAN_AGGREGATE ? "HAVING" : "WHERE",
+                  p->u.filter.text, p->u.filter.changelog ? " (failing rows become tombstones)" : "");
         break;
     case PLAN_REKEY:
         sb_puts(out, " PARTITION BY ");
@@ -52,6 +98,9 @@ static void explain_node(const Plan *p, int depth, StrBuf *out)
             sb_puts(out, "NULL");
         break;
     case PLAN_PROJECT:
+        break;
+    case PLAN_AGGREGATE:
+        explain_aggregate(p, qid, depth, out);
         break;
     case PLAN_SINK:
         if (p->u.sink.sink)
@@ -71,10 +120,10 @@ static void explain_node(const Plan *p, int depth, StrBuf *out)
     schema_line(p->schema, out);
     sb_puts(out, "\n");
     if (p->input)
-        explain_node(p->input, depth + 1, out);
+        explain_node(p->input, qid, depth + 1, out);
 }
 
-void plan_explain(const Plan *p, StrBuf *out)
+void plan_explain(const Plan *p, const char *query_id, StrBuf *out)
 {
-    explain_node(p, 0, out);
+    explain_node(p, query_id, 0, out);
 }

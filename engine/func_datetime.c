@@ -10,7 +10,7 @@
  * given (TIMESTAMPTOSTRING, STRINGTOTIMESTAMP, UNIX_DATE()); eddy's
  * default zone is UTC, whatever the host's TZ, so results do not depend
  * on where the engine runs.  FORMAT_TIMESTAMP/PARSE_TIMESTAMP default to
- * UTC in ksqlDB too.
+ * GMT in ksqlDB too.
  */
 #include "eddy/datetime.h"
 #include "eddy/functions.h"
@@ -36,6 +36,15 @@ static int fail(FuncCtx *ctx, const char *fmt, ...)
 
 #define RETURN_NULL do { *out = v_null(); return 0; } while (0)
 
+/* A per-thread scratch buffer: text is built here, then copied into the
+ * arena, so no call allocates with malloc once the buffer has grown. */
+static StrBuf *scratch(void)
+{
+    static __thread StrBuf sb;
+    sb_reset(&sb);
+    return &sb;
+}
+
 static bool any_null(const Value *a, int n)
 {
     for (int i = 0; i < n; i++)
@@ -58,19 +67,16 @@ static int64_t floor_div(int64_t a, int64_t b)
 static int format_value(int64_t ms, const Value *pattern, const char *tz, unsigned fields, const char *what,
                         Value *out, FuncCtx *ctx)
 {
-    StrBuf sb;
-    sb_init(&sb);
+    StrBuf *sb = scratch();
     EddyError e;
     eddy_error_clear(&e);
-    if (dt_format_fields(ms, pattern->u.str.ptr, tz, fields, &sb, &e) != 0) {
-        sb_free(&sb);
+    if (dt_format_fields(ms, pattern->u.str.ptr, tz, fields, sb, &e) != 0) {
         if (tz)
             return fail(ctx, "Failed to format %s at timeZone '%s' with formatter '%s': %s", what, tz,
                         pattern->u.str.ptr, e.msg);
         return fail(ctx, "Failed to format %s with formatter '%s': %s", what, pattern->u.str.ptr, e.msg);
     }
-    *out = v_string(ctx->arena, sb.data ? sb.data : "", (int32_t)sb.len);
-    sb_free(&sb);
+    *out = v_string(ctx->arena, sb->data ? sb->data : "", (int32_t)sb->len);
     return 0;
 }
 
@@ -82,12 +88,13 @@ int fn_timestamptostring(const Value *a, int n, Value *out, FuncCtx *ctx)
     return format_value(a[0].u.i64, &a[1], n > 2 ? a[2].u.str.ptr : NULL, DT_FIELDS_ALL, "timestamp", out, ctx);
 }
 
-/* FORMAT_TIMESTAMP(TIMESTAMP, pattern[, tz]) */
+/* FORMAT_TIMESTAMP(TIMESTAMP, pattern[, tz]); without tz ksqlDB formats in
+ * the zone "GMT" (visible only through the VV and z letters). */
 int fn_format_timestamp(const Value *a, int n, Value *out, FuncCtx *ctx)
 {
     if (any_null(a, n))
         RETURN_NULL;
-    return format_value(a[0].u.i64, &a[1], n > 2 ? a[2].u.str.ptr : NULL, DT_FIELDS_ALL, "timestamp", out, ctx);
+    return format_value(a[0].u.i64, &a[1], n > 2 ? a[2].u.str.ptr : "GMT", DT_FIELDS_ALL, "timestamp", out, ctx);
 }
 
 /* FORMAT_DATE(DATE, pattern): like LocalDate.format, time fields are an error. */

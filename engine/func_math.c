@@ -38,6 +38,15 @@ static int fail(FuncCtx *ctx, const char *fmt, ...)
 #define RETURN_NULL do { *out = v_null(); return 0; } while (0)
 #define NULL_ARG(i) (v_is_null(&a[i]))
 
+/* A per-thread scratch buffer: text is built here, then copied into the
+ * arena, so no call allocates with malloc once the buffer has grown. */
+static StrBuf *scratch(void)
+{
+    static __thread StrBuf sb;
+    sb_reset(&sb);
+    return &sb;
+}
+
 uint64_t func_random_u64(void);   /* func_string.c */
 
 static const int64_t pow10_i64[19] = {
@@ -142,10 +151,9 @@ static int dec_result(int64_t unscaled, int precision, int scale, const char *fn
  * that x = D * 10^-s (BigDecimal.valueOf(x)).  D has no sign. */
 static int shortest_decimal(double x, char *digits, size_t cap, int64_t *scale)
 {
-    StrBuf sb;
-    sb_init(&sb);
-    value_format_double(fabs(x), &sb);       /* "123.45", "1.0E-5", "1.2345E10" */
-    const char *p = sb.data ? sb.data : "0";
+    StrBuf *sb = scratch();
+    value_format_double(fabs(x), sb);       /* "123.45", "1.0E-5", "1.2345E10" */
+    const char *p = sb->data ? sb->data : "0";
     size_t nd = 0;
     int64_t frac = 0, exp = 0;
     bool after_point = false;
@@ -162,7 +170,6 @@ static int shortest_decimal(double x, char *digits, size_t cap, int64_t *scale)
     if (*p == 'E')
         exp = strtoll(p + 1, NULL, 10);
     digits[nd] = '\0';
-    sb_free(&sb);
     *scale = frac - exp;
     return (int)nd;
 }
@@ -181,12 +188,17 @@ static int double_places(double x, int64_t places, bool trunc, double *res, Func
     }
     int64_t drop = s - places;
     int64_t keep = nd - drop;
+    if (keep < 0) {
+        /* Every digit is dropped and the first dropped one is a leading zero. */
+        *res = 0.0;
+        return 0;
+    }
     bool up = false;
     if (!trunc) {
-        int first = keep >= 0 && keep < nd ? d[keep] - '0' : 0;
+        int first = keep < nd ? d[keep] - '0' : 0;
         bool rest_nonzero = false;
         for (int64_t i = keep + 1; i < nd; i++)
-            if (i >= 0 && d[i] != '0')
+            if (d[i] != '0')
                 rest_nonzero = true;
         if (x > 0)
             up = first >= 5;
@@ -198,7 +210,7 @@ static int double_places(double x, int64_t places, bool trunc, double *res, Func
     size_t bl = 0;
     if (x < 0)
         buf[bl++] = '-';
-    if (keep <= 0) {
+    if (keep == 0) {
         buf[bl++] = up ? '1' : '0';
     } else {
         char kept[64];
@@ -217,6 +229,8 @@ static int double_places(double x, int64_t places, bool trunc, double *res, Func
     }
     snprintf(buf + bl, sizeof buf - bl, "e%lld", (long long)-places);
     *res = strtod(buf, NULL);
+    if (*res == 0)
+        *res = 0.0;   /* BigDecimal has no negative zero */
     return 0;
 }
 
@@ -311,7 +325,7 @@ static int round_trunc(const Value *a, int n, Value *out, FuncCtx *ctx, bool tru
                           fname, out, ctx);
     }
     double x = a[0].kind == TYPE_DOUBLE ? a[0].u.d : a[0].kind == TYPE_BIGINT ? (double)a[0].u.i64 : a[0].u.i32;
-    double r;
+    double r = 0;
     if (double_places(x, places, trunc, &r, ctx, fname) != 0)
         return -1;
     *out = v_double(r);

@@ -37,6 +37,15 @@ static int fail(FuncCtx *ctx, const char *fmt, ...)
 
 #define RETURN_NULL do { *out = v_null(); return 0; } while (0)
 
+/* A per-thread scratch buffer: text is built here, then copied into the
+ * arena, so no call allocates with malloc once the buffer has grown. */
+static StrBuf *scratch(void)
+{
+    static __thread StrBuf sb;
+    sb_reset(&sb);
+    return &sb;
+}
+
 /* ---- growable Value vector in the arena --------------------------------- */
 
 typedef struct VVec {
@@ -371,11 +380,9 @@ static void j_compact(const char *s, size_t n, StrBuf *sb)
 
 static Value compact_value(Arena *a, const char *s, size_t n)
 {
-    StrBuf sb;
-    sb_init(&sb);
-    j_compact(s, n, &sb);
-    Value v = v_string(a, sb.data ? sb.data : "", (int32_t)sb.len);
-    sb_free(&sb);
+    StrBuf *sb = scratch();
+    j_compact(s, n, sb);
+    Value v = v_string(a, sb->data ? sb->data : "", (int32_t)sb->len);
     return v;
 }
 
@@ -660,8 +667,7 @@ int fn_json_concat(const Value *a, int n, Value *out, FuncCtx *ctx)
         if (a[i].u.str.ptr[vs[i]] != '{')
             all_objects = false;
     }
-    StrBuf sb;
-    sb_init(&sb);
+    StrBuf *sb = scratch();
     size_t ks, ke, cs, ce;
     JIter it;
     if (all_objects) {
@@ -686,39 +692,38 @@ int fn_json_concat(const Value *a, int n, Value *out, FuncCtx *ctx)
                 }
             }
         }
-        sb_putc(&sb, '{');
+        sb_putc(sb, '{');
         for (int32_t j = 0; j < keys.n; j++) {
             if (j)
-                sb_putc(&sb, ',');
-            sb_append(&sb, spans.items[2 * j].u.str.ptr, (size_t)spans.items[2 * j].u.str.len);
-            sb_putc(&sb, ':');
-            j_compact(spans.items[2 * j + 1].u.str.ptr, (size_t)spans.items[2 * j + 1].u.str.len, &sb);
+                sb_putc(sb, ',');
+            sb_append(sb, spans.items[2 * j].u.str.ptr, (size_t)spans.items[2 * j].u.str.len);
+            sb_putc(sb, ':');
+            j_compact(spans.items[2 * j + 1].u.str.ptr, (size_t)spans.items[2 * j + 1].u.str.len, sb);
         }
-        sb_putc(&sb, '}');
+        sb_putc(sb, '}');
     } else {
         bool first = true;
-        sb_putc(&sb, '[');
+        sb_putc(sb, '[');
         for (int i = 0; i < n; i++) {
             const char *s = a[i].u.str.ptr;
             if (s[vs[i]] == '[') {
                 ji_init(&it, s, vs[i], ve[i]);
                 while (ji_next(&it, &ks, &ke, &cs, &ce)) {
                     if (!first)
-                        sb_putc(&sb, ',');
-                    j_compact(s + cs, ce - cs, &sb);
+                        sb_putc(sb, ',');
+                    j_compact(s + cs, ce - cs, sb);
                     first = false;
                 }
             } else {
                 if (!first)
-                    sb_putc(&sb, ',');
-                j_compact(s + vs[i], ve[i] - vs[i], &sb);
+                    sb_putc(sb, ',');
+                j_compact(s + vs[i], ve[i] - vs[i], sb);
                 first = false;
             }
         }
-        sb_putc(&sb, ']');
+        sb_putc(sb, ']');
     }
-    *out = v_string(ctx->arena, sb.data, (int32_t)sb.len);
-    sb_free(&sb);
+    *out = v_string(ctx->arena, sb->data, (int32_t)sb->len);
     return 0;
 }
 
@@ -971,9 +976,10 @@ int fn_array_sort(const Value *a, int n, Value *out, FuncCtx *ctx)
         RETURN_NULL;
     int dir = 1;
     if (n > 1) {
-        if (str_ieq(a[1].u.str.ptr, "DESC"))
+        const char *d = a[1].u.str.ptr;
+        if (str_ieq(d, "DESC") || str_ieq(d, "DESCENDING"))
             dir = -1;
-        else if (!str_ieq(a[1].u.str.ptr, "ASC"))
+        else if (!str_ieq(d, "ASC") && !str_ieq(d, "ASCENDING"))
             RETURN_NULL;
     }
     int32_t len = a[0].u.arr.n;
@@ -994,24 +1000,20 @@ int fn_array_join(const Value *a, int n, Value *out, FuncCtx *ctx)
         delim = v_is_null(&a[1]) ? "" : a[1].u.str.ptr;
         dlen = v_is_null(&a[1]) ? 0 : (size_t)a[1].u.str.len;
     }
-    StrBuf sb;
-    sb_init(&sb);
+    StrBuf *sb = scratch();
     for (int32_t i = 0; i < a[0].u.arr.n; i++) {
         if (i)
-            sb_append(&sb, delim, dlen);
+            sb_append(sb, delim, dlen);
         const Value *x = &a[0].u.arr.items[i];
         if (x->kind == TYPE_ARRAY || x->kind == TYPE_MAP || x->kind == TYPE_STRUCT) {
-            sb_free(&sb);
             return fail(ctx, "ARRAY_JOIN: only arrays of primitive types are supported");
         }
-        value_format(x, &sb);
-        if (sb.len > 16 * 1024 * 1024) {
-            sb_free(&sb);
+        value_format(x, sb);
+        if (sb->len > 16 * 1024 * 1024) {
             return fail(ctx, "ARRAY_JOIN: result too large");
         }
     }
-    *out = v_string(ctx->arena, sb.data ? sb.data : "", (int32_t)sb.len);
-    sb_free(&sb);
+    *out = v_string(ctx->arena, sb->data ? sb->data : "", (int32_t)sb->len);
     return 0;
 }
 

@@ -57,6 +57,15 @@ static int fail(FuncCtx *ctx, const char *fmt, ...)
 #define ANY_NULL2(a) (v_is_null(&(a)[0]) || v_is_null(&(a)[1]))
 #define RETURN_NULL do { *out = v_null(); return 0; } while (0)
 
+/* A per-thread scratch buffer: text is built here, then copied into the
+ * arena, so no call allocates with malloc once the buffer has grown. */
+static StrBuf *scratch(void)
+{
+    static __thread StrBuf sb;
+    sb_reset(&sb);
+    return &sb;
+}
+
 /* ---- arena-backed output buffer ---------------------------------------- */
 
 typedef struct ABuf {
@@ -1052,11 +1061,9 @@ static int enc_encode(const char *p, size_t n, Enc e, Value *out, FuncCtx *ctx)
         return ab_done(&b, TYPE_STRING, out, ctx, "ENCODE");
     }
     if (e == ENC_BASE64) {
-        StrBuf sb;
-        sb_init(&sb);
-        value_base64_encode(p, n, &sb);
-        *out = v_string(ctx->arena, sb.data ? sb.data : "", (int32_t)sb.len);
-        sb_free(&sb);
+        StrBuf *sb = scratch();
+        value_base64_encode(p, n, sb);
+        *out = v_string(ctx->arena, sb->data ? sb->data : "", (int32_t)sb->len);
         return 0;
     }
     ab_init(&b, ctx->arena, n + 1);
@@ -1216,7 +1223,6 @@ static size_t tr_class(Tr *t, const char *p, size_t n)
     bool first = true;
     while (i < n && (p[i] != ']' || first)) {
         uint32_t lo;
-        bool have_lo = false;
         if (p[i] == '[') {
             t->err = "nested character classes are not supported";
             return 0;
@@ -1248,16 +1254,10 @@ static size_t tr_class(Tr *t, const char *p, size_t n)
                 return 0;
             }
             i += 1 + k;
-            have_lo = true;
         } else {
-            size_t st = i;
             lo = u8_next(p, n, &i);
-            (void)st;
-            have_lo = true;
         }
         first = false;
-        if (!have_lo)
-            continue;
         /* A range lo-hi? */
         if (i + 1 < n && p[i] == '-' && p[i + 1] != ']') {
             uint32_t hi;

@@ -892,8 +892,8 @@ int func_resolve(const char *name, const SqlType *const *arg_types, int nargs, A
     const FuncDef *f = find_def(name);
     if (f == NULL) {
         const char *best = NULL;
-        int bestd = 3;
-        for (int i = 0; i < NFUNCS; i++) {
+        int bestd = name && strlen(name) >= 3 ? 3 : 0;   /* suggest within 2 edits */
+        for (int i = 0; i < NFUNCS && bestd > 0; i++) {
             int d = str_edit_distance(name ? name : "", funcs[i].name);
             if (d < bestd) {
                 bestd = d;

@@ -11,6 +11,7 @@
  */
 #include "runtime.h"
 #include "eddy/serde.h"
+#include "eddy/store.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,6 +22,7 @@
 struct QueryRuntime {
     Query *q;
     Transport *t;
+    StateDb *db;
     Consumer *consumer;
     SourceOp *source;
     Operator *chain[8];
@@ -74,6 +76,26 @@ static void log_bad_record(QueryRuntime *rt, const TransportRecord *rec, const c
         rt->suppressed++;
 }
 
+/* Kafka Streams' windowed key layouts, which ksqlDB uses: a time window
+ * appends its start, a session window its end then its start, each as an
+ * 8-byte big-endian integer. */
+static void put_be64(StrBuf *sb, int64_t v)
+{
+    unsigned char b[8];
+    for (int i = 7; i >= 0; i--) {
+        b[i] = (unsigned char)((uint64_t)v & 0xff);
+        v = (int64_t)((uint64_t)v >> 8);
+    }
+    sb_append(sb, (const char *)b, 8);
+}
+
+static void windowed_key(StrBuf *sb, WindowKind kind, int64_t start, int64_t end)
+{
+    if (kind == WKIND_SESSION)
+        put_be64(sb, end);
+    put_be64(sb, start);
+}
+
 /* Produces a finished row to the sink topic. */
 static int produce_row(void *ud, const Plan *sink, const Row *row, EddyError *err)
 {
@@ -92,6 +114,8 @@ static int produce_row(void *ud, const Plan *sink, const Row *row, EddyError *er
     if (!null_key &&
         serde_encode(dst->key_format, &dst->key_opts, s->cols, s->nkeys, row->cols, &rt->kbuf, err) != 0)
         return 1;
+    if (!null_key && dst->window_kind != WKIND_NONE)
+        windowed_key(&rt->kbuf, dst->window_kind, row->window_start, row->window_end);
     if (!row->tombstone &&
         serde_encode(dst->value_format, &dst->value_opts, s->cols + s->nkeys, s->ncols - s->nkeys,
                      row->cols + s->nkeys, &rt->vbuf, err) != 0)
@@ -100,6 +124,8 @@ static int produce_row(void *ud, const Plan *sink, const Row *row, EddyError *er
                                null_key ? 0 : rt->kbuf.len, row->tombstone ? NULL : rt->vbuf.data,
                                row->tombstone ? 0 : rt->vbuf.len, row->rowtime, err);
 }
+
+static void note_offset(QueryRuntime *rt, const TransportRecord *rec);
 
 /* Builds the operator chain from the plan: sink first, then upward. */
 static int build_chain(QueryRuntime *rt, EddyError *err)
@@ -120,6 +146,11 @@ static int build_chain(QueryRuntime *rt, EddyError *err)
         case PLAN_PROJECT: op = op_project_create(p, &rt->ctx); break;
         case PLAN_REKEY: op = op_rekey_create(p, &rt->ctx); break;
         case PLAN_FILTER: op = op_filter_create(p, &rt->ctx); break;
+        case PLAN_AGGREGATE:
+            op = op_aggregate_create(p, &rt->ctx, err);
+            if (op == NULL)
+                return -1;
+            break;
         case PLAN_SOURCE:
             rt->source = op_source_create(p, &rt->ctx, down);
             return 0;
@@ -133,14 +164,16 @@ static int build_chain(QueryRuntime *rt, EddyError *err)
     return eddy_error(err, ERR_INTERNAL, (SrcPos){0}, "plan has no source");
 }
 
-QueryRuntime *runtime_start(Query *q, Transport *t, OffsetReset reset, RowFn rows, void *rows_ud,
-                            const EngineOutput *out, int64_t commit_interval_ms, EddyError *err)
+QueryRuntime *runtime_start(Query *q, Transport *t, StateDb *db, OffsetReset reset, RowFn rows,
+                            void *rows_ud, const EngineOutput *out, int64_t commit_interval_ms,
+                            EddyError *err)
 {
     QueryRuntime *rt = calloc(1, sizeof *rt);
     if (rt == NULL)
         EDDY_PANIC("out of memory");
     rt->q = q;
     rt->t = t;
+    rt->db = db;
     rt->rows = rows;
     rt->rows_ud = rows_ud;
     rt->out = out;
@@ -153,6 +186,9 @@ QueryRuntime *runtime_start(Query *q, Transport *t, OffsetReset reset, RowFn row
     rt->ctx.output = produce_row;
     rt->ctx.output_ud = rt;
     rt->ctx.emitted = &rt->emitted;
+    rt->ctx.state = db;
+    rt->ctx.query_id = q->id;
+    rt->ctx.late_dropped = &q->records_late;
     if (build_chain(rt, err) != 0) {
         runtime_stop(rt);
         return NULL;
@@ -167,6 +203,28 @@ QueryRuntime *runtime_start(Query *q, Transport *t, OffsetReset reset, RowFn row
     if (rt->consumer == NULL) {
         runtime_stop(rt);
         return NULL;
+    }
+    /* The offsets stored with the state win over the group's commits. */
+    TopicPartitionOffset *stored = NULL;
+    int nstored = 0;
+    if (db && q->kind != QUERY_TRANSIENT &&
+        statedb_read_offsets(db, q->id, &stored, &nstored, err) != 0) {
+        runtime_stop(rt);
+        return NULL;
+    }
+    if (nstored > 0) {
+        int rc = t->ops->consumer_seek(rt->consumer, stored, nstored, err);
+        for (int i = 0; rc == 0 && i < nstored; i++) {
+            TransportRecord r = {.topic = stored[i].topic, .partition = stored[i].partition,
+                                 .offset = stored[i].offset - 1};
+            note_offset(rt, &r);
+        }
+        statedb_free_offsets(stored, nstored);
+        if (rc != 0) {
+            runtime_stop(rt);
+            return NULL;
+        }
+        rt->dirty = false;
     }
     return rt;
 }
@@ -183,10 +241,12 @@ static void note_offset(QueryRuntime *rt, const TransportRecord *rec)
         rt->offs = realloc(rt->offs, sizeof(TopicPartitionOffset) * (size_t)rt->capoffs);
     }
     /* Topic names of records are borrowed; keep the query's own copy. */
-    const char *topic = rec->topic;
+    const char *topic = NULL;
     for (int i = 0; i < rt->q->ninputs; i++)
         if (strcmp(rt->q->inputs[i]->topic, rec->topic) == 0)
             topic = rt->q->inputs[i]->topic;
+    if (topic == NULL)
+        return;   /* not an input of this query (a stale stored offset) */
     rt->offs[rt->noffs++] = (TopicPartitionOffset){topic, rec->partition, rec->offset + 1};
 }
 
@@ -253,10 +313,33 @@ int runtime_commit(QueryRuntime *rt, EddyError *err)
     return 0;
 }
 
+int runtime_offsets(QueryRuntime *rt, const TopicPartitionOffset **offs)
+{
+    *offs = rt->offs;
+    return rt->noffs;
+}
+
+void runtime_mark_clean(QueryRuntime *rt)
+{
+    rt->dirty = false;
+}
+
+void runtime_drop_state(QueryRuntime *rt)
+{
+    EddyError err;
+    if (rt->db == NULL)
+        return;
+    for (int i = 0; i < rt->ctx.nstores; i++)
+        statedb_drop_store(rt->db, rt->ctx.store_names[i], &err);
+    statedb_delete_offsets(rt->db, rt->q->id, &err);
+}
+
 void runtime_stop(QueryRuntime *rt)
 {
     if (rt == NULL)
         return;
+    for (int i = 0; i < rt->ctx.nstores; i++)
+        free(rt->ctx.store_names[i]);
     if (rt->consumer)
         rt->t->ops->consumer_close(rt->consumer);
     for (int i = 0; i < rt->nchain; i++)

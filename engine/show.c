@@ -53,7 +53,7 @@ static void show_sources(Engine *e, bool tables, bool extended)
         tfmt_cell(&t, s->topic);
         tfmt_cell(&t, format_name(s->key_format));
         tfmt_cell(&t, format_name(s->value_format));
-        tfmt_cell(&t, "false");
+        tfmt_cell(&t, s->window_kind != WKIND_NONE ? "true" : "false");
     }
     (void)extended;
     render(e, &t);
@@ -263,12 +263,14 @@ int exec_explain(Engine *e, const AstStmt *s, EddyError *err)
     const Plan *plan = NULL;
     Arena *a = NULL;
     const char *sql = NULL;
+    const char *qid = NULL;
     if (s->u.explain.query_id) {
         Query *q = engine_find_query(e, s->u.explain.query_id);
         if (q == NULL)
             return eddy_error(err, ERR_ANALYSIS, s->pos, "unknown query id %s", s->u.explain.query_id);
         plan = q->plan;
         sql = q->sql;
+        qid = q->id;
     } else {
         const AstStmt *inner = s->u.explain.stmt;
         const AstSelect *sel = inner->kind == STMT_SELECT ? inner->u.select
@@ -288,7 +290,7 @@ int exec_explain(Engine *e, const AstStmt *s, EddyError *err)
     StrBuf sb;
     sb_init(&sb);
     sb_printf(&sb, "Statement: %s\n\nExecution plan:\n", sql);
-    plan_explain(plan, &sb);
+    plan_explain(plan, qid, &sb);
     engine_text(e, sb.data);
     sb_free(&sb);
     arena_destroy(a);
@@ -451,11 +453,30 @@ static json_t *decode_side(const CatSource *s, bool key, const void *buf, size_t
     return out ? out : json_stringn(buf, len);
 }
 
+static int64_t be64(const unsigned char *b)
+{
+    uint64_t u = 0;
+    for (int i = 0; i < 8; i++)
+        u = u << 8 | b[i];
+    return (int64_t)u;
+}
+
 int engine_decode_record(Engine *e, const char *topic, const void *key, size_t key_len,
                          const void *value, size_t value_len, json_t **key_out, json_t **value_out,
-                         EddyError *err)
+                         json_t **window_out, EddyError *err)
 {
     CatSource *s = source_for_topic(e, topic);
+    *window_out = NULL;
+    size_t wlen = s == NULL || s->window_kind == WKIND_NONE ? 0
+                : s->window_kind == WKIND_SESSION ? 16 : 8;
+    if (key && wlen && key_len >= wlen) {
+        const unsigned char *w = (const unsigned char *)key + key_len - wlen;
+        int64_t start = wlen == 16 ? be64(w + 8) : be64(w);
+        int64_t end = wlen == 16 ? be64(w) : start + s->window_size_ms;
+        *window_out = json_pack("{s:I, s:I, s:s}", "start", (json_int_t)start, "end", (json_int_t)end,
+                                "type", s->window_kind == WKIND_SESSION ? "session" : "time");
+        key_len -= wlen;
+    }
     *key_out = decode_side(s, true, key, key_len, err);
     *value_out = decode_side(s, false, value, value_len, err);
     return 0;

@@ -16,7 +16,11 @@
  *    and rebalance callbacks all run inside produce/poll/flush/consumer_poll
  *    on the caller's thread.
  *  - at_end is exact: a partition counts as "at end" once an EOF event was
- *    seen for it and no record from it was returned after that event.
+ *    seen for it, or its last returned record reached the high watermark of
+ *    the last fetch, and no record from it was returned after that.
+ *  - Every assigned partition starts at an explicit offset (a seek made
+ *    before the assignment, else the committed offset, else the reset
+ *    policy), so a seek right after the assignment is never undone.
  */
 #include "eddy/transport.h"
 
@@ -79,6 +83,7 @@ struct Consumer {
     bool assigned;             /* an assignment is in force */
     int hint;                  /* index into parts of the last record's partition */
     OffsetReset reset;
+    char group[256];           /* for messages */
     PendingSeek *seeks;
     int nseeks, capseeks;
 };
@@ -130,10 +135,18 @@ static int map_level(int syslog_level)
     return syslog_level <= 3 ? 2 : syslog_level == 4 ? 1 : 0;
 }
 
+/* Broker connection failures come both as a FAIL log line and as an error
+ * event; the error callbacks report them once. */
+static bool duplicate_of_error(const char *fac)
+{
+    return strcmp(fac, "FAIL") == 0;
+}
+
 static void producer_log_cb(const rd_kafka_t *rk, int level, const char *fac, const char *buf)
 {
     KafkaTransport *t = rd_kafka_opaque(rk);
-    tlog(t, map_level(level), "kafka producer: %s: %s", fac, buf);
+    if (!duplicate_of_error(fac))
+        tlog(t, map_level(level), "kafka producer: %s: %s", fac, buf);
 }
 
 static void producer_error_cb(rd_kafka_t *rk, int err, const char *reason, void *opaque)
@@ -146,7 +159,8 @@ static void producer_error_cb(rd_kafka_t *rk, int err, const char *reason, void 
 static void consumer_log_cb(const rd_kafka_t *rk, int level, const char *fac, const char *buf)
 {
     Consumer *c = rd_kafka_opaque(rk);
-    tlog(c->t, map_level(level), "kafka consumer: %s: %s", fac, buf);
+    if (!duplicate_of_error(fac))
+        tlog(c->t, map_level(level), "kafka consumer: %s: %s", fac, buf);
 }
 
 static void consumer_error_cb(rd_kafka_t *rk, int err, const char *reason, void *opaque)
@@ -585,6 +599,10 @@ static void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t e,
         rd_kafka_error_destroy(error);
     } else if (ae) {
         tlog(c->t, 2, "kafka consumer: assignment failed: %s", rd_kafka_err2str(ae));
+    } else {
+        tlog(c->t, 0, "kafka consumer: group %s: %s %d partition(s), %d assigned now", c->group,
+             e == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS ? "assigned" : "revoked", list->cnt,
+             c->nparts);
     }
 }
 
@@ -650,6 +668,7 @@ static Consumer *kt_consumer_open(Transport *tr, const char *group, const char *
     }
     c->t = t;
     c->reset = reset;
+    snprintf(c->group, sizeof c->group, "%s", group);
 
     rd_kafka_conf_t *conf = rd_kafka_conf_new();
     conf_route_logs(conf, consumer_log_cb, consumer_error_cb);

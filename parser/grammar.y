@@ -91,7 +91,6 @@ static const AstName no_name;
     struct { bool has; int64_t before, after; } within;
     struct { int64_t retention, grace; } wtail;
     struct { AstName name; bool flag; } target; /* [IF EXISTS] name, name [EXTENDED] */
-    struct { AstStmt *stmt; bool is_table, or_replace, if_not_exists, is_source; AstName name; } head;
 }
 
 %token TK_EOF 0 "end of input"
@@ -99,29 +98,33 @@ static const AstName no_name;
 %token <str> TK_STRING "string" TK_INTEGER "integer" TK_DECIMAL "decimal" TK_DOUBLE "double"
 %token TK_NE "'<>'" TK_LE "'<='" TK_GE "'>='" TK_CONCAT "'||'" TK_ASSIGN "':='"
 %token TK_ARROW "'->'" TK_LAMBDA "'=>'" TK_LAMBDA_LPAREN "'(' of a lambda"
-%token <str> TK_ADVANCE "ADVANCE" TK_ALL "ALL" TK_AND "AND" TK_ARRAY "ARRAY" TK_AS "AS" 
-%token <str> TK_BEGINNING "BEGINNING" TK_BETWEEN "BETWEEN" TK_BY "BY" TK_CASE "CASE" TK_CAST "CAST" 
-%token <str> TK_CHANGES "CHANGES" TK_CHECKPOINT "CHECKPOINT" TK_CREATE "CREATE" TK_DAY "DAY" TK_DAYS "DAYS" 
-%token <str> TK_DELETE "DELETE" TK_DESCRIBE "DESCRIBE" TK_DISTINCT "DISTINCT" TK_DROP "DROP" TK_ELSE "ELSE" 
-%token <str> TK_EMIT "EMIT" TK_END "END" TK_ESCAPE "ESCAPE" TK_EXISTS "EXISTS" TK_EXPLAIN "EXPLAIN" 
-%token <str> TK_EXTENDED "EXTENDED" TK_FALSE "FALSE" TK_FINAL "FINAL" TK_FROM "FROM" TK_FULL "FULL" 
-%token <str> TK_FUNCTION "FUNCTION" TK_FUNCTIONS "FUNCTIONS" TK_GRACE "GRACE" TK_GROUP "GROUP" TK_HAVING "HAVING" 
-%token <str> TK_HEADER "HEADER" TK_HEADERS "HEADERS" TK_HOPPING "HOPPING" TK_HOUR "HOUR" TK_HOURS "HOURS" 
-%token <str> TK_IF "IF" TK_IN "IN" TK_INNER "INNER" TK_INSERT "INSERT" TK_INTERVAL "INTERVAL" 
-%token <str> TK_INTO "INTO" TK_IS "IS" TK_JOIN "JOIN" TK_KEY "KEY" TK_LEFT "LEFT" 
-%token <str> TK_LIKE "LIKE" TK_LIMIT "LIMIT" TK_LIST "LIST" TK_MAP "MAP" TK_MILLISECOND "MILLISECOND" 
-%token <str> TK_MILLISECONDS "MILLISECONDS" TK_MINUTE "MINUTE" TK_MINUTES "MINUTES" TK_MODEL "MODEL" TK_MODELS "MODELS" 
-%token <str> TK_NOT "NOT" TK_NULL "NULL" TK_OFFSET "OFFSET" TK_ON "ON" TK_OR "OR" 
-%token <str> TK_OUTER "OUTER" TK_PARTITION "PARTITION" TK_PERIOD "PERIOD" TK_PRIMARY "PRIMARY" TK_PRINT "PRINT" 
-%token <str> TK_PROPERTIES "PROPERTIES" TK_QUERIES "QUERIES" TK_QUERY "QUERY" TK_REPLACE "REPLACE" TK_REPLAY "REPLAY" 
-%token <str> TK_RETENTION "RETENTION" TK_RIGHT "RIGHT" TK_RUN "RUN" TK_SAMPLE "SAMPLE" TK_SCRIPT "SCRIPT" 
-%token <str> TK_SECOND "SECOND" TK_SECONDS "SECONDS" TK_SELECT "SELECT" TK_SESSION "SESSION" TK_SET "SET" 
-%token <str> TK_SHOW "SHOW" TK_SIZE "SIZE" TK_SNAPSHOT "SNAPSHOT" TK_SNAPSHOTS "SNAPSHOTS" TK_SOURCE "SOURCE" 
-%token <str> TK_STREAM "STREAM" TK_STREAMS "STREAMS" TK_STRUCT "STRUCT" TK_TABLE "TABLE" TK_TABLES "TABLES" 
-%token <str> TK_TERMINATE "TERMINATE" TK_THEN "THEN" TK_TIMESTAMP "TIMESTAMP" TK_TOPIC "TOPIC" TK_TOPICS "TOPICS" 
-%token <str> TK_TRUE "TRUE" TK_TUMBLING "TUMBLING" TK_TYPE "TYPE" TK_TYPES "TYPES" TK_UNSET "UNSET" 
-%token <str> TK_VALUES "VALUES" TK_VARIABLES "VARIABLES" TK_WHEN "WHEN" TK_WHERE "WHERE" TK_WINDOW "WINDOW" 
-%token <str> TK_WITH "WITH" TK_WITHIN "WITHIN" 
+
+/* The keywords: exactly the entries of keywords.h (the lexer's table
+ * refers to each TK_ name, so a missing one does not compile). */
+%token <str> TK_ADVANCE "ADVANCE" TK_ALL "ALL" TK_AND "AND" TK_ARRAY "ARRAY" TK_AS "AS"
+%token <str> TK_BEGINNING "BEGINNING" TK_BETWEEN "BETWEEN" TK_BY "BY" TK_CASE "CASE" TK_CAST "CAST"
+%token <str> TK_CHANGES "CHANGES" TK_CHECKPOINT "CHECKPOINT" TK_CREATE "CREATE" TK_DAY "DAY" TK_DAYS "DAYS"
+%token <str> TK_DELETE "DELETE" TK_DESCRIBE "DESCRIBE" TK_DISTINCT "DISTINCT" TK_DROP "DROP" TK_ELSE "ELSE"
+%token <str> TK_EMIT "EMIT" TK_END "END" TK_ESCAPE "ESCAPE" TK_EXISTS "EXISTS" TK_EXPLAIN "EXPLAIN"
+%token <str> TK_EXTENDED "EXTENDED" TK_FALSE "FALSE" TK_FINAL "FINAL" TK_FROM "FROM" TK_FULL "FULL"
+%token <str> TK_FUNCTION "FUNCTION" TK_FUNCTIONS "FUNCTIONS" TK_GRACE "GRACE" TK_GROUP "GROUP" TK_HAVING "HAVING"
+%token <str> TK_HEADER "HEADER" TK_HEADERS "HEADERS" TK_HOPPING "HOPPING" TK_HOUR "HOUR" TK_HOURS "HOURS"
+%token <str> TK_IF "IF" TK_IN "IN" TK_INNER "INNER" TK_INSERT "INSERT" TK_INTERVAL "INTERVAL"
+%token <str> TK_INTO "INTO" TK_IS "IS" TK_JOIN "JOIN" TK_KEY "KEY" TK_LEFT "LEFT"
+%token <str> TK_LIKE "LIKE" TK_LIMIT "LIMIT" TK_LIST "LIST" TK_MAP "MAP" TK_MILLISECOND "MILLISECOND"
+%token <str> TK_MILLISECONDS "MILLISECONDS" TK_MINUTE "MINUTE" TK_MINUTES "MINUTES" TK_MODEL "MODEL" TK_MODELS "MODELS"
+%token <str> TK_NOT "NOT" TK_NULL "NULL" TK_OFFSET "OFFSET" TK_ON "ON" TK_OR "OR"
+%token <str> TK_OUTER "OUTER" TK_PARTITION "PARTITION" TK_PERIOD "PERIOD" TK_PRIMARY "PRIMARY" TK_PRINT "PRINT"
+%token <str> TK_PROPERTIES "PROPERTIES" TK_QUERIES "QUERIES" TK_QUERY "QUERY" TK_REPLACE "REPLACE" TK_REPLAY "REPLAY"
+%token <str> TK_RETENTION "RETENTION" TK_RIGHT "RIGHT" TK_RUN "RUN" TK_SAMPLE "SAMPLE" TK_SCRIPT "SCRIPT"
+%token <str> TK_SECOND "SECOND" TK_SECONDS "SECONDS" TK_SELECT "SELECT" TK_SESSION "SESSION" TK_SET "SET"
+%token <str> TK_SHOW "SHOW" TK_SIZE "SIZE" TK_SNAPSHOT "SNAPSHOT" TK_SNAPSHOTS "SNAPSHOTS" TK_SOURCE "SOURCE"
+%token <str> TK_STREAM "STREAM" TK_STREAMS "STREAMS" TK_STRUCT "STRUCT" TK_TABLE "TABLE" TK_TABLES "TABLES"
+%token <str> TK_TERMINATE "TERMINATE" TK_THEN "THEN" TK_TIMESTAMP "TIMESTAMP" TK_TOPIC "TOPIC" TK_TOPICS "TOPICS"
+%token <str> TK_TRUE "TRUE" TK_TUMBLING "TUMBLING" TK_TYPE "TYPE" TK_TYPES "TYPES" TK_UNSET "UNSET"
+%token <str> TK_VALUES "VALUES" TK_VARIABLES "VARIABLES" TK_WHEN "WHEN" TK_WHERE "WHERE" TK_WINDOW "WINDOW"
+%token <str> TK_WITH "WITH" TK_WITHIN "WITHIN"
+
 %type <stmt> statement query_stmt create_stmt insert_stmt drop_stmt show_stmt describe_stmt
 %type <stmt> explain_stmt terminate_stmt print_stmt set_stmt run_stmt replay_stmt checkpoint_stmt
 %type <stmt> source_head plain_head
@@ -147,7 +150,7 @@ static const AstName no_name;
 %type <kind> opt_role opt_emit
 %type <str> header_key opt_query_id query_id snapshot_id print_topic prop_name
 %type <str> unreserved_keyword noalias_keyword show_or_list
-%type <name> identifier plain_identifier name_identifier alias
+%type <name> identifier plain_identifier name_identifier describe_name alias
 %type <target> drop_target describe_target
 %type <flag> opt_or_replace opt_extended opt_delete_topic opt_from_beginning stream_or_table
 
@@ -607,15 +610,15 @@ opt_extended
     | TK_EXTENDED                       { $$ = true; }
     ;
 
-/* DESCRIBE name [EXTENDED] (ksqlDB) and DESCRIBE EXTENDED name; the name
- * may not be EXTENDED, STREAMS or TABLES unless quoted. */
+/* DESCRIBE name [EXTENDED] (ksqlDB) and DESCRIBE EXTENDED name; there
+ * the name may not be EXTENDED, STREAMS or TABLES unless quoted. */
 describe_stmt
     : TK_DESCRIBE describe_target
         {
             $$ = ast_stmt(ps, STMT_DESCRIBE, @1);
             $$->u.describe.name = $2.name; $$->u.describe.extended = $2.flag;
         }
-    | TK_DESCRIBE TK_FUNCTION name_identifier
+    | TK_DESCRIBE TK_FUNCTION describe_name
         {
             $$ = ast_stmt(ps, STMT_DESCRIBE, @1);
             $$->u.describe.name = $3; $$->u.describe.is_function = true;
@@ -633,8 +636,13 @@ describe_stmt
     ;
 
 describe_target
-    : name_identifier opt_extended      { $$.name = $1; $$.flag = $2; }
-    | TK_EXTENDED name_identifier       { $$.name = $2; $$.flag = true; }
+    : describe_name opt_extended        { $$.name = $1; $$.flag = $2; }
+    | TK_EXTENDED describe_name         { $$.name = $2; $$.flag = true; }
+    ;
+
+describe_name
+    : name_identifier
+    | noalias_keyword                   { $$ = ast_name(ps, $1, false, @1); }
     ;
 
 explain_stmt
@@ -925,17 +933,15 @@ opt_expr_list
 
 /* ---- error messages ------------------------------------------------------ */
 
+/* A keyword symbol's class (keywords.h), or -1 for other symbols. */
 static int kw_class_of(yysymbol_kind_t k)
 {
-    /* keyword symbols are contiguous from ADVANCE to WITHIN (declaration order) */
-    static const int classes[] = {
-#define X(name, cls) cls,
+    static const int classes[YYNTOKENS] = {   /* class + 1; 0 = not a keyword */
+#define X(name, cls) [YYSYMBOL_TK_##name] = cls + 1,
         EDDY_KEYWORD_LIST(X)
 #undef X
     };
-    if (k < YYSYMBOL_TK_ADVANCE || k > YYSYMBOL_TK_WITHIN)
-        return -1;
-    return classes[k - YYSYMBOL_TK_ADVANCE];
+    return k >= 0 && k < YYNTOKENS ? classes[k] - 1 : -1;
 }
 
 /* "+ 1" per noalias keyword: their count */

@@ -16,6 +16,8 @@
 
 typedef struct Query Query;
 
+typedef enum WindowKind { WKIND_NONE, WKIND_TUMBLING, WKIND_HOPPING, WKIND_SESSION } WindowKind;
+
 typedef struct CatSource {
     const char *name;            /* upper-cased unless quoted */
     bool is_table;
@@ -28,6 +30,8 @@ typedef struct CatSource {
     int partitions, replicas;    /* as given or discovered; 0 = unknown */
     const char *sql;             /* the statement that created it */
     Query *writer;               /* the CSAS/CTAS query that writes it, or NULL */
+    WindowKind window_kind;      /* a windowed table: keys carry window bounds */
+    int64_t window_size_ms;      /* TUMBLING/HOPPING size (the key holds only the start) */
     bool dropped;
 } CatSource;
 
@@ -48,7 +52,7 @@ struct Query {
     int ninputs;
     struct QueryRuntime *rt;     /* running state; NULL when not running */
     /* counters, for DESCRIBE EXTENDED / SHOW QUERIES */
-    int64_t records_in, records_out, records_skipped, eval_errors;
+    int64_t records_in, records_out, records_skipped, eval_errors, records_late;
 };
 
 #endif

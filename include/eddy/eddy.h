@@ -83,9 +83,11 @@ int engine_names(Engine *e, const char ***names);
 int engine_encode_record(Engine *e, const char *topic, const struct json_t *key,
                          const struct json_t *value, StrBuf *key_out, bool *key_null,
                          StrBuf *value_out, bool *value_null, EddyError *err);
-/* Turns a produced record back into QTT JSON (new references). */
+/* Turns a produced record back into QTT JSON (new references).  For a
+ * windowed table's topic the key's window bounds go to *window_out as
+ * {"start","end","type"} (NULL otherwise). */
 int engine_decode_record(Engine *e, const char *topic, const void *key, size_t key_len,
                          const void *value, size_t value_len, struct json_t **key_out,
-                         struct json_t **value_out, EddyError *err);
+                         struct json_t **value_out, struct json_t **window_out, EddyError *err);
 
 #endif

@@ -20,8 +20,16 @@ typedef struct Operator Operator;
  * to a topic, or hand to a client for a transient query). */
 typedef int (*OutputFn)(void *ud, const Plan *sink, const Row *row, EddyError *err);
 
+struct StateDb;
+struct Store;
+
 typedef struct OpCtx {
     EvalCtx eval;                /* batch arena + per-row error count */
+    struct StateDb *state;       /* the engine's state database */
+    const char *query_id;        /* store names are "<query id>.<store>" */
+    int64_t *late_dropped;       /* records later than a window's grace period */
+    char *store_names[8];        /* full names of the stores this query opened (malloc'd) */
+    int nstores;
     OutputFn output;
     void *output_ud;
     int64_t *skipped;            /* records dropped as bad input (counted by the source) */
@@ -53,6 +61,9 @@ Operator *op_filter_create(const Plan *p, OpCtx *ctx);
 Operator *op_rekey_create(const Plan *p, OpCtx *ctx);
 Operator *op_project_create(const Plan *p, OpCtx *ctx);
 Operator *op_sink_create(const Plan *p, OpCtx *ctx);
+Operator *op_aggregate_create(const Plan *p, OpCtx *ctx, EddyError *err);
+/* The query's store `name`, or NULL with err set. */
+struct Store *op_store(OpCtx *ctx, const char *name, EddyError *err);
 void op_generic_close(Operator *op);   /* frees op (malloc'd) */
 int op_generic_advance(Operator *op, int64_t t, EddyError *err);
 int op_generic_flush(Operator *op, EddyError *err);

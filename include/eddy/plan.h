@@ -8,10 +8,16 @@
  *
  * Stateless order, as ksqlDB evaluates it:
  *   SOURCE -> FILTER (WHERE) -> REKEY (PARTITION BY) -> PROJECT -> SINK
+ * Aggregation:
+ *   SOURCE -> FILTER (WHERE) -> AGGREGATE (GROUP BY, WINDOW) -> FILTER (HAVING)
+ *          -> PROJECT -> SINK
+ * AGGREGATE's output schema is [group keys (KEY)] + [one column per
+ * aggregate call]; HAVING and the select list are bound to it.
  */
 #ifndef EDDY_PLAN_H
 #define EDDY_PLAN_H
 
+#include "eddy/aggregates.h"
 #include "eddy/catalog.h"
 #include "eddy/expr.h"
 
@@ -20,6 +26,7 @@
     X(PLAN_FILTER,  "Filter")  \
     X(PLAN_REKEY,   "Rekey")   \
     X(PLAN_PROJECT, "Project") \
+    X(PLAN_AGGREGATE, "Aggregate") \
     X(PLAN_SINK,    "Sink")
 
 typedef enum PlanTag {
@@ -28,6 +35,15 @@ typedef enum PlanTag {
 #undef X
 } PlanTag;
 
+/* A window of an aggregation (times in ms; -1 = not given). */
+typedef struct WindowSpec {
+    WindowKind kind;
+    int64_t size_ms;              /* TUMBLING/HOPPING size; SESSION gap */
+    int64_t advance_ms;           /* HOPPING; = size for TUMBLING */
+    int64_t grace_ms;             /* default 24 h, as Kafka Streams' legacy default */
+    int64_t retention_ms;         /* default size + grace (at least the session gap) */
+} WindowSpec;
+
 typedef struct Plan Plan;
 struct Plan {
     PlanTag tag;
@@ -35,9 +51,22 @@ struct Plan {
     Plan *input;                  /* NULL for SOURCE */
     union {
         struct { CatSource *src; } source;
-        struct { BExpr *pred; const char *text; } filter;
+        struct { BExpr *pred; const char *text; bool changelog; } filter;  /* changelog: failing rows become tombstones */
         struct { BExpr **keys; int nkeys; const char **texts; } rekey;
         struct { BExpr **exprs; int n; } project;      /* one per output column */
+        struct {
+            BExpr **keys;         /* GROUP BY expressions over the input */
+            const char **key_texts;
+            int nkeys;
+            AggCall *aggs;        /* one per distinct aggregate call */
+            BExpr ***args;        /* args[i][j]: argument j of aggs[i] */
+            const char **agg_texts;
+            int naggs;
+            WindowSpec window;
+            bool emit_final;
+            bool input_is_table;  /* retractions: undo the prior row */
+            const char *store;    /* state store name (within the query) */
+        } aggregate;
         struct {
             CatSource *sink;      /* NULL = transient: rows go to the client */
             int64_t limit;        /* transient LIMIT; -1 = none */
@@ -46,7 +75,9 @@ struct Plan {
 };
 
 const char *plan_tag_name(PlanTag t);
-/* EXPLAIN's text: one line per node, indented by depth, with schemas. */
-void plan_explain(const Plan *p, StrBuf *out);
+/* EXPLAIN's text: one line per node, indented by depth, with schemas, and
+ * the state stores and internal topics of query `query_id` (NULL: not
+ * started yet). */
+void plan_explain(const Plan *p, const char *query_id, StrBuf *out);
 
 #endif

@@ -2,6 +2,7 @@
 #include "eddy/datetime.h"
 #include "testutil.h"
 
+#include <pthread.h>
 #include <stdlib.h>
 
 /* Formats ms with pattern/tz into a static buffer; "<error: ...>" on failure. */
@@ -273,6 +274,10 @@ static void test_parse(void)
     CHECK(parse_fails("2021-366", "yyyy-DDD", NULL, "not a leap year"));
     CHECK(parse_fails("13:00 PM", "hh:mm a", NULL, "ClockHourOfAmPm"));
     CHECK(parse_fails("99999999999-01-01", "yyyy-MM-dd", NULL, NULL));
+    CHECK(parse_fails("0000-01-01", "yyyy-MM-dd", NULL, "YearOfEra"));
+    CHECK_EQ_INT(parse_ok("0000-01-01", "uuuu-MM-dd", NULL), dt_days_from_civil(0, 1, 1) * 86400000LL);
+    CHECK(parse_fails("5 123456789012345678", "s n", NULL, "NanoOfSecond"));
+    CHECK(parse_fails("99999999999999", "A", NULL, "MilliOfDay"));
 }
 
 static void test_round_trips(void)
@@ -376,6 +381,51 @@ static void test_iso(void)
     CHECK_EQ_INT(dt_parse_time_iso("10:00:00 ", &t), -1);
 }
 
+/* Zones are loaded and cached concurrently: every thread must see the same answers. */
+static void *zone_worker(void *arg)
+{
+    static const char *const zones[] = {"America/Los_Angeles", "Australia/Sydney", "Europe/Paris",
+                                        "Asia/Kolkata", "+05:30", "PST", "Nowhere/Zone"};
+    long id = (long)arg, bad = 0;
+    for (int i = 0; i < 500; i++) {
+        const char *z = zones[(i + id) % 7];
+        int64_t ms = 1600000000000LL + (int64_t)i * 7200000LL;
+        StrBuf sb;
+        sb_init(&sb);
+        EddyError err;
+        int rc = dt_format(ms, "yyyy-MM-dd HH:mm:ss.SSS z", z, &sb, &err);
+        int64_t back = 0;
+        if (rc == 0 && (dt_parse(sb.data, "yyyy-MM-dd HH:mm:ss.SSS z", NULL, &back, &err) != 0 || back != ms)) {
+            int32_t o1, o2;   /* text in a DST overlap is ambiguous */
+            dt_zone_offset(z, ms - 7200000LL, &o1, NULL);
+            dt_zone_offset(z, ms + 7200000LL, &o2, NULL);
+            if (o1 == o2)
+                bad++;
+        }
+        if ((rc != 0) != (strcmp(z, "Nowhere/Zone") == 0))
+            bad++;
+        sb_free(&sb);
+    }
+    return (void *)bad;
+}
+
+static void test_threads(void)
+{
+    pthread_t th[6];
+    for (long i = 0; i < 6; i++)
+        pthread_create(&th[i], NULL, zone_worker, (void *)i);
+    long bad = 0;
+    for (int i = 0; i < 6; i++) {
+        void *r;
+        pthread_join(th[i], &r);
+        bad += (long)r;
+    }
+    CHECK_EQ_INT(bad, 0);
+    /* Abbreviations parse to their regions. */
+    CHECK_EQ_INT(parse_ok("2021-01-01 11:00 AEDT", "yyyy-MM-dd HH:mm z", NULL), 1609459200000LL);
+    CHECK_EQ_INT(parse_ok("2021-06-05 16:03 CEST", "yyyy-MM-dd HH:mm z", NULL), 1622901780000LL);
+}
+
 int main(void)
 {
     test_civil();
@@ -386,5 +436,6 @@ int main(void)
     test_parse();
     test_round_trips();
     test_iso();
+    test_threads();
     return testutil_done();
 }

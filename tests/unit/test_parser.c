@@ -367,6 +367,9 @@ static void test_keyword_classes(void)
     CHECK_STR(dump("DESCRIBE `EXTENDED`;"), "(DESCRIBE `EXTENDED`)");
     CHECK_STR(dump("DESCRIBE FUNCTION;"), "(DESCRIBE FUNCTION)");
     CHECK_STR(dump("DESCRIBE key EXTENDED;"), "(DESCRIBE EXTENDED KEY)");
+    CHECK_STR(dump("DESCRIBE window; DESCRIBE EXTENDED emit; DESCRIBE FUNCTION partition;"),
+              "(DESCRIBE WINDOW)\n(DESCRIBE EXTENDED EMIT)\n(DESCRIBE FUNCTION PARTITION)");
+    CHECK_STR(error_of("DESCRIBE extended;"), "1:18: syntax error at ';', expected identifier");
 
     const char *const *words = parse_keywords();
     int count = 0;

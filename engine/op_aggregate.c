@@ -1,0 +1,495 @@
+/*
+ * op_aggregate.c - GROUP BY with optional TUMBLING / HOPPING / SESSION
+ * windows, EMIT CHANGES or EMIT FINAL.
+ *
+ * State (store "aggregate"): key = order-preserving encoding of the group
+ * values [| window start] (time windows) or [| end | start] (sessions);
+ * value = row encoding of [max rowtime, state of each aggregate].  Every
+ * update goes through the store's write-back cache, so state reaches
+ * RocksDB only with a checkpoint, together with the offsets it reflects.
+ *
+ * Time follows Kafka Streams: stream time is the largest rowtime the query
+ * has seen (one task per query), kept in store "meta" so a restart resumes
+ * it; a time window is closed once end + grace <= stream time (records for
+ * it are late: dropped and counted); a session is closed once end < stream
+ * time - grace.  Windows are deleted once end + retention <= stream time
+ * (index store "expiry": end | window key).  EMIT FINAL keeps pending
+ * windows in index store "final" (end | window key) and emits each once it
+ * closes.  The output timestamp is the largest rowtime in the window/group.
+ */
+#include "eddy/codec.h"
+#include "eddy/store.h"
+#include "op_int.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct AggOp {
+    Operator base;
+    Store *state, *meta, *final, *expiry;
+    int64_t stream_time;          /* -1 until the first record */
+    int64_t expired_up_to;        /* stream time of the last expiry sweep */
+    StrBuf key, val, tmp, idx;
+    Value *states;                /* naggs + 1 */
+    Value *keyvals;
+} AggOp;
+
+#define NO_TIME INT64_MIN
+
+static void put_be64(StrBuf *sb, int64_t v)
+{
+    unsigned char b[8];
+    uint64_t u = (uint64_t)v ^ 0x8000000000000000ULL;   /* order-preserving for signed */
+    for (int i = 7; i >= 0; i--) {
+        b[i] = (unsigned char)(u & 0xff);
+        u >>= 8;
+    }
+    sb_append(sb, (const char *)b, 8);
+}
+
+static int64_t get_be64(const unsigned char *b)
+{
+    uint64_t u = 0;
+    for (int i = 0; i < 8; i++)
+        u = u << 8 | b[i];
+    return (int64_t)(u ^ 0x8000000000000000ULL);
+}
+
+/* ---- state encoding ---------------------------------------------------------- */
+
+static int load_state(AggOp *op, const void *k, size_t klen, bool *found, EddyError *err)
+{
+    const Plan *p = op->base.plan;
+    int naggs = p->u.aggregate.naggs;
+    Arena *a = op->base.ctx->eval.arena;
+    int rc = store_get(op->state, k, klen, &op->tmp, err);
+    if (rc < 0)
+        return -1;
+    *found = rc == 1;
+    if (rc == 1) {
+        int n = 0;
+        if (rowcodec_decode(op->tmp.data, op->tmp.len, op->states, naggs + 1, &n, a, err) != 0)
+            return -1;
+        if (n != naggs + 1)
+            return eddy_error(err, ERR_INTERNAL, (SrcPos){0}, "aggregate state has %d values, not %d",
+                              n, naggs + 1);
+        return 0;
+    }
+    op->states[0] = v_bigint(NO_TIME);
+    for (int i = 0; i < naggs; i++)
+        p->u.aggregate.aggs[i].fns->init(&p->u.aggregate.aggs[i], &op->states[i + 1], a);
+    return 0;
+}
+
+static int save_state(AggOp *op, const void *k, size_t klen)
+{
+    sb_reset(&op->val);
+    rowcodec_encode(op->states, op->base.plan->u.aggregate.naggs + 1, &op->val);
+    return store_put(op->state, k, klen, op->val.data, op->val.len);
+}
+
+static void step_row(AggOp *op, const Row *row)
+{
+    const Plan *p = op->base.plan;
+    Arena *a = op->base.ctx->eval.arena;
+    for (int i = 0; i < p->u.aggregate.naggs; i++) {
+        const AggCall *c = &p->u.aggregate.aggs[i];
+        Value args[8];
+        int n = c->nargs < 8 ? c->nargs : 8;
+        for (int j = 0; j < n; j++)
+            expr_eval(p->u.aggregate.args[i][j], row, &op->base.ctx->eval, &args[j]);
+        c->fns->step(c, &op->states[i + 1], args, row->rowtime, row->offset, a);
+    }
+    if (row->rowtime > op->states[0].u.i64)
+        op->states[0] = v_bigint(row->rowtime);
+}
+
+/* ---- output -------------------------------------------------------------------- */
+
+/* Emits the current states as a result row (or a tombstone for a window
+ * that disappeared in a session merge). */
+static int emit(AggOp *op, const Value *keyvals, int64_t wstart, int64_t wend, bool tombstone,
+                int64_t ts, EddyError *err)
+{
+    const Plan *p = op->base.plan;
+    int nk = p->u.aggregate.nkeys, naggs = p->u.aggregate.naggs;
+    Arena *a = op->base.ctx->eval.arena;
+    Row out = {0};
+    out.ncols = nk + naggs;
+    out.cols = arena_alloc(a, sizeof(Value) * (size_t)(out.ncols + 1));
+    for (int k = 0; k < nk; k++)
+        out.cols[k] = keyvals[k];
+    for (int i = 0; i < naggs; i++) {
+        if (tombstone)
+            out.cols[nk + i] = v_null();
+        else
+            p->u.aggregate.aggs[i].fns->result(&p->u.aggregate.aggs[i], &op->states[i + 1],
+                                               &out.cols[nk + i], a);
+    }
+    out.rowtime = ts;
+    out.window_start = wstart;
+    out.window_end = wend;
+    out.tombstone = tombstone;
+    out.partition = -1;
+    out.offset = -1;
+    return op_push(op->base.downstream, &out, err);
+}
+
+/* Index entry "end | window key" in an index store. */
+static int index_put(AggOp *op, Store *s, int64_t end, const void *k, size_t klen)
+{
+    sb_reset(&op->idx);
+    put_be64(&op->idx, end);
+    sb_append(&op->idx, k, klen);
+    return store_put(s, op->idx.data, op->idx.len, "", 0);
+}
+
+static int index_del(AggOp *op, Store *s, int64_t end, const void *k, size_t klen)
+{
+    sb_reset(&op->idx);
+    put_be64(&op->idx, end);
+    sb_append(&op->idx, k, klen);
+    return store_delete(s, op->idx.data, op->idx.len);
+}
+
+/* Updates one group (non-windowed) or one time window with row. */
+static int update_window(AggOp *op, const Row *row, int64_t wstart, int64_t wend, EddyError *err)
+{
+    const Plan *p = op->base.plan;
+    size_t base = op->key.len;
+    if (wstart != NO_TIME)
+        keycodec_window(&op->key, wstart);
+    bool found;
+    int rc = load_state(op, op->key.data, op->key.len, &found, err);
+    if (rc == 0) {
+        step_row(op, row);
+        rc = save_state(op, op->key.data, op->key.len);
+    }
+    if (rc == 0 && !found && wstart != NO_TIME) {
+        rc = index_put(op, op->expiry, wend, op->key.data, op->key.len);
+        if (rc == 0 && p->u.aggregate.emit_final)
+            rc = index_put(op, op->final, wend, op->key.data, op->key.len);
+    }
+    if (rc == 0 && !p->u.aggregate.emit_final)
+        rc = emit(op, op->keyvals, wstart == NO_TIME ? -1 : wstart, wstart == NO_TIME ? -1 : wend,
+                  false, op->states[0].u.i64, err);
+    op->key.len = base;
+    op->key.data[base] = '\0';
+    return rc;
+}
+
+/* Session windows: merge every session of this key within gap of t. */
+static int update_session(AggOp *op, const Row *row, EddyError *err)
+{
+    const Plan *p = op->base.plan;
+    const WindowSpec *w = &p->u.aggregate.window;
+    Arena *a = op->base.ctx->eval.arena;
+    int naggs = p->u.aggregate.naggs;
+    int64_t t = row->rowtime, gap = w->size_ms;
+    size_t klen = op->key.len;
+    char *kbytes = arena_strndup(a, op->key.data, klen);
+
+    /* Sessions of this key sorted by end: from end >= t - gap on. */
+    StrBuf lo, hi;
+    sb_init(&lo);
+    sb_init(&hi);
+    sb_append(&lo, kbytes, klen);
+    keycodec_session(&lo, t - gap, INT64_MIN);
+    sb_append(&hi, kbytes, klen);
+    for (int i = 0; i < 17; i++)
+        sb_putc(&hi, (char)0xff);
+    int64_t start = t, end = t;
+    Value *merged = arena_alloc(a, sizeof(Value) * (size_t)(naggs + 1));
+    merged[0] = v_bigint(NO_TIME);
+    for (int i = 0; i < naggs; i++)
+        p->u.aggregate.aggs[i].fns->init(&p->u.aggregate.aggs[i], &merged[i + 1], a);
+    typedef struct Old { int64_t start, end; char *key; size_t len; } Old;
+    Old olds[64];
+    int nold = 0;
+    StoreIter *it = store_iter(op->state, lo.data, lo.len, hi.data, hi.len);
+    const void *k, *v;
+    size_t kl, vl;
+    int rc = 0;
+    while (rc == 0 && store_iter_next(it, &k, &kl, &v, &vl)) {
+        if (kl != klen + 16 || memcmp(k, kbytes, klen) != 0)
+            continue;
+        int64_t se = get_be64((const unsigned char *)k + klen);
+        int64_t ss = get_be64((const unsigned char *)k + klen + 8);
+        if (ss > t + gap || se < t - gap)
+            continue;
+        if (nold == 64)
+            break;   /* more overlapping sessions than anyone should have: merge what we have */
+        Value *st = arena_alloc(a, sizeof(Value) * (size_t)(naggs + 1));
+        int n = 0;
+        if (rowcodec_decode(v, vl, st, naggs + 1, &n, a, err) != 0 || n != naggs + 1) {
+            rc = -1;
+            break;
+        }
+        for (int i = 0; i < naggs; i++) {
+            const AggCall *c = &p->u.aggregate.aggs[i];
+            if (c->fns->merge)
+                c->fns->merge(c, &merged[i + 1], &st[i + 1], a);
+        }
+        if (st[0].u.i64 > merged[0].u.i64)
+            merged[0] = st[0];
+        olds[nold++] = (Old){ss, se, arena_strndup(a, k, kl), kl};
+        if (ss < start)
+            start = ss;
+        if (se > end)
+            end = se;
+    }
+    store_iter_close(it);
+    sb_free(&lo);
+    sb_free(&hi);
+    if (rc != 0)
+        return -1;
+    /* Late: the merged session closed already. */
+    if (end < op->stream_time - w->grace_ms) {
+        if (op->base.ctx->late_dropped)
+            (*op->base.ctx->late_dropped)++;
+        return 0;
+    }
+    for (int i = 0; i < naggs + 1; i++)
+        op->states[i] = merged[i];
+    step_row(op, row);
+    for (int i = 0; i < nold && rc == 0; i++) {
+        rc = store_delete(op->state, olds[i].key, olds[i].len);
+        if (rc == 0)
+            rc = index_del(op, op->expiry, olds[i].end, olds[i].key, olds[i].len);
+        if (rc == 0 && p->u.aggregate.emit_final)
+            rc = index_del(op, op->final, olds[i].end, olds[i].key, olds[i].len);
+        if (rc == 0 && !p->u.aggregate.emit_final)
+            rc = emit(op, op->keyvals, olds[i].start, olds[i].end, true, row->rowtime, err);
+    }
+    if (rc != 0)
+        return -1;
+    keycodec_session(&op->key, end, start);
+    rc = save_state(op, op->key.data, op->key.len);
+    if (rc == 0)
+        rc = index_put(op, op->expiry, end, op->key.data, op->key.len);
+    if (rc == 0 && p->u.aggregate.emit_final)
+        rc = index_put(op, op->final, end, op->key.data, op->key.len);
+    if (rc == 0 && !p->u.aggregate.emit_final)
+        rc = emit(op, op->keyvals, start, end, false, op->states[0].u.i64, err);
+    op->key.len = klen;
+    op->key.data[klen] = '\0';
+    return rc;
+}
+
+/* ---- time ------------------------------------------------------------------------ */
+
+static int save_stream_time(AggOp *op)
+{
+    StrBuf sb;
+    sb_init(&sb);
+    put_be64(&sb, op->stream_time);
+    int rc = store_put(op->meta, "stream_time", 11, sb.data, sb.len);
+    sb_free(&sb);
+    return rc;
+}
+
+/* Emits pending EMIT FINAL windows that have closed. */
+static int emit_closed(AggOp *op, EddyError *err)
+{
+    const Plan *p = op->base.plan;
+    const WindowSpec *w = &p->u.aggregate.window;
+    bool session = w->kind == WKIND_SESSION;
+    StoreIter *it = store_iter(op->final, NULL, 0, NULL, 0);
+    const void *k, *v;
+    size_t kl, vl;
+    int rc = 0;
+    Arena *a = op->base.ctx->eval.arena;
+    PtrVec done = {0};
+    while (rc == 0 && store_iter_next(it, &k, &kl, &v, &vl)) {
+        if (kl < 8)
+            continue;
+        int64_t end = get_be64(k);
+        bool closed = session ? end < op->stream_time - w->grace_ms
+                              : end + w->grace_ms <= op->stream_time;
+        if (!closed)
+            break;
+        ptrvec_push(a, &done, arena_strndup(a, k, kl));
+        ptrvec_push(a, &done, (void *)(uintptr_t)kl);
+    }
+    store_iter_close(it);
+    for (int i = 0; i < done.n && rc == 0; i += 2) {
+        const char *ik = done.items[i];
+        size_t ikl = (size_t)(uintptr_t)done.items[i + 1];
+        const char *wk = ik + 8;
+        size_t wkl = ikl - 8;
+        bool found;
+        if (load_state(op, wk, wkl, &found, err) != 0)
+            return -1;
+        if (found) {
+            size_t keylen = wkl - (session ? 16 : 8);
+            Value *kv = arena_alloc(a, sizeof(Value) * (size_t)(p->u.aggregate.nkeys + 1));
+            if (keycodec_decode(wk, keylen, kv, p->u.aggregate.nkeys, a, err) != 0)
+                return -1;
+            int64_t ws = session ? get_be64((const unsigned char *)wk + keylen + 8)
+                                 : get_be64((const unsigned char *)wk + keylen);
+            int64_t we = session ? get_be64((const unsigned char *)wk + keylen) : ws + w->size_ms;
+            rc = emit(op, kv, ws, we, false, op->states[0].u.i64, err);
+        }
+        if (rc == 0)
+            rc = store_delete(op->final, ik, ikl);
+    }
+    return rc;
+}
+
+/* Deletes windows past their retention. */
+static int expire(AggOp *op)
+{
+    const WindowSpec *w = &op->base.plan->u.aggregate.window;
+    Arena *a = op->base.ctx->eval.arena;
+    StoreIter *it = store_iter(op->expiry, NULL, 0, NULL, 0);
+    const void *k, *v;
+    size_t kl, vl;
+    PtrVec done = {0};
+    while (store_iter_next(it, &k, &kl, &v, &vl)) {
+        if (kl < 8)
+            continue;
+        if (get_be64(k) + w->retention_ms > op->stream_time)
+            break;
+        ptrvec_push(a, &done, arena_strndup(a, k, kl));
+        ptrvec_push(a, &done, (void *)(uintptr_t)kl);
+        if (done.n >= 2000)
+            break;   /* the rest next time */
+    }
+    store_iter_close(it);
+    int rc = 0;
+    for (int i = 0; i < done.n && rc == 0; i += 2) {
+        const char *ik = done.items[i];
+        size_t ikl = (size_t)(uintptr_t)done.items[i + 1];
+        rc = store_delete(op->state, ik + 8, ikl - 8);
+        if (rc == 0)
+            rc = store_delete(op->expiry, ik, ikl);
+    }
+    return rc;
+}
+
+/* ---- push ------------------------------------------------------------------------------ */
+
+static int aggregate_push(Operator *base, Row *row, EddyError *err)
+{
+    AggOp *op = (AggOp *)base;
+    const Plan *p = base->plan;
+    const WindowSpec *w = &p->u.aggregate.window;
+    if (row->tombstone)
+        return 0;   /* a null value adds nothing to an aggregate */
+    int nk = p->u.aggregate.nkeys;
+    for (int k = 0; k < nk; k++) {
+        expr_eval(p->u.aggregate.keys[k], row, &base->ctx->eval, &op->keyvals[k]);
+        if (op->keyvals[k].kind == TYPE_NULL)
+            return 0;   /* ksqlDB drops rows whose grouping key is null */
+    }
+    sb_reset(&op->key);
+    keycodec_encode(op->keyvals, nk, &op->key);
+    bool time_moved = row->rowtime > op->stream_time;
+    if (time_moved) {
+        op->stream_time = row->rowtime;
+        if (save_stream_time(op) != 0)
+            return eddy_error(err, ERR_IO, (SrcPos){0}, "cannot save stream time");
+    }
+    int rc = 0;
+    switch (w->kind) {
+    case WKIND_NONE:
+        rc = update_window(op, row, NO_TIME, NO_TIME, err);
+        break;
+    case WKIND_TUMBLING:
+    case WKIND_HOPPING: {
+        int64_t t = row->rowtime, adv = w->advance_ms;
+        /* Windows [s, s + size) with s a multiple of advance and s <= t < s + size. */
+        int64_t first = t - w->size_ms + 1;
+        int64_t s = first <= 0 ? 0 : ((first + adv - 1) / adv) * adv;
+        if (first < 0 && first % adv != 0)
+            s = 0;
+        for (; s <= t && rc == 0; s += adv) {
+            if (s < 0 || s + w->size_ms <= t)
+                continue;
+            int64_t end = s + w->size_ms;
+            if (end + w->grace_ms <= op->stream_time) {
+                if (base->ctx->late_dropped)
+                    (*base->ctx->late_dropped)++;
+                continue;
+            }
+            rc = update_window(op, row, s, end, err);
+        }
+        break;
+    }
+    case WKIND_SESSION:
+        rc = update_session(op, row, err);
+        break;
+    }
+    if (rc == 0 && time_moved && w->kind != WKIND_NONE) {
+        if (p->u.aggregate.emit_final)
+            rc = emit_closed(op, err);
+        if (rc == 0 && op->stream_time - op->expired_up_to >= 1000) {
+            rc = expire(op);
+            op->expired_up_to = op->stream_time;
+        }
+    }
+    return rc;
+}
+
+static int aggregate_advance(Operator *base, int64_t t, EddyError *err)
+{
+    return op_generic_advance(base, t, err);
+}
+
+static void aggregate_close(Operator *base)
+{
+    AggOp *op = (AggOp *)base;
+    sb_free(&op->key);
+    sb_free(&op->val);
+    sb_free(&op->tmp);
+    sb_free(&op->idx);
+    free(op->states);
+    free(op->keyvals);
+    free(op);
+}
+
+static const OperatorOps aggregate_ops = {
+    .name = "aggregate",
+    .push = aggregate_push,
+    .advance = aggregate_advance,
+    .flush = op_generic_flush,
+    .close = aggregate_close,
+};
+
+Store *op_store(OpCtx *ctx, const char *name, EddyError *err)
+{
+    char full[512];
+    snprintf(full, sizeof full, "%s.%s", ctx->query_id, name);
+    Store *s = statedb_store(ctx->state, full, err);
+    if (s && ctx->nstores < 8)
+        ctx->store_names[ctx->nstores++] = strdup(full);
+    return s;
+}
+
+Operator *op_aggregate_create(const Plan *p, OpCtx *ctx, EddyError *err)
+{
+    AggOp *op = (AggOp *)op_alloc(sizeof(AggOp), &aggregate_ops, p, ctx);
+    sb_init(&op->key);
+    sb_init(&op->val);
+    sb_init(&op->tmp);
+    sb_init(&op->idx);
+    op->states = calloc((size_t)p->u.aggregate.naggs + 1, sizeof(Value));
+    op->keyvals = calloc((size_t)p->u.aggregate.nkeys + 1, sizeof(Value));
+    op->stream_time = -1;
+    op->state = op_store(ctx, p->u.aggregate.store, err);
+    op->meta = op->state ? op_store(ctx, "meta", err) : NULL;
+    op->final = op->meta ? op_store(ctx, "final", err) : NULL;
+    op->expiry = op->final ? op_store(ctx, "expiry", err) : NULL;
+    if (op->expiry == NULL) {
+        aggregate_close(&op->base);
+        return NULL;
+    }
+    StrBuf sb;
+    sb_init(&sb);
+    if (store_get(op->meta, "stream_time", 11, &sb, err) == 1 && sb.len == 8)
+        op->stream_time = get_be64((const unsigned char *)sb.data);
+    sb_free(&sb);
+    op->expired_up_to = op->stream_time;
+    return &op->base;
+}

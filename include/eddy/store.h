@@ -1,0 +1,159 @@
+/*
+ * store.h - operator state: key-value stores in one database per state
+ * directory, each behind a write-back cache, checkpointed atomically with
+ * the input offsets they reflect (DESIGN.md section 3).
+ *
+ * A StateDb is RocksDB (statedb_open) or its in-memory twin
+ * (statedb_open_memory); both behave the same except that the twin keeps
+ * nothing after statedb_close.  A Store is one column family named
+ * "<query id>.<store name>"; keys and values are opaque bytes (see
+ * eddy/codec.h for the encodings the engine uses), ordered bytewise
+ * (memcmp, a prefix first).
+ *
+ * Writes go to the cache only ("dirty").  Nothing reaches the database
+ * until statedb_checkpoint, which writes every store's dirty entries and
+ * the offsets in one synced WriteBatch: after a crash the database holds
+ * exactly the state of the last checkpoint and the offsets it reflects.
+ * Clean entries (read from the database or checkpointed) stay cached,
+ * least recently used evicted first, while all entries together fit in
+ * cache_max_bytes; dirty entries are never evicted: when they alone exceed
+ * the budget, statedb_cache_full says so and the runtime checkpoints.
+ *
+ * Not thread-safe: one StateDb is used by one thread at a time.
+ * Library code: functions return status and fill EddyError (ERR_IO for
+ * database failures); nothing prints or exits.
+ */
+#ifndef EDDY_STORE_H
+#define EDDY_STORE_H
+
+#include "eddy/base.h"
+#include "eddy/transport.h"
+
+typedef struct StateDb StateDb;   /* one database per state directory */
+typedef struct Store Store;       /* one column family, with a write-back cache */
+typedef struct StoreIter StoreIter;
+
+/* Reserved family names: "default" (RocksDB's) and "offsets". */
+#define STATEDB_OFFSETS_FAMILY "offsets"
+
+/* ksqlDB's cache.max.bytes.buffering default. */
+#define STATEDB_DEFAULT_CACHE_BYTES ((size_t)10 * 1024 * 1024)
+
+/* ---- databases ---------------------------------------------------------- */
+
+/* Opens RocksDB at dir (created if missing; existing column families are
+ * opened).  cache_max_bytes bounds the caches of all stores together.
+ * Returns a StateDb owned by the caller; close with statedb_close.
+ * NULL with err (ERR_IO) on failure, e.g. another process holds the dir. */
+StateDb *statedb_open(const char *dir, size_t cache_max_bytes, EddyError *err);
+
+/* The in-memory twin, same semantics (for eddy test and unit tests).
+ * Returns a StateDb owned by the caller; close with statedb_close. */
+StateDb *statedb_open_memory(size_t cache_max_bytes);
+
+/* Closes the database and frees every Store and StoreIter of it.  Does NOT
+ * flush: dirty cache entries are lost, as in a crash. */
+void statedb_close(StateDb *db);
+
+/* Names of the stores the database holds (its column families, reserved
+ * ones excluded), sorted.  Returns the count and sets *names (malloc'd
+ * array of malloc'd strings, owned by the caller; free with
+ * statedb_free_names), or -1 with err. */
+int statedb_list_stores(StateDb *db, char ***names, EddyError *err);
+void statedb_free_names(char **names, int n);
+
+/* ---- stores ------------------------------------------------------------- */
+
+/* Opens the store (column family) `name`, creating it if missing.  The
+ * same name gives the same pointer.  The Store is owned by db: valid until
+ * statedb_drop_store of its name or statedb_close.  NULL with err for a
+ * reserved or empty name or a database failure. */
+Store *statedb_store(StateDb *db, const char *name, EddyError *err);
+
+/* Deletes the store's column family, its data and its cache entries (dirty
+ * ones included); a Store pointer for it becomes invalid.  Dropping a store
+ * that does not exist is not an error.  Fails (ERR_INTERNAL) while an
+ * iterator of db is open. */
+int statedb_drop_store(StateDb *db, const char *name, EddyError *err);
+
+const char *store_name(const Store *s);   /* borrows until the store is dropped */
+
+/* Reads see the cache first, then the database (a database hit is cached
+ * clean).  get copies the value into *out (sb_reset first); returns 1
+ * found, 0 absent, -1 error (err set). */
+int store_get(Store *s, const void *key, size_t klen, StrBuf *out, EddyError *err);
+
+/* Copies key and value into the cache as a dirty entry.  Returns 0. */
+int store_put(Store *s, const void *key, size_t klen, const void *val, size_t vlen);
+
+/* A dirty tombstone in the cache: the key reads as absent, and the next
+ * checkpoint deletes it from the database.  Returns 0. */
+int store_delete(Store *s, const void *key, size_t klen);
+
+/* Ordered iteration over keys in [lo, hi) (lo NULL = from the first key,
+ * hi NULL = to the end), merging cache and database; deletes are hidden
+ * and the cache wins over the database.  The iterator sees the database as
+ * of its creation and the cache as it changes: a key put or deleted ahead
+ * of the iterator's position is seen, behind it is not.  Returns an
+ * iterator owned by the caller; close with store_iter_close before the
+ * next statedb_checkpoint, statedb_drop_store or statedb_close (those fail,
+ * or for close free it, while one is open). */
+StoreIter *store_iter(Store *s, const void *lo, size_t lolen, const void *hi, size_t hilen);
+
+/* The same range, in descending key order.  store_iter_reverse(s, lo, n, x,
+ * m) then one store_iter_next gives the last key < x (and >= lo). */
+StoreIter *store_iter_reverse(Store *s, const void *lo, size_t lolen, const void *hi, size_t hilen);
+
+/* The next entry, or false at the end (or on a database error: see
+ * store_iter_error).  *key and *val borrow until the next call on it. */
+bool store_iter_next(StoreIter *it, const void **key, size_t *klen, const void **val, size_t *vlen);
+
+/* 0, or -1 with err if iteration stopped on a database error. */
+int store_iter_error(const StoreIter *it, EddyError *err);
+
+void store_iter_close(StoreIter *it);
+
+/* ---- cache and checkpoints ---------------------------------------------- */
+
+/* True when the caches hold more than cache_max_bytes of dirty data: the
+ * runtime then takes a checkpoint early (writing dirty state between
+ * checkpoints would break exactness). */
+bool statedb_cache_full(const StateDb *db);
+
+/* Bytes of dirty data in all caches (key + value + per-entry overhead):
+ * the figure statedb_cache_full compares with cache_max_bytes. */
+size_t statedb_cache_bytes(const StateDb *db);
+
+/* Bytes of all cached entries, clean and dirty. */
+size_t statedb_cache_total_bytes(const StateDb *db);
+
+/* THE checkpoint (DESIGN.md section 3, step 2): every store's dirty cache
+ * entries AND the next-offsets offs[0..n) in ONE WriteBatch, written with
+ * sync=true.  scopes[i] (a query id) names the query offs[i] belongs to;
+ * the offsets family keys them scope|topic|partition.  On success the
+ * caches are clean; on failure (-1, err) nothing was written and the
+ * caches stay dirty, so the checkpoint can be retried.  Fails
+ * (ERR_INTERNAL) while an iterator of db is open.  Borrows scopes and offs
+ * for the call. */
+int statedb_checkpoint(StateDb *db, const char *const *scopes, const TopicPartitionOffset *offs,
+                       int n, EddyError *err);
+
+/* The offsets stored for a scope, ordered by topic then partition.
+ * Returns 0 and sets *offs (malloc'd, topics malloc'd too; owned by the
+ * caller; free with statedb_free_offsets) and *n (0 and NULL when none),
+ * or -1 with err. */
+int statedb_read_offsets(StateDb *db, const char *scope, TopicPartitionOffset **offs, int *n,
+                         EddyError *err);
+void statedb_free_offsets(TopicPartitionOffset *offs, int n);
+
+/* Deletes every offset of a scope at once (a synced write of its own, not
+ * part of a checkpoint). */
+int statedb_delete_offsets(StateDb *db, const char *scope, EddyError *err);
+
+/* Snapshot (DESIGN.md section 3): a RocksDB checkpoint of the database as
+ * of the last statedb_checkpoint (the caches are not written) into dir,
+ * which must not exist; SST files are hard-linked.  statedb_open(dir)
+ * opens it.  The memory twin fails with ERR_UNSUPPORTED. */
+int statedb_snapshot(StateDb *db, const char *dir, EddyError *err);
+
+#endif

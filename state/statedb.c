@@ -1,0 +1,593 @@
+/*
+ * statedb.c - the backend-independent half of state: stores and their
+ * caches, iterators that merge cache and database, the checkpoint and the
+ * offsets family.  Dispatches to a backend through StateDbOps
+ * (store_rocksdb.c, store_memory.c).
+ *
+ * Offsets family layout (one entry per input partition of a query):
+ *   key   = scope 0x00 topic 0x00 partition   (4 bytes, sign-flipped big-endian)
+ *   value = next offset                       (8 bytes, sign-flipped big-endian)
+ * Scope and topic are C strings, so the 0x00 separators make the layout
+ * prefix-free: a scope's offsets are the range [scope 0x00, scope 0x01),
+ * ordered by topic then partition.
+ *
+ * Iterator merge: clean cache entries equal the database, so an iterator
+ * walks the backend iterator and the store's dirty skip list side by side;
+ * on equal keys the cache wins, and tombstones are skipped.  The cache
+ * side is re-sought from the last key passed whenever the skip list gained
+ * an entry (Cache.gen), so writes ahead of the position are seen.
+ */
+#include "store_int.h"
+#include "eddy/codec.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static const SrcPos NOPOS = {0, 0};
+
+struct StoreIter {
+    Store *s;
+    StoreIter *prev, *next;      /* db->iters, or the free list (next only) */
+    BackendIter *bi;
+    bool reverse, has_lo, has_hi;
+    StrBuf lo, hi;
+    /* database side: the entry not yet merged */
+    bool db_valid, db_advance;
+    const void *dk, *dv;
+    size_t dkl, dvl;
+    /* cache side: the next dirty entry in iteration order */
+    CacheEntry *ce;
+    uint64_t ce_gen;
+    bool ce_fresh;
+    StrBuf pos;                  /* the last key emitted or passed */
+    bool has_pos;
+    StrBuf outk, outv;           /* a cache entry's copy, borrowed by the caller */
+};
+
+/* Closed iterators kept for reuse (their StrBufs keep their memory). */
+#define ITER_FREE_MAX 8
+static void iter_free_all(StoreIter *it);
+
+bool statedb_reserved_name(const char *name)
+{
+    return strcmp(name, "default") == 0 || strcmp(name, STATEDB_OFFSETS_FAMILY) == 0;
+}
+
+/* ---- databases ----------------------------------------------------------- */
+
+int statedb_init(StateDb *db, const StateDbOps *ops, void *impl, size_t cache_max_bytes,
+                 EddyError *err)
+{
+    db->ops = ops;
+    db->impl = impl;
+    db->stores = strmap_create();
+    cache_shared_init(&db->cache, cache_max_bytes);
+    db->iters = NULL;
+    db->niters = 0;
+    db->pool = NULL;
+    db->npool = 0;
+    db->offsets = ops->family_open(db, STATEDB_OFFSETS_FAMILY, true, err);
+    return db->offsets ? 0 : -1;
+}
+
+static void store_free(Store *s)
+{
+    cache_clear(&s->cache);
+    free(s->name);
+    free(s);
+}
+
+void statedb_close(StateDb *db)
+{
+    if (db == NULL)
+        return;
+    while (db->iters)
+        store_iter_close(db->iters);
+    while (db->pool) {
+        StoreIter *it = db->pool;
+        db->pool = it->next;
+        iter_free_all(it);
+    }
+    if (db->stores) {
+        size_t i = 0;
+        const char *name;
+        void *val;
+        while (strmap_next(db->stores, &i, &name, &val))
+            store_free(val);
+        strmap_destroy(db->stores);
+    }
+    db->ops->close(db);
+}
+
+/* ---- stores -------------------------------------------------------------- */
+
+Store *statedb_store(StateDb *db, const char *name, EddyError *err)
+{
+    if (name == NULL || name[0] == '\0' || statedb_reserved_name(name)) {
+        eddy_error(err, ERR_INTERNAL, NOPOS, "invalid state store name '%s'", name ? name : "");
+        return NULL;
+    }
+    Store *s = strmap_get(db->stores, name);
+    if (s)
+        return s;
+    StoreFamily *f = db->ops->family_open(db, name, true, err);
+    if (f == NULL)
+        return NULL;
+    s = calloc(1, sizeof *s);
+    if (s == NULL)
+        EDDY_PANIC("out of memory");
+    s->db = db;
+    s->name = strdup(name);
+    if (s->name == NULL)
+        EDDY_PANIC("out of memory");
+    s->fam = f;
+    cache_init(&s->cache, &db->cache);
+    strmap_put(db->stores, name, s);
+    return s;
+}
+
+int statedb_drop_store(StateDb *db, const char *name, EddyError *err)
+{
+    if (name == NULL || statedb_reserved_name(name))
+        return eddy_error(err, ERR_INTERNAL, NOPOS, "cannot drop state store '%s'",
+                          name ? name : "");
+    if (db->niters > 0)
+        return eddy_error(err, ERR_INTERNAL, NOPOS,
+                          "cannot drop state store '%s': %d iterator(s) open", name, db->niters);
+    Store *s = strmap_del(db->stores, name);
+    StoreFamily *f;
+    if (s) {
+        f = s->fam;
+        store_free(s);
+    } else {
+        EddyError e2;
+        eddy_error_clear(&e2);
+        f = db->ops->family_open(db, name, false, &e2);
+        if (f == NULL) {
+            if (e2.kind == ERR_NONE)
+                return 0;   /* no such store: nothing to drop */
+            if (err)
+                *err = e2;
+            return -1;
+        }
+    }
+    return db->ops->family_drop(db, f, err);
+}
+
+const char *store_name(const Store *s)
+{
+    return s->name;
+}
+
+static int cmp_names(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+int statedb_list_stores(StateDb *db, char ***names, EddyError *err)
+{
+    char **all;
+    int n = db->ops->list_families(db, &all, err);
+    if (n < 0)
+        return -1;
+    int k = 0;
+    for (int i = 0; i < n; i++) {
+        if (statedb_reserved_name(all[i]))
+            free(all[i]);
+        else
+            all[k++] = all[i];
+    }
+    qsort(all, (size_t)k, sizeof *all, cmp_names);
+    *names = all;
+    return k;
+}
+
+void statedb_free_names(char **names, int n)
+{
+    if (names == NULL)
+        return;
+    for (int i = 0; i < n; i++)
+        free(names[i]);
+    free(names);
+}
+
+/* ---- point reads and writes ---------------------------------------------- */
+
+/* memcpy and memcmp want non-NULL pointers even for 0 bytes. */
+static const char EMPTY[1];
+#define NONNULL(p) ((p) ? (const void *)(p) : (const void *)EMPTY)
+
+int store_get(Store *s, const void *key, size_t klen, StrBuf *out, EddyError *err)
+{
+    key = NONNULL(key);
+    sb_reset(out);
+    CacheEntry *e = cache_lookup(&s->cache, key, klen);
+    if (e) {
+        if (e->tombstone)
+            return 0;
+        sb_append(out, (const char *)e->val, e->vlen);
+        return 1;
+    }
+    int rc = s->db->ops->get(s->db, s->fam, key, klen, out, err);
+    if (rc == 1)
+        cache_add_clean(&s->cache, key, klen, out->data, out->len);
+    return rc;
+}
+
+int store_put(Store *s, const void *key, size_t klen, const void *val, size_t vlen)
+{
+    return cache_put(&s->cache, NONNULL(key), klen, NONNULL(val), vlen, false);
+}
+
+int store_delete(Store *s, const void *key, size_t klen)
+{
+    return cache_put(&s->cache, NONNULL(key), klen, EMPTY, 0, true);
+}
+
+/* ---- iterators ----------------------------------------------------------- */
+
+static void iter_free_all(StoreIter *it)
+{
+    sb_free(&it->lo);
+    sb_free(&it->hi);
+    sb_free(&it->pos);
+    sb_free(&it->outk);
+    sb_free(&it->outv);
+    free(it);
+}
+
+static StoreIter *iter_open(Store *s, const void *lo, size_t lolen, const void *hi, size_t hilen,
+                            bool reverse)
+{
+    StateDb *db = s->db;
+    StoreIter *it = db->pool;
+    if (it) {
+        db->pool = it->next;
+        db->npool--;
+    } else {
+        it = calloc(1, sizeof *it);
+        if (it == NULL)
+            EDDY_PANIC("out of memory");
+    }
+    it->s = s;
+    it->reverse = reverse;
+    it->has_lo = lo != NULL;
+    it->has_hi = hi != NULL;
+    sb_reset(&it->lo);
+    sb_reset(&it->hi);
+    sb_reset(&it->pos);
+    if (lo)
+        sb_append(&it->lo, lo, lolen);
+    if (hi)
+        sb_append(&it->hi, hi, hilen);
+    it->db_valid = false;
+    it->db_advance = true;    /* the first next() fetches */
+    it->ce = NULL;
+    it->ce_fresh = false;
+    it->has_pos = false;
+    it->bi = db->ops->iter_open(db, s->fam, lo, lolen, hi, hilen, reverse);
+    it->prev = NULL;
+    it->next = db->iters;
+    if (db->iters)
+        db->iters->prev = it;
+    db->iters = it;
+    db->niters++;
+    return it;
+}
+
+StoreIter *store_iter(Store *s, const void *lo, size_t lolen, const void *hi, size_t hilen)
+{
+    return iter_open(s, lo, lolen, hi, hilen, false);
+}
+
+StoreIter *store_iter_reverse(Store *s, const void *lo, size_t lolen, const void *hi, size_t hilen)
+{
+    return iter_open(s, lo, lolen, hi, hilen, true);
+}
+
+static void db_fetch(StoreIter *it)
+{
+    it->db_valid = it->s->db->ops->iter_next(it->bi, &it->dk, &it->dkl, &it->dv, &it->dvl);
+}
+
+/* The next dirty entry in iteration order past the position, within bounds. */
+static CacheEntry *cache_candidate(StoreIter *it)
+{
+    const Cache *c = &it->s->cache;
+    if (it->ce_fresh && it->ce_gen == c->gen)
+        return it->ce;
+    CacheEntry *e;
+    if (!it->reverse) {
+        if (it->has_pos)
+            e = cache_dirty_seek(c, it->pos.data, it->pos.len, false);
+        else
+            e = cache_dirty_seek(c, it->has_lo ? it->lo.data : NULL, it->lo.len, true);
+        if (e && it->has_hi
+            && cache_key_cmp(cache_entry_key(e), e->klen, it->hi.data, it->hi.len) >= 0)
+            e = NULL;
+    } else {
+        if (it->has_pos)
+            e = cache_dirty_seek_before(c, it->pos.data, it->pos.len);
+        else
+            e = cache_dirty_seek_before(c, it->has_hi ? it->hi.data : NULL, it->hi.len);
+        if (e && it->has_lo
+            && cache_key_cmp(cache_entry_key(e), e->klen, it->lo.data, it->lo.len) < 0)
+            e = NULL;
+    }
+    it->ce = e;
+    it->ce_gen = c->gen;
+    it->ce_fresh = true;
+    return e;
+}
+
+static void set_pos(StoreIter *it, const void *k, size_t klen)
+{
+    sb_reset(&it->pos);
+    sb_append(&it->pos, k, klen);
+    it->has_pos = true;
+}
+
+bool store_iter_next(StoreIter *it, const void **key, size_t *klen, const void **val, size_t *vlen)
+{
+    if (it->db_advance) {
+        db_fetch(it);
+        it->db_advance = false;
+    }
+    for (;;) {
+        CacheEntry *c = cache_candidate(it);
+        if (c == NULL && !it->db_valid)
+            return false;
+        int cmp;
+        if (c == NULL)
+            cmp = 1;
+        else if (!it->db_valid)
+            cmp = -1;
+        else {
+            cmp = cache_key_cmp(cache_entry_key(c), c->klen, it->dk, it->dkl);
+            if (it->reverse)
+                cmp = -cmp;
+        }
+        if (cmp > 0) {
+            set_pos(it, it->dk, it->dkl);
+            *key = it->dk;
+            *klen = it->dkl;
+            *val = it->dv;
+            *vlen = it->dvl;
+            it->db_advance = true;
+            return true;
+        }
+        if (cmp == 0)
+            db_fetch(it);   /* the database's older version is shadowed */
+        set_pos(it, cache_entry_key(c), c->klen);
+        it->ce_fresh = false;
+        if (c->tombstone)
+            continue;
+        sb_reset(&it->outk);
+        sb_append(&it->outk, (const char *)cache_entry_key(c), c->klen);
+        sb_reset(&it->outv);
+        sb_append(&it->outv, (const char *)c->val, c->vlen);
+        *key = it->outk.data;
+        *klen = it->outk.len;
+        *val = it->outv.data;
+        *vlen = it->outv.len;
+        return true;
+    }
+}
+
+int store_iter_error(const StoreIter *it, EddyError *err)
+{
+    return it->s->db->ops->iter_error(it->bi, err);
+}
+
+void store_iter_close(StoreIter *it)
+{
+    if (it == NULL)
+        return;
+    StateDb *db = it->s->db;
+    db->ops->iter_close(it->bi);
+    it->bi = NULL;
+    if (it->prev)
+        it->prev->next = it->next;
+    else
+        db->iters = it->next;
+    if (it->next)
+        it->next->prev = it->prev;
+    db->niters--;
+    if (db->npool < ITER_FREE_MAX) {
+        it->prev = NULL;
+        it->next = db->pool;
+        db->pool = it;
+        db->npool++;
+    } else {
+        iter_free_all(it);
+    }
+}
+
+/* ---- cache --------------------------------------------------------------- */
+
+bool statedb_cache_full(const StateDb *db)
+{
+    return db->cache.dirty_bytes > db->cache.max_bytes;
+}
+
+size_t statedb_cache_bytes(const StateDb *db)
+{
+    return db->cache.dirty_bytes;
+}
+
+size_t statedb_cache_total_bytes(const StateDb *db)
+{
+    return db->cache.total_bytes;
+}
+
+/* ---- offsets ------------------------------------------------------------- */
+
+static void put_i32(unsigned char *p, int32_t v)
+{
+    uint32_t u = (uint32_t)v ^ 0x80000000U;
+    p[0] = (unsigned char)(u >> 24);
+    p[1] = (unsigned char)(u >> 16);
+    p[2] = (unsigned char)(u >> 8);
+    p[3] = (unsigned char)u;
+}
+
+static int32_t get_i32(const unsigned char *p)
+{
+    uint32_t u = (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+    return (int32_t)(u ^ 0x80000000U);
+}
+
+static void offsets_key(StrBuf *k, const char *scope, const char *topic, int32_t partition)
+{
+    unsigned char p[4];
+    sb_reset(k);
+    sb_append(k, scope, strlen(scope) + 1);   /* with its NUL: the separator */
+    sb_append(k, topic, strlen(topic) + 1);
+    put_i32(p, partition);
+    sb_append(k, (const char *)p, 4);
+}
+
+/* ---- the checkpoint ------------------------------------------------------ */
+
+int statedb_checkpoint(StateDb *db, const char *const *scopes, const TopicPartitionOffset *offs,
+                       int n, EddyError *err)
+{
+    if (db->niters > 0)
+        return eddy_error(err, ERR_INTERNAL, NOPOS,
+                          "checkpoint while %d state iterator(s) are open", db->niters);
+    for (int i = 0; i < n; i++)
+        if (scopes[i] == NULL || offs[i].topic == NULL)
+            return eddy_error(err, ERR_INTERNAL, NOPOS, "checkpoint: offset %d has no %s", i,
+                              scopes[i] ? "topic" : "scope");
+    if (n == 0 && db->cache.dirty_bytes == 0)
+        return 0;
+    const StateDbOps *ops = db->ops;
+    BackendBatch *b = ops->batch_create(db);
+    size_t i = 0;
+    const char *name;
+    void *val;
+    while (strmap_next(db->stores, &i, &name, &val)) {
+        Store *s = val;
+        for (CacheEntry *e = s->cache.head[0]; e; e = e->fwd[0]) {
+            if (e->tombstone)
+                ops->batch_delete(b, s->fam, cache_entry_key(e), e->klen);
+            else
+                ops->batch_put(b, s->fam, cache_entry_key(e), e->klen, e->val, e->vlen);
+        }
+    }
+    StrBuf k;
+    sb_init(&k);
+    for (int j = 0; j < n; j++) {
+        unsigned char v[8];
+        offsets_key(&k, scopes[j], offs[j].topic, offs[j].partition);
+        keycodec_put_i64(v, offs[j].offset);
+        ops->batch_put(b, db->offsets, k.data, k.len, v, 8);
+    }
+    sb_free(&k);
+    int rc = ops->batch_write(db, b, err);
+    ops->batch_destroy(b);
+    if (rc != 0)
+        return -1;
+    i = 0;
+    while (strmap_next(db->stores, &i, &name, &val))
+        cache_checkpointed(&((Store *)val)->cache);
+    return 0;
+}
+
+/* [scope 0x00, scope 0x01): every key of the scope. */
+static void scope_range(StrBuf *lo, StrBuf *hi, const char *scope)
+{
+    size_t n = strlen(scope);
+    sb_append(lo, scope, n + 1);
+    sb_append(hi, scope, n);
+    sb_putc(hi, 0x01);
+}
+
+int statedb_read_offsets(StateDb *db, const char *scope, TopicPartitionOffset **offs, int *n,
+                         EddyError *err)
+{
+    StrBuf lo, hi;
+    sb_init(&lo);
+    sb_init(&hi);
+    scope_range(&lo, &hi, scope);
+    *offs = NULL;
+    *n = 0;
+    BackendIter *bi = db->ops->iter_open(db, db->offsets, lo.data, lo.len, hi.data, hi.len, false);
+    TopicPartitionOffset *v = NULL;
+    int count = 0, cap = 0, rc = 0;
+    const void *k, *val;
+    size_t klen, vlen;
+    while (db->ops->iter_next(bi, &k, &klen, &val, &vlen)) {
+        const char *topic = (const char *)k + lo.len;
+        size_t rest = klen - lo.len;
+        const char *z = memchr(topic, 0, rest);
+        if (z == NULL || rest - (size_t)(z - topic) != 5 || vlen != 8) {
+            rc = eddy_error(err, ERR_IO, NOPOS, "malformed entry in the offsets of '%s'", scope);
+            break;
+        }
+        if (count == cap) {
+            cap = cap ? cap * 2 : 8;
+            v = realloc(v, sizeof *v * (size_t)cap);
+            if (v == NULL)
+                EDDY_PANIC("out of memory");
+        }
+        v[count].topic = strdup(topic);
+        if (v[count].topic == NULL)
+            EDDY_PANIC("out of memory");
+        v[count].partition = get_i32((const unsigned char *)z + 1);
+        v[count].offset = keycodec_get_i64(val);
+        count++;
+    }
+    if (rc == 0)
+        rc = db->ops->iter_error(bi, err);
+    db->ops->iter_close(bi);
+    sb_free(&lo);
+    sb_free(&hi);
+    if (rc != 0) {
+        statedb_free_offsets(v, count);
+        return -1;
+    }
+    *offs = v;
+    *n = count;
+    return 0;
+}
+
+void statedb_free_offsets(TopicPartitionOffset *offs, int n)
+{
+    if (offs == NULL)
+        return;
+    for (int i = 0; i < n; i++)
+        free((char *)offs[i].topic);
+    free(offs);
+}
+
+int statedb_delete_offsets(StateDb *db, const char *scope, EddyError *err)
+{
+    StrBuf lo, hi;
+    sb_init(&lo);
+    sb_init(&hi);
+    scope_range(&lo, &hi, scope);
+    const StateDbOps *ops = db->ops;
+    BackendIter *bi = ops->iter_open(db, db->offsets, lo.data, lo.len, hi.data, hi.len, false);
+    BackendBatch *b = ops->batch_create(db);
+    const void *k, *val;
+    size_t klen, vlen;
+    int count = 0;
+    while (ops->iter_next(bi, &k, &klen, &val, &vlen)) {
+        ops->batch_delete(b, db->offsets, k, klen);
+        count++;
+    }
+    int rc = ops->iter_error(bi, err);
+    ops->iter_close(bi);
+    if (rc == 0 && count > 0)
+        rc = ops->batch_write(db, b, err);
+    ops->batch_destroy(b);
+    sb_free(&lo);
+    sb_free(&hi);
+    return rc;
+}
+
+int statedb_snapshot(StateDb *db, const char *dir, EddyError *err)
+{
+    return db->ops->snapshot(db, dir, err);
+}

@@ -1,0 +1,81 @@
+/*
+ * store_int.h - what statedb.c (the backend-independent half: caches,
+ * iterators merging cache and database, checkpoints, offsets) needs from a
+ * backend, and the structures they share.  Private to state/.
+ *
+ * A backend (store_rocksdb.c, store_memory.c) fills a StateDbOps table and
+ * calls statedb_init; it never sees caches.  Its families, iterators and
+ * batches are its own structs behind the opaque types below.
+ */
+#ifndef EDDY_STATE_STORE_INT_H
+#define EDDY_STATE_STORE_INT_H
+
+#include "eddy/store.h"
+#include "cache.h"
+
+typedef struct StoreFamily StoreFamily;   /* one column family */
+typedef struct BackendIter BackendIter;
+typedef struct BackendBatch BackendBatch;
+
+typedef struct StateDbOps {
+    const char *name;   /* "rocksdb", "memory" */
+    /* The family `name`; created if missing when create, else NULL without
+     * error when missing.  Owned by the backend until family_drop or close. */
+    StoreFamily *(*family_open)(StateDb *db, const char *name, bool create, EddyError *err);
+    /* Deletes the family and its data; frees f (even on error). */
+    int (*family_drop)(StateDb *db, StoreFamily *f, EddyError *err);
+    /* All family names, reserved ones included (malloc'd array of malloc'd). */
+    int (*list_families)(StateDb *db, char ***names, EddyError *err);
+    /* 1 found (value copied into out after sb_reset), 0 absent, -1 error. */
+    int (*get)(StateDb *db, StoreFamily *f, const void *k, size_t klen, StrBuf *out,
+               EddyError *err);
+    /* Keys in [lo, hi) (NULL = unbounded), ascending or descending; bounds
+     * are copied.  The iterator sees the family as of its creation. */
+    BackendIter *(*iter_open)(StateDb *db, StoreFamily *f, const void *lo, size_t lolen,
+                              const void *hi, size_t hilen, bool reverse);
+    /* Borrowed until the next call on it. */
+    bool (*iter_next)(BackendIter *it, const void **k, size_t *klen, const void **v,
+                      size_t *vlen);
+    int (*iter_error)(const BackendIter *it, EddyError *err);
+    void (*iter_close)(BackendIter *it);
+    /* An atomic batch: puts and deletes are copied; batch_write applies all
+     * or nothing, synced. */
+    BackendBatch *(*batch_create)(StateDb *db);
+    void (*batch_put)(BackendBatch *b, StoreFamily *f, const void *k, size_t klen,
+                      const void *v, size_t vlen);
+    void (*batch_delete)(BackendBatch *b, StoreFamily *f, const void *k, size_t klen);
+    int (*batch_write)(StateDb *db, BackendBatch *b, EddyError *err);
+    void (*batch_destroy)(BackendBatch *b);
+    int (*snapshot)(StateDb *db, const char *dir, EddyError *err);
+    /* Frees the backend (its families included). */
+    void (*close)(StateDb *db);
+} StateDbOps;
+
+struct Store {
+    StateDb *db;
+    char *name;
+    StoreFamily *fam;
+    Cache cache;
+};
+
+struct StateDb {
+    const StateDbOps *ops;
+    void *impl;                  /* the backend's state */
+    StrMap *stores;              /* name -> Store* */
+    StoreFamily *offsets;        /* the "offsets" family */
+    CacheShared cache;
+    StoreIter *iters;            /* open iterators (closed by statedb_close) */
+    int niters;
+    StoreIter *pool;             /* closed iterators kept for reuse */
+    int npool;
+};
+
+/* Fills the backend-independent part; opens the offsets family.  On
+ * failure (-1, err) the caller closes its backend. */
+int statedb_init(StateDb *db, const StateDbOps *ops, void *impl, size_t cache_max_bytes,
+                 EddyError *err);
+
+/* True for "default" and "offsets". */
+bool statedb_reserved_name(const char *name);
+
+#endif

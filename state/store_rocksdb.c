@@ -1,0 +1,440 @@
+/*
+ * store_rocksdb.c - the RocksDB backend: the only file in eddy that
+ * includes RocksDB headers.
+ *
+ * One database per state directory; a column family per store plus
+ * "offsets" (RocksDB's "default" family stays empty).  All families are
+ * opened at statedb_open, so a restarted engine finds the stores and
+ * offsets of its queries.  Writes are only atomic WriteBatches with
+ * sync=true and the write-ahead log on: a batch is durable and whole after
+ * a crash or power cut, across families.  Every RocksDB error (its errptr)
+ * becomes an EddyError in rocks_error and nowhere else.
+ */
+#include "store_int.h"
+
+#include <rocksdb/c.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+static const SrcPos NOPOS = {0, 0};
+
+struct StoreFamily {
+    char *name;
+    rocksdb_column_family_handle_t *h;
+};
+
+typedef struct RocksDb {
+    rocksdb_t *db;
+    rocksdb_options_t *opts;
+    rocksdb_block_based_table_options_t *table_opts;
+    rocksdb_readoptions_t *ropts;
+    rocksdb_writeoptions_t *wopts;       /* sync = true */
+    StrMap *families;                    /* name -> StoreFamily* */
+    char *dir;
+} RocksDb;
+
+static RocksDb *rdb(StateDb *db)
+{
+    return db->impl;
+}
+
+/* THE conversion of a RocksDB errptr: fills err with ERR_IO, frees the
+ * message, returns -1. */
+static int rocks_error(EddyError *err, char *errptr, const char *what, const char *name)
+{
+    eddy_error(err, ERR_IO, NOPOS, "state store: %s%s%s: %s", what, name ? " " : "",
+               name ? name : "", errptr ? errptr : "unknown RocksDB error");
+    rocksdb_free(errptr);
+    return -1;
+}
+
+static StoreFamily *family_new(RocksDb *r, const char *name, rocksdb_column_family_handle_t *h)
+{
+    StoreFamily *f = calloc(1, sizeof *f);
+    if (f == NULL || (f->name = strdup(name)) == NULL)
+        EDDY_PANIC("out of memory");
+    f->h = h;
+    strmap_put(r->families, name, f);
+    return f;
+}
+
+static void family_free(StoreFamily *f)
+{
+    rocksdb_column_family_handle_destroy(f->h);
+    free(f->name);
+    free(f);
+}
+
+/* ---- families -------------------------------------------------------------- */
+
+static StoreFamily *rocks_family_open(StateDb *db, const char *name, bool create, EddyError *err)
+{
+    RocksDb *r = rdb(db);
+    StoreFamily *f = strmap_get(r->families, name);
+    if (f || !create)
+        return f;
+    char *errptr = NULL;
+    rocksdb_column_family_handle_t *h = rocksdb_create_column_family(r->db, r->opts, name, &errptr);
+    if (errptr) {
+        rocks_error(err, errptr, "cannot create column family", name);
+        return NULL;
+    }
+    return family_new(r, name, h);
+}
+
+static int rocks_family_drop(StateDb *db, StoreFamily *f, EddyError *err)
+{
+    RocksDb *r = rdb(db);
+    char *errptr = NULL;
+    rocksdb_drop_column_family(r->db, f->h, &errptr);
+    strmap_del(r->families, f->name);
+    int rc = errptr ? rocks_error(err, errptr, "cannot drop column family", f->name) : 0;
+    family_free(f);
+    return rc;
+}
+
+static int rocks_list_families(StateDb *db, char ***names, EddyError *err)
+{
+    RocksDb *r = rdb(db);
+    int n = strmap_count(r->families);
+    char **v = malloc(sizeof *v * (size_t)(n ? n : 1));
+    if (v == NULL)
+        EDDY_PANIC("out of memory");
+    size_t i = 0;
+    const char *name;
+    void *val;
+    int k = 0;
+    while (strmap_next(r->families, &i, &name, &val))
+        if ((v[k++] = strdup(name)) == NULL)
+            EDDY_PANIC("out of memory");
+    *names = v;
+    return k;
+}
+
+static int rocks_get(StateDb *db, StoreFamily *f, const void *k, size_t klen, StrBuf *out,
+                     EddyError *err)
+{
+    RocksDb *r = rdb(db);
+    char *errptr = NULL;
+    sb_reset(out);
+    rocksdb_pinnableslice_t *v = rocksdb_get_pinned_cf(r->db, r->ropts, f->h, k, klen, &errptr);
+    if (errptr)
+        return rocks_error(err, errptr, "read failed in", f->name);
+    if (v == NULL)
+        return 0;
+    size_t vlen;
+    const char *p = rocksdb_pinnableslice_value(v, &vlen);
+    sb_append(out, p, vlen);
+    rocksdb_pinnableslice_destroy(v);
+    return 1;
+}
+
+/* ---- iterators ------------------------------------------------------------- */
+
+/* Bounds are checked here as well as given to RocksDB: the upper bound
+ * (forward) lets RocksDB stop early over deleted keys; a reverse scan
+ * starts with SeekForPrev and skips the bound itself. */
+struct BackendIter {
+    rocksdb_iterator_t *it;
+    rocksdb_readoptions_t *ro;
+    StrBuf lo, hi;               /* RocksDB keeps pointers to these */
+    bool has_lo, has_hi, reverse, started, done;   /* done: never move an invalid iterator */
+    char *errptr;                /* the error that stopped iteration */
+};
+
+static BackendIter *rocks_iter_open(StateDb *db, StoreFamily *f, const void *lo, size_t lolen,
+                                    const void *hi, size_t hilen, bool reverse)
+{
+    BackendIter *it = calloc(1, sizeof *it);
+    if (it == NULL)
+        EDDY_PANIC("out of memory");
+    sb_init(&it->lo);
+    sb_init(&it->hi);
+    it->has_lo = lo != NULL;
+    it->has_hi = hi != NULL;
+    it->reverse = reverse;
+    if (lo)
+        sb_append(&it->lo, lo, lolen);
+    if (hi)
+        sb_append(&it->hi, hi, hilen);
+    it->ro = rocksdb_readoptions_create();
+    if (it->has_lo)
+        rocksdb_readoptions_set_iterate_lower_bound(it->ro, it->lo.data, it->lo.len);
+    if (it->has_hi && !reverse)
+        rocksdb_readoptions_set_iterate_upper_bound(it->ro, it->hi.data, it->hi.len);
+    it->it = rocksdb_create_iterator_cf(rdb(db)->db, it->ro, f->h);
+    return it;
+}
+
+static bool rocks_iter_next(BackendIter *it, const void **k, size_t *klen, const void **v,
+                            size_t *vlen)
+{
+    if (it->done)
+        return false;
+    if (!it->started) {
+        it->started = true;
+        if (!it->reverse) {
+            if (it->has_lo)
+                rocksdb_iter_seek(it->it, it->lo.data, it->lo.len);
+            else
+                rocksdb_iter_seek_to_first(it->it);
+        } else if (it->has_hi) {
+            rocksdb_iter_seek_for_prev(it->it, it->hi.data, it->hi.len);
+        } else {
+            rocksdb_iter_seek_to_last(it->it);
+        }
+    } else if (!it->reverse) {
+        rocksdb_iter_next(it->it);
+    } else {
+        rocksdb_iter_prev(it->it);
+    }
+    for (;;) {
+        if (!rocksdb_iter_valid(it->it)) {
+            rocksdb_iter_get_error(it->it, &it->errptr);
+            it->done = true;
+            return false;
+        }
+        const char *key = rocksdb_iter_key(it->it, klen);
+        if (!it->reverse) {
+            if (it->has_hi && cache_key_cmp(key, *klen, it->hi.data, it->hi.len) >= 0) {
+                it->done = true;
+                return false;
+            }
+        } else {
+            if (it->has_hi && cache_key_cmp(key, *klen, it->hi.data, it->hi.len) >= 0) {
+                rocksdb_iter_prev(it->it);   /* SeekForPrev lands on hi itself */
+                continue;
+            }
+            if (it->has_lo && cache_key_cmp(key, *klen, it->lo.data, it->lo.len) < 0) {
+                it->done = true;
+                return false;
+            }
+        }
+        *k = key;
+        *v = rocksdb_iter_value(it->it, vlen);
+        return true;
+    }
+}
+
+static int rocks_iter_error(const BackendIter *it, EddyError *err)
+{
+    if (it->errptr == NULL)
+        return 0;
+    return eddy_error(err, ERR_IO, NOPOS, "state store: iteration failed: %s", it->errptr);
+}
+
+static void rocks_iter_close(BackendIter *it)
+{
+    if (it == NULL)
+        return;
+    rocksdb_iter_destroy(it->it);
+    rocksdb_readoptions_destroy(it->ro);
+    sb_free(&it->lo);
+    sb_free(&it->hi);
+    rocksdb_free(it->errptr);
+    free(it);
+}
+
+/* ---- batches --------------------------------------------------------------- */
+
+static BackendBatch *rocks_batch_create(StateDb *db)
+{
+    return (BackendBatch *)rocksdb_writebatch_create();
+}
+
+static void rocks_batch_put(BackendBatch *b, StoreFamily *f, const void *k, size_t klen,
+                            const void *v, size_t vlen)
+{
+    rocksdb_writebatch_put_cf((rocksdb_writebatch_t *)b, f->h, k, klen, v, vlen);
+}
+
+static void rocks_batch_delete(BackendBatch *b, StoreFamily *f, const void *k, size_t klen)
+{
+    rocksdb_writebatch_delete_cf((rocksdb_writebatch_t *)b, f->h, k, klen);
+}
+
+static int rocks_batch_write(StateDb *db, BackendBatch *b, EddyError *err)
+{
+    char *errptr = NULL;
+    rocksdb_write(rdb(db)->db, rdb(db)->wopts, (rocksdb_writebatch_t *)b, &errptr);
+    return errptr ? rocks_error(err, errptr, "checkpoint write failed", NULL) : 0;
+}
+
+static void rocks_batch_destroy(BackendBatch *b)
+{
+    if (b)
+        rocksdb_writebatch_destroy((rocksdb_writebatch_t *)b);
+}
+
+/* ---- snapshots, close ------------------------------------------------------ */
+
+static int rocks_snapshot(StateDb *db, const char *dir, EddyError *err)
+{
+    char *errptr = NULL;
+    rocksdb_checkpoint_t *cp = rocksdb_checkpoint_object_create(rdb(db)->db, &errptr);
+    if (errptr)
+        return rocks_error(err, errptr, "cannot snapshot to", dir);
+    /* log_size_for_flush = 0: flush the memtables, so the snapshot needs
+     * no write-ahead log. */
+    rocksdb_checkpoint_create(cp, dir, 0, &errptr);
+    rocksdb_checkpoint_object_destroy(cp);
+    return errptr ? rocks_error(err, errptr, "cannot snapshot to", dir) : 0;
+}
+
+static void rocks_free(RocksDb *r)
+{
+    if (r->families) {
+        size_t i = 0;
+        const char *name;
+        void *val;
+        while (strmap_next(r->families, &i, &name, &val))
+            family_free(val);
+        strmap_destroy(r->families);
+    }
+    if (r->db)
+        rocksdb_close(r->db);
+    if (r->ropts)
+        rocksdb_readoptions_destroy(r->ropts);
+    if (r->wopts)
+        rocksdb_writeoptions_destroy(r->wopts);
+    if (r->opts)
+        rocksdb_options_destroy(r->opts);
+    if (r->table_opts)
+        rocksdb_block_based_options_destroy(r->table_opts);
+    free(r->dir);
+    free(r);
+}
+
+static void rocks_close(StateDb *db)
+{
+    rocks_free(rdb(db));
+    free(db);
+}
+
+static const StateDbOps ROCKSDB_OPS = {
+    .name = "rocksdb",
+    .family_open = rocks_family_open,
+    .family_drop = rocks_family_drop,
+    .list_families = rocks_list_families,
+    .get = rocks_get,
+    .iter_open = rocks_iter_open,
+    .iter_next = rocks_iter_next,
+    .iter_error = rocks_iter_error,
+    .iter_close = rocks_iter_close,
+    .batch_create = rocks_batch_create,
+    .batch_put = rocks_batch_put,
+    .batch_delete = rocks_batch_delete,
+    .batch_write = rocks_batch_write,
+    .batch_destroy = rocks_batch_destroy,
+    .snapshot = rocks_snapshot,
+    .close = rocks_close,
+};
+
+/* ---- open ------------------------------------------------------------------ */
+
+static void set_options(RocksDb *r)
+{
+    r->opts = rocksdb_options_create();
+    rocksdb_options_set_create_if_missing(r->opts, 1);
+    rocksdb_options_set_create_missing_column_families(r->opts, 1);
+    rocksdb_options_set_keep_log_file_num(r->opts, 3);
+    rocksdb_options_set_info_log_level(r->opts, 2);   /* WARN: keep LOG small */
+    /* Bloom filters: most gets of an aggregate are for keys not seen yet. */
+    r->table_opts = rocksdb_block_based_options_create();
+    rocksdb_block_based_options_set_filter_policy(r->table_opts,
+                                                  rocksdb_filterpolicy_create_bloom(10));
+    rocksdb_options_set_block_based_table_factory(r->opts, r->table_opts);
+    r->ropts = rocksdb_readoptions_create();
+    r->wopts = rocksdb_writeoptions_create();
+    rocksdb_writeoptions_set_sync(r->wopts, 1);
+}
+
+/* The families the directory holds ("default" alone for a new one); list
+ * malloc'd by RocksDB, free with rocksdb_list_column_families_destroy. */
+static char **existing_families(RocksDb *r, size_t *n, EddyError *err)
+{
+    char path[4096];
+    struct stat st;
+    snprintf(path, sizeof path, "%s/CURRENT", r->dir);
+    if (stat(path, &st) != 0) {
+        *n = 0;
+        return NULL;
+    }
+    char *errptr = NULL;
+    char **names = rocksdb_list_column_families(r->opts, r->dir, n, &errptr);
+    if (errptr) {
+        rocks_error(err, errptr, "cannot read the state directory", r->dir);
+        *n = (size_t)-1;
+        return NULL;
+    }
+    return names;
+}
+
+StateDb *statedb_open(const char *dir, size_t cache_max_bytes, EddyError *err)
+{
+    RocksDb *r = calloc(1, sizeof *r);
+    if (r == NULL || (r->dir = strdup(dir)) == NULL)
+        EDDY_PANIC("out of memory");
+    r->families = strmap_create();
+    set_options(r);
+
+    size_t nexist;
+    char **exist = existing_families(r, &nexist, err);
+    if (nexist == (size_t)-1) {
+        rocks_free(r);
+        return NULL;
+    }
+    /* Open every existing family, plus default and offsets if missing. */
+    size_t n = 0;
+    const char **names = malloc(sizeof *names * (nexist + 2));
+    if (names == NULL)
+        EDDY_PANIC("out of memory");
+    bool have_default = false, have_offsets = false;
+    for (size_t i = 0; i < nexist; i++) {
+        names[n++] = exist[i];
+        have_default |= strcmp(exist[i], "default") == 0;
+        have_offsets |= strcmp(exist[i], STATEDB_OFFSETS_FAMILY) == 0;
+    }
+    if (!have_default)
+        names[n++] = "default";
+    if (!have_offsets)
+        names[n++] = STATEDB_OFFSETS_FAMILY;
+    const rocksdb_options_t **fopts = malloc(sizeof *fopts * n);
+    rocksdb_column_family_handle_t **handles = calloc(n, sizeof *handles);
+    if (fopts == NULL || handles == NULL)
+        EDDY_PANIC("out of memory");
+    for (size_t i = 0; i < n; i++)
+        fopts[i] = r->opts;
+
+    char *errptr = NULL;
+    r->db = rocksdb_open_column_families(r->opts, dir, (int)n, names, fopts, handles, &errptr);
+    if (errptr) {
+        rocks_error(err, errptr, "cannot open", dir);
+        r->db = NULL;
+    } else {
+        for (size_t i = 0; i < n; i++)
+            family_new(r, names[i], handles[i]);
+    }
+    free(fopts);
+    free(handles);
+    free(names);
+    if (exist)
+        rocksdb_list_column_families_destroy(exist, nexist);
+    if (r->db == NULL) {
+        rocks_free(r);
+        return NULL;
+    }
+
+    StateDb *db = calloc(1, sizeof *db);
+    if (db == NULL)
+        EDDY_PANIC("out of memory");
+    if (statedb_init(db, &ROCKSDB_OPS, r, cache_max_bytes, err) != 0) {
+        strmap_destroy(db->stores);
+        rocks_close(db);
+        return NULL;
+    }
+    return db;
+}
