@@ -331,6 +331,17 @@ static int bind_arith(const Scope *s, const AstExpr *e, Arena *a, BExpr **out, E
     return 0;
 }
 
+/* Functions whose first argument is a time-unit keyword (DAYS, HOURS, ...). */
+static bool takes_unit(const char *name)
+{
+    static const char *const fns[] = {"DATEADD", "DATESUB", "TIMEADD", "TIMESUB", "TIMESTAMPADD",
+                                      "TIMESTAMPSUB"};
+    for (size_t i = 0; i < sizeof fns / sizeof fns[0]; i++)
+        if (strcmp(name, fns[i]) == 0)
+            return true;
+    return false;
+}
+
 static int bind_func(const Scope *s, const AstExpr *e, Arena *a, BExpr **out, EddyError *err)
 {
     const char *name = e->u.func.name;
@@ -349,6 +360,13 @@ static int bind_func(const Scope *s, const AstExpr *e, Arena *a, BExpr **out, Ed
         const AstExpr *arg = e->u.func.args.items[i];
         if (arg->kind == EXPR_LAMBDA)
             return eddy_error(err, ERR_UNSUPPORTED, arg->pos, "lambda functions are not supported yet");
+        if (i == 0 && takes_unit(name) && arg->kind == EXPR_COLUMN && arg->u.col.qualifier == NULL) {
+            /* DATEADD(DAYS, 2, d): the unit is a keyword, passed as its name. */
+            args[i] = bx_new(a, BX_CONST, type_prim(TYPE_STRING), arg->pos);
+            args[i]->u.constant = v_string_cstr(a, arg->u.col.name);
+            types[i] = args[i]->type;
+            continue;
+        }
         if (bind(s, arg, a, &args[i], err) != 0)
             return -1;
         types[i] = args[i]->type;
@@ -511,11 +529,17 @@ static int bind_grouped(const Scope *s, const AstExpr *e, Arena *a, BExpr **out,
             }
         EDDY_PANIC("aggregate %s was not collected", text);
     }
+    if (e->kind == EXPR_FUNC && !func_exists(e->u.func.name))
+        return eddy_error(err, ERR_ANALYSIS, e->pos, "unknown function %s", e->u.func.name);
     if (e->kind == EXPR_COLUMN) {
         PseudoCol pc;
         if (pseudo_column(e->u.col.name, s->windowed, &pc) == 0 &&
-            (pc == PSEUDO_WINDOWSTART || pc == PSEUDO_WINDOWEND))
+            (pc == PSEUDO_WINDOWSTART || pc == PSEUDO_WINDOWEND)) {
+            if (s->in_having)
+                return eddy_error(err, ERR_ANALYSIS, e->pos,
+                                  "%s is not allowed in HAVING", e->u.col.name);
             return 0;
+        }
         eddy_error(err, ERR_ANALYSIS, e->pos,
                    "non-aggregate SELECT expression(s) not part of GROUP BY: %s", text);
         return -1;
@@ -958,7 +982,7 @@ static bool is_literal(const AstExpr *e)
            (e->kind == EXPR_UNARY && e->u.unary.op == OP_NEG && is_literal(e->u.unary.a));
 }
 
-static int window_spec(const AstWindow *w, WindowSpec *out, EddyError *err)
+static int window_spec(const AstWindow *w, bool emit_final, WindowSpec *out, EddyError *err)
 {
     memset(out, 0, sizeof *out);
     out->kind = w->kind == WINDOW_TUMBLING ? WKIND_TUMBLING : w->kind == WINDOW_HOPPING ? WKIND_HOPPING
@@ -972,7 +996,9 @@ static int window_spec(const AstWindow *w, WindowSpec *out, EddyError *err)
     if (out->kind == WKIND_HOPPING && (out->advance_ms <= 0 || out->advance_ms > out->size_ms))
         return eddy_error(err, ERR_ANALYSIS, w->pos,
                           "ADVANCE BY must be positive and not larger than the window size");
-    out->grace_ms = w->grace_ms >= 0 ? w->grace_ms : 24LL * 3600 * 1000;
+    /* Without GRACE PERIOD: 24 h (Kafka Streams' legacy default), but 0 for
+     * EMIT FINAL, as ksqlDB does, so final results come when windows end. */
+    out->grace_ms = w->grace_ms >= 0 ? w->grace_ms : emit_final ? 0 : 24LL * 3600 * 1000;
     int64_t min_retention = out->size_ms + out->grace_ms;
     if (w->retention_ms >= 0 && w->retention_ms < min_retention)
         return eddy_error(err, ERR_ANALYSIS, w->pos,
@@ -1017,6 +1043,15 @@ static int analyze_aggregate(const AstSelect *sel, Plan **pp, Scope *scope, Aren
     }
     collect_aggs(sel->having, a, &calls, &texts);
     int naggs = calls.n;
+    if (naggs == 0) {
+        for (int i = 0; i < sel->items.n; i++) {   /* an unknown function says so first */
+            const AstExpr *x = ((const AstSelectItem *)sel->items.items[i])->expr;
+            if (x->kind == EXPR_FUNC && !func_exists(x->u.func.name))
+                return eddy_error(err, ERR_ANALYSIS, x->pos, "unknown function %s", x->u.func.name);
+        }
+        return eddy_error(err, ERR_ANALYSIS, sel->pos,
+                          "GROUP BY requires an aggregate function in the select list or HAVING");
+    }
     ag->u.aggregate.naggs = naggs;
     ag->u.aggregate.aggs = arena_alloc(a, sizeof(AggCall) * (size_t)(naggs + 1));
     ag->u.aggregate.args = arena_alloc(a, sizeof(BExpr **) * (size_t)(naggs + 1));
@@ -1041,9 +1076,6 @@ static int analyze_aggregate(const AstSelect *sel, Plan **pp, Scope *scope, Aren
             err->pos = call->pos;
             return -1;
         }
-        if (ag->u.aggregate.input_is_table)
-            return eddy_error(err, ERR_UNSUPPORTED, sel->pos,
-                              "aggregating a table is not supported yet (GROUP BY over a stream is)");
         if (ag->u.aggregate.input_is_table && ac->fns->undo == NULL)
             return eddy_error(err, ERR_ANALYSIS, call->pos,
                               "the aggregate function %s cannot be used on a table: it cannot retract rows",
@@ -1053,7 +1085,7 @@ static int analyze_aggregate(const AstSelect *sel, Plan **pp, Scope *scope, Aren
                 args[j] = analyze_coerce(a, args[j], ac->params[j]);
         ag->u.aggregate.args[i] = args;
     }
-    if (window_spec(&sel->window, &ag->u.aggregate.window, err) != 0)
+    if (window_spec(&sel->window, sel->emit == EMIT_FINAL, &ag->u.aggregate.window, err) != 0)
         return -1;
     if (sel->emit == EMIT_FINAL && ag->u.aggregate.window.kind == WKIND_NONE)
         return eddy_error(err, ERR_ANALYSIS, sel->pos, "EMIT FINAL is only supported for windowed aggregations");
@@ -1092,7 +1124,9 @@ static int analyze_aggregate(const AstSelect *sel, Plan **pp, Scope *scope, Aren
                  .windowed = ag->u.aggregate.window.kind != WKIND_NONE, .agg = g};
     if (sel->having) {
         BExpr *pred;
-        if (bind_bool(&out, sel->having, a, &pred, "HAVING condition", err) != 0)
+        Scope hs = out;
+        hs.in_having = true;
+        if (bind_bool(&hs, sel->having, a, &pred, "HAVING condition", err) != 0)
             return -1;
         Plan *f = plan_new(a, PLAN_FILTER, p, os);
         f->u.filter.pred = pred;

@@ -54,6 +54,7 @@ typedef struct Scope {
     bool windowed;                /* WINDOWSTART / WINDOWEND allowed */
     const AggScope *agg;          /* non-NULL above an aggregation */
     bool in_aggregate_arg;        /* binding an aggregate's argument: no nested aggregates */
+    bool in_having;               /* WINDOWSTART/WINDOWEND are not allowed in HAVING */
 } Scope;
 
 int analyze_expr(const Scope *s, const AstExpr *e, Arena *a, BExpr **out, EddyError *err);

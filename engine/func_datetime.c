@@ -17,6 +17,7 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #define MS_PER_DAY 86400000LL
 
@@ -284,3 +285,70 @@ int fn_convert_tz(const Value *a, int n, Value *out, FuncCtx *ctx)
     *out = v_timestamp(ts + ((int64_t)off_to - off_from) * 1000);
     return 0;
 }
+
+/* ---- DATEADD / TIMEADD / TIMESTAMPADD and their SUBs ----------------------- */
+
+/* Milliseconds in a unit keyword (singular or plural), or 0 if unknown. */
+static int64_t unit_ms(const char *u)
+{
+    static const struct { const char *name; int64_t ms; } units[] = {
+        {"MILLISECOND", 1}, {"SECOND", 1000}, {"MINUTE", 60000}, {"HOUR", 3600000},
+        {"DAY", MS_PER_DAY}, {"WEEK", 7 * MS_PER_DAY},
+    };
+    for (size_t i = 0; i < sizeof units / sizeof units[0]; i++) {
+        size_t n = strlen(units[i].name);
+        if (strncasecmp(u, units[i].name, n) == 0 && (u[n] == '\0' || ((u[n] == 'S' || u[n] == 's') && u[n + 1] == '\0')))
+            return units[i].ms;
+    }
+    return 0;
+}
+
+static int shift_ms(const Value *a, int64_t sign, int64_t *delta, FuncCtx *ctx)
+{
+    int64_t ms = unit_ms(a[0].u.str.ptr);
+    if (ms == 0)
+        return eddy_error(ctx->err, ERR_RUNTIME, (SrcPos){0}, "unknown time unit %s", a[0].u.str.ptr);
+    int64_t n = a[1].kind == TYPE_INT ? a[1].u.i32 : a[1].u.i64;
+    if (__builtin_mul_overflow(n, ms, delta))
+        return eddy_error(ctx->err, ERR_RUNTIME, (SrcPos){0}, "interval out of range");
+    *delta *= sign;
+    return 0;
+}
+
+static int date_add(const Value *a, Value *out, FuncCtx *ctx, int64_t sign)
+{
+    int64_t d;
+    if (shift_ms(a, sign, &d, ctx) != 0)
+        return -1;
+    if (d % MS_PER_DAY != 0)
+        return eddy_error(ctx->err, ERR_RUNTIME, (SrcPos){0}, "a DATE moves by whole days only, not %s",
+                          a[0].u.str.ptr);
+    *out = v_date((int32_t)(a[2].u.i32 + d / MS_PER_DAY));
+    return 0;
+}
+
+static int time_add(const Value *a, Value *out, FuncCtx *ctx, int64_t sign)
+{
+    int64_t d;
+    if (shift_ms(a, sign, &d, ctx) != 0)
+        return -1;
+    int64_t t = ((int64_t)a[2].u.i32 + d % MS_PER_DAY + MS_PER_DAY) % MS_PER_DAY;
+    *out = v_time((int32_t)t);
+    return 0;
+}
+
+static int timestamp_add(const Value *a, Value *out, FuncCtx *ctx, int64_t sign)
+{
+    int64_t d;
+    if (shift_ms(a, sign, &d, ctx) != 0)
+        return -1;
+    *out = v_timestamp(a[2].u.i64 + d);
+    return 0;
+}
+
+int fn_dateadd(const Value *a, int n, Value *out, FuncCtx *ctx) { (void)n; return date_add(a, out, ctx, 1); }
+int fn_datesub(const Value *a, int n, Value *out, FuncCtx *ctx) { (void)n; return date_add(a, out, ctx, -1); }
+int fn_timeadd(const Value *a, int n, Value *out, FuncCtx *ctx) { (void)n; return time_add(a, out, ctx, 1); }
+int fn_timesub(const Value *a, int n, Value *out, FuncCtx *ctx) { (void)n; return time_add(a, out, ctx, -1); }
+int fn_timestampadd(const Value *a, int n, Value *out, FuncCtx *ctx) { (void)n; return timestamp_add(a, out, ctx, 1); }
+int fn_timestampsub(const Value *a, int n, Value *out, FuncCtx *ctx) { (void)n; return timestamp_add(a, out, ctx, -1); }

@@ -86,6 +86,13 @@ int fn_coalesce(const Value *a, int n, Value *out, FuncCtx *ctx)
     RETURN_NULL;
 }
 
+int fn_as_value(const Value *a, int n, Value *out, FuncCtx *ctx)
+{
+    (void)n, (void)ctx;
+    *out = a[0];
+    return 0;
+}
+
 int fn_ifnull(const Value *a, int n, Value *out, FuncCtx *ctx)
 {
     (void)n, (void)ctx;

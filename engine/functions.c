@@ -58,9 +58,9 @@
     X(fn_unix_timestamp) X(fn_unix_date) X(fn_timestamptostring) X(fn_stringtotimestamp)   \
     X(fn_format_timestamp) X(fn_parse_timestamp) X(fn_format_date) X(fn_parse_date)        \
     X(fn_format_time) X(fn_parse_time) X(fn_datetostring) X(fn_stringtodate)               \
-    X(fn_convert_tz) X(fn_from_unixtime) X(fn_from_days)                                   \
+    X(fn_convert_tz) X(fn_from_unixtime) X(fn_from_days) X(fn_dateadd) X(fn_datesub) X(fn_timeadd) X(fn_timesub) X(fn_timestampadd) X(fn_timestampsub)                                   \
     /* func_misc.c */                                                                      \
-    X(fn_coalesce) X(fn_ifnull) X(fn_nullif) X(fn_extractjsonfield) X(fn_is_json_string)   \
+    X(fn_as_value) X(fn_coalesce) X(fn_ifnull) X(fn_nullif) X(fn_extractjsonfield) X(fn_is_json_string)   \
     X(fn_json_array_length) X(fn_json_keys) X(fn_json_records) X(fn_json_concat)           \
     X(fn_json_array_contains) X(fn_array_length) X(fn_array_contains) X(fn_array_distinct) \
     X(fn_array_union) X(fn_array_intersect) X(fn_array_except) X(fn_array_concat)          \
@@ -153,6 +153,7 @@ static const Overload ov_ACOS[] = {OV(fn_acos, F_NULL, R(K_DOUBLE), "x", K_DOUBL
 static const Overload ov_ARRAY_CONCAT[] = {
     OV(fn_array_concat, 0, R_ARRAY_T, "array1, array2", K_ARRAY_T, K_ARRAY_T),
 };
+static const Overload ov_AS_VALUE[] = {OV(fn_as_value, 0, R_T, "key_column", K_T)};
 static const Overload ov_ARRAY_CONTAINS[] = {
     OV(fn_array_contains, 0, R(K_BOOL), "array, value", K_ARRAY_T, K_T),
 };
@@ -216,6 +217,14 @@ static const Overload ov_CONVERT_TZ[] = {
 static const Overload ov_COS[] = {OV(fn_cos, F_NULL, R(K_DOUBLE), "x", K_DOUBLE)};
 static const Overload ov_COSH[] = {OV(fn_cosh, F_NULL, R(K_DOUBLE), "x", K_DOUBLE)};
 static const Overload ov_COT[] = {OV(fn_cot, F_NULL, R(K_DOUBLE), "x", K_DOUBLE)};
+/* DATEADD(DAYS, n, date) and friends: the unit is a bare keyword, which
+ * the analyzer hands over as a STRING ('DAYS'); SUB negates n. */
+static const Overload ov_DATEADD[] = {OV(fn_dateadd, F_NULL, R(K_DATE), "unit, interval, date", K_STRING, K_INT, K_DATE)};
+static const Overload ov_DATESUB[] = {OV(fn_datesub, F_NULL, R(K_DATE), "unit, interval, date", K_STRING, K_INT, K_DATE)};
+static const Overload ov_TIMEADD[] = {OV(fn_timeadd, F_NULL, R(K_TIME), "unit, interval, time", K_STRING, K_INT, K_TIME)};
+static const Overload ov_TIMESUB[] = {OV(fn_timesub, F_NULL, R(K_TIME), "unit, interval, time", K_STRING, K_INT, K_TIME)};
+static const Overload ov_TIMESTAMPADD[] = {OV(fn_timestampadd, F_NULL, R(K_TS), "unit, interval, timestamp", K_STRING, K_BIGINT, K_TS)};
+static const Overload ov_TIMESTAMPSUB[] = {OV(fn_timestampsub, F_NULL, R(K_TS), "unit, interval, timestamp", K_STRING, K_BIGINT, K_TS)};
 static const Overload ov_DATETOSTRING[] = {
     OV(fn_datetostring, F_NULL, R(K_STRING), "days, pattern", K_INT, K_STRING),
 };
@@ -443,6 +452,7 @@ static const Overload ov_UUID[] = {OV0(fn_uuid, F_NONDET, R(K_STRING))};
     X(ARRAY_SORT, CAT_ARRAY, "The elements sorted 'ASC' (default) or 'DESC', NULLs last.")           \
     X(ARRAY_UNION, CAT_ARRAY, "Distinct elements of both arrays, in order of first appearance.")     \
     X(AS_MAP, CAT_MAP, "A map built by pairing an array of keys with an array of values.")           \
+    X(AS_VALUE, CAT_NULL, "A copy of a key column as a value column (the argument unchanged).")   \
     X(ASIN, CAT_MATH, "The arc sine of x, in radians; NaN outside [-1, 1].")                         \
     X(ATAN, CAT_MATH, "The arc tangent of x, in radians.")                                           \
     X(ATAN2, CAT_MATH, "The angle, in radians, of the point (x, y) in polar coordinates.")           \
@@ -457,6 +467,8 @@ static const Overload ov_UUID[] = {OV0(fn_uuid, F_NONDET, R(K_STRING))};
     X(COS, CAT_MATH, "The cosine of x (radians).")                                                   \
     X(COSH, CAT_MATH, "The hyperbolic cosine of x.")                                                 \
     X(COT, CAT_MATH, "The cotangent of x (radians).")                                                \
+    X(DATEADD, CAT_DATETIME, "A DATE plus n units (DAYS, WEEKS, ...): DATEADD(DAYS, 2, d).") \
+    X(DATESUB, CAT_DATETIME, "A DATE minus n units: DATESUB(DAYS, 2, d).") \
     X(DATETOSTRING, CAT_DATETIME, "Deprecated: days since the epoch formatted with a pattern; use FORMAT_DATE.") \
     X(DEGREES, CAT_MATH, "Radians converted to degrees.")                                            \
     X(DOUBLE_FROM_BYTES, CAT_CONV, "An 8-byte value read as an IEEE DOUBLE (BIG_ENDIAN or LITTLE_ENDIAN).") \
@@ -529,7 +541,11 @@ static const Overload ov_UUID[] = {OV0(fn_uuid, F_NONDET, R(K_STRING))};
     X(SUBSTRING, CAT_STRING, "The part of a string (or bytes) from a 1-based position, optionally of a length.") \
     X(TAN, CAT_MATH, "The tangent of x (radians).")                                                  \
     X(TANH, CAT_MATH, "The hyperbolic tangent of x.")                                                \
+    X(TIMEADD, CAT_DATETIME, "A TIME plus n units, wrapping around midnight.") \
+    X(TIMESTAMPADD, CAT_DATETIME, "A TIMESTAMP plus n units (MILLISECONDS .. DAYS).") \
+    X(TIMESTAMPSUB, CAT_DATETIME, "A TIMESTAMP minus n units.") \
     X(TIMESTAMPTOSTRING, CAT_DATETIME, "Deprecated: epoch milliseconds formatted with a pattern; use FORMAT_TIMESTAMP.") \
+    X(TIMESUB, CAT_DATETIME, "A TIME minus n units, wrapping around midnight.") \
     X(TO_BYTES, CAT_STRING, "Text in hex, utf8, ascii or base64 decoded to BYTES.")                  \
     X(TRIM, CAT_STRING, "The string without leading and trailing whitespace.")                       \
     X(TRUNC, CAT_MATH, "x truncated toward zero to 0 or the given decimal places.")                  \

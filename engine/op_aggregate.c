@@ -107,33 +107,43 @@ static void step_row(AggOp *op, const Row *row)
 
 /* ---- output -------------------------------------------------------------------- */
 
-/* Emits the current states as a result row (or a tombstone for a window
- * that disappeared in a session merge). */
-static int emit(AggOp *op, const Value *keyvals, int64_t wstart, int64_t wend, bool tombstone,
-                int64_t ts, EddyError *err)
+/* The result row of the current states (or a tombstone for a window that
+ * disappeared in a session merge), in the batch arena. */
+static Row *result_row(AggOp *op, const Value *keyvals, int64_t wstart, int64_t wend,
+                       bool tombstone, int64_t ts)
 {
     const Plan *p = op->base.plan;
     int nk = p->u.aggregate.nkeys, naggs = p->u.aggregate.naggs;
     Arena *a = op->base.ctx->eval.arena;
-    Row out = {0};
-    out.ncols = nk + naggs;
-    out.cols = arena_alloc(a, sizeof(Value) * (size_t)(out.ncols + 1));
+    Row *out = arena_alloc(a, sizeof *out);
+    out->ncols = nk + naggs;
+    out->cols = arena_alloc(a, sizeof(Value) * (size_t)(out->ncols + 1));
     for (int k = 0; k < nk; k++)
-        out.cols[k] = keyvals[k];
+        out->cols[k] = keyvals[k];
     for (int i = 0; i < naggs; i++) {
         if (tombstone)
-            out.cols[nk + i] = v_null();
+            out->cols[nk + i] = v_null();
         else
             p->u.aggregate.aggs[i].fns->result(&p->u.aggregate.aggs[i], &op->states[i + 1],
-                                               &out.cols[nk + i], a);
+                                               &out->cols[nk + i], a);
     }
-    out.rowtime = ts;
-    out.window_start = wstart;
-    out.window_end = wend;
-    out.tombstone = tombstone;
-    out.partition = -1;
-    out.offset = -1;
-    return op_push(op->base.downstream, &out, err);
+    out->rowtime = ts;
+    out->window_start = wstart;
+    out->window_end = wend;
+    out->tombstone = tombstone;
+    out->partition = -1;
+    out->offset = -1;
+    return out;
+}
+
+/* Emits the current states; prior is the group's previous result (for
+ * HAVING's changelog rule), or NULL for a new group. */
+static int emit(AggOp *op, const Value *keyvals, int64_t wstart, int64_t wend, bool tombstone,
+                int64_t ts, const Row *prior, EddyError *err)
+{
+    Row *out = result_row(op, keyvals, wstart, wend, tombstone, ts);
+    out->prior = prior;
+    return op_push(op->base.downstream, out, err);
 }
 
 /* Index entry "end | window key" in an index store. */
@@ -162,6 +172,10 @@ static int update_window(AggOp *op, const Row *row, int64_t wstart, int64_t wend
         keycodec_window(&op->key, wstart);
     bool found;
     int rc = load_state(op, op->key.data, op->key.len, &found, err);
+    const Row *prior = NULL;
+    if (rc == 0 && found && !p->u.aggregate.emit_final)
+        prior = result_row(op, op->keyvals, wstart == NO_TIME ? -1 : wstart,
+                           wstart == NO_TIME ? -1 : wend, false, op->states[0].u.i64);
     if (rc == 0) {
         step_row(op, row);
         rc = save_state(op, op->key.data, op->key.len);
@@ -173,7 +187,7 @@ static int update_window(AggOp *op, const Row *row, int64_t wstart, int64_t wend
     }
     if (rc == 0 && !p->u.aggregate.emit_final)
         rc = emit(op, op->keyvals, wstart == NO_TIME ? -1 : wstart, wstart == NO_TIME ? -1 : wend,
-                  false, op->states[0].u.i64, err);
+                  false, op->states[0].u.i64, prior, err);
     op->key.len = base;
     op->key.data[base] = '\0';
     return rc;
@@ -253,14 +267,18 @@ static int update_session(AggOp *op, const Row *row, EddyError *err)
     for (int i = 0; i < naggs + 1; i++)
         op->states[i] = merged[i];
     step_row(op, row);
+    /* As Kafka Streams: every merged session is removed and tombstoned
+     * (stamped with its own end), unless the result is the record's own
+     * point window [t, t]; session results are stamped with their end. */
+    bool point = start == t && end == t;
     for (int i = 0; i < nold && rc == 0; i++) {
         rc = store_delete(op->state, olds[i].key, olds[i].len);
         if (rc == 0)
             rc = index_del(op, op->expiry, olds[i].end, olds[i].key, olds[i].len);
         if (rc == 0 && p->u.aggregate.emit_final)
             rc = index_del(op, op->final, olds[i].end, olds[i].key, olds[i].len);
-        if (rc == 0 && !p->u.aggregate.emit_final)
-            rc = emit(op, op->keyvals, olds[i].start, olds[i].end, true, row->rowtime, err);
+        if (rc == 0 && !p->u.aggregate.emit_final && !point)
+            rc = emit(op, op->keyvals, olds[i].start, olds[i].end, true, olds[i].end, NULL, err);
     }
     if (rc != 0)
         return -1;
@@ -271,7 +289,7 @@ static int update_session(AggOp *op, const Row *row, EddyError *err)
     if (rc == 0 && p->u.aggregate.emit_final)
         rc = index_put(op, op->final, end, op->key.data, op->key.len);
     if (rc == 0 && !p->u.aggregate.emit_final)
-        rc = emit(op, op->keyvals, start, end, false, op->states[0].u.i64, err);
+        rc = emit(op, op->keyvals, start, end, false, end, NULL, err);
     op->key.len = klen;
     op->key.data[klen] = '\0';
     return rc;
@@ -329,7 +347,7 @@ static int emit_closed(AggOp *op, EddyError *err)
             int64_t ws = session ? get_be64((const unsigned char *)wk + keylen + 8)
                                  : get_be64((const unsigned char *)wk + keylen);
             int64_t we = session ? get_be64((const unsigned char *)wk + keylen) : ws + w->size_ms;
-            rc = emit(op, kv, ws, we, false, op->states[0].u.i64, err);
+            rc = emit(op, kv, ws, we, false, session ? we : op->states[0].u.i64, NULL, err);
         }
         if (rc == 0)
             rc = store_delete(op->final, ik, ikl);
@@ -368,6 +386,87 @@ static int expire(AggOp *op)
     return rc;
 }
 
+/* ---- tables: retract the prior row, add the new one ------------------------------------- */
+
+/* Group key bytes of r into op->key (and op->keyvals); false if a key is null. */
+static bool group_key(AggOp *op, const Row *r)
+{
+    const Plan *p = op->base.plan;
+    for (int k = 0; k < p->u.aggregate.nkeys; k++) {
+        expr_eval(p->u.aggregate.keys[k], r, &op->base.ctx->eval, &op->keyvals[k]);
+        if (op->keyvals[k].kind == TYPE_NULL)
+            return false;
+    }
+    sb_reset(&op->key);
+    keycodec_encode(op->keyvals, p->u.aggregate.nkeys, &op->key);
+    return true;
+}
+
+static void undo_row(AggOp *op, const Row *row)
+{
+    const Plan *p = op->base.plan;
+    Arena *a = op->base.ctx->eval.arena;
+    for (int i = 0; i < p->u.aggregate.naggs; i++) {
+        const AggCall *c = &p->u.aggregate.aggs[i];
+        Value args[8];
+        int n = c->nargs < 8 ? c->nargs : 8;
+        for (int j = 0; j < n; j++)
+            expr_eval(p->u.aggregate.args[i][j], row, &op->base.ctx->eval, &args[j]);
+        if (c->fns->undo)
+            c->fns->undo(c, &op->states[i + 1], args, a);
+    }
+}
+
+/* Applies (retract and/or add) to the group in op->key; emits its new result
+ * stamped ts (a table's changes carry the triggering record's time). */
+static int update_group(AggOp *op, const Row *retract, const Row *add, int64_t ts, EddyError *err)
+{
+    bool found;
+    if (load_state(op, op->key.data, op->key.len, &found, err) != 0)
+        return -1;
+    const Row *prior = found ? result_row(op, op->keyvals, -1, -1, false, op->states[0].u.i64) : NULL;
+    if (retract && found)
+        undo_row(op, retract);
+    if (add)
+        step_row(op, add);
+    if (save_state(op, op->key.data, op->key.len) != 0)
+        return eddy_error(err, ERR_IO, (SrcPos){0}, "cannot save aggregate state");
+    return emit(op, op->keyvals, -1, -1, false, ts, prior, err);
+}
+
+static int aggregate_table(AggOp *op, const Row *row, EddyError *err)
+{
+    const Plan *p = op->base.plan;
+    Arena *a = op->base.ctx->eval.arena;
+    const Row *old = row->prior && !row->prior->tombstone ? row->prior : NULL;
+    const Row *new = row->tombstone ? NULL : row;
+    char *oldkey = NULL;
+    size_t oldlen = 0;
+    Value *oldvals = NULL;
+    if (old && group_key(op, old)) {
+        oldkey = arena_strndup(a, op->key.data, op->key.len);
+        oldlen = op->key.len;
+        oldvals = arena_alloc(a, sizeof(Value) * (size_t)(p->u.aggregate.nkeys + 1));
+        memcpy(oldvals, op->keyvals, sizeof(Value) * (size_t)p->u.aggregate.nkeys);
+    }
+    bool newkey = new && group_key(op, new);
+    if (oldkey && newkey && oldlen == op->key.len && memcmp(oldkey, op->key.data, oldlen) == 0)
+        return update_group(op, old, new, row->rowtime, err);   /* same group: one update */
+    if (oldkey) {
+        sb_reset(&op->key);
+        sb_append(&op->key, oldkey, oldlen);
+        Value *save = op->keyvals;
+        op->keyvals = oldvals;
+        int rc = update_group(op, old, NULL, row->rowtime, err);
+        op->keyvals = save;
+        if (rc != 0)
+            return -1;
+        if (newkey && !group_key(op, new))
+            return 0;
+    }
+    return newkey ? update_group(op, NULL, new, row->rowtime, err) : 0;
+}
+
 /* ---- push ------------------------------------------------------------------------------ */
 
 static int aggregate_push(Operator *base, Row *row, EddyError *err)
@@ -375,6 +474,8 @@ static int aggregate_push(Operator *base, Row *row, EddyError *err)
     AggOp *op = (AggOp *)base;
     const Plan *p = base->plan;
     const WindowSpec *w = &p->u.aggregate.window;
+    if (p->u.aggregate.input_is_table)
+        return aggregate_table(op, row, err);
     if (row->tombstone)
         return 0;   /* a null value adds nothing to an aggregate */
     int nk = p->u.aggregate.nkeys;

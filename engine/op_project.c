@@ -8,6 +8,7 @@ static int project_push(Operator *op, Row *row, EddyError *err)
     Row out = *row;
     out.cols = arena_alloc(op->ctx->eval.arena, sizeof(Value) * (size_t)(n + 1));
     out.ncols = n;
+    out.prior = NULL;
     for (int i = 0; i < n; i++)
         expr_eval(p->u.project.exprs[i], row, &op->ctx->eval, &out.cols[i]);
     return op_push(op->downstream, &out, err);

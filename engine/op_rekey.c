@@ -13,7 +13,8 @@ static int rekey_push(Operator *op, Row *row, EddyError *err)
     Row out = *row;
     out.cols = arena_alloc(op->ctx->eval.arena, sizeof(Value) * (size_t)n);
     out.ncols = n;
-    out.tombstone = false;   /* ksqlDB: the rekeyed row carries the old key as a value */
+    out.tombstone = false;
+    out.prior = NULL;   /* ksqlDB: the rekeyed row carries the old key as a value */
     for (int i = 0; i < nk; i++)
         expr_eval(p->u.rekey.keys[i], row, &op->ctx->eval, &out.cols[i]);
     for (int i = 0; i < row->ncols; i++)

@@ -7,20 +7,31 @@
  *
  * A stream record with a null value becomes a "null row" (Row.tombstone):
  * filters drop it, projections pass it on as a null value, PARTITION BY
- * turns it into a row of null values, as ksqlDB does.  A record that does not decode, or whose event
+ * turns it into a row of null values, as ksqlDB does.
+ *
+ * A table is materialised in the query's store "source" (key bytes ->
+ * row encoding of [rowtime, columns]): each record is an upsert (a null
+ * value deletes) and the row it replaces travels with it as Row.prior, so
+ * filters, HAVING and aggregations can retract it.  Records with a null
+ * key are dropped, as ksqlDB does.  A record that does not decode, or whose event
  * time cannot be extracted, is bad input: the caller counts and logs it.
  */
+#include "eddy/codec.h"
 #include "eddy/datetime.h"
 #include "eddy/serde.h"
+#include "eddy/store.h"
 #include "op_int.h"
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 struct SourceOp {
     const Plan *plan;
     OpCtx *ctx;
     Operator *downstream;
+    Store *table;               /* materialised table rows (tables only) */
+    StrBuf buf;
 };
 
 SourceOp *op_source_create(const Plan *p, OpCtx *ctx, Operator *downstream)
@@ -36,7 +47,41 @@ SourceOp *op_source_create(const Plan *p, OpCtx *ctx, Operator *downstream)
 
 void op_source_destroy(SourceOp *s)
 {
+    if (s)
+        sb_free(&s->buf);
     free(s);
+}
+
+/* The table's previous row for this key, or NULL; then stores the new one. */
+static int table_upsert(SourceOp *s, const TransportRecord *rec, Row *row, EddyError *err)
+{
+    const Schema *sc = s->plan->u.source.src->schema;
+    Arena *arena = s->ctx->eval.arena;
+    if (s->table == NULL && (s->table = op_store(s->ctx, "source", err)) == NULL)
+        return -1;
+    int rc = store_get(s->table, rec->key, rec->key_len, &s->buf, err);
+    if (rc < 0)
+        return -1;
+    if (rc == 1) {
+        Value *vals = arena_alloc(arena, sizeof(Value) * (size_t)(sc->ncols + 2));
+        int n = 0;
+        if (rowcodec_decode(s->buf.data, s->buf.len, vals, sc->ncols + 1, &n, arena, err) != 0)
+            return -1;
+        Row *prior = arena_alloc(arena, sizeof *prior);
+        prior->cols = vals + 1;
+        prior->ncols = sc->ncols;
+        prior->rowtime = vals[0].u.i64;
+        prior->window_start = prior->window_end = -1;
+        row->prior = prior;
+    }
+    if (row->tombstone)
+        return store_delete(s->table, rec->key, rec->key_len) == 0 ? 0 : -1;
+    Value *vals = arena_alloc(arena, sizeof(Value) * (size_t)(sc->ncols + 2));
+    vals[0] = v_bigint(row->rowtime);
+    memcpy(vals + 1, row->cols, sizeof(Value) * (size_t)sc->ncols);
+    sb_reset(&s->buf);
+    rowcodec_encode(vals, sc->ncols + 1, &s->buf);
+    return store_put(s->table, rec->key, rec->key_len, s->buf.data, s->buf.len) == 0 ? 0 : -1;
 }
 
 static int event_time(const CatSource *src, const Row *row, int64_t *out, EddyError *err)
@@ -71,6 +116,8 @@ int op_source_record(SourceOp *s, const TransportRecord *rec, EddyError *err)
     const CatSource *src = s->plan->u.source.src;
     const Schema *sc = src->schema;
     Arena *arena = s->ctx->eval.arena;
+    if (src->is_table && rec->key == NULL)
+        return 0;   /* a table row needs a key */
     Row row = {0};
     row.ncols = sc->ncols;
     row.cols = arena_alloc(arena, sizeof(Value) * (size_t)(sc->ncols + 1));
@@ -109,5 +156,7 @@ int op_source_record(SourceOp *s, const TransportRecord *rec, EddyError *err)
             return 1;
         }
     }
+    if (src->is_table && table_upsert(s, rec, &row, err) != 0)
+        return -1;
     return op_push(s->downstream, &row, err) == 0 ? 0 : -1;
 }

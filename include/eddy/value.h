@@ -150,6 +150,11 @@ typedef struct Row {
     int64_t window_start;      /* windowed rows; -1 otherwise */
     int64_t window_end;
     bool tombstone;            /* table changelog: the row was deleted */
+    /* Table changelog: the previous version of this key's row as it reached
+     * this operator (NULL: none, or it did not pass upstream filters).  A
+     * filter or HAVING turns "matched before, not now" into a tombstone and
+     * an aggregation over a table retracts it. */
+    const struct Row *prior;
 } Row;
 
 #endif

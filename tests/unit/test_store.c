@@ -714,7 +714,7 @@ static void test_kill_during_checkpoints(void)
     snprintf(dir, sizeof dir, "%s", last_dir);
     statedb_close(db);
     int64_t prev = 0;
-    for (int round = 0; round < 5; round++) {
+    for (int round = 0; round < 8; round++) {
         int delay_us = 40000 + rnd_below(120000);
         fflush(NULL);
         pid_t pid = fork();
