@@ -743,7 +743,7 @@ int exec_select(Engine *e, const AstStmt *s, EddyError *err)
     const AstSelect *sel = s->u.select;
     CatSource *from = catalog_find(&e->cat, sel->from.name.name);
     if (from && from->is_table && sel->emit == EMIT_NONE)
-        return eddy_error(err, ERR_UNSUPPORTED, s->pos, "pull queries on tables are not supported yet");
+        return exec_pull(e, s, from, err);
     if (engine_has_transient(e))
         engine_cancel_transient(e);
     arena_destroy(e->transient_arena);

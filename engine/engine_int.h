@@ -100,6 +100,7 @@ int exec_show(Engine *e, const AstStmt *s, EddyError *err);
 int exec_describe(Engine *e, const AstStmt *s, EddyError *err);
 int exec_explain(Engine *e, const AstStmt *s, EddyError *err);
 int exec_print(Engine *e, const AstStmt *s, EddyError *err);
+int exec_pull(Engine *e, const AstStmt *s, CatSource *table, EddyError *err);
 
 Query *engine_find_query(Engine *e, const char *id);
 /* Stops a query's runtime and marks it terminated (its state stays). */

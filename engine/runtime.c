@@ -11,6 +11,7 @@
  */
 #include "runtime.h"
 #include "eddy/serde.h"
+#include "eddy/codec.h"
 #include "eddy/store.h"
 
 #include <stdio.h>
@@ -23,6 +24,8 @@ struct QueryRuntime {
     Query *q;
     Transport *t;
     StateDb *db;
+    Store *materialized;          /* a table sink's rows, for pull queries */
+    StrBuf mkey, mval;
     Consumer *consumer;
     SourceOp *source;
     Operator *chain[8];
@@ -96,6 +99,34 @@ static void windowed_key(StrBuf *sb, WindowKind kind, int64_t start, int64_t end
     put_be64(sb, start);
 }
 
+/* Keeps a table sink's current rows in store "materialized" (key codec of
+ * the key columns [| window]; row codec of [rowtime, window start, window
+ * end, value columns]) so pull queries can answer from it. */
+static int materialize(QueryRuntime *rt, const Schema *s, const CatSource *dst, const Row *row)
+{
+    sb_reset(&rt->mkey);
+    if (keycodec_encode(row->cols, s->nkeys, &rt->mkey) != 0)
+        return 0;   /* a key the codec cannot order is not kept for lookups */
+    if (dst->window_kind == WKIND_SESSION)
+        keycodec_session(&rt->mkey, row->window_end, row->window_start);
+    else if (dst->window_kind != WKIND_NONE)
+        keycodec_window(&rt->mkey, row->window_start);
+    if (row->tombstone)
+        return store_delete(rt->materialized, rt->mkey.data, rt->mkey.len);
+    int nv = s->ncols - s->nkeys;
+    Value vals[3 + 64];
+    if (nv > 64)
+        return 0;
+    vals[0] = v_bigint(row->rowtime);
+    vals[1] = v_bigint(row->window_start);
+    vals[2] = v_bigint(row->window_end);
+    memcpy(vals + 3, row->cols + s->nkeys, sizeof(Value) * (size_t)nv);
+    sb_reset(&rt->mval);
+    if (rowcodec_encode(vals, 3 + nv, &rt->mval) != 0)
+        return 0;
+    return store_put(rt->materialized, rt->mkey.data, rt->mkey.len, rt->mval.data, rt->mval.len);
+}
+
 /* Produces a finished row to the sink topic. */
 static int produce_row(void *ud, const Plan *sink, const Row *row, EddyError *err)
 {
@@ -120,6 +151,9 @@ static int produce_row(void *ud, const Plan *sink, const Row *row, EddyError *er
         serde_encode(dst->value_format, &dst->value_opts, s->cols + s->nkeys, s->ncols - s->nkeys,
                      row->cols + s->nkeys, &rt->vbuf, err) != 0)
         return 1;
+    if (rt->materialized && materialize(rt, s, dst, row) != 0)
+        return eddy_error(err, ERR_IO, (SrcPos){0}, "cannot update the materialised table %s",
+                          dst->name);
     return rt->t->ops->produce(rt->t, dst->topic, -1, null_key ? NULL : rt->kbuf.data,
                                null_key ? 0 : rt->kbuf.len, row->tombstone ? NULL : rt->vbuf.data,
                                row->tombstone ? 0 : rt->vbuf.len, row->rowtime, err);
@@ -189,7 +223,14 @@ QueryRuntime *runtime_start(Query *q, Transport *t, StateDb *db, OffsetReset res
     rt->ctx.state = db;
     rt->ctx.query_id = q->id;
     rt->ctx.late_dropped = &q->records_late;
+    sb_init(&rt->mkey);
+    sb_init(&rt->mval);
     if (build_chain(rt, err) != 0) {
+        runtime_stop(rt);
+        return NULL;
+    }
+    if (q->sink && q->sink->is_table && db &&
+        (rt->materialized = op_store(&rt->ctx, "materialized", err)) == NULL) {
         runtime_stop(rt);
         return NULL;
     }
@@ -346,6 +387,8 @@ void runtime_stop(QueryRuntime *rt)
         rt->chain[i]->ops->close(rt->chain[i]);
     op_source_destroy(rt->source);
     arena_destroy(rt->batch);
+    sb_free(&rt->mkey);
+    sb_free(&rt->mval);
     sb_free(&rt->kbuf);
     sb_free(&rt->vbuf);
     free(rt->offs);

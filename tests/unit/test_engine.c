@@ -248,6 +248,53 @@ static void test_push_query_rows(void)
     t->ops->destroy(t);
 }
 
+static void test_pull_queries(void)
+{
+    Transport *t = memory_transport_create(1);
+    Engine *e = make(t, NULL);
+    EddyError err;
+    run(e, DDL, &err);
+    CHECK_EQ_INT(run(e, "CREATE TABLE per_city AS SELECT city, COUNT(*) AS n, MAX(severity) AS worst "
+                        "FROM acc GROUP BY city;", &err), 0);
+    CHECK_EQ_INT(run(e, "CREATE TABLE per_min AS SELECT city, COUNT(*) AS n FROM acc "
+                        "WINDOW TUMBLING (SIZE 1 MINUTE) GROUP BY city;", &err), 0);
+    const char *cities[] = {"Dallas", "Austin", "Dallas", "Waco", "Dallas"};
+    const int64_t ts[] = {1000, 2000, 70000, 80000, 130000};
+    for (int i = 0; i < 5; i++) {
+        char v[64];
+        int n = snprintf(v, sizeof v, "{\"severity\":%d,\"city\":\"%s\"}", i + 1, cities[i]);
+        t->ops->produce(t, "acc", -1, "k", 1, v, (size_t)n, ts[i], &err);
+    }
+    drain(e);
+    /* Point lookup on the key. */
+    sb_reset(&rows_out);
+    sb_reset(&text_out);
+    CHECK_EQ_INT(run(e, "SELECT city, n, worst FROM per_city WHERE city = 'Dallas';", &err), 0);
+    CHECK_STR(rows_out.data, "CITY,N,WORST (header)\nDallas,3,5\n");
+    CHECK(strstr(text_out.data, "(1 row from PER_CITY)") != NULL);
+    /* IN: several lookups; an absent key gives nothing. */
+    sb_reset(&rows_out);
+    CHECK_EQ_INT(run(e, "SELECT * FROM per_city WHERE city IN ('Waco', 'Austin', 'Nowhere');", &err), 0);
+    CHECK_STR(rows_out.data, "CITY,N,WORST (header)\nWaco,1,4\nAustin,1,2\n");
+    /* A WHERE on a value column is a scan, in key order. */
+    sb_reset(&rows_out);
+    sb_reset(&text_out);
+    CHECK_EQ_INT(run(e, "SELECT city FROM per_city WHERE n = 1;", &err), 0);
+    CHECK_STR(rows_out.data, "CITY (header)\nAustin\nWaco\n");
+    CHECK(strstr(text_out.data, "by a table scan") != NULL);
+    /* A windowed table: the key's windows, bounded by WINDOWSTART. */
+    sb_reset(&rows_out);
+    CHECK_EQ_INT(run(e, "SELECT city, WINDOWSTART AS ws, WINDOWEND AS we, n FROM per_min "
+                        "WHERE city = 'Dallas' AND WINDOWSTART >= 60000;", &err), 0);
+    CHECK_STR(rows_out.data, "CITY,WS,WE,N (header)\nDallas,60000,120000,1\nDallas,120000,180000,1\n");
+    /* A source table is not materialised: a clear error. */
+    run(e, "CREATE TABLE ref (id STRING PRIMARY KEY, v INT) WITH (kafka_topic='ref', value_format='JSON');", &err);
+    CHECK_EQ_INT(run(e, "SELECT * FROM ref WHERE id = 'x';", &err), -1);
+    CHECK(strstr(err.msg, "not materialised") != NULL);
+    engine_destroy(e);
+    t->ops->destroy(t);
+}
+
 int main(void)
 {
     sb_init(&text_out);
@@ -260,6 +307,7 @@ int main(void)
     test_show_describe_explain();
     test_insert_values_and_bad_records();
     test_push_query_rows();
+    test_pull_queries();
     sb_free(&text_out);
     sb_free(&log_out);
     sb_free(&rows_out);

@@ -1,0 +1,227 @@
+/*
+ * pull.c - pull queries: SELECT ... FROM table [WHERE ...] without EMIT
+ * CHANGES, answered at once from the table's materialised rows (the store
+ * "materialized" of the CREATE TABLE AS SELECT query that writes it).
+ *
+ * WHERE key = literal (or key IN (literals)) on a single-key table is a
+ * point lookup (a prefix scan of the key's windows for a windowed table);
+ * any other WHERE, on value columns or window bounds, is a scan of the
+ * whole table.  Either way the whole WHERE is evaluated on every
+ * candidate row, so the lookup is only a shortcut.
+ */
+#include "engine_int.h"
+#include "eddy/codec.h"
+#include "eddy/store.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct Pull {
+    Engine *e;
+    const CatSource *table;
+    const BExpr *pred;            /* NULL = every row */
+    const Plan *project;
+    Arena *arena;
+    EvalCtx ev;
+    int64_t rows;
+} Pull;
+
+/* Decodes one materialised entry into a row of the table's schema. */
+static int decode_entry(Pull *p, const void *k, size_t kl, const void *v, size_t vl, Row *row,
+                        EddyError *err)
+{
+    const Schema *s = p->table->schema;
+    int nk = s->nkeys, nv = s->ncols - s->nkeys;
+    row->ncols = s->ncols;
+    row->cols = arena_alloc(p->arena, sizeof(Value) * (size_t)(s->ncols + 1));
+    size_t used;
+    if (keycodec_decode_prefix(k, kl, row->cols, nk, &used, p->arena, err) != 0)
+        return -1;
+    Value *vals = arena_alloc(p->arena, sizeof(Value) * (size_t)(nv + 4));
+    int n = 0;
+    if (rowcodec_decode(v, vl, vals, nv + 3, &n, p->arena, err) != 0 || n != nv + 3)
+        return eddy_error(err, ERR_INTERNAL, (SrcPos){0}, "a materialised row of %s is malformed",
+                          p->table->name);
+    row->rowtime = vals[0].u.i64;
+    row->window_start = vals[1].u.i64;
+    row->window_end = vals[2].u.i64;
+    memcpy(row->cols + nk, vals + 3, sizeof(Value) * (size_t)nv);
+    row->partition = -1;
+    row->offset = -1;
+    return 0;
+}
+
+static void emit_row(Pull *p, const Row *row)
+{
+    if (p->pred && !expr_eval_pred(p->pred, row, &p->ev))
+        return;
+    const Plan *pr = p->project;
+    int n = pr->u.project.n;
+    const char *cells[256];
+    StrBuf bufs[256];
+    if (n > 256)
+        n = 256;
+    for (int i = 0; i < n; i++) {
+        Value v;
+        expr_eval(pr->u.project.exprs[i], row, &p->ev, &v);
+        sb_init(&bufs[i]);
+        value_format(&v, &bufs[i]);
+        cells[i] = bufs[i].data ? bufs[i].data : "";
+    }
+    if (p->e->out.row)
+        p->e->out.row(p->e->out.ud, cells, n, false);
+    for (int i = 0; i < n; i++)
+        sb_free(&bufs[i]);
+    p->rows++;
+}
+
+/* Scans [lo, hi) of the store (NULL lo: everything). */
+static int scan(Pull *p, Store *st, const void *lo, size_t lolen, const void *hi, size_t hilen,
+                EddyError *err)
+{
+    StoreIter *it = store_iter(st, lo, lolen, hi, hilen);
+    const void *k, *v;
+    size_t kl, vl;
+    int rc = 0;
+    while (rc == 0 && store_iter_next(it, &k, &kl, &v, &vl)) {
+        Row row = {0};
+        if ((rc = decode_entry(p, k, kl, v, vl, &row, err)) == 0)
+            emit_row(p, &row);
+    }
+    store_iter_close(it);
+    return rc;
+}
+
+/* The literals a top-level conjunct pins the (single) key column to:
+ * KEY = lit, lit = KEY or KEY IN (lits).  Returns the count, -1 if none. */
+static int key_literals(const AstExpr *w, const char *key, const AstExpr **lits, int max)
+{
+    if (w == NULL)
+        return -1;
+    if (w->kind == EXPR_BINARY && w->u.binary.op == OP_AND) {
+        int n = key_literals(w->u.binary.a, key, lits, max);
+        return n >= 0 ? n : key_literals(w->u.binary.b, key, lits, max);
+    }
+    if (w->kind == EXPR_BINARY && w->u.binary.op == OP_EQ) {
+        const AstExpr *a = w->u.binary.a, *b = w->u.binary.b;
+        if (b->kind == EXPR_COLUMN) {
+            const AstExpr *t = a;
+            a = b;
+            b = t;
+        }
+        if (a->kind == EXPR_COLUMN && strcmp(a->u.col.name, key) == 0 && b->kind != EXPR_COLUMN &&
+            max > 0) {
+            lits[0] = b;
+            return 1;
+        }
+    }
+    if (w->kind == EXPR_IN && !w->u.in.negated && w->u.in.a->kind == EXPR_COLUMN &&
+        strcmp(w->u.in.a->u.col.name, key) == 0 && w->u.in.list.n <= max) {
+        for (int i = 0; i < w->u.in.list.n; i++) {
+            const AstExpr *x = w->u.in.list.items[i];
+            if (x->kind == EXPR_COLUMN)
+                return -1;
+            lits[i] = x;
+        }
+        return w->u.in.list.n;
+    }
+    return -1;
+}
+
+static bool nl_is_scan(const AstSelect *sel, const Schema *sc)
+{
+    const AstExpr *lits[64];
+    return sc->nkeys != 1 || key_literals(sel->where, sc->cols[0].name, lits, 64) < 0;
+}
+
+int exec_pull(Engine *e, const AstStmt *s, CatSource *table, EddyError *err)
+{
+    const AstSelect *sel = s->u.select;
+    if (sel->group_by.n || sel->window.kind != WINDOW_NONE || sel->partition_by.n || sel->having ||
+        sel->joins.n)
+        return eddy_error(err, ERR_ANALYSIS, sel->pos,
+                          "pull queries do not support GROUP BY, WINDOW, PARTITION BY, HAVING or JOIN; add EMIT CHANGES for a push query");
+    if (table->writer == NULL || table->writer->rt == NULL)
+        return eddy_error(err, ERR_ANALYSIS, sel->from.name.pos,
+                          "%s is not materialised: pull queries read tables built by a running CREATE TABLE AS SELECT query; use EMIT CHANGES for a push query",
+                          table->name);
+    Pull p = {.e = e, .table = table, .arena = arena_create(0)};
+    p.ev.arena = p.arena;
+    SelectAnalysis an;
+    int rc = -1;
+    if (analyze_select(&e->cat, sel, false, p.arena, &an, err) != 0)
+        goto out;
+    p.project = an.plan;
+    if (an.plan->input && an.plan->input->tag == PLAN_FILTER)
+        p.pred = an.plan->input->u.filter.pred;
+    char name[512];
+    snprintf(name, sizeof name, "%s.materialized", table->writer->id);
+    Store *st = statedb_store(e->state, name, err);
+    if (st == NULL)
+        goto out;
+    if (e->out.row) {
+        const char *cells[256];
+        int n = an.plan->schema->ncols < 256 ? an.plan->schema->ncols : 256;
+        for (int i = 0; i < n; i++)
+            cells[i] = an.plan->schema->cols[i].name;
+        e->out.row(e->out.ud, cells, n, true);
+    }
+    const Schema *sc = table->schema;
+    const AstExpr *lits[64];
+    int nl = sc->nkeys == 1 ? key_literals(sel->where, sc->cols[0].name, lits, 64) : -1;
+    if (nl < 0) {
+        rc = scan(&p, st, NULL, 0, NULL, 0, err);   /* a table scan */
+        goto out;
+    }
+    Scope none = {0};
+    StrBuf key, tmp;
+    sb_init(&key);
+    sb_init(&tmp);
+    rc = 0;
+    for (int i = 0; i < nl && rc == 0; i++) {
+        BExpr *b;
+        if ((rc = analyze_expr(&none, lits[i], p.arena, &b, err)) != 0)
+            break;
+        if (!analyze_assignable(b->type, sc->cols[0].type))
+            continue;   /* a literal of another type matches no key */
+        Value kv;
+        Row empty = {0};
+        expr_eval(analyze_coerce(p.arena, b, sc->cols[0].type), &empty, &p.ev, &kv);
+        sb_reset(&key);
+        if (kv.kind == TYPE_NULL || keycodec_encode(&kv, 1, &key) != 0)
+            continue;
+        if (table->window_kind == WKIND_NONE) {
+            int found = store_get(st, key.data, key.len, &tmp, err);
+            if (found < 0) {
+                rc = -1;
+            } else if (found == 1) {
+                Row row = {0};
+                if ((rc = decode_entry(&p, key.data, key.len, tmp.data, tmp.len, &row, err)) == 0)
+                    emit_row(&p, &row);
+            }
+        } else {
+            /* The key's windows: keys with this prefix and a 8- or 16-byte suffix. */
+            StrBuf hi;
+            sb_init(&hi);
+            sb_append(&hi, key.data, key.len);
+            for (int j = 0; j < 17; j++)
+                sb_putc(&hi, (char)0xff);
+            Pull q = p;
+            rc = scan(&q, st, key.data, key.len, hi.data, hi.len, err);
+            p.rows = q.rows;
+            sb_free(&hi);
+        }
+    }
+    sb_free(&key);
+    sb_free(&tmp);
+out:
+    if (rc == 0 && !e->replaying) {
+        char buf[160];
+        snprintf(buf, sizeof buf, "(%lld row%s from %s%s)\n", (long long)p.rows, p.rows == 1 ? "" : "s",
+                 table->name, nl_is_scan(sel, sc) ? ", by a table scan" : "");
+        engine_text(e, buf);
+    }
+    arena_destroy(p.arena);
+    return rc;
+}
