@@ -183,7 +183,7 @@ typedef struct AstSelect {
     X(STMT_DROP_MODEL)        /* DROP MODEL [IF EXISTS] n */ \
     X(STMT_REPLAY)            /* REPLAY QUERY id FROM OFFSET n | TIMESTAMP 'iso' | BEGINNING | SNAPSHOT id */ \
     X(STMT_CHECKPOINT)        /* CHECKPOINT [QUERY id] */ \
-    X(STMT_CREATE_TYPE)       /* CREATE TYPE n AS type */
+    X(STMT_CREATE_TYPE)       /* CREATE TYPE [IF NOT EXISTS] n AS type */
 
 typedef enum AstStmtKind {
 #define X(k) k,

@@ -1,0 +1,737 @@
+/*
+ * bench_throughput.c - eddy's throughput against the raw speed of the same
+ * input (DESIGN.md section 7).  A benchmark, not a test: never under CTest.
+ *
+ * In:  options (--records N, --partitions P, --only NAME).
+ * Out: one table on stdout, every figure over the SAME records of one topic:
+ *      raw librdkafka consume, raw jansson parse, eddy stateless
+ *      filter+project, eddy tumbling aggregate (EMIT CHANGES, EMIT FINAL).
+ *      Progress and eddy's log lines go to stderr.  Exits non-zero if any
+ *      stage does not see every record.
+ *
+ * How: an embedded broker (librdkafka's mock cluster) in this process; the
+ * topic `bench_in` is filled once with deterministic road-accident JSON
+ * through the Kafka transport, then each stage reads all of it from the
+ * beginning.  The mock cluster keeps about 5 MB per partition and silently
+ * drops the oldest beyond that, so the partition count is raised until the
+ * data fits, and every partition's low watermark must still be 0 after
+ * producing (nothing dropped).
+ *
+ * Eddy stages are timed two ways: from the first engine_execute, and from
+ * the first processed record (which leaves out the consumer group's first
+ * join, ~3 s on the mock cluster).  Both end after the final
+ * engine_checkpoint, so the output is delivered, not just queued.
+ */
+#define _GNU_SOURCE   /* nftw */
+#include "eddy/eddy.h"
+
+#include <jansson.h>
+#include <librdkafka/rdkafka.h>
+
+#include <ftw.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#define TOPIC "bench_in"
+#define DEFAULT_RECORDS 1000000L
+#define DEFAULT_PARTITIONS 4
+/* The mock cluster's limit per partition (librdkafka 2.0.2: 5 MiB of
+ * record batches) and how much of it we allow ourselves: keys do not hash
+ * perfectly evenly, and batches carry headers. */
+#define MOCK_PARTITION_BYTES (5L * 1024 * 1024)
+#define PARTITION_BUDGET (MOCK_PARTITION_BYTES * 6 / 10)
+/* Record overhead inside a batch (length, attributes, deltas, header
+ * count varints), a generous estimate. */
+#define RECORD_OVERHEAD 12
+#define BASE_TS 1700000000000LL   /* 2023-11-14T22:13:20Z */
+/* A stage that makes no progress for this long has failed. */
+#define STALL_MS 60000
+
+/* ---- options and machine facts ---------------------------------------- */
+
+typedef struct Options {
+    long records;
+    int partitions;
+    bool partitions_given;
+    const char *only;
+} Options;
+
+static const char *const stage_names[] = {"consume", "parse", "stateless", "tumbling",
+                                          "tumbling_final"};
+#define NSTAGES ((int)(sizeof stage_names / sizeof stage_names[0]))
+
+static void usage(FILE *f)
+{
+    fprintf(f, "usage: bench_throughput [--records N] [--partitions P] [--only NAME]\n"
+               "  --records N     records in the input topic (default %ld)\n"
+               "  --partitions P  partitions of the input topic (default %d, raised if the\n"
+               "                  data would not fit the mock cluster's 5 MB per partition)\n"
+               "  --only NAME     run one row: consume, parse, stateless, tumbling,\n"
+               "                  tumbling_final\n",
+            DEFAULT_RECORDS, DEFAULT_PARTITIONS);
+}
+
+static int parse_options(int argc, char **argv, Options *o)
+{
+    *o = (Options){.records = DEFAULT_RECORDS, .partitions = DEFAULT_PARTITIONS};
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+        if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+            usage(stdout);
+            exit(0);
+        } else if (strcmp(a, "--records") == 0 && v) {
+            o->records = strtol(v, NULL, 10);
+            i++;
+        } else if (strcmp(a, "--partitions") == 0 && v) {
+            o->partitions = (int)strtol(v, NULL, 10);
+            o->partitions_given = true;
+            i++;
+        } else if (strcmp(a, "--only") == 0 && v) {
+            o->only = v;
+            i++;
+        } else {
+            usage(stderr);
+            return -1;
+        }
+    }
+    if (o->records <= 0 || o->partitions <= 0) {
+        fprintf(stderr, "bench: --records and --partitions must be positive\n");
+        return -1;
+    }
+    if (o->only) {
+        bool known = false;
+        for (int i = 0; i < NSTAGES; i++)
+            known |= strcmp(o->only, stage_names[i]) == 0;
+        if (!known) {
+            fprintf(stderr, "bench: unknown stage '%s'\n", o->only);
+            usage(stderr);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+static bool wanted(const Options *o, const char *stage)
+{
+    return o->only == NULL || strcmp(o->only, stage) == 0;
+}
+
+static void cpu_model(char *buf, size_t n)
+{
+    snprintf(buf, n, "unknown");
+    FILE *f = fopen("/proc/cpuinfo", "r");
+    if (f == NULL)
+        return;
+    char line[512];
+    while (fgets(line, sizeof line, f)) {
+        if (strncmp(line, "model name", 10) != 0)
+            continue;
+        const char *p = strchr(line, ':');
+        if (p == NULL)
+            continue;
+        p++;
+        while (*p == ' ' || *p == '\t')
+            p++;
+        snprintf(buf, n, "%s", p);
+        buf[strcspn(buf, "\n")] = '\0';
+        break;
+    }
+    fclose(f);
+}
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* ---- the input ------------------------------------------------------------ */
+
+static const char *const cities[] = {
+    "Dallas",     "Houston",      "Austin",       "Miami",         "Orlando",
+    "Atlanta",    "Charlotte",    "Raleigh",      "Nashville",     "Memphis",
+    "Chicago",    "Detroit",      "Columbus",     "Phoenix",       "Tucson",
+    "Denver",     "Seattle",      "Portland",     "Sacramento",    "Los Angeles",
+    "San Diego",  "San Jose",     "Oakland",      "Minneapolis",   "Boston",
+    "New York",   "Philadelphia", "Baltimore",    "Richmond",      "Salt Lake City"};
+#define NCITIES ((int)(sizeof cities / sizeof cities[0]))
+
+static uint64_t mix64(uint64_t x)   /* splitmix64's finaliser */
+{
+    x += 0x9e3779b97f4a7c15ULL;
+    x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
+    return x ^ (x >> 31);
+}
+
+typedef struct Accident {
+    char key[24];
+    int key_len;
+    char value[192];
+    int value_len;
+    int64_t ts;
+} Accident;
+
+/* Record n (1-based) of the input: the same for every run. */
+static void make_accident(long n, Accident *a)
+{
+    uint64_t h = mix64((uint64_t)n);
+    int sev_roll = (int)(h % 100);
+    int severity = sev_roll < 10 ? 1 : sev_roll < 55 ? 2 : sev_roll < 90 ? 3 : 4;
+    const char *city = cities[(h >> 8) % NCITIES];
+    int temp10 = (int)((h >> 16) % 1150) - 150;   /* -15.0 .. 99.9 F */
+    int vis10 = (int)((h >> 32) % 101);           /* 0.0 .. 10.0 mi */
+    /* ~10 ms apart and strictly increasing: n*10 plus 0..9 ms. */
+    a->ts = BASE_TS + (int64_t)n * 10 + (int64_t)((h >> 48) % 10);
+    a->key_len = snprintf(a->key, sizeof a->key, "A-%ld", n);
+    a->value_len = snprintf(
+        a->value, sizeof a->value,
+        "{\"ID\":\"A-%ld\",\"SEVERITY\":%d,\"CITY\":\"%s\",\"TEMPERATURE_F\":%s%d.%d,"
+        "\"VISIBILITY_MI\":%d.%d,\"TS\":%" PRId64 "}",
+        n, severity, city, temp10 < 0 ? "-" : "", abs(temp10) / 10, abs(temp10) % 10, vis10 / 10,
+        vis10 % 10, a->ts);
+}
+
+/* Bytes the records take in the broker's log, estimated. */
+static int64_t estimate_log_bytes(long records)
+{
+    int64_t total = 0;
+    Accident a;
+    for (long n = 1; n <= records; n++) {
+        make_accident(n, &a);
+        total += a.key_len + a.value_len + RECORD_OVERHEAD;
+    }
+    return total;
+}
+
+static void log_to_stderr(void *ud, int level, const char *msg)
+{
+    if (level >= 1)
+        fprintf(stderr, "  [%s] %s\n", level >= 2 ? "error" : "warning", msg);
+}
+
+/* for_input: the transport that fills the topic (a producer queue that
+ * holds the whole input; consumers would warn about that property). */
+static Transport *connect_kafka(const char *bootstrap, bool for_input, EddyError *err)
+{
+    const char *props[] = {"bootstrap.servers", bootstrap,
+                           for_input ? "queue.buffering.max.messages" : NULL, "1000000", NULL};
+    Transport *t = kafka_transport_create(props, err);
+    if (t)
+        t->log = log_to_stderr;
+    return t;
+}
+
+static int produce_input(const char *bootstrap, long records, EddyError *err)
+{
+    Transport *t = connect_kafka(bootstrap, true, err);
+    if (t == NULL)
+        return -1;
+    Accident a;
+    int rc = 0;
+    for (long n = 1; n <= records && rc == 0; n++) {
+        make_accident(n, &a);
+        rc = t->ops->produce(t, TOPIC, -1, a.key, (size_t)a.key_len, a.value,
+                             (size_t)a.value_len, a.ts, err);
+        if (n % 10000 == 0)
+            t->ops->poll(t);
+    }
+    if (rc == 0)
+        rc = t->ops->flush(t, 120000, err);
+    t->ops->destroy(t);
+    return rc;
+}
+
+/* ---- raw librdkafka ------------------------------------------------------ */
+
+static rd_kafka_t *raw_consumer(const char *bootstrap, int partitions)
+{
+    char errstr[512];
+    rd_kafka_conf_t *conf = rd_kafka_conf_new();
+    const char *kv[][2] = {{"bootstrap.servers", bootstrap},
+                           {"group.id", "bench_raw"},
+                           {"enable.auto.commit", "false"},
+                           {"enable.partition.eof", "true"},
+                           {"auto.offset.reset", "earliest"}};
+    for (size_t i = 0; i < sizeof kv / sizeof kv[0]; i++)
+        if (rd_kafka_conf_set(conf, kv[i][0], kv[i][1], errstr, sizeof errstr) !=
+            RD_KAFKA_CONF_OK) {
+            fprintf(stderr, "bench: %s: %s\n", kv[i][0], errstr);
+            rd_kafka_conf_destroy(conf);
+            return NULL;
+        }
+    rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, errstr, sizeof errstr);
+    if (rk == NULL) {
+        fprintf(stderr, "bench: consumer: %s\n", errstr);
+        rd_kafka_conf_destroy(conf);
+        return NULL;
+    }
+    rd_kafka_poll_set_consumer(rk);
+    rd_kafka_topic_partition_list_t *list = rd_kafka_topic_partition_list_new(partitions);
+    for (int p = 0; p < partitions; p++)
+        rd_kafka_topic_partition_list_add(list, TOPIC, p)->offset = RD_KAFKA_OFFSET_BEGINNING;
+    rd_kafka_resp_err_t e = rd_kafka_assign(rk, list);
+    rd_kafka_topic_partition_list_destroy(list);
+    if (e != RD_KAFKA_RESP_ERR_NO_ERROR) {
+        fprintf(stderr, "bench: assign: %s\n", rd_kafka_err2str(e));
+        rd_kafka_destroy(rk);
+        return NULL;
+    }
+    return rk;
+}
+
+/* Every record's value, in consumption order, in one buffer. */
+typedef struct Values {
+    char *data;
+    size_t len, cap;
+    size_t *off;        /* value i is data[off[i] .. off[i+1]) */
+    long n, capn;
+} Values;
+
+static void values_add(Values *v, const void *p, size_t len)
+{
+    if (v->n + 2 > v->capn) {
+        v->capn = v->capn ? v->capn * 2 : 1 << 16;
+        v->off = realloc(v->off, sizeof *v->off * (size_t)v->capn);
+    }
+    if (v->len + len > v->cap) {
+        v->cap = v->cap ? v->cap * 2 : 1 << 24;
+        while (v->cap < v->len + len)
+            v->cap *= 2;
+        v->data = realloc(v->data, v->cap);
+    }
+    if (v->off == NULL || v->data == NULL) {
+        fprintf(stderr, "bench: out of memory\n");
+        exit(1);
+    }
+    if (v->n == 0)
+        v->off[0] = 0;
+    memcpy(v->data + v->len, p, len);
+    v->len += len;
+    v->off[++v->n] = v->len;
+}
+
+typedef struct Result {
+    const char *name;
+    bool ran, ok, skipped;
+    char note[256];
+    long records;          /* records the stage saw */
+    double total_s;        /* from the start of the stage */
+    double steady_s;       /* from the first record */
+    long steady_records;   /* records processed within steady_s */
+    int64_t bytes;         /* input bytes (keys + values) */
+    int64_t records_out;   /* eddy: output records */
+} Result;
+
+/* Reads the topic from the beginning until every partition is at its end.
+ * With ends == NULL (the untimed pass): the end is each partition's EOF
+ * event; every value is copied into *keep and each partition's end offset
+ * goes to ends_out.  With ends (the timed pass): the clock stops at the
+ * last record of every partition, as eddy's consumer knows its end from
+ * the high watermark; the EOF events after it only confirm that no record
+ * came after (librdkafka sends them a fetch round later, up to
+ * fetch.wait.max.ms, which would otherwise count against the raw figure). */
+static int raw_consume(const char *bootstrap, int partitions, long expect, Result *r,
+                       Values *keep, const int64_t *ends, int64_t *ends_out)
+{
+    double t0 = now_s(), t1 = 0, tlast = 0;
+    rd_kafka_t *rk = raw_consumer(bootstrap, partitions);
+    if (rk == NULL)
+        return -1;
+    bool *eof = calloc((size_t)partitions, sizeof *eof);
+    bool *done = calloc((size_t)partitions, sizeof *done);
+    int neof = 0, ndone = 0;
+    for (int p = 0; ends && p < partitions; p++)
+        if (ends[p] <= 0) {
+            done[p] = true;
+            ndone++;
+        }
+    long count = 0;
+    int64_t bytes = 0;
+    double last_progress = now_s();
+    while (neof < partitions) {
+        rd_kafka_message_t *m = rd_kafka_consumer_poll(rk, 500);
+        if (m == NULL) {
+            if ((now_s() - last_progress) * 1000 > STALL_MS) {
+                fprintf(stderr, "bench: raw consumer stalled at %ld records\n", count);
+                break;
+            }
+            continue;
+        }
+        last_progress = now_s();
+        int32_t p = m->partition;
+        if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
+            if (p >= 0 && p < partitions && !eof[p]) {
+                eof[p] = true;
+                neof++;
+                if (ends_out)
+                    ends_out[p] = m->offset;
+            }
+        } else if (m->err) {
+            fprintf(stderr, "bench: raw consumer: %s\n", rd_kafka_message_errstr(m));
+        } else {
+            if (count++ == 0)
+                t1 = now_s();
+            bytes += (int64_t)m->len + (int64_t)m->key_len;
+            if (keep)
+                values_add(keep, m->payload, m->len);
+            if (ends && p >= 0 && p < partitions && !done[p] && m->offset + 1 >= ends[p]) {
+                done[p] = true;
+                if (++ndone == partitions)
+                    tlast = now_s();
+            }
+        }
+        rd_kafka_message_destroy(m);
+    }
+    double t2 = now_s();
+    if (ends == NULL || ndone < partitions)
+        tlast = t2;
+    /* A partition the mock cluster pruned starts past offset 0. */
+    for (int q = 0; ends_out && q < partitions; q++) {
+        int64_t lo = -1, hi = -1;
+        rd_kafka_resp_err_t e = rd_kafka_query_watermark_offsets(rk, TOPIC, q, &lo, &hi, 5000);
+        if (e != RD_KAFKA_RESP_ERR_NO_ERROR)
+            fprintf(stderr, "bench: watermarks of %s [%d]: %s\n", TOPIC, q, rd_kafka_err2str(e));
+        else if (lo != 0)
+            fprintf(stderr, "bench: %s [%d] starts at offset %" PRId64
+                            ": the broker dropped its oldest records\n", TOPIC, q, lo);
+    }
+    rd_kafka_consumer_close(rk);
+    rd_kafka_destroy(rk);
+    free(eof);
+    free(done);
+    r->ran = true;
+    r->records = count;
+    r->bytes = bytes;
+    r->total_s = tlast - t0;
+    r->steady_s = count > 0 ? tlast - t1 : 0;
+    r->steady_records = count > 0 ? count - 1 : 0;
+    r->ok = count == expect;
+    if (!r->ok)
+        snprintf(r->note, sizeof r->note, "saw %ld of %ld records", count, expect);
+    if (ends)
+        fprintf(stderr, "  all records at %.3f s, every partition's EOF event at %.3f s\n",
+                tlast - t0, t2 - t0);
+    return 0;
+}
+
+static void raw_parse(const Values *v, long expect, Result *r)
+{
+    long ok = 0;
+    double t0 = now_s();
+    for (long i = 0; i < v->n; i++) {
+        json_error_t jerr;
+        /* The flags eddy's JSON serde uses. */
+        json_t *j = json_loadb(v->data + v->off[i], v->off[i + 1] - v->off[i],
+                               JSON_DECODE_ANY | JSON_ALLOW_NUL, &jerr);
+        if (j) {
+            ok++;
+            json_decref(j);
+        }
+    }
+    double t1 = now_s();
+    r->ran = true;
+    r->records = ok;
+    r->bytes = (int64_t)v->len;
+    r->total_s = r->steady_s = t1 - t0;
+    r->steady_records = ok;
+    r->ok = ok == expect;
+    if (!r->ok)
+        snprintf(r->note, sizeof r->note, "parsed %ld of %ld records", ok, expect);
+}
+
+/* ---- eddy ------------------------------------------------------------------ */
+
+static int rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
+{
+    return remove(path);
+}
+
+static const char create_acc[] =
+    "CREATE STREAM acc (id STRING KEY, severity INT, city STRING, temperature_f DOUBLE, "
+    "visibility_mi DOUBLE, ts BIGINT) WITH (kafka_topic='" TOPIC "', value_format='JSON', "
+    "timestamp='ts');\n";
+
+/* Runs `query` (after the CREATE STREAM) in a fresh engine and state dir
+ * until every record of the topic went through it. */
+static void eddy_stage(const char *bootstrap, const char *query, long expect, int64_t bytes,
+                       Result *r)
+{
+    r->ran = true;
+    char dir[] = "/tmp/eddy-bench-XXXXXX";
+    if (mkdtemp(dir) == NULL) {
+        snprintf(r->note, sizeof r->note, "mkdtemp failed");
+        return;
+    }
+    EddyError err;
+    eddy_error_clear(&err);
+    Transport *t = connect_kafka(bootstrap, false, &err);
+    Engine *e = NULL;
+    if (t == NULL) {
+        snprintf(r->note, sizeof r->note, "%.200s", err.msg);
+        goto out;
+    }
+    const char *props[] = {"auto.offset.reset", "earliest", NULL};
+    EngineConfig cfg = {
+        .transport = t,
+        .state_dir = dir,
+        .out = {.log = log_to_stderr},
+        .props = props,
+    };
+    e = engine_create(&cfg, &err);
+    if (e == NULL) {
+        snprintf(r->note, sizeof r->note, "engine: %.200s", err.msg);
+        goto out;
+    }
+    size_t len = strlen(create_acc) + strlen(query) + 1;
+    char *text = malloc(len);
+    snprintf(text, len, "%s%s", create_acc, query);
+    double t0 = now_s(), t1 = 0;
+    int rc = engine_execute(e, text, "bench", &err);
+    free(text);
+    if (rc != 0) {
+        r->skipped = true;
+        snprintf(r->note, sizeof r->note, "does not run: %.200s", err.msg);
+        goto out;
+    }
+    EngineStats st = {0};
+    int64_t first_in = 0;
+    double last_progress = now_s();
+    for (;;) {
+        int n = engine_poll(e, 100, &err);
+        if (n < 0) {
+            snprintf(r->note, sizeof r->note, "poll: %.200s", err.msg);
+            goto out;
+        }
+        engine_stats(e, &st);
+        if (n > 0) {
+            last_progress = now_s();
+            if (t1 == 0) {
+                t1 = last_progress;
+                first_in = st.records_in;
+            }
+        }
+        if (engine_caught_up(e) && st.records_in >= expect)
+            break;
+        if (engine_running_queries(e) == 0) {
+            snprintf(r->note, sizeof r->note, "the query stopped (see the log above)");
+            break;
+        }
+        if ((now_s() - last_progress) * 1000 > STALL_MS) {
+            snprintf(r->note, sizeof r->note, "no progress for %d s", STALL_MS / 1000);
+            break;
+        }
+    }
+    double tc = now_s();
+    if (engine_checkpoint(e, &err) != 0) {
+        snprintf(r->note, sizeof r->note, "checkpoint: %.200s", err.msg);
+        goto out;
+    }
+    double t2 = now_s();
+    engine_stats(e, &st);
+    r->records = (long)st.records_in;
+    r->records_out = st.records_out;
+    r->bytes = bytes;
+    r->total_s = t2 - t0;
+    r->steady_s = t1 > 0 ? t2 - t1 : 0;
+    r->steady_records = (long)(st.records_in - first_in);
+    r->ok = st.records_in == expect && r->note[0] == '\0';
+    if (r->ok && (st.records_skipped > 0 || st.eval_errors > 0)) {
+        r->ok = false;
+        snprintf(r->note, sizeof r->note, "%lld bad records, %lld expression errors",
+                 (long long)st.records_skipped, (long long)st.eval_errors);
+    } else if (!r->ok && r->note[0] == '\0') {
+        snprintf(r->note, sizeof r->note, "saw %lld of %ld records", (long long)st.records_in,
+                 expect);
+    }
+    fprintf(stderr, "  %lld in, %lld out; final checkpoint %.3f s\n", (long long)st.records_in,
+            (long long)st.records_out, t2 - tc);
+out:
+    engine_destroy(e);
+    if (t)
+        t->ops->destroy(t);
+    nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+/* ---- the table ----------------------------------------------------------- */
+
+static void print_table(const Result *rs, int n, const Result *consume)
+{
+    double raw_rate = consume && consume->ran && consume->steady_s > 0
+                          ? consume->steady_records / consume->steady_s
+                          : 0;
+    printf("| stage                          |   records | total s | from 1st record s |"
+           "  records/s |   MB/s | %% of raw consume |\n");
+    printf("|--------------------------------|----------:|--------:|------------------:|"
+           "-----------:|-------:|-----------------:|\n");
+    for (int i = 0; i < n; i++) {
+        const Result *r = &rs[i];
+        if (!r->ran)
+            continue;
+        if (r->skipped || (!r->ok && r->steady_s <= 0)) {
+            printf("| %-30s | %9s | %7s | %17s | %10s | %6s | %16s |  %s\n", r->name, "-", "-",
+                   "-", "-", "-", "-", r->note);
+            continue;
+        }
+        double rate = r->steady_s > 0 ? r->steady_records / r->steady_s : 0;
+        double mbs = rate * ((double)r->bytes / (double)(r->records > 0 ? r->records : 1)) / 1e6;
+        char pct[32] = "-";
+        if (raw_rate > 0 && r != consume && strncmp(r->name, "eddy", 4) == 0)
+            snprintf(pct, sizeof pct, "%.1f %%", 100.0 * rate / raw_rate);
+        else if (r == consume)
+            snprintf(pct, sizeof pct, "100 %%");
+        printf("| %-30s | %9ld | %7.2f | %17.2f | %10.0f | %6.1f | %16s |%s%s\n", r->name,
+               r->records, r->total_s, r->steady_s, rate, mbs, pct, r->ok ? "" : "  FAILED: ",
+               r->ok ? "" : r->note);
+    }
+}
+
+int main(int argc, char **argv)
+{
+    Options o;
+    if (parse_options(argc, argv, &o) != 0)
+        return 2;
+    setvbuf(stdout, NULL, _IOLBF, 0);
+
+    char cpu[256];
+    cpu_model(cpu, sizeof cpu);
+    printf("command: ");
+    for (int i = 0; i < argc; i++)
+        printf("%s%s", i ? " " : "", argv[i]);
+    time_t now = time(NULL);
+    char date[64];
+    strftime(date, sizeof date, "%Y-%m-%d %H:%M %Z", localtime(&now));
+    printf("\ndate: %s\nmachine: %ld cores (nproc), %s; librdkafka %s, jansson %s\n", date,
+           sysconf(_SC_NPROCESSORS_ONLN), cpu, rd_kafka_version_str(), JANSSON_VERSION);
+
+    /* Enough partitions that the mock cluster keeps everything. */
+    int64_t log_bytes = estimate_log_bytes(o.records);
+    int need = (int)((log_bytes + PARTITION_BUDGET - 1) / PARTITION_BUDGET);
+    if (o.partitions < need) {
+        if (o.partitions_given)
+            fprintf(stderr,
+                    "bench: warning: %d partitions hold ~%.1f MB each, over the mock cluster's "
+                    "5 MB; the oldest records will be dropped\n",
+                    o.partitions, (double)log_bytes / o.partitions / 1e6);
+        else {
+            fprintf(stderr,
+                    "bench: %d partitions would hold ~%.1f MB each, over the mock cluster's "
+                    "5 MB; using %d\n",
+                    o.partitions, (double)log_bytes / o.partitions / 1e6, need);
+            o.partitions = need;
+        }
+    }
+    printf("input: topic %s, %ld records, %d partitions, ~%.1f MB in the log (~%.2f MB per "
+           "partition)\n\n",
+           TOPIC, o.records, o.partitions, (double)log_bytes / 1e6,
+           (double)log_bytes / o.partitions / 1e6);
+
+    EddyError err;
+    eddy_error_clear(&err);
+    EmbeddedBroker *broker = embedded_broker_start(1, &err);
+    if (broker == NULL) {
+        fprintf(stderr, "bench: %s\n", err.msg);
+        return 1;
+    }
+    const char *bootstrap = embedded_broker_bootstrap(broker);
+    /* The sinks too: the mock cluster does not serve CreateTopics, and the
+     * engine's attempt would add its 3 s timeout to every eddy row. */
+    static const char *const topics[] = {TOPIC, "SEVERE", "PER_CITY", "PER_CITY_FINAL"};
+    for (size_t i = 0; i < sizeof topics / sizeof topics[0]; i++)
+        if (embedded_broker_create_topic(broker, topics[i], o.partitions, &err) != 0) {
+            fprintf(stderr, "bench: %s\n", err.msg);
+            embedded_broker_stop(broker);
+            return 1;
+        }
+    fprintf(stderr, "producing %ld records to %s ...\n", o.records, TOPIC);
+    double p0 = now_s();
+    if (produce_input(bootstrap, o.records, &err) != 0) {
+        fprintf(stderr, "bench: produce: %s\n", err.msg);
+        embedded_broker_stop(broker);
+        return 1;
+    }
+    fprintf(stderr, "  produced in %.2f s\n", now_s() - p0);
+
+    Result rs[NSTAGES] = {
+        {.name = "raw librdkafka consume"},
+        {.name = "raw jansson parse"},
+        {.name = "eddy stateless filter+project"},
+        {.name = "eddy tumbling agg EMIT CHANGES"},
+        {.name = "eddy tumbling agg EMIT FINAL"},
+    };
+    Result *consume = &rs[0];
+    int failed = 0;
+
+    /* Every record must be there: a pass that keeps the values, untimed,
+     * which the jansson row parses. */
+    Values vals = {0};
+    int64_t *ends = calloc((size_t)o.partitions, sizeof *ends);
+    int64_t bytes;   /* keys and values of the whole input */
+    {
+        Result check = {.name = "check"};
+        fprintf(stderr, "reading the topic back (untimed) ...\n");
+        if (raw_consume(bootstrap, o.partitions, o.records, &check, &vals, NULL, ends) != 0)
+            return 1;
+        printf("raw consumer saw %ld of %ld records (%.1f MB of keys and values)\n",
+               check.records, o.records, (double)check.bytes / 1e6);
+        if (!check.ok) {
+            fprintf(stderr, "bench: FAILED: the topic does not hold every record (%s)\n",
+                    check.note);
+            failed++;
+        }
+        bytes = check.bytes;
+    }
+    if (wanted(&o, "consume")) {
+        fprintf(stderr, "raw librdkafka consume ...\n");
+        if (raw_consume(bootstrap, o.partitions, o.records, consume, NULL, ends, NULL) != 0)
+            return 1;
+    }
+    if (wanted(&o, "parse")) {
+        fprintf(stderr, "raw jansson parse ...\n");
+        raw_parse(&vals, o.records, &rs[1]);
+    }
+    free(vals.data);
+    free(vals.off);
+
+    /* Distinct sink names: each query gets its own consumer group. */
+    static const char *const queries[] = {
+        "CREATE STREAM severe AS SELECT id, UCASE(city) AS city, temperature_f FROM acc "
+        "WHERE severity >= 3;",
+        "CREATE TABLE per_city AS SELECT city, COUNT(*) AS n, SUM(temperature_f) AS total, "
+        "AVG(temperature_f) AS avg_t FROM acc WINDOW TUMBLING (SIZE 1 MINUTE) GROUP BY city "
+        "EMIT CHANGES;",
+        "CREATE TABLE per_city_final AS SELECT city, COUNT(*) AS n, SUM(temperature_f) AS "
+        "total, AVG(temperature_f) AS avg_t FROM acc WINDOW TUMBLING (SIZE 1 MINUTE) GROUP BY "
+        "city EMIT FINAL;",
+    };
+    for (int i = 0; i < 3; i++) {
+        if (!wanted(&o, stage_names[2 + i]))
+            continue;
+        fprintf(stderr, "%s ...\n", rs[2 + i].name);
+        eddy_stage(bootstrap, queries[i], o.records, bytes, &rs[2 + i]);
+    }
+
+    printf("\n");
+    print_table(rs, NSTAGES, consume);
+    for (int i = 0; i < NSTAGES; i++)
+        if (rs[i].ran && !rs[i].ok && !rs[i].skipped)
+            failed++;
+    for (int i = 2; i < NSTAGES; i++)
+        if (rs[i].ran && !rs[i].skipped)
+            printf("%s: %lld output records\n", rs[i].name, (long long)rs[i].records_out);
+    printf("\nrecords/s and MB/s count from the first record; \"total s\" for eddy includes "
+           "engine_execute and the consumer group's first join.  Both end after the final "
+           "checkpoint (output delivered).\n");
+    embedded_broker_stop(broker);
+    if (failed) {
+        fprintf(stderr, "bench: FAILED: %d stage(s) did not see every record\n", failed);
+        return 1;
+    }
+    return 0;
+}
