@@ -464,6 +464,7 @@ static void eddy_stage(const char *bootstrap, const char *query, long expect, in
                        Result *r)
 {
     r->ran = true;
+    double ts = now_s();
     char dir[] = "/tmp/eddy-bench-XXXXXX";
     if (mkdtemp(dir) == NULL) {
         snprintf(r->note, sizeof r->note, "mkdtemp failed");
@@ -495,6 +496,8 @@ static void eddy_stage(const char *bootstrap, const char *query, long expect, in
     double t0 = now_s(), t1 = 0;
     int rc = engine_execute(e, text, "bench", &err);
     free(text);
+    fprintf(stderr, "  engine ready in %.3f s, statements executed in %.3f s\n", t0 - ts,
+            now_s() - t0);
     if (rc != 0) {
         r->skipped = true;
         snprintf(r->note, sizeof r->note, "does not run: %.200s", err.msg);
@@ -515,6 +518,7 @@ static void eddy_stage(const char *bootstrap, const char *query, long expect, in
             if (t1 == 0) {
                 t1 = last_progress;
                 first_in = st.records_in;
+                fprintf(stderr, "  first records %.3f s after the first statement\n", t1 - t0);
             }
         }
         if (engine_caught_up(e) && st.records_in >= expect)
@@ -529,6 +533,7 @@ static void eddy_stage(const char *bootstrap, const char *query, long expect, in
         }
     }
     double tc = now_s();
+    fprintf(stderr, "  caught up %.3f s after the first record\n", t1 > 0 ? tc - t1 : 0);
     if (engine_checkpoint(e, &err) != 0) {
         snprintf(r->note, sizeof r->note, "checkpoint: %.200s", err.msg);
         goto out;
@@ -613,6 +618,7 @@ int main(int argc, char **argv)
     /* Enough partitions that the mock cluster keeps everything. */
     int64_t log_bytes = estimate_log_bytes(o.records);
     int need = (int)((log_bytes + PARTITION_BUDGET - 1) / PARTITION_BUDGET);
+    need = (need + 3) / 4 * 4;   /* a round number reads better in the table */
     if (o.partitions < need) {
         if (o.partitions_given)
             fprintf(stderr,

@@ -182,11 +182,60 @@ static int pseudo_column(const char *name, bool windowed, PseudoCol *out)
     return -1;
 }
 
+static BExpr *column_ref(Arena *a, const Schema *sc, int idx, SrcPos pos);
+
+/* A column of one of a join's relations: qualified by alias (or source
+ * name), or unqualified and unique among the relations. */
+static int resolve_join_column(const Scope *s, const AstExpr *e, Arena *a, BExpr **out,
+                               EddyError *err)
+{
+    const JoinScope *js = s->join;
+    const char *q = e->u.col.qualifier, *name = e->u.col.name;
+    const JoinRel *found = NULL;
+    int idx = -1;
+    for (int r = 0; r < js->nrels; r++) {
+        const JoinRel *rel = &js->rels[r];
+        if (q && strcmp(q, rel->alias) != 0 && strcmp(q, rel->name) != 0)
+            continue;
+        int i = schema_find(rel->schema, name);
+        if (i < 0)
+            continue;
+        if (found)
+            return eddy_error(err, ERR_ANALYSIS, e->pos,
+                              "column %s is ambiguous: it is in %s and %s; qualify it, e.g. %s.%s",
+                              name, found->alias, rel->alias, found->alias, name);
+        found = rel;
+        idx = i;
+    }
+    if (found == NULL) {
+        if (q) {
+            bool known = false;
+            for (int r = 0; r < js->nrels; r++)
+                known |= strcmp(q, js->rels[r].alias) == 0 || strcmp(q, js->rels[r].name) == 0;
+            if (!known)
+                return eddy_error(err, ERR_ANALYSIS, e->pos, "unknown source %s in %s.%s", q, q, name);
+            return eddy_error(err, ERR_ANALYSIS, e->pos, "unknown column %s.%s", q, name);
+        }
+        PseudoCol pc;
+        if (pseudo_column(name, s->windowed, &pc) == 0)
+            return 1;   /* ROWTIME of the joined row */
+        return eddy_error(err, ERR_ANALYSIS, e->pos, "unknown column %s in the join", name);
+    }
+    int col = idx == found->key_col ? 0 : found->offset + idx;
+    *out = column_ref(a, s->schema, col, e->pos);
+    return 0;
+}
+
 static int resolve_column(const Scope *s, const AstExpr *e, Arena *a, BExpr **out,
                           EddyError *err)
 {
+    if (s->join) {
+        int rc = resolve_join_column(s, e, a, out, err);
+        if (rc <= 0)
+            return rc;
+    }
     const char *q = e->u.col.qualifier, *name = e->u.col.name;
-    if (q && !(s->rel_name && strcmp(q, s->rel_name) == 0) &&
+    if (q && !s->join && !(s->rel_name && strcmp(q, s->rel_name) == 0) &&
         !(s->rel_alias && strcmp(q, s->rel_alias) == 0))
         return eddy_error(err, ERR_ANALYSIS, e->pos, "unknown source %s in %s.%s", q, q, name);
     int idx = s->schema ? schema_find(s->schema, name) : -1;
@@ -211,6 +260,13 @@ static int resolve_column(const Scope *s, const AstExpr *e, Arena *a, BExpr **ou
         return eddy_error(err, ERR_ANALYSIS, e->pos, "unknown column %s in %s; did you mean %s?",
                           name, s->rel_name, hint);
     return eddy_error(err, ERR_ANALYSIS, e->pos, "unknown column %s in %s", name, s->rel_name);
+}
+
+static BExpr *column_ref(Arena *a, const Schema *sc, int idx, SrcPos pos)
+{
+    BExpr *b = bx_new(a, BX_COLUMN, sc->cols[idx].type, pos);
+    b->u.column = idx;
+    return b;
 }
 
 /* ---- expressions ------------------------------------------------------- */
@@ -1141,21 +1197,297 @@ static int analyze_aggregate(const AstSelect *sel, Plan **pp, Scope *scope, Aren
 
 /* ---- SELECT -> plan ----------------------------------------------------------- */
 
+static CatSource *find_source(const Catalog *c, const AstName *n, EddyError *err)
+{
+    CatSource *src = catalog_find(c, n->name);
+    if (src)
+        return src;
+    const char *hint = catalog_suggest(c, n->name);
+    if (hint)
+        eddy_error(err, ERR_ANALYSIS, n->pos, "unknown stream or table %s; did you mean %s?", n->name, hint);
+    else
+        eddy_error(err, ERR_ANALYSIS, n->pos, "unknown stream or table %s", n->name);
+    return NULL;
+}
+
+/* Which relations of js does e reference?  Bit r for relation r; bit 31
+ * for an unknown or unqualified-ambiguous name (left to binding to report). */
+static unsigned rels_of(const JoinScope *js, const AstExpr *e)
+{
+    if (e == NULL)
+        return 0;
+    switch (e->kind) {
+    case EXPR_COLUMN: {
+        unsigned m = 0;
+        for (int r = 0; r < js->nrels; r++) {
+            const JoinRel *rel = &js->rels[r];
+            const char *q = e->u.col.qualifier;
+            if (q && strcmp(q, rel->alias) != 0 && strcmp(q, rel->name) != 0)
+                continue;
+            if (schema_find(rel->schema, e->u.col.name) >= 0)
+                m |= 1u << r;
+        }
+        return m ? m : 1u << 31;
+    }
+    case EXPR_UNARY: return rels_of(js, e->u.unary.a);
+    case EXPR_BINARY: case EXPR_IS_DISTINCT: case EXPR_SUBSCRIPT:
+        return rels_of(js, e->u.binary.a) | rels_of(js, e->u.binary.b);
+    case EXPR_CAST: return rels_of(js, e->u.cast.a);
+    case EXPR_DEREF: return rels_of(js, e->u.deref.a);
+    case EXPR_FUNC: {
+        unsigned m = 0;
+        for (int i = 0; i < e->u.func.args.n; i++)
+            m |= rels_of(js, e->u.func.args.items[i]);
+        return m;
+    }
+    default:
+        return 0;
+    }
+}
+
+static void restore_key_cols(JoinScope *js, const int *saved)
+{
+    for (int r = 0; r < js->nrels; r++)
+        js->rels[r].key_col = saved[r];
+}
+
+/* FROM a JOIN b ... JOIN c ...: a left-deep chain of JOIN nodes.  Each
+ * join's output is [key] + the left side's columns (less a left join's own
+ * key) + the right source's columns, named <ALIAS>_<COLUMN>. */
+static int analyze_joins(const Catalog *c, const AstSelect *sel, Arena *a, SelectAnalysis *out,
+                         Plan **pp, Scope *scope, EddyError *err)
+{
+    JoinScope *js = arena_alloc(a, sizeof *js);
+    int n = sel->joins.n;
+    out->inputs = arena_alloc(a, sizeof(CatSource *) * (size_t)(n + 1));
+    CatSource *first = find_source(c, &sel->from.name, err);
+    if (first == NULL)
+        return -1;
+    out->inputs[0] = first;
+    out->ninputs = 1;
+    Plan *left = plan_new(a, PLAN_SOURCE, NULL, first->schema);
+    left->u.source.src = first;
+    js->rels[0] = (JoinRel){first->name, sel->from.alias.name ? sel->from.alias.name : first->name,
+                            first->schema, 0, -1};
+    js->nrels = 1;
+    bool left_is_table = first->is_table;
+    int left_skip = 0;            /* the left input's columns start here */
+    for (int j = 0; j < n; j++) {
+        const AstJoin *aj = sel->joins.items[j];
+        if (js->nrels == 16)
+            return eddy_error(err, ERR_UNSUPPORTED, aj->pos, "at most 15 joins in one query");
+        CatSource *rs = find_source(c, &aj->right.name, err);
+        if (rs == NULL)
+            return -1;
+        const char *ralias = aj->right.alias.name ? aj->right.alias.name : rs->name;
+        for (int r = 0; r < js->nrels; r++)
+            if (strcmp(js->rels[r].alias, ralias) == 0)
+                return eddy_error(err, ERR_ANALYSIS, aj->right.name.pos,
+                                  "%s appears twice in the join: give each an alias", ralias);
+        bool found_input = false;
+        for (int i = 0; i < out->ninputs; i++)
+            found_input |= out->inputs[i] == rs;
+        if (!found_input)
+            out->inputs[out->ninputs++] = rs;
+        Plan *right = plan_new(a, PLAN_SOURCE, NULL, rs->schema);
+        right->u.source.src = rs;
+
+        /* Kind of join. */
+        JoinKind kind;
+        if (!left_is_table && !rs->is_table)
+            kind = JOIN_STREAM_STREAM;
+        else if (!left_is_table && rs->is_table)
+            kind = JOIN_STREAM_TABLE;
+        else if (left_is_table && rs->is_table)
+            kind = JOIN_TABLE_TABLE;
+        else
+            return eddy_error(err, ERR_ANALYSIS, aj->pos,
+                              "invalid join order: a table cannot be joined with a stream on its right; put the stream first (stream JOIN table)");
+        JoinType type = aj->kind == JOIN_LEFT ? JOINTYPE_LEFT : aj->kind == JOIN_RIGHT ? JOINTYPE_RIGHT
+                      : aj->kind == JOIN_FULL ? JOINTYPE_FULL : JOINTYPE_INNER;
+        if (kind == JOIN_STREAM_STREAM && !aj->has_within)
+            return eddy_error(err, ERR_ANALYSIS, aj->pos,
+                              "stream-stream joins must have a WITHIN clause specifying the join window");
+        if (kind != JOIN_STREAM_STREAM && aj->has_within)
+            return eddy_error(err, ERR_ANALYSIS, aj->pos,
+                              "WITHIN is only allowed in stream-stream joins");
+        if (kind == JOIN_STREAM_TABLE && (type == JOINTYPE_RIGHT || type == JOINTYPE_FULL))
+            return eddy_error(err, ERR_ANALYSIS, aj->pos,
+                              "%s JOIN is not supported for a stream-table join: use INNER or LEFT",
+                              type == JOINTYPE_RIGHT ? "RIGHT" : "FULL OUTER");
+
+        /* ON: an equality with one side on the left relations, one on the right. */
+        const AstExpr *on = aj->on;
+        if (on == NULL || on->kind != EXPR_BINARY || on->u.binary.op != OP_EQ)
+            return eddy_error(err, ERR_ANALYSIS, on ? on->pos : aj->pos,
+                              "unsupported join criteria %s: joins need an equality, e.g. a.id = b.id",
+                              on ? expr_text(a, on) : "");
+        JoinScope both = *js;
+        both.rels[both.nrels] = (JoinRel){rs->name, ralias, rs->schema, 0, -1};
+        both.nrels++;
+        unsigned rbit = 1u << js->nrels, lmask = rbit - 1;
+        const AstExpr *le = on->u.binary.a, *re = on->u.binary.b;
+        unsigned lm = rels_of(&both, le), rm = rels_of(&both, re);
+        if ((lm & rbit) && !(lm & lmask) && !(rm & rbit)) {
+            const AstExpr *t = le;
+            le = re;
+            re = t;
+            unsigned tm = lm;
+            lm = rm;
+            rm = tm;
+        }
+        if ((lm & (1u << 31)) || (rm & (1u << 31))) {
+            /* let binding report the unknown name */
+        } else if (lm == 0 || rm == 0 || (lm & rbit) || (rm & lmask) || rm != rbit) {
+            return eddy_error(err, ERR_ANALYSIS, on->pos,
+                              "invalid join condition %s: each side of the comparison must reference exactly one side of the join",
+                              expr_text(a, on));
+        }
+        Scope ls = {.schema = left->schema, .join = js};
+        JoinScope rj = {.nrels = 1};
+        rj.rels[0] = (JoinRel){rs->name, ralias, rs->schema, 0, -1};
+        Scope rsc = {.schema = rs->schema, .join = &rj};
+        BExpr *lk, *rk;
+        if (bind(&ls, le, a, &lk, err) != 0 || bind(&rsc, re, a, &rk, err) != 0)
+            return -1;
+        bool right_on_key = rk->kind == BX_COLUMN && rs->schema->nkeys == 1 && rk->u.column == 0;
+        if (kind == JOIN_TABLE_TABLE) {
+            bool left_on_key = lk->kind == BX_COLUMN && left->schema->nkeys == 1 && lk->u.column == 0;
+            if (!right_on_key)
+                return eddy_error(err, ERR_ANALYSIS, re->pos,
+                                  "table-table joins must be on the right table's primary key: %s is not its PRIMARY KEY",
+                                  expr_text(a, re));
+            if (!left_on_key) {
+                if (type == JOINTYPE_RIGHT || type == JOINTYPE_FULL)
+                    return eddy_error(err, ERR_ANALYSIS, aj->pos,
+                                      "foreign-key table-table joins support INNER and LEFT only");
+                kind = JOIN_TABLE_TABLE_FK;
+            }
+        }
+        if (kind == JOIN_STREAM_TABLE && !right_on_key)
+            return eddy_error(err, ERR_ANALYSIS, re->pos,
+                              "a stream-table join must be on the table's primary key: %s is not %s's PRIMARY KEY",
+                              expr_text(a, re), rs->name);
+        if (!type_equal(lk->type, rk->type)) {
+            const SqlType *common = common_type(a, lk->type, rk->type);
+            if (common == NULL || kind == JOIN_TABLE_TABLE)
+                return eddy_error(err, ERR_ANALYSIS, on->pos,
+                                  "invalid join condition: types differ: %s (%s) and %s (%s)",
+                                  expr_text(a, le), type_str(a, lk->type), expr_text(a, re),
+                                  type_str(a, rk->type));
+            lk = analyze_coerce(a, lk, common);
+            rk = analyze_coerce(a, rk, common);
+        }
+        /* Co-partitioning, as ksqlDB requires (not for foreign-key joins). */
+        if (kind != JOIN_TABLE_TABLE_FK && first->partitions > 0 && rs->partitions > 0 &&
+            out->inputs[0]->partitions != rs->partitions)
+            return eddy_error(err, ERR_ANALYSIS, aj->pos,
+                              "can't join %s with %s since the number of partitions don't match: %s has %d partitions, %s has %d; repartition one of them so they match",
+                              js->rels[0].name, rs->name, js->rels[0].name, out->inputs[0]->partitions,
+                              rs->name, rs->partitions);
+
+        /* Output schema. */
+        int nl = left->schema->ncols - left_skip, nr = rs->schema->ncols;
+        Schema *os = schema_create(a, 1 + nl + nr);
+        for (int i = 0; i < nl; i++) {
+            os->cols[1 + i] = left->schema->cols[left_skip + i];
+            os->cols[1 + i].role = COL_VALUE;
+        }
+        if (left_skip == 0)   /* the first source: prefix its names */
+            for (int i = 0; i < nl; i++)
+                os->cols[1 + i].name = arena_sprintf(a, "%s_%s", js->rels[0].alias, left->schema->cols[i].name);
+        for (int i = 0; i < nr; i++) {
+            os->cols[1 + nl + i].name = arena_sprintf(a, "%s_%s", ralias, rs->schema->cols[i].name);
+            os->cols[1 + nl + i].type = rs->schema->cols[i].type;
+            os->cols[1 + nl + i].role = COL_VALUE;
+        }
+        /* The result key: the left join column (INNER/LEFT), the right one
+         * (RIGHT), or a synthetic key (FULL OUTER); an FK join keeps the
+         * left table's primary key. */
+        const char *keyname;
+        if (kind == JOIN_TABLE_TABLE_FK) {
+            os->cols[0].type = left->schema->cols[0].type;
+            keyname = os->cols[1].name;
+        } else {
+            os->cols[0].type = lk->type;
+            keyname = type == JOINTYPE_FULL ? "ROWKEY" : NULL;
+        }
+        os->cols[0].role = COL_KEY;
+        os->nkeys = 1;
+        /* Relations: the left ones keep their offsets (a join's key at 0 is
+         * replaced by this one's); the first source's start at 1. */
+        if (left_skip == 0)
+            js->rels[0].offset = 1;
+        int saved_key_col[16];
+        for (int r = 0; r < js->nrels; r++) {
+            saved_key_col[r] = js->rels[r].key_col;
+            js->rels[r].key_col = -1;
+        }
+        js->rels[js->nrels] = (JoinRel){rs->name, ralias, rs->schema, 1 + nl, -1};
+        /* Which side's column names the result key (a reference to it
+         * resolves to column 0). */
+        const BExpr *lb = lk->kind == BX_CAST ? lk->u.unary.a : lk;
+        const BExpr *rb = rk->kind == BX_CAST ? rk->u.unary.a : rk;
+        if (kind == JOIN_TABLE_TABLE_FK) {
+            if (left_skip == 0)
+                js->rels[0].key_col = 0;   /* the left table's primary key */
+            else
+                restore_key_cols(js, saved_key_col);
+        } else if (type == JOINTYPE_RIGHT) {
+            if (rb->kind == BX_COLUMN)
+                js->rels[js->nrels].key_col = rb->u.column;
+        } else if (type != JOINTYPE_FULL) {
+            if (lb->kind == BX_COLUMN && left_skip && lb->u.column == 0) {
+                restore_key_cols(js, saved_key_col);   /* joined again on the previous key */
+            } else if (lb->kind == BX_COLUMN) {
+                int oc = left_skip ? lb->u.column : 1 + lb->u.column;
+                for (int r = 0; r < js->nrels; r++)
+                    if (oc >= js->rels[r].offset && oc < js->rels[r].offset + js->rels[r].schema->ncols)
+                        js->rels[r].key_col = oc - js->rels[r].offset;
+            }
+            if (type == JOINTYPE_INNER && rb->kind == BX_COLUMN)
+                js->rels[js->nrels].key_col = rb->u.column;   /* either join column names the key */
+        }
+        js->nrels++;
+        int key_idx = -1;
+        for (int r = 0; r < js->nrels && key_idx < 0; r++)
+            if (js->rels[r].key_col >= 0)
+                key_idx = js->rels[r].offset + js->rels[r].key_col;
+        os->cols[0].name = keyname ? keyname : key_idx > 0 ? os->cols[key_idx].name : "ROWKEY";
+
+        Plan *jp = plan_new(a, PLAN_JOIN, left, os);
+        jp->right = right;
+        jp->u.join.type = type;
+        jp->u.join.kind = kind;
+        jp->u.join.left_key = lk;
+        jp->u.join.right_key = rk;
+        jp->u.join.on_text = expr_text(a, on);
+        jp->u.join.before_ms = aj->within_before_ms;
+        jp->u.join.after_ms = aj->within_after_ms;
+        jp->u.join.grace_given = aj->grace_ms >= 0;
+        jp->u.join.grace_ms = aj->grace_ms >= 0 ? aj->grace_ms : 24LL * 3600 * 1000;
+        jp->u.join.nleft = nl;
+        jp->u.join.nright = nr;
+        jp->u.join.left_skip = left_skip;
+        jp->u.join.id = j;
+        left = jp;
+        left_skip = 1;
+        left_is_table = kind == JOIN_TABLE_TABLE || kind == JOIN_TABLE_TABLE_FK;
+    }
+    *pp = left;
+    *scope = (Scope){.schema = left->schema, .join = js,
+                     .rel_name = js->rels[0].name, .rel_alias = js->rels[0].alias};
+    return 0;
+}
+
 static int analyze_from(const Catalog *c, const AstSelect *sel, Arena *a, SelectAnalysis *out,
                         Plan **pp, Scope *scope, EddyError *err)
 {
     if (sel->joins.n > 0)
-        return eddy_error(err, ERR_UNSUPPORTED, ((AstJoin *)sel->joins.items[0])->pos,
-                          "JOIN is not supported yet");
-    CatSource *src = catalog_find(c, sel->from.name.name);
-    if (src == NULL) {
-        const char *hint = catalog_suggest(c, sel->from.name.name);
-        if (hint)
-            return eddy_error(err, ERR_ANALYSIS, sel->from.name.pos,
-                              "unknown stream or table %s; did you mean %s?", sel->from.name.name, hint);
-        return eddy_error(err, ERR_ANALYSIS, sel->from.name.pos, "unknown stream or table %s",
-                          sel->from.name.name);
-    }
+        return analyze_joins(c, sel, a, out, pp, scope, err);
+    CatSource *src = find_source(c, &sel->from.name, err);
+    if (src == NULL)
+        return -1;
     out->inputs = arena_alloc(a, sizeof(CatSource *));
     out->inputs[0] = src;
     out->ninputs = 1;
@@ -1179,7 +1511,9 @@ static int analyze_where(const AstSelect *sel, Plan **pp, const Scope *scope, Ar
     f->u.filter.pred = pred;
     f->u.filter.text = expr_text(a, sel->where);
     /* On a table, a row that stops matching is deleted downstream. */
-    f->u.filter.changelog = (*pp)->tag == PLAN_SOURCE && (*pp)->u.source.src->is_table;
+    f->u.filter.changelog = ((*pp)->tag == PLAN_SOURCE && (*pp)->u.source.src->is_table) ||
+                            ((*pp)->tag == PLAN_JOIN && ((*pp)->u.join.kind == JOIN_TABLE_TABLE ||
+                                                         (*pp)->u.join.kind == JOIN_TABLE_TABLE_FK));
     *pp = f;
     return 0;
 }
@@ -1228,6 +1562,16 @@ static int analyze_partition_by(const AstSelect *sel, Plan **pp, Scope *scope, A
     return 0;
 }
 
+/* ksqlDB names a qualified column of a join <ALIAS>_<COLUMN>. */
+static const char *join_column_name(const JoinScope *js, const AstExpr *e, Arena *a)
+{
+    const char *q = e->u.col.qualifier;
+    for (int r = 0; r < js->nrels; r++)
+        if (strcmp(q, js->rels[r].alias) == 0 || strcmp(q, js->rels[r].name) == 0)
+            return arena_sprintf(a, "%s_%s", js->rels[r].alias, e->u.col.name);
+    return arena_strdup(a, e->u.col.name);
+}
+
 /* The select list over p's schema; key columns of p must be projected by a
  * persistent query (ksqlDB: "Key missing from projection"). */
 static int analyze_projection(const AstSelect *sel, bool persistent, const char *src_name,
@@ -1242,6 +1586,10 @@ static int analyze_projection(const AstSelect *sel, bool persistent, const char 
         const AstSelectItem *it = sel->items.items[i];
         if (it->expr->kind == EXPR_STAR) {
             const char *q = it->expr->u.col.qualifier;
+            if (scope->join) {
+                nitems += in->ncols;
+                continue;
+            }
             if (q && strcmp(q, src_name) != 0 && !(sel->from.alias.name && strcmp(q, sel->from.alias.name) == 0))
                 return eddy_error(err, ERR_ANALYSIS, it->expr->pos, "unknown source %s in %s.*", q, q);
             nitems += in->ncols;
@@ -1254,6 +1602,38 @@ static int analyze_projection(const AstSelect *sel, bool persistent, const char 
     int n = 0, gen = 0;
     for (int i = 0; i < sel->items.n; i++) {
         const AstSelectItem *it = sel->items.items[i];
+        if (it->expr->kind == EXPR_STAR && scope->join) {
+            /* Every relation's columns (or one relation's: a.*), named
+             * <ALIAS>_<COLUMN>; the key-side join column is the key. */
+            const JoinScope *js = scope->join;
+            const char *q = it->expr->u.col.qualifier;
+            bool any = false;
+            if (q == NULL && js->rels[0].key_col < 0 && in->cols[0].role == COL_KEY) {
+                bool named = false;
+                for (int r = 1; r < js->nrels; r++)
+                    named |= js->rels[r].key_col >= 0;
+                if (!named) {   /* a synthetic key (FULL OUTER): ROWKEY first */
+                    exprs[n] = column_ref(a, in, 0, it->expr->pos);
+                    cols[n] = in->cols[0];
+                    n++;
+                }
+            }
+            for (int r = 0; r < js->nrels; r++) {
+                const JoinRel *rel = &js->rels[r];
+                if (q && strcmp(q, rel->alias) != 0 && strcmp(q, rel->name) != 0)
+                    continue;
+                any = true;
+                for (int k = 0; k < rel->schema->ncols; k++) {
+                    int col = k == rel->key_col ? 0 : rel->offset + k;
+                    exprs[n] = column_ref(a, in, col, it->expr->pos);
+                    cols[n] = in->cols[rel->offset + k];
+                    n++;
+                }
+            }
+            if (!any)
+                return eddy_error(err, ERR_ANALYSIS, it->expr->pos, "unknown source %s in %s.*", q, q);
+            continue;
+        }
         if (it->expr->kind == EXPR_STAR) {
             for (int k = 0; k < in->ncols; k++) {
                 /* After PARTITION BY col, the old column of that name is the new key. */
@@ -1278,7 +1658,9 @@ static int analyze_projection(const AstSelect *sel, bool persistent, const char 
             return eddy_error(err, ERR_ANALYSIS, it->expr->pos,
                               "can't infer a type of null; use CAST(NULL AS <type>)");
         const char *name = it->alias.name ? arena_strdup(a, it->alias.name)
-                                          : default_name(it->expr, a, &gen);
+                         : scope->join && it->expr->kind == EXPR_COLUMN && it->expr->u.col.qualifier
+                             ? join_column_name(scope->join, it->expr, a)
+                             : default_name(it->expr, a, &gen);
         if (persistent && exprs[n]->kind == BX_PSEUDO && it->alias.name == NULL &&
             exprs[n]->u.pseudo != PSEUDO_WINDOWSTART && exprs[n]->u.pseudo != PSEUDO_WINDOWEND)
             return eddy_error(err, ERR_ANALYSIS, it->expr->pos,

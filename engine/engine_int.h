@@ -47,6 +47,21 @@ typedef struct AggScope {
     int naggs;
 } AggScope;
 
+/* A relation in a join's scope: its columns sit at [offset, offset + ncols)
+ * of the join output; a reference to key_col (its join column on the side
+ * that gives the result key) resolves to the output key, column 0. */
+typedef struct JoinRel {
+    const char *name, *alias;
+    const Schema *schema;
+    int offset;
+    int key_col;                  /* -1 = none */
+} JoinRel;
+
+typedef struct JoinScope {
+    JoinRel rels[16];
+    int nrels;
+} JoinScope;
+
 typedef struct Scope {
     const Schema *schema;
     const char *rel_name;         /* source name, for qualified refs and messages */
@@ -55,6 +70,7 @@ typedef struct Scope {
     const AggScope *agg;          /* non-NULL above an aggregation */
     bool in_aggregate_arg;        /* binding an aggregate's argument: no nested aggregates */
     bool in_having;               /* WINDOWSTART/WINDOWEND are not allowed in HAVING */
+    const JoinScope *join;        /* non-NULL: columns resolve through the join's relations */
 } Scope;
 
 int analyze_expr(const Scope *s, const AstExpr *e, Arena *a, BExpr **out, EddyError *err);

@@ -102,6 +102,34 @@ static void explain_node(const Plan *p, const char *qid, int depth, StrBuf *out)
     case PLAN_AGGREGATE:
         explain_aggregate(p, qid, depth, out);
         break;
+    case PLAN_JOIN: {
+        static const char *const types[] = {"INNER", "LEFT OUTER", "RIGHT OUTER", "FULL OUTER"};
+        static const char *const kinds[] = {"stream-stream", "stream-table", "table-table",
+                                            "table-table foreign key"};
+        sb_printf(out, " %s %s ON %s", types[p->u.join.type], kinds[p->u.join.kind], p->u.join.on_text);
+        if (p->u.join.kind == JOIN_STREAM_STREAM)
+            sb_printf(out, " WITHIN (%lld ms, %lld ms) GRACE PERIOD %lld ms%s",
+                      (long long)p->u.join.before_ms, (long long)p->u.join.after_ms,
+                      (long long)p->u.join.grace_ms, p->u.join.grace_given ? "" : " (default)");
+        sb_puts(out, "\n");
+        for (int i = 0; i < depth; i++)
+            sb_puts(out, "  ");
+        const char *q = qid ? qid : "<query id>";
+        int id = p->u.join.id;
+        if (p->u.join.kind == JOIN_STREAM_STREAM)
+            sb_printf(out, "    state stores: %s.join%d.buf0, .buf1 (rows within the window), .exp0, .exp1 (by time), .meta",
+                      q, id);
+        else if (p->u.join.kind == JOIN_STREAM_TABLE)
+            sb_printf(out, "    state stores: %s.join%d.tab1 (the table's rows), .meta", q, id);
+        else
+            sb_printf(out, "    state stores: %s.join%d.tab0, .tab1 (both tables' rows)%s, .meta", q, id,
+                      p->u.join.kind == JOIN_TABLE_TABLE_FK ? ", .fk (foreign key -> left keys)" : "");
+        sb_puts(out, "\n");
+        for (int i = 0; i < depth; i++)
+            sb_puts(out, "  ");
+        sb_puts(out, "    internal topics: none (one task reads every partition of both sides)");
+        break;
+    }
     case PLAN_SINK:
         if (p->u.sink.sink)
             sb_printf(out, " %s (topic %s, key %s, value %s)", p->u.sink.sink->name,
@@ -121,6 +149,8 @@ static void explain_node(const Plan *p, const char *qid, int depth, StrBuf *out)
     sb_puts(out, "\n");
     if (p->input)
         explain_node(p->input, qid, depth + 1, out);
+    if (p->right)
+        explain_node(p->right, qid, depth + 1, out);
 }
 
 void plan_explain(const Plan *p, const char *query_id, StrBuf *out)

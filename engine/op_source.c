@@ -31,10 +31,11 @@ struct SourceOp {
     OpCtx *ctx;
     Operator *downstream;
     Store *table;               /* materialised table rows (tables only) */
+    int index;                  /* this source's number in the query */
     StrBuf buf;
 };
 
-SourceOp *op_source_create(const Plan *p, OpCtx *ctx, Operator *downstream)
+SourceOp *op_source_create(const Plan *p, OpCtx *ctx, Operator *downstream, int index)
 {
     SourceOp *s = calloc(1, sizeof *s);
     if (s == NULL)
@@ -42,6 +43,7 @@ SourceOp *op_source_create(const Plan *p, OpCtx *ctx, Operator *downstream)
     s->plan = p;
     s->ctx = ctx;
     s->downstream = downstream;
+    s->index = index;
     return s;
 }
 
@@ -57,8 +59,15 @@ static int table_upsert(SourceOp *s, const TransportRecord *rec, Row *row, EddyE
 {
     const Schema *sc = s->plan->u.source.src->schema;
     Arena *arena = s->ctx->eval.arena;
-    if (s->table == NULL && (s->table = op_store(s->ctx, "source", err)) == NULL)
-        return -1;
+    if (s->table == NULL) {
+        char name[32];
+        if (s->index == 0)
+            snprintf(name, sizeof name, "source");
+        else
+            snprintf(name, sizeof name, "source%d", s->index);
+        if ((s->table = op_store(s->ctx, name, err)) == NULL)
+            return -1;
+    }
     int rc = store_get(s->table, rec->key, rec->key_len, &s->buf, err);
     if (rc < 0)
         return -1;

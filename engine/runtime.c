@@ -27,8 +27,10 @@ struct QueryRuntime {
     Store *materialized;          /* a table sink's rows, for pull queries */
     StrBuf mkey, mval;
     Consumer *consumer;
-    SourceOp *source;
-    Operator *chain[8];
+    SourceOp *sources[16];        /* one per SOURCE node; a topic may feed several (self-join) */
+    const char *source_topics[16];
+    int nsources;
+    Operator *chain[64];
     int nchain;
     OpCtx ctx;
     Arena *batch;
@@ -162,40 +164,52 @@ static int produce_row(void *ud, const Plan *sink, const Row *row, EddyError *er
 static void note_offset(QueryRuntime *rt, const TransportRecord *rec);
 
 /* Builds the operator chain from the plan: sink first, then upward. */
-static int build_chain(QueryRuntime *rt, EddyError *err)
+/* Creates the operators of p and its inputs, p's output going to down.
+ * The only switch on plan tags. */
+static int build(QueryRuntime *rt, const Plan *p, Operator *down, EddyError *err)
 {
-    const Plan *nodes[8];
-    int n = 0;
-    for (const Plan *p = rt->q->plan; p; p = p->input) {
-        if (n == 8)
-            return eddy_error(err, ERR_INTERNAL, (SrcPos){0}, "plan too deep");
-        nodes[n++] = p;
-    }
-    Operator *down = NULL;
-    for (int i = 0; i < n; i++) {
-        const Plan *p = nodes[i];
-        Operator *op = NULL;
-        switch (p->tag) {
-        case PLAN_SINK: op = op_sink_create(p, &rt->ctx); break;
-        case PLAN_PROJECT: op = op_project_create(p, &rt->ctx); break;
-        case PLAN_REKEY: op = op_rekey_create(p, &rt->ctx); break;
-        case PLAN_FILTER: op = op_filter_create(p, &rt->ctx); break;
-        case PLAN_AGGREGATE:
-            op = op_aggregate_create(p, &rt->ctx, err);
-            if (op == NULL)
-                return -1;
-            break;
-        case PLAN_SOURCE:
-            rt->source = op_source_create(p, &rt->ctx, down);
-            return 0;
-        }
+    if (rt->nchain >= 60)
+        return eddy_error(err, ERR_INTERNAL, (SrcPos){0}, "plan too large");
+    Operator *op = NULL;
+    switch (p->tag) {
+    case PLAN_SOURCE:
+        if (rt->nsources == 16)
+            return eddy_error(err, ERR_UNSUPPORTED, (SrcPos){0}, "too many sources in one query");
+        rt->source_topics[rt->nsources] = p->u.source.src->topic;
+        rt->sources[rt->nsources] = op_source_create(p, &rt->ctx, down, rt->nsources);
+        rt->nsources++;
+        return 0;
+    case PLAN_SINK: op = op_sink_create(p, &rt->ctx); break;
+    case PLAN_PROJECT: op = op_project_create(p, &rt->ctx); break;
+    case PLAN_REKEY: op = op_rekey_create(p, &rt->ctx); break;
+    case PLAN_FILTER: op = op_filter_create(p, &rt->ctx); break;
+    case PLAN_AGGREGATE: op = op_aggregate_create(p, &rt->ctx, err); break;
+    case PLAN_JOIN: {
+        op = op_join_create(p, &rt->ctx, err);
         if (op == NULL)
-            EDDY_PANIC("bad plan tag %d", (int)p->tag);
+            return -1;
         op->downstream = down;
         rt->chain[rt->nchain++] = op;
-        down = op;
+        Operator *l = op_join_side(op, 0), *r = op_join_side(op, 1);
+        rt->chain[rt->nchain++] = l;
+        rt->chain[rt->nchain++] = r;
+        if (build(rt, p->input, l, err) != 0)
+            return -1;
+        return build(rt, p->right, r, err);
     }
-    return eddy_error(err, ERR_INTERNAL, (SrcPos){0}, "plan has no source");
+    }
+    if (op == NULL)
+        return -1;
+    op->downstream = down;
+    rt->chain[rt->nchain++] = op;
+    if (p->input == NULL)
+        return eddy_error(err, ERR_INTERNAL, (SrcPos){0}, "plan has no source");
+    return build(rt, p->input, op, err);
+}
+
+static int build_chain(QueryRuntime *rt, EddyError *err)
+{
+    return build(rt, rt->q->plan, NULL, err);
 }
 
 QueryRuntime *runtime_start(Query *q, Transport *t, StateDb *db, OffsetReset reset, RowFn rows,
@@ -302,7 +316,10 @@ int runtime_poll(QueryRuntime *rt, int timeout_ms, EddyError *err)
         EddyError rerr;
         eddy_error_clear(&rerr);
         int64_t before = rt->emitted;
-        int rc = op_source_record(rt->source, rec, &rerr);
+        int rc = 0;
+        for (int k = 0; k < rt->nsources && rc == 0; k++)
+            if (strcmp(rt->source_topics[k], rec->topic) == 0)
+                rc = op_source_record(rt->sources[k], rec, &rerr);
         q->records_in++;
         if (rc > 0) {
             q->records_skipped++;
@@ -385,7 +402,8 @@ void runtime_stop(QueryRuntime *rt)
         rt->t->ops->consumer_close(rt->consumer);
     for (int i = 0; i < rt->nchain; i++)
         rt->chain[i]->ops->close(rt->chain[i]);
-    op_source_destroy(rt->source);
+    for (int i = 0; i < rt->nsources; i++)
+        op_source_destroy(rt->sources[i]);
     arena_destroy(rt->batch);
     sb_free(&rt->mkey);
     sb_free(&rt->mval);

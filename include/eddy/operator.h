@@ -28,7 +28,7 @@ typedef struct OpCtx {
     struct StateDb *state;       /* the engine's state database */
     const char *query_id;        /* store names are "<query id>.<store>" */
     int64_t *late_dropped;       /* records later than a window's grace period */
-    char *store_names[8];        /* full names of the stores this query opened (malloc'd) */
+    char *store_names[32];       /* full names of the stores this query opened (malloc'd) */
     int nstores;
     OutputFn output;
     void *output_ud;
@@ -62,6 +62,11 @@ Operator *op_rekey_create(const Plan *p, OpCtx *ctx);
 Operator *op_project_create(const Plan *p, OpCtx *ctx);
 Operator *op_sink_create(const Plan *p, OpCtx *ctx);
 Operator *op_aggregate_create(const Plan *p, OpCtx *ctx, EddyError *err);
+/* A join has two entry points: op_join_side(join, 0) takes left rows,
+ * op_join_side(join, 1) right rows (each an operator whose downstream is
+ * the join).  Closing the join closes its sides' storage, not the sides. */
+Operator *op_join_create(const Plan *p, OpCtx *ctx, EddyError *err);
+Operator *op_join_side(Operator *join, int side);
 /* The query's store `name`, or NULL with err set. */
 struct Store *op_store(OpCtx *ctx, const char *name, EddyError *err);
 void op_generic_close(Operator *op);   /* frees op (malloc'd) */
@@ -72,7 +77,8 @@ int op_generic_flush(Operator *op, EddyError *err);
  * attaches pseudo-columns.  A record that does not decode is skipped:
  * returns 1 with *err describing why (the runtime counts and logs it). */
 typedef struct SourceOp SourceOp;
-SourceOp *op_source_create(const Plan *p, OpCtx *ctx, Operator *downstream);
+/* index numbers the query's sources (a table's store is "source<index>"). */
+SourceOp *op_source_create(const Plan *p, OpCtx *ctx, Operator *downstream, int index);
 int op_source_record(SourceOp *s, const TransportRecord *rec, EddyError *err);
 void op_source_destroy(SourceOp *s);
 

@@ -27,6 +27,7 @@
     X(PLAN_REKEY,   "Rekey")   \
     X(PLAN_PROJECT, "Project") \
     X(PLAN_AGGREGATE, "Aggregate") \
+    X(PLAN_JOIN,    "Join")    \
     X(PLAN_SINK,    "Sink")
 
 typedef enum PlanTag {
@@ -44,11 +45,20 @@ typedef struct WindowSpec {
     int64_t retention_ms;         /* default size + grace (at least the session gap) */
 } WindowSpec;
 
+typedef enum JoinType { JOINTYPE_INNER, JOINTYPE_LEFT, JOINTYPE_RIGHT, JOINTYPE_FULL } JoinType;
+typedef enum JoinKind {
+    JOIN_STREAM_STREAM,           /* both sides buffered within the window */
+    JOIN_STREAM_TABLE,            /* the stream looks up the table's current row */
+    JOIN_TABLE_TABLE,             /* on the primary key; a changelog out */
+    JOIN_TABLE_TABLE_FK           /* left.fk = right's primary key; keyed by the left key */
+} JoinKind;
+
 typedef struct Plan Plan;
 struct Plan {
     PlanTag tag;
     const Schema *schema;         /* output schema */
-    Plan *input;                  /* NULL for SOURCE */
+    Plan *input;                  /* NULL for SOURCE; the left side of a JOIN */
+    Plan *right;                  /* the right side of a JOIN */
     union {
         struct { CatSource *src; } source;
         struct { BExpr *pred; const char *text; bool changelog; } filter;  /* changelog: failing rows become tombstones */
@@ -67,6 +77,18 @@ struct Plan {
             bool input_is_table;  /* retractions: undo the prior row */
             const char *store;    /* state store name (within the query) */
         } aggregate;
+        struct {
+            JoinType type;
+            JoinKind kind;
+            BExpr *left_key, *right_key;   /* join expressions over each side's schema */
+            const char *on_text;
+            int64_t before_ms, after_ms;   /* WITHIN (before, after) */
+            int64_t grace_ms;
+            bool grace_given;
+            int nleft, nright;    /* value columns taken from each side (output = [key] + left + right) */
+            int left_skip;        /* 1 when the left input is a join: its key column is not copied */
+            int id;               /* join number in the query, for store names */
+        } join;
         struct {
             CatSource *sink;      /* NULL = transient: rows go to the client */
             int64_t limit;        /* transient LIMIT; -1 = none */

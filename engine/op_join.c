@@ -1,0 +1,585 @@
+/*
+ * op_join.c - joins, with both sides' state in the query's stores.
+ *
+ * Output rows are [key] + left columns + right columns (NULLs for a
+ * missing side).  Two entry points (op_join_side 0 and 1) feed one join.
+ *
+ * Stream-stream (WITHIN before, after; GRACE PERIOD): each side's rows are
+ * buffered in store "join<n>.buf<side>" under key | time | sequence, with
+ * an index by time ("join<n>.exp<side>") to find closed windows.  A row
+ * joins the other side's buffered rows of the same key within the window;
+ * a left row at t matches right rows in [t - before, t + after].  Outer
+ * rows (a side without a match) are emitted once the window has closed:
+ * t + after (before, for the right side) + grace < stream time - so no
+ * premature null results.  Rows later than that are dropped and counted.
+ *
+ * Stream-table: the table side is kept in "join<n>.tab1"; a stream row
+ * looks up its key's current row; table changes produce no output.
+ *
+ * Table-table: both sides kept in "join<n>.tab0/1"; each change recomputes
+ * the key's joined row: an upsert if the join type has one, a tombstone if
+ * it had one before and not now.  Foreign-key joins keep an index
+ * "join<n>.fk" (fk | left key) so a right change reaches every left row
+ * that references it; their output key is the left table's key.
+ */
+#include "eddy/codec.h"
+#include "eddy/store.h"
+#include "op_int.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct JoinOp JoinOp;
+
+typedef struct JoinSide {
+    Operator base;
+    JoinOp *join;
+    int side;
+} JoinSide;
+
+struct JoinOp {
+    Operator base;
+    JoinSide sides[2];
+    Store *buf[2], *exp[2], *tab[2], *fk, *meta;
+    int64_t stream_time;
+    int64_t seq;
+    StrBuf key, val, tmp, idx;
+};
+
+static void put_be64(StrBuf *sb, int64_t v)
+{
+    unsigned char b[8];
+    keycodec_put_i64(b, v);
+    sb_append(sb, (const char *)b, 8);
+}
+
+static int64_t get_be64(const void *p)
+{
+    return keycodec_get_i64(p);
+}
+
+/* ---- rows in stores: [flag, rowtime, columns...] ------------------------------ */
+
+static int ncols_of(const JoinOp *j, int side)
+{
+    const Plan *p = j->base.plan;
+    return side == 0 ? (p->input->schema->ncols) : p->right->schema->ncols;
+}
+
+static void encode_row(JoinOp *j, const Row *r, bool flag, StrBuf *out)
+{
+    Arena *a = j->base.ctx->eval.arena;
+    Value *vals = arena_alloc(a, sizeof(Value) * (size_t)(r->ncols + 2));
+    vals[0] = v_bool(flag);
+    vals[1] = v_bigint(r->rowtime);
+    memcpy(vals + 2, r->cols, sizeof(Value) * (size_t)r->ncols);
+    sb_reset(out);
+    rowcodec_encode(vals, r->ncols + 2, out);
+}
+
+static Row *decode_row(JoinOp *j, int side, const void *buf, size_t len, bool *flag, EddyError *err)
+{
+    Arena *a = j->base.ctx->eval.arena;
+    int nc = ncols_of(j, side), n = 0;
+    Value *vals = arena_alloc(a, sizeof(Value) * (size_t)(nc + 3));
+    if (rowcodec_decode(buf, len, vals, nc + 2, &n, a, err) != 0 || n != nc + 2) {
+        eddy_error(err, ERR_INTERNAL, (SrcPos){0}, "a buffered join row is malformed");
+        return NULL;
+    }
+    Row *r = arena_alloc(a, sizeof *r);
+    r->cols = vals + 2;
+    r->ncols = nc;
+    r->rowtime = vals[1].u.i64;
+    r->window_start = r->window_end = -1;
+    if (flag)
+        *flag = vals[0].u.b;
+    return r;
+}
+
+/* The stored row of key in a table store, or NULL. */
+static Row *tab_get(JoinOp *j, int side, const void *k, size_t kl, EddyError *err, int *rc)
+{
+    *rc = store_get(j->tab[side], k, kl, &j->tmp, err);
+    if (*rc != 1)
+        return NULL;
+    Row *r = decode_row(j, side, j->tmp.data, j->tmp.len, NULL, err);
+    if (r == NULL)
+        *rc = -1;
+    return r;
+}
+
+static int tab_put(JoinOp *j, int side, const void *k, size_t kl, const Row *r)
+{
+    if (r == NULL)
+        return store_delete(j->tab[side], k, kl);
+    encode_row(j, r, false, &j->val);
+    return store_put(j->tab[side], k, kl, j->val.data, j->val.len);
+}
+
+/* ---- output ------------------------------------------------------------------------- */
+
+static int emit(JoinOp *j, const Value *key, const Row *l, const Row *r, int64_t ts, bool tombstone,
+                EddyError *err)
+{
+    const Plan *p = j->base.plan;
+    int nl = p->u.join.nleft, nr = p->u.join.nright, skip = p->u.join.left_skip;
+    Arena *a = j->base.ctx->eval.arena;
+    Row out = {0};
+    out.ncols = 1 + nl + nr;
+    out.cols = arena_alloc(a, sizeof(Value) * (size_t)(out.ncols + 1));
+    out.cols[0] = *key;
+    for (int i = 0; i < nl; i++)
+        out.cols[1 + i] = l ? l->cols[skip + i] : v_null();
+    for (int i = 0; i < nr; i++)
+        out.cols[1 + nl + i] = r ? r->cols[i] : v_null();
+    out.rowtime = ts;
+    out.window_start = out.window_end = -1;
+    out.partition = -1;
+    out.offset = -1;
+    out.tombstone = tombstone;
+    return op_push(j->base.downstream, &out, err);
+}
+
+static int64_t max64(int64_t a, int64_t b)
+{
+    return a > b ? a : b;
+}
+
+/* Does a joined row exist for these sides under the join type? */
+static bool joinable(JoinType t, const Row *l, const Row *r)
+{
+    switch (t) {
+    case JOINTYPE_INNER: return l && r;
+    case JOINTYPE_LEFT: return l != NULL;
+    case JOINTYPE_RIGHT: return r != NULL;
+    case JOINTYPE_FULL: return l || r;
+    }
+    return false;
+}
+
+/* ---- stream-stream ---------------------------------------------------------------- */
+
+static int save_meta(JoinOp *j)
+{
+    StrBuf sb;
+    sb_init(&sb);
+    put_be64(&sb, j->stream_time);
+    put_be64(&sb, j->seq);
+    int rc = store_put(j->meta, "time", 4, sb.data, sb.len);
+    sb_free(&sb);
+    return rc;
+}
+
+/* Emits the outer rows of closed windows and drops expired buffered rows. */
+static int close_windows(JoinOp *j, EddyError *err)
+{
+    const Plan *p = j->base.plan;
+    Arena *a = j->base.ctx->eval.arena;
+    int rc = 0;
+    for (int side = 0; side < 2 && rc == 0; side++) {
+        int64_t reach = side == 0 ? p->u.join.after_ms : p->u.join.before_ms;
+        bool outer = side == 0 ? (p->u.join.type == JOINTYPE_LEFT || p->u.join.type == JOINTYPE_FULL)
+                               : (p->u.join.type == JOINTYPE_RIGHT || p->u.join.type == JOINTYPE_FULL);
+        PtrVec done = {0};
+        StoreIter *it = store_iter(j->exp[side], NULL, 0, NULL, 0);
+        const void *k, *v;
+        size_t kl, vl;
+        while (store_iter_next(it, &k, &kl, &v, &vl)) {
+            if (kl < 16 || get_be64(k) + reach + p->u.join.grace_ms >= j->stream_time)
+                break;
+            ptrvec_push(a, &done, arena_strndup(a, k, kl));
+            ptrvec_push(a, &done, (void *)(uintptr_t)kl);
+        }
+        store_iter_close(it);
+        for (int i = 0; i < done.n && rc == 0; i += 2) {
+            const char *ik = done.items[i];
+            size_t ikl = (size_t)(uintptr_t)done.items[i + 1];
+            const char *bk = ik + 16;   /* time | seq | buffer key */
+            size_t bkl = ikl - 16;
+            int got = store_get(j->buf[side], bk, bkl, &j->tmp, err);
+            if (got < 0)
+                return -1;
+            if (got == 1 && outer) {
+                bool matched;
+                Row *r = decode_row(j, side, j->tmp.data, j->tmp.len, &matched, err);
+                if (r == NULL)
+                    return -1;
+                if (!matched) {
+                    Value key;
+                    size_t used;
+                    if (keycodec_decode_prefix(bk, bkl, &key, 1, &used, a, err) != 0)
+                        return -1;
+                    rc = emit(j, &key, side == 0 ? r : NULL, side == 0 ? NULL : r, r->rowtime, false, err);
+                }
+            }
+            if (rc == 0)
+                rc = store_delete(j->buf[side], bk, bkl);
+            if (rc == 0)
+                rc = store_delete(j->exp[side], ik, ikl);
+        }
+    }
+    return rc;
+}
+
+static int stream_stream(JoinOp *j, int side, const Row *row, const Value *key, EddyError *err)
+{
+    const Plan *p = j->base.plan;
+    Arena *a = j->base.ctx->eval.arena;
+    int64_t t = row->rowtime;
+    int64_t before = p->u.join.before_ms, after = p->u.join.after_ms;
+    int64_t reach = side == 0 ? after : before;
+    if (t > j->stream_time)
+        j->stream_time = t;
+    if (t + reach + p->u.join.grace_ms < j->stream_time) {   /* its window closed already */
+        if (j->base.ctx->late_dropped)
+            (*j->base.ctx->late_dropped)++;
+        return save_meta(j) == 0 ? close_windows(j, err) : -1;
+    }
+    /* Matches on the other side: a left row at t takes right rows in
+     * [t - before, t + after]; a right row at t takes left rows in
+     * [t - after, t + before]. */
+    int o = 1 - side;
+    int64_t lo = side == 0 ? t - before : t - after, hi = side == 0 ? t + after : t + before;
+    sb_reset(&j->key);
+    keycodec_encode(key, 1, &j->key);
+    size_t klen = j->key.len;
+    StrBuf from, to;
+    sb_init(&from);
+    sb_init(&to);
+    sb_append(&from, j->key.data, klen);
+    put_be64(&from, lo);
+    sb_append(&to, j->key.data, klen);
+    put_be64(&to, hi == INT64_MAX ? hi : hi + 1);
+    PtrVec matches = {0};
+    StoreIter *it = store_iter(j->buf[o], from.data, from.len, to.data, to.len);
+    const void *k, *v;
+    size_t kl, vl;
+    while (store_iter_next(it, &k, &kl, &v, &vl)) {
+        if (kl != klen + 16)
+            continue;
+        ptrvec_push(a, &matches, arena_strndup(a, k, kl));
+        ptrvec_push(a, &matches, arena_strndup(a, v, vl));
+        ptrvec_push(a, &matches, (void *)(uintptr_t)vl);
+    }
+    store_iter_close(it);
+    sb_free(&from);
+    sb_free(&to);
+    int rc = 0;
+    for (int i = 0; i < matches.n && rc == 0; i += 3) {
+        bool matched;
+        size_t mvl = (size_t)(uintptr_t)matches.items[i + 2];
+        Row *m = decode_row(j, o, matches.items[i + 1], mvl, &matched, err);
+        if (m == NULL)
+            return -1;
+        rc = emit(j, key, side == 0 ? row : m, side == 0 ? m : row, max64(t, m->rowtime), false, err);
+        if (rc == 0 && !matched) {   /* it has found a partner: no outer row for it */
+            encode_row(j, m, true, &j->val);
+            rc = store_put(j->buf[o], matches.items[i], klen + 16, j->val.data, j->val.len);
+        }
+    }
+    if (rc != 0)
+        return -1;
+    /* Buffer this row: key | t | seq, and its index entry t | seq | key. */
+    int64_t seq = j->seq++;
+    put_be64(&j->key, t);
+    put_be64(&j->key, seq);
+    encode_row(j, row, matches.n > 0, &j->val);
+    if (store_put(j->buf[side], j->key.data, j->key.len, j->val.data, j->val.len) != 0)
+        return -1;
+    sb_reset(&j->idx);
+    put_be64(&j->idx, t);
+    put_be64(&j->idx, seq);
+    sb_append(&j->idx, j->key.data, j->key.len);
+    if (store_put(j->exp[side], j->idx.data, j->idx.len, "", 0) != 0 || save_meta(j) != 0)
+        return -1;
+    /* Without GRACE PERIOD ksqlDB keeps the older, eager outer join: a row
+     * with no partner yet is emitted at once (and again joined later). */
+    bool outer = side == 0 ? (p->u.join.type == JOINTYPE_LEFT || p->u.join.type == JOINTYPE_FULL)
+                           : (p->u.join.type == JOINTYPE_RIGHT || p->u.join.type == JOINTYPE_FULL);
+    if (!p->u.join.grace_given && outer && matches.n == 0 &&
+        emit(j, key, side == 0 ? row : NULL, side == 0 ? NULL : row, t, false, err) != 0)
+        return -1;
+    return close_windows(j, err);
+}
+
+/* ---- stream-table ------------------------------------------------------------------ */
+
+static int stream_table(JoinOp *j, int side, const Row *row, const Value *key, EddyError *err)
+{
+    sb_reset(&j->key);
+    keycodec_encode(key, 1, &j->key);
+    if (side == 1)   /* a table change: kept, no output */
+        return tab_put(j, 1, j->key.data, j->key.len, row->tombstone ? NULL : row) == 0 ? 0 : -1;
+    if (row->tombstone)
+        return 0;
+    int rc;
+    Row *r = tab_get(j, 1, j->key.data, j->key.len, err, &rc);
+    if (rc < 0)
+        return -1;
+    if (r == NULL && j->base.plan->u.join.type == JOINTYPE_INNER)
+        return 0;
+    return emit(j, key, row, r, row->rowtime, false, err);
+}
+
+/* ---- table-table --------------------------------------------------------------------- */
+
+static int table_table(JoinOp *j, int side, const Row *row, const Value *key, EddyError *err)
+{
+    JoinType t = j->base.plan->u.join.type;
+    sb_reset(&j->key);
+    keycodec_encode(key, 1, &j->key);
+    char *k = arena_strndup(j->base.ctx->eval.arena, j->key.data, j->key.len);
+    size_t kl = j->key.len;
+    int rc;
+    Row *old = tab_get(j, side, k, kl, err, &rc);
+    if (rc < 0)
+        return -1;
+    const Row *now = row->tombstone ? NULL : row;
+    if (tab_put(j, side, k, kl, now) != 0)
+        return -1;
+    Row *other = tab_get(j, 1 - side, k, kl, err, &rc);
+    if (rc < 0)
+        return -1;
+    const Row *l0 = side == 0 ? old : other, *r0 = side == 0 ? other : old;
+    const Row *l1 = side == 0 ? now : other, *r1 = side == 0 ? other : now;
+    if (joinable(t, l1, r1))
+        return emit(j, key, l1, r1, max64(l1 ? l1->rowtime : INT64_MIN, r1 ? r1->rowtime : INT64_MIN),
+                    false, err);
+    if (joinable(t, l0, r0))
+        return emit(j, key, NULL, NULL, row->rowtime, true, err);
+    return 0;
+}
+
+/* Foreign key: left rows keyed by their own key; the index fk | left key. */
+static int fk_index(JoinOp *j, const Value *fk, const char *lk, size_t lkl, bool add)
+{
+    sb_reset(&j->idx);
+    keycodec_encode(fk, 1, &j->idx);
+    sb_append(&j->idx, lk, lkl);
+    return add ? store_put(j->fk, j->idx.data, j->idx.len, "", 0)
+               : store_delete(j->fk, j->idx.data, j->idx.len);
+}
+
+static int table_table_fk(JoinOp *j, int side, const Row *row, EddyError *err)
+{
+    const Plan *p = j->base.plan;
+    Arena *a = j->base.ctx->eval.arena;
+    bool inner = p->u.join.type == JOINTYPE_INNER;
+    EvalCtx *ev = &j->base.ctx->eval;
+    int rc;
+    if (side == 0) {
+        Value lkv = row->cols[0];   /* the left table's key */
+        sb_reset(&j->key);
+        keycodec_encode(&lkv, 1, &j->key);
+        char *lk = arena_strndup(a, j->key.data, j->key.len);
+        size_t lkl = j->key.len;
+        Row *old = tab_get(j, 0, lk, lkl, err, &rc);
+        if (rc < 0)
+            return -1;
+        const Row *now = row->tombstone ? NULL : row;
+        Value ofk = v_null(), nfk = v_null();
+        if (old)
+            expr_eval(p->u.join.left_key, old, ev, &ofk);
+        if (now)
+            expr_eval(p->u.join.left_key, now, ev, &nfk);
+        if (old && ofk.kind != TYPE_NULL && fk_index(j, &ofk, lk, lkl, false) != 0)
+            return -1;
+        if (tab_put(j, 0, lk, lkl, now) != 0)
+            return -1;
+        if (now && nfk.kind != TYPE_NULL && fk_index(j, &nfk, lk, lkl, true) != 0)
+            return -1;
+        Row *r1 = NULL, *r0 = NULL;
+        if (now && nfk.kind != TYPE_NULL) {
+            sb_reset(&j->key);
+            keycodec_encode(&nfk, 1, &j->key);
+            r1 = tab_get(j, 1, j->key.data, j->key.len, err, &rc);
+            if (rc < 0)
+                return -1;
+        }
+        if (old && ofk.kind != TYPE_NULL) {
+            sb_reset(&j->key);
+            keycodec_encode(&ofk, 1, &j->key);
+            r0 = tab_get(j, 1, j->key.data, j->key.len, err, &rc);
+            if (rc < 0)
+                return -1;
+        }
+        bool cur = now && (!inner || r1), prev = old && (!inner || r0);
+        if (cur)
+            return emit(j, &lkv, now, r1, max64(now->rowtime, r1 ? r1->rowtime : INT64_MIN), false, err);
+        if (prev)
+            return emit(j, &lkv, NULL, NULL, row->rowtime, true, err);
+        return 0;
+    }
+    /* A right change reaches every left row that references its key. */
+    Value rkv;
+    expr_eval(p->u.join.right_key, row, ev, &rkv);
+    if (rkv.kind == TYPE_NULL)
+        return 0;
+    sb_reset(&j->key);
+    keycodec_encode(&rkv, 1, &j->key);
+    char *rk = arena_strndup(a, j->key.data, j->key.len);
+    size_t rkl = j->key.len;
+    Row *old = tab_get(j, 1, rk, rkl, err, &rc);
+    if (rc < 0)
+        return -1;
+    const Row *now = row->tombstone ? NULL : row;
+    if (tab_put(j, 1, rk, rkl, now) != 0)
+        return -1;
+    StrBuf hi;
+    sb_init(&hi);
+    sb_append(&hi, rk, rkl);
+    sb_putc(&hi, (char)0xff);
+    PtrVec lefts = {0};
+    StoreIter *it = store_iter(j->fk, rk, rkl, hi.data, hi.len);
+    const void *k, *v;
+    size_t kl, vl;
+    while (store_iter_next(it, &k, &kl, &v, &vl)) {
+        size_t used;
+        Value probe;
+        if (kl <= rkl || keycodec_decode_prefix(k, kl, &probe, 1, &used, a, err) != 0 || used != rkl)
+            continue;
+        ptrvec_push(a, &lefts, arena_strndup(a, (const char *)k + rkl, kl - rkl));
+        ptrvec_push(a, &lefts, (void *)(uintptr_t)(kl - rkl));
+    }
+    store_iter_close(it);
+    sb_free(&hi);
+    for (int i = 0; i < lefts.n; i += 2) {
+        size_t lkl = (size_t)(uintptr_t)lefts.items[i + 1];
+        Row *l = tab_get(j, 0, lefts.items[i], lkl, err, &rc);
+        if (rc < 0)
+            return -1;
+        if (l == NULL)
+            continue;
+        Value lkv = l->cols[0];
+        bool cur = !inner || now, prev = !inner || old;
+        if (cur) {
+            if (emit(j, &lkv, l, now, max64(l->rowtime, now ? now->rowtime : INT64_MIN), false, err) != 0)
+                return -1;
+        } else if (prev && emit(j, &lkv, NULL, NULL, row->rowtime, true, err) != 0) {
+            return -1;
+        }
+    }
+    return 0;
+}
+
+/* ---- entry points ------------------------------------------------------------------------ */
+
+static int side_push(Operator *op, Row *row, EddyError *err)
+{
+    JoinSide *s = (JoinSide *)op;
+    JoinOp *j = s->join;
+    const Plan *p = j->base.plan;
+    if (p->u.join.kind == JOIN_TABLE_TABLE_FK)
+        return table_table_fk(j, s->side, row, err);
+    /* The join key of this row; a table's deletion has its key columns. */
+    Value key;
+    expr_eval(s->side == 0 ? p->u.join.left_key : p->u.join.right_key, row, &j->base.ctx->eval, &key);
+    if (key.kind == TYPE_NULL)
+        return 0;   /* a null join key joins nothing */
+    switch (p->u.join.kind) {
+    case JOIN_STREAM_STREAM:
+        if (row->tombstone)
+            return 0;
+        return stream_stream(j, s->side, row, &key, err);
+    case JOIN_STREAM_TABLE:
+        return stream_table(j, s->side, row, &key, err);
+    case JOIN_TABLE_TABLE:
+        return table_table(j, s->side, row, &key, err);
+    case JOIN_TABLE_TABLE_FK:
+        break;
+    }
+    EDDY_PANIC("bad join kind %d", (int)p->u.join.kind);
+}
+
+static void side_close(Operator *op)
+{
+    (void)op;   /* embedded in the join; freed with it */
+}
+
+static const OperatorOps side_ops = {
+    .name = "join-side",
+    .push = side_push,
+    .advance = op_generic_advance,
+    .flush = op_generic_flush,
+    .close = side_close,
+};
+
+static int join_push(Operator *op, Row *row, EddyError *err)
+{
+    (void)op, (void)row;
+    return eddy_error(err, ERR_INTERNAL, (SrcPos){0}, "rows reach a join through its sides");
+}
+
+static void join_close(Operator *op)
+{
+    JoinOp *j = (JoinOp *)op;
+    sb_free(&j->key);
+    sb_free(&j->val);
+    sb_free(&j->tmp);
+    sb_free(&j->idx);
+    free(j);
+}
+
+static const OperatorOps join_ops = {
+    .name = "join",
+    .push = join_push,
+    .advance = op_generic_advance,
+    .flush = op_generic_flush,
+    .close = join_close,
+};
+
+static Store *join_store(JoinOp *j, const char *what, EddyError *err)
+{
+    char name[64];
+    snprintf(name, sizeof name, "join%d.%s", j->base.plan->u.join.id, what);
+    return op_store(j->base.ctx, name, err);
+}
+
+Operator *op_join_create(const Plan *p, OpCtx *ctx, EddyError *err)
+{
+    JoinOp *j = (JoinOp *)op_alloc(sizeof(JoinOp), &join_ops, p, ctx);
+    for (int s = 0; s < 2; s++) {
+        j->sides[s].base.ops = &side_ops;
+        j->sides[s].base.plan = p;
+        j->sides[s].base.ctx = ctx;
+        j->sides[s].base.downstream = &j->base;
+        j->sides[s].join = j;
+        j->sides[s].side = s;
+    }
+    sb_init(&j->key);
+    sb_init(&j->val);
+    sb_init(&j->tmp);
+    sb_init(&j->idx);
+    bool ok = (j->meta = join_store(j, "meta", err)) != NULL;
+    switch (p->u.join.kind) {
+    case JOIN_STREAM_STREAM:
+        ok = ok && (j->buf[0] = join_store(j, "buf0", err)) && (j->buf[1] = join_store(j, "buf1", err)) &&
+             (j->exp[0] = join_store(j, "exp0", err)) && (j->exp[1] = join_store(j, "exp1", err));
+        break;
+    case JOIN_STREAM_TABLE:
+        ok = ok && (j->tab[1] = join_store(j, "tab1", err));
+        break;
+    case JOIN_TABLE_TABLE_FK:
+        ok = ok && (j->fk = join_store(j, "fk", err));
+        /* fall through */
+    case JOIN_TABLE_TABLE:
+        ok = ok && (j->tab[0] = join_store(j, "tab0", err)) && (j->tab[1] = join_store(j, "tab1", err));
+        break;
+    }
+    if (!ok) {
+        join_close(&j->base);
+        return NULL;
+    }
+    j->stream_time = INT64_MIN / 4;
+    if (store_get(j->meta, "time", 4, &j->tmp, err) == 1 && j->tmp.len == 16) {
+        j->stream_time = get_be64(j->tmp.data);
+        j->seq = get_be64(j->tmp.data + 8);
+    }
+    return &j->base;
+}
+
+Operator *op_join_side(Operator *join, int side)
+{
+    return &((JoinOp *)join)->sides[side].base;
+}
