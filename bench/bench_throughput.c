@@ -53,12 +53,21 @@
 
 /* ---- options and machine facts ---------------------------------------- */
 
+#define MAX_XPROPS 16
+
 typedef struct Options {
     long records;
     int partitions;
     bool partitions_given;
     const char *only;
+    /* -X key=value: librdkafka properties for every consumer (raw and
+     * eddy's), as key, value pairs, NULL-terminated. */
+    char *xprops[2 * MAX_XPROPS + 1];
+    int nxprops;
 } Options;
+
+/* Set once by main: the -X properties. */
+static const Options *opts;
 
 static const char *const stage_names[] = {"consume", "parse", "stateless", "tumbling",
                                           "tumbling_final"};
@@ -67,11 +76,14 @@ static const char *const stage_names[] = {"consume", "parse", "stateless", "tumb
 static void usage(FILE *f)
 {
     fprintf(f, "usage: bench_throughput [--records N] [--partitions P] [--only NAME]\n"
+               "                        [-X key=value]...\n"
                "  --records N     records in the input topic (default %ld)\n"
                "  --partitions P  partitions of the input topic (default %d, raised if the\n"
                "                  data would not fit the mock cluster's 5 MB per partition)\n"
                "  --only NAME     run one row: consume, parse, stateless, tumbling,\n"
-               "                  tumbling_final\n",
+               "                  tumbling_final\n"
+               "  -X key=value    a librdkafka property for every consumer, raw and eddy's\n"
+               "                  (e.g. -X queued.min.messages=1000000)\n",
             DEFAULT_RECORDS, DEFAULT_PARTITIONS);
 }
 
@@ -93,6 +105,11 @@ static int parse_options(int argc, char **argv, Options *o)
             i++;
         } else if (strcmp(a, "--only") == 0 && v) {
             o->only = v;
+            i++;
+        } else if (strcmp(a, "-X") == 0 && v && strchr(v, '=') && o->nxprops < 2 * MAX_XPROPS) {
+            const char *eq = strchr(v, '=');
+            o->xprops[o->nxprops++] = strndup(v, (size_t)(eq - v));
+            o->xprops[o->nxprops++] = strdup(eq + 1);
             i++;
         } else {
             usage(stderr);
@@ -217,11 +234,21 @@ static void log_to_stderr(void *ud, int level, const char *msg)
 }
 
 /* for_input: the transport that fills the topic (a producer queue that
- * holds the whole input; consumers would warn about that property). */
+ * holds the whole input; consumers would warn about that property).
+ * Otherwise eddy's, with the -X properties (its producer warns about the
+ * consumer-only ones). */
 static Transport *connect_kafka(const char *bootstrap, bool for_input, EddyError *err)
 {
-    const char *props[] = {"bootstrap.servers", bootstrap,
-                           for_input ? "queue.buffering.max.messages" : NULL, "1000000", NULL};
+    const char *props[2 * MAX_XPROPS + 5] = {"bootstrap.servers", bootstrap};
+    int n = 2;
+    if (for_input) {
+        props[n++] = "queue.buffering.max.messages";
+        props[n++] = "1000000";
+    } else {
+        for (int i = 0; i < opts->nxprops; i++)
+            props[n++] = opts->xprops[i];
+    }
+    props[n] = NULL;
     Transport *t = kafka_transport_create(props, err);
     if (t)
         t->log = log_to_stderr;
@@ -263,6 +290,13 @@ static rd_kafka_t *raw_consumer(const char *bootstrap, int partitions)
         if (rd_kafka_conf_set(conf, kv[i][0], kv[i][1], errstr, sizeof errstr) !=
             RD_KAFKA_CONF_OK) {
             fprintf(stderr, "bench: %s: %s\n", kv[i][0], errstr);
+            rd_kafka_conf_destroy(conf);
+            return NULL;
+        }
+    for (int i = 0; i + 1 < opts->nxprops; i += 2)
+        if (rd_kafka_conf_set(conf, opts->xprops[i], opts->xprops[i + 1], errstr,
+                              sizeof errstr) != RD_KAFKA_CONF_OK) {
+            fprintf(stderr, "bench: -X %s: %s\n", opts->xprops[i], errstr);
             rd_kafka_conf_destroy(conf);
             return NULL;
         }
@@ -601,6 +635,7 @@ int main(int argc, char **argv)
     Options o;
     if (parse_options(argc, argv, &o) != 0)
         return 2;
+    opts = &o;
     setvbuf(stdout, NULL, _IOLBF, 0);
 
     char cpu[256];

@@ -26,7 +26,7 @@ awk -v n=200000 'BEGIN {
 split -n l/5 -d "$work/input.txt" "$work/chunk."
 
 ddl="SET 'auto.offset.reset' = 'earliest';
-SET 'commit.interval.ms' = '100';
+SET 'commit.interval.ms' = '20';
 CREATE STREAM events (user STRING KEY, amount BIGINT, ts BIGINT)
   WITH (kafka_topic = 'events', value_format = 'JSON', timestamp = 'ts');"
 query() {  # $1 = sink name
