@@ -207,6 +207,14 @@ static int resolve_join_column(const Scope *s, const AstExpr *e, Arena *a, BExpr
         found = rel;
         idx = i;
     }
+    if (found == NULL && q && strcmp(name, "ROWTIME") == 0) {
+        for (int r = 0; r < js->nrels; r++)
+            if ((strcmp(q, js->rels[r].alias) == 0 || strcmp(q, js->rels[r].name) == 0) &&
+                js->rels[r].rowtime_col > 0) {
+                *out = column_ref(a, s->schema, js->rels[r].rowtime_col, e->pos);
+                return 0;
+            }
+    }
     if (found == NULL) {
         if (q) {
             bool known = false;
@@ -219,6 +227,11 @@ static int resolve_join_column(const Scope *s, const AstExpr *e, Arena *a, BExpr
         PseudoCol pc;
         if (pseudo_column(name, s->windowed, &pc) == 0)
             return 1;   /* ROWTIME of the joined row */
+        if (s->schema && s->schema->ncols > 0 && strcmp(s->schema->cols[0].name, name) == 0 &&
+            s->schema->cols[0].role == COL_KEY) {
+            *out = column_ref(a, s->schema, 0, e->pos);   /* the synthetic key, ROWKEY */
+            return 0;
+        }
         return eddy_error(err, ERR_ANALYSIS, e->pos, "unknown column %s in the join", name);
     }
     int col = idx == found->key_col ? 0 : found->offset + idx;
@@ -1268,7 +1281,7 @@ static int analyze_joins(const Catalog *c, const AstSelect *sel, Arena *a, Selec
     Plan *left = plan_new(a, PLAN_SOURCE, NULL, first->schema);
     left->u.source.src = first;
     js->rels[0] = (JoinRel){first->name, sel->from.alias.name ? sel->from.alias.name : first->name,
-                            first->schema, 0, -1};
+                            first->schema, 0, -1, 0};
     js->nrels = 1;
     bool left_is_table = first->is_table;
     int left_skip = 0;            /* the left input's columns start here */
@@ -1323,10 +1336,20 @@ static int analyze_joins(const Catalog *c, const AstSelect *sel, Arena *a, Selec
                               "unsupported join criteria %s: joins need an equality, e.g. a.id = b.id",
                               on ? expr_text(a, on) : "");
         JoinScope both = *js;
-        both.rels[both.nrels] = (JoinRel){rs->name, ralias, rs->schema, 0, -1};
+        both.rels[both.nrels] = (JoinRel){rs->name, ralias, rs->schema, 0, -1, 0};
         both.nrels++;
         unsigned rbit = 1u << js->nrels, lmask = rbit - 1;
         const AstExpr *le = on->u.binary.a, *re = on->u.binary.b;
+        for (int side = 0; side < 2; side++) {
+            const AstExpr *x = side ? on->u.binary.b : on->u.binary.a;
+            if (x->kind == EXPR_COLUMN && x->u.col.qualifier == NULL) {
+                unsigned m = rels_of(&both, x);
+                if (!(m & (1u << 31)) && (m & (m - 1)))
+                    return eddy_error(err, ERR_ANALYSIS, x->pos,
+                                      "column %s is ambiguous: qualify it with a source alias, e.g. %s.%s",
+                                      x->u.col.name, both.rels[0].alias, x->u.col.name);
+            }
+        }
         unsigned lm = rels_of(&both, le), rm = rels_of(&both, re);
         if ((lm & rbit) && !(lm & lmask) && !(rm & rbit)) {
             const AstExpr *t = le;
@@ -1345,7 +1368,7 @@ static int analyze_joins(const Catalog *c, const AstSelect *sel, Arena *a, Selec
         }
         Scope ls = {.schema = left->schema, .join = js};
         JoinScope rj = {.nrels = 1};
-        rj.rels[0] = (JoinRel){rs->name, ralias, rs->schema, 0, -1};
+        rj.rels[0] = (JoinRel){rs->name, ralias, rs->schema, 0, -1, 0};
         Scope rsc = {.schema = rs->schema, .join = &rj};
         BExpr *lk, *rk;
         if (bind(&ls, le, a, &lk, err) != 0 || bind(&rsc, re, a, &rk, err) != 0)
@@ -1388,7 +1411,8 @@ static int analyze_joins(const Catalog *c, const AstSelect *sel, Arena *a, Selec
 
         /* Output schema. */
         int nl = left->schema->ncols - left_skip, nr = rs->schema->ncols;
-        Schema *os = schema_create(a, 1 + nl + nr);
+        int nextra = left_skip == 0 ? 2 : 1;   /* hidden event times: the first source's, the right's */
+        Schema *os = schema_create(a, 1 + nl + nr + nextra);
         for (int i = 0; i < nl; i++) {
             os->cols[1 + i] = left->schema->cols[left_skip + i];
             os->cols[1 + i].role = COL_VALUE;
@@ -1401,6 +1425,16 @@ static int analyze_joins(const Catalog *c, const AstSelect *sel, Arena *a, Selec
             os->cols[1 + nl + i].type = rs->schema->cols[i].type;
             os->cols[1 + nl + i].role = COL_VALUE;
         }
+        int extra = 1 + nl + nr;
+        if (left_skip == 0) {
+            os->cols[extra].name = arena_sprintf(a, "%s_ROWTIME", js->rels[0].alias);
+            os->cols[extra].type = type_prim(TYPE_BIGINT);
+            os->cols[extra].role = COL_VALUE;
+            js->rels[0].rowtime_col = extra++;
+        }
+        os->cols[extra].name = arena_sprintf(a, "%s_ROWTIME", ralias);
+        os->cols[extra].type = type_prim(TYPE_BIGINT);
+        os->cols[extra].role = COL_VALUE;
         /* The result key: the left join column (INNER/LEFT), the right one
          * (RIGHT), or a synthetic key (FULL OUTER); an FK join keeps the
          * left table's primary key. */
@@ -1423,7 +1457,7 @@ static int analyze_joins(const Catalog *c, const AstSelect *sel, Arena *a, Selec
             saved_key_col[r] = js->rels[r].key_col;
             js->rels[r].key_col = -1;
         }
-        js->rels[js->nrels] = (JoinRel){rs->name, ralias, rs->schema, 1 + nl, -1};
+        js->rels[js->nrels] = (JoinRel){rs->name, ralias, rs->schema, 1 + nl, -1, extra};
         /* Which side's column names the result key (a reference to it
          * resolves to column 0). */
         const BExpr *lb = lk->kind == BX_CAST ? lk->u.unary.a : lk;
@@ -1433,10 +1467,9 @@ static int analyze_joins(const Catalog *c, const AstSelect *sel, Arena *a, Selec
                 js->rels[0].key_col = 0;   /* the left table's primary key */
             else
                 restore_key_cols(js, saved_key_col);
-        } else if (type == JOINTYPE_RIGHT) {
-            if (rb->kind == BX_COLUMN)
-                js->rels[js->nrels].key_col = rb->u.column;
         } else if (type != JOINTYPE_FULL) {
+            /* INNER, LEFT and RIGHT: the first join column (left side first)
+             * names the key (ksqlDB's JoinTree.viableKeyColumns). */
             if (lb->kind == BX_COLUMN && left_skip && lb->u.column == 0) {
                 restore_key_cols(js, saved_key_col);   /* joined again on the previous key */
             } else if (lb->kind == BX_COLUMN) {
@@ -1445,8 +1478,11 @@ static int analyze_joins(const Catalog *c, const AstSelect *sel, Arena *a, Selec
                     if (oc >= js->rels[r].offset && oc < js->rels[r].offset + js->rels[r].schema->ncols)
                         js->rels[r].key_col = oc - js->rels[r].offset;
             }
-            if (type == JOINTYPE_INNER && rb->kind == BX_COLUMN)
-                js->rels[js->nrels].key_col = rb->u.column;   /* either join column names the key */
+            /* The right join column equals the key wherever the right row
+             * is always there (INNER, RIGHT); in a LEFT join it is NULL
+             * when nothing matched, so it stays a value column. */
+            if ((type == JOINTYPE_INNER || type == JOINTYPE_RIGHT) && rb->kind == BX_COLUMN)
+                js->rels[js->nrels].key_col = rb->u.column;
         }
         js->nrels++;
         int key_idx = -1;
@@ -1468,6 +1504,7 @@ static int analyze_joins(const Catalog *c, const AstSelect *sel, Arena *a, Selec
         jp->u.join.grace_ms = aj->grace_ms >= 0 ? aj->grace_ms : 24LL * 3600 * 1000;
         jp->u.join.nleft = nl;
         jp->u.join.nright = nr;
+        jp->u.join.nextra = nextra;
         jp->u.join.left_skip = left_skip;
         jp->u.join.id = j;
         left = jp;
@@ -1562,14 +1599,25 @@ static int analyze_partition_by(const AstSelect *sel, Plan **pp, Scope *scope, A
     return 0;
 }
 
-/* ksqlDB names a qualified column of a join <ALIAS>_<COLUMN>. */
+/* ksqlDB's name for a qualified column of a join (AstSanitizer): the bare
+ * name if only one relation has a column of that name, else
+ * <ALIAS>_<COLUMN>. */
 static const char *join_column_name(const JoinScope *js, const AstExpr *e, Arena *a)
 {
-    const char *q = e->u.col.qualifier;
-    for (int r = 0; r < js->nrels; r++)
+    const char *q = e->u.col.qualifier, *name = e->u.col.name;
+    int holders = 0;
+    const char *alias = NULL;
+    for (int r = 0; r < js->nrels; r++) {
+        if (schema_find(js->rels[r].schema, name) >= 0)
+            holders++;
         if (strcmp(q, js->rels[r].alias) == 0 || strcmp(q, js->rels[r].name) == 0)
-            return arena_sprintf(a, "%s_%s", js->rels[r].alias, e->u.col.name);
-    return arena_strdup(a, e->u.col.name);
+            alias = js->rels[r].alias;
+    }
+    if (strcmp(name, "ROWTIME") == 0 && alias)
+        return arena_sprintf(a, "%s_ROWTIME", alias);   /* every source has one: always a clash */
+    if (holders > 1 && alias)
+        return arena_sprintf(a, "%s_%s", alias, name);
+    return arena_strdup(a, name);
 }
 
 /* The select list over p's schema; key columns of p must be projected by a

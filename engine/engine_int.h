@@ -55,6 +55,7 @@ typedef struct JoinRel {
     const Schema *schema;
     int offset;
     int key_col;                  /* -1 = none */
+    int rowtime_col;              /* its event time, a hidden column of the join output */
 } JoinRel;
 
 typedef struct JoinScope {

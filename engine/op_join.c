@@ -126,13 +126,17 @@ static int emit(JoinOp *j, const Value *key, const Row *l, const Row *r, int64_t
     int nl = p->u.join.nleft, nr = p->u.join.nright, skip = p->u.join.left_skip;
     Arena *a = j->base.ctx->eval.arena;
     Row out = {0};
-    out.ncols = 1 + nl + nr;
+    out.ncols = 1 + nl + nr + p->u.join.nextra;
     out.cols = arena_alloc(a, sizeof(Value) * (size_t)(out.ncols + 1));
     out.cols[0] = *key;
     for (int i = 0; i < nl; i++)
         out.cols[1 + i] = l ? l->cols[skip + i] : v_null();
     for (int i = 0; i < nr; i++)
         out.cols[1 + nl + i] = r ? r->cols[i] : v_null();
+    int x = 1 + nl + nr;   /* the sides' event times (a.ROWTIME, b.ROWTIME) */
+    if (p->u.join.nextra == 2)
+        out.cols[x++] = l ? v_bigint(l->rowtime) : v_null();
+    out.cols[x] = r ? v_bigint(r->rowtime) : v_null();
     out.rowtime = ts;
     out.window_start = out.window_end = -1;
     out.partition = -1;
@@ -231,11 +235,10 @@ static int stream_stream(JoinOp *j, int side, const Row *row, const Value *key, 
     int64_t reach = side == 0 ? after : before;
     if (t > j->stream_time)
         j->stream_time = t;
-    if (t + reach + p->u.join.grace_ms < j->stream_time) {   /* its window closed already */
-        if (j->base.ctx->late_dropped)
-            (*j->base.ctx->late_dropped)++;
-        return save_meta(j) == 0 ? close_windows(j, err) : -1;
-    }
+    /* A record whose window closed before it arrived still joins what the
+     * other side still holds, but is not kept; on an outer side with no
+     * match its null row comes at once (as Kafka Streams does). */
+    bool closed = t + reach + p->u.join.grace_ms < j->stream_time;
     /* Matches on the other side: a left row at t takes right rows in
      * [t - before, t + after]; a right row at t takes left rows in
      * [t - after, t + before]. */
@@ -280,6 +283,14 @@ static int stream_stream(JoinOp *j, int side, const Row *row, const Value *key, 
     }
     if (rc != 0)
         return -1;
+    bool outer = side == 0 ? (p->u.join.type == JOINTYPE_LEFT || p->u.join.type == JOINTYPE_FULL)
+                           : (p->u.join.type == JOINTYPE_RIGHT || p->u.join.type == JOINTYPE_FULL);
+    if (closed) {
+        if (outer && matches.n == 0 &&
+            emit(j, key, side == 0 ? row : NULL, side == 0 ? NULL : row, t, false, err) != 0)
+            return -1;
+        return save_meta(j) == 0 ? close_windows(j, err) : -1;
+    }
     /* Buffer this row: key | t | seq, and its index entry t | seq | key. */
     int64_t seq = j->seq++;
     put_be64(&j->key, t);
@@ -295,8 +306,6 @@ static int stream_stream(JoinOp *j, int side, const Row *row, const Value *key, 
         return -1;
     /* Without GRACE PERIOD ksqlDB keeps the older, eager outer join: a row
      * with no partner yet is emitted at once (and again joined later). */
-    bool outer = side == 0 ? (p->u.join.type == JOINTYPE_LEFT || p->u.join.type == JOINTYPE_FULL)
-                           : (p->u.join.type == JOINTYPE_RIGHT || p->u.join.type == JOINTYPE_FULL);
     if (!p->u.join.grace_given && outer && matches.n == 0 &&
         emit(j, key, side == 0 ? row : NULL, side == 0 ? NULL : row, t, false, err) != 0)
         return -1;
@@ -343,9 +352,8 @@ static int table_table(JoinOp *j, int side, const Row *row, const Value *key, Ed
         return -1;
     const Row *l0 = side == 0 ? old : other, *r0 = side == 0 ? other : old;
     const Row *l1 = side == 0 ? now : other, *r1 = side == 0 ? other : now;
-    if (joinable(t, l1, r1))
-        return emit(j, key, l1, r1, max64(l1 ? l1->rowtime : INT64_MIN, r1 ? r1->rowtime : INT64_MIN),
-                    false, err);
+    if (joinable(t, l1, r1))   /* stamped max(this record, the other side's row) */
+        return emit(j, key, l1, r1, max64(row->rowtime, other ? other->rowtime : INT64_MIN), false, err);
     if (joinable(t, l0, r0))
         return emit(j, key, NULL, NULL, row->rowtime, true, err);
     return 0;
@@ -454,7 +462,7 @@ static int table_table_fk(JoinOp *j, int side, const Row *row, EddyError *err)
         Value lkv = l->cols[0];
         bool cur = !inner || now, prev = !inner || old;
         if (cur) {
-            if (emit(j, &lkv, l, now, max64(l->rowtime, now ? now->rowtime : INT64_MIN), false, err) != 0)
+            if (emit(j, &lkv, l, now, max64(l->rowtime, row->rowtime), false, err) != 0)
                 return -1;
         } else if (prev && emit(j, &lkv, NULL, NULL, row->rowtime, true, err) != 0) {
             return -1;

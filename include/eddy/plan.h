@@ -87,6 +87,7 @@ struct Plan {
             bool grace_given;
             int nleft, nright;    /* value columns taken from each side (output = [key] + left + right) */
             int left_skip;        /* 1 when the left input is a join: its key column is not copied */
+            int nextra;           /* hidden event-time columns after the right's: [left,] right */
             int id;               /* join number in the query, for store names */
         } join;
         struct {
