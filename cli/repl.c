@@ -82,16 +82,19 @@ static void run_text(Engine *e, const char *text)
         return;
     }
     /* A push query: rows until Ctrl-C or LIMIT. */
+    bool push = engine_has_transient(e);
     while (engine_has_transient(e) && !interrupted) {
         if (engine_poll(e, 100, &err) < 0) {
             fprintf(stderr, "eddy: %s\n", err.msg);
             break;
         }
     }
-    if (engine_has_transient(e)) {
+    if (engine_has_transient(e))
         engine_cancel_transient(e);
+    else if (push)
+        printf("Limit Reached\n");
+    if (push)
         printf("Query terminated\n");
-    }
     interrupted = 0;
 }
 
