@@ -190,9 +190,8 @@ static int build(QueryRuntime *rt, const Plan *p, Operator *down, EddyError *err
             return -1;
         op->downstream = down;
         rt->chain[rt->nchain++] = op;
+        /* The two sides live inside the join and close with it. */
         Operator *l = op_join_side(op, 0), *r = op_join_side(op, 1);
-        rt->chain[rt->nchain++] = l;
-        rt->chain[rt->nchain++] = r;
         if (build(rt, p->input, l, err) != 0)
             return -1;
         return build(rt, p->right, r, err);
