@@ -29,6 +29,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 /* Bounds for calls that talk to the cluster: never hang the caller. */
 #define METADATA_TIMEOUT_MS 3000
@@ -867,7 +868,17 @@ static int kc_seek(Consumer *c, const TopicPartitionOffset *offs, int n, EddyErr
             offs[i].offset;
     }
     int rc = 0;
-    if (now->cnt > 0) {
+    /* A partition that is still starting can refuse a seek for a moment
+     * (a state error); librdkafka's own threads settle it, so try again a
+     * few times before reporting. */
+    for (int attempt = 0; now->cnt > 0 && attempt < 5; attempt++) {
+        if (attempt > 0) {
+            struct timespec pause = {0, 100 * 1000000L};
+            nanosleep(&pause, NULL);
+            for (int i = 0; i < now->cnt; i++)
+                now->elems[i].err = RD_KAFKA_RESP_ERR_NO_ERROR;
+        }
+        rc = 0;
         rd_kafka_error_t *error = rd_kafka_seek_partitions(c->rk, now, COMMIT_SEEK_TIMEOUT_MS);
         if (error) {
             rc = eddy_error(err, ERR_IO, (SrcPos){0}, "kafka seek: %s",
@@ -879,6 +890,8 @@ static int kc_seek(Consumer *c, const TopicPartitionOffset *offs, int n, EddyErr
                 rc = eddy_error(err, ERR_IO, (SrcPos){0}, "kafka seek %s [%d]: %s",
                                 now->elems[i].topic, (int)now->elems[i].partition,
                                 rd_kafka_err2str(now->elems[i].err));
+        if (rc == 0)
+            break;
     }
     rd_kafka_topic_partition_list_destroy(now);
     return rc;
