@@ -606,7 +606,7 @@ out:
 }
 
 /* Sum of the N column over an EMIT FINAL table's output topic: how many
- * input records its windows counted (the rest arrived after their window
+ * input records its emitted windows counted (the rest are in windows still open at the end or arrived after their window
  * had closed and were dropped as late).  Returns -1 if it cannot tell. */
 static long long final_counted(const char *bootstrap, const char *topic, int partitions)
 {
@@ -810,8 +810,9 @@ int main(int argc, char **argv)
     if (rs[4].ran && rs[4].ok) {
         long long counted = final_counted(bootstrap, "PER_CITY_FINAL", o.partitions);
         if (counted >= 0)
-            printf("  its windows counted %lld of %ld input records; the rest arrived after "
-                   "their window closed (grace 0, one stream time over %d partitions)\n",
+            printf("  its emitted windows counted %lld of %ld input records; the rest are in "
+                   "windows still open at the end, or arrived after their window closed "
+                   "(grace 0; %d partitions)\n",
                    counted, o.records, o.partitions);
     }
     printf("\nrecords/s, MB/s and the %% columns count from each stage's first record; "

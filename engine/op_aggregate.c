@@ -8,11 +8,14 @@
  * update goes through the store's write-back cache, so state reaches
  * RocksDB only with a checkpoint, together with the offsets it reflects.
  *
- * Time follows Kafka Streams: stream time is the largest rowtime the query
- * has seen (one task per query), kept in store "meta" so a restart resumes
- * it; a time window is closed once end + grace <= stream time (records for
- * it are late: dropped and counted); a session is closed once end < stream
- * time - grace.  Windows are deleted once end + retention <= stream time
+ * Time follows Kafka Streams, where each input partition is a task with
+ * its own stream time (the largest rowtime it has seen): a record is late
+ * against its own partition's stream time - a time window once end + grace
+ * <= it, a session once end < it - grace - and is dropped and counted.
+ * One query here reads every partition, so windows close (EMIT FINAL,
+ * retention) on the slowest partition's stream time: the minimum over the
+ * partitions that have delivered records.  Stream times are kept in store
+ * "meta" so a restart resumes them.  Windows are deleted once end + retention <= stream time
  * (index store "expiry": end | window key).  EMIT FINAL keeps pending
  * windows in index store "final" (end | window key) and emits each once it
  * closes.  The output timestamp is the largest rowtime in the window/group.
@@ -28,7 +31,12 @@
 typedef struct AggOp {
     Operator base;
     Store *state, *meta, *final, *expiry;
-    int64_t stream_time;          /* -1 until the first record */
+    int64_t part_time;            /* stream time of the current record's partition */
+    int64_t stream_time;          /* the close time: min over partitions' stream times; -1 before any */
+    int32_t part_ids[256];        /* input partitions seen (Row.partition; -1 after a join) */
+    int64_t part_times[256];      /* and their stream times */
+    int nparts;
+    int64_t final_next;           /* earliest end in "final" (INT64_MAX: none; INT64_MIN: unknown) */
     int64_t expired_up_to;        /* stream time of the last expiry sweep */
     StrBuf key, val, tmp, idx;
     Value *states;                /* naggs + 1 */
@@ -149,6 +157,8 @@ static int emit(AggOp *op, const Value *keyvals, int64_t wstart, int64_t wend, b
 /* Index entry "end | window key" in an index store. */
 static int index_put(AggOp *op, Store *s, int64_t end, const void *k, size_t klen)
 {
+    if (s == op->final && op->final_next != INT64_MIN && end < op->final_next)
+        op->final_next = end;
     sb_reset(&op->idx);
     put_be64(&op->idx, end);
     sb_append(&op->idx, k, klen);
@@ -259,7 +269,7 @@ static int update_session(AggOp *op, const Row *row, EddyError *err)
     if (rc != 0)
         return -1;
     /* Late: the merged session closed already. */
-    if (end < op->stream_time - w->grace_ms) {
+    if (end < op->part_time - w->grace_ms) {
         if (op->base.ctx->late_dropped)
             (*op->base.ctx->late_dropped)++;
         return 0;
@@ -297,36 +307,93 @@ static int update_session(AggOp *op, const Row *row, EddyError *err)
 
 /* ---- time ------------------------------------------------------------------------ */
 
-static int save_stream_time(AggOp *op)
+/* Meta key of a partition's stream time: "st" + 4-byte partition. */
+static void part_key(int32_t part, char out[6])
 {
+    out[0] = 's';
+    out[1] = 't';
+    for (int i = 0; i < 4; i++)
+        out[2 + i] = (char)(((uint32_t)part >> (24 - 8 * i)) & 0xff);
+}
+
+static int save_part_time(AggOp *op, int32_t part, int64_t t)
+{
+    char k[6];
+    part_key(part, k);
     StrBuf sb;
     sb_init(&sb);
-    put_be64(&sb, op->stream_time);
-    int rc = store_put(op->meta, "stream_time", 11, sb.data, sb.len);
+    put_be64(&sb, t);
+    int rc = store_put(op->meta, k, 6, sb.data, sb.len);
     sb_free(&sb);
     return rc;
 }
 
-/* Emits pending EMIT FINAL windows that have closed. */
+static void recompute_close_time(AggOp *op)
+{
+    int64_t m = INT64_MAX;
+    for (int i = 0; i < op->nparts; i++)
+        if (op->part_times[i] < m)
+            m = op->part_times[i];
+    op->stream_time = op->nparts ? m : -1;
+}
+
+/* Advances the record's partition's stream time; true if the close time moved. */
+static int advance_time(AggOp *op, int32_t part, int64_t t, bool *close_moved)
+{
+    int i = 0;
+    while (i < op->nparts && op->part_ids[i] != part)
+        i++;
+    if (i == op->nparts) {
+        if (op->nparts == 256)
+            i = 255;   /* more partitions than tracked: share the last slot */
+        else {
+            op->part_ids[op->nparts] = part;
+            op->part_times[op->nparts++] = INT64_MIN;
+        }
+    }
+    *close_moved = false;
+    if (t > op->part_times[i]) {
+        op->part_times[i] = t;
+        int64_t before = op->stream_time;
+        recompute_close_time(op);
+        *close_moved = op->stream_time > before;
+        if (save_part_time(op, op->part_ids[i], t) != 0)
+            return -1;
+    }
+    op->part_time = op->part_times[i];
+    return 0;
+}
+
+static bool window_closed(const AggOp *op, const WindowSpec *w, int64_t end)
+{
+    return w->kind == WKIND_SESSION ? end < op->stream_time - w->grace_ms
+                                    : end + w->grace_ms <= op->stream_time;
+}
+
+/* Emits pending EMIT FINAL windows that have closed.  The earliest pending
+ * end is remembered, so most records cost no scan of the index at all. */
 static int emit_closed(AggOp *op, EddyError *err)
 {
     const Plan *p = op->base.plan;
     const WindowSpec *w = &p->u.aggregate.window;
     bool session = w->kind == WKIND_SESSION;
+    if (op->final_next != INT64_MIN && (op->final_next == INT64_MAX || !window_closed(op, w, op->final_next)))
+        return 0;
     StoreIter *it = store_iter(op->final, NULL, 0, NULL, 0);
     const void *k, *v;
     size_t kl, vl;
     int rc = 0;
     Arena *a = op->base.ctx->eval.arena;
     PtrVec done = {0};
+    op->final_next = INT64_MAX;   /* unless a pending window remains (set below) */
     while (rc == 0 && store_iter_next(it, &k, &kl, &v, &vl)) {
         if (kl < 8)
             continue;
         int64_t end = get_be64(k);
-        bool closed = session ? end < op->stream_time - w->grace_ms
-                              : end + w->grace_ms <= op->stream_time;
-        if (!closed)
+        if (!window_closed(op, w, end)) {
+            op->final_next = end;
             break;
+        }
         ptrvec_push(a, &done, arena_strndup(a, k, kl));
         ptrvec_push(a, &done, (void *)(uintptr_t)kl);
     }
@@ -486,12 +553,9 @@ static int aggregate_push(Operator *base, Row *row, EddyError *err)
     }
     sb_reset(&op->key);
     keycodec_encode(op->keyvals, nk, &op->key);
-    bool time_moved = row->rowtime > op->stream_time;
-    if (time_moved) {
-        op->stream_time = row->rowtime;
-        if (save_stream_time(op) != 0)
-            return eddy_error(err, ERR_IO, (SrcPos){0}, "cannot save stream time");
-    }
+    bool time_moved;
+    if (advance_time(op, row->partition, row->rowtime, &time_moved) != 0)
+        return eddy_error(err, ERR_IO, (SrcPos){0}, "cannot save stream time");
     int rc = 0;
     switch (w->kind) {
     case WKIND_NONE:
@@ -509,7 +573,7 @@ static int aggregate_push(Operator *base, Row *row, EddyError *err)
             if (s < 0 || s + w->size_ms <= t)
                 continue;
             int64_t end = s + w->size_ms;
-            if (end + w->grace_ms <= op->stream_time) {
+            if (end + w->grace_ms <= op->part_time) {   /* late for its partition */
                 if (base->ctx->late_dropped)
                     (*base->ctx->late_dropped)++;
                 continue;
@@ -586,11 +650,19 @@ Operator *op_aggregate_create(const Plan *p, OpCtx *ctx, EddyError *err)
         aggregate_close(&op->base);
         return NULL;
     }
-    StrBuf sb;
-    sb_init(&sb);
-    if (store_get(op->meta, "stream_time", 11, &sb, err) == 1 && sb.len == 8)
-        op->stream_time = get_be64((const unsigned char *)sb.data);
-    sb_free(&sb);
+    op->final_next = INT64_MIN;
+    StoreIter *it = store_iter(op->meta, "st", 2, "su", 2);
+    const void *k, *v;
+    size_t kl, vl;
+    while (store_iter_next(it, &k, &kl, &v, &vl))
+        if (kl == 6 && vl == 8 && op->nparts < 256) {
+            const unsigned char *b = (const unsigned char *)k + 2;
+            op->part_ids[op->nparts] = (int32_t)((uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 |
+                                                 (uint32_t)b[2] << 8 | b[3]);
+            op->part_times[op->nparts++] = get_be64(v);
+        }
+    store_iter_close(it);
+    recompute_close_time(op);
     op->expired_up_to = op->stream_time;
     return &op->base;
 }
