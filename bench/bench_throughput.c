@@ -76,7 +76,7 @@ typedef struct Options {
 static const Options *opts;
 
 static const char *const stage_names[] = {"consume", "parse", "stateless", "tumbling",
-                                          "tumbling_final"};
+                                          "tumbling_final", "join_ss", "join_st"};
 #define NSTAGES ((int)(sizeof stage_names / sizeof stage_names[0]))
 
 static void usage(FILE *f)
@@ -87,7 +87,7 @@ static void usage(FILE *f)
                "  --partitions P  partitions of the input topic (default %d, raised if the\n"
                "                  data would not fit the mock cluster's 5 MB per partition)\n"
                "  --only NAME     run one row: consume, parse, stateless, tumbling,\n"
-               "                  tumbling_final\n"
+               "                  tumbling_final, join_ss, join_st\n"
                "  -X key=value    a librdkafka property for every consumer, raw and eddy's\n"
                "                  (e.g. -X queued.min.messages=1000000)\n",
             DEFAULT_RECORDS, DEFAULT_PARTITIONS);
@@ -176,6 +176,8 @@ static double now_s(void)
 
 /* ---- the input ------------------------------------------------------------ */
 
+#define CITY_TOPIC "bench_cities"
+
 static const char *const cities[] = {
     "Dallas",     "Houston",      "Austin",       "Miami",         "Orlando",
     "Atlanta",    "Charlotte",    "Raleigh",      "Nashville",     "Memphis",
@@ -260,6 +262,24 @@ static Transport *connect_kafka(const char *bootstrap, bool for_input, EddyError
     if (t)
         t->log = log_to_stderr;
     return t;
+}
+
+/* The stream-table row's table: one row per city, keyed by its name. */
+static int produce_cities(const char *bootstrap, EddyError *err)
+{
+    Transport *t = connect_kafka(bootstrap, true, err);
+    if (t == NULL)
+        return -1;
+    int rc = 0;
+    for (int i = 0; i < NCITIES && rc == 0; i++) {
+        char v[128];
+        int n = snprintf(v, sizeof v, "{\"STATE\":\"S%02d\",\"POPULATION\":%d}", i, 100000 * (i + 1));
+        rc = t->ops->produce(t, CITY_TOPIC, -1, cities[i], strlen(cities[i]), v, (size_t)n, 1, err);
+    }
+    if (rc == 0)
+        rc = t->ops->flush(t, 60000, err);
+    t->ops->destroy(t);
+    return rc;
 }
 
 static int produce_input(const char *bootstrap, long records, EddyError *err)
@@ -720,6 +740,8 @@ int main(int argc, char **argv)
         {.name = "eddy stateless filter+project"},
         {.name = "eddy tumbling agg EMIT CHANGES"},
         {.name = "eddy tumbling agg EMIT FINAL"},
+        {.name = "eddy stream-stream join"},
+        {.name = "eddy stream-table join"},
     };
     Result *consume = &rs[0];
     int failed = 0, rc = 1;
@@ -735,7 +757,8 @@ int main(int argc, char **argv)
     const char *bootstrap = embedded_broker_bootstrap(broker);
     /* The sinks too: the mock cluster does not serve CreateTopics, and the
      * engine's attempt would add its 3 s timeout to every eddy row. */
-    static const char *const topics[] = {TOPIC, "SEVERE", "PER_CITY", "PER_CITY_FINAL"};
+    static const char *const topics[] = {TOPIC, "SEVERE", "PER_CITY", "PER_CITY_FINAL",
+                                         "SAME_CITY", "ENRICHED", CITY_TOPIC};
     for (size_t i = 0; i < sizeof topics / sizeof topics[0]; i++)
         if (embedded_broker_create_topic(broker, topics[i], o.partitions, &err) != 0) {
             fprintf(stderr, "bench: %s\n", err.msg);
@@ -748,6 +771,10 @@ int main(int argc, char **argv)
         goto done;
     }
     fprintf(stderr, "  produced in %.2f s\n", now_s() - p0);
+    if (produce_cities(bootstrap, &err) != 0) {
+        fprintf(stderr, "bench: produce cities: %s\n", err.msg);
+        goto done;
+    }
 
 
     /* Every record must be there: a pass that keeps the values, untimed,
@@ -797,6 +824,28 @@ int main(int argc, char **argv)
             continue;
         fprintf(stderr, "%s ...\n", rs[2 + i].name);
         eddy_stage(bootstrap, queries[i], o.records, bytes, &rs[2 + i]);
+    }
+    /* Joins: a self-join of the accidents on their city within 100 ms (both
+     * sides buffered in the window stores; each record is fed to both
+     * sides), and a LEFT JOIN of every accident to a 30-row city table
+     * (loaded from its own topic by the same query). */
+    if (wanted(&o, "join_ss")) {
+        fprintf(stderr, "%s ...\n", rs[5].name);
+        eddy_stage(bootstrap,
+                   "CREATE STREAM same_city AS SELECT a.city, a.id AS first_id, b.id AS second_id "
+                   "FROM acc a JOIN acc b WITHIN 100 MILLISECONDS ON a.city = b.city "
+                   "WHERE a.id <> b.id;",
+                   o.records, bytes, &rs[5]);
+    }
+    if (wanted(&o, "join_st")) {
+        fprintf(stderr, "%s ...\n", rs[6].name);
+        eddy_stage(bootstrap,
+                   "CREATE TABLE cities (city STRING PRIMARY KEY, state STRING, population BIGINT) "
+                   "WITH (kafka_topic='" CITY_TOPIC "', value_format='JSON');\n"
+                   "CREATE STREAM enriched AS SELECT a.city, a.id AS id, c.state AS state, "
+                   "c.population AS population, a.temperature_f AS temperature_f "
+                   "FROM acc a LEFT JOIN cities c ON a.city = c.city;",
+                   o.records + NCITIES, bytes, &rs[6]);
     }
 
     printf("\n");

@@ -37,6 +37,8 @@ typedef struct AggOp {
     int64_t part_times[256];      /* and their stream times */
     int nparts;
     int64_t final_next;           /* earliest end in "final" (INT64_MAX: none; INT64_MIN: unknown) */
+    int64_t expiry_floor;         /* every "expiry" entry before this end is gone */
+    int64_t final_floor;          /* every "final" entry before this end was emitted */
     int64_t expired_up_to;        /* stream time of the last expiry sweep */
     StrBuf key, val, tmp, idx;
     Value *states;                /* naggs + 1 */
@@ -379,7 +381,13 @@ static int emit_closed(AggOp *op, EddyError *err)
     bool session = w->kind == WKIND_SESSION;
     if (op->final_next != INT64_MIN && (op->final_next == INT64_MAX || !window_closed(op, w, op->final_next)))
         return 0;
-    StoreIter *it = store_iter(op->final, NULL, 0, NULL, 0);
+    /* A window created later always ends after every emitted one (else it
+     * would have been late), so the scan starts at the last emitted end. */
+    StrBuf lo;
+    sb_init(&lo);
+    put_be64(&lo, op->final_floor);
+    StoreIter *it = store_iter(op->final, lo.data, lo.len, NULL, 0);
+    sb_free(&lo);
     const void *k, *v;
     size_t kl, vl;
     int rc = 0;
@@ -394,6 +402,7 @@ static int emit_closed(AggOp *op, EddyError *err)
             op->final_next = end;
             break;
         }
+        op->final_floor = end;
         ptrvec_push(a, &done, arena_strndup(a, k, kl));
         ptrvec_push(a, &done, (void *)(uintptr_t)kl);
     }
@@ -427,7 +436,13 @@ static int expire(AggOp *op)
 {
     const WindowSpec *w = &op->base.plan->u.aggregate.window;
     Arena *a = op->base.ctx->eval.arena;
-    StoreIter *it = store_iter(op->expiry, NULL, 0, NULL, 0);
+    /* From the last sweep's end: what lies before it is deleted, and seeking
+     * past deletions is far cheaper than walking them. */
+    StrBuf lo;
+    sb_init(&lo);
+    put_be64(&lo, op->expiry_floor);
+    StoreIter *it = store_iter(op->expiry, lo.data, lo.len, NULL, 0);
+    sb_free(&lo);
     const void *k, *v;
     size_t kl, vl;
     PtrVec done = {0};
@@ -436,6 +451,7 @@ static int expire(AggOp *op)
             continue;
         if (get_be64(k) + w->retention_ms > op->stream_time)
             break;
+        op->expiry_floor = get_be64(k);
         ptrvec_push(a, &done, arena_strndup(a, k, kl));
         ptrvec_push(a, &done, (void *)(uintptr_t)kl);
         if (done.n >= 2000)
@@ -651,6 +667,8 @@ Operator *op_aggregate_create(const Plan *p, OpCtx *ctx, EddyError *err)
         return NULL;
     }
     op->final_next = INT64_MIN;
+    op->expiry_floor = INT64_MIN;
+    op->final_floor = INT64_MIN;
     StoreIter *it = store_iter(op->meta, "st", 2, "su", 2);
     const void *k, *v;
     size_t kl, vl;

@@ -11,7 +11,13 @@
  * a left row at t matches right rows in [t - before, t + after].  Outer
  * rows (a side without a match) are emitted once the window has closed:
  * t + after (before, for the right side) + grace < stream time - so no
- * premature null results.  Rows later than that are dropped and counted.
+ * premature null results.  Stream time is kept per input partition number
+ * (Kafka Streams' task for partition p sees partition p of both sides): a
+ * record is late against its own partition's.  Buffered rows are kept
+ * until the slowest partition has passed them (the minimum stream time),
+ * so rows from partitions consumed at different paces still meet when the
+ * join key is not the partitioning key.  The index by time is
+ * "partition | time | seq | key".
  *
  * Stream-table: the table side is kept in "join<n>.tab1"; a stream row
  * looks up its key's current row; table changes produce no output.
@@ -42,7 +48,14 @@ struct JoinOp {
     Operator base;
     JoinSide sides[2];
     Store *buf[2], *exp[2], *tab[2], *fk, *meta;
-    int64_t stream_time;
+    int32_t part_ids[256];        /* input partitions seen (Row.partition) */
+    int64_t part_times[256];      /* their stream times */
+    int64_t exp_next[256][2];     /* earliest time buffered per partition and side;
+                                   * INT64_MAX none, INT64_MIN unknown */
+    int64_t exp_floor[256][2];    /* every index entry before this time is gone: scans
+                                   * seek past the deletions instead of walking them */
+    int nparts;
+    int64_t close_time;           /* min over the partitions' stream times */
     int64_t seq;
     StrBuf key, val, tmp, idx;
 };
@@ -164,43 +177,105 @@ static bool joinable(JoinType t, const Row *l, const Row *r)
 
 /* ---- stream-stream ---------------------------------------------------------------- */
 
-static int save_meta(JoinOp *j)
+static void put_be32(StrBuf *sb, int32_t v)
 {
-    StrBuf sb;
-    sb_init(&sb);
-    put_be64(&sb, j->stream_time);
-    put_be64(&sb, j->seq);
-    int rc = store_put(j->meta, "time", 4, sb.data, sb.len);
-    sb_free(&sb);
+    char b[4];
+    for (int i = 0; i < 4; i++)
+        b[i] = (char)(((uint32_t)v >> (24 - 8 * i)) & 0xff);
+    sb_append(sb, b, 4);
+}
+
+static int32_t get_be32(const void *p)
+{
+    const unsigned char *b = p;
+    return (int32_t)((uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3]);
+}
+
+/* The slot of an input partition (created on first sight). */
+static int part_slot(JoinOp *j, int32_t part)
+{
+    for (int i = 0; i < j->nparts; i++)
+        if (j->part_ids[i] == part)
+            return i;
+    if (j->nparts == 256)
+        return 255;   /* more partitions than tracked: they share the last slot */
+    int i = j->nparts++;
+    j->part_ids[i] = part;
+    j->part_times[i] = INT64_MIN / 4;
+    j->exp_next[i][0] = j->exp_next[i][1] = INT64_MIN;
+    j->exp_floor[i][0] = j->exp_floor[i][1] = INT64_MIN;
+    return i;
+}
+
+/* Saves a partition's stream time ("t" + partition) and the sequence. */
+static int save_meta(JoinOp *j, int ps)
+{
+    StrBuf k, v;
+    sb_init(&k);
+    sb_init(&v);
+    sb_putc(&k, 't');
+    put_be32(&k, j->part_ids[ps]);
+    put_be64(&v, j->part_times[ps]);
+    int rc = store_put(j->meta, k.data, k.len, v.data, v.len);
+    sb_reset(&v);
+    put_be64(&v, j->seq);
+    if (rc == 0)
+        rc = store_put(j->meta, "seq", 3, v.data, v.len);
+    sb_free(&k);
+    sb_free(&v);
     return rc;
 }
 
-/* Emits the outer rows of closed windows and drops expired buffered rows. */
-static int close_windows(JoinOp *j, EddyError *err)
+/* Emits the outer rows of partition ps's closed windows and drops its
+ * expired buffered rows. */
+static int close_windows(JoinOp *j, int ps, EddyError *err)
 {
     const Plan *p = j->base.plan;
     Arena *a = j->base.ctx->eval.arena;
+    int64_t st = j->close_time;
     int rc = 0;
     for (int side = 0; side < 2 && rc == 0; side++) {
         int64_t reach = side == 0 ? p->u.join.after_ms : p->u.join.before_ms;
+        /* Most records close nothing: skip the scan until the earliest
+         * buffered row's window has closed. */
+        int64_t *next = &j->exp_next[ps][side];
+        if (*next == INT64_MAX || (*next != INT64_MIN && *next + reach + p->u.join.grace_ms >= st))
+            continue;
+        *next = INT64_MAX;
+        StrBuf lo, hi;
+        sb_init(&lo);
+        sb_init(&hi);
+        put_be32(&lo, j->part_ids[ps]);
+        put_be64(&lo, j->exp_floor[ps][side]);
+        put_be32(&hi, j->part_ids[ps]);   /* the partition's prefix: past any time | seq */
+        for (int b = 0; b < 9; b++)
+            sb_putc(&hi, (char)0xff);
         bool outer = side == 0 ? (p->u.join.type == JOINTYPE_LEFT || p->u.join.type == JOINTYPE_FULL)
                                : (p->u.join.type == JOINTYPE_RIGHT || p->u.join.type == JOINTYPE_FULL);
         PtrVec done = {0};
-        StoreIter *it = store_iter(j->exp[side], NULL, 0, NULL, 0);
+        StoreIter *it = store_iter(j->exp[side], lo.data, lo.len, hi.data, hi.len);
         const void *k, *v;
         size_t kl, vl;
         while (store_iter_next(it, &k, &kl, &v, &vl)) {
-            if (kl < 16 || get_be64(k) + reach + p->u.join.grace_ms >= j->stream_time)
+            if (kl < 20 || get_be32(k) != j->part_ids[ps])
+                continue;
+            int64_t t = get_be64((const char *)k + 4);
+            if (t + reach + p->u.join.grace_ms >= st) {
+                *next = t;
                 break;
+            }
+            j->exp_floor[ps][side] = t;
             ptrvec_push(a, &done, arena_strndup(a, k, kl));
             ptrvec_push(a, &done, (void *)(uintptr_t)kl);
         }
         store_iter_close(it);
+        sb_free(&lo);
+        sb_free(&hi);
         for (int i = 0; i < done.n && rc == 0; i += 2) {
             const char *ik = done.items[i];
             size_t ikl = (size_t)(uintptr_t)done.items[i + 1];
-            const char *bk = ik + 16;   /* time | seq | buffer key */
-            size_t bkl = ikl - 16;
+            const char *bk = ik + 20;   /* partition | time | seq | buffer key */
+            size_t bkl = ikl - 20;
             int got = store_get(j->buf[side], bk, bkl, &j->tmp, err);
             if (got < 0)
                 return -1;
@@ -233,12 +308,21 @@ static int stream_stream(JoinOp *j, int side, const Row *row, const Value *key, 
     int64_t t = row->rowtime;
     int64_t before = p->u.join.before_ms, after = p->u.join.after_ms;
     int64_t reach = side == 0 ? after : before;
-    if (t > j->stream_time)
-        j->stream_time = t;
+    int ps = part_slot(j, row->partition);
+    bool close_moved = false;
+    if (t > j->part_times[ps]) {
+        j->part_times[ps] = t;
+        int64_t m = INT64_MAX;
+        for (int i = 0; i < j->nparts; i++)
+            if (j->part_times[i] < m)
+                m = j->part_times[i];
+        close_moved = m > j->close_time;
+        j->close_time = m;
+    }
     /* A record whose window closed before it arrived still joins what the
      * other side still holds, but is not kept; on an outer side with no
      * match its null row comes at once (as Kafka Streams does). */
-    bool closed = t + reach + p->u.join.grace_ms < j->stream_time;
+    bool closed = t + reach + p->u.join.grace_ms < j->part_times[ps];
     /* Matches on the other side: a left row at t takes right rows in
      * [t - before, t + after]; a right row at t takes left rows in
      * [t - after, t + before]. */
@@ -289,7 +373,12 @@ static int stream_stream(JoinOp *j, int side, const Row *row, const Value *key, 
         if (outer && matches.n == 0 &&
             emit(j, key, side == 0 ? row : NULL, side == 0 ? NULL : row, t, false, err) != 0)
             return -1;
-        return save_meta(j) == 0 ? close_windows(j, err) : -1;
+        if (save_meta(j, ps) != 0)
+            return -1;
+        for (int i = 0; close_moved && i < j->nparts; i++)
+            if (close_windows(j, i, err) != 0)
+                return -1;
+        return 0;
     }
     /* Buffer this row: key | t | seq, and its index entry t | seq | key. */
     int64_t seq = j->seq++;
@@ -299,17 +388,23 @@ static int stream_stream(JoinOp *j, int side, const Row *row, const Value *key, 
     if (store_put(j->buf[side], j->key.data, j->key.len, j->val.data, j->val.len) != 0)
         return -1;
     sb_reset(&j->idx);
+    put_be32(&j->idx, j->part_ids[ps]);
     put_be64(&j->idx, t);
     put_be64(&j->idx, seq);
     sb_append(&j->idx, j->key.data, j->key.len);
-    if (store_put(j->exp[side], j->idx.data, j->idx.len, "", 0) != 0 || save_meta(j) != 0)
+    if (j->exp_next[ps][side] != INT64_MIN && t < j->exp_next[ps][side])
+        j->exp_next[ps][side] = t;
+    if (store_put(j->exp[side], j->idx.data, j->idx.len, "", 0) != 0 || save_meta(j, ps) != 0)
         return -1;
     /* Without GRACE PERIOD ksqlDB keeps the older, eager outer join: a row
      * with no partner yet is emitted at once (and again joined later). */
     if (!p->u.join.grace_given && outer && matches.n == 0 &&
         emit(j, key, side == 0 ? row : NULL, side == 0 ? NULL : row, t, false, err) != 0)
         return -1;
-    return close_windows(j, err);
+    for (int i = 0; close_moved && i < j->nparts; i++)
+        if (close_windows(j, i, err) != 0)
+            return -1;
+    return 0;
 }
 
 /* ---- stream-table ------------------------------------------------------------------ */
@@ -579,11 +674,23 @@ Operator *op_join_create(const Plan *p, OpCtx *ctx, EddyError *err)
         join_close(&j->base);
         return NULL;
     }
-    j->stream_time = INT64_MIN / 4;
-    if (store_get(j->meta, "time", 4, &j->tmp, err) == 1 && j->tmp.len == 16) {
-        j->stream_time = get_be64(j->tmp.data);
-        j->seq = get_be64(j->tmp.data + 8);
-    }
+    /* Restore the sequence and every partition's stream time; each
+     * partition's index is scanned once after a (re)start. */
+    if (store_get(j->meta, "seq", 3, &j->tmp, err) == 1 && j->tmp.len == 8)
+        j->seq = get_be64(j->tmp.data);
+    StoreIter *it = store_iter(j->meta, "t", 1, "u", 1);
+    const void *k, *v;
+    size_t kl, vl;
+    while (store_iter_next(it, &k, &kl, &v, &vl))
+        if (kl == 5 && vl == 8) {
+            int ps = part_slot(j, get_be32((const char *)k + 1));
+            j->part_times[ps] = get_be64(v);
+        }
+    store_iter_close(it);
+    j->close_time = INT64_MIN / 4;
+    for (int i = 0; i < j->nparts; i++)
+        if (i == 0 || j->part_times[i] < j->close_time)
+            j->close_time = j->part_times[i];
     return &j->base;
 }
 
