@@ -161,6 +161,12 @@ static int index_put(AggOp *op, Store *s, int64_t end, const void *k, size_t kle
 {
     if (s == op->final && op->final_next != INT64_MIN && end < op->final_next)
         op->final_next = end;
+    /* A partition that delivers late can open a window ending before what
+     * a scan already passed: the scans must start there again. */
+    if (s == op->final && end < op->final_floor)
+        op->final_floor = end;
+    if (s == op->expiry && end < op->expiry_floor)
+        op->expiry_floor = end;
     sb_reset(&op->idx);
     put_be64(&op->idx, end);
     sb_append(&op->idx, k, klen);
@@ -381,8 +387,8 @@ static int emit_closed(AggOp *op, EddyError *err)
     bool session = w->kind == WKIND_SESSION;
     if (op->final_next != INT64_MIN && (op->final_next == INT64_MAX || !window_closed(op, w, op->final_next)))
         return 0;
-    /* A window created later always ends after every emitted one (else it
-     * would have been late), so the scan starts at the last emitted end. */
+    /* The scan starts at the last emitted end (index_put lowers it when a
+     * window ending earlier is added). */
     StrBuf lo;
     sb_init(&lo);
     put_be64(&lo, op->final_floor);

@@ -394,6 +394,8 @@ static int stream_stream(JoinOp *j, int side, const Row *row, const Value *key, 
     sb_append(&j->idx, j->key.data, j->key.len);
     if (j->exp_next[ps][side] != INT64_MIN && t < j->exp_next[ps][side])
         j->exp_next[ps][side] = t;
+    if (t < j->exp_floor[ps][side])
+        j->exp_floor[ps][side] = t;   /* scans must reach it */
     if (store_put(j->exp[side], j->idx.data, j->idx.len, "", 0) != 0 || save_meta(j, ps) != 0)
         return -1;
     /* Without GRACE PERIOD ksqlDB keeps the older, eager outer join: a row
