@@ -32,19 +32,8 @@ static int add_prop_kv(CliOptions *o, const char *kv)
 
 char *cli_read_file(const char *path)
 {
-    FILE *f = fopen(path, "rb");
-    if (f == NULL)
-        return NULL;
-    StrBuf sb;
-    sb_init(&sb);
-    char buf[65536];
-    size_t n;
-    while ((n = fread(buf, 1, sizeof buf, f)) > 0)
-        sb_append(&sb, buf, n);
-    fclose(f);
-    if (sb.data == NULL)
-        sb_puts(&sb, "");
-    return sb.data;
+    EddyError err;
+    return eddy_read_file(path, &err);
 }
 
 static int load_config(CliOptions *o, const char *path)

@@ -186,25 +186,6 @@ static int mkdir_p(const char *dir)
     return mkdir(buf, 0755) == 0 || errno == EEXIST ? 0 : -1;
 }
 
-static char *read_file(const char *path, EddyError *err)
-{
-    FILE *f = fopen(path, "rb");
-    if (f == NULL) {
-        eddy_error(err, ERR_IO, (SrcPos){0}, "cannot read %s: %s", path, strerror(errno));
-        return NULL;
-    }
-    StrBuf sb;
-    sb_init(&sb);
-    char buf[65536];
-    size_t n;
-    while ((n = fread(buf, 1, sizeof buf, f)) > 0)
-        sb_append(&sb, buf, n);
-    fclose(f);
-    if (sb.data == NULL)
-        sb_puts(&sb, "");
-    return sb.data;
-}
-
 /* ---- create / destroy ------------------------------------------------------ */
 
 Engine *engine_create(const EngineConfig *cfg, EddyError *err)
@@ -250,7 +231,7 @@ Engine *engine_create(const EngineConfig *cfg, EddyError *err)
         FILE *f = fopen(path, "rb");
         if (f) {
             fclose(f);
-            char *text = read_file(path, err);
+            char *text = eddy_read_file(path, err);
             if (text) {
                 e->replaying = true;
                 int rc = engine_execute(e, text, path, err);
@@ -338,7 +319,7 @@ static int exec_run_script(Engine *e, const AstStmt *s, EddyError *err)
 {
     if (e->script_depth >= 8)
         return eddy_error(err, ERR_ANALYSIS, s->pos, "RUN SCRIPT nested too deeply");
-    char *text = read_file(s->u.run_script.path, err);
+    char *text = eddy_read_file(s->u.run_script.path, err);
     if (text == NULL) {
         err->pos = s->pos;
         return -1;

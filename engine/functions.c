@@ -30,6 +30,7 @@
  * REDUCE) likewise; TO_JSON_STRING needs field names at run time, which
  * Values do not carry.
  */
+#include "eddy/aggregates.h"
 #include "eddy/functions.h"
 
 #include <pthread.h>
@@ -567,13 +568,6 @@ static const FuncDef funcs[] = {EDDY_FUNCTION_LIST(FUNC_ENTRY)};
 
 #define NFUNCS ((int)(sizeof funcs / sizeof funcs[0]))
 
-/* Aggregates (handled by the aggregate operator, not here). */
-static const char *const aggregate_names[] = {
-    "ATTR", "AVG", "COLLECT_LIST", "COLLECT_SET", "CORRELATION", "COUNT", "COUNT_DISTINCT",
-    "EARLIEST_BY_OFFSET", "HISTOGRAM", "LATEST_BY_OFFSET", "MAX", "MIN", "STDDEV_SAMP",
-    "STDDEV_SAMPLE", "SUM", "TOPK", "TOPKDISTINCT",
-};
-
 /* ---- lookup ------------------------------------------------------------- */
 
 static const FuncDef *find_def(const char *name)
@@ -599,14 +593,10 @@ bool func_exists(const char *name)
     return find_def(name) != NULL;
 }
 
+/* Aggregates live in one list, the aggregate registry's. */
 bool func_is_aggregate(const char *name)
 {
-    if (name == NULL)
-        return false;
-    for (size_t i = 0; i < sizeof aggregate_names / sizeof aggregate_names[0]; i++)
-        if (str_ieq(name, aggregate_names[i]))
-            return true;
-    return false;
+    return agg_exists(name);
 }
 
 /* ---- types ------------------------------------------------------------- */

@@ -111,6 +111,12 @@ int strmap_count(const StrMap *m);
 /* Iterate: start with *iter = 0; returns false when done. */
 bool strmap_next(const StrMap *m, size_t *iter, const char **key, void **val);
 
+/* ---- files ------------------------------------------------------------ */
+
+/* The whole file as a NUL-terminated string owned by the caller (free with
+ * free()), or NULL with err set (ERR_IO naming the path). */
+char *eddy_read_file(const char *path, EddyError *err);
+
 /* ---- time ------------------------------------------------------------- */
 int64_t eddy_now_ms(void);      /* wall clock, ms since epoch */
 int64_t eddy_mono_ms(void);     /* monotonic clock, ms */
