@@ -63,7 +63,8 @@ awk -F'\t' -v known="$known" 'BEGIN { n = split(known, k, "|"); for (i = 1; i <=
     print c "\t" $1 "\t" (c in ok ? "known" : "null") }' "$work/acc.txt" | sort > "$work/ac.expected"
 dump ACCIDENTS_BY_COUNTY '%k\t%s\n' |
   jq -R -r 'split("\t") as [$k, $v] | ($v | fromjson) as $r
-            | "\($k)\t\($r.ACCIDENT_ID)\t\(if $r.POPULATION == null then "null" else "known" end)"' |
+            | "\($k)\t\($r.ACCIDENT_ID)\t\(if $r.POPULATION == null then "null" else "known" end)"
+              + (if ($r.POPULATION == null) != ($r.SEVERITY_PER_MILLION == null) then "\tBAD-RATIO" else "" end)' |
   sort > "$work/ac.actual"
 check_eq "enriched accidents (one per accident)" 1500 "$(wc -l < "$work/ac.actual")"
 check "county matches equal awk's (NULLs for unknown counties)" diff -q "$work/ac.expected" "$work/ac.actual"
