@@ -746,6 +746,7 @@ int exec_select(Engine *e, const AstStmt *s, EddyError *err)
         return exec_pull(e, s, from, err);
     if (engine_has_transient(e))
         engine_cancel_transient(e);
+    e->transient = NULL;   /* it lives in the arena freed next */
     arena_destroy(e->transient_arena);
     e->transient_arena = arena_create(0);
     Arena *a = e->transient_arena;

@@ -7,7 +7,7 @@ set -euo pipefail
 source "$EDDY_SRC/tests/integration/lib.sh"
 
 work=$(mktemp -d)
-add_exit_trap "rm -rf '$work'"
+[ -n "${KEEP_WORK:-}" ] || add_exit_trap "rm -rf '$work'"; echo "work dir: $work"
 start_broker --topic acc:1
 sess="eddy-repl-$$"
 add_exit_trap "tmux kill-session -t '$sess' 2> /dev/null || true"
