@@ -47,23 +47,17 @@ typedef struct AggOp {
 
 #define NO_TIME INT64_MIN
 
+/* Times in index keys and meta values: the key codec's order-preserving form. */
 static void put_be64(StrBuf *sb, int64_t v)
 {
     unsigned char b[8];
-    uint64_t u = (uint64_t)v ^ 0x8000000000000000ULL;   /* order-preserving for signed */
-    for (int i = 7; i >= 0; i--) {
-        b[i] = (unsigned char)(u & 0xff);
-        u >>= 8;
-    }
+    keycodec_put_i64(b, v);
     sb_append(sb, (const char *)b, 8);
 }
 
-static int64_t get_be64(const unsigned char *b)
+static int64_t get_be64(const void *b)
 {
-    uint64_t u = 0;
-    for (int i = 0; i < 8; i++)
-        u = u << 8 | b[i];
-    return (int64_t)(u ^ 0x8000000000000000ULL);
+    return keycodec_get_i64(b);
 }
 
 /* ---- state encoding ---------------------------------------------------------- */
@@ -99,6 +93,15 @@ static int save_state(AggOp *op, const void *k, size_t klen)
     return store_put(op->state, k, klen, op->val.data, op->val.len);
 }
 
+/* The arguments of aggregate i over row (at most 8). */
+static void eval_args(AggOp *op, int i, const Row *row, Value args[8])
+{
+    const Plan *p = op->base.plan;
+    int n = p->u.aggregate.aggs[i].nargs < 8 ? p->u.aggregate.aggs[i].nargs : 8;
+    for (int j = 0; j < n; j++)
+        expr_eval(p->u.aggregate.args[i][j], row, &op->base.ctx->eval, &args[j]);
+}
+
 static void step_row(AggOp *op, const Row *row)
 {
     const Plan *p = op->base.plan;
@@ -106,9 +109,7 @@ static void step_row(AggOp *op, const Row *row)
     for (int i = 0; i < p->u.aggregate.naggs; i++) {
         const AggCall *c = &p->u.aggregate.aggs[i];
         Value args[8];
-        int n = c->nargs < 8 ? c->nargs : 8;
-        for (int j = 0; j < n; j++)
-            expr_eval(p->u.aggregate.args[i][j], row, &op->base.ctx->eval, &args[j]);
+        eval_args(op, i, row, args);
         c->fns->step(c, &op->states[i + 1], args, row->rowtime, row->offset, a);
     }
     if (row->rowtime > op->states[0].u.i64)
@@ -498,9 +499,7 @@ static void undo_row(AggOp *op, const Row *row)
     for (int i = 0; i < p->u.aggregate.naggs; i++) {
         const AggCall *c = &p->u.aggregate.aggs[i];
         Value args[8];
-        int n = c->nargs < 8 ? c->nargs : 8;
-        for (int j = 0; j < n; j++)
-            expr_eval(p->u.aggregate.args[i][j], row, &op->base.ctx->eval, &args[j]);
+        eval_args(op, i, row, args);
         if (c->fns->undo)
             c->fns->undo(c, &op->states[i + 1], args, a);
     }

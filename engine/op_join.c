@@ -466,6 +466,18 @@ static int fk_index(JoinOp *j, const Value *fk, const char *lk, size_t lkl, bool
                : store_delete(j->fk, j->idx.data, j->idx.len);
 }
 
+/* The right table's row a foreign key points at (NULL for a null key or
+ * none); *rc < 0 on a store error. */
+static Row *right_by_fk(JoinOp *j, const Value *fk, EddyError *err, int *rc)
+{
+    *rc = 0;
+    if (fk->kind == TYPE_NULL)
+        return NULL;
+    sb_reset(&j->key);
+    keycodec_encode(fk, 1, &j->key);
+    return tab_get(j, 1, j->key.data, j->key.len, err, rc);
+}
+
 static int table_table_fk(JoinOp *j, int side, const Row *row, EddyError *err)
 {
     const Plan *p = j->base.plan;
@@ -494,21 +506,12 @@ static int table_table_fk(JoinOp *j, int side, const Row *row, EddyError *err)
             return -1;
         if (now && nfk.kind != TYPE_NULL && fk_index(j, &nfk, lk, lkl, true) != 0)
             return -1;
-        Row *r1 = NULL, *r0 = NULL;
-        if (now && nfk.kind != TYPE_NULL) {
-            sb_reset(&j->key);
-            keycodec_encode(&nfk, 1, &j->key);
-            r1 = tab_get(j, 1, j->key.data, j->key.len, err, &rc);
-            if (rc < 0)
-                return -1;
-        }
-        if (old && ofk.kind != TYPE_NULL) {
-            sb_reset(&j->key);
-            keycodec_encode(&ofk, 1, &j->key);
-            r0 = tab_get(j, 1, j->key.data, j->key.len, err, &rc);
-            if (rc < 0)
-                return -1;
-        }
+        Row *r1 = now ? right_by_fk(j, &nfk, err, &rc) : NULL;
+        if (rc < 0)
+            return -1;
+        Row *r0 = old ? right_by_fk(j, &ofk, err, &rc) : NULL;
+        if (rc < 0)
+            return -1;
         bool cur = now && (!inner || r1), prev = old && (!inner || r0);
         if (cur)
             return emit(j, &lkv, now, r1, max64(now->rowtime, r1 ? r1->rowtime : INT64_MIN), false, err);
