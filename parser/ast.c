@@ -452,6 +452,15 @@ int64_t ast_duration(ParseState *ps, int64_t n, int64_t unit_ms, EddyLoc l)
     return n * unit_ms;
 }
 
+/* ksqlDB's grammar takes a signed number in these places and rejects a
+ * negative one later (Kafka Streams: "Window size must be larger than
+ * zero"); here the grammar takes the sign only to say so at its position. */
+int64_t ast_negative(ParseState *ps, const char *what, EddyLoc l)
+{
+    ps_error(ps, loc_pos(l), "%s must not be negative", what);
+    return 0;
+}
+
 /* ---- clauses and statements --------------------------------------------- */
 
 void *ast_box(ParseState *ps, const void *v, size_t n)

@@ -344,6 +344,7 @@ window_tail
 
 duration
     : uint time_unit                    { $$ = ast_duration(ps, $1, $2, @1); }
+    | '-' uint time_unit                { $$ = ast_negative(ps, "a duration", @1); }
     ;
 
 time_unit
@@ -396,6 +397,7 @@ opt_emit
 opt_limit
     : %empty                            { $$ = -1; }
     | TK_LIMIT uint                     { $$ = $2; }
+    | TK_LIMIT '-' uint                 { $$ = ast_negative(ps, "LIMIT", @2); }
     ;
 
 /* ---- CREATE ------------------------------------------------------------ */
@@ -1010,6 +1012,8 @@ static int yyreport_syntax_error(const yypcontext_t *ctx, ParseState *ps, yyscan
             continue;
         if (names_noalias && kw_class_of(k) == KW_NOALIAS)
             continue;
+        if (!expr && literal && k == YYTRANSLATE('-'))
+            continue;   /* before a count or duration, taken only to reject it */
         shown[m++] = k;
     }
 

@@ -99,6 +99,9 @@ TypeVal *ast_type_box(ParseState *ps, TypeVal t);
 /* Numbers in clauses (LIMIT, durations, offsets). */
 int64_t ast_uint(ParseState *ps, const char *digits, EddyLoc l);
 int64_t ast_duration(ParseState *ps, int64_t n, int64_t unit_ms, EddyLoc l);
+/* "-n" where only a count or a duration fits: records a positioned error
+ * naming what (e.g. "LIMIT") and returns 0. */
+int64_t ast_negative(ParseState *ps, const char *what, EddyLoc l);
 
 AstSelectItem *ast_select_item(ParseState *ps, AstExpr *e, AstName alias);
 AstRelation ast_relation(AstName name, AstName alias);

@@ -174,6 +174,19 @@ static void test_literals(void)
     CHECK_STR(expr("false"), "FALSE");
     CHECK_STR(expr("null"), "NULL");
     CHECK_STR(error_of("SELECT 1E999 FROM s;"), "1:8: number out of range: 1E999");
+    /* the sign joins the literal (ksqlDB: number: MINUS? ...), as often as it is written */
+    CHECK_STR(expr("-94.5786"), "-94.5786");
+    CHECK_STR(expr("- -2.5"), "2.5");
+    CHECK_STR(expr("- - -2.5"), "-2.5");
+    CHECK_STR(expr("-(2.5)"), "-2.5");
+    CHECK_STR(expr("-.5"), "-.5");
+    CHECK_STR(expr("-0.0"), "-0.0");
+    CHECK_STR(expr("-0"), "0");
+    CHECK_STR(expr("-0.0E0"), "(double -0)");
+    CHECK_STR(expr("3 - -2.5"), "(- 3 -2.5)");
+    CHECK_STR(expr("-a - -1.5"), "(- (- A) -1.5)");
+    CHECK_STR(expr("- -9223372036854775808"), "(- -9223372036854775808)");
+    CHECK_STR(expr("-9223372036854775809"), "-9223372036854775809");   /* the analyzer rejects it */
 
     Arena *a = arena_create(0);
     PtrVec v = {0};
@@ -714,6 +727,25 @@ static void test_errors(void)
               "1:23: number too large: 99999999999999999999");
     CHECK_STR(error_of("SELECT * FROM s WINDOW TUMBLING (SIZE 9999999999999999 DAYS);"),
               "1:39: duration too large");
+    /* a sign where only a count or a duration fits: at the sign */
+    CHECK_STR(error_of("SELECT a FROM s LIMIT -1;"), "1:23: LIMIT must not be negative");
+    CHECK_STR(error_of("PRINT t FROM BEGINNING LIMIT -3;"), "1:30: LIMIT must not be negative");
+    CHECK_STR(error_of("SELECT * FROM s WINDOW TUMBLING (SIZE -1 SECOND);"),
+              "1:39: a duration must not be negative");
+    CHECK_STR(error_of("SELECT * FROM s WINDOW HOPPING (SIZE 2 SECONDS, ADVANCE BY -1 SECOND);"),
+              "1:60: a duration must not be negative");
+    CHECK_STR(error_of("SELECT * FROM s WINDOW SESSION (-5 MINUTES);"), "1:33: a duration must not be negative");
+    CHECK_STR(error_of("SELECT * FROM s WINDOW TUMBLING (SIZE 1 SECOND, RETENTION -1 DAY);"),
+              "1:59: a duration must not be negative");
+    CHECK_STR(error_of("SELECT * FROM s WINDOW TUMBLING (SIZE 1 SECOND, GRACE PERIOD -0 SECONDS);"),
+              "1:62: a duration must not be negative");
+    CHECK_STR(error_of("SELECT * FROM s JOIN t WITHIN -1 SECOND ON s.a = t.a;"),
+              "1:31: a duration must not be negative");
+    CHECK_STR(error_of("SELECT * FROM s JOIN t WITHIN (1 SECOND, -2 SECONDS) ON s.a = t.a;"),
+              "1:42: a duration must not be negative");
+    CHECK_STR(error_of("SELECT * FROM s JOIN t WITHIN 1 SECOND GRACE PERIOD -1 SECOND ON s.a = t.a;"),
+              "1:53: a duration must not be negative");
+    CHECK_STR(error_of("SELECT a FROM s LIMIT - 1.5;"), "1:25: syntax error at '1.5', expected integer");
     /* the first error wins, even when a later one is a syntax error */
     CHECK_STR(error_of("CREATE STREAM s (a FOO, b BAR) WITH (;"), "1:20: unknown type 'FOO'");
 
