@@ -508,6 +508,46 @@ static int bind_case(const Scope *s, const AstExpr *e, Arena *a, BExpr **out, Ed
     return 0;
 }
 
+/* A DECIMAL literal's text: [-]digits.[digits] or [-].digits (the parser
+ * folds a unary minus into the text, and "- -1.5" back to "1.5").  ksqlDB
+ * types it by its digits: 1.50 is DECIMAL(3, 2), 007.5 DECIMAL(2, 1), and
+ * a value below 1 keeps one integer digit, 0.05 and .05 DECIMAL(3, 2)
+ * (ksql#8720).  Integer text here is an integer literal beyond BIGINT,
+ * which ksqlDB rejects ("Invalid numeric literal"). */
+static int bind_decimal_text(const AstExpr *e, Arena *a, BExpr *b, EddyError *err)
+{
+    const char *t = e->u.text, *p = t;
+    bool neg = *p == '-';
+    if (neg)
+        p++;
+    if (strchr(p, '.') == NULL)
+        return eddy_error(err, ERR_ANALYSIS, e->pos,
+                          "integer literal %s is out of range: BIGINT holds -9223372036854775808 "
+                          "to 9223372036854775807", t);
+    while (*p == '0')
+        p++;
+    int int_digits = 0, scale = 0;
+    int64_t v = 0;
+    for (bool after = false; *p; p++) {
+        if (*p == '.') {
+            after = true;
+            continue;
+        }
+        if (after)
+            scale++;
+        else
+            int_digits++;
+        if ((int_digits > 0 ? int_digits : 1) + scale > 18)
+            return eddy_error(err, ERR_UNSUPPORTED, e->pos,
+                              "decimal literal %s has more than 18 digits", t);
+        v = v * 10 + (*p - '0');
+    }
+    int precision = (int_digits > 0 ? int_digits : 1) + scale;
+    b->type = type_decimal(a, precision, scale);
+    b->u.constant = v_decimal(neg ? -v : v, precision, scale);
+    return 0;
+}
+
 static int bind_literal(const AstExpr *e, Arena *a, BExpr **out, EddyError *err)
 {
     BExpr *b = bx_new(a, BX_CONST, NULL, e->pos);
@@ -533,33 +573,10 @@ static int bind_literal(const AstExpr *e, Arena *a, BExpr **out, EddyError *err)
         b->type = type_prim(TYPE_DOUBLE);
         b->u.constant = v_double(e->u.d);
         break;
-    case EXPR_DECIMAL: {
-        /* ksqlDB types 1.50 as DECIMAL(3, 2). */
-        const char *t = e->u.text;
-        int digits = 0, scale = 0;
-        bool after = false;
-        __int128 v = 0;
-        for (const char *p = t; *p; p++) {
-            if (*p == '.') {
-                after = true;
-                continue;
-            }
-            if (*p < '0' || *p > '9')
-                continue;
-            v = v * 10 + (*p - '0');
-            digits++;
-            if (after)
-                scale++;
-            if (digits > 18)
-                return eddy_error(err, ERR_UNSUPPORTED, e->pos,
-                                  "decimal literal %s has more than 18 digits", t);
-        }
-        if (digits < 1)
-            digits = 1;
-        b->type = type_decimal(a, digits, scale);
-        b->u.constant = v_decimal((int64_t)v, digits, scale);
+    case EXPR_DECIMAL:
+        if (bind_decimal_text(e, a, b, err) != 0)
+            return -1;
         break;
-    }
     case EXPR_STRING:
         b->type = type_prim(TYPE_STRING);
         b->u.constant = v_string_cstr(a, e->u.text);

@@ -169,6 +169,52 @@ static void test_catalog_persists(void)
     CHECK_EQ_INT(system(cmd), 0);
 }
 
+/* The catalog re-parses each statement's text on restart: negative
+ * literals in a query must mean the same afterwards (issue 7: they lost
+ * their sign when bound). */
+static void test_negative_literals_survive_restart(void)
+{
+    char dir[] = "/tmp/eddy-test-engine-XXXXXX";
+    CHECK(mkdtemp(dir) != NULL);
+    Transport *t = memory_transport_create(1);
+    Engine *e = make(t, dir);
+    EddyError err;
+    const char *ddl = "CREATE STREAM pos (id STRING KEY, lng DOUBLE, d DECIMAL(6,4)) "
+                      "WITH (kafka_topic='pos', value_format='JSON');";
+    const char *csas = "CREATE STREAM west AS SELECT id, lng * -1.5 AS x, d + -0.25 AS y, -1.5E0 AS z "
+                       "FROM pos WHERE lng BETWEEN -95.0 AND -94.0 AND lng <> -94.5;";
+    CHECK_EQ_INT(run(e, ddl, &err), 0);
+    CHECK_EQ_INT(run(e, csas, &err), 0);
+    CHECK_EQ_INT(run(e, "INSERT INTO pos (id, lng, d) VALUES ('a', -94.6, -0.5);", &err), 0);
+    drain(e);
+    CHECK_EQ_INT(engine_checkpoint(e, &err), 0);
+    sb_reset(&text_out);
+    CHECK_EQ_INT(run(e, "EXPLAIN CSAS_WEST_1;", &err), 0);
+    CHECK(strstr(text_out.data, "(LNG BETWEEN -95.0 AND -94.0)") != NULL);
+    CHECK(strstr(text_out.data, "(LNG <> -94.5)") != NULL);
+    engine_destroy(e);
+
+    e = make(t, dir);
+    CHECK(e != NULL);
+    CHECK_EQ_INT(engine_running_queries(e), 1);
+    CHECK_EQ_INT(run(e, "INSERT INTO pos (id, lng, d) VALUES ('b', -94.2, -1.25);", &err), 0);
+    CHECK_EQ_INT(run(e, "INSERT INTO pos (id, lng, d) VALUES ('c', 94.2, -1.25);", &err), 0);
+    CHECK_EQ_INT(run(e, "INSERT INTO pos (id, lng, d) VALUES ('d', -94.5, -1.25);", &err), 0);
+    drain(e);
+    const TransportRecord *recs;
+    int n = memory_transport_records(t, "WEST", &recs);
+    CHECK_EQ_INT(n, 2);
+    if (n == 2) {
+        CHECK_STR((const char *)recs[0].value, "{\"X\":141.89999999999998,\"Y\":-0.7500,\"Z\":-1.5}");
+        CHECK_STR((const char *)recs[1].value, "{\"X\":141.3,\"Y\":-1.5000,\"Z\":-1.5}");
+    }
+    engine_destroy(e);
+    t->ops->destroy(t);
+    char cmd[200];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    CHECK_EQ_INT(system(cmd), 0);
+}
+
 static void test_show_describe_explain(void)
 {
     Transport *t = memory_transport_create(1);
@@ -310,6 +356,7 @@ int main(void)
     test_positioned_errors();
     test_failed_statement_changes_nothing();
     test_catalog_persists();
+    test_negative_literals_survive_restart();
     test_show_describe_explain();
     test_insert_values_and_bad_records();
     test_push_query_rows();
