@@ -5,11 +5,13 @@
  * Follows ksqlDB's rules: unquoted identifiers are already upper-cased by
  * the parser and match exactly; numeric operands widen INT -> BIGINT ->
  * DECIMAL -> DOUBLE; comparisons need comparable types (a STRING literal
- * compares with TIMESTAMP/DATE/TIME by parsing it); WHERE must be
+ * compares with TIMESTAMP/DATE/TIME by parsing it, and with ROWTIME,
+ * WINDOWSTART, WINDOWEND as the epoch milliseconds it names); WHERE must be
  * BOOLEAN.  Every error points at the offending node, with a "did you
  * mean" hint for misspelt names.
  */
 #include "engine_int.h"
+#include "eddy/datetime.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -345,6 +347,74 @@ static int coerce_comparable_named(Arena *a, BExpr **x, BExpr **y, const char *o
     *x = analyze_coerce(a, *x, c);
     *y = analyze_coerce(a, *y, c);
     return 0;
+}
+
+/* ---- time bounds as text ----------------------------------------------
+ * ksqlDB's "magic pseudo timestamps" (StatementRewriteForMagicPseudoTimestamp):
+ * a STRING literal compared with ROWTIME, WINDOWSTART or WINDOWEND (by =,
+ * <>, <, <=, >, >=, IS [NOT] DISTINCT FROM or BETWEEN) is a point in time,
+ * and becomes the BIGINT epoch milliseconds those columns hold.  The text
+ * is ISO-8601 and may be partial, as ksqlDB's PartialStringToTimestampParser
+ * allows: '2023', '2023-01', '2023-01-01', '2023-01-01T05', ...T05:30,
+ * ...T05:30:00, ...T05:30:00.123; UTC unless an offset follows the time
+ * (+02:00, -0330, +02; Z too, which ksqlDB does not take). */
+
+/* Completes the partial forms to what dt_parse_timestamp_iso takes. */
+static int parse_time_bound(const char *text, int64_t *ms)
+{
+    char buf[96];
+    const char *t = strchr(text, 'T');
+    size_t n = strlen(text);
+    if (n >= 64)
+        return -1;
+    if (t == NULL) {
+        int dashes = 0;
+        for (const char *p = text; *p; p++)
+            dashes += *p == '-';
+        snprintf(buf, sizeof buf, "%s%s", text, dashes == 0 ? "-01-01" : dashes == 1 ? "-01" : "");
+        return dt_parse_timestamp_iso(buf, ms);
+    }
+    size_t time_len = strcspn(t + 1, "+-Z");
+    const char *minutes = time_len == 2 ? ":00" : "";   /* 'T05': an hour alone */
+    snprintf(buf, sizeof buf, "%.*sT%.*s%s%s", (int)(t - text), text, (int)time_len, t + 1,
+             minutes, t + 1 + time_len);
+    return dt_parse_timestamp_iso(buf, ms);
+}
+
+static bool is_time_column(const AstExpr *e)
+{
+    return e->kind == EXPR_COLUMN &&
+           (strcmp(e->u.col.name, "ROWTIME") == 0 || strcmp(e->u.col.name, "WINDOWSTART") == 0 ||
+            strcmp(e->u.col.name, "WINDOWEND") == 0);
+}
+
+/* If `col` is one of those columns (bound to BIGINT as cb) and `lit` a
+ * STRING literal, replaces *lb with the instant lit names. */
+static int bind_time_bound(const AstExpr *col, const BExpr *cb, const AstExpr *lit, Arena *a,
+                           BExpr **lb, EddyError *err)
+{
+    if (!is_time_column(col) || cb->type->kind != TYPE_BIGINT || lit->kind != EXPR_STRING)
+        return 0;
+    int64_t ms;
+    if (parse_time_bound(lit->u.text, &ms) != 0)
+        return eddy_error(err, ERR_ANALYSIS, lit->pos,
+                          "cannot parse '%s' as a time for %s: expected ISO-8601 such as "
+                          "'2023-01-01T05:00:00.000', possibly partial ('2023-01-01', "
+                          "'2023-01-01T05:00') and with an offset ('+02:00'), or epoch milliseconds",
+                          lit->u.text, col->u.col.name);
+    BExpr *b = bx_new(a, BX_CONST, type_prim(TYPE_BIGINT), lit->pos);
+    b->u.constant = v_bigint(ms);
+    *lb = b;
+    return 0;
+}
+
+/* Both orders: x op y where either side may be the column. */
+static int bind_time_bounds(const AstExpr *ax, BExpr **x, const AstExpr *ay, BExpr **y, Arena *a,
+                            EddyError *err)
+{
+    if (bind_time_bound(ax, *x, ay, a, y, err) != 0)
+        return -1;
+    return bind_time_bound(ay, *y, ax, a, x, err);
 }
 
 static int coerce_comparable(Arena *a, BExpr **x, BExpr **y, const char *opname, SrcPos pos,
@@ -686,6 +756,7 @@ static int bind(const Scope *s, const AstExpr *e, Arena *a, BExpr **out, EddyErr
         if (op >= OP_EQ && op <= OP_GE) {
             BExpr *x, *y;
             if (bind(s, e->u.binary.a, a, &x, err) || bind(s, e->u.binary.b, a, &y, err) ||
+                bind_time_bounds(e->u.binary.a, &x, e->u.binary.b, &y, a, err) ||
                 coerce_comparable_named(a, &x, &y, ast_op_name(op), e->pos, e->u.binary.a,
                                         e->u.binary.b, err))
                 return -1;
@@ -727,7 +798,9 @@ static int bind(const Scope *s, const AstExpr *e, Arena *a, BExpr **out, EddyErr
         b->negated = e->u.between.negated;
         if (bind(s, e->u.between.a, a, &b->u.between.a, err) ||
             bind(s, e->u.between.lo, a, &b->u.between.lo, err) ||
-            bind(s, e->u.between.hi, a, &b->u.between.hi, err))
+            bind(s, e->u.between.hi, a, &b->u.between.hi, err) ||
+            bind_time_bound(e->u.between.a, b->u.between.a, e->u.between.lo, a, &b->u.between.lo, err) ||
+            bind_time_bound(e->u.between.a, b->u.between.a, e->u.between.hi, a, &b->u.between.hi, err))
             return -1;
         BExpr *x = b->u.between.a;
         if (coerce_comparable(a, &x, &b->u.between.lo, "BETWEEN", e->pos, err))
@@ -770,6 +843,7 @@ static int bind(const Scope *s, const AstExpr *e, Arena *a, BExpr **out, EddyErr
         b->negated = e->u.binary.negated;
         if (bind(s, e->u.binary.a, a, &b->u.binary.a, err) ||
             bind(s, e->u.binary.b, a, &b->u.binary.b, err) ||
+            bind_time_bounds(e->u.binary.a, &b->u.binary.a, e->u.binary.b, &b->u.binary.b, a, err) ||
             coerce_comparable(a, &b->u.binary.a, &b->u.binary.b, "IS DISTINCT FROM", e->pos, err))
             return -1;
         *out = b;

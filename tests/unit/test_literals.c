@@ -4,7 +4,8 @@
  * (analyze.c bind_literal), the printer writes it back so it parses to the
  * same tree (EXPLAIN, expression texts).  Every numeric literal form, each
  * with and without a sign: DECIMAL, DOUBLE, INT, BIGINT and its limits,
- * negative zero, nested and parenthesised minus.
+ * negative zero, nested and parenthesised minus; ROWTIME/WINDOWSTART/
+ * WINDOWEND compared with ISO-8601 text.
  */
 #include <stdio.h>
 #include <string.h>
@@ -144,6 +145,55 @@ static void test_printed(void)
     CHECK_STR(formatted("- -2.5"), "2.5");
 }
 
+/* A STRING literal compared with ROWTIME/WINDOWSTART/WINDOWEND is the
+ * instant it names, as BIGINT epoch milliseconds. */
+static void test_time_text(void)
+{
+    static const struct { const char *text; int64_t ms; } ok[] = {
+        {"2023-01-01T05:00:00", 1672549200000},
+        {"2023-01-01T05:00:00.000", 1672549200000},
+        {"2023-01-01T05:00:00.5", 1672549200500},
+        {"2023-01-01T05:00", 1672549200000},
+        {"2023-01-01T05", 1672549200000},
+        {"2023-01-01T06:00:00+0100", 1672549200000},
+        {"2023-01-01T06:00:00.000+01:00", 1672549200000},
+        {"2023-01-01T01:30:00-0330", 1672549200000},
+        {"2023-01-01T05:00:00Z", 1672549200000},
+        {"2023-01-01", 1672531200000},
+        {"2023-01", 1672531200000},
+        {"2023", 1672531200000},
+        {"1970-01-01T00:00:00", 0},
+    };
+    Arena *a = arena_create(0);
+    for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++) {
+        const char *eq = arena_sprintf(a, "ROWTIME = '%s'", ok[i].text);
+        const char *rev = arena_sprintf(a, "'%s' < ROWTIME", ok[i].text);
+        CHECK_STR(typed_at(eq, ok[i].ms), "BOOLEAN true");
+        CHECK_STR(typed_at(eq, ok[i].ms + 1), "BOOLEAN false");
+        CHECK_STR(typed_at(rev, ok[i].ms + 1), "BOOLEAN true");
+        CHECK_STR(typed_at(rev, ok[i].ms), "BOOLEAN false");
+    }
+    CHECK_STR(typed_at("ROWTIME BETWEEN '2023' AND '2023-01-01T05'", 1672549200000), "BOOLEAN true");
+    CHECK_STR(typed_at("ROWTIME NOT BETWEEN '2023' AND '2023-01-01T05'", 1672549200001), "BOOLEAN true");
+    CHECK_STR(typed_at("ROWTIME IS DISTINCT FROM '2023'", 1672531200000), "BOOLEAN false");
+    CHECK_STR(typed_at("ROWTIME <> '2023'", 1672531200000), "BOOLEAN false");
+    /* Not a time: an error at the text.  Other columns and expressions of
+     * ROWTIME are not rewritten (ksqlDB: only a direct column reference). */
+    static const char *const bad[] = {
+        "2023-13-01", "2023-02-30", "2023-01-01T24:00", "2023-01T05", "yesterday", "", "2023-01-01T05:00+25",
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        const char *got = typed(arena_sprintf(a, "ROWTIME >= '%s'", bad[i]));
+        const char *want = arena_sprintf(a, "1:19: cannot parse '%s' as a time for ROWTIME", bad[i]);
+        if (strncmp(got, want, strlen(want)) != 0)
+            fprintf(stderr, "got %s\nwant %s\n", got, want);
+        CHECK(strncmp(got, want, strlen(want)) == 0);
+    }
+    CHECK_STR(typed("ROWTIME + 0 > '2023'"), "1:20: cannot compare (ROWTIME + 0) (BIGINT) with '2023' (STRING) using >");
+    CHECK_STR(typed("ROWPARTITION > '2023'"), "1:21: cannot compare ROWPARTITION (INTEGER) with '2023' (STRING) using >");
+    arena_destroy(a);
+}
+
 int main(void)
 {
     T = arena_create(0);
@@ -151,6 +201,7 @@ int main(void)
     test_integers();
     test_double();
     test_printed();
+    test_time_text();
     arena_destroy(T);
     return testutil_done();
 }
