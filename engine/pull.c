@@ -7,7 +7,9 @@
  * point lookup (a prefix scan of the key's windows for a windowed table);
  * any other WHERE, on value columns or window bounds, is a scan of the
  * whole table.  Either way the whole WHERE is evaluated on every
- * candidate row, so the lookup is only a shortcut.
+ * candidate row, so the lookup is only a shortcut; LIMIT n stops either
+ * after n rows.  Window bounds may be epoch milliseconds or ISO-8601 text
+ * (WINDOWSTART >= '2023-01-01T05:00'), which analyze.c turns into BIGINT.
  */
 #include "engine_int.h"
 #include "eddy/codec.h"
@@ -25,7 +27,13 @@ typedef struct Pull {
     Arena *arena;
     EvalCtx ev;
     int64_t rows;
+    int64_t limit;                /* LIMIT n, or -1 */
 } Pull;
+
+static bool pull_full(const Pull *p)
+{
+    return p->limit >= 0 && p->rows >= p->limit;
+}
 
 /* Decodes one materialised entry into a row of the table's schema. */
 static int decode_entry(Pull *p, const void *k, size_t kl, const void *v, size_t vl, Row *row,
@@ -54,7 +62,7 @@ static int decode_entry(Pull *p, const void *k, size_t kl, const void *v, size_t
 
 static void emit_row(Pull *p, const Row *row)
 {
-    if (p->pred && !expr_eval_pred(p->pred, row, &p->ev))
+    if (pull_full(p) || (p->pred && !expr_eval_pred(p->pred, row, &p->ev)))
         return;
     const Plan *pr = p->project;
     int n = pr->u.project.n;
@@ -84,13 +92,40 @@ static int scan(Pull *p, Store *st, const void *lo, size_t lolen, const void *hi
     const void *k, *v;
     size_t kl, vl;
     int rc = 0;
-    while (rc == 0 && store_iter_next(it, &k, &kl, &v, &vl)) {
+    while (rc == 0 && !pull_full(p) && store_iter_next(it, &k, &kl, &v, &vl)) {
         Row row = {0};
         if ((rc = decode_entry(p, k, kl, v, vl, &row, err)) == 0)
             emit_row(p, &row);
     }
     store_iter_close(it);
     return rc;
+}
+
+/* Can e be evaluated before any row is read?  Literals and expressions of
+ * them; anything naming a column (or a pseudo column, which the empty row
+ * of the lookup would not hold) is not, and leaves the query a scan. */
+static bool is_constant(const AstExpr *e)
+{
+    switch (e->kind) {
+    case EXPR_NULL: case EXPR_BOOL: case EXPR_INT: case EXPR_DECIMAL: case EXPR_DOUBLE:
+    case EXPR_STRING:
+        return true;
+    case EXPR_UNARY:
+        return is_constant(e->u.unary.a);
+    case EXPR_BINARY:
+        return is_constant(e->u.binary.a) && is_constant(e->u.binary.b);
+    case EXPR_CAST:
+        return is_constant(e->u.cast.a);
+    case EXPR_FUNC:
+        if (e->u.func.star)
+            return false;
+        for (int i = 0; i < e->u.func.args.n; i++)
+            if (!is_constant(e->u.func.args.items[i]))
+                return false;
+        return true;
+    default:
+        return false;
+    }
 }
 
 /* The literals a top-level conjunct pins the (single) key column to:
@@ -110,8 +145,7 @@ static int key_literals(const AstExpr *w, const char *key, const AstExpr **lits,
             a = b;
             b = t;
         }
-        if (a->kind == EXPR_COLUMN && strcmp(a->u.col.name, key) == 0 && b->kind != EXPR_COLUMN &&
-            max > 0) {
+        if (a->kind == EXPR_COLUMN && strcmp(a->u.col.name, key) == 0 && is_constant(b) && max > 0) {
             lits[0] = b;
             return 1;
         }
@@ -120,7 +154,7 @@ static int key_literals(const AstExpr *w, const char *key, const AstExpr **lits,
         strcmp(w->u.in.a->u.col.name, key) == 0 && w->u.in.list.n <= max) {
         for (int i = 0; i < w->u.in.list.n; i++) {
             const AstExpr *x = w->u.in.list.items[i];
-            if (x->kind == EXPR_COLUMN)
+            if (!is_constant(x))
                 return -1;
             lits[i] = x;
         }
@@ -146,7 +180,7 @@ int exec_pull(Engine *e, const AstStmt *s, CatSource *table, EddyError *err)
         return eddy_error(err, ERR_ANALYSIS, sel->from.name.pos,
                           "%s is not materialised: pull queries read tables built by a running CREATE TABLE AS SELECT query; use EMIT CHANGES for a push query",
                           table->name);
-    Pull p = {.e = e, .table = table, .arena = arena_create(0)};
+    Pull p = {.e = e, .table = table, .arena = arena_create(0), .limit = sel->limit};
     p.ev.arena = p.arena;
     SelectAnalysis an;
     int rc = -1;
@@ -179,7 +213,7 @@ int exec_pull(Engine *e, const AstStmt *s, CatSource *table, EddyError *err)
     sb_init(&key);
     sb_init(&tmp);
     rc = 0;
-    for (int i = 0; i < nl && rc == 0; i++) {
+    for (int i = 0; i < nl && rc == 0 && !pull_full(&p); i++) {
         BExpr *b;
         if ((rc = analyze_expr(&none, lits[i], p.arena, &b, err)) != 0)
             break;

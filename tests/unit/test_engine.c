@@ -2,7 +2,8 @@
  * test_engine.c - the engine through its embedding API on in-memory
  * topics: positioned errors with hints, statements that fail change
  * nothing, the persisted catalog and restart, SHOW/DESCRIBE/EXPLAIN
- * text, INSERT VALUES, bad records counted, push queries to a client.
+ * text, INSERT VALUES, bad records counted, push queries to a client,
+ * pull queries (lookups, scans, LIMIT, window bounds as text or epoch ms).
  */
 #include "eddy/eddy.h"
 #include "eddy/transport.h"
@@ -300,6 +301,19 @@ static void test_push_query_rows(void)
     t->ops->destroy(t);
 }
 
+/* Accidents in `cities` at times `ts`, severity 1, 2, ...; then runs the
+ * queries until idle. */
+static void produce_acc(Engine *e, Transport *t, const char *const *cities, const int64_t *ts, int n)
+{
+    EddyError err;
+    for (int i = 0; i < n; i++) {
+        char v[64];
+        int len = snprintf(v, sizeof v, "{\"severity\":%d,\"city\":\"%s\"}", i + 1, cities[i]);
+        t->ops->produce(t, "acc", -1, "k", 1, v, (size_t)len, ts[i], &err);
+    }
+    drain(e);
+}
+
 static void test_pull_queries(void)
 {
     Transport *t = memory_transport_create(1);
@@ -310,14 +324,9 @@ static void test_pull_queries(void)
                         "FROM acc GROUP BY city;", &err), 0);
     CHECK_EQ_INT(run(e, "CREATE TABLE per_min AS SELECT city, COUNT(*) AS n FROM acc "
                         "WINDOW TUMBLING (SIZE 1 MINUTE) GROUP BY city;", &err), 0);
-    const char *cities[] = {"Dallas", "Austin", "Dallas", "Waco", "Dallas"};
+    const char *const cities[] = {"Dallas", "Austin", "Dallas", "Waco", "Dallas"};
     const int64_t ts[] = {1000, 2000, 70000, 80000, 130000};
-    for (int i = 0; i < 5; i++) {
-        char v[64];
-        int n = snprintf(v, sizeof v, "{\"severity\":%d,\"city\":\"%s\"}", i + 1, cities[i]);
-        t->ops->produce(t, "acc", -1, "k", 1, v, (size_t)n, ts[i], &err);
-    }
-    drain(e);
+    produce_acc(e, t, cities, ts, 5);
     /* Point lookup on the key. */
     sb_reset(&rows_out);
     sb_reset(&text_out);
@@ -347,6 +356,198 @@ static void test_pull_queries(void)
     t->ops->destroy(t);
 }
 
+/* Rows of a statement that must succeed, "L:C: message" if it fails. */
+static const char *rows_of(Engine *e, const char *sql)
+{
+    EddyError err;
+    sb_reset(&rows_out);
+    sb_reset(&text_out);
+    if (run(e, sql, &err) != 0) {
+        static char msg[sizeof err.msg + 32];
+        snprintf(msg, sizeof msg, "%d:%d: %s", err.pos.line, err.pos.col, err.msg);
+        return msg;
+    }
+    return rows_out.data ? rows_out.data : "";
+}
+
+/* 2023-01-01T00:00:00Z and one hour, in epoch milliseconds. */
+#define DAY0 1672531200000LL
+#define HOUR 3600000LL
+
+/* LIMIT on every form of pull query (key lookup, IN lookup, scan, windowed
+ * lookup and scan), LIMIT 0, and a negative LIMIT. */
+static void test_pull_limit(void)
+{
+    Transport *t = memory_transport_create(1);
+    Engine *e = make(t, NULL);
+    EddyError err;
+    run(e, DDL, &err);
+    CHECK_EQ_INT(run(e, "CREATE TABLE per_city AS SELECT city, COUNT(*) AS n FROM acc GROUP BY city;", &err), 0);
+    CHECK_EQ_INT(run(e, "CREATE TABLE per_hour AS SELECT city, COUNT(*) AS n FROM acc "
+                        "WINDOW TUMBLING (SIZE 1 HOUR) GROUP BY city;", &err), 0);
+    const char *const cities[] = {"Dallas", "Austin", "Dallas", "Waco", "Dallas"};
+    const int64_t ts[] = {DAY0 + 4 * HOUR, DAY0 + 5 * HOUR, DAY0 + 5 * HOUR + 1, DAY0 + 6 * HOUR,
+                          DAY0 + 6 * HOUR + 1};
+    produce_acc(e, t, cities, ts, 5);
+    CHECK_STR(rows_of(e, "SELECT city, n FROM per_city WHERE city = 'Dallas' LIMIT 1;"),
+              "CITY,N (header)\nDallas,3\n");
+    CHECK_STR(rows_of(e, "SELECT city, n FROM per_city WHERE city = 'Dallas' LIMIT 0;"), "CITY,N (header)\n");
+    CHECK(strstr(text_out.data, "(0 rows from PER_CITY)") != NULL);
+    CHECK_STR(rows_of(e, "SELECT city FROM per_city WHERE city IN ('Waco', 'Austin', 'Dallas') LIMIT 2;"),
+              "CITY (header)\nWaco\nAustin\n");
+    CHECK_STR(rows_of(e, "SELECT city FROM per_city LIMIT 2;"), "CITY (header)\nAustin\nDallas\n");
+    CHECK(strstr(text_out.data, "(2 rows from PER_CITY, by a table scan)") != NULL);
+    CHECK_STR(rows_of(e, "SELECT city FROM per_city WHERE n < 5 LIMIT 1;"), "CITY (header)\nAustin\n");
+    CHECK_STR(rows_of(e, "SELECT * FROM per_city LIMIT 0;"), "CITY,N (header)\n");
+    CHECK_STR(rows_of(e, "SELECT city FROM per_city LIMIT 9;"), "CITY (header)\nAustin\nDallas\nWaco\n");
+    /* Windowed: the key's windows in start order, or the whole table. */
+    CHECK_STR(rows_of(e, "SELECT city, WINDOWSTART - 1672531200000 AS ws FROM per_hour "
+                         "WHERE city = 'Dallas' LIMIT 2;"),
+              "CITY,WS (header)\nDallas,14400000\nDallas,18000000\n");
+    CHECK_STR(rows_of(e, "SELECT city FROM per_hour WHERE city IN ('Waco', 'Dallas') LIMIT 2;"),
+              "CITY (header)\nWaco\nDallas\n");
+    CHECK_STR(rows_of(e, "SELECT city, n FROM per_hour LIMIT 1;"), "CITY,N (header)\nAustin,1\n");
+    CHECK_STR(rows_of(e, "SELECT city FROM per_hour WHERE city = 'Dallas' LIMIT 0;"), "CITY (header)\n");
+    /* A key compared with an expression of columns is no lookup: a scan. */
+    CHECK_STR(rows_of(e, "SELECT city FROM per_city WHERE city = CONCAT(SUBSTRING(city, 1, 1), SUBSTRING(city, 2));"),
+              "CITY (header)\nAustin\nDallas\nWaco\n");
+    CHECK(strstr(text_out.data, "by a table scan") != NULL);
+    CHECK_STR(rows_of(e, "SELECT city FROM per_city WHERE city IN ('Waco', LCASE(city)) LIMIT 5;"),
+              "CITY (header)\nWaco\n");
+    CHECK_STR(rows_of(e, "SELECT city FROM per_city WHERE city = CONCAT('Dal', 'las');"), "CITY (header)\nDallas\n");
+    CHECK(strstr(text_out.data, "(1 row from PER_CITY)\n") != NULL);
+    /* A negative LIMIT is an error at the sign; nothing runs. */
+    CHECK_STR(rows_of(e, "SELECT city FROM per_city\n  LIMIT -1;"), "2:9: LIMIT must not be negative");
+    CHECK_EQ_INT(rows_out.len, 0);
+    engine_destroy(e);
+    t->ops->destroy(t);
+}
+
+/* Window bounds of windowed pull queries: WINDOWSTART and WINDOWEND with
+ * =, <, <=, >, >=, BETWEEN, either side, as ISO-8601 text (partial, with
+ * or without offset and millis) or epoch milliseconds; bad text is a
+ * positioned error. */
+static void test_pull_window_bounds(void)
+{
+    Transport *t = memory_transport_create(1);
+    Engine *e = make(t, NULL);
+    EddyError err;
+    run(e, DDL, &err);
+    CHECK_EQ_INT(run(e, "CREATE TABLE per_hour AS SELECT city, COUNT(*) AS n FROM acc "
+                        "WINDOW TUMBLING (SIZE 1 HOUR) GROUP BY city;", &err), 0);
+    /* Dallas has windows at 04:00, 05:00 and 06:00 on 2023-01-01; Austin at 05:00. */
+    const char *const cities[] = {"Dallas", "Dallas", "Austin", "Dallas"};
+    const int64_t ts[] = {DAY0 + 4 * HOUR + 5, DAY0 + 5 * HOUR + 5, DAY0 + 5 * HOUR + 9, DAY0 + 6 * HOUR};
+    produce_acc(e, t, cities, ts, 4);
+    /* Hours of the Dallas windows a WHERE keeps. */
+    static const struct { const char *where, *rows; } cases[] = {
+        {"WINDOWSTART >= '2023-01-01T05:00:00'", "5,6"},
+        {"WINDOWSTART > '2023-01-01T05:00:00'", "6"},
+        {"WINDOWSTART < '2023-01-01T05:00:00'", "4"},
+        {"WINDOWSTART <= '2023-01-01T05:00:00'", "4,5"},
+        {"WINDOWSTART = '2023-01-01T05:00:00'", "5"},
+        {"WINDOWSTART = '2023-01-01T05:00:00.000'", "5"},
+        {"WINDOWSTART = '2023-01-01T05:00'", "5"},
+        {"WINDOWSTART = '2023-01-01T05'", "5"},
+        {"WINDOWSTART = '2023-01-01T06:00:00+01:00'", "5"},
+        {"WINDOWSTART = '2023-01-01T06:00:00.000+0100'", "5"},
+        {"WINDOWSTART = '2023-01-01T01:30:00-0330'", "5"},
+        {"WINDOWSTART = '2023-01-01T05:00:00Z'", "5"},
+        {"WINDOWSTART = '2023-01-01T05:00:00.001'", ""},
+        {"'2023-01-01T05:00:00' <= WINDOWSTART", "5,6"},
+        {"'2023-01-01T05:00:00' > WINDOWSTART", "4"},
+        {"WINDOWSTART BETWEEN '2023-01-01T04:00' AND '2023-01-01T05:00'", "4,5"},
+        {"WINDOWSTART NOT BETWEEN '2023-01-01T04:00' AND '2023-01-01T05:00'", "6"},
+        {"WINDOWEND <= '2023-01-01T06:00:00'", "4,5"},
+        {"WINDOWEND > '2023-01-01T06:00:00'", "6"},
+        {"WINDOWEND = '2023-01-01T07:00:00'", "6"},
+        {"WINDOWEND BETWEEN '2023-01-01T05:00' AND '2023-01-01T06:00'", "4,5"},
+        {"WINDOWSTART >= '2023-01-01T05:00' AND WINDOWEND <= '2023-01-01T06:00'", "5"},
+        {"WINDOWSTART >= '2023-01-01'", "4,5,6"},
+        {"WINDOWSTART >= '2023-01-02'", ""},
+        {"WINDOWSTART >= '2023-01'", "4,5,6"},
+        {"WINDOWSTART < '2023'", ""},
+        {"WINDOWSTART >= 1672549200000", "5,6"},
+        {"WINDOWSTART = 1672549200000", "5"},
+        {"WINDOWEND < 1672552800001", "4,5"},
+        {"WINDOWSTART BETWEEN 1672545600000 AND 1672549200000", "4,5"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char sql[512], want[128];
+        snprintf(sql, sizeof sql, "SELECT (WINDOWSTART - 1672531200000) / 3600000 AS h FROM per_hour "
+                                  "WHERE city = 'Dallas' AND %s;", cases[i].where);
+        const char *got = rows_of(e, sql);
+        StrBuf w;
+        sb_init(&w);
+        sb_puts(&w, "H (header)\n");
+        for (const char *p = cases[i].rows; *p; p++)
+            if (*p != ',')
+                sb_printf(&w, "%c\n", *p);
+        snprintf(want, sizeof want, "%s", w.data);
+        sb_free(&w);
+        if (strcmp(got, want) != 0)
+            fprintf(stderr, "window bound %s:\n", cases[i].where);
+        CHECK_STR(got, want);
+    }
+    /* A scan (no key) bounded by text, and a key given before the bound. */
+    CHECK_STR(rows_of(e, "SELECT city FROM per_hour WHERE WINDOWSTART = '2023-01-01T05:00:00';"),
+              "CITY (header)\nAustin\nDallas\n");
+    CHECK_STR(rows_of(e, "SELECT city FROM per_hour WHERE WINDOWEND > '2023-01-01T06:30' AND city = 'Dallas';"),
+              "CITY (header)\nDallas\n");
+    /* Text that is not a time: an error at the literal. */
+    const char *bad = rows_of(e, "SELECT * FROM per_hour\nWHERE city = 'Dallas' AND WINDOWSTART >= '2023-13-01';");
+    CHECK(strncmp(bad, "2:42: cannot parse '2023-13-01' as a time for WINDOWSTART", 57) == 0);
+    bad = rows_of(e, "SELECT * FROM per_hour WHERE WINDOWEND < 'yesterday';");
+    CHECK(strncmp(bad, "1:42: cannot parse 'yesterday' as a time for WINDOWEND", 54) == 0);
+    bad = rows_of(e, "SELECT * FROM per_hour WHERE WINDOWSTART BETWEEN '2023-01-01' AND '2023-01-01T25:00';");
+    CHECK(strncmp(bad, "1:67: cannot parse '2023-01-01T25:00'", 37) == 0);
+    CHECK_EQ_INT(rows_out.len, 0);
+    engine_destroy(e);
+    t->ops->destroy(t);
+}
+
+/* LIMIT on every push query form: a stream read to its end, EMIT CHANGES
+ * on a stream, on a table, over an aggregation; LIMIT 0. */
+static void test_push_limit(void)
+{
+    Transport *t = memory_transport_create(1);
+    Engine *e = make(t, NULL);
+    EddyError err;
+    run(e, DDL, &err);
+    run(e, "CREATE TABLE per_city AS SELECT city, COUNT(*) AS n FROM acc GROUP BY city;", &err);
+    const char *const cities[] = {"c0", "c1", "c0", "c1"};
+    const int64_t ts[] = {1000, 1001, 1002, 1003};
+    produce_acc(e, t, cities, ts, 4);
+    CHECK_STR(rows_of(e, "SELECT severity FROM acc LIMIT 2;"), "SEVERITY (header)\n1\n2\n");
+    CHECK_STR(rows_of(e, "SELECT severity FROM acc LIMIT 0;"), "SEVERITY (header)\n");
+    static const char *const push[] = {
+        "SELECT severity FROM acc EMIT CHANGES LIMIT %d;",
+        "SELECT city, n FROM per_city EMIT CHANGES LIMIT %d;",
+        "SELECT city, COUNT(*) AS n FROM acc GROUP BY city EMIT CHANGES LIMIT %d;",
+    };
+    for (size_t i = 0; i < sizeof push / sizeof push[0]; i++) {
+        for (int limit = 0; limit <= 3; limit += 3) {
+            char sql[200];
+            snprintf(sql, sizeof sql, push[i], limit);
+            sb_reset(&rows_out);
+            CHECK_EQ_INT(run(e, sql, &err), 0);
+            for (int k = 0; k < 50 && engine_has_transient(e); k++)
+                engine_poll(e, 0, &err);
+            int lines = 0;
+            for (const char *p = rows_out.data; p && *p; p++)
+                lines += *p == '\n';
+            if (lines != limit + 1 || engine_has_transient(e))
+                fprintf(stderr, "%s: %d lines\n%s", sql, lines, rows_out.data);
+            CHECK_EQ_INT(lines, limit + 1);   /* the header and LIMIT rows */
+            CHECK(!engine_has_transient(e));  /* and the query is done */
+        }
+    }
+    CHECK_STR(rows_of(e, "SELECT severity FROM acc EMIT CHANGES LIMIT -5;"), "1:45: LIMIT must not be negative");
+    CHECK(!engine_has_transient(e));
+    engine_destroy(e);
+    t->ops->destroy(t);
+}
+
 int main(void)
 {
     sb_init(&text_out);
@@ -361,6 +562,9 @@ int main(void)
     test_insert_values_and_bad_records();
     test_push_query_rows();
     test_pull_queries();
+    test_pull_limit();
+    test_pull_window_bounds();
+    test_push_limit();
     sb_free(&text_out);
     sb_free(&log_out);
     sb_free(&rows_out);
