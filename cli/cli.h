@@ -7,6 +7,7 @@ int cmd_gen(int argc, char **argv);      /* cli/gen.c */
 int cmd_run(int argc, char **argv);      /* cli/run.c */
 int cmd_test(int argc, char **argv);     /* cli/qtt.c */
 int cmd_repl(int argc, char **argv);     /* cli/repl.c */
+int cmd_load(int argc, char **argv);     /* cli/load.c */
 
 /* Shared by run and repl (cli/options.c). */
 #include "eddy/eddy.h"
