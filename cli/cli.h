@@ -7,6 +7,7 @@ int cmd_gen(int argc, char **argv);      /* cli/gen.c */
 int cmd_run(int argc, char **argv);      /* cli/run.c */
 int cmd_test(int argc, char **argv);     /* cli/qtt.c */
 int cmd_repl(int argc, char **argv);     /* cli/repl.c */
+int cmd_load(int argc, char **argv);     /* cli/load.c */
 
 /* Shared by run and repl (cli/options.c). */
 #include "eddy/eddy.h"
@@ -35,5 +36,21 @@ EngineOutput cli_default_output(void);
 /* The engine properties among o->props (NULL-terminated pairs, borrowed). */
 const char *const *cli_engine_props(CliOptions *o);
 char *cli_read_file(const char *path);
+
+/* Shared by the commands that only produce, gen and load (cli/producer.c).
+ * `who` prefixes their messages ("eddy gen"); borrowed while t lives. */
+#include <signal.h>
+/* Says why a producing command needs --bootstrap-servers (stderr). */
+void cli_no_bootstrap(const char *who);
+/* A Kafka producer; props: NULL-terminated key, value pairs (borrowed),
+ * bootstrap.servers among them.  Deliveries time out after 20 s unless
+ * props say otherwise.  NULL (reason printed) on failure; destroy with
+ * t->ops->destroy. */
+Transport *cli_producer_open(const char *who, const char *const *props);
+/* Sleeps until `target` (eddy_mono_ms), serving delivery reports; returns
+ * early once *stop (may be NULL) is set. */
+void cli_producer_pace(Transport *t, int64_t target, volatile sig_atomic_t *stop);
+/* Waits for every record to be delivered; -1 (reason printed) if not. */
+int cli_producer_flush(const char *who, Transport *t);
 
 #endif

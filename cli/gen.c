@@ -501,23 +501,6 @@ static int parse_gen_args(int argc, char **argv, GenOptions *o)
     return 0;
 }
 
-static void gen_log(void *ud, int level, const char *msg)
-{
-    if (level >= 1)
-        fprintf(stderr, "eddy gen: %s: %s\n", level >= 2 ? "error" : "warning", msg);
-}
-
-/* Sleeps until `target` (monotonic ms), serving delivery reports. */
-static void pace(Transport *t, int64_t target)
-{
-    for (int64_t now = eddy_mono_ms(); now < target; now = eddy_mono_ms()) {
-        int64_t left = target - now;
-        struct timespec ts = {0, (long)(left < 10 ? left : 10) * 1000000L};
-        nanosleep(&ts, NULL);
-        t->ops->poll(t);
-    }
-}
-
 /* Produces o->count records; returns how many were handed to the producer,
  * or -1 on a produce error (printed). */
 static long long run(const GenOptions *o, Transport *t, Gen *g)
@@ -529,7 +512,7 @@ static long long run(const GenOptions *o, Transport *t, Gen *g)
     EddyError err;
     for (long long i = 0; i < o->count; i++) {
         if (o->rate > 0)
-            pace(t, t0 + (int64_t)((double)i * 1000.0 / o->rate));
+            cli_producer_pace(t, t0 + (int64_t)((double)i * 1000.0 / o->rate), NULL);
         make(g);
         if (t->ops->produce(t, o->topic, -1, g->key.data, g->key.len, g->val.data, g->val.len,
                             g->ts, &err) < 0) {
@@ -568,7 +551,6 @@ int cmd_gen(int argc, char **argv)
     sb_init(&g.val);
     AtmState *atm = NULL;
     Transport *t = NULL;
-    EddyError err;
     if (strcmp(o.scenario, "atm") == 0) {
         g.scenario = atm = calloc(1, sizeof *atm);
         if (atm == NULL)
@@ -576,16 +558,11 @@ int cmd_gen(int argc, char **argv)
         else
             atm_init(&g, atm);
     }
-    if (rc == 0 && (t = kafka_transport_create(o.props, &err)) == NULL) {
-        fprintf(stderr, "eddy gen: cannot create a Kafka producer for %s: %s\n", o.bootstrap,
-                err.msg);
+    if (rc == 0 && (t = cli_producer_open("eddy gen", o.props)) == NULL)
         rc = 1;
-    }
     if (rc == 0) {
-        t->log = gen_log;
         long long n = run(&o, t, &g);
-        if (t->ops->flush(t, 30000, &err) < 0) {
-            fprintf(stderr, "eddy gen: delivery failed: %s\n", err.msg);
+        if (cli_producer_flush("eddy gen", t) < 0) {
             rc = 1;
         } else if (n < 0) {
             rc = 1;

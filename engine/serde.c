@@ -329,6 +329,19 @@ static void json_put_string(StrBuf *out, const char *str, size_t n)
     sb_putc(out, '"');
 }
 
+void serde_json_put_string(StrBuf *out, const char *s, size_t n)
+{
+    json_put_string(out, s, n);
+}
+
+size_t serde_utf8_valid_prefix(const char *s, size_t n)
+{
+    size_t i = 0, len;
+    while (i < n && (len = utf8_seq((const unsigned char *)s + i, n - i)) > 0)
+        i += len;
+    return i;
+}
+
 /* Copies s[0..n) into out with invalid UTF-8 replaced, for jansson, which
  * refuses invalid strings. */
 static void utf8_sanitize(const char *str, size_t n, StrBuf *out)
