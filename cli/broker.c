@@ -125,6 +125,11 @@ int cmd_broker(int argc, char **argv)
         fprintf(stderr, "eddy broker: %s\n", err.msg);
         rc = 1;
     }
+    /* Topics eddy asks for get the partition count asked for. */
+    if (rc == 0 && embedded_broker_serve_admin(b, &err) < 0) {
+        fprintf(stderr, "eddy broker: %s\n", err.msg);
+        rc = 1;
+    }
     for (int i = 0; rc == 0 && i < nspecs; i++)
         if (embedded_broker_create_topic(b, specs[i].name, specs[i].partitions, &err) < 0) {
             fprintf(stderr, "eddy broker: %s\n", err.msg);
@@ -137,7 +142,8 @@ int cmd_broker(int argc, char **argv)
         fprintf(stderr,
                 "eddy broker: development broker (librdkafka mock cluster) at %s, %d broker(s)\n"
                 "  in memory only: about 5 MB retained per partition, the oldest records are\n"
-                "  dropped beyond that; unknown topics are auto-created with 4 partitions.\n"
+                "  dropped beyond that; topics eddy creates get the partitions asked for,\n"
+                "  other unknown topics are auto-created with 4 partitions.\n"
                 "  Not for production.  Ctrl-C or SIGTERM stops it.\n",
                 bootstrap, brokers);
         for (int i = 0; i < nspecs; i++)

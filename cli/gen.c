@@ -18,20 +18,28 @@
 #include <time.h>
 
 static const char usage[] =
-    "usage: eddy gen accidents|weather|atm --topic T --count N [--rate R] [--seed S]\n"
-    "                [--bootstrap-servers B] [--start-time MS] [-X key=value]...\n"
+    "usage: eddy gen accidents|weather|atm --topic T --count N --bootstrap-servers B\n"
+    "                [--rate R] [--seed S] [--start-id N] [--start-time MS] [-p key=value]...\n"
     "  accidents  US road accidents (key ID), fields as in the US Accidents data set\n"
     "  weather    weather reports for the same cities (key City)\n"
     "  atm        ATM withdrawals (key card id); about 1% of cards show the fraud\n"
     "             pattern: a second withdrawal within 10 minutes, more than 1 km away\n"
+    "  --bootstrap-servers B  the Kafka cluster, e.g. the address `eddy broker` prints\n"
+    "                         (required: an embedded broker would vanish with gen)\n"
     "  --rate R               records per second (default: as fast as possible)\n"
     "  --seed S               PRNG seed (default 1); the same seed gives the same records\n"
-    "  --bootstrap-servers B  Kafka bootstrap servers (default 127.0.0.1:9092)\n"
+    "  --start-id N           number of the first record's id (default 1): accidents are\n"
+    "                         A-N, A-N+1, ..., ATM transactions txn-N, ...; give the next\n"
+    "                         free number to add records rather than replace keys\n"
     "  --start-time MS        first record timestamp, ms since the epoch\n"
     "                         (default 1672531200000 = 2023-01-01T00:00:00Z)\n"
-    "  -X key=value           librdkafka producer property (repeatable)\n";
+    "  -p key=value           librdkafka producer property (repeatable; -X is an alias)\n"
+    "  After producing, gen checks the topic's watermarks and warns if the broker has\n"
+    "  already dropped some of the records (the development broker keeps ~5 MB per\n"
+    "  partition).\n";
 
 #define DEFAULT_START_MS 1672531200000LL
+/* How long gen waits for the broker before it says it cannot be reached. */
 
 /* ---- PRNG: splitmix64 ------------------------------------------------ */
 
@@ -223,7 +231,7 @@ static void fmt_time(char *buf, size_t size, int64_t ms)
 typedef struct Gen {
     Rng rng;
     int64_t now;               /* timestamp of the last record, ms */
-    int64_t seq;               /* records made so far */
+    int64_t seq;               /* id of the last record made (from --start-id up) */
     StrBuf key, val;
     int64_t ts;                /* timestamp of the record just made */
     void *scenario;            /* scenario state (atm) */
@@ -412,7 +420,7 @@ static void gen_atm(Gen *g)
 
 typedef struct GenOptions {
     const char *scenario, *topic, *bootstrap;
-    long long count, start_ms;
+    long long count, start_ms, start_id;
     double rate;
     uint64_t seed;
     const char **props;        /* key, value, ..., NULL (for kafka_transport_create) */
@@ -442,8 +450,8 @@ static int parse_gen_args(int argc, char **argv, GenOptions *o)
 {
     o->count = -1;
     o->start_ms = DEFAULT_START_MS;
+    o->start_id = 1;
     o->seed = 1;
-    o->bootstrap = "127.0.0.1:9092";
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (a[0] != '-') {
@@ -471,6 +479,9 @@ static int parse_gen_args(int argc, char **argv, GenOptions *o)
             if (!parse_ll(v, &n))
                 return bad_usage("--seed wants an integer, not", v);
             o->seed = (uint64_t)n;
+        } else if (strcmp(a, "--start-id") == 0) {
+            if (!parse_ll(v, &o->start_id) || o->start_id < 0 || o->start_id > INT64_MAX / 2)
+                return bad_usage("--start-id wants a number >= 0, not", v);
         } else if (strcmp(a, "--start-time") == 0) {
             if (!parse_ll(v, &o->start_ms) || o->start_ms < 0)
                 return bad_usage("--start-time wants milliseconds since the epoch, not", v);
@@ -479,10 +490,11 @@ static int parse_gen_args(int argc, char **argv, GenOptions *o)
             o->rate = strtod(v, &end);
             if (end == v || *end || !(o->rate >= 0 && o->rate <= 1e9))
                 return bad_usage("--rate wants records per second, not", v);
-        } else if (strcmp(a, "-X") == 0) {
+        } else if (strcmp(a, "-p") == 0 || strcmp(a, "-X") == 0) {
             const char *eq = strchr(v, '=');
             if (eq == NULL || eq == v)
-                return bad_usage("-X wants key=value, not", v);
+                return bad_usage(strcmp(a, "-p") == 0 ? "-p wants key=value, not"
+                                                      : "-X wants key=value, not", v);
             o->props[o->nprops++] = strndup(v, (size_t)(eq - v));
             o->props[o->nprops++] = strdup(eq + 1);
         } else {
@@ -498,6 +510,13 @@ static int parse_gen_args(int argc, char **argv, GenOptions *o)
         return bad_usage("--topic is required", NULL);
     if (o->count < 0)
         return bad_usage("--count is required", NULL);
+    for (int i = 4; o->bootstrap == NULL && i + 1 < o->nprops; i += 2)
+        if (strcmp(o->props[i], "bootstrap.servers") == 0)
+            o->bootstrap = o->props[i + 1];
+    if (o->bootstrap == NULL) {
+        cli_no_bootstrap("eddy gen");
+        return 2;
+    }
     return 0;
 }
 
@@ -525,6 +544,28 @@ static long long run(const GenOptions *o, Transport *t, Gen *g)
     return o->count;
 }
 
+/* Says how many of the records just produced the broker no longer keeps
+ * (its retention is full: the development broker keeps ~5 MB a partition). */
+static void warn_dropped(Transport *t, const GenOptions *o, const RetentionMark *mark)
+{
+    EddyError err;
+    int64_t written, dropped;
+    if (transport_retention_check(t, o->topic, mark, &written, &dropped, &err) < 0) {
+        fprintf(stderr, "eddy gen: warning: cannot check what the broker kept: %s\n", err.msg);
+        return;
+    }
+    if (dropped <= 0)
+        return;
+    int parts = t->ops->topic_partitions(t, o->topic);
+    fprintf(stderr,
+            "eddy gen: warning: the broker kept only %lld of the %lld records written to %s;\n"
+            "  %lld were dropped by its retention (the development broker keeps about 5 MB\n"
+            "  per partition; %s has %d).  Produce fewer records, or use a topic with more\n"
+            "  partitions (eddy broker --topic %s:N).\n",
+            (long long)(written - dropped), (long long)written, o->topic, (long long)dropped,
+            o->topic, parts, o->topic);
+}
+
 int cmd_gen(int argc, char **argv)
 {
     GenOptions o = {0};
@@ -546,11 +587,12 @@ int cmd_gen(int argc, char **argv)
     o.props[0] = "bootstrap.servers";
     o.props[1] = o.bootstrap;
 
-    Gen g = {.rng = {o.seed}, .now = o.start_ms};
+    Gen g = {.rng = {o.seed}, .now = o.start_ms, .seq = o.start_id - 1};
     sb_init(&g.key);
     sb_init(&g.val);
     AtmState *atm = NULL;
     Transport *t = NULL;
+    EddyError err;
     if (strcmp(o.scenario, "atm") == 0) {
         g.scenario = atm = calloc(1, sizeof *atm);
         if (atm == NULL)
@@ -560,6 +602,11 @@ int cmd_gen(int argc, char **argv)
     }
     if (rc == 0 && (t = cli_producer_open("eddy gen", o.props)) == NULL)
         rc = 1;
+    RetentionMark mark = {0};
+    if (rc == 0 && transport_retention_mark(t, o.topic, &mark, &err) < 0) {
+        fprintf(stderr, "eddy gen: %s\n", err.msg);
+        rc = 1;
+    }
     if (rc == 0) {
         long long n = run(&o, t, &g);
         if (cli_producer_flush("eddy gen", t) < 0) {
@@ -568,8 +615,10 @@ int cmd_gen(int argc, char **argv)
             rc = 1;
         } else {
             fprintf(stderr, "eddy gen: produced %lld %s records to %s\n", n, o.scenario, o.topic);
+            warn_dropped(t, &o, &mark);
         }
     }
+    transport_retention_mark_free(&mark);
     if (t)
         t->ops->destroy(t);
     free(atm);

@@ -12,6 +12,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* How long connecting may take before eddy says the broker cannot be reached. */
+#define CONNECT_TIMEOUT_MS 5000
+
 static void add_prop(CliOptions *o, const char *k, size_t klen, const char *v)
 {
     o->props = realloc(o->props, sizeof(char *) * (size_t)(2 * o->nprops + 3));
@@ -79,9 +82,10 @@ int cli_parse_options(int argc, char **argv, CliOptions *o, const char *usage)
         } else if (strcmp(a, "--config") == 0 && next) {
             if (load_config(o, argv[++i]) != 0)
                 return -1;
-        } else if (strcmp(a, "-p") == 0 && next) {
+        } else if ((strcmp(a, "-p") == 0 || strcmp(a, "-X") == 0) && next) {
+            /* -X: librdkafka's and kcat's spelling, accepted as an alias. */
             if (add_prop_kv(o, argv[++i]) != 0) {
-                fprintf(stderr, "eddy: -p needs key=value, not '%s'\n", argv[i]);
+                fprintf(stderr, "eddy: %s needs key=value, not '%s'\n", a, argv[i]);
                 return -1;
             }
         } else if (strcmp(a, "--until-caught-up") == 0) {
@@ -176,6 +180,19 @@ Transport *cli_connect(CliOptions *o, EmbeddedBroker **broker)
         return NULL;
     }
     t->log = stderr_log;
+    if (*broker) {
+        kafka_transport_use_broker(t, *broker);
+        return t;
+    }
+    /* Fail now, and clearly, rather than with empty answers later. */
+    if (kafka_transport_ping(t, CONNECT_TIMEOUT_MS, &err) < 0) {
+        fprintf(stderr,
+                "eddy: cannot reach a Kafka broker at %s: %s\n"
+                "      (start one with `eddy broker`, or give --bootstrap-servers HOST:PORT)\n",
+                bootstrap, err.msg);
+        t->ops->destroy(t);
+        return NULL;
+    }
     return t;
 }
 

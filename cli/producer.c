@@ -14,6 +14,7 @@
 /* A producer gives up on an unreachable broker after this long, instead of
  * librdkafka's five minutes. */
 #define PRODUCER_DELIVERY_TIMEOUT "20000"
+#define PRODUCER_CONNECT_TIMEOUT_MS 5000   /* an unreachable broker is an error this soon */
 #define PRODUCER_FLUSH_MS 30000
 
 void cli_no_bootstrap(const char *who)
@@ -62,6 +63,14 @@ Transport *cli_producer_open(const char *who, const char *const *props)
     }
     t->log = producer_log;
     t->log_ud = (void *)who;
+    if (kafka_transport_ping(t, PRODUCER_CONNECT_TIMEOUT_MS, &err) < 0) {
+        fprintf(stderr,
+                "%s: cannot reach a Kafka broker at %s: %s\n"
+                "  (start one with `eddy broker`, or check --bootstrap-servers)\n",
+                who, bootstrap, err.msg);
+        t->ops->destroy(t);
+        return NULL;
+    }
     return t;
 }
 

@@ -239,9 +239,10 @@ static int ensure_topic(Engine *e, CatSource *src, const Props *p, int default_p
                           src->topic);
     if (e->replaying)
         return 0;
-    if (e->t->ops->topic_ensure(e->t, src->topic, parts, p->replicas, err) != 0)
+    int got = e->t->ops->topic_ensure(e->t, src->topic, parts, p->replicas, err);
+    if (got < 0)
         return -1;
-    src->partitions = parts;
+    src->partitions = got > 0 ? got : parts;   /* what the broker made, if it says */
     return 0;
 }
 

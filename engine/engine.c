@@ -266,6 +266,7 @@ void engine_destroy(Engine *e)
     }
     if (e->transient && e->transient->rt)
         engine_stop_query(e, e->transient);
+    print_stop(e);
     arena_destroy(e->transient_arena);
     if (e->state)
         statedb_close(e->state);
@@ -410,13 +411,14 @@ int engine_running_queries(Engine *e)
 
 bool engine_has_transient(Engine *e)
 {
-    return e->transient && e->transient->rt;
+    return (e->transient && e->transient->rt) || e->print;
 }
 
 void engine_cancel_transient(Engine *e)
 {
     if (e->transient && e->transient->rt)
         engine_stop_query(e, e->transient);
+    print_stop(e);
 }
 
 /* The checkpoint of DESIGN.md section 3: (1) operators flushed and every
@@ -483,11 +485,12 @@ int engine_poll(Engine *e, int timeout_ms, EddyError *err)
         if (q->rt)
             total += poll_query(e, q, per, err);
     }
-    if (engine_has_transient(e)) {
+    if (e->transient && e->transient->rt) {
         total += poll_query(e, e->transient, per, err);
         if (e->transient->rt && runtime_done(e->transient->rt))
             engine_stop_query(e, e->transient);
     }
+    total += print_poll(e, per, err);
     e->t->ops->poll(e->t);
     int64_t now = eddy_mono_ms();
     bool due = false;
@@ -513,9 +516,9 @@ bool engine_caught_up(Engine *e)
         if (q->rt && !runtime_at_end(q->rt))
             return false;
     }
-    if (engine_has_transient(e) && !runtime_at_end(e->transient->rt))
+    if (e->transient && e->transient->rt && !runtime_at_end(e->transient->rt))
         return false;
-    return true;
+    return print_at_end(e);
 }
 
 void engine_stats(Engine *e, EngineStats *out)

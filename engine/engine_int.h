@@ -96,6 +96,7 @@ struct Engine {
     bool auto_create_topics;
     int script_depth;             /* RUN SCRIPT nesting */
     Query *transient;             /* the running push query, if any */
+    struct PrintTask *print;      /* the running PRINT, if any (show.c) */
     Arena *transient_arena;
     int64_t last_checkpoint_ms;
 };
@@ -117,6 +118,11 @@ int exec_show(Engine *e, const AstStmt *s, EddyError *err);
 int exec_describe(Engine *e, const AstStmt *s, EddyError *err);
 int exec_explain(Engine *e, const AstStmt *s, EddyError *err);
 int exec_print(Engine *e, const AstStmt *s, EddyError *err);
+/* The running PRINT (a push statement beside the push query): polled by
+ * engine_poll; stops itself at its LIMIT. */
+int print_poll(Engine *e, int timeout_ms, EddyError *err);
+bool print_at_end(Engine *e);
+void print_stop(Engine *e);
 int exec_pull(Engine *e, const AstStmt *s, CatSource *table, EddyError *err);
 
 Query *engine_find_query(Engine *e, const char *id);

@@ -13,6 +13,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <time.h>
 
 static void render(Engine *e, TextTable *t)
 {
@@ -91,10 +93,13 @@ static void show_queries(Engine *e)
     render(e, &t);
 }
 
-static void show_topics(Engine *e, EddyError *err)
+/* A broker that does not answer is an error, not an empty list. */
+static int show_topics(Engine *e, EddyError *err)
 {
     char **names = NULL;
     int n = e->t->ops->list_topics(e->t, &names, err);
+    if (n < 0)
+        return -1;
     TextTable t;
     tfmt_init(&t, 2);
     tfmt_cell(&t, "Kafka Topic");
@@ -109,9 +114,9 @@ static void show_topics(Engine *e, EddyError *err)
         tfmt_cell(&t, names[i]);
         tfmt_cell(&t, parts);
     }
-    if (n > 0)
-        transport_free_names(names, n);
+    transport_free_names(names, n);
     render(e, &t);
+    return 0;
 }
 
 static void show_properties(Engine *e)
@@ -169,7 +174,7 @@ int exec_show(Engine *e, const AstStmt *s, EddyError *err)
     case SHOW_STREAMS: show_sources(e, false, s->u.show.extended); return 0;
     case SHOW_TABLES: show_sources(e, true, s->u.show.extended); return 0;
     case SHOW_QUERIES: show_queries(e); return 0;
-    case SHOW_TOPICS: show_topics(e, err); return 0;
+    case SHOW_TOPICS: return show_topics(e, err);
     case SHOW_PROPERTIES: show_properties(e); return 0;
     case SHOW_FUNCTIONS: show_functions(e); return 0;
     case SHOW_MODELS:
@@ -297,49 +302,193 @@ int exec_explain(Engine *e, const AstStmt *s, EddyError *err)
     return 0;
 }
 
-/* PRINT: the topic's records as text, from the beginning (or its end) up
- * to LIMIT or to the end of what is there now. */
+/* ---- PRINT -------------------------------------------------------------------
+ *
+ * PRINT is a push statement, as in ksqlDB: it prints the topic's records
+ * from its beginning (FROM BEGINNING) or from its end, then every new one,
+ * until LIMIT records are printed or it is cancelled (Ctrl-C in the REPL, a
+ * next push statement).  The records there when it starts are printed
+ * before exec_print returns (so a script's next push statement does not
+ * cut them short); then it runs beside the persistent queries: engine_poll
+ * drives it, engine_has_transient/engine_cancel_transient see it.  Lines
+ * are ksqlDB's ("rowtime: 2020/01/15 02:30:30.000 Z, key: k, value: v,
+ * partition: 0"), after a "Key format / Value format" guess made from the
+ * first record. */
+
+struct PrintTask {
+    Consumer *c;
+    int64_t limit;                /* records to print; INT64_MAX = until cancelled */
+    int64_t interval;             /* print every interval-th record */
+    int64_t seen, shown;
+    bool header_done;
+    TransportRecord recs[100];
+};
+
+/* ksqlDB's guess of a format from one record's bytes (it cannot tell
+ * KAFKA_STRING from JSON text, nor BIGINT from DOUBLE). */
+static const char *guess_format(const void *p, size_t n)
+{
+    if (p == NULL)
+        return "\xc2\xaf\\_(\xe3\x83\x84)_/\xc2\xaf - no data processed";
+    const unsigned char *b = p;
+    bool text = true;
+    for (size_t i = 0; i < n && text; i++)
+        text = b[i] >= 0x20 || b[i] == '\t' || b[i] == '\n' || b[i] == '\r';
+    if (text) {
+        json_error_t jerr;
+        json_t *j = n > 0 ? json_loadb(p, n, JSON_DECODE_ANY, &jerr) : NULL;
+        bool is_json = j != NULL;
+        json_decref(j);
+        return is_json ? "JSON or KAFKA_STRING" : "KAFKA_STRING";
+    }
+    return n == 4 ? "KAFKA_INT" : n == 8 ? "KAFKA_BIGINT or KAFKA_DOUBLE" : "KAFKA_BYTES";
+}
+
+/* Bytes as text: printable text as it is, a 4- or 8-byte binary key or
+ * value as the big-endian integer Kafka's serializers write, else hex. */
+static void put_bytes(StrBuf *sb, const void *p, size_t n)
+{
+    if (p == NULL) {
+        sb_puts(sb, "<null>");
+        return;
+    }
+    const unsigned char *b = p;
+    bool text = true;
+    for (size_t i = 0; i < n && text; i++)
+        text = b[i] >= 0x20 || b[i] == '\t' || b[i] == '\n' || b[i] == '\r';
+    if (text) {
+        sb_append(sb, p, n);
+    } else if (n == 4 || n == 8) {
+        uint64_t v = 0;
+        for (size_t i = 0; i < n; i++)
+            v = v << 8 | b[i];
+        sb_printf(sb, "%lld", n == 4 ? (long long)(int32_t)(uint32_t)v : (long long)(int64_t)v);
+    } else {
+        for (size_t i = 0; i < n; i++)
+            sb_printf(sb, "\\x%02x", b[i]);
+    }
+}
+
+static void print_record(Engine *e, struct PrintTask *pt, const TransportRecord *r, StrBuf *sb)
+{
+    sb_reset(sb);
+    if (!pt->header_done) {
+        sb_printf(sb, "Key format: %s\nValue format: %s\n", guess_format(r->key, r->key_len),
+                  guess_format(r->value, r->value_len));
+        pt->header_done = true;
+    }
+    char when[64] = "-";
+    if (r->timestamp >= 0) {
+        time_t secs = (time_t)(r->timestamp / 1000);
+        struct tm tm;
+        gmtime_r(&secs, &tm);
+        size_t len = strftime(when, sizeof when, "%Y/%m/%d %H:%M:%S", &tm);
+        snprintf(when + len, sizeof when - len, ".%03d Z", (int)(r->timestamp % 1000));
+    }
+    sb_printf(sb, "rowtime: %s, key: ", when);
+    put_bytes(sb, r->key, r->key_len);
+    sb_puts(sb, ", value: ");
+    put_bytes(sb, r->value, r->value_len);
+    sb_printf(sb, ", partition: %d\n", (int)r->partition);
+    engine_text(e, sb->data);
+}
+
+void print_stop(Engine *e)
+{
+    struct PrintTask *pt = e->print;
+    if (pt == NULL)
+        return;
+    e->print = NULL;
+    e->t->ops->consumer_close(pt->c);
+    free(pt);
+}
+
+bool print_at_end(Engine *e)
+{
+    return e->print == NULL || e->t->ops->consumer_at_end(e->print->c);
+}
+
+int print_poll(Engine *e, int timeout_ms, EddyError *err)
+{
+    struct PrintTask *pt = e->print;
+    if (pt == NULL)
+        return 0;
+    int n = e->t->ops->consumer_poll(pt->c, pt->recs, 100, timeout_ms, err);
+    if (n < 0) {
+        engine_log(e, 2, "PRINT stopped: %s", err->msg);
+        print_stop(e);
+        eddy_error_clear(err);
+        return 0;
+    }
+    StrBuf sb;
+    sb_init(&sb);
+    for (int i = 0; i < n && pt->shown < pt->limit; i++)
+        if (pt->seen++ % pt->interval == 0) {
+            print_record(e, pt, &pt->recs[i], &sb);
+            pt->shown++;
+        }
+    sb_free(&sb);
+    if (pt->shown >= pt->limit)
+        print_stop(e);
+    return n;
+}
+
+/* "Did you mean" for a topic named in another case, as ksqlDB suggests. */
+static void suggest_topics(Engine *e, const char *topic, StrBuf *sb)
+{
+    char **names = NULL;
+    int n = e->t->ops->list_topics(e->t, &names, NULL);
+    for (int i = 0; i < n; i++)
+        if (strcasecmp(names[i], topic) == 0)
+            sb_printf(sb, "%sPRINT '%s';", sb->len ? " or " : "; did you mean ", names[i]);
+    transport_free_names(names, n > 0 ? n : 0);
+}
+
 int exec_print(Engine *e, const AstStmt *s, EddyError *err)
 {
     if (e->replaying)
         return 0;
     const char *topic = s->u.print.topic;
-    if (e->t->ops->topic_partitions(e->t, topic) < 0)
-        return eddy_error(err, ERR_ANALYSIS, s->pos, "topic %s does not exist", topic);
+    if (s->u.print.interval == 0)
+        return eddy_error(err, ERR_ANALYSIS, s->pos, "INTERVAL must be at least 1");
+    if (e->t->ops->topic_partitions(e->t, topic) < 0) {
+        StrBuf hint;
+        sb_init(&hint);
+        suggest_topics(e, topic, &hint);
+        eddy_error(err, ERR_ANALYSIS, s->pos,
+                   "could not find topic '%s' (topic names are case-sensitive)%s", topic,
+                   hint.data ? hint.data : "");
+        sb_free(&hint);
+        return -1;
+    }
+    /* A new push statement replaces a running one, as a SELECT does. */
+    if (engine_has_transient(e))
+        engine_cancel_transient(e);
+    struct PrintTask *pt = calloc(1, sizeof *pt);
+    if (pt == NULL)
+        return eddy_error(err, ERR_INTERNAL, s->pos, "out of memory");
+    pt->limit = s->u.print.limit >= 0 ? s->u.print.limit : INT64_MAX;
+    pt->interval = s->u.print.interval > 0 ? s->u.print.interval : 1;
     const char *topics[1] = {topic};
     char group[128];
     snprintf(group, sizeof group, "eddy_print_%lld", (long long)eddy_now_ms());
-    Consumer *c = e->t->ops->consumer_open(e->t, group, topics, 1,
-                                           s->u.print.from_beginning ? RESET_EARLIEST : RESET_LATEST, err);
-    if (c == NULL)
+    pt->c = e->t->ops->consumer_open(e->t, group, topics, 1,
+                                     s->u.print.from_beginning ? RESET_EARLIEST : RESET_LATEST,
+                                     err);
+    if (pt->c == NULL) {
+        free(pt);
         return -1;
-    int64_t shown = 0, limit = s->u.print.limit > 0 ? s->u.print.limit : INT64_MAX;
-    TransportRecord recs[100];
-    StrBuf sb;
-    sb_init(&sb);
-    for (int idle = 0; shown < limit && idle < 30;) {
-        int n = e->t->ops->consumer_poll(c, recs, 100, 100, err);
-        if (n < 0)
-            break;
-        if (n == 0) {
-            if (e->t->ops->consumer_at_end(c))
-                break;
-            idle++;
-            continue;
-        }
-        idle = 0;
-        for (int i = 0; i < n && shown < limit; i++, shown++) {
-            sb_reset(&sb);
-            sb_printf(&sb, "rowtime: %lld, partition: %d, key: %.*s, value: %.*s\n",
-                      (long long)recs[i].timestamp, recs[i].partition,
-                      recs[i].key ? (int)recs[i].key_len : 4, recs[i].key ? (const char *)recs[i].key : "null",
-                      recs[i].value ? (int)recs[i].value_len : 4,
-                      recs[i].value ? (const char *)recs[i].value : "null");
-            engine_text(e, sb.data);
-        }
     }
-    sb_free(&sb);
-    e->t->ops->consumer_close(c);
+    e->print = pt;
+    if (pt->limit == 0)
+        print_stop(e);
+    /* What is there now is printed before the statement returns, so a
+     * script's next statement does not cut it short; new records follow
+     * from engine_poll. */
+    for (int idle = 0; e->print && !print_at_end(e) && idle < 50;) {
+        int n = print_poll(e, 100, err);
+        idle = n == 0 ? idle + 1 : 0;
+    }
     return 0;
 }
 

@@ -2,25 +2,36 @@
  * transport_kafka.c - the Kafka transport: TransportOps over librdkafka.
  *
  * In:  property pairs passed through to librdkafka (bootstrap.servers,
- *      security.*, ...).  Out: consumers in a group, one shared producer,
- *      topic metadata.
+ *      security.*, ...).  Out: consumers over whole topics, one shared
+ *      producer, topic metadata and watermarks, topic creation.
  *
  * Invariants:
  *  - One idempotent producer per transport, partitioner murmur2_random, so a
  *    key lands on the partition a Java client would choose (co-partitioning
  *    with ksqlDB / Kafka Streams output holds).
+ *  - A consumer is assigned every partition of its topics when it opens
+ *    (assign, not subscribe): a query reads all of them anyway and its
+ *    offsets come from its own state, so joining a group would only cost
+ *    the group's first-join delay (~3 s).  The group id names the
+ *    committed offsets; commits need no membership.
  *  - Consumers never auto-commit: the runtime commits the offsets its
  *    checkpoint reflects (consumer_commit).
  *  - librdkafka never calls back from its own threads: logs go through
- *    log.queue to the handle's poll queue, so t->log, the delivery-report
- *    and rebalance callbacks all run inside produce/poll/flush/consumer_poll
- *    on the caller's thread.
- *  - at_end is exact: a partition counts as "at end" once an EOF event was
- *    seen for it, or its last returned record reached the high watermark of
- *    the last fetch, and no record from it was returned after that.
- *  - Every assigned partition starts at an explicit offset (a seek made
- *    before the assignment, else the committed offset, else the reset
- *    policy), so a seek right after the assignment is never undone.
+ *    log.queue to the handle's poll queue, so t->log and the delivery-report
+ *    callback run inside produce/poll/flush/consumer_poll on the caller's
+ *    thread.
+ *  - at_end is exact: a partition counts as "at end" once its position
+ *    reached the high watermark known at the open, or an EOF event was seen
+ *    for it, or its last returned record reached the high watermark of the
+ *    last fetch; and no record from it was returned after that.
+ *  - Every assigned partition starts at an explicit offset (the committed
+ *    offset, else the reset policy), so a seek right after the open is
+ *    never undone by a start position looked up later.
+ *  - No CreateTopics to a cluster without a controller (librdkafka's mock
+ *    cluster, eddy's development broker): the admin request would only
+ *    wait for a controller that never comes.  Topics are made there by the
+ *    in-process broker itself, or by `eddy broker`'s admin topic, or by
+ *    auto-creation (then with the broker's default count, said once).
  */
 #include "eddy/transport.h"
 
@@ -36,12 +47,11 @@
 #define CREATE_TOPICS_TIMEOUT_MS 3000
 #define COMMIT_SEEK_TIMEOUT_MS 10000
 
-/* The mock cluster holds a group's next join for (session timeout - 1 s)
- * after its last member left or died, so with Kafka's 45 s default a
- * restarted query would wait 44 s for its partitions.  Against the mock
- * (development only) a short session keeps restarts quick. */
-#define MOCK_SESSION_TIMEOUT_MS "4000"
-#define MOCK_HEARTBEAT_MS "1000"
+/* The mock cluster answers an empty fetch only after the consumer's whole
+ * fetch.wait.max.ms (500 ms by default): it cannot cut the wait short when
+ * records arrive.  Against it (development only) a short wait keeps a
+ * query that reads another query's output close behind it. */
+#define MOCK_FETCH_WAIT_MS "50"
 
 typedef struct KafkaTransport {
     Transport base;            /* first: a Transport * is a KafkaTransport * */
@@ -51,10 +61,16 @@ typedef struct KafkaTransport {
     char **pending_logs;       /* warnings from create, before t->log was set */
     int npending_logs;
     int is_mock;               /* talking to librdkafka's mock cluster: -1 = not known yet */
+    EmbeddedBroker *broker;    /* in-process development broker, if any (borrowed) */
     /* Delivery accounting since the last flush (touched by dr_msg_cb, which
      * runs inside produce/poll/flush on the caller's thread). */
     long failed;
     char first_failure[256];
+    /* While kafka_transport_ping waits: producer errors are kept for its
+     * message instead of logged. */
+    bool pinging;
+    bool all_brokers_down;
+    char ping_error[512];
 } KafkaTransport;
 
 /* One assigned partition of a consumer. */
@@ -64,14 +80,8 @@ typedef struct PartState {
     bool eof;                  /* consumed up to the end (see kc_poll) */
     bool touched;              /* returned records in the current poll */
     int64_t last;              /* offset of the last of them */
+    int64_t open_high;         /* high watermark when the consumer opened, -1 = unknown */
 } PartState;
-
-/* A seek asked for before its partition was assigned. */
-typedef struct PendingSeek {
-    char *topic;
-    int32_t partition;
-    int64_t offset;
-} PendingSeek;
 
 struct Consumer {
     KafkaTransport *t;
@@ -81,12 +91,9 @@ struct Consumer {
     PartState *parts;
     int nparts, capparts;
     int neof;                  /* parts with eof set */
-    bool assigned;             /* an assignment is in force */
     int hint;                  /* index into parts of the last record's partition */
     OffsetReset reset;
     char group[256];           /* for messages */
-    PendingSeek *seeks;
-    int nseeks, capseeks;
 };
 
 /* ---- logging -------------------------------------------------------- */
@@ -146,13 +153,22 @@ static bool duplicate_of_error(const char *fac)
 static void producer_log_cb(const rd_kafka_t *rk, int level, const char *fac, const char *buf)
 {
     KafkaTransport *t = rd_kafka_opaque(rk);
-    if (!duplicate_of_error(fac))
+    if (!duplicate_of_error(fac) && !t->pinging)
         tlog(t, map_level(level), "kafka producer: %s: %s", fac, buf);
 }
 
 static void producer_error_cb(rd_kafka_t *rk, int err, const char *reason, void *opaque)
 {
     KafkaTransport *t = opaque;
+    if (t->pinging) {
+        /* The first reason is the telling one ("Connection refused"); the
+         * all-brokers-down event that follows only says the count. */
+        if (err == RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN)
+            t->all_brokers_down = true;
+        else if (t->ping_error[0] == '\0')
+            snprintf(t->ping_error, sizeof t->ping_error, "%s", reason);
+        return;
+    }
     bool fatal = err == RD_KAFKA_RESP_ERR__FATAL;
     tlog(t, fatal ? 2 : 1, "kafka producer: %s%s", fatal ? "fatal: " : "", reason);
 }
@@ -282,7 +298,9 @@ static int fetch_metadata(KafkaTransport *t, const struct rd_kafka_metadata **md
     /* all_topics = 1: asking for one named topic could auto-create it. */
     rd_kafka_resp_err_t e = rd_kafka_metadata(t->producer, 1, NULL, md, METADATA_TIMEOUT_MS);
     if (e != RD_KAFKA_RESP_ERR_NO_ERROR)
-        return eddy_error(err, ERR_IO, (SrcPos){0}, "kafka metadata: %s", rd_kafka_err2str(e));
+        return eddy_error(err, ERR_IO, (SrcPos){0},
+                          "the Kafka broker did not answer within %d ms (metadata: %s)",
+                          METADATA_TIMEOUT_MS, rd_kafka_err2str(e));
     return 0;
 }
 
@@ -297,16 +315,22 @@ static int md_partitions(const struct rd_kafka_metadata *md, const char *topic)
     return -1;
 }
 
-static int kt_topic_partitions(Transport *tr, const char *topic)
+/* Partitions of `topic` as the cluster says now; -1 if unknown. */
+static int current_partitions(KafkaTransport *t, const char *topic)
 {
-    KafkaTransport *t = (KafkaTransport *)tr;
-    flush_pending_logs(t);
     const struct rd_kafka_metadata *md;
     if (fetch_metadata(t, &md, NULL) < 0)
         return -1;
     int n = md_partitions(md, topic);
     rd_kafka_metadata_destroy(md);
     return n;
+}
+
+static int kt_topic_partitions(Transport *tr, const char *topic)
+{
+    KafkaTransport *t = (KafkaTransport *)tr;
+    flush_pending_logs(t);
+    return current_partitions(t, topic);
 }
 
 /* Internal topics (__consumer_offsets, ...) are left out, as Kafka's
@@ -334,6 +358,79 @@ static int kt_list_topics(Transport *tr, char ***names, EddyError *err)
         return eddy_error(err, ERR_IO, (SrcPos){0}, "out of memory listing topics");
     *names = out;
     return n;
+}
+
+/* Asks for the offsets at `which` (RD_KAFKA_OFFSET_BEGINNING = low
+ * watermark, RD_KAFKA_OFFSET_END = high) of every partition in `parts`, one
+ * ListOffsets request per leader, into out[i] for parts->elems[i]. */
+static int list_offsets(rd_kafka_t *rk, const rd_kafka_topic_partition_list_t *parts,
+                        int64_t which, int64_t *out, EddyError *err)
+{
+    rd_kafka_topic_partition_list_t *q = rd_kafka_topic_partition_list_copy(parts);
+    for (int i = 0; i < q->cnt; i++)
+        q->elems[i].offset = which;
+    rd_kafka_resp_err_t e = rd_kafka_offsets_for_times(rk, q, METADATA_TIMEOUT_MS);
+    for (int i = 0; e == RD_KAFKA_RESP_ERR_NO_ERROR && i < q->cnt; i++) {
+        e = q->elems[i].err;
+        out[i] = q->elems[i].offset;
+    }
+    rd_kafka_topic_partition_list_destroy(q);
+    if (e != RD_KAFKA_RESP_ERR_NO_ERROR)
+        return eddy_error(err, ERR_IO, (SrcPos){0}, "kafka list offsets: %s", rd_kafka_err2str(e));
+    return 0;
+}
+
+static int kt_watermarks(Transport *tr, const char *topic, int64_t **low, int64_t **high,
+                         EddyError *err)
+{
+    KafkaTransport *t = (KafkaTransport *)tr;
+    flush_pending_logs(t);
+    *low = *high = NULL;
+    int n = current_partitions(t, topic);
+    if (n < 0)
+        return eddy_error(err, ERR_IO, (SrcPos){0}, "topic %s does not exist", topic);
+    rd_kafka_topic_partition_list_t *parts = rd_kafka_topic_partition_list_new(n);
+    for (int p = 0; p < n; p++)
+        rd_kafka_topic_partition_list_add(parts, topic, p);
+    int64_t *lo = calloc((size_t)n + 1, sizeof *lo), *hi = calloc((size_t)n + 1, sizeof *hi);
+    int rc = lo && hi ? 0 : eddy_error(err, ERR_IO, (SrcPos){0}, "out of memory");
+    if (rc == 0)
+        rc = list_offsets(t->producer, parts, RD_KAFKA_OFFSET_BEGINNING, lo, err);
+    if (rc == 0)
+        rc = list_offsets(t->producer, parts, RD_KAFKA_OFFSET_END, hi, err);
+    rd_kafka_topic_partition_list_destroy(parts);
+    if (rc < 0) {
+        free(lo);
+        free(hi);
+        return -1;
+    }
+    *low = lo;
+    *high = hi;
+    return n;
+}
+
+/* True if the cluster is librdkafka's mock (its cluster id says so). */
+static bool is_mock_cluster(KafkaTransport *t)
+{
+    if (t->is_mock < 0) {
+        char *id = rd_kafka_clusterid(t->producer, METADATA_TIMEOUT_MS);
+        if (id == NULL)
+            return false;   /* unknown: ask again next time */
+        t->is_mock = strncmp(id, "mockCluster", 11) == 0;
+        rd_kafka_mem_free(t->producer, id);
+    }
+    return t->is_mock == 1;
+}
+
+/* True if the metadata names a controller among its brokers: only then can
+ * the cluster serve CreateTopics (the mock cluster names broker 0, which
+ * does not exist). */
+static bool has_controller(const struct rd_kafka_metadata *md, int32_t controller)
+{
+    for (int i = 0; controller >= 0 && i < md->broker_cnt; i++)
+        if (md->brokers[i].id == controller)
+            return true;
+    return false;
 }
 
 /* Runs CreateTopics with a short timeout.  Returns the librdkafka error for
@@ -380,6 +477,65 @@ static rd_kafka_resp_err_t create_topic(KafkaTransport *t, const char *topic, in
     return e;
 }
 
+/* Waits (at most timeout_ms) until the metadata shows `topic`; returns its
+ * partition count, or -1. */
+static int wait_for_topic(KafkaTransport *t, const char *topic, int timeout_ms)
+{
+    int64_t deadline = eddy_mono_ms() + timeout_ms;
+    for (;;) {
+        int n = current_partitions(t, topic);
+        if (n > 0 || eddy_mono_ms() >= deadline)
+            return n;
+        struct timespec pause = {0, 20 * 1000000L};
+        nanosleep(&pause, NULL);
+    }
+}
+
+/* Asks `eddy broker` (another process) to create the topic through its
+ * admin topic; returns the partition count the topic then has, or -1. */
+static int request_from_admin_topic(KafkaTransport *t, const char *topic, int partitions)
+{
+    char req[512];
+    int len = snprintf(req, sizeof req, "%d:%s", partitions > 0 ? partitions : 0, topic);
+    if (len <= 0 || (size_t)len >= sizeof req ||
+        rd_kafka_producev(t->producer, RD_KAFKA_V_TOPIC(EMBEDDED_BROKER_ADMIN_TOPIC),
+                          RD_KAFKA_V_PARTITION(0), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+                          RD_KAFKA_V_VALUE(req, (size_t)len), RD_KAFKA_V_END) != 0)
+        return -1;
+    rd_kafka_flush(t->producer, METADATA_TIMEOUT_MS);
+    return wait_for_topic(t, topic, METADATA_TIMEOUT_MS);
+}
+
+/* Creates the missing topic on a cluster without a controller.  Returns its
+ * partition count, 0 if unknown. */
+static int create_without_controller(KafkaTransport *t, const char *topic, int partitions,
+                                     bool admin_topic)
+{
+    if (t->broker) {
+        EddyError e2;
+        if (embedded_broker_create_topic(t->broker, topic, partitions, &e2) < 0)
+            tlog(t, 1, "%s", e2.msg);
+        return wait_for_topic(t, topic, METADATA_TIMEOUT_MS);
+    }
+    if (admin_topic) {
+        int n = request_from_admin_topic(t, topic, partitions);
+        if (n > 0)
+            return n;
+    }
+    /* A plain mock cluster: asking for the topic by name auto-creates it
+     * with the broker's default count, so at least its count is known. */
+    rd_kafka_topic_t *rkt = rd_kafka_topic_new(t->producer, topic, NULL);
+    const struct rd_kafka_metadata *md = NULL;
+    int n = -1;
+    if (rkt && rd_kafka_metadata(t->producer, 0, rkt, &md, METADATA_TIMEOUT_MS) == 0) {
+        n = md_partitions(md, topic);
+        rd_kafka_metadata_destroy(md);
+    }
+    if (rkt)
+        rd_kafka_topic_destroy(rkt);
+    return n > 0 ? n : wait_for_topic(t, topic, METADATA_TIMEOUT_MS);
+}
+
 static int kt_topic_ensure(Transport *tr, const char *topic, int partitions, int replicas,
                            EddyError *err)
 {
@@ -391,22 +547,72 @@ static int kt_topic_ensure(Transport *tr, const char *topic, int partitions, int
     if (fetch_metadata(t, &md, err) < 0)
         return -1;
     int have = md_partitions(md, topic);
+    bool admin_topic = md_partitions(md, EMBEDDED_BROKER_ADMIN_TOPIC) > 0;
+    bool controller = has_controller(md, rd_kafka_controllerid(t->producer, 0));
     rd_kafka_metadata_destroy(md);
     if (have >= 0) {
         if (partitions > 0 && have != partitions)
             tlog(t, 1, "topic %s exists with %d partitions, not %d; using it as it is", topic,
                  have, partitions);
-        return 0;
+        return have;
+    }
+    int got;
+    if (t->broker || !controller || is_mock_cluster(t)) {
+        got = create_without_controller(t, topic, partitions, admin_topic);
+        if (got > 0 && partitions > 0 && got != partitions)
+            tlog(t, 1,
+                 "topic %s was created with %d partitions, not the %d asked for: the "
+                 "development broker cannot choose a count here (pre-create it with "
+                 "`eddy broker --topic %s:%d`)",
+                 topic, got, partitions, topic, partitions);
+        return got > 0 ? got : 0;
     }
     char msg[512];
     rd_kafka_resp_err_t e = create_topic(t, topic, partitions, replicas, msg, sizeof msg);
-    if (e == RD_KAFKA_RESP_ERR_NO_ERROR || e == RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS)
-        return 0;
+    if (e == RD_KAFKA_RESP_ERR_NO_ERROR || e == RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS) {
+        got = wait_for_topic(t, topic, METADATA_TIMEOUT_MS);
+        if (got > 0 && partitions > 0 && got != partitions)
+            tlog(t, 1, "topic %s has %d partitions, not the %d asked for", topic, got,
+                 partitions);
+        return got > 0 ? got : 0;
+    }
     tlog(t, 1,
          "cannot create topic %s (%s); it will be created on first use with the "
          "broker's default partition count",
          topic, msg);
     return 0;
+}
+
+int kafka_transport_ping(Transport *tr, int timeout_ms, EddyError *err)
+{
+    KafkaTransport *t = (KafkaTransport *)tr;
+    t->pinging = true;
+    t->all_brokers_down = false;
+    t->ping_error[0] = '\0';
+    int64_t deadline = eddy_mono_ms() + timeout_ms;
+    rd_kafka_resp_err_t e = RD_KAFKA_RESP_ERR__TIMED_OUT;
+    for (;;) {
+        int64_t left = deadline - eddy_mono_ms();
+        if (left <= 0)
+            break;
+        const struct rd_kafka_metadata *md;
+        /* Brokers only (no topics): cheap, and answers as soon as one is up. */
+        e = rd_kafka_metadata(t->producer, 0, NULL, &md, left < 200 ? (int)left : 200);
+        if (e == RD_KAFKA_RESP_ERR_NO_ERROR) {
+            rd_kafka_metadata_destroy(md);
+            break;
+        }
+        rd_kafka_poll(t->producer, 0);   /* serves the error events */
+        if (t->all_brokers_down)
+            break;
+    }
+    t->pinging = false;
+    if (e == RD_KAFKA_RESP_ERR_NO_ERROR)
+        return 0;
+    return eddy_error(err, ERR_IO, (SrcPos){0}, "%s",
+                      t->ping_error[0] ? t->ping_error
+                      : t->all_brokers_down ? "all brokers are down"
+                                            : "no broker answered");
 }
 
 /* ---- consumer: partition tracking ----------------------------------- */
@@ -436,12 +642,13 @@ static PartState *part_of(Consumer *c, const rd_kafka_message_t *m)
     return NULL;
 }
 
-/* High watermark from the last fetch response (no request), or -1. */
+/* High watermark from the last fetch response (no request), else the one
+ * known at the open, or -1. */
 static int64_t cached_high(Consumer *c, const PartState *p)
 {
     int64_t lo, hi;
-    if (rd_kafka_get_watermark_offsets(c->rk, p->topic, p->partition, &lo, &hi))
-        return -1;
+    if (rd_kafka_get_watermark_offsets(c->rk, p->topic, p->partition, &lo, &hi) || hi < 0)
+        return p->open_high;
     return hi;
 }
 
@@ -452,37 +659,20 @@ static void part_set_eof(Consumer *c, PartState *p, bool eof)
     p->eof = eof;
 }
 
-static void parts_add(Consumer *c, const rd_kafka_topic_partition_list_t *list)
+static int parts_add(Consumer *c, const rd_kafka_topic_partition_list_t *list)
 {
+    PartState *p = calloc((size_t)list->cnt + 1, sizeof *p);
+    if (p == NULL)
+        return -1;
+    c->parts = p;
     for (int i = 0; i < list->cnt; i++) {
-        const rd_kafka_topic_partition_t *tp = &list->elems[i];
-        if (part_find(c, tp->topic, tp->partition))
-            continue;
-        if (c->nparts == c->capparts) {
-            int cap = c->capparts ? 2 * c->capparts : 16;
-            PartState *p = realloc(c->parts, sizeof *p * (size_t)cap);
-            if (p == NULL)
-                return;
-            c->parts = p;
-            c->capparts = cap;
-        }
-        char *topic = strdup(tp->topic);
+        char *topic = strdup(list->elems[i].topic);
         if (topic == NULL)
-            return;
-        c->parts[c->nparts++] = (PartState){.topic = topic, .partition = tp->partition};
+            return -1;
+        c->parts[c->nparts++] = (PartState){
+            .topic = topic, .partition = list->elems[i].partition, .open_high = -1};
     }
-}
-
-static void parts_remove(Consumer *c, const rd_kafka_topic_partition_list_t *list)
-{
-    for (int i = 0; i < list->cnt; i++) {
-        PartState *p = part_find(c, list->elems[i].topic, list->elems[i].partition);
-        if (p == NULL)
-            continue;
-        part_set_eof(c, p, false);
-        free(p->topic);
-        *p = c->parts[--c->nparts];
-    }
+    return 0;
 }
 
 static void parts_clear(Consumer *c)
@@ -493,118 +683,85 @@ static void parts_clear(Consumer *c)
     c->neof = 0;
 }
 
-static int seek_pending_add(Consumer *c, const char *topic, int32_t partition, int64_t offset)
+/* Every partition of `topics` now, in a new list (offsets INVALID).  A
+ * topic just created may take a moment to show in the metadata. */
+static rd_kafka_topic_partition_list_t *all_partitions(KafkaTransport *t, const char *const *topics,
+                                                       int ntopics, EddyError *err)
 {
-    for (int i = 0; i < c->nseeks; i++)
-        if (c->seeks[i].partition == partition && strcmp(c->seeks[i].topic, topic) == 0) {
-            c->seeks[i].offset = offset;
-            return 0;
+    int64_t deadline = eddy_mono_ms() + METADATA_TIMEOUT_MS;
+    for (;;) {
+        const struct rd_kafka_metadata *md;
+        if (fetch_metadata(t, &md, err) < 0)
+            return NULL;
+        rd_kafka_topic_partition_list_t *list = rd_kafka_topic_partition_list_new(16);
+        const char *missing = NULL;
+        for (int i = 0; i < ntopics && missing == NULL; i++) {
+            int n = md_partitions(md, topics[i]);
+            if (n <= 0)
+                missing = topics[i];
+            for (int p = 0; p < n; p++)
+                rd_kafka_topic_partition_list_add(list, topics[i], p);
         }
-    if (c->nseeks == c->capseeks) {
-        int cap = c->capseeks ? 2 * c->capseeks : 8;
-        PendingSeek *s = realloc(c->seeks, sizeof *s * (size_t)cap);
-        if (s == NULL)
-            return -1;
-        c->seeks = s;
-        c->capseeks = cap;
-    }
-    char *copy = strdup(topic);
-    if (copy == NULL)
-        return -1;
-    c->seeks[c->nseeks++] = (PendingSeek){copy, partition, offset};
-    return 0;
-}
-
-/* Moves pending seeks for partitions in `list` into the list's start offsets. */
-static void seek_pending_apply(Consumer *c, rd_kafka_topic_partition_list_t *list)
-{
-    for (int i = 0; i < list->cnt; i++) {
-        rd_kafka_topic_partition_t *tp = &list->elems[i];
-        for (int j = 0; j < c->nseeks; j++) {
-            if (c->seeks[j].partition != tp->partition || strcmp(c->seeks[j].topic, tp->topic))
-                continue;
-            tp->offset = c->seeks[j].offset;
-            free(c->seeks[j].topic);
-            c->seeks[j] = c->seeks[--c->nseeks];
-            break;
+        if (missing == NULL) {
+            rd_kafka_metadata_destroy(md);
+            return list;
         }
+        rd_kafka_topic_partition_list_destroy(list);
+        if (eddy_mono_ms() >= deadline) {
+            eddy_error(err, ERR_IO, (SrcPos){0}, "topic %s does not exist", missing);
+            rd_kafka_metadata_destroy(md);
+            return NULL;
+        }
+        rd_kafka_metadata_destroy(md);
+        struct timespec pause = {0, 100 * 1000000L};
+        nanosleep(&pause, NULL);
     }
 }
 
-/* Gives every partition of a new assignment an explicit start offset: the
+/* Gives every partition of the assignment an explicit start offset: the
  * group's committed offset, else the reset policy.  Left to librdkafka
  * (INVALID), the committed offset is looked up asynchronously and the
  * partition started afterwards, which silently undoes a seek made in the
  * meantime. */
 static void resolve_start_offsets(Consumer *c, rd_kafka_topic_partition_list_t *list)
 {
-    rd_kafka_topic_partition_list_t *ask = rd_kafka_topic_partition_list_new(list->cnt);
-    for (int i = 0; i < list->cnt; i++)
-        if (list->elems[i].offset == RD_KAFKA_OFFSET_INVALID)
-            rd_kafka_topic_partition_list_add(ask, list->elems[i].topic, list->elems[i].partition);
-    if (ask->cnt > 0) {
-        rd_kafka_resp_err_t e = rd_kafka_committed(c->rk, ask, COMMIT_SEEK_TIMEOUT_MS);
-        if (e != RD_KAFKA_RESP_ERR_NO_ERROR)
-            tlog(c->t, 1, "kafka consumer: cannot read committed offsets: %s",
-                 rd_kafka_err2str(e));
-        for (int i = 0; e == RD_KAFKA_RESP_ERR_NO_ERROR && i < ask->cnt; i++) {
-            const rd_kafka_topic_partition_t *a = &ask->elems[i];
-            rd_kafka_topic_partition_t *tp =
-                rd_kafka_topic_partition_list_find(list, a->topic, a->partition);
-            if (tp == NULL)
-                continue;
-            if (a->err == RD_KAFKA_RESP_ERR_NO_ERROR && a->offset >= 0)
-                tp->offset = a->offset;
-            else
-                tp->offset = c->reset == RESET_EARLIEST ? RD_KAFKA_OFFSET_BEGINNING
-                                                        : RD_KAFKA_OFFSET_END;
-        }
+    rd_kafka_topic_partition_list_t *ask = rd_kafka_topic_partition_list_copy(list);
+    rd_kafka_resp_err_t e = rd_kafka_committed(c->rk, ask, COMMIT_SEEK_TIMEOUT_MS);
+    if (e != RD_KAFKA_RESP_ERR_NO_ERROR)
+        tlog(c->t, 1, "kafka consumer: cannot read committed offsets of group %s: %s", c->group,
+             rd_kafka_err2str(e));
+    for (int i = 0; i < list->cnt; i++) {
+        const rd_kafka_topic_partition_t *a = &ask->elems[i];
+        if (e == RD_KAFKA_RESP_ERR_NO_ERROR && a->err == RD_KAFKA_RESP_ERR_NO_ERROR &&
+            a->offset >= 0)
+            list->elems[i].offset = a->offset;
+        else
+            list->elems[i].offset =
+                c->reset == RESET_EARLIEST ? RD_KAFKA_OFFSET_BEGINNING : RD_KAFKA_OFFSET_END;
     }
     rd_kafka_topic_partition_list_destroy(ask);
 }
 
-/* Served inside consumer_poll (and consumer_close) on the caller's thread. */
-static void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t e,
-                         rd_kafka_topic_partition_list_t *list, void *opaque)
+/* Turns the logical start offsets (BEGINNING, END) into absolute ones from
+ * the watermarks: librdkafka would look them up itself, but only after a
+ * retry timer when the partition's leader is not known yet (~0.5 s at every
+ * start).  Notes each partition's high watermark in *hi (-1 if the lookup
+ * failed: then librdkafka resolves them). */
+static void resolve_logical_offsets(Consumer *c, rd_kafka_topic_partition_list_t *list,
+                                    int64_t *hi)
 {
-    Consumer *c = opaque;
-    bool cooperative = strcmp(rd_kafka_rebalance_protocol(rk), "COOPERATIVE") == 0;
-    rd_kafka_error_t *error = NULL;
-    rd_kafka_resp_err_t ae = RD_KAFKA_RESP_ERR_NO_ERROR;
-
-    if (e == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
-        seek_pending_apply(c, list);
-        resolve_start_offsets(c, list);
-        if (cooperative)
-            error = rd_kafka_incremental_assign(rk, list);
-        else {
-            parts_clear(c);
-            ae = rd_kafka_assign(rk, list);
-        }
-        parts_add(c, list);
-        c->assigned = true;
-    } else {
-        if (e != RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS)
-            tlog(c->t, 1, "kafka consumer: rebalance failed: %s", rd_kafka_err2str(e));
-        if (cooperative && e == RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS) {
-            error = rd_kafka_incremental_unassign(rk, list);
-            parts_remove(c, list);
-        } else {
-            ae = rd_kafka_assign(rk, NULL);
-            parts_clear(c);
-            c->assigned = false;
-        }
+    int64_t *lo = calloc((size_t)list->cnt + 1, sizeof *lo);
+    bool ok = lo && list_offsets(c->rk, list, RD_KAFKA_OFFSET_BEGINNING, lo, NULL) == 0 &&
+              list_offsets(c->rk, list, RD_KAFKA_OFFSET_END, hi, NULL) == 0;
+    for (int i = 0; i < list->cnt; i++) {
+        if (!ok)
+            hi[i] = -1;
+        else if (list->elems[i].offset == RD_KAFKA_OFFSET_BEGINNING)
+            list->elems[i].offset = lo[i];
+        else if (list->elems[i].offset == RD_KAFKA_OFFSET_END)
+            list->elems[i].offset = hi[i];
     }
-    if (error) {
-        tlog(c->t, 2, "kafka consumer: assignment failed: %s", rd_kafka_error_string(error));
-        rd_kafka_error_destroy(error);
-    } else if (ae) {
-        tlog(c->t, 2, "kafka consumer: assignment failed: %s", rd_kafka_err2str(ae));
-    } else {
-        tlog(c->t, 0, "kafka consumer: group %s: %s %d partition(s), %d assigned now", c->group,
-             e == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS ? "assigned" : "revoked", list->cnt,
-             c->nparts);
-    }
+    free(lo);
 }
 
 /* ---- consumer ------------------------------------------------------- */
@@ -624,25 +781,9 @@ static void consumer_free(Consumer *c)
     if (c->rk)
         rd_kafka_destroy(c->rk);
     parts_clear(c);
-    for (int i = 0; i < c->nseeks; i++)
-        free(c->seeks[i].topic);
-    free(c->seeks);
     free(c->parts);
     free(c->held);
     free(c);
-}
-
-/* True if the cluster is librdkafka's mock (its cluster id says so). */
-static bool is_mock_cluster(KafkaTransport *t)
-{
-    if (t->is_mock < 0) {
-        char *id = rd_kafka_clusterid(t->producer, METADATA_TIMEOUT_MS);
-        if (id == NULL)
-            return false;   /* unknown: ask again next time */
-        t->is_mock = strncmp(id, "mockCluster", 11) == 0;
-        rd_kafka_mem_free(t->producer, id);
-    }
-    return t->is_mock == 1;
 }
 
 static bool has_prop(const KafkaTransport *t, const char *key)
@@ -651,6 +792,44 @@ static bool has_prop(const KafkaTransport *t, const char *key)
         if (strcmp(t->props[i], key) == 0)
             return true;
     return false;
+}
+
+/* The consumer's handle, configured; NULL with err set. */
+static rd_kafka_t *consumer_handle(Consumer *c, OffsetReset reset, EddyError *err)
+{
+    KafkaTransport *t = c->t;
+    rd_kafka_conf_t *conf = rd_kafka_conf_new();
+    conf_route_logs(conf, consumer_log_cb, consumer_error_cb);
+    rd_kafka_conf_set_opaque(conf, c);
+    /* A deep prefetch queue keeps the engine fed: with librdkafka's default
+     * (100,000 messages across partitions) the poll loop waited on an empty
+     * queue about a third of the time (bench_throughput, perf).  Before the
+     * user's properties, so they can override it; ours after them, as the
+     * runtime depends on those. */
+    if (conf_set(conf, "client.id", "eddy", NULL, err) < 0 ||
+        conf_set(conf, "queued.min.messages", "1000000", NULL, err) < 0 ||
+        (is_mock_cluster(t) && !has_prop(t, "fetch.wait.max.ms") &&
+         conf_set(conf, "fetch.wait.max.ms", MOCK_FETCH_WAIT_MS, NULL, err) < 0) ||
+        conf_apply_props(t, conf, err) < 0 ||
+        conf_set(conf, "group.id", c->group, NULL, err) < 0 ||
+        conf_set(conf, "enable.auto.commit", "false", NULL, err) < 0 ||
+        conf_set(conf, "enable.auto.offset.store", "false", NULL, err) < 0 ||
+        conf_set(conf, "enable.partition.eof", "true", NULL, err) < 0 ||
+        conf_set(conf, "auto.offset.reset", reset == RESET_EARLIEST ? "earliest" : "latest", NULL,
+                 err) < 0) {
+        rd_kafka_conf_destroy(conf);
+        return NULL;
+    }
+    char errstr[512];
+    rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, errstr, sizeof errstr);
+    if (rk == NULL) {
+        rd_kafka_conf_destroy(conf);
+        eddy_error(err, ERR_IO, (SrcPos){0}, "kafka consumer: %s", errstr);
+        return NULL;
+    }
+    rd_kafka_set_log_queue(rk, NULL);   /* main queue ... */
+    rd_kafka_poll_set_consumer(rk);      /* ... served by consumer_poll */
+    return rk;
 }
 
 static Consumer *kt_consumer_open(Transport *tr, const char *group, const char *const *topics,
@@ -670,59 +849,45 @@ static Consumer *kt_consumer_open(Transport *tr, const char *group, const char *
     c->t = t;
     c->reset = reset;
     snprintf(c->group, sizeof c->group, "%s", group);
-
-    rd_kafka_conf_t *conf = rd_kafka_conf_new();
-    conf_route_logs(conf, consumer_log_cb, consumer_error_cb);
-    rd_kafka_conf_set_rebalance_cb(conf, rebalance_cb);
-    rd_kafka_conf_set_opaque(conf, c);
-    /* A deep prefetch queue keeps the engine fed: with librdkafka's default
-     * (100,000 messages across partitions) the poll loop waited on an empty
-     * queue about a third of the time (bench_throughput, perf).  Before the
-     * user's properties, so they can override it; ours after them, as the
-     * runtime depends on those. */
-    if (conf_set(conf, "client.id", "eddy", NULL, err) < 0 ||
-        conf_set(conf, "queued.min.messages", "1000000", NULL, err) < 0 ||
-        conf_apply_props(t, conf, err) < 0 ||
-        conf_set(conf, "group.id", group, NULL, err) < 0 ||
-        conf_set(conf, "enable.auto.commit", "false", NULL, err) < 0 ||
-        conf_set(conf, "enable.auto.offset.store", "false", NULL, err) < 0 ||
-        conf_set(conf, "enable.partition.eof", "true", NULL, err) < 0 ||
-        conf_set(conf, "auto.offset.reset", reset == RESET_EARLIEST ? "earliest" : "latest", NULL,
-                 err) < 0 ||
-        (!has_prop(t, "session.timeout.ms") && is_mock_cluster(t) &&
-         (conf_set(conf, "session.timeout.ms", MOCK_SESSION_TIMEOUT_MS, NULL, err) < 0 ||
-          conf_set(conf, "heartbeat.interval.ms", MOCK_HEARTBEAT_MS, NULL, err) < 0))) {
-        rd_kafka_conf_destroy(conf);
-        free(c);
-        return NULL;
-    }
-    char errstr[512];
-    c->rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, errstr, sizeof errstr);
-    if (c->rk == NULL) {
-        rd_kafka_conf_destroy(conf);
-        free(c);
-        eddy_error(err, ERR_IO, (SrcPos){0}, "kafka consumer: %s", errstr);
-        return NULL;
-    }
-    rd_kafka_set_log_queue(c->rk, NULL);   /* main queue ... */
-    rd_kafka_poll_set_consumer(c->rk);      /* ... served by consumer_poll */
-
-    rd_kafka_topic_partition_list_t *sub = rd_kafka_topic_partition_list_new(ntopics);
-    for (int i = 0; i < ntopics; i++)
-        rd_kafka_topic_partition_list_add(sub, topics[i], RD_KAFKA_PARTITION_UA);
-    rd_kafka_resp_err_t e = rd_kafka_subscribe(c->rk, sub);
-    rd_kafka_topic_partition_list_destroy(sub);
-    if (e != RD_KAFKA_RESP_ERR_NO_ERROR) {
-        eddy_error(err, ERR_IO, (SrcPos){0}, "kafka subscribe: %s", rd_kafka_err2str(e));
+    rd_kafka_topic_partition_list_t *list = all_partitions(t, topics, ntopics, err);
+    if (list == NULL || (c->rk = consumer_handle(c, reset, err)) == NULL) {
+        if (list)
+            rd_kafka_topic_partition_list_destroy(list);
         consumer_free(c);
         return NULL;
     }
+    int64_t *hi = calloc((size_t)list->cnt + 1, sizeof *hi);
+    rd_kafka_resp_err_t e = RD_KAFKA_RESP_ERR__NOENT;
+    if (hi) {
+        resolve_start_offsets(c, list);
+        resolve_logical_offsets(c, list, hi);
+        e = rd_kafka_assign(c->rk, list);
+    }
+    if (e != RD_KAFKA_RESP_ERR_NO_ERROR || parts_add(c, list) < 0) {
+        eddy_error(err, ERR_IO, (SrcPos){0}, "kafka assign: %s",
+                   e ? rd_kafka_err2str(e) : "out of memory");
+        free(hi);
+        rd_kafka_topic_partition_list_destroy(list);
+        consumer_free(c);
+        return NULL;
+    }
+    /* A partition that starts at its end brings no record, and on the mock
+     * cluster its EOF event only after a whole fetch wait: it is at its
+     * end now. */
+    for (int i = 0; i < list->cnt; i++) {
+        c->parts[i].open_high = hi[i];
+        if (hi[i] >= 0 && list->elems[i].offset >= hi[i])
+            part_set_eof(c, &c->parts[i], true);
+    }
+    free(hi);
+    tlog(t, 0, "kafka consumer: group %s: assigned %d partition(s)", c->group, list->cnt);
+    rd_kafka_topic_partition_list_destroy(list);
     return c;
 }
 
 static bool kc_at_end(Consumer *c)
 {
-    return c->assigned && c->neof == c->nparts;
+    return c->neof == c->nparts;
 }
 
 /* Handles an event (error or EOF) from the consumer queue.  Returns -1 only
@@ -744,7 +909,6 @@ static int consumer_event(Consumer *c, const rd_kafka_message_t *m, EddyError *e
          m->rkt ? ": " : "", rd_kafka_message_errstr(m));
     return 0;
 }
-
 /* Fills *r from m (pointers into m) and notes the partition's progress. */
 static void take_record(Consumer *c, const rd_kafka_message_t *m, TransportRecord *r)
 {
@@ -851,19 +1015,18 @@ static int kc_commit(Consumer *c, const TopicPartitionOffset *offs, int n, EddyE
     return 0;
 }
 
-/* Assigned partitions are sought now; the others when they are assigned
- * (rebalance_cb starts them at the stored offset). */
+/* Moves assigned partitions' positions; a partition the consumer does not
+ * have (a stored offset of a partition the topic no longer has) is skipped
+ * with a warning. */
 static int kc_seek(Consumer *c, const TopicPartitionOffset *offs, int n, EddyError *err)
 {
     flush_pending_logs(c->t);
     rd_kafka_topic_partition_list_t *now = rd_kafka_topic_partition_list_new(n > 0 ? n : 1);
     for (int i = 0; i < n; i++) {
-        PartState *p = c->assigned ? part_find(c, offs[i].topic, offs[i].partition) : NULL;
+        PartState *p = part_find(c, offs[i].topic, offs[i].partition);
         if (p == NULL) {
-            if (seek_pending_add(c, offs[i].topic, offs[i].partition, offs[i].offset) < 0) {
-                rd_kafka_topic_partition_list_destroy(now);
-                return eddy_error(err, ERR_IO, (SrcPos){0}, "out of memory");
-            }
+            tlog(c->t, 1, "kafka consumer: group %s: not seeking %s [%d]: not a partition of "
+                 "the topic now", c->group, offs[i].topic, (int)offs[i].partition);
             continue;
         }
         /* Seeking to the end of a partition already at EOF brings no new
@@ -908,7 +1071,7 @@ static void kc_close(Consumer *c)
     if (c == NULL)
         return;
     consumer_release_held(c);
-    rd_kafka_consumer_close(c->rk);   /* leaves the group; serves rebalance_cb */
+    rd_kafka_consumer_close(c->rk);
     consumer_free(c);
 }
 
@@ -936,6 +1099,7 @@ static const TransportOps kafka_ops = {
     .topic_ensure = kt_topic_ensure,
     .topic_partitions = kt_topic_partitions,
     .list_topics = kt_list_topics,
+    .watermarks = kt_watermarks,
     .consumer_open = kt_consumer_open,
     .consumer_poll = kc_poll,
     .consumer_at_end = kc_at_end,
@@ -1020,4 +1184,9 @@ Transport *kafka_transport_create(const char *const *props, EddyError *err)
     }
     rd_kafka_set_log_queue(t->producer, NULL);   /* served by rd_kafka_poll */
     return &t->base;
+}
+
+void kafka_transport_use_broker(Transport *tr, EmbeddedBroker *b)
+{
+    ((KafkaTransport *)tr)->broker = b;
 }

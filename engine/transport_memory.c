@@ -109,8 +109,7 @@ static uint32_t murmur2(const void *data, size_t len)
 static int mem_topic_ensure(Transport *t, const char *topic, int partitions, int replicas,
                             EddyError *err)
 {
-    create_topic((MemTransport *)t, topic, partitions);
-    return 0;
+    return create_topic((MemTransport *)t, topic, partitions)->npart;
 }
 
 static int mem_topic_partitions(Transport *t, const char *topic)
@@ -126,6 +125,21 @@ static int mem_list_topics(Transport *t, char ***names, EddyError *err)
     for (int i = 0; i < mt->ntopics; i++)
         (*names)[i] = strdup(mt->topics[i]->name);
     return mt->ntopics;
+}
+
+/* Nothing is ever dropped: low is 0, high the record count. */
+static int mem_watermarks(Transport *t, const char *topic, int64_t **low, int64_t **high,
+                          EddyError *err)
+{
+    MemTopic *mt = find_topic((MemTransport *)t, topic);
+    *low = *high = NULL;
+    if (mt == NULL)
+        return eddy_error(err, ERR_IO, (SrcPos){0}, "topic %s does not exist", topic);
+    *low = calloc((size_t)mt->npart, sizeof **low);
+    *high = calloc((size_t)mt->npart, sizeof **high);
+    for (int p = 0; p < mt->npart; p++)
+        (*high)[p] = mt->parts[p].n;
+    return mt->npart;
 }
 
 static char *commit_key(const char *group, const char *topic, int partition)
@@ -314,6 +328,7 @@ static const TransportOps mem_ops = {
     .topic_ensure = mem_topic_ensure,
     .topic_partitions = mem_topic_partitions,
     .list_topics = mem_list_topics,
+    .watermarks = mem_watermarks,
     .consumer_open = mem_consumer_open,
     .consumer_poll = mem_consumer_poll,
     .consumer_at_end = mem_consumer_at_end,

@@ -35,10 +35,12 @@ typedef struct TopicPartitionOffset {
 } TopicPartitionOffset;
 
 typedef struct TransportOps {
-    /* Creates the topic if missing.  partitions/replicas <= 0 = defaults.
-     * Against a broker that cannot create topics (the mock cluster), warns
-     * through the log callback and returns 0 (auto-creation on first use);
-     * never blocks longer than a few seconds. */
+    /* Makes sure the topic exists.  partitions/replicas <= 0 = defaults.
+     * Returns the partition count the topic has, which can differ from the
+     * one asked for (an existing topic, or a broker that gives every new
+     * topic its default count; said once through the log), 0 if the broker
+     * will only create the topic on first use (count unknown yet), -1 on
+     * error.  Never blocks longer than a few seconds. */
     int (*topic_ensure)(Transport *t, const char *topic, int partitions, int replicas,
                         EddyError *err);
     /* Number of partitions, or -1 if the topic does not exist (or unknown). */
@@ -46,9 +48,17 @@ typedef struct TransportOps {
     /* Fills *names (malloc'd array of malloc'd strings; free with
      * transport_free_names) with the topics the cluster knows. Returns count or -1. */
     int (*list_topics)(Transport *t, char ***names, EddyError *err);
+    /* Oldest kept (low) and next-to-write (high) offset of every partition of
+     * `topic`, partition i at index i.  Returns the partition count with
+     * *low and *high malloc'd arrays of that length (free both), or -1 with
+     * err set (a topic that does not exist is an error). */
+    int (*watermarks)(Transport *t, const char *topic, int64_t **low, int64_t **high,
+                      EddyError *err);
 
-    /* A consumer in group `group` subscribed to all partitions of `topics`.
-     * Committed offsets of the group win over `reset`. */
+    /* A consumer assigned every partition the `topics` have now (no group
+     * membership, so no rebalance wait: a query reads all partitions of its
+     * inputs anyway).  `group` only names the committed offsets, which win
+     * over `reset`.  Fails if a topic does not exist. */
     Consumer *(*consumer_open)(Transport *t, const char *group, const char *const *topics,
                                int ntopics, OffsetReset reset, EddyError *err);
     /* Up to max records into out[]; waits at most timeout_ms for the first.
@@ -56,7 +66,7 @@ typedef struct TransportOps {
     int (*consumer_poll)(Consumer *c, TransportRecord *out, int max, int timeout_ms,
                          EddyError *err);
     /* True once every assigned partition has been consumed up to its end
-     * (high watermark as of the last poll) and assignment has happened. */
+     * (high watermark as of the last poll, or as of the open). */
     bool (*consumer_at_end)(Consumer *c);
     /* Commits next-offsets (synchronously). */
     int (*consumer_commit)(Consumer *c, const TopicPartitionOffset *offs, int n, EddyError *err);
@@ -88,21 +98,55 @@ struct Transport {
 
 void transport_free_names(char **names, int n);
 
+/* ---- retention (engine/transport.c) ------------------------------------ */
+
+/* A broker with bounded retention (the development broker keeps ~5 MB per
+ * partition) drops the oldest records of a partition silently.  A producer
+ * (eddy gen, eddy load) takes a mark before producing and checks after its
+ * flush how many of the records it wrote are already gone. */
+typedef struct RetentionMark {
+    int n;                    /* partitions known at the mark */
+    int64_t *high;            /* their high watermarks (malloc'd) */
+} RetentionMark;
+
+/* Remembers the high watermarks of `topic`; a topic that does not exist
+ * yet marks nothing (every offset counts as written after the mark). */
+int transport_retention_mark(Transport *t, const char *topic, RetentionMark *m, EddyError *err);
+/* After a flush: *written = records the topic gained since the mark,
+ * *dropped = how many of them the broker no longer keeps (0 = all there).
+ * Returns 0, or -1 with err set.  Frees nothing; see retention_mark_free. */
+int transport_retention_check(Transport *t, const char *topic, const RetentionMark *m,
+                              int64_t *written, int64_t *dropped, EddyError *err);
+void transport_retention_mark_free(RetentionMark *m);
+
 /* ---- Kafka (engine/transport_kafka.c) --------------------------------- */
 
 /* props: NULL-terminated list of key, value pairs passed through to
  * librdkafka (bootstrap.servers, security.*, sasl.*, ...).  Keys that are
  * not librdkafka properties are ignored with a warning. */
 Transport *kafka_transport_create(const char *const *props, EddyError *err);
+/* Waits until a broker answers (metadata), at most timeout_ms; returns 0,
+ * or -1 with err saying why none did (refused, unknown host, timeout). */
+int kafka_transport_ping(Transport *t, int timeout_ms, EddyError *err);
 
-/* The in-process development broker (librdkafka mock cluster). */
+/* The development broker (librdkafka mock cluster, engine/embedded_broker.c). */
 typedef struct EmbeddedBroker EmbeddedBroker;
 /* Starts a mock cluster with `brokers` brokers; returns NULL on failure. */
 EmbeddedBroker *embedded_broker_start(int brokers, EddyError *err);
 const char *embedded_broker_bootstrap(EmbeddedBroker *b);   /* "HOST:PORT[,...]" */
 int embedded_broker_create_topic(EmbeddedBroker *b, const char *topic, int partitions,
                                  EddyError *err);
+/* Serves topic creation to clients in other processes (`eddy broker`): the
+ * mock cluster has no CreateTopics, so a client produces "PARTITIONS:NAME"
+ * to EMBEDDED_BROKER_ADMIN_TOPIC and the broker creates the topic; the
+ * client sees it in the metadata.  Starts a thread; stopped by _stop. */
+#define EMBEDDED_BROKER_ADMIN_TOPIC "__eddy_create_topics"
+int embedded_broker_serve_admin(EmbeddedBroker *b, EddyError *err);
 void embedded_broker_stop(EmbeddedBroker *b);
+/* Topics `t` (a Kafka transport on b's bootstrap) ensures are created in b
+ * directly, with the partition count asked for.  Borrows b until t is
+ * destroyed. */
+void kafka_transport_use_broker(Transport *t, EmbeddedBroker *b);
 
 /* ---- in-memory (engine/transport_memory.c) ---------------------------- */
 

@@ -1,8 +1,11 @@
 /*
  * test_transport_kafka.c - the Kafka transport against an in-process
- * embedded broker (librdkafka mock cluster): produce, consume in a group,
- * at_end, commit and resume, seek (before and after assignment), metadata,
- * topic_ensure's bounded wait.
+ * embedded broker (librdkafka mock cluster): produce, consume (every
+ * partition assigned at open, no group join), at_end (also for empty
+ * partitions, at once), commit and resume, seek, metadata, topic_ensure
+ * (the partition count asked for, through the attached broker and through
+ * `eddy broker`'s admin topic; the broker's default said once otherwise),
+ * watermarks and the retention check, ping of an unreachable broker.
  */
 #include "eddy/transport.h"
 #include "testutil.h"
@@ -161,12 +164,12 @@ static void test_seek_while_starting(void)
     rd_kafka_mock_broker_set_rtt(mc, 1, 300);
 
     const char *topics[] = {"slow"};
+    saw_assign = false;
     Consumer *c = t->ops->consumer_open(t, "gs", topics, 1, RESET_EARLIEST, &err);
     CHECK(c != NULL);
     TransportRecord recs[256];
     int n = 0, per_part[2] = {0, 0}, min_p0 = 1000;
     int64_t start = eddy_mono_ms();
-    saw_assign = false;
     while (c && !saw_assign && n == 0 && eddy_mono_ms() - start < 30000)
         n = t->ops->consumer_poll(c, recs, 256, 5, &err);
     CHECK(saw_assign);
@@ -190,6 +193,226 @@ static void test_seek_while_starting(void)
     t->ops->destroy(t);
     rd_kafka_mock_cluster_destroy(mc);
     rd_kafka_destroy(rk);
+}
+
+
+/* A transport on `b`'s address, with test_log; attached to b if asked. */
+static Transport *transport_on(EmbeddedBroker *b, bool attach)
+{
+    const char *props[] = {"bootstrap.servers", embedded_broker_bootstrap(b), NULL};
+    EddyError err;
+    Transport *t = kafka_transport_create(props, &err);
+    if (t == NULL) {
+        fprintf(stderr, "transport: %s\n", err.msg);
+        return NULL;
+    }
+    t->log = test_log;
+    if (attach)
+        kafka_transport_use_broker(t, b);
+    return t;
+}
+
+/* A broker of its own and a transport attached to it; NULL if either
+ * failed (counted). */
+static Transport *fresh_broker(EmbeddedBroker **b)
+{
+    EddyError err;
+    *b = embedded_broker_start(1, &err);
+    Transport *t = *b ? transport_on(*b, true) : NULL;
+    CHECK(t != NULL);
+    if (t == NULL && *b)
+        embedded_broker_stop(*b);
+    return t;
+}
+
+static void fresh_broker_stop(Transport *t, EmbeddedBroker *b)
+{
+    t->ops->destroy(t);
+    embedded_broker_stop(b);
+}
+
+/* The development broker gets the partition count asked for: in process
+ * through the attached broker, from another process through `eddy
+ * broker`'s admin topic.  Neither sends CreateTopics (which waited ~3 s
+ * for a controller the mock cluster does not have). */
+static void test_topic_ensure_counts(void)
+{
+    EddyError err;
+    EmbeddedBroker *b;
+    Transport *t = fresh_broker(&b);
+    if (t == NULL)
+        return;
+    int before = warnings;
+    int64_t t0 = eddy_mono_ms();
+    CHECK_EQ_INT(t->ops->topic_ensure(t, "two", 2, 1, &err), 2);
+    CHECK_EQ_INT(t->ops->topic_ensure(t, "one", 1, 1, &err), 1);
+    CHECK_EQ_INT(t->ops->topic_ensure(t, "dflt", 0, 0, &err), 4);
+    int64_t took = eddy_mono_ms() - t0;
+    printf("topic_ensure x3, attached broker: %lld ms\n", (long long)took);
+    CHECK(took < 1000);
+    CHECK_EQ_INT(warnings, before);
+    CHECK_EQ_INT(t->ops->topic_partitions(t, "two"), 2);
+    /* An existing topic stays as it is, said once. */
+    CHECK_EQ_INT(t->ops->topic_ensure(t, "two", 3, 1, &err), 2);
+    CHECK_EQ_INT(warnings, before + 1);
+    t->ops->destroy(t);
+
+    /* Another process: the admin topic. */
+    CHECK_EQ_INT(embedded_broker_serve_admin(b, &err), 0);
+    t = transport_on(b, false);
+    CHECK(t != NULL);
+    if (t == NULL)
+        return;
+    before = warnings;
+    t0 = eddy_mono_ms();
+    CHECK_EQ_INT(t->ops->topic_ensure(t, "viaadmin", 3, 1, &err), 3);
+    CHECK_EQ_INT(t->ops->topic_ensure(t, "viaadmin1", 1, 1, &err), 1);
+    took = eddy_mono_ms() - t0;
+    printf("topic_ensure x2 through the admin topic: %lld ms\n", (long long)took);
+    CHECK(took < 2000);
+    CHECK_EQ_INT(warnings, before);
+    CHECK_EQ_INT(t->ops->topic_partitions(t, "viaadmin"), 3);
+    /* The admin topic is internal: not listed. */
+    char **names = NULL;
+    int n = t->ops->list_topics(t, &names, &err), admin = 0;
+    for (int i = 0; i < n; i++)
+        admin += strcmp(names[i], EMBEDDED_BROKER_ADMIN_TOPIC) == 0;
+    transport_free_names(names, n);
+    CHECK_EQ_INT(admin, 0);
+    t->ops->destroy(t);
+    embedded_broker_stop(b);
+}
+
+/* at_end without waiting for EOF events: 3 records all in partition 1 of
+ * 4 (the PRINT report), an empty topic, a consumer starting at the end;
+ * an unknown topic is an error, not an endless wait. */
+static void test_at_end_at_open(void)
+{
+    EddyError err;
+    EmbeddedBroker *b;
+    Transport *t = fresh_broker(&b);
+    if (t == NULL)
+        return;
+    CHECK_EQ_INT(t->ops->topic_ensure(t, "sparse", 4, 1, &err), 4);
+    CHECK_EQ_INT(t->ops->topic_ensure(t, "empty", 4, 1, &err), 4);
+    for (int i = 0; i < 3; i++)
+        t->ops->produce(t, "sparse", 1, "k", 1, "v", 1, TS_BASE + i, &err);
+    CHECK_EQ_INT(t->ops->flush(t, 10000, &err), 0);
+
+    const char *sparse[] = {"sparse"}, *empty[] = {"empty"}, *none[] = {"no-such"};
+    Consumer *c = t->ops->consumer_open(t, "ge1", empty, 1, RESET_EARLIEST, &err);
+    CHECK(c != NULL && t->ops->consumer_at_end(c));
+    if (c)
+        t->ops->consumer_close(c);
+    c = t->ops->consumer_open(t, "ge2", sparse, 1, RESET_LATEST, &err);
+    CHECK(c != NULL && t->ops->consumer_at_end(c));
+    if (c)
+        t->ops->consumer_close(c);
+
+    int64_t t0 = eddy_mono_ms();
+    c = t->ops->consumer_open(t, "ge3", sparse, 1, RESET_EARLIEST, &err);
+    CHECK(c != NULL && !t->ops->consumer_at_end(c));
+    TransportRecord recs[8];
+    int got = 0, in_p1 = 0;
+    while (c && !(got == 3 && t->ops->consumer_at_end(c)) && eddy_mono_ms() - t0 < 10000) {
+        int n = t->ops->consumer_poll(c, recs, 8, 100, &err);
+        for (int i = 0; i < n; i++)
+            in_p1 += recs[i].partition == 1;
+        got += n > 0 ? n : 0;
+    }
+    printf("3 records of a 4-partition topic (3 partitions empty): %lld ms to at_end\n",
+           (long long)(eddy_mono_ms() - t0));
+    CHECK_EQ_INT(got, 3);
+    CHECK_EQ_INT(in_p1, 3);
+    CHECK(c && t->ops->consumer_at_end(c));
+    CHECK(eddy_mono_ms() - t0 < 2000);
+    if (c)
+        t->ops->consumer_close(c);
+
+    t0 = eddy_mono_ms();
+    c = t->ops->consumer_open(t, "ge4", none, 1, RESET_EARLIEST, &err);
+    CHECK(c == NULL);
+    CHECK(c == NULL && strstr(err.msg, "no-such") && strstr(err.msg, "does not exist"));
+    CHECK(eddy_mono_ms() - t0 < 6000);
+    fresh_broker_stop(t, b);
+}
+
+/* The development broker keeps ~5 MB per partition: 8,000 records of
+ * ~1 KB into one partition lose the oldest, and the retention check says
+ * how many, from the watermarks. */
+static void test_retention_check(void)
+{
+    EddyError err;
+    EmbeddedBroker *b;
+    Transport *t = fresh_broker(&b);
+    if (t == NULL)
+        return;
+    CHECK_EQ_INT(t->ops->topic_ensure(t, "small", 1, 1, &err), 1);
+    for (int i = 0; i < 10; i++)   /* there before the mark: not counted */
+        t->ops->produce(t, "small", 0, "k", 1, "early", 5, TS_BASE, &err);
+    CHECK_EQ_INT(t->ops->flush(t, 10000, &err), 0);
+    RetentionMark m;
+    CHECK_EQ_INT(transport_retention_mark(t, "small", &m, &err), 0);
+    CHECK_EQ_INT(m.n, 1);
+    char value[1000];
+    memset(value, 'x', sizeof value);
+    for (int i = 0; i < 8000; i++)
+        t->ops->produce(t, "small", 0, "k", 1, value, sizeof value, TS_BASE + i, &err);
+    CHECK_EQ_INT(t->ops->flush(t, 30000, &err), 0);
+    int64_t written = -1, dropped = -1, *low = NULL, *high = NULL;
+    CHECK_EQ_INT(transport_retention_check(t, "small", &m, &written, &dropped, &err), 0);
+    CHECK_EQ_INT(t->ops->watermarks(t, "small", &low, &high, &err), 1);
+    printf("retention: 8000 records of 1 KB into one partition: %lld dropped, low %lld, high %lld\n",
+           (long long)dropped, low ? (long long)low[0] : -1LL, high ? (long long)high[0] : -1LL);
+    CHECK_EQ_INT(written, 8000);
+    CHECK(dropped > 2000 && dropped < 8000);
+    CHECK_EQ_INT(dropped, low ? low[0] - 10 : -1);
+    CHECK_EQ_INT(high ? high[0] : -1, 8010);
+    free(low);
+    free(high);
+    transport_retention_mark_free(&m);
+
+    /* A topic that did not exist at the mark counts from offset 0. */
+    CHECK_EQ_INT(transport_retention_mark(t, "fresh", &m, &err), 0);
+    CHECK_EQ_INT(m.n, 0);
+    t->ops->produce(t, "fresh", -1, "k", 1, "v", 1, TS_BASE, &err);
+    CHECK_EQ_INT(t->ops->flush(t, 10000, &err), 0);
+    CHECK_EQ_INT(transport_retention_check(t, "fresh", &m, &written, &dropped, &err), 0);
+    CHECK_EQ_INT(written, 1);
+    CHECK_EQ_INT(dropped, 0);
+    transport_retention_mark_free(&m);
+    fresh_broker_stop(t, b);
+
+    /* The memory twin never drops. */
+    Transport *mt = memory_transport_create(2);
+    CHECK_EQ_INT(mt->ops->topic_ensure(mt, "m", 2, 1, &err), 2);
+    CHECK_EQ_INT(transport_retention_mark(mt, "m", &m, &err), 0);
+    for (int i = 0; i < 5; i++)
+        mt->ops->produce(mt, "m", i % 2, "k", 1, "v", 1, TS_BASE, &err);
+    CHECK_EQ_INT(transport_retention_check(mt, "m", &m, &written, &dropped, &err), 0);
+    CHECK_EQ_INT(written, 5);
+    CHECK_EQ_INT(dropped, 0);
+    transport_retention_mark_free(&m);
+    mt->ops->destroy(mt);
+}
+
+/* No broker at the address: ping says so within seconds, with the reason. */
+static void test_ping(void)
+{
+    const char *props[] = {"bootstrap.servers", "127.0.0.1:9", NULL};
+    EddyError err;
+    Transport *t = kafka_transport_create(props, &err);
+    CHECK(t != NULL);
+    if (t == NULL)
+        return;
+    t->log = test_log;
+    int64_t t0 = eddy_mono_ms();
+    CHECK_EQ_INT(kafka_transport_ping(t, 5000, &err), -1);
+    int64_t took = eddy_mono_ms() - t0;
+    printf("ping of 127.0.0.1:9: %lld ms: %s\n", (long long)took, err.msg);
+    CHECK(took < 5500);
+    CHECK(strstr(err.msg, "refused") != NULL);
+    t->ops->destroy(t);
 }
 
 int main(void)
@@ -234,18 +457,20 @@ int main(void)
     CHECK_EQ_INT(found, 1);
     transport_free_names(names, nnames);
 
-    /* topic_ensure: existing topic at once; a missing one is left to
-     * auto-creation (the mock cluster cannot CreateTopics) within seconds. */
+    /* topic_ensure: an existing topic at once, with its count; a missing
+     * one on a plain mock cluster (this transport is not attached to the
+     * broker) gets the broker's default 4, said once, within seconds. */
     int64_t t0 = eddy_mono_ms();
-    CHECK_EQ_INT(t->ops->topic_ensure(t, "t3", NPARTS, 1, &err), 0);
+    CHECK_EQ_INT(t->ops->topic_ensure(t, "t3", NPARTS, 1, &err), NPARTS);
     CHECK(eddy_mono_ms() - t0 < 1000);
     int before = warnings;
     t0 = eddy_mono_ms();
-    CHECK_EQ_INT(t->ops->topic_ensure(t, "ensured", 2, 1, &err), 0);
+    CHECK_EQ_INT(t->ops->topic_ensure(t, "ensured", 2, 1, &err), 4);
     int64_t took = eddy_mono_ms() - t0;
-    printf("topic_ensure on a missing topic took %lld ms\n", (long long)took);
-    CHECK(took < 6000);
-    CHECK(warnings > before);
+    printf("topic_ensure on a missing topic (plain mock) took %lld ms\n", (long long)took);
+    CHECK(took < 1000);
+    CHECK_EQ_INT(warnings, before + 1);
+    CHECK_EQ_INT(t->ops->topic_partitions(t, "ensured"), 4);
 
     /* Produce 1000 keyed records. */
     int rc = 0;
@@ -266,7 +491,7 @@ int main(void)
         fprintf(stderr, "consumer: %s\n", err.msg);
         return testutil_done();
     }
-    CHECK(!t->ops->consumer_at_end(c));   /* not assigned yet */
+    CHECK(!t->ops->consumer_at_end(c));   /* records to read */
     Seen s;
     seen_init(&s);
     t0 = eddy_mono_ms();
@@ -390,9 +615,14 @@ int main(void)
     CHECK_EQ_INT(ok, 2);
     t->ops->consumer_close(c);
 
+    CHECK_EQ_INT(kafka_transport_ping(t, 5000, &err), 0);   /* a live broker answers */
     t->ops->destroy(t);
     embedded_broker_stop(b);
 
     test_seek_while_starting();
+    test_topic_ensure_counts();
+    test_at_end_at_open();
+    test_retention_check();
+    test_ping();
     return testutil_done();
 }
