@@ -1,7 +1,7 @@
 /*
  * gen.c - `eddy gen SCENARIO`: realistic synthetic JSON records for the
- * example scenarios (road accidents, weather reports, ATM withdrawals),
- * produced to a Kafka topic.
+ * example scenarios (road accidents, weather reports, ATM withdrawals,
+ * road-safety sensor readings), produced to a Kafka topic.
  *
  * Deterministic: the same --seed, --count and --start-time give the same
  * keys, values and record timestamps, byte for byte (own PRNG, no libm,
@@ -18,18 +18,21 @@
 #include <time.h>
 
 static const char usage[] =
-    "usage: eddy gen accidents|weather|atm --topic T --count N --bootstrap-servers B\n"
-    "                [--rate R] [--seed S] [--start-id N] [--start-time MS] [-p key=value]...\n"
+    "usage: eddy gen accidents|weather|atm|readings --topic T --count N --bootstrap-servers B\n"
+    "                [--rate R] [--seed S] [--start-id N] [--start-time MS] [-p key=value]... [--labels]\n"
     "  accidents  US road accidents (key ID), fields as in the US Accidents data set\n"
     "  weather    weather reports for the same cities (key City)\n"
     "  atm        ATM withdrawals (key card id); about 1% of cards show the fraud\n"
     "             pattern: a second withdrawal within 10 minutes, more than 1 km away\n"
+    "  readings   road-safety sensor readings (key SENSOR_ID): speed, limit, weather;\n"
+    "             incidents are likelier with speeding, low visibility, frost, wind\n"
     "  --bootstrap-servers B  the Kafka cluster, e.g. the address `eddy broker` prints\n"
     "                         (required: an embedded broker would vanish with gen)\n"
+    "  --labels               readings: add INCIDENT (0 or 1) to each record\n"
     "  --rate R               records per second (default: as fast as possible)\n"
     "  --seed S               PRNG seed (default 1); the same seed gives the same records\n"
     "  --start-id N           number of the first record's id (default 1): accidents are\n"
-    "                         A-N, A-N+1, ..., ATM transactions txn-N, ...; give the next\n"
+    "                         A-N, A-N+1, ..., ATM transactions txn-N, readings R-N, ...; give the next\n"
     "                         free number to add records rather than replace keys\n"
     "  --start-time MS        first record timestamp, ms since the epoch\n"
     "                         (default 1672531200000 = 2023-01-01T00:00:00Z)\n"
@@ -39,7 +42,6 @@ static const char usage[] =
     "  partition).\n";
 
 #define DEFAULT_START_MS 1672531200000LL
-/* How long gen waits for the broker before it says it cannot be reached. */
 
 /* ---- PRNG: splitmix64 ------------------------------------------------ */
 
@@ -234,7 +236,8 @@ typedef struct Gen {
     int64_t seq;               /* id of the last record made (from --start-id up) */
     StrBuf key, val;
     int64_t ts;                /* timestamp of the record just made */
-    void *scenario;            /* scenario state (atm) */
+    void *scenario;            /* scenario state (atm, readings) */
+    bool labels;               /* readings: write the INCIDENT label */
 } Gen;
 
 /* ---- accidents ------------------------------------------------------ */
@@ -416,6 +419,106 @@ static void gen_atm(Gen *g)
     atm_record(g, card, c->bank, c->city->name, c->atm, c->lat, c->lng, amount);
 }
 
+/* ---- readings -------------------------------------------------------- */
+/*
+ * Road-safety sensors: each sits on a road segment of a city with a speed
+ * limit and reports passing vehicles with the weather at the spot (mph,
+ * Fahrenheit, miles).  The hidden relation, for models to learn: the
+ * log-odds of an incident (reading_logit) rise with the speed over the
+ * limit, low visibility, freezing temperature and wind over 15 mph.  The
+ * label is drawn whether or not --labels writes it, so the readings are the
+ * same either way; it is computed from the values as printed.
+ * tests/models/make_models.py mirrors the relation.
+ */
+
+#define NSENSORS 200
+
+typedef struct Sensor {
+    const City *city;
+    int limit;                 /* mph */
+    Weather w;                 /* the weather at the sensor now */
+} Sensor;
+
+typedef struct ReadingsState {
+    Sensor sensors[NSENSORS];
+} ReadingsState;
+
+static void readings_init(Gen *g, ReadingsState *st)
+{
+    static const int limits[] = {25, 35, 45, 55, 65, 70}, weights[] = {10, 20, 20, 20, 20, 10};
+    Rng *r = &g->rng;
+    for (int i = 0; i < NSENSORS; i++) {
+        Sensor *s = &st->sensors[i];
+        s->city = pick_city(r);
+        s->limit = limits[rng_pick(r, weights, 6)];
+        s->w = draw_weather(r, s->city);
+    }
+}
+
+/* exp(x) without libm (the same bits everywhere): (1 + x/2^16)^(2^16),
+ * within 0.05% for |x| <= 8, which is all the logit needs. */
+static double det_exp(double x)
+{
+    x = x < -30 ? -30 : x > 30 ? 30 : x;
+    double y = 1.0 + x / 65536.0;
+    for (int i = 0; i < 16; i++)
+        y *= y;
+    return y;
+}
+
+/* x rounded to `scale` (10: one decimal), as printf prints it. */
+static double round_to(double x, double scale)
+{
+    return (double)(int64_t)(x * scale + (x < 0 ? -0.5 : 0.5)) / scale;
+}
+
+static double reading_logit(double speed, double limit, double temp, double wind, double vis)
+{
+    double over = speed > limit ? (speed - limit) / limit : 0;
+    bool freezing = temp < 32;
+    return -4.6 + 7.0 * over + 1.6 * (vis < 0.5) + 0.8 * (vis < 2) + 1.3 * freezing +
+           0.06 * (wind > 15 ? wind - 15 : 0) + 0.8 * (freezing && vis < 2);
+}
+
+static void gen_reading(Gen *g)
+{
+    ReadingsState *st = g->scenario;
+    Rng *r = &g->rng;
+    g->ts = g->now += rng_range(r, 20, 400);
+    int id = (int)rng_range(r, 0, NSENSORS - 1);
+    Sensor *s = &st->sensors[id];
+    if (rng_unit(r) < 0.01)   /* the weather moves on */
+        s->w = draw_weather(r, s->city);
+    double limit = s->limit, speed;
+    if (rng_unit(r) < 0.07)   /* a speeder */
+        speed = limit * rng_between(r, 1.1, 1.35);
+    else
+        speed = limit * (0.93 + 0.09 * rng_gauss(r));
+    if (s->w.visibility_mi < 1)   /* fog, snow: drivers slow down */
+        speed *= 0.85;
+    speed = round_to(speed < 3 ? 3 : speed, 10);
+    double temp = round_to(s->w.temp_f + 1.5 * rng_gauss(r), 10);
+    double wind = s->w.wind_mph + 2.0 * rng_gauss(r);
+    wind = round_to(wind < 0 ? 0 : wind, 10);
+    double vis = round_to(s->w.visibility_mi, 100);
+    double p = 1.0 / (1.0 + det_exp(-reading_logit(speed, limit, temp, wind, vis)));
+    int incident = rng_unit(r) < p;
+
+    g->seq++;
+    sb_reset(&g->key);
+    sb_printf(&g->key, "S-%03d", id + 1);
+    StrBuf *v = &g->val;
+    sb_reset(v);
+    sb_printf(v, "{\"ID\":\"R-%" PRId64 "\",\"SENSOR_ID\":\"S-%03d\",\"SPEED\":%.1f,", g->seq,
+              id + 1, speed);
+    sb_printf(v, "\"SPEED_LIMIT\":%d,\"TEMPERATURE\":%.1f,\"WIND\":%.1f,\"VISIBILITY\":%.2f,",
+              s->limit, temp, wind, vis);
+    sb_printf(v, "\"TS\":%" PRId64, g->ts);
+    if (g->labels)
+        sb_printf(v, ",\"INCIDENT\":%d", incident);
+    sb_putc(v, '}');
+}
+
 /* ---- driver --------------------------------------------------------- */
 
 typedef struct GenOptions {
@@ -425,6 +528,7 @@ typedef struct GenOptions {
     uint64_t seed;
     const char **props;        /* key, value, ..., NULL (for kafka_transport_create) */
     int nprops;
+    bool labels;               /* --labels */
 } GenOptions;
 
 static int bad_usage(const char *what, const char *arg)
@@ -462,6 +566,10 @@ static int parse_gen_args(int argc, char **argv, GenOptions *o)
         }
         if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0)
             return fputs(usage, stdout), -1;
+        if (strcmp(a, "--labels") == 0) {
+            o->labels = true;
+            continue;
+        }
         if (i + 1 >= argc)
             return bad_usage("missing value after", a);
         const char *v = argv[++i];
@@ -502,10 +610,12 @@ static int parse_gen_args(int argc, char **argv, GenOptions *o)
         }
     }
     if (o->scenario == NULL)
-        return bad_usage("which scenario? (accidents, weather or atm)", NULL);
+        return bad_usage("which scenario? (accidents, weather, atm or readings)", NULL);
     if (strcmp(o->scenario, "accidents") && strcmp(o->scenario, "weather") &&
-        strcmp(o->scenario, "atm"))
+        strcmp(o->scenario, "atm") && strcmp(o->scenario, "readings"))
         return bad_usage("unknown scenario", o->scenario);
+    if (o->labels && strcmp(o->scenario, "readings") != 0)
+        return bad_usage("--labels is for readings, not", o->scenario);
     if (o->topic == NULL)
         return bad_usage("--topic is required", NULL);
     if (o->count < 0)
@@ -526,6 +636,7 @@ static long long run(const GenOptions *o, Transport *t, Gen *g)
 {
     void (*make)(Gen *) = strcmp(o->scenario, "accidents") == 0 ? gen_accident
                           : strcmp(o->scenario, "weather") == 0 ? gen_weather
+                          : strcmp(o->scenario, "readings") == 0 ? gen_reading
                                                                 : gen_atm;
     int64_t t0 = eddy_mono_ms();
     EddyError err;
@@ -587,10 +698,11 @@ int cmd_gen(int argc, char **argv)
     o.props[0] = "bootstrap.servers";
     o.props[1] = o.bootstrap;
 
-    Gen g = {.rng = {o.seed}, .now = o.start_ms, .seq = o.start_id - 1};
+    Gen g = {.rng = {o.seed}, .now = o.start_ms, .seq = o.start_id - 1, .labels = o.labels};
     sb_init(&g.key);
     sb_init(&g.val);
     AtmState *atm = NULL;
+    ReadingsState *readings = NULL;
     Transport *t = NULL;
     EddyError err;
     if (strcmp(o.scenario, "atm") == 0) {
@@ -599,6 +711,13 @@ int cmd_gen(int argc, char **argv)
             rc = 1;
         else
             atm_init(&g, atm);
+    }
+    if (strcmp(o.scenario, "readings") == 0) {
+        g.scenario = readings = calloc(1, sizeof *readings);
+        if (readings == NULL)
+            rc = 1;
+        else
+            readings_init(&g, readings);
     }
     if (rc == 0 && (t = cli_producer_open("eddy gen", o.props)) == NULL)
         rc = 1;
@@ -622,6 +741,7 @@ int cmd_gen(int argc, char **argv)
     if (t)
         t->ops->destroy(t);
     free(atm);
+    free(readings);
     sb_free(&g.key);
     sb_free(&g.val);
     for (int i = 4; i < o.nprops; i++)
