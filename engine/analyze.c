@@ -1767,6 +1767,8 @@ static int analyze_projection(const AstSelect *sel, bool persistent, const char 
             continue;
         }
         if (it->expr->kind == EXPR_STAR) {
+            if (in->nkeys == 0 && star_window)
+                n = add_window_bounds(exprs, cols, n, a, it->expr->pos);
             for (int k = 0; k < in->ncols; k++) {
                 /* After PARTITION BY col, the old column of that name is the new key. */
                 if (nkeys_new >= 0 && k >= nkeys_new && names_taken(cols, n, in->cols[k].name))
@@ -1782,8 +1784,6 @@ static int analyze_projection(const AstSelect *sel, bool persistent, const char 
                 if (k == in->nkeys - 1 && star_window)
                     n = add_window_bounds(exprs, cols, n, a, it->expr->pos);
             }
-            if (in->nkeys == 0 && star_window)
-                n = add_window_bounds(exprs, cols, n, a, it->expr->pos);
             continue;
         }
         int keyref = nkeys_new > 0 ? rekey_match(p, it->expr) : -1;

@@ -367,6 +367,16 @@ static void test_windowed_sources(void)
     t->ops->produce(t, "ss", -1, key.data, key.len, "{\"y\":3}", 7, 200, &err);
     drain(e);
     CHECK_STR(rows_out.data, "SS_K,Y,X,WE (header)\nu,2,1,100\nu,3,null,null\n");
+    /* Without key columns the window comes first. */
+    CHECK_EQ_INT(run(e, "CREATE STREAM nk (v INT) WITH (kafka_topic='nk', value_format='JSON', partitions=1, "
+                        "WINDOW_TYPE='HOPPING', WINDOW_SIZE='10 SECONDS');", &err), 0);
+    sb_reset(&key);
+    serde_window_encode(WKIND_HOPPING, 5000, 0, &key);
+    t->ops->produce(t, "nk", -1, key.data, key.len, "{\"v\":9}", 7, 6000, &err);
+    sb_reset(&rows_out);
+    CHECK_EQ_INT(run(e, "SELECT * FROM nk EMIT CHANGES;", &err), 0);
+    drain(e);
+    CHECK_STR(rows_out.data, "WINDOWSTART,WINDOWEND,V (header)\n5000,15000,9\n");
     sb_free(&key);
     engine_destroy(e);
     t->ops->destroy(t);
