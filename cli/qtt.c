@@ -305,7 +305,7 @@ static void run_test(json_t *test, bool verbose, TestResult *r)
         sb_init(&v);
         bool knull, vnull;
         if (engine_encode_record(e, topic, json_object_get(in, "key"), json_object_get(in, "value"),
-                                 &k, &knull, &v, &vnull, &err) != 0) {
+                                 json_object_get(in, "window"), &k, &knull, &v, &vnull, &err) != 0) {
             sb_printf(&r->why, "  input %zu cannot be encoded: %s\n", i, err.msg);
             sb_free(&k);
             sb_free(&v);

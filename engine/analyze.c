@@ -1191,7 +1191,14 @@ static int analyze_aggregate(const AstSelect *sel, Plan **pp, Scope *scope, Aren
         if (bind(&in, ke, a, &ag->u.aggregate.keys[i], err) != 0)
             return -1;
         ag->u.aggregate.key_texts[i] = expr_text(a, ke);
+        if (in.windowed && !is_column_ref(ag->u.aggregate.keys[i], i))
+            return eddy_error(err, ERR_ANALYSIS, ke->pos,
+                              "implicit repartitioning of windowed sources is not supported: %s is not the key of %s",
+                              ag->u.aggregate.key_texts[i], in.rel_name);
     }
+    if (in.windowed)   /* grouped by its own key: its windows would need keeping */
+        return eddy_error(err, ERR_UNSUPPORTED, ((AstExpr *)sel->group_by.items[0])->pos,
+                          "GROUP BY on the windowed source %s is not supported yet", in.rel_name);
     /* Aggregate calls of the select list and HAVING. */
     PtrVec calls = {0}, texts = {0};
     for (int i = 0; i < sel->items.n; i++) {
@@ -1301,6 +1308,48 @@ static int analyze_aggregate(const AstSelect *sel, Plan **pp, Scope *scope, Aren
 
 /* ---- SELECT -> plan ----------------------------------------------------------- */
 
+/* A SOURCE node.  In a join (window_cols) a windowed source's rows carry
+ * their window as value columns WINDOWSTART, WINDOWEND after the key
+ * columns, as in ksqlDB's join schema, so SELECT * shows each side's
+ * bounds as <ALIAS>_WINDOWSTART/_WINDOWEND. */
+static Plan *source_plan(Arena *a, CatSource *src, bool window_cols)
+{
+    const Schema *sc = src->schema;
+    Plan *p = plan_new(a, PLAN_SOURCE, NULL, sc);
+    p->u.source.src = src;
+    if (!window_cols || src->window_kind == WKIND_NONE)
+        return p;
+    Schema *ws = schema_create(a, sc->ncols + 2);
+    int nk = sc->nkeys;
+    memcpy(ws->cols, sc->cols, sizeof(Column) * (size_t)nk);
+    ws->cols[nk] = (Column){.name = "WINDOWSTART", .type = type_prim(TYPE_BIGINT), .role = COL_VALUE};
+    ws->cols[nk + 1] = (Column){.name = "WINDOWEND", .type = type_prim(TYPE_BIGINT), .role = COL_VALUE};
+    memcpy(ws->cols + nk + 2, sc->cols + nk, sizeof(Column) * (size_t)(sc->ncols - nk));
+    ws->nkeys = nk;
+    p->schema = ws;
+    p->u.source.window_cols = true;
+    return p;
+}
+
+/* ksqlDB's rule for joining windowed sources (Analyzer's
+ * throwOnIncompatibleSourceWindowing): both windowed or neither, and
+ * session windows only with session windows. */
+static int check_join_windowing(const char *lname, const CatSource *l, const char *rname,
+                                const CatSource *r, SrcPos pos, EddyError *err)
+{
+    WindowKind lk = l->window_kind, rk = r->window_kind;
+    const char *ln = window_kind_name(lk), *rn = window_kind_name(rk);
+    if ((lk == WKIND_NONE) != (rk == WKIND_NONE))
+        return eddy_error(err, ERR_ANALYSIS, pos,
+                          "can not join windowed source to non-windowed source: %s is %s windowed, %s is %s windowed",
+                          lname, ln ? ln : "not", rname, rn ? rn : "not");
+    if ((lk == WKIND_SESSION) != (rk == WKIND_SESSION))
+        return eddy_error(err, ERR_ANALYSIS, pos,
+                          "incompatible windowed sources: %s is %s windowed, %s is %s windowed; session windowed sources can only be joined to other session windowed sources, hopping and tumbling windowed sources only to hopping and tumbling ones",
+                          lname, ln, rname, rn);
+    return 0;
+}
+
 static CatSource *find_source(const Catalog *c, const AstName *n, EddyError *err)
 {
     CatSource *src = catalog_find(c, n->name);
@@ -1369,10 +1418,9 @@ static int analyze_joins(const Catalog *c, const AstSelect *sel, Arena *a, Selec
         return -1;
     out->inputs[0] = first;
     out->ninputs = 1;
-    Plan *left = plan_new(a, PLAN_SOURCE, NULL, first->schema);
-    left->u.source.src = first;
+    Plan *left = source_plan(a, first, true);
     js->rels[0] = (JoinRel){first->name, sel->from.alias.name ? sel->from.alias.name : first->name,
-                            first->schema, 0, -1, 0};
+                            left->schema, 0, -1, 0};
     js->nrels = 1;
     bool left_is_table = first->is_table;
     int left_skip = 0;            /* the left input's columns start here */
@@ -1393,8 +1441,11 @@ static int analyze_joins(const Catalog *c, const AstSelect *sel, Arena *a, Selec
             found_input |= out->inputs[i] == rs;
         if (!found_input)
             out->inputs[out->ninputs++] = rs;
-        Plan *right = plan_new(a, PLAN_SOURCE, NULL, rs->schema);
-        right->u.source.src = rs;
+        Plan *right = source_plan(a, rs, true);
+        const Schema *rsch = right->schema;
+        if (check_join_windowing(js->rels[0].alias, first, ralias, rs, aj->pos, err) != 0)
+            return -1;
+        bool windowed = rs->window_kind != WKIND_NONE;
 
         /* Kind of join. */
         JoinKind kind;
@@ -1427,7 +1478,7 @@ static int analyze_joins(const Catalog *c, const AstSelect *sel, Arena *a, Selec
                               "unsupported join criteria %s: joins need an equality, e.g. a.id = b.id",
                               on ? expr_text(a, on) : "");
         JoinScope both = *js;
-        both.rels[both.nrels] = (JoinRel){rs->name, ralias, rs->schema, 0, -1, 0};
+        both.rels[both.nrels] = (JoinRel){rs->name, ralias, rsch, 0, -1, 0};
         both.nrels++;
         unsigned rbit = 1u << js->nrels, lmask = rbit - 1;
         const AstExpr *le = on->u.binary.a, *re = on->u.binary.b;
@@ -1459,12 +1510,12 @@ static int analyze_joins(const Catalog *c, const AstSelect *sel, Arena *a, Selec
         }
         Scope ls = {.schema = left->schema, .join = js};
         JoinScope rj = {.nrels = 1};
-        rj.rels[0] = (JoinRel){rs->name, ralias, rs->schema, 0, -1, 0};
-        Scope rsc = {.schema = rs->schema, .join = &rj};
+        rj.rels[0] = (JoinRel){rs->name, ralias, rsch, 0, -1, 0};
+        Scope rsc = {.schema = rsch, .join = &rj};
         BExpr *lk, *rk;
         if (bind(&ls, le, a, &lk, err) != 0 || bind(&rsc, re, a, &rk, err) != 0)
             return -1;
-        bool right_on_key = rk->kind == BX_COLUMN && rs->schema->nkeys == 1 && rk->u.column == 0;
+        bool right_on_key = rk->kind == BX_COLUMN && rsch->nkeys == 1 && rk->u.column == 0;
         if (kind == JOIN_TABLE_TABLE) {
             bool left_on_key = lk->kind == BX_COLUMN && left->schema->nkeys == 1 && lk->u.column == 0;
             if (!right_on_key)
@@ -1472,12 +1523,23 @@ static int analyze_joins(const Catalog *c, const AstSelect *sel, Arena *a, Selec
                                   "table-table joins must be on the right table's primary key: %s is not its PRIMARY KEY",
                                   expr_text(a, re));
             if (!left_on_key) {
+                if (windowed)
+                    return eddy_error(err, ERR_ANALYSIS, aj->pos,
+                                      "foreign-key table-table joins are not supported on windowed tables");
                 if (type == JOINTYPE_RIGHT || type == JOINTYPE_FULL)
                     return eddy_error(err, ERR_ANALYSIS, aj->pos,
                                       "foreign-key table-table joins support INNER and LEFT only");
                 kind = JOIN_TABLE_TABLE_FK;
             }
         }
+        /* Windowed rows meet on key and window, and ksqlDB cannot
+         * repartition a windowed source: both sides on their keys, typed
+         * alike. */
+        if (windowed && (!right_on_key || lk->kind != BX_COLUMN || lk->u.column != 0 ||
+                         left->schema->nkeys != 1 || !type_equal(lk->type, rk->type)))
+            return eddy_error(err, ERR_ANALYSIS, on->pos,
+                              "implicit repartitioning of windowed sources is not supported: join windowed sources on their key columns (%s)",
+                              expr_text(a, on));
         if (kind == JOIN_STREAM_TABLE && !right_on_key)
             return eddy_error(err, ERR_ANALYSIS, re->pos,
                               "a stream-table join must be on the table's primary key: %s is not %s's PRIMARY KEY",
@@ -1501,7 +1563,7 @@ static int analyze_joins(const Catalog *c, const AstSelect *sel, Arena *a, Selec
                               rs->name, rs->partitions);
 
         /* Output schema. */
-        int nl = left->schema->ncols - left_skip, nr = rs->schema->ncols;
+        int nl = left->schema->ncols - left_skip, nr = rsch->ncols;
         int nextra = left_skip == 0 ? 2 : 1;   /* hidden event times: the first source's, the right's */
         Schema *os = schema_create(a, 1 + nl + nr + nextra);
         for (int i = 0; i < nl; i++) {
@@ -1512,8 +1574,8 @@ static int analyze_joins(const Catalog *c, const AstSelect *sel, Arena *a, Selec
             for (int i = 0; i < nl; i++)
                 os->cols[1 + i].name = arena_sprintf(a, "%s_%s", js->rels[0].alias, left->schema->cols[i].name);
         for (int i = 0; i < nr; i++) {
-            os->cols[1 + nl + i].name = arena_sprintf(a, "%s_%s", ralias, rs->schema->cols[i].name);
-            os->cols[1 + nl + i].type = rs->schema->cols[i].type;
+            os->cols[1 + nl + i].name = arena_sprintf(a, "%s_%s", ralias, rsch->cols[i].name);
+            os->cols[1 + nl + i].type = rsch->cols[i].type;
             os->cols[1 + nl + i].role = COL_VALUE;
         }
         int extra = 1 + nl + nr;
@@ -1548,7 +1610,7 @@ static int analyze_joins(const Catalog *c, const AstSelect *sel, Arena *a, Selec
             saved_key_col[r] = js->rels[r].key_col;
             js->rels[r].key_col = -1;
         }
-        js->rels[js->nrels] = (JoinRel){rs->name, ralias, rs->schema, 1 + nl, -1, extra};
+        js->rels[js->nrels] = (JoinRel){rs->name, ralias, rsch, 1 + nl, -1, extra};
         /* Which side's column names the result key (a reference to it
          * resolves to column 0). */
         const BExpr *lb = lk->kind == BX_CAST ? lk->u.unary.a : lk;
@@ -1597,6 +1659,7 @@ static int analyze_joins(const Catalog *c, const AstSelect *sel, Arena *a, Selec
         jp->u.join.nright = nr;
         jp->u.join.nextra = nextra;
         jp->u.join.left_skip = left_skip;
+        jp->u.join.windowed = windowed;
         jp->u.join.id = j;
         left = jp;
         left_skip = 1;
@@ -1619,8 +1682,7 @@ static int analyze_from(const Catalog *c, const AstSelect *sel, Arena *a, Select
     out->inputs = arena_alloc(a, sizeof(CatSource *));
     out->inputs[0] = src;
     out->ninputs = 1;
-    Plan *p = plan_new(a, PLAN_SOURCE, NULL, src->schema);
-    p->u.source.src = src;
+    Plan *p = source_plan(a, src, false);
     *scope = (Scope){.schema = src->schema, .rel_name = src->name, .rel_alias = sel->from.alias.name,
                      .windowed = src->window_kind != WKIND_NONE};
     *pp = p;
@@ -1665,7 +1727,15 @@ static int analyze_partition_by(const AstSelect *sel, Plan **pp, Scope *scope, A
         if (bind(scope, ke, a, &r->u.rekey.keys[i], err) != 0)
             return -1;
         r->u.rekey.texts[i] = expr_text(a, ke);
+        if (scope->windowed && !is_column_ref(r->u.rekey.keys[i], i))
+            return eddy_error(err, ERR_ANALYSIS, ke->pos,
+                              "implicit repartitioning of windowed sources is not supported: %s is not the key of %s",
+                              r->u.rekey.texts[i], scope->rel_name);
     }
+    if (scope->windowed && (null_key || n != p->schema->nkeys))
+        return eddy_error(err, ERR_ANALYSIS, ((AstExpr *)sel->partition_by.items[0])->pos,
+                          "implicit repartitioning of windowed sources is not supported: PARTITION BY must name the key of %s",
+                          scope->rel_name);
     if (null_key && n > 1)
         return eddy_error(err, ERR_ANALYSIS, ((AstExpr *)sel->partition_by.items[0])->pos,
                           "PARTITION BY NULL cannot be combined with other expressions");
@@ -1711,6 +1781,19 @@ static const char *join_column_name(const JoinScope *js, const AstExpr *e, Arena
     return arena_strdup(a, name);
 }
 
+/* Appends WINDOWSTART and WINDOWEND (the row's window) to a select list. */
+static int add_window_bounds(BExpr **exprs, Column *cols, int n, Arena *a, SrcPos pos)
+{
+    static const char *const names[2] = {"WINDOWSTART", "WINDOWEND"};
+    for (int i = 0; i < 2; i++) {
+        exprs[n] = bx_new(a, BX_PSEUDO, type_prim(TYPE_BIGINT), pos);
+        exprs[n]->u.pseudo = i == 0 ? PSEUDO_WINDOWSTART : PSEUDO_WINDOWEND;
+        cols[n] = (Column){.name = names[i], .type = exprs[n]->type, .role = COL_VALUE};
+        n++;
+    }
+    return n;
+}
+
 /* The select list over p's schema; key columns of p must be projected by a
  * persistent query (ksqlDB: "Key missing from projection"). */
 static int analyze_projection(const AstSelect *sel, bool persistent, const char *src_name,
@@ -1720,6 +1803,7 @@ static int analyze_projection(const AstSelect *sel, bool persistent, const char 
     const Schema *in = p->schema;
     bool rekeyed = p->tag == PLAN_REKEY;
     int nkeys_new = rekeyed ? p->u.rekey.nkeys : -1;
+    bool star_window = !persistent && scope->windowed && !scope->join && !scope->agg;
     int nitems = 0;
     for (int i = 0; i < sel->items.n; i++) {
         const AstSelectItem *it = sel->items.items[i];
@@ -1731,7 +1815,7 @@ static int analyze_projection(const AstSelect *sel, bool persistent, const char 
             }
             if (q && strcmp(q, src_name) != 0 && !(sel->from.alias.name && strcmp(q, sel->from.alias.name) == 0))
                 return eddy_error(err, ERR_ANALYSIS, it->expr->pos, "unknown source %s in %s.*", q, q);
-            nitems += in->ncols;
+            nitems += in->ncols + (star_window ? 2 : 0);
         } else {
             nitems++;
         }
@@ -1774,6 +1858,8 @@ static int analyze_projection(const AstSelect *sel, bool persistent, const char 
             continue;
         }
         if (it->expr->kind == EXPR_STAR) {
+            if (in->nkeys == 0 && star_window)
+                n = add_window_bounds(exprs, cols, n, a, it->expr->pos);
             for (int k = 0; k < in->ncols; k++) {
                 /* After PARTITION BY col, the old column of that name is the new key. */
                 if (nkeys_new >= 0 && k >= nkeys_new && names_taken(cols, n, in->cols[k].name))
@@ -1783,6 +1869,11 @@ static int analyze_projection(const AstSelect *sel, bool persistent, const char 
                 exprs[n] = b;
                 cols[n] = in->cols[k];
                 n++;
+                /* A client's SELECT * on a windowed source shows the window
+                 * after the key columns, as ksqlDB does; a persistent query
+                 * keeps it in the output's key instead. */
+                if (k == in->nkeys - 1 && star_window)
+                    n = add_window_bounds(exprs, cols, n, a, it->expr->pos);
             }
             continue;
         }
@@ -1857,6 +1948,17 @@ static int analyze_projection(const AstSelect *sel, bool persistent, const char 
     return 0;
 }
 
+/* Where a query names source src (FROM or a JOIN), for messages. */
+static SrcPos source_pos(const AstSelect *sel, const CatSource *src)
+{
+    for (int i = 0; i < sel->joins.n; i++) {
+        const AstJoin *j = sel->joins.items[i];
+        if (str_ieq(j->right.name.name, src->name))
+            return j->right.name.pos;
+    }
+    return sel->from.name.pos;
+}
+
 static bool any_aggregate(const AstSelect *sel, Arena *a)
 {
     PtrVec calls = {0}, texts = {0};
@@ -1892,6 +1994,18 @@ int analyze_select(const Catalog *c, const AstSelect *sel, bool persistent, Aren
     Scope scope;
     if (analyze_from(c, sel, a, out, &p, &scope, err) != 0)
         return -1;
+    for (int i = 0; persistent && i < out->ninputs; i++)
+        if (out->inputs[i]->is_table && out->inputs[i]->window_kind != WKIND_NONE)
+            return eddy_error(err, ERR_ANALYSIS, source_pos(sel, out->inputs[i]),
+                              "persistent queries on windowed tables are not supported (as in ksqlDB): %s is a %s-windowed table; read it with a push or pull query, or declare a stream over its topic WITH (WINDOW_TYPE='%s')",
+                              out->inputs[i]->name, window_kind_name(out->inputs[i]->window_kind),
+                              window_kind_name(out->inputs[i]->window_kind));
+    if (scope.join && (grouped || sel->partition_by.n > 0))
+        for (int i = 0; i < out->ninputs; i++)
+            if (out->inputs[i]->window_kind != WKIND_NONE)
+                return eddy_error(err, ERR_UNSUPPORTED, sel->pos,
+                                  "%s over a join of windowed sources is not supported yet",
+                                  grouped ? "GROUP BY" : "PARTITION BY");
     const CatSource *src = out->inputs[0];
     if (src->is_table && sel->partition_by.n > 0)
         return eddy_error(err, ERR_ANALYSIS, ((AstExpr *)sel->partition_by.items[0])->pos,

@@ -7,7 +7,9 @@
  * rejected statement leaves the catalog and the topics as they were.
  * WITH properties follow ksqlDB's names: KAFKA_TOPIC, KEY_FORMAT,
  * VALUE_FORMAT, FORMAT, PARTITIONS, REPLICAS, TIMESTAMP,
- * TIMESTAMP_FORMAT, VALUE_DELIMITER, KEY_DELIMITER, WRAP_SINGLE_VALUE.
+ * TIMESTAMP_FORMAT, VALUE_DELIMITER, KEY_DELIMITER, WRAP_SINGLE_VALUE, and
+ * on CREATE STREAM/TABLE over a topic WINDOW_TYPE and WINDOW_SIZE (a
+ * query's output inherits its windowing instead).
  */
 #include "engine_int.h"
 #include "runtime.h"
@@ -22,9 +24,10 @@
 typedef struct Props {
     const char *topic, *key_format, *value_format, *format, *timestamp, *timestamp_format;
     const char *value_delimiter, *key_delimiter;
+    const char *window_type, *window_size;
     int partitions, replicas;
     int wrap_single;              /* -1 = not given */
-    SrcPos pos_topic, pos_format, pos_timestamp;
+    SrcPos pos_topic, pos_format, pos_timestamp, pos_window_type, pos_window_size;
 } Props;
 
 static const char *prop_text(Arena *a, const AstExpr *v)
@@ -81,9 +84,20 @@ static int parse_props(const PtrVec *props, bool for_create_as, Arena *a, Props 
             if (!str_ieq(v, "true") && !str_ieq(v, "false"))
                 return eddy_error(err, ERR_ANALYSIS, p->pos, "WRAP_SINGLE_VALUE must be true or false");
             out->wrap_single = str_ieq(v, "true");
+        } else if ((str_ieq(n, "WINDOW_TYPE") || str_ieq(n, "WINDOW_SIZE")) && for_create_as) {
+            /* ksqlDB's CREATE ... AS SELECT properties have no windowing:
+             * the query's own WINDOW (or its windowed input) decides it. */
+            return eddy_error(err, ERR_ANALYSIS, p->pos,
+                              "invalid config variable in the WITH clause: %s (the output of a query is windowed when the query or its input is)",
+                              n);
+        } else if (str_ieq(n, "WINDOW_TYPE")) {
+            out->window_type = v;
+            out->pos_window_type = p->pos;
+        } else if (str_ieq(n, "WINDOW_SIZE")) {
+            out->window_size = v;
+            out->pos_window_size = p->pos;
         } else if (str_ieq(n, "VALUE_SCHEMA_ID") || str_ieq(n, "KEY_SCHEMA_ID") ||
-                   str_ieq(n, "VALUE_AVRO_SCHEMA_FULL_NAME") || str_ieq(n, "WINDOW_TYPE") ||
-                   str_ieq(n, "WINDOW_SIZE") || str_ieq(n, "RETENTION_MS") ||
+                   str_ieq(n, "VALUE_AVRO_SCHEMA_FULL_NAME") || str_ieq(n, "RETENTION_MS") ||
                    str_ieq(n, "CLEANUP_POLICY")) {
             return eddy_error(err, ERR_UNSUPPORTED, p->pos, "property %s is not supported yet", n);
         } else {
@@ -91,7 +105,61 @@ static int parse_props(const PtrVec *props, bool for_create_as, Arena *a, Props 
                               "invalid config variable in the WITH clause: %s", n);
         }
     }
-    (void)for_create_as;
+    return 0;
+}
+
+/* WINDOW_SIZE: '<number> <unit>', the units of a WINDOW clause. */
+static int parse_window_size(const char *v, int64_t *out)
+{
+    static const struct { const char *unit; int64_t ms; } units[] = {
+        {"MILLISECOND", 1}, {"MILLISECONDS", 1}, {"SECOND", 1000}, {"SECONDS", 1000},
+        {"MINUTE", 60000}, {"MINUTES", 60000}, {"HOUR", 3600000}, {"HOURS", 3600000},
+        {"DAY", 86400000}, {"DAYS", 86400000},
+    };
+    char unit[16];
+    long long n;
+    int used = 0;
+    if (sscanf(v, " %lld %15s %n", &n, unit, &used) != 2 || v[used] != '\0' || n <= 0)
+        return -1;
+    for (size_t i = 0; i < sizeof units / sizeof units[0]; i++)
+        if (str_ieq(unit, units[i].unit)) {
+            if (n > INT64_MAX / units[i].ms)
+                return -1;
+            *out = n * units[i].ms;
+            return 0;
+        }
+    return -1;
+}
+
+/* WINDOW_TYPE and WINDOW_SIZE of a source declared over a windowed topic
+ * (ksqlDB's CreateSourceProperties rules and messages). */
+static int apply_window(CatSource *src, const Props *p, EddyError *err)
+{
+    src->window_kind = WKIND_NONE;
+    src->window_size_ms = 0;
+    if (p->window_type == NULL) {
+        if (p->window_size)
+            return eddy_error(err, ERR_ANALYSIS, p->pos_window_size,
+                              "WINDOW_SIZE needs the WINDOW_TYPE property");
+        return 0;
+    }
+    if (window_kind_parse(p->window_type, &src->window_kind) != 0)
+        return eddy_error(err, ERR_ANALYSIS, p->pos_window_type,
+                          "invalid value %s for property WINDOW_TYPE: must be one of SESSION, HOPPING, TUMBLING",
+                          p->window_type);
+    if (src->window_kind == WKIND_SESSION) {
+        if (p->window_size)
+            return eddy_error(err, ERR_ANALYSIS, p->pos_window_size,
+                              "'WINDOW_SIZE' should not be set for SESSION windows");
+        return 0;
+    }
+    if (p->window_size == NULL)
+        return eddy_error(err, ERR_ANALYSIS, p->pos_window_type,
+                          "Tumbling and Hopping window types should set WINDOW_SIZE in the WITH clause");
+    if (parse_window_size(p->window_size, &src->window_size_ms) != 0)
+        return eddy_error(err, ERR_ANALYSIS, p->pos_window_size,
+                          "invalid WINDOW_SIZE property: %s; WINDOW_SIZE should be a string with two literals, window size (a number) and window size unit (a time unit), for example '10 SECONDS'",
+                          p->window_size);
     return 0;
 }
 
@@ -343,7 +411,8 @@ int exec_create_source(Engine *e, const AstStmt *s, EddyError *err)
     if (nk == ncols)
         return eddy_error(err, ERR_ANALYSIS, s->u.create.name.pos,
                           "%s %s has no value columns", kind, src->name);
-    if (apply_formats(src, &p, NULL, s->pos, err) || apply_timestamp(src, &p, err))
+    if (apply_formats(src, &p, NULL, s->pos, err) || apply_timestamp(src, &p, err) ||
+        apply_window(src, &p, err))
         return -1;
     if (ensure_topic(e, src, &p, 0, s->pos, err) != 0)
         return -1;
@@ -404,6 +473,30 @@ static const Plan *find_aggregate(const Plan *p)
     return NULL;
 }
 
+/* "not windowed", "SESSION-windowed", "TUMBLING-windowed (60000 ms)". */
+static const char *windowing_text(Arena *a, WindowKind k, int64_t size_ms)
+{
+    if (k == WKIND_NONE)
+        return "not windowed";
+    if (k == WKIND_SESSION)
+        return "SESSION-windowed";
+    return arena_sprintf(a, "%s-windowed (%lld ms)", window_kind_name(k), (long long)size_ms);
+}
+
+/* The windowing of a query's result: its WINDOW clause, else that of its
+ * (first) input, as ksqlDB keeps a windowed source's key format. */
+static void result_window(const SelectAnalysis *an, WindowKind *kind, int64_t *size_ms)
+{
+    const Plan *agg = find_aggregate(an->plan);
+    if (agg) {
+        *kind = agg->u.aggregate.window.kind;
+        *size_ms = agg->u.aggregate.window.size_ms;
+    } else {
+        *kind = an->inputs[0]->window_kind;
+        *size_ms = an->inputs[0]->window_size_ms;
+    }
+}
+
 int exec_create_as(Engine *e, const AstStmt *s, EddyError *err)
 {
     bool is_table = s->u.create.is_table;
@@ -431,10 +524,7 @@ int exec_create_as(Engine *e, const AstStmt *s, EddyError *err)
                           "invalid result type: your SELECT query produces a STREAM; please use CREATE STREAM AS SELECT");
     CatSource *src = arena_alloc(a, sizeof *src);
     src->is_table = is_table;
-    if (agg) {
-        src->window_kind = agg->u.aggregate.window.kind;
-        src->window_size_ms = agg->u.aggregate.window.size_ms;
-    }
+    result_window(&an, &src->window_kind, &src->window_size_ms);
     src->name = copy_name(e, s->u.create.name.name);
     src->topic = copy_name(e, p.topic ? p.topic : src->name);
     src->sql = arena_strdup(a, s->text);
@@ -458,9 +548,6 @@ int exec_create_as(Engine *e, const AstStmt *s, EddyError *err)
                               src->schema->cols[i].name);
     if (apply_formats(src, &p, in, s->pos, err) || apply_timestamp(src, &p, err))
         return -1;
-    if (p.timestamp)
-        return eddy_error(err, ERR_UNSUPPORTED, p.pos_timestamp,
-                          "TIMESTAMP on CREATE ... AS SELECT is not supported yet");
     int in_parts = in->partitions > 0 ? in->partitions : e->t->ops->topic_partitions(e->t, in->topic);
     if (ensure_topic(e, src, &p, in_parts > 0 ? in_parts : 1, s->pos, err) != 0)
         return -1;
@@ -470,6 +557,7 @@ int exec_create_as(Engine *e, const AstStmt *s, EddyError *err)
     sink->schema = an.plan->schema;
     sink->u.sink.sink = src;
     sink->u.sink.limit = -1;
+    sink->u.sink.sink_timestamp = src->timestamp_col >= 0;
     Query *q = new_query(e, is_table ? QUERY_PERSISTENT_CTAS : QUERY_PERSISTENT_CSAS, src->name, s,
                          &an, sink);
     q->sink = src;
@@ -528,6 +616,18 @@ int exec_insert_select(Engine *e, const AstStmt *s, EddyError *err)
         sb_free(&w);
         return -1;
     }
+    /* The sink's key bytes carry the result's window, so its windowing
+     * must be the sink's (ksqlDB compares the key formats). */
+    WindowKind wk;
+    int64_t wsize;
+    result_window(&an, &wk, &wsize);
+    if (wk != dst->window_kind || (wk != WKIND_SESSION && wk != WKIND_NONE && wsize != dst->window_size_ms))
+        return eddy_error(err, ERR_ANALYSIS, s->u.insert.select->pos,
+                          "incompatible key formats between results and sink: the result is %s, %s is %s",
+                          windowing_text(a, wk, wsize), dst->name,
+                          windowing_text(a, dst->window_kind, dst->window_size_ms));
+    /* INSERT INTO has no WITH clause: records keep ROWTIME as their
+     * timestamp, as in ksqlDB, whatever TIMESTAMP the sink declares. */
     Plan *sink = arena_alloc(a, sizeof *sink);
     sink->tag = PLAN_SINK;
     sink->input = an.plan;
@@ -563,6 +663,7 @@ int exec_insert_values(Engine *e, const AstStmt *s, EddyError *err)
     for (int i = 0; i < sc->ncols; i++)
         row[i] = v_null();
     int64_t ts = e->deterministic ? 0 : eddy_now_ms();
+    int64_t wstart = -1, wend = -1;
     int rc = -1;
     if (ncols == 0 && nvals != sc->ncols) {
         eddy_error(err, ERR_ANALYSIS, s->pos,
@@ -585,6 +686,10 @@ int exec_insert_values(Engine *e, const AstStmt *s, EddyError *err)
             cname = n->name;
             if (strcmp(cname, "ROWTIME") == 0) {
                 col = -2;
+            } else if (dst->window_kind != WKIND_NONE && strcmp(cname, "WINDOWSTART") == 0) {
+                col = -3;
+            } else if (dst->window_kind != WKIND_NONE && strcmp(cname, "WINDOWEND") == 0) {
+                col = -4;
             } else {
                 col = schema_find(sc, cname);
                 if (col < 0) {
@@ -599,7 +704,7 @@ int exec_insert_values(Engine *e, const AstStmt *s, EddyError *err)
         BExpr *b;
         if (analyze_expr(&empty, ve, a, &b, err) != 0)
             goto out;
-        const SqlType *want = col == -2 ? type_prim(TYPE_BIGINT) : sc->cols[col].type;
+        const SqlType *want = col < 0 ? type_prim(TYPE_BIGINT) : sc->cols[col].type;
         if (!analyze_assignable(b->type, want)) {
             eddy_error(err, ERR_ANALYSIS, ve->pos, "expected type %s for column %s, got %s",
                        type_to_string(a, want), cname, type_to_string(a, b->type));
@@ -617,14 +722,43 @@ int exec_insert_values(Engine *e, const AstStmt *s, EddyError *err)
         }
         if (col == -2)
             ts = v.kind == TYPE_NULL ? ts : v.u.i64;
+        else if (col == -3)
+            wstart = v.kind == TYPE_NULL ? -1 : v.u.i64;
+        else if (col == -4)
+            wend = v.kind == TYPE_NULL ? -1 : v.u.i64;
         else
             row[col] = v;
+    }
+    /* A windowed source's key carries its window (ksqlDB: INSERT INTO w
+     * (k, ..., WINDOWSTART, WINDOWEND) VALUES ...). */
+    if (dst->window_kind != WKIND_NONE) {
+        if (wstart < 0 || (dst->window_kind == WKIND_SESSION && wend < 0)) {
+            eddy_error(err, ERR_ANALYSIS, s->pos,
+                       "%s is %s-windowed: give WINDOWSTART%s in the column list", dst->name,
+                       window_kind_name(dst->window_kind),
+                       dst->window_kind == WKIND_SESSION ? " and WINDOWEND" : "");
+            goto out;
+        }
+        if (dst->window_kind != WKIND_SESSION) {
+            int64_t end = wstart > INT64_MAX - dst->window_size_ms ? INT64_MAX
+                                                                   : wstart + dst->window_size_ms;
+            if (wend >= 0 && wend != end) {
+                eddy_error(err, ERR_ANALYSIS, s->pos,
+                           "WINDOWEND of a %s window of %s must be WINDOWSTART + %lld ms (%lld)",
+                           window_kind_name(dst->window_kind), dst->name,
+                           (long long)dst->window_size_ms, (long long)end);
+                goto out;
+            }
+            wend = end;
+        }
     }
     StrBuf kb, vb;
     sb_init(&kb);
     sb_init(&vb);
-    bool null_key = sc->nkeys == 0 || (sc->nkeys == 1 && row[0].kind == TYPE_NULL);
-    if ((!null_key && serde_encode(dst->key_format, &dst->key_opts, sc->cols, sc->nkeys, row, &kb, err) != 0) ||
+    bool null_key = (sc->nkeys == 0 && dst->window_kind == WKIND_NONE) ||
+                    (sc->nkeys == 1 && row[0].kind == TYPE_NULL);
+    if ((!null_key && serde_encode_key(dst->key_format, &dst->key_opts, sc->cols, sc->nkeys, row,
+                                       dst->window_kind, wstart, wend, &kb, err) != 0) ||
         serde_encode(dst->value_format, &dst->value_opts, sc->cols + sc->nkeys, sc->ncols - sc->nkeys,
                      row + sc->nkeys, &vb, err) != 0) {
         err->pos = s->pos;

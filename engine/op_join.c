@@ -56,6 +56,7 @@ struct JoinOp {
                                    * seek past the deletions instead of walking them */
     int nparts;
     int64_t close_time;           /* min over the partitions' stream times */
+    const Row *cur;               /* the input row being processed */
     int64_t seq;
     StrBuf key, val, tmp, idx;
 };
@@ -83,31 +84,50 @@ static int ncols_of(const JoinOp *j, int side)
 static void encode_row(JoinOp *j, const Row *r, bool flag, StrBuf *out)
 {
     Arena *a = j->base.ctx->eval.arena;
-    Value *vals = arena_alloc(a, sizeof(Value) * (size_t)(r->ncols + 2));
+    Value *vals = arena_alloc(a, sizeof(Value) * (size_t)(r->ncols + 4));
     vals[0] = v_bool(flag);
     vals[1] = v_bigint(r->rowtime);
-    memcpy(vals + 2, r->cols, sizeof(Value) * (size_t)r->ncols);
+    vals[2] = v_bigint(r->window_start);
+    vals[3] = v_bigint(r->window_end);
+    memcpy(vals + 4, r->cols, sizeof(Value) * (size_t)r->ncols);
     sb_reset(out);
-    rowcodec_encode(vals, r->ncols + 2, out);
+    rowcodec_encode(vals, r->ncols + 4, out);
 }
 
 static Row *decode_row(JoinOp *j, int side, const void *buf, size_t len, bool *flag, EddyError *err)
 {
     Arena *a = j->base.ctx->eval.arena;
     int nc = ncols_of(j, side), n = 0;
-    Value *vals = arena_alloc(a, sizeof(Value) * (size_t)(nc + 3));
-    if (rowcodec_decode(buf, len, vals, nc + 2, &n, a, err) != 0 || n != nc + 2) {
+    Value *vals = arena_alloc(a, sizeof(Value) * (size_t)(nc + 5));
+    if (rowcodec_decode(buf, len, vals, nc + 4, &n, a, err) != 0 || (n != nc + 4 && n != nc + 2)) {
         eddy_error(err, ERR_INTERNAL, (SrcPos){0}, "a buffered join row is malformed");
         return NULL;
     }
+    /* [flag, rowtime, window start, window end, columns]; rows buffered
+     * before windows were kept have no window. */
+    int h = n - nc;
     Row *r = arena_alloc(a, sizeof *r);
-    r->cols = vals + 2;
+    r->cols = vals + h;
     r->ncols = nc;
     r->rowtime = vals[1].u.i64;
-    r->window_start = r->window_end = -1;
+    r->window_start = h == 4 ? vals[2].u.i64 : -1;
+    r->window_end = h == 4 ? vals[3].u.i64 : -1;
     if (flag)
         *flag = vals[0].u.b;
     return r;
+}
+
+/* The store key of a join key; in a join of windowed sources rows meet on
+ * key and window (Kafka Streams joins on the whole windowed key), so the
+ * window follows the key. */
+static void join_key(JoinOp *j, const Row *row, const Value *key)
+{
+    sb_reset(&j->key);
+    keycodec_encode(key, 1, &j->key);
+    if (j->base.plan->u.join.windowed) {
+        put_be64(&j->key, row->window_start);
+        put_be64(&j->key, row->window_end);
+    }
 }
 
 /* The stored row of key in a table store, or NULL. */
@@ -151,7 +171,11 @@ static int emit(JoinOp *j, const Value *key, const Row *l, const Row *r, int64_t
         out.cols[x++] = l ? v_bigint(l->rowtime) : v_null();
     out.cols[x] = r ? v_bigint(r->rowtime) : v_null();
     out.rowtime = ts;
-    out.window_start = out.window_end = -1;
+    /* The same window on both sides, when windowed; a tombstone has the
+     * window of the change that caused it. */
+    const Row *w = l ? l : r ? r : j->cur;
+    out.window_start = w ? w->window_start : -1;
+    out.window_end = w ? w->window_end : -1;
     out.partition = -1;
     out.offset = -1;
     out.tombstone = tombstone;
@@ -328,8 +352,7 @@ static int stream_stream(JoinOp *j, int side, const Row *row, const Value *key, 
      * [t - after, t + before]. */
     int o = 1 - side;
     int64_t lo = side == 0 ? t - before : t - after, hi = side == 0 ? t + after : t + before;
-    sb_reset(&j->key);
-    keycodec_encode(key, 1, &j->key);
+    join_key(j, row, key);
     size_t klen = j->key.len;
     StrBuf from, to;
     sb_init(&from);
@@ -413,8 +436,7 @@ static int stream_stream(JoinOp *j, int side, const Row *row, const Value *key, 
 
 static int stream_table(JoinOp *j, int side, const Row *row, const Value *key, EddyError *err)
 {
-    sb_reset(&j->key);
-    keycodec_encode(key, 1, &j->key);
+    join_key(j, row, key);
     if (side == 1)   /* a table change: kept, no output */
         return tab_put(j, 1, j->key.data, j->key.len, row->tombstone ? NULL : row) == 0 ? 0 : -1;
     if (row->tombstone)
@@ -433,8 +455,7 @@ static int stream_table(JoinOp *j, int side, const Row *row, const Value *key, E
 static int table_table(JoinOp *j, int side, const Row *row, const Value *key, EddyError *err)
 {
     JoinType t = j->base.plan->u.join.type;
-    sb_reset(&j->key);
-    keycodec_encode(key, 1, &j->key);
+    join_key(j, row, key);
     char *k = arena_strndup(j->base.ctx->eval.arena, j->key.data, j->key.len);
     size_t kl = j->key.len;
     int rc;
@@ -578,6 +599,7 @@ static int side_push(Operator *op, Row *row, EddyError *err)
     JoinSide *s = (JoinSide *)op;
     JoinOp *j = s->join;
     const Plan *p = j->base.plan;
+    j->cur = row;
     if (p->u.join.kind == JOIN_TABLE_TABLE_FK)
         return table_table_fk(j, s->side, row, err);
     /* The join key of this row; a table's deletion has its key columns. */

@@ -5,6 +5,11 @@
  * (parsed with TIMESTAMP_FORMAT when it is a string), and attaches
  * ROWTIME, ROWPARTITION and ROWOFFSET.
  *
+ * A windowed source's key is decoded with its window (serde_decode_key):
+ * the bounds go to Row.window_start/end (WINDOWSTART, WINDOWEND) and, for
+ * a source inside a join, also to the value columns after the key
+ * columns (Plan.u.source.window_cols).
+ *
  * A stream record with a null value becomes a "null row" (Row.tombstone):
  * filters drop it, projections pass it on as a null value, PARTITION BY
  * turns it into a row of null values, as ksqlDB does.
@@ -57,7 +62,7 @@ void op_source_destroy(SourceOp *s)
 /* The table's previous row for this key, or NULL; then stores the new one. */
 static int table_upsert(SourceOp *s, const TransportRecord *rec, Row *row, EddyError *err)
 {
-    const Schema *sc = s->plan->u.source.src->schema;
+    const Schema *sc = s->plan->schema;
     Arena *arena = s->ctx->eval.arena;
     if (s->table == NULL) {
         char name[32];
@@ -80,7 +85,9 @@ static int table_upsert(SourceOp *s, const TransportRecord *rec, Row *row, EddyE
         prior->cols = vals + 1;
         prior->ncols = sc->ncols;
         prior->rowtime = vals[0].u.i64;
-        prior->window_start = prior->window_end = -1;
+        /* the same key bytes: the same window */
+        prior->window_start = row->window_start;
+        prior->window_end = row->window_end;
         row->prior = prior;
     }
     if (row->tombstone)
@@ -93,31 +100,36 @@ static int table_upsert(SourceOp *s, const TransportRecord *rec, Row *row, EddyE
     return store_put(s->table, rec->key, rec->key_len, s->buf.data, s->buf.len) == 0 ? 0 : -1;
 }
 
-static int event_time(const CatSource *src, const Row *row, int64_t *out, EddyError *err)
+int op_source_event_time(const Value *v, const char *col, const char *format, int64_t *out,
+                         EddyError *err)
 {
-    const Value *v = &row->cols[src->timestamp_col];
-    const char *col = src->schema->cols[src->timestamp_col].name;
     switch (v->kind) {
     case TYPE_NULL:
         return eddy_error(err, ERR_RUNTIME, (SrcPos){0}, "timestamp column %s is null", col);
     case TYPE_BIGINT:
     case TYPE_TIMESTAMP:
         *out = v->u.i64;
-        return 0;
+        break;
     case TYPE_INT:
         *out = v->u.i32;
-        return 0;
+        break;
     case TYPE_STRING:
-        if (src->timestamp_format)
-            return dt_parse(v->u.str.ptr, src->timestamp_format, NULL, out, err);
-        if (dt_parse_timestamp_iso(v->u.str.ptr, out) == 0)
-            return 0;
-        return eddy_error(err, ERR_RUNTIME, (SrcPos){0},
-                          "timestamp column %s: cannot parse '%s'", col, v->u.str.ptr);
+        if (format) {
+            if (dt_parse(v->u.str.ptr, format, NULL, out, err) != 0)
+                return -1;
+        } else if (dt_parse_timestamp_iso(v->u.str.ptr, out) != 0) {
+            return eddy_error(err, ERR_RUNTIME, (SrcPos){0},
+                              "timestamp column %s: cannot parse '%s'", col, v->u.str.ptr);
+        }
+        break;
     default:
         return eddy_error(err, ERR_RUNTIME, (SrcPos){0}, "timestamp column %s has type %s", col,
                           type_kind_name(v->kind));
     }
+    if (*out < 0)
+        return eddy_error(err, ERR_RUNTIME, (SrcPos){0}, "negative event time %lld",
+                          (long long)*out);
+    return 0;
 }
 
 int op_source_record(SourceOp *s, const TransportRecord *rec, EddyError *err)
@@ -127,43 +139,46 @@ int op_source_record(SourceOp *s, const TransportRecord *rec, EddyError *err)
     Arena *arena = s->ctx->eval.arena;
     if (src->is_table && rec->key == NULL)
         return 0;   /* a table row needs a key */
+    int nk = sc->nkeys, wc = s->plan->u.source.window_cols ? 2 : 0;
     Row row = {0};
-    row.ncols = sc->ncols;
-    row.cols = arena_alloc(arena, sizeof(Value) * (size_t)(sc->ncols + 1));
+    row.ncols = sc->ncols + wc;
+    row.cols = arena_alloc(arena, sizeof(Value) * (size_t)(row.ncols + 1));
     row.partition = rec->partition;
     row.offset = rec->offset;
     row.rowtime = rec->timestamp;
     row.window_start = row.window_end = -1;
 
-    if (sc->nkeys > 0) {
-        if (rec->key == NULL) {
-            for (int i = 0; i < sc->nkeys; i++)
-                row.cols[i] = v_null();
-        } else if (serde_decode(src->key_format, &src->key_opts, sc->cols, sc->nkeys, rec->key,
-                                rec->key_len, row.cols, arena, err) != 0) {
-            char reason[sizeof err->msg];
-            snprintf(reason, sizeof reason, "%s", err->msg);
-            eddy_error(err, ERR_RUNTIME, (SrcPos){0}, "key: %s", reason);
-            return 1;
-        }
+    if (rec->key == NULL) {
+        for (int i = 0; i < nk; i++)
+            row.cols[i] = v_null();
+    } else if ((nk > 0 || src->window_kind != WKIND_NONE) &&
+               serde_decode_key(src->key_format, &src->key_opts, sc->cols, nk, src->window_kind,
+                                src->window_size_ms, rec->key, rec->key_len, row.cols,
+                                &row.window_start, &row.window_end, arena, err) != 0) {
+        char reason[sizeof err->msg];
+        snprintf(reason, sizeof reason, "%s", err->msg);
+        eddy_error(err, ERR_RUNTIME, (SrcPos){0}, "key: %s", reason);
+        return 1;
     }
-    int nvals = sc->ncols - sc->nkeys;
+    if (wc) {
+        row.cols[nk] = row.window_start >= 0 ? v_bigint(row.window_start) : v_null();
+        row.cols[nk + 1] = row.window_start >= 0 ? v_bigint(row.window_end) : v_null();
+    }
+    int nvals = sc->ncols - nk;
+    Value *vals = row.cols + nk + wc;
     if (rec->value == NULL) {
         for (int i = 0; i < nvals; i++)
-            row.cols[sc->nkeys + i] = v_null();
+            vals[i] = v_null();
         row.tombstone = true;
-    } else if (serde_decode(src->value_format, &src->value_opts, sc->cols + sc->nkeys, nvals,
-                            rec->value, rec->value_len, row.cols + sc->nkeys, arena, err) != 0) {
+    } else if (serde_decode(src->value_format, &src->value_opts, sc->cols + nk, nvals,
+                            rec->value, rec->value_len, vals, arena, err) != 0) {
         return 1;
     }
     if (src->timestamp_col >= 0 && !row.tombstone) {
-        if (event_time(src, &row, &row.rowtime, err) != 0)
+        int tc = src->timestamp_col < nk ? src->timestamp_col : src->timestamp_col + wc;
+        if (op_source_event_time(&row.cols[tc], sc->cols[src->timestamp_col].name,
+                                 src->timestamp_format, &row.rowtime, err) != 0)
             return 1;
-        if (row.rowtime < 0) {
-            eddy_error(err, ERR_RUNTIME, (SrcPos){0}, "negative event time %lld",
-                       (long long)row.rowtime);
-            return 1;
-        }
     }
     if (src->is_table && table_upsert(s, rec, &row, err) != 0)
         return -1;

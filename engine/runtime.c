@@ -81,26 +81,6 @@ static void log_bad_record(QueryRuntime *rt, const TransportRecord *rec, const c
         rt->suppressed++;
 }
 
-/* Kafka Streams' windowed key layouts, which ksqlDB uses: a time window
- * appends its start, a session window its end then its start, each as an
- * 8-byte big-endian integer. */
-static void put_be64(StrBuf *sb, int64_t v)
-{
-    unsigned char b[8];
-    for (int i = 7; i >= 0; i--) {
-        b[i] = (unsigned char)((uint64_t)v & 0xff);
-        v = (int64_t)((uint64_t)v >> 8);
-    }
-    sb_append(sb, (const char *)b, 8);
-}
-
-static void windowed_key(StrBuf *sb, WindowKind kind, int64_t start, int64_t end)
-{
-    if (kind == WKIND_SESSION)
-        put_be64(sb, end);
-    put_be64(sb, start);
-}
-
 /* Keeps a table sink's current rows in store "materialized" (key codec of
  * the key columns [| window]; row codec of [rowtime, window start, window
  * end, value columns]) so pull queries can answer from it. */
@@ -129,6 +109,27 @@ static int materialize(QueryRuntime *rt, const Schema *s, const CatSource *dst, 
     return store_put(rt->materialized, rt->mkey.data, rt->mkey.len, rt->mval.data, rt->mval.len);
 }
 
+/* The timestamp of an output record: ROWTIME, or for CREATE ... AS SELECT
+ * WITH (TIMESTAMP=col) that column of the output row (ksqlDB's sink
+ * timestamp).  A row whose column gives no valid time is not produced:
+ * it is counted and logged as an expression error, as ksqlDB drops it. */
+static bool output_time(QueryRuntime *rt, const Plan *sink, const Row *row, int64_t *ts)
+{
+    const CatSource *dst = sink->u.sink.sink;
+    *ts = row->rowtime;
+    if (!sink->u.sink.sink_timestamp || row->tombstone)
+        return true;
+    int c = dst->timestamp_col;
+    EddyError terr;
+    if (op_source_event_time(&row->cols[c], sink->schema->cols[c].name, dst->timestamp_format, ts,
+                             &terr) == 0)
+        return true;
+    rt->ctx.eval.errors++;
+    eddy_error(&rt->ctx.eval.last_error, ERR_RUNTIME, (SrcPos){0},
+               "record not written to %s: %s", dst->topic, terr.msg);
+    return false;
+}
+
 /* Produces a finished row to the sink topic. */
 static int produce_row(void *ud, const Plan *sink, const Row *row, EddyError *err)
 {
@@ -139,16 +140,18 @@ static int produce_row(void *ud, const Plan *sink, const Row *row, EddyError *er
         return 0;
     }
     const Schema *s = sink->schema;
+    int64_t ts;
+    if (!output_time(rt, sink, row, &ts))
+        return 0;
     sb_reset(&rt->kbuf);
     sb_reset(&rt->vbuf);
-    bool null_key = s->nkeys == 0;
+    bool null_key = s->nkeys == 0 && dst->window_kind == WKIND_NONE;
     if (s->nkeys == 1 && row->cols[0].kind == TYPE_NULL)
         null_key = true;
     if (!null_key &&
-        serde_encode(dst->key_format, &dst->key_opts, s->cols, s->nkeys, row->cols, &rt->kbuf, err) != 0)
+        serde_encode_key(dst->key_format, &dst->key_opts, s->cols, s->nkeys, row->cols,
+                         dst->window_kind, row->window_start, row->window_end, &rt->kbuf, err) != 0)
         return 1;
-    if (!null_key && dst->window_kind != WKIND_NONE)
-        windowed_key(&rt->kbuf, dst->window_kind, row->window_start, row->window_end);
     if (!row->tombstone &&
         serde_encode(dst->value_format, &dst->value_opts, s->cols + s->nkeys, s->ncols - s->nkeys,
                      row->cols + s->nkeys, &rt->vbuf, err) != 0)
@@ -158,7 +161,7 @@ static int produce_row(void *ud, const Plan *sink, const Row *row, EddyError *er
                           dst->name);
     return rt->t->ops->produce(rt->t, dst->topic, -1, null_key ? NULL : rt->kbuf.data,
                                null_key ? 0 : rt->kbuf.len, row->tombstone ? NULL : rt->vbuf.data,
-                               row->tombstone ? 0 : rt->vbuf.len, row->rowtime, err);
+                               row->tombstone ? 0 : rt->vbuf.len, ts, err);
 }
 
 static void note_offset(QueryRuntime *rt, const TransportRecord *rec);

@@ -230,9 +230,13 @@ int exec_describe(Engine *e, const AstStmt *s, EddyError *err)
         const Column *c = &src->schema->cols[i];
         char *ty = type_to_string(e->cat.arena, c->type);
         tfmt_cell(&t, c->name);
-        tfmt_cell(&t, c->role == COL_KEY ? arena_sprintf(e->cat.arena, "%s  (%s)", ty,
-                                                          src->is_table ? "primary key" : "key")
-                                         : ty);
+        /* ksqlDB marks a windowed source's key columns with the window type. */
+        const char *wt = window_kind_name(src->window_kind);
+        tfmt_cell(&t, c->role == COL_KEY
+                          ? arena_sprintf(e->cat.arena, "%s  (%s)%s%s%s", ty,
+                                          src->is_table ? "primary key" : "key",
+                                          wt ? " (Window type: " : "", wt ? wt : "", wt ? ")" : "")
+                          : ty);
     }
     tfmt_render(&t, &sb);
     tfmt_free(&t);
@@ -369,6 +373,43 @@ static void put_bytes(StrBuf *sb, const void *p, size_t n)
     }
 }
 
+static CatSource *source_for_topic(Engine *e, const char *topic);
+
+/* PRINT's key: the bytes as text, or for a topic of a windowed source
+ * ksqlDB's rendering of a windowed key, [key@start/end] ("-" for a time
+ * window's end, which its bytes do not hold); the inner key is decoded
+ * with the key format when it is one KAFKA column. */
+static void print_key(Engine *e, const char *topic, const TransportRecord *r, StrBuf *out)
+{
+    if (r->key == NULL) {
+        put_bytes(out, NULL, 0);
+        return;
+    }
+    CatSource *s = source_for_topic(e, topic);
+    int64_t start, end;
+    size_t inner;
+    EddyError err;
+    if (s == NULL || s->window_kind == WKIND_NONE ||
+        serde_window_decode(s->window_kind, s->window_size_ms, r->key, r->key_len, &inner, &start,
+                            &end, &err) != 0) {
+        put_bytes(out, r->key, r->key_len);
+        return;
+    }
+    sb_putc(out, '[');
+    Arena *a = arena_create(0);
+    Value v;
+    if (s->key_format == FMT_KAFKA && s->schema->nkeys == 1 &&
+        serde_decode(FMT_KAFKA, &s->key_opts, s->schema->cols, 1, r->key, inner, &v, a, &err) == 0)
+        value_format(&v, out);
+    else
+        sb_append(out, r->key, inner);
+    arena_destroy(a);
+    if (s->window_kind == WKIND_SESSION)
+        sb_printf(out, "@%lld/%lld]", (long long)start, (long long)end);
+    else
+        sb_printf(out, "@%lld/-]", (long long)start);
+}
+
 static void print_record(Engine *e, struct PrintTask *pt, const TransportRecord *r, StrBuf *sb)
 {
     sb_reset(sb);
@@ -386,7 +427,7 @@ static void print_record(Engine *e, struct PrintTask *pt, const TransportRecord 
         snprintf(when + len, sizeof when - len, ".%03d Z", (int)(r->timestamp % 1000));
     }
     sb_printf(sb, "rowtime: %s, key: ", when);
-    put_bytes(sb, r->key, r->key_len);
+    print_key(e, r->topic, r, sb);
     sb_puts(sb, ", value: ");
     put_bytes(sb, r->value, r->value_len);
     sb_printf(sb, ", partition: %d\n", (int)r->partition);
@@ -563,12 +604,39 @@ static int encode_side(const CatSource *s, bool key, const json_t *j, StrBuf *ou
     return rc;
 }
 
-int engine_encode_record(Engine *e, const char *topic, const json_t *key, const json_t *value,
-                         StrBuf *key_out, bool *key_null, StrBuf *value_out, bool *value_null,
+/* The window of a QTT record, {"start", "end", "type"}, after its key. */
+static int encode_window(const CatSource *s, const char *topic, const json_t *w, StrBuf *out,
                          EddyError *err)
+{
+    WindowKind kind = s ? s->window_kind : WKIND_NONE;
+    if (w == NULL || json_is_null(w)) {
+        if (kind == WKIND_NONE)
+            return 0;
+        return eddy_error(err, ERR_RUNTIME, (SrcPos){0},
+                          "topic %s is %s-windowed: the record needs a \"window\"", topic,
+                          window_kind_name(kind));
+    }
+    if (kind == WKIND_NONE)
+        return eddy_error(err, ERR_RUNTIME, (SrcPos){0},
+                          "the record has a \"window\" but topic %s is not windowed", topic);
+    json_t *start = json_object_get(w, "start"), *end = json_object_get(w, "end");
+    if (!json_is_integer(start) || (kind == WKIND_SESSION && !json_is_integer(end)))
+        return eddy_error(err, ERR_RUNTIME, (SrcPos){0},
+                          "a window needs integer \"start\"%s", kind == WKIND_SESSION ? " and \"end\"" : "");
+    serde_window_encode(kind, json_integer_value(start), end ? json_integer_value(end) : 0, out);
+    return 0;
+}
+
+int engine_encode_record(Engine *e, const char *topic, const json_t *key, const json_t *value,
+                         const json_t *window, StrBuf *key_out, bool *key_null, StrBuf *value_out,
+                         bool *value_null, EddyError *err)
 {
     CatSource *s = source_for_topic(e, topic);
     if (encode_side(s, true, key, key_out, key_null, err) != 0)
+        return -1;
+    if (s && s->window_kind != WKIND_NONE && *key_null && window && !json_is_null(window))
+        *key_null = false;   /* a windowed stream without key columns: the window alone */
+    if (!*key_null && encode_window(s, topic, window, key_out, err) != 0)
         return -1;
     return encode_side(s, false, value, value_out, value_null, err);
 }
@@ -602,29 +670,22 @@ static json_t *decode_side(const CatSource *s, bool key, const void *buf, size_t
     return out ? out : json_stringn(buf, len);
 }
 
-static int64_t be64(const unsigned char *b)
-{
-    uint64_t u = 0;
-    for (int i = 0; i < 8; i++)
-        u = u << 8 | b[i];
-    return (int64_t)u;
-}
-
 int engine_decode_record(Engine *e, const char *topic, const void *key, size_t key_len,
                          const void *value, size_t value_len, json_t **key_out, json_t **value_out,
                          json_t **window_out, EddyError *err)
 {
     CatSource *s = source_for_topic(e, topic);
     *window_out = NULL;
-    size_t wlen = s == NULL || s->window_kind == WKIND_NONE ? 0
-                : s->window_kind == WKIND_SESSION ? 16 : 8;
-    if (key && wlen && key_len >= wlen) {
-        const unsigned char *w = (const unsigned char *)key + key_len - wlen;
-        int64_t start = wlen == 16 ? be64(w + 8) : be64(w);
-        int64_t end = wlen == 16 ? be64(w) : start + s->window_size_ms;
+    int64_t start, end;
+    size_t inner;
+    if (key && s && s->window_kind != WKIND_NONE &&
+        serde_window_decode(s->window_kind, s->window_size_ms, key, key_len, &inner, &start, &end,
+                            err) == 0) {
         *window_out = json_pack("{s:I, s:I, s:s}", "start", (json_int_t)start, "end", (json_int_t)end,
                                 "type", s->window_kind == WKIND_SESSION ? "session" : "time");
-        key_len -= wlen;
+        key_len = inner;
+        if (s->schema->nkeys == 0)
+            key = NULL;   /* a windowed stream without key columns: the window only */
     }
     *key_out = decode_side(s, true, key, key_len, err);
     *value_out = decode_side(s, false, value, value_len, err);

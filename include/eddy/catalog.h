@@ -16,8 +16,6 @@
 
 typedef struct Query Query;
 
-typedef enum WindowKind { WKIND_NONE, WKIND_TUMBLING, WKIND_HOPPING, WKIND_SESSION } WindowKind;
-
 typedef struct CatSource {
     const char *name;            /* upper-cased unless quoted */
     bool is_table;
@@ -30,7 +28,7 @@ typedef struct CatSource {
     int partitions, replicas;    /* as given or discovered; 0 = unknown */
     const char *sql;             /* the statement that created it */
     Query *writer;               /* the CSAS/CTAS query that writes it, or NULL */
-    WindowKind window_kind;      /* a windowed table: keys carry window bounds */
+    WindowKind window_kind;      /* a windowed source: keys carry window bounds (serde.h) */
     int64_t window_size_ms;      /* TUMBLING/HOPPING size (the key holds only the start) */
     bool dropped;
 } CatSource;

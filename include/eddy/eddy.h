@@ -79,10 +79,12 @@ int engine_names(Engine *e, const char ***names);
 
 /* Serialises a QTT input record for `topic` using the formats of the
  * stream/table declared on it (JSON key/value given as jansson values;
- * NULL or json null = null).  Topics no source declares: JSON text. */
+ * NULL or json null = null).  Topics no source declares: JSON text.  A
+ * windowed source's key gets `window` ({"start", "end", "type"}), which
+ * it then requires. */
 int engine_encode_record(Engine *e, const char *topic, const struct json_t *key,
-                         const struct json_t *value, StrBuf *key_out, bool *key_null,
-                         StrBuf *value_out, bool *value_null, EddyError *err);
+                         const struct json_t *value, const struct json_t *window, StrBuf *key_out,
+                         bool *key_null, StrBuf *value_out, bool *value_null, EddyError *err);
 /* Turns a produced record back into QTT JSON (new references).  For a
  * windowed table's topic the key's window bounds go to *window_out as
  * {"start","end","type"} (NULL otherwise). */

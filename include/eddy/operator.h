@@ -81,5 +81,12 @@ typedef struct SourceOp SourceOp;
 SourceOp *op_source_create(const Plan *p, OpCtx *ctx, Operator *downstream, int index);
 int op_source_record(SourceOp *s, const TransportRecord *rec, EddyError *err);
 void op_source_destroy(SourceOp *s);
+/* Event time from a TIMESTAMP column's value v (column col, for messages):
+ * BIGINT or TIMESTAMP as ms, a STRING parsed with format (ISO-8601 when
+ * NULL).  -1 with ERR_RUNTIME for a null, unparsable or negative time.
+ * Sources use it for TIMESTAMP=, sinks for CREATE ... AS SELECT WITH
+ * (TIMESTAMP=). */
+int op_source_event_time(const Value *v, const char *col, const char *format, int64_t *out,
+                         EddyError *err);
 
 #endif

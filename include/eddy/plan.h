@@ -60,7 +60,10 @@ struct Plan {
     Plan *input;                  /* NULL for SOURCE; the left side of a JOIN */
     Plan *right;                  /* the right side of a JOIN */
     union {
-        struct { CatSource *src; } source;
+        /* window_cols: a windowed source in a join carries its window as
+         * value columns WINDOWSTART, WINDOWEND right after its key columns
+         * (ksqlDB's join schema), so each side's bounds survive the join. */
+        struct { CatSource *src; bool window_cols; } source;
         struct { BExpr *pred; const char *text; bool changelog; } filter;  /* changelog: failing rows become tombstones */
         struct { BExpr **keys; int nkeys; const char **texts; } rekey;
         struct { BExpr **exprs; int n; } project;      /* one per output column */
@@ -88,11 +91,15 @@ struct Plan {
             int nleft, nright;    /* value columns taken from each side (output = [key] + left + right) */
             int left_skip;        /* 1 when the left input is a join: its key column is not copied */
             int nextra;           /* hidden event-time columns after the right's: [left,] right */
+            bool windowed;        /* both sides windowed: rows meet on key and window, and the
+                                   * result keeps the window */
             int id;               /* join number in the query, for store names */
         } join;
         struct {
             CatSource *sink;      /* NULL = transient: rows go to the client */
             int64_t limit;        /* transient LIMIT; -1 = none */
+            bool sink_timestamp;  /* CREATE ... AS SELECT WITH (TIMESTAMP=): each record's
+                                   * timestamp is the sink's TIMESTAMP column, not ROWTIME */
         } sink;
     } u;
 };

@@ -48,6 +48,56 @@ int serde_decode(Format fmt, const SerdeOptions *opts, const Column *cols, int n
 int serde_encode(Format fmt, const SerdeOptions *opts, const Column *cols, int ncols,
                  const Value *vals, StrBuf *out, EddyError *err);
 
+/* ---- windowed keys ------------------------------------------------------
+ *
+ * The key of a windowed source's record is its key columns in the key
+ * format, then the window in Kafka Streams' layouts (TimeWindowedSerde,
+ * SessionWindowedSerde), which ksqlDB writes for windowed aggregations and
+ * reads for sources declared WITH (WINDOW_TYPE=...):
+ *
+ *   TUMBLING, HOPPING:  inner key | start          (8 bytes, big-endian)
+ *   SESSION:            inner key | end | start    (8 + 8 bytes)
+ *
+ * A time window's end is not in the bytes: it is start + the window size.
+ * Bounds are valid as Kafka Streams' Window requires: start >= 0 and
+ * end >= start.  This is the one codec of these bytes: the source, the
+ * sink, INSERT VALUES, PRINT and the test runner all go through it.  (State
+ * stores use their own order-preserving suffix, codec.h.) */
+
+typedef enum WindowKind { WKIND_NONE, WKIND_TUMBLING, WKIND_HOPPING, WKIND_SESSION } WindowKind;
+
+/* "TUMBLING", "HOPPING", "SESSION" (NULL for WKIND_NONE). */
+const char *window_kind_name(WindowKind k);
+/* Parses a WINDOW_TYPE value, case-insensitively; -1 for anything else. */
+int window_kind_parse(const char *name, WindowKind *out);
+
+/* Bytes the window takes at the end of a key: 8, 16 for SESSION, 0 for NONE. */
+size_t serde_window_len(WindowKind kind);
+
+/* Appends the window of kind (start, and end for SESSION) to out. */
+void serde_window_encode(WindowKind kind, int64_t start, int64_t end, StrBuf *out);
+
+/* Splits key[0..len) of a windowed source into the inner key (its first
+ * *inner_len bytes) and the window bounds; a time window's end is start +
+ * size_ms (saturating).  Returns -1 with ERR_RUNTIME when the key is too
+ * short for the window or the bounds are invalid; never reads outside key. */
+int serde_window_decode(WindowKind kind, int64_t size_ms, const void *key, size_t len,
+                        size_t *inner_len, int64_t *start, int64_t *end, EddyError *err);
+
+/* A record key: the key columns vals[0..ncols) in fmt, then the window
+ * (none for WKIND_NONE).  -1 with err if a value cannot be represented or
+ * the window bounds are invalid. */
+int serde_encode_key(Format fmt, const SerdeOptions *opts, const Column *cols, int ncols,
+                     const Value *vals, WindowKind kind, int64_t start, int64_t end, StrBuf *out,
+                     EddyError *err);
+
+/* Decodes a record key into out[0..ncols) and, for a windowed kind, its
+ * window (*start, *end; both -1 for WKIND_NONE).  Errors as serde_decode,
+ * with the reason of a bad window. */
+int serde_decode_key(Format fmt, const SerdeOptions *opts, const Column *cols, int ncols,
+                     WindowKind kind, int64_t size_ms, const void *buf, size_t len, Value *out,
+                     int64_t *start, int64_t *end, Arena *arena, EddyError *err);
+
 /* ---- JSON <-> Value (used by serde, INSERT VALUES and the test runner) -- */
 
 /* jansson's json_t, without including jansson.h here. */

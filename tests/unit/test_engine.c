@@ -6,6 +6,7 @@
  * pull queries (lookups, scans, LIMIT, window bounds as text or epoch ms).
  */
 #include "eddy/eddy.h"
+#include "eddy/serde.h"
 #include "eddy/transport.h"
 #include "testutil.h"
 
@@ -548,6 +549,86 @@ static void test_push_limit(void)
     t->ops->destroy(t);
 }
 
+/* Issue 7 item 2: a windowed table's key is the key alone; its window is
+ * WINDOWSTART/WINDOWEND, shown by SELECT * after the key (ksqlDB's push
+ * and pull queries), by DESCRIBE on the key column and by PRINT. */
+static void test_windowed_sources(void)
+{
+    Transport *t = memory_transport_create(1);
+    Engine *e = make(t, NULL);
+    EddyError err;
+    CHECK_EQ_INT(run(e, "CREATE STREAM cams (k STRING KEY, v INT) WITH (kafka_topic='cams', value_format='JSON');"
+                        "CREATE TABLE w AS SELECT k, COUNT(*) AS n FROM cams WINDOW TUMBLING (SIZE 1 MINUTE) GROUP BY k;",
+                     &err), 0);
+    const char *keys[] = {"cam-3", "a", "cam-3"};
+    const int64_t ts[] = {61000, 62000, 130000};
+    for (int i = 0; i < 3; i++)
+        t->ops->produce(t, "cams", -1, keys[i], strlen(keys[i]), "{\"v\":1}", 7, ts[i], &err);
+    drain(e);
+    /* Push queries read the windowed table's topic. */
+    sb_reset(&rows_out);
+    CHECK_EQ_INT(run(e, "SELECT k, LEN(k) AS l, WINDOWSTART AS ws FROM w EMIT CHANGES;", &err), 0);
+    drain(e);
+    CHECK_STR(rows_out.data, "K,L,WS (header)\ncam-3,5,60000\na,1,60000\ncam-3,5,120000\n");
+    sb_reset(&rows_out);
+    CHECK_EQ_INT(run(e, "SELECT * FROM w WHERE k = 'a' EMIT CHANGES;", &err), 0);
+    drain(e);
+    CHECK_STR(rows_out.data, "K,WINDOWSTART,WINDOWEND,N (header)\na,60000,120000,1\n");
+    engine_cancel_transient(e);
+    /* A pull query's SELECT * shows the window too. */
+    sb_reset(&rows_out);
+    CHECK_EQ_INT(run(e, "SELECT * FROM w WHERE k = 'cam-3';", &err), 0);
+    CHECK_STR(rows_out.data, "K,WINDOWSTART,WINDOWEND,N (header)\ncam-3,60000,120000,1\ncam-3,120000,180000,1\n");
+    /* DESCRIBE marks the key with the window type. */
+    sb_reset(&text_out);
+    CHECK_EQ_INT(run(e, "DESCRIBE w;", &err), 0);
+    CHECK(strstr(text_out.data, "STRING  (primary key) (Window type: TUMBLING)") != NULL);
+    /* PRINT shows a windowed key as ksqlDB does: [key@start/-]. */
+    sb_reset(&text_out);
+    CHECK_EQ_INT(run(e, "PRINT 'W' FROM BEGINNING LIMIT 1;", &err), 0);
+    CHECK(strstr(text_out.data, "key: [cam-3@60000/-], value: {\"N\":1}") != NULL);
+    /* A table declared over a session-windowed topic, and a transient
+     * join of windowed sources: rows meet on key and window. */
+    CHECK_EQ_INT(run(e, "CREATE TABLE st (k STRING PRIMARY KEY, x INT) WITH (kafka_topic='st', value_format='JSON', "
+                        "partitions=1, WINDOW_TYPE='SESSION');"
+                        "CREATE STREAM ss (k STRING KEY, y INT) WITH (kafka_topic='ss', value_format='JSON', "
+                        "partitions=1, WINDOW_TYPE='SESSION');", &err), 0);
+    StrBuf key;
+    sb_init(&key);
+    sb_puts(&key, "u");
+    serde_window_encode(WKIND_SESSION, 10, 100, &key);
+    t->ops->produce(t, "st", -1, key.data, key.len, "{\"x\":1}", 7, 100, &err);
+    sb_reset(&rows_out);
+    CHECK_EQ_INT(run(e, "SELECT * FROM st EMIT CHANGES;", &err), 0);
+    drain(e);
+    CHECK_STR(rows_out.data, "K,WINDOWSTART,WINDOWEND,X (header)\nu,10,100,1\n");
+    /* The table is loaded before the stream's records arrive. */
+    sb_reset(&rows_out);
+    CHECK_EQ_INT(run(e, "SELECT ss.k, y, x, st.WINDOWEND AS we FROM ss LEFT JOIN st ON ss.k = st.k EMIT CHANGES;",
+                     &err), 0);
+    drain(e);
+    t->ops->produce(t, "ss", -1, key.data, key.len, "{\"y\":2}", 7, 100, &err);
+    sb_reset(&key);
+    sb_puts(&key, "u");
+    serde_window_encode(WKIND_SESSION, 10, 200, &key);   /* another session of u */
+    t->ops->produce(t, "ss", -1, key.data, key.len, "{\"y\":3}", 7, 200, &err);
+    drain(e);
+    CHECK_STR(rows_out.data, "SS_K,Y,X,WE (header)\nu,2,1,100\nu,3,null,null\n");
+    /* Without key columns the window comes first. */
+    CHECK_EQ_INT(run(e, "CREATE STREAM nk (v INT) WITH (kafka_topic='nk', value_format='JSON', partitions=1, "
+                        "WINDOW_TYPE='HOPPING', WINDOW_SIZE='10 SECONDS');", &err), 0);
+    sb_reset(&key);
+    serde_window_encode(WKIND_HOPPING, 5000, 0, &key);
+    t->ops->produce(t, "nk", -1, key.data, key.len, "{\"v\":9}", 7, 6000, &err);
+    sb_reset(&rows_out);
+    CHECK_EQ_INT(run(e, "SELECT * FROM nk EMIT CHANGES;", &err), 0);
+    drain(e);
+    CHECK_STR(rows_out.data, "WINDOWSTART,WINDOWEND,V (header)\n5000,15000,9\n");
+    sb_free(&key);
+    engine_destroy(e);
+    t->ops->destroy(t);
+}
+
 int main(void)
 {
     sb_init(&text_out);
@@ -565,6 +646,7 @@ int main(void)
     test_pull_limit();
     test_pull_window_bounds();
     test_push_limit();
+    test_windowed_sources();
     sb_free(&text_out);
     sb_free(&log_out);
     sb_free(&rows_out);
