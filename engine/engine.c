@@ -530,6 +530,24 @@ void engine_stats(Engine *e, EngineStats *out)
     }
 }
 
+int engine_query_progress(Engine *e, EngineQueryProgress *out, int max)
+{
+    int n = 0;
+    for (int i = 0; i < e->cat.queries.n; i++) {
+        Query *q = e->cat.queries.items[i];
+        if (q->rt == NULL)
+            continue;
+        if (n < max)
+            out[n] = (EngineQueryProgress){.id = q->id, .records_in = q->records_in,
+                                           .records_out = q->records_out,
+                                           .records_skipped = q->records_skipped,
+                                           .eval_errors = q->eval_errors,
+                                           .lag = runtime_lag(q->rt)};
+        n++;
+    }
+    return n;
+}
+
 int engine_names(Engine *e, const char ***names)
 {
     static const char **buf;

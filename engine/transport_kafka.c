@@ -64,6 +64,7 @@ typedef struct PartState {
     bool eof;                  /* consumed up to the end (see kc_poll) */
     bool touched;              /* returned records in the current poll */
     int64_t last;              /* offset of the last of them */
+    int64_t next;              /* next offset to consume (for the lag), or a logical offset */
 } PartState;
 
 /* A seek asked for before its partition was assigned. */
@@ -469,7 +470,8 @@ static void parts_add(Consumer *c, const rd_kafka_topic_partition_list_t *list)
         char *topic = strdup(tp->topic);
         if (topic == NULL)
             return;
-        c->parts[c->nparts++] = (PartState){.topic = topic, .partition = tp->partition};
+        c->parts[c->nparts++] =
+            (PartState){.topic = topic, .partition = tp->partition, .next = tp->offset};
     }
 }
 
@@ -725,6 +727,28 @@ static bool kc_at_end(Consumer *c)
     return c->assigned && c->neof == c->nparts;
 }
 
+static int64_t kc_lag(Consumer *c)
+{
+    if (!c->assigned)
+        return -1;
+    int64_t lag = 0;
+    for (int i = 0; i < c->nparts; i++) {
+        const PartState *p = &c->parts[i];
+        int64_t lo, hi;
+        if (p->eof)
+            continue;
+        if (rd_kafka_get_watermark_offsets(c->rk, p->topic, p->partition, &lo, &hi) || hi < 0)
+            return -1;
+        /* Nothing consumed yet: the start the assignment resolved to. */
+        int64_t pos = p->next >= 0 ? p->next : p->next == RD_KAFKA_OFFSET_BEGINNING ? lo : hi;
+        if (pos < 0)
+            return -1;
+        if (hi > pos)
+            lag += hi - pos;
+    }
+    return lag;
+}
+
 /* Handles an event (error or EOF) from the consumer queue.  Returns -1 only
  * for a fatal error. */
 static int consumer_event(Consumer *c, const rd_kafka_message_t *m, EddyError *err)
@@ -753,6 +777,7 @@ static void take_record(Consumer *c, const rd_kafka_message_t *m, TransportRecor
         part_set_eof(c, p, false);
         p->touched = true;
         p->last = m->offset;
+        p->next = m->offset + 1;
     }
     rd_kafka_timestamp_type_t tstype;
     int64_t ts = rd_kafka_message_timestamp(m, &tstype);
@@ -870,6 +895,7 @@ static int kc_seek(Consumer *c, const TopicPartitionOffset *offs, int n, EddyErr
          * EOF event: decide from the last known high watermark. */
         int64_t hi = cached_high(c, p);
         part_set_eof(c, p, offs[i].offset >= 0 && hi >= 0 && offs[i].offset >= hi);
+        p->next = offs[i].offset;
         rd_kafka_topic_partition_list_add(now, offs[i].topic, offs[i].partition)->offset =
             offs[i].offset;
     }
@@ -939,6 +965,7 @@ static const TransportOps kafka_ops = {
     .consumer_open = kt_consumer_open,
     .consumer_poll = kc_poll,
     .consumer_at_end = kc_at_end,
+    .consumer_lag = kc_lag,
     .consumer_commit = kc_commit,
     .consumer_seek = kc_seek,
     .consumer_close = kc_close,

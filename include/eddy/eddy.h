@@ -71,6 +71,19 @@ typedef struct EngineStats {
 } EngineStats;
 void engine_stats(Engine *e, EngineStats *out);
 
+/* One running persistent query, for progress lines (engine_query_progress). */
+typedef struct EngineQueryProgress {
+    const char *id;               /* borrowed: valid until the next statement */
+    int64_t records_in, records_out, records_skipped, eval_errors;
+    /* Input records not consumed yet: the ends of the query's input
+     * partitions (as the consumer last saw them) minus its positions;
+     * -1 while not known (before its partitions are assigned). */
+    int64_t lag;
+} EngineQueryProgress;
+/* Fills out[0 .. min(n, max)) with the running persistent queries in
+ * creation order and returns n, their number.  Changes nothing. */
+int engine_query_progress(Engine *e, EngineQueryProgress *out, int max);
+
 /* Names for REPL completion: streams, tables, columns, functions (borrowed
  * strings, valid until the next statement). Returns count. */
 int engine_names(Engine *e, const char ***names);

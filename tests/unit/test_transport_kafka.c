@@ -1,7 +1,7 @@
 /*
  * test_transport_kafka.c - the Kafka transport against an in-process
  * embedded broker (librdkafka mock cluster): produce, consume in a group,
- * at_end, commit and resume, seek (before and after assignment), metadata,
+ * at_end and lag, commit and resume, seek (before and after assignment), metadata,
  * topic_ensure's bounded wait.
  */
 #include "eddy/transport.h"
@@ -267,6 +267,7 @@ int main(void)
         return testutil_done();
     }
     CHECK(!t->ops->consumer_at_end(c));   /* not assigned yet */
+    CHECK_EQ_INT(t->ops->consumer_lag(c), -1);   /* not known yet */
     Seen s;
     seen_init(&s);
     t0 = eddy_mono_ms();
@@ -278,6 +279,7 @@ int main(void)
     CHECK_EQ_INT(s.content_errors, 0);
     CHECK_EQ_INT(s.order_errors, 0);
     CHECK(s.at_end);
+    CHECK_EQ_INT(t->ops->consumer_lag(c), 0);
     int missing = 0;
     for (int i = 0; i < NRECORDS; i++)
         missing += !s.seen[i];
@@ -310,6 +312,7 @@ int main(void)
     TopicPartitionOffset back = {"t3", 1, 0};
     CHECK_EQ_INT(t->ops->consumer_seek(c, &back, 1, &err), 0);
     CHECK(!t->ops->consumer_at_end(c));
+    CHECK_EQ_INT(t->ops->consumer_lag(c), per_part[1]);   /* partition 1 again */
     seen_init(&s);
     consume(t, c, &s, 500, 30000);
     CHECK_EQ_INT(s.count, per_part[1]);
