@@ -1,6 +1,8 @@
 /*
  * test_engine_session.c - what a session (REPL, eddy run) sees of the
- * engine besides results: per-query progress and lag.  In-memory topics.
+ * engine besides results: per-query progress and lag, and the command log
+ * across restarts (no duplicate SET lines, skipped statements named in
+ * one line).  In-memory topics.
  */
 #include "eddy/eddy.h"
 #include "eddy/transport.h"
@@ -53,6 +55,14 @@ static void produce(Transport *t, int n)
     }
 }
 
+static int count_lines_with(const char *text, const char *what)
+{
+    int n = 0;
+    for (const char *p = text; (p = strstr(p, what)) != NULL; p++)
+        n++;
+    return n;
+}
+
 static void test_progress_and_lag(void)
 {
     Transport *t = memory_transport_create(1);
@@ -93,6 +103,72 @@ static void test_progress_and_lag(void)
     t->ops->destroy(t);
 }
 
+static char *read_log(const char *dir)
+{
+    char path[512];
+    snprintf(path, sizeof path, "%s/commands.ksql", dir);
+    EddyError err;
+    char *text = eddy_read_file(path, &err);
+    return text ? text : strdup("");
+}
+
+/* Restarting with the same file adds nothing to the command log: not the
+ * statements (skipped, each named in one log line) and not the SETs. */
+static void test_restart_log_hygiene(void)
+{
+    char dir[] = "/tmp/eddy-test-session-XXXXXX";
+    CHECK(mkdtemp(dir) != NULL);
+    Transport *t = memory_transport_create(1);
+    const char *file =
+        "SET 'auto.offset.reset' = 'earliest';\n"
+        "SET 'commit.interval.ms' = '500';\n"
+        "CREATE STREAM acc (id STRING KEY, severity INT, city STRING)\n"
+        "  WITH (kafka_topic='acc', value_format='JSON');\n"
+        "SET 'commit.interval.ms' = '1000';\n"
+        "CREATE STREAM severe AS\n"
+        "  SELECT id, city FROM acc\n"
+        "  WHERE severity >= 3;\n"
+        "INSERT INTO severe SELECT id, city FROM acc WHERE severity = 0;\n";
+    Engine *e = make(t, dir);
+    CHECK_EQ_INT(run(e, file), 0);
+    engine_destroy(e);
+    char *first = read_log(dir);
+    CHECK_EQ_INT(count_lines_with(first, "SET 'auto.offset.reset'"), 1);
+    CHECK_EQ_INT(count_lines_with(first, "SET 'commit.interval.ms'"), 2);
+    for (int restart = 0; restart < 3; restart++) {
+        e = make(t, dir);
+        CHECK_EQ_INT(engine_running_queries(e), 2);
+        sb_reset(&log_out);
+        CHECK_EQ_INT(run(e, file), 0);
+        CHECK_EQ_INT(engine_running_queries(e), 2);
+        CHECK(strstr(log_out.data, "0 skipped CREATE STREAM ACC: already in the catalog\n") != NULL);
+        CHECK(strstr(log_out.data, "0 skipped CREATE STREAM SEVERE AS SELECT: already in the catalog\n") != NULL);
+        CHECK(strstr(log_out.data, "0 skipped INSERT INTO SEVERE SELECT: already in the catalog\n") != NULL);
+        engine_destroy(e);
+        char *now = read_log(dir);
+        CHECK_STR(now, first);
+        free(now);
+    }
+    /* A SET that changes something goes to the log, before the next
+     * statement that does; a SET nothing follows does not. */
+    e = make(t, dir);
+    CHECK_EQ_INT(run(e, "SET 'auto.offset.reset' = 'latest';\n"
+                        "CREATE STREAM mild AS SELECT id, city FROM acc WHERE severity < 3;\n"
+                        "SET 'commit.interval.ms' = '2000';\n"), 0);
+    engine_destroy(e);
+    char *after = read_log(dir);
+    const char *tail = after + strlen(first);
+    CHECK(strncmp(after, first, strlen(first)) == 0);
+    CHECK_STR(tail, "SET 'auto.offset.reset' = 'latest';\n"
+                    "CREATE STREAM mild AS SELECT id, city FROM acc WHERE severity < 3;\n");
+    free(after);
+    free(first);
+    t->ops->destroy(t);
+    char cmd[200];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    CHECK_EQ_INT(system(cmd), 0);
+}
+
 int main(void)
 {
     sb_init(&text_out);
@@ -100,6 +176,7 @@ int main(void)
     sb_puts(&text_out, "");
     sb_puts(&log_out, "");
     test_progress_and_lag();
+    test_restart_log_hygiene();
     sb_free(&text_out);
     sb_free(&log_out);
     return testutil_done();
