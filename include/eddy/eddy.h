@@ -23,6 +23,9 @@ typedef struct EngineOutput {
     void (*row)(void *ud, const char *const *cols, int ncols, bool header);
     /* Log: level 0 info, 1 warning, 2 error. */
     void (*log)(void *ud, int level, const char *msg);
+    /* Columns text tables should fit in (SHOW QUERIES cuts its longest
+     * column to fit, marking the cut with an ellipsis); NULL or 0 = no limit. */
+    int (*width)(void *ud);
     void *ud;
 } EngineOutput;
 

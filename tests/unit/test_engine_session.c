@@ -1,6 +1,7 @@
 /*
  * test_engine_session.c - what a session (REPL, eddy run) sees of the
- * engine besides results: per-query progress and lag, and the command log
+ * engine besides results: per-query progress and lag, SHOW QUERIES cut to
+ * the output's width, the footer of a stream scan, and the command log
  * across restarts (no duplicate SET lines, skipped statements named in
  * one line).  In-memory topics.
  */
@@ -13,16 +14,18 @@
 #include <unistd.h>
 
 static StrBuf text_out, log_out;
+static int out_width;
 
 static void on_text(void *ud, const char *t) { sb_puts(&text_out, t); }
 static void on_log(void *ud, int level, const char *m) { sb_printf(&log_out, "%d %s\n", level, m); }
 static void on_row(void *ud, const char *const *cols, int n, bool header) {}
+static int on_width(void *ud) { return out_width; }
 
 static Engine *make(Transport *t, const char *state_dir)
 {
     const char *props[] = {"auto.offset.reset", "earliest", NULL};
     EngineConfig cfg = {.transport = t, .state_dir = state_dir,
-                        .out = {.text = on_text, .log = on_log, .row = on_row},
+                        .out = {.text = on_text, .log = on_log, .row = on_row, .width = on_width},
                         .props = props, .auto_create_topics = true, .deterministic = true};
     EddyError err;
     Engine *e = engine_create(&cfg, &err);
@@ -103,6 +106,73 @@ static void test_progress_and_lag(void)
     t->ops->destroy(t);
 }
 
+/* SHOW QUERIES fits the output's width, marking the cut with an ellipsis;
+ * with no width it shows the whole statement, on one line. */
+static void test_show_queries_fits(void)
+{
+    Transport *t = memory_transport_create(1);
+    Engine *e = make(t, NULL);
+    CHECK_EQ_INT(run(e, DDL), 0);
+    CHECK_EQ_INT(run(e, "CREATE STREAM severe_with_a_long_name AS\n"
+                        "  SELECT id, city, severity FROM acc\n"
+                        "  WHERE severity >= 3 AND city <> 'Nowhere at all';"), 0);
+    out_width = 0;
+    sb_reset(&text_out);
+    CHECK_EQ_INT(run(e, "SHOW QUERIES;"), 0);
+    CHECK(strstr(text_out.data, "CREATE STREAM severe_with_a_long_name AS SELECT id, city, "
+                                "severity FROM acc WHERE severity >= 3 AND city <> 'Nowhere at "
+                                "all';") != NULL);
+    CHECK(strstr(text_out.data, "\xe2\x80\xa6") == NULL);
+    /* Wide enough for all but the statement; then narrower than the rest. */
+    for (int width = 100; width >= 70; width -= 30) {
+        out_width = width;
+        sb_reset(&text_out);
+        CHECK_EQ_INT(run(e, "SHOW QUERIES;"), 0);
+        CHECK(strstr(text_out.data, "| CREATE STRE") != NULL);
+        if (width == 100) {   /* only the statement is cut */
+            CHECK_EQ_INT(count_lines_with(text_out.data, "\xe2\x80\xa6"), 1);
+            CHECK(strstr(text_out.data, "CSAS_SEVERE_WITH_A_LONG_NAME_1") != NULL);
+        } else {
+            CHECK(count_lines_with(text_out.data, "\xe2\x80\xa6") > 1);
+        }
+        /* Every line fits (code points; the ellipsis is one). */
+        int col = 0, widest = 0;
+        for (const char *p = text_out.data; *p; p++) {
+            if (*p == '\n')
+                col = 0;
+            else if (((unsigned char)*p & 0xC0) != 0x80 && ++col > widest)
+                widest = col;
+        }
+        if (widest >= width) fputs(text_out.data, stderr);
+        CHECK(widest < width);
+        CHECK(widest >= width - 2);   /* and uses the room it has */
+    }
+    out_width = 0;
+    engine_destroy(e);
+    t->ops->destroy(t);
+}
+
+/* A SELECT on a stream without EMIT CHANGES reads to the end and ends with
+ * a footer, also when nothing matched. */
+static void test_scan_footer(void)
+{
+    Transport *t = memory_transport_create(1);
+    Engine *e = make(t, NULL);
+    CHECK_EQ_INT(run(e, DDL), 0);
+    produce(t, 10);
+    sb_reset(&text_out);
+    CHECK_EQ_INT(run(e, "SELECT id FROM acc WHERE severity > 100;"), 0);
+    CHECK(strstr(text_out.data, "(0 rows from ACC)") != NULL);
+    sb_reset(&text_out);
+    CHECK_EQ_INT(run(e, "SELECT id FROM acc WHERE severity = 4;"), 0);
+    CHECK(strstr(text_out.data, "(2 rows from ACC)") != NULL);
+    sb_reset(&text_out);
+    CHECK_EQ_INT(run(e, "SELECT id FROM acc WHERE severity = 4 LIMIT 1;"), 0);
+    CHECK(strstr(text_out.data, "(1 row from ACC)") != NULL);
+    engine_destroy(e);
+    t->ops->destroy(t);
+}
+
 static char *read_log(const char *dir)
 {
     char path[512];
@@ -176,6 +246,8 @@ int main(void)
     sb_puts(&text_out, "");
     sb_puts(&log_out, "");
     test_progress_and_lag();
+    test_show_queries_fits();
+    test_scan_footer();
     test_restart_log_hygiene();
     sb_free(&text_out);
     sb_free(&log_out);
