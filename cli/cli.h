@@ -13,10 +13,16 @@ int cmd_load(int argc, char **argv);     /* cli/load.c */
 #include "eddy/eddy.h"
 #include "eddy/transport.h"
 
+#include <signal.h>
+
 typedef struct CliOptions {
     const char *bootstrap;           /* NULL = start an embedded broker */
     const char *state_dir;
     bool until_caught_up;
+    bool verbose;                    /* Kafka client info lines on stderr too */
+    const char *log_file;            /* every log line, timestamped, appended here */
+    bool fail_fast;                  /* a script stops at its first error */
+    int progress_s;                  /* eddy run: seconds between progress lines; -1 = default */
     char **props;                    /* key, value, ..., NULL (malloc'd) */
     int nprops;
     char **files;
@@ -31,8 +37,26 @@ void cli_free_options(CliOptions *o);
 Transport *cli_connect(CliOptions *o, EmbeddedBroker **broker);
 /* Prints an engine error with its position and a caret under the token. */
 void cli_print_error(const char *origin, const char *source, const EddyError *err);
-/* Default engine output: text to stdout, logs to stderr. */
+/* ---- output (cli/output.c) ---- */
+
+/* Default engine output: text and query rows to stdout (rows in a grid
+ * that fits the terminal), logs to stderr and the log file. */
 EngineOutput cli_default_output(void);
+/* Applies o->verbose and opens o->log_file; -1 (message printed) if it
+ * cannot be opened.  cli_output_close closes it. */
+int cli_output_open(const CliOptions *o);
+void cli_output_close(void);
+/* The transport's log sink: Kafka client info lines only with --verbose
+ * (and in the log file); warnings and errors always. */
+void cli_kafka_log(void *ud, int level, const char *msg);
+/* Writes one line for a person to stderr (and the log file, unless
+ * to_file is false), moving the REPL's prompt out of the way. */
+void cli_say(bool to_file, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* The REPL's prompt, if one is on the screen: hide() clears it before
+ * something is written to the terminal, show() redraws it after. */
+void cli_set_prompt_hooks(void (*hide)(void), void (*show)(void));
+/* Columns of the terminal stdout writes to; 0 if it is not a terminal. */
+int cli_term_width(void);
 /* The engine properties among o->props (NULL-terminated pairs, borrowed). */
 const char *const *cli_engine_props(CliOptions *o);
 char *cli_read_file(const char *path);
@@ -52,5 +76,10 @@ Transport *cli_producer_open(const char *who, const char *const *props);
 void cli_producer_pace(Transport *t, int64_t target, volatile sig_atomic_t *stop);
 /* Waits for every record to be delivered; -1 (reason printed) if not. */
 int cli_producer_flush(const char *who, Transport *t);
+
+/* Runs the persistent queries until *stop is set (by a signal) or, with
+ * o->until_caught_up, until they have caught up, printing progress lines
+ * as o asks (cli/run.c).  Returns 0, or -1 (message printed) on a fatal error. */
+int cli_run_queries(Engine *e, const CliOptions *o, volatile sig_atomic_t *stop);
 
 #endif

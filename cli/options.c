@@ -69,6 +69,7 @@ static int load_config(CliOptions *o, const char *path)
 int cli_parse_options(int argc, char **argv, CliOptions *o, const char *usage)
 {
     memset(o, 0, sizeof *o);
+    o->progress_s = -1;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         const char *next = i + 1 < argc ? argv[i + 1] : NULL;
@@ -90,6 +91,20 @@ int cli_parse_options(int argc, char **argv, CliOptions *o, const char *usage)
             }
         } else if (strcmp(a, "--until-caught-up") == 0) {
             o->until_caught_up = true;
+        } else if (strcmp(a, "--verbose") == 0) {
+            o->verbose = true;
+        } else if (strcmp(a, "--log-file") == 0 && next) {
+            o->log_file = argv[++i];
+        } else if (strcmp(a, "--fail-fast") == 0) {
+            o->fail_fast = true;
+        } else if (strcmp(a, "--progress") == 0 && next) {
+            char *end;
+            long v = strtol(argv[++i], &end, 10);
+            if (*end || end == argv[i] || v < 0 || v > 86400) {
+                fprintf(stderr, "eddy: --progress needs a number of seconds (0 = off), not '%s'\n", argv[i]);
+                return -1;
+            }
+            o->progress_s = (int)v;
         } else if (a[0] == '-' && a[1] != '\0') {
             fprintf(stderr, "eddy: unknown or incomplete option '%s'\n\n%s", a, usage);
             return -1;
@@ -137,12 +152,6 @@ const char *const *cli_engine_props(CliOptions *o)
     return out;
 }
 
-static void stderr_log(void *ud, int level, const char *msg)
-{
-    static const char *const names[] = {"info", "warning", "error"};
-    fprintf(stderr, "eddy: %s: %s\n", names[level < 0 || level > 2 ? 2 : level], msg);
-}
-
 Transport *cli_connect(CliOptions *o, EmbeddedBroker **broker)
 {
     EddyError err;
@@ -179,7 +188,7 @@ Transport *cli_connect(CliOptions *o, EmbeddedBroker **broker)
         *broker = NULL;
         return NULL;
     }
-    t->log = stderr_log;
+    t->log = cli_kafka_log;
     if (*broker) {
         kafka_transport_use_broker(t, *broker);
         return t;
@@ -201,29 +210,4 @@ void cli_print_error(const char *origin, const char *source, const EddyError *er
     char buf[4096];
     eddy_error_format(err, source, buf, sizeof buf);
     fprintf(stderr, "%s%s%s\n", origin ? origin : "", origin ? ": " : "", buf);
-}
-
-static void stdout_text(void *ud, const char *text)
-{
-    fputs(text, stdout);
-    fflush(stdout);
-}
-
-static void stdout_row(void *ud, const char *const *cols, int ncols, bool header)
-{
-    for (int i = 0; i < ncols; i++)
-        printf("|%-20s", cols[i]);
-    printf("|\n");
-    if (header) {
-        for (int i = 0; i < ncols; i++)
-            printf("+--------------------");
-        printf("+\n");
-    }
-    fflush(stdout);
-}
-
-EngineOutput cli_default_output(void)
-{
-    EngineOutput out = {.text = stdout_text, .row = stdout_row, .log = stderr_log, .ud = NULL};
-    return out;
 }

@@ -927,6 +927,11 @@ int exec_select(Engine *e, const AstStmt *s, EddyError *err)
             idle = n == 0 ? idle + 1 : 0;
         }
         engine_cancel_transient(e);
+        /* The footer a pull query has too, also (above all) when nothing matched. */
+        char buf[300];
+        snprintf(buf, sizeof buf, "(%lld row%s from %s)\n", (long long)q->records_out,
+                 q->records_out == 1 ? "" : "s", an.inputs[0]->name);
+        engine_text(e, buf);
     }
     return 0;
 }

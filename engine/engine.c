@@ -5,7 +5,9 @@
  * The catalog persists as <state.dir>/commands.ksql, the statements that
  * built it, in order (ksqlDB keeps a command topic to the same end).  On
  * start they are replayed quietly; a statement given again with the same
- * text (a restarted `eddy run` of the same file) is skipped.
+ * text (a restarted `eddy run` of the same file) is skipped.  A SET or
+ * UNSET is written only just before the next statement that is, and only
+ * if it changes what the log says, so such a restart adds nothing.
  */
 #include "engine_int.h"
 #include "runtime.h"
@@ -110,16 +112,51 @@ void engine_terminate_query(Engine *e, Query *q)
 
 /* ---- properties ---------------------------------------------------------- */
 
+static void pending_set_free(PendingSet *p)
+{
+    free(p->name);
+    free(p->value);
+    free(p->text);
+}
+
+/* Notes a SET (value) or UNSET (NULL) for the command log; see Engine. */
+static void note_set(Engine *e, const char *name, const char *value, const char *text)
+{
+    if (e->state_dir == NULL)
+        return;
+    if (e->replaying) {   /* the log's own lines: what it says now */
+        if (value)
+            strmap_put(e->logged_props, name, arena_strdup(e->cat.arena, value));
+        else
+            strmap_del(e->logged_props, name);
+        return;
+    }
+    for (int i = 0; i < e->npending_sets; i++)
+        if (strcmp(e->pending_sets[i].name, name) == 0) {   /* superseded */
+            pending_set_free(&e->pending_sets[i]);
+            memmove(&e->pending_sets[i], &e->pending_sets[i + 1],
+                    sizeof(PendingSet) * (size_t)(e->npending_sets - i - 1));
+            e->npending_sets--;
+            break;
+        }
+    const char *logged = strmap_get(e->logged_props, name);
+    if (logged == NULL ? value == NULL : value && strcmp(logged, value) == 0)
+        return;
+    e->pending_sets = realloc(e->pending_sets, sizeof(PendingSet) * (size_t)(e->npending_sets + 1));
+    e->pending_sets[e->npending_sets++] =
+        (PendingSet){strdup(name), value ? strdup(value) : NULL, strdup(text)};
+}
+
 static int exec_set(Engine *e, const AstStmt *s, EddyError *err)
 {
     const char *name = s->u.set.name;
     const char *value = s->u.set.value;
     /* Properties shape the queries created after them (auto.offset.reset
-     * decides where a new query starts), so they go to the command log too:
-     * a query restored from the log sees what it was created under. */
+     * decides where a new query starts), so they go to the command log too
+     * (before the next logged statement): a query restored from the log
+     * sees what it was created under. */
     if (value == NULL) {
-        if (engine_persist(e, s->text, err) != 0)
-            return -1;
+        note_set(e, name, NULL, s->text);
         strmap_del(e->cat.props, name);
         return 0;
     }
@@ -136,8 +173,7 @@ static int exec_set(Engine *e, const AstStmt *s, EddyError *err)
         if (*end || v < 0)
             return eddy_error(err, ERR_ANALYSIS, s->pos, "commit.interval.ms must be a number of milliseconds, not '%s'", value);
     }
-    if (engine_persist(e, s->text, err) != 0)
-        return -1;
+    note_set(e, name, value, s->text);
     strmap_put(e->cat.props, name, arena_strdup(e->cat.arena, value));
     char buf[600];
     snprintf(buf, sizeof buf, "Successfully changed local property '%s' to '%s'.\n", name, value);
@@ -166,6 +202,16 @@ int engine_persist(Engine *e, const char *sql, EddyError *err)
         free(path);
         return -1;
     }
+    for (int i = 0; i < e->npending_sets; i++) {
+        PendingSet *p = &e->pending_sets[i];
+        fprintf(f, "%s\n", p->text);
+        if (p->value)
+            strmap_put(e->logged_props, p->name, arena_strdup(e->cat.arena, p->value));
+        else
+            strmap_del(e->logged_props, p->name);
+        pending_set_free(p);
+    }
+    e->npending_sets = 0;
     fprintf(f, "%s\n", sql);
     fflush(f);
     fclose(f);
@@ -200,6 +246,7 @@ Engine *engine_create(const EngineConfig *cfg, EddyError *err)
     e->cat.arena = arena_create(0);
     e->cat.sources = strmap_create();
     e->cat.props = strmap_create();
+    e->logged_props = strmap_create();
     e->cat.next_query_num = 1;
     e->last_checkpoint_ms = eddy_mono_ms();
     if (e->t && e->t->log == NULL) {
@@ -274,6 +321,10 @@ void engine_destroy(Engine *e)
         statedb_close(e->scratch);
     strmap_destroy(e->cat.sources);
     strmap_destroy(e->cat.props);
+    strmap_destroy(e->logged_props);
+    for (int i = 0; i < e->npending_sets; i++)
+        pending_set_free(&e->pending_sets[i]);
+    free(e->pending_sets);
     arena_destroy(e->cat.arena);
     free(e->state_dir);
     free(e);
@@ -342,7 +393,13 @@ static int exec_run_script(Engine *e, const AstStmt *s, EddyError *err)
 static int exec_one(Engine *e, const AstStmt *s, EddyError *err)
 {
     if (!e->replaying && already_done(e, s)) {
-        engine_log(e, 0, "skipped, already in the catalog: %.80s", s->text);
+        /* Named in one line, not the statement's (multi-line) text. */
+        bool insert = s->kind == STMT_INSERT_SELECT;
+        const char *what = insert ? "INSERT INTO"
+                           : s->u.create.is_table ? "CREATE TABLE" : "CREATE STREAM";
+        const char *name = insert ? s->u.insert.target.name : s->u.create.name.name;
+        const char *tail = insert ? " SELECT" : s->kind == STMT_CREATE_AS ? " AS SELECT" : "";
+        engine_log(e, 0, "skipped %s %s%s: already in the catalog", what, name, tail);
         return 0;
     }
     switch (s->kind) {
@@ -531,6 +588,24 @@ void engine_stats(Engine *e, EngineStats *out)
         out->records_skipped += q->records_skipped;
         out->eval_errors += q->eval_errors;
     }
+}
+
+int engine_query_progress(Engine *e, EngineQueryProgress *out, int max)
+{
+    int n = 0;
+    for (int i = 0; i < e->cat.queries.n; i++) {
+        Query *q = e->cat.queries.items[i];
+        if (q->rt == NULL)
+            continue;
+        if (n < max)
+            out[n] = (EngineQueryProgress){.id = q->id, .records_in = q->records_in,
+                                           .records_out = q->records_out,
+                                           .records_skipped = q->records_skipped,
+                                           .eval_errors = q->eval_errors,
+                                           .lag = runtime_lag(q->rt)};
+        n++;
+    }
+    return n;
 }
 
 int engine_names(Engine *e, const char ***names)

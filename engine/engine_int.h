@@ -84,6 +84,11 @@ bool analyze_assignable(const SqlType *from, const SqlType *to);
 
 struct StateDb;
 
+/* A SET or UNSET (value NULL) not yet in the command log. */
+typedef struct PendingSet {
+    char *name, *value, *text;
+} PendingSet;
+
 struct Engine {
     Transport *t;
     struct StateDb *state;        /* RocksDB under <state.dir>/rocksdb, or the memory twin */
@@ -99,6 +104,12 @@ struct Engine {
     struct PrintTask *print;      /* the running PRINT, if any (show.c) */
     Arena *transient_arena;
     int64_t last_checkpoint_ms;
+    /* SET/UNSET go to the command log only just before the next statement
+     * that is logged, and only if they change what the log says, so a
+     * restarted `eddy run` of the same file adds nothing (engine.c). */
+    PendingSet *pending_sets;
+    int npending_sets;
+    StrMap *logged_props;         /* property values as the command log leaves them */
 };
 
 void engine_text(Engine *e, const char *text);

@@ -351,6 +351,11 @@ bool runtime_at_end(QueryRuntime *rt)
     return rt->t->ops->consumer_at_end(rt->consumer);
 }
 
+int64_t runtime_lag(QueryRuntime *rt)
+{
+    return rt->t->ops->consumer_lag ? rt->t->ops->consumer_lag(rt->consumer) : -1;
+}
+
 bool runtime_done(QueryRuntime *rt)
 {
     const Plan *sink = rt->q->plan;

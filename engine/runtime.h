@@ -27,6 +27,8 @@ QueryRuntime *runtime_start(Query *q, Transport *t, struct StateDb *db, OffsetRe
 /* Consumes and processes up to one batch.  Returns records consumed, -1 fatal. */
 int runtime_poll(QueryRuntime *rt, int timeout_ms, EddyError *err);
 bool runtime_at_end(QueryRuntime *rt);
+/* Input records not consumed yet (the transport's consumer_lag); -1 = not known. */
+int64_t runtime_lag(QueryRuntime *rt);
 bool runtime_done(QueryRuntime *rt);          /* transient LIMIT reached */
 /* Commits the offsets of processed records (output must be flushed first). */
 int runtime_commit(QueryRuntime *rt, EddyError *err);

@@ -16,14 +16,23 @@
 #include <strings.h>
 #include <time.h>
 
-static void render(Engine *e, TextTable *t)
+/* fit: cut the table to the output's width (e.out.width), column
+ * `prefer` first (see tfmt_render_fit). */
+static void render_fit(Engine *e, TextTable *t, bool fit, int prefer)
 {
     StrBuf sb;
     sb_init(&sb);
-    tfmt_render(t, &sb);
+    int width = fit && e->out.width ? e->out.width(e->out.ud) : 0;
+    /* One column spare: a line exactly as wide as the terminal wraps on some. */
+    tfmt_render_fit(t, &sb, width > 1 ? width - 1 : 0, prefer);
     engine_text(e, sb.data ? sb.data : "");
     sb_free(&sb);
     tfmt_free(t);
+}
+
+static void render(Engine *e, TextTable *t)
+{
+    render_fit(e, t, false, -1);
 }
 
 static int cmp_str(const void *a, const void *b)
@@ -83,14 +92,19 @@ static void show_queries(Engine *e)
         tfmt_cell(&t, "PERSISTENT");
         tfmt_cell(&t, state_name(q->state));
         tfmt_cell(&t, q->sink ? q->sink->name : "");
-        char sql[201];
-        snprintf(sql, sizeof sql, "%s", q->sql);
-        for (char *p = sql; *p; p++)
-            if (*p == '\n' || *p == '\t')
-                *p = ' ';
+        /* The statement on one line (a line break and the indentation after
+         * it become one space); render_fit cuts it to the output's width. */
+        char *sql = arena_strdup(t.arena, q->sql), *to = sql;
+        for (const char *p = q->sql; *p; p++) {
+            bool brk = *p == '\n' || *p == '\r';
+            *to++ = brk || *p == '\t' ? ' ' : *p;
+            while (brk && (p[1] == ' ' || p[1] == '\t' || p[1] == '\n' || p[1] == '\r'))
+                p++;
+        }
+        *to = '\0';
         tfmt_cell(&t, sql);
     }
-    render(e, &t);
+    render_fit(e, &t, true, 4);   /* the statement gives way first */
 }
 
 /* A broker that does not answer is an error, not an empty list. */

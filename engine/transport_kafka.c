@@ -81,6 +81,7 @@ typedef struct PartState {
     bool touched;              /* returned records in the current poll */
     int64_t last;              /* offset of the last of them */
     int64_t open_high;         /* high watermark when the consumer opened, -1 = unknown */
+    int64_t next;              /* next offset to consume (for the lag), or a logical offset */
 } PartState;
 
 struct Consumer {
@@ -670,7 +671,8 @@ static int parts_add(Consumer *c, const rd_kafka_topic_partition_list_t *list)
         if (topic == NULL)
             return -1;
         c->parts[c->nparts++] = (PartState){
-            .topic = topic, .partition = list->elems[i].partition, .open_high = -1};
+            .topic = topic, .partition = list->elems[i].partition, .open_high = -1,
+            .next = list->elems[i].offset};
     }
     return 0;
 }
@@ -890,6 +892,27 @@ static bool kc_at_end(Consumer *c)
     return c->neof == c->nparts;
 }
 
+/* Records not consumed yet: the high watermarks of the last fetch (or, before
+ * the first, those read when the consumer opened) minus the positions, which
+ * are concrete offsets from the open on (start offsets are resolved then). */
+static int64_t kc_lag(Consumer *c)
+{
+    int64_t lag = 0;
+    for (int i = 0; i < c->nparts; i++) {
+        const PartState *p = &c->parts[i];
+        int64_t lo, hi;
+        if (p->eof)
+            continue;
+        if (rd_kafka_get_watermark_offsets(c->rk, p->topic, p->partition, &lo, &hi) || hi < 0)
+            hi = p->open_high;
+        if (hi < 0 || p->next < 0)
+            return -1;
+        if (hi > p->next)
+            lag += hi - p->next;
+    }
+    return lag;
+}
+
 /* Handles an event (error or EOF) from the consumer queue.  Returns -1 only
  * for a fatal error. */
 static int consumer_event(Consumer *c, const rd_kafka_message_t *m, EddyError *err)
@@ -917,6 +940,7 @@ static void take_record(Consumer *c, const rd_kafka_message_t *m, TransportRecor
         part_set_eof(c, p, false);
         p->touched = true;
         p->last = m->offset;
+        p->next = m->offset + 1;
     }
     rd_kafka_timestamp_type_t tstype;
     int64_t ts = rd_kafka_message_timestamp(m, &tstype);
@@ -1033,6 +1057,7 @@ static int kc_seek(Consumer *c, const TopicPartitionOffset *offs, int n, EddyErr
          * EOF event: decide from the last known high watermark. */
         int64_t hi = cached_high(c, p);
         part_set_eof(c, p, offs[i].offset >= 0 && hi >= 0 && offs[i].offset >= hi);
+        p->next = offs[i].offset;
         rd_kafka_topic_partition_list_add(now, offs[i].topic, offs[i].partition)->offset =
             offs[i].offset;
     }
@@ -1103,6 +1128,7 @@ static const TransportOps kafka_ops = {
     .consumer_open = kt_consumer_open,
     .consumer_poll = kc_poll,
     .consumer_at_end = kc_at_end,
+    .consumer_lag = kc_lag,
     .consumer_commit = kc_commit,
     .consumer_seek = kc_seek,
     .consumer_close = kc_close,

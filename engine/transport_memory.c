@@ -203,17 +203,23 @@ static int mem_consumer_poll(Consumer *cc, TransportRecord *out, int max, int ti
     return n;
 }
 
-static bool mem_consumer_at_end(Consumer *cc)
+static int64_t mem_consumer_lag(Consumer *cc)
 {
     MemConsumer *c = (MemConsumer *)cc;
     sync_positions(c);
+    int64_t lag = 0;
     for (int i = 0; i < c->ntopics; i++) {
         MemTopic *mt = find_topic(c->t, c->topics[i]);
         for (int p = 0; mt && p < mt->npart; p++)
             if (c->pos[i][p] < mt->parts[p].n)
-                return false;
+                lag += mt->parts[p].n - c->pos[i][p];
     }
-    return true;
+    return lag;
+}
+
+static bool mem_consumer_at_end(Consumer *cc)
+{
+    return mem_consumer_lag(cc) == 0;
 }
 
 static int mem_consumer_commit(Consumer *cc, const TopicPartitionOffset *offs, int n,
@@ -332,6 +338,7 @@ static const TransportOps mem_ops = {
     .consumer_open = mem_consumer_open,
     .consumer_poll = mem_consumer_poll,
     .consumer_at_end = mem_consumer_at_end,
+    .consumer_lag = mem_consumer_lag,
     .consumer_commit = mem_consumer_commit,
     .consumer_seek = mem_consumer_seek,
     .consumer_close = mem_consumer_close,

@@ -23,6 +23,9 @@ typedef struct EngineOutput {
     void (*row)(void *ud, const char *const *cols, int ncols, bool header);
     /* Log: level 0 info, 1 warning, 2 error. */
     void (*log)(void *ud, int level, const char *msg);
+    /* Columns text tables should fit in (SHOW QUERIES cuts its longest
+     * column to fit, marking the cut with an ellipsis); NULL or 0 = no limit. */
+    int (*width)(void *ud);
     void *ud;
 } EngineOutput;
 
@@ -70,6 +73,19 @@ typedef struct EngineStats {
     int64_t records_in, records_out, records_skipped, eval_errors;
 } EngineStats;
 void engine_stats(Engine *e, EngineStats *out);
+
+/* One running persistent query, for progress lines (engine_query_progress). */
+typedef struct EngineQueryProgress {
+    const char *id;               /* borrowed: valid until the next statement */
+    int64_t records_in, records_out, records_skipped, eval_errors;
+    /* Input records not consumed yet: the ends of the query's input
+     * partitions (as the consumer last saw them) minus its positions;
+     * -1 while not known (before its partitions are assigned). */
+    int64_t lag;
+} EngineQueryProgress;
+/* Fills out[0 .. min(n, max)) with the running persistent queries in
+ * creation order and returns n, their number.  Changes nothing. */
+int engine_query_progress(Engine *e, EngineQueryProgress *out, int max);
 
 /* Names for REPL completion: streams, tables, columns, functions (borrowed
  * strings, valid until the next statement). Returns count. */

@@ -68,6 +68,11 @@ typedef struct TransportOps {
     /* True once every assigned partition has been consumed up to its end
      * (high watermark as of the last poll, or as of the open). */
     bool (*consumer_at_end)(Consumer *c);
+    /* Records between the consumer's positions and the ends of its
+     * assigned partitions (high watermarks as of the last fetch; asks the
+     * cluster nothing).  -1 while not known (before the assignment and the
+     * first fetch of every partition not at its end). */
+    int64_t (*consumer_lag)(Consumer *c);
     /* Commits next-offsets (synchronously). */
     int (*consumer_commit)(Consumer *c, const TopicPartitionOffset *offs, int n, EddyError *err);
     /* Moves the given partitions' position (for replay / restore from state). */

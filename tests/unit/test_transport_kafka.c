@@ -5,7 +5,7 @@
  * partitions, at once), commit and resume, seek, metadata, topic_ensure
  * (the partition count asked for, through the attached broker and through
  * `eddy broker`'s admin topic; the broker's default said once otherwise),
- * watermarks and the retention check, ping of an unreachable broker.
+ * watermarks and the retention check, ping of an unreachable broker, consumer lag.
  */
 #include "eddy/transport.h"
 #include "testutil.h"
@@ -492,6 +492,7 @@ int main(void)
         return testutil_done();
     }
     CHECK(!t->ops->consumer_at_end(c));   /* records to read */
+    CHECK(t->ops->consumer_lag(c) > 0);       /* known at once: assigned at open */
     Seen s;
     seen_init(&s);
     t0 = eddy_mono_ms();
@@ -503,6 +504,7 @@ int main(void)
     CHECK_EQ_INT(s.content_errors, 0);
     CHECK_EQ_INT(s.order_errors, 0);
     CHECK(s.at_end);
+    CHECK_EQ_INT(t->ops->consumer_lag(c), 0);
     int missing = 0;
     for (int i = 0; i < NRECORDS; i++)
         missing += !s.seen[i];
@@ -535,6 +537,7 @@ int main(void)
     TopicPartitionOffset back = {"t3", 1, 0};
     CHECK_EQ_INT(t->ops->consumer_seek(c, &back, 1, &err), 0);
     CHECK(!t->ops->consumer_at_end(c));
+    CHECK_EQ_INT(t->ops->consumer_lag(c), per_part[1]);   /* partition 1 again */
     seen_init(&s);
     consume(t, c, &s, 500, 30000);
     CHECK_EQ_INT(s.count, per_part[1]);
