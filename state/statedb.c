@@ -11,6 +11,11 @@
  * prefix-free: a scope's offsets are the range [scope 0x00, scope 0x01),
  * ordered by topic then partition.
  *
+ * Read errors are sticky: the first failed store_get or store iterator is
+ * kept in the StateDb and every later checkpoint fails with it, so state
+ * that a caller computed from a read it did not check never reaches the
+ * database.
+ *
  * Iterator merge: clean cache entries equal the database, so an iterator
  * walks the backend iterator and the store's dirty skip list side by side;
  * on equal keys the cache wins, and tombstones are skipped.  The cache
@@ -30,6 +35,7 @@ struct StoreIter {
     StoreIter *prev, *next;      /* db->iters, or the free list (next only) */
     BackendIter *bi;
     bool reverse, has_lo, has_hi;
+    bool failed;                 /* the backend iterator stopped on an error */
     StrBuf lo, hi;
     /* database side: the entry not yet merged */
     bool db_valid, db_advance;
@@ -66,6 +72,8 @@ int statedb_init(StateDb *db, const StateDbOps *ops, void *impl, size_t cache_ma
     db->niters = 0;
     db->pool = NULL;
     db->npool = 0;
+    db->read_failed = false;
+    eddy_error_clear(&db->read_error);
     db->offsets = ops->family_open(db, STATEDB_OFFSETS_FAMILY, true, err);
     return db->offsets ? 0 : -1;
 }
@@ -208,9 +216,16 @@ int store_get(Store *s, const void *key, size_t klen, StrBuf *out, EddyError *er
         sb_append(out, (const char *)e->val, e->vlen);
         return 1;
     }
-    int rc = s->db->ops->get(s->db, s->fam, key, klen, out, err);
+    EddyError rerr;
+    eddy_error_clear(&rerr);
+    int rc = s->db->ops->get(s->db, s->fam, key, klen, out, &rerr);
     if (rc == 1)
         cache_add_clean(&s->cache, key, klen, out->data, out->len);
+    if (rc < 0) {
+        statedb_note_read_error(s->db, &rerr);
+        if (err)
+            *err = rerr;
+    }
     return rc;
 }
 
@@ -265,6 +280,7 @@ static StoreIter *iter_open(Store *s, const void *lo, size_t lolen, const void *
     it->ce = NULL;
     it->ce_fresh = false;
     it->has_pos = false;
+    it->failed = false;
     it->bi = db->ops->iter_open(db, s->fam, lo, lolen, hi, hilen, reverse);
     it->prev = NULL;
     it->next = db->iters;
@@ -285,9 +301,20 @@ StoreIter *store_iter_reverse(Store *s, const void *lo, size_t lolen, const void
     return iter_open(s, lo, lolen, hi, hilen, true);
 }
 
+/* A backend error ends the iteration for good: returning the cache's
+ * entries past it would look like a complete scan that merely ended. */
 static void db_fetch(StoreIter *it)
 {
-    it->db_valid = it->s->db->ops->iter_next(it->bi, &it->dk, &it->dkl, &it->dv, &it->dvl);
+    StateDb *db = it->s->db;
+    it->db_valid = db->ops->iter_next(it->bi, &it->dk, &it->dkl, &it->dv, &it->dvl);
+    if (!it->db_valid) {
+        EddyError e;
+        eddy_error_clear(&e);
+        if (db->ops->iter_error(it->bi, &e) != 0) {
+            it->failed = true;
+            statedb_note_read_error(db, &e);
+        }
+    }
 }
 
 /* The next dirty entry in iteration order past the position, within bounds. */
@@ -334,6 +361,8 @@ bool store_iter_next(StoreIter *it, const void **key, size_t *klen, const void *
         it->db_advance = false;
     }
     for (;;) {
+        if (it->failed)
+            return false;
         CacheEntry *c = cache_candidate(it);
         if (c == NULL && !it->db_valid)
             return false;
@@ -376,6 +405,8 @@ bool store_iter_next(StoreIter *it, const void **key, size_t *klen, const void *
 
 int store_iter_error(const StoreIter *it, EddyError *err)
 {
+    if (!it->failed)
+        return 0;
     return it->s->db->ops->iter_error(it->bi, err);
 }
 
@@ -420,6 +451,27 @@ size_t statedb_cache_total_bytes(const StateDb *db)
     return db->cache.total_bytes;
 }
 
+/* ---- read errors ---------------------------------------------------------- */
+
+void statedb_note_read_error(StateDb *db, const EddyError *e)
+{
+    if (db->read_failed)
+        return;
+    db->read_failed = true;
+    db->read_error = *e;
+    if (db->read_error.kind == ERR_NONE)
+        db->read_error.kind = ERR_IO;
+}
+
+int statedb_read_error(const StateDb *db, EddyError *err)
+{
+    if (!db->read_failed)
+        return 0;
+    if (err)
+        *err = db->read_error;
+    return -1;
+}
+
 /* ---- offsets ------------------------------------------------------------- */
 
 static void put_i32(unsigned char *p, int32_t v)
@@ -455,6 +507,11 @@ int statedb_checkpoint(StateDb *db, const char *const *scopes, const TopicPartit
     if (db->niters > 0)
         return eddy_error(err, ERR_INTERNAL, NOPOS,
                           "checkpoint while %d state iterator(s) are open", db->niters);
+    if (db->read_failed)
+        return eddy_error(err, ERR_IO, NOPOS,
+                          "state store: no checkpoint after a failed read (%s); state computed "
+                          "since the last checkpoint may be wrong: reopen the state directory",
+                          db->read_error.msg);
     for (int i = 0; i < n; i++)
         if (scopes[i] == NULL || offs[i].topic == NULL)
             return eddy_error(err, ERR_INTERNAL, NOPOS, "checkpoint: offset %d has no %s", i,

@@ -68,6 +68,11 @@ struct StateDb {
     int niters;
     StoreIter *pool;             /* closed iterators kept for reuse */
     int npool;
+    /* The first store_get or store iterator that failed: sticky, so
+     * statedb_checkpoint refuses to write state a caller may have
+     * computed from a read it did not check. */
+    bool read_failed;
+    EddyError read_error;
 };
 
 /* Fills the backend-independent part; opens the offsets family.  On
@@ -77,5 +82,8 @@ int statedb_init(StateDb *db, const StateDbOps *ops, void *impl, size_t cache_ma
 
 /* True for "default" and "offsets". */
 bool statedb_reserved_name(const char *name);
+
+/* Remembers the first failed read (see StateDb.read_failed). */
+void statedb_note_read_error(StateDb *db, const EddyError *e);
 
 #endif

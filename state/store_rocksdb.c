@@ -8,7 +8,9 @@
  * offsets of its queries.  Writes are only atomic WriteBatches with
  * sync=true and the write-ahead log on: a batch is durable and whole after
  * a crash or power cut, across families.  Every RocksDB error (its errptr)
- * becomes an EddyError in rocks_error and nowhere else.
+ * becomes an EddyError in rocks_error and nowhere else.  Paranoid checks
+ * and checksum verification on every read are on, so a damaged file is a
+ * read error, never wrong state.
  */
 #include "store_int.h"
 
@@ -161,6 +163,7 @@ static BackendIter *rocks_iter_open(StateDb *db, StoreFamily *f, const void *lo,
     if (hi)
         sb_append(&it->hi, hi, hilen);
     it->ro = rocksdb_readoptions_create();
+    rocksdb_readoptions_set_verify_checksums(it->ro, 1);
     if (it->has_lo)
         rocksdb_readoptions_set_iterate_lower_bound(it->ro, it->lo.data, it->lo.len);
     if (it->has_hi && !reverse)
@@ -342,12 +345,16 @@ static void set_options(RocksDb *r)
     rocksdb_options_set_create_missing_column_families(r->opts, 1);
     rocksdb_options_set_keep_log_file_num(r->opts, 3);
     rocksdb_options_set_info_log_level(r->opts, 2);   /* WARN: keep LOG small */
+    /* A damaged file or a failed write stops reads and writes with an
+     * error (the default, stated because exactness depends on it). */
+    rocksdb_options_set_paranoid_checks(r->opts, 1);
     /* Bloom filters: most gets of an aggregate are for keys not seen yet. */
     r->table_opts = rocksdb_block_based_options_create();
     rocksdb_block_based_options_set_filter_policy(r->table_opts,
                                                   rocksdb_filterpolicy_create_bloom(10));
     rocksdb_options_set_block_based_table_factory(r->opts, r->table_opts);
     r->ropts = rocksdb_readoptions_create();
+    rocksdb_readoptions_set_verify_checksums(r->ropts, 1);
     r->wopts = rocksdb_writeoptions_create();
     rocksdb_writeoptions_set_sync(r->wopts, 1);
 }
@@ -366,6 +373,8 @@ static char **existing_families(RocksDb *r, size_t *n, EddyError *err)
     char *errptr = NULL;
     char **names = rocksdb_list_column_families(r->opts, r->dir, n, &errptr);
     if (errptr) {
+        /* RocksDB allocates the (empty) list even when it fails. */
+        rocksdb_list_column_families_destroy(names, *n);
         rocks_error(err, errptr, "cannot read the state directory", r->dir);
         *n = (size_t)-1;
         return NULL;

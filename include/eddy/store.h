@@ -19,6 +19,12 @@
  * cache_max_bytes; dirty entries are never evicted: when they alone exceed
  * the budget, statedb_cache_full says so and the runtime checkpoints.
  *
+ * Read errors (a RocksDB checksum mismatch, an I/O error) cannot be
+ * missed: store_get returns -1, store_iter_next returns false and
+ * store_iter_error says why, and the first such failure is kept in the
+ * StateDb: every later statedb_checkpoint fails with it (statedb_read_error
+ * tells), so state computed from a read nobody checked is never written.
+ *
  * Not thread-safe: one StateDb is used by one thread at a time.
  * Library code: functions return status and fill EddyError (ERR_IO for
  * database failures); nothing prints or exits.
@@ -80,7 +86,8 @@ const char *store_name(const Store *s);   /* borrows until the store is dropped 
 
 /* Reads see the cache first, then the database (a database hit is cached
  * clean).  get copies the value into *out (sb_reset first); returns 1
- * found, 0 absent, -1 error (err set). */
+ * found, 0 absent, -1 error (err set; the error is also kept: see
+ * statedb_read_error). */
 int store_get(Store *s, const void *key, size_t klen, StrBuf *out, EddyError *err);
 
 /* Copies key and value into the cache as a dirty entry.  Returns 0. */
@@ -104,11 +111,15 @@ StoreIter *store_iter(Store *s, const void *lo, size_t lolen, const void *hi, si
  * m) then one store_iter_next gives the last key < x (and >= lo). */
 StoreIter *store_iter_reverse(Store *s, const void *lo, size_t lolen, const void *hi, size_t hilen);
 
-/* The next entry, or false at the end (or on a database error: see
- * store_iter_error).  *key and *val borrow until the next call on it. */
+/* The next entry, or false at the end OR on a database error; after a
+ * database error it returns false for good (no cache entries past it
+ * either).  A caller that stops at false must call store_iter_error before
+ * it treats the scan as complete; one that does not still cannot
+ * checkpoint the result (see statedb_read_error).  *key and *val borrow
+ * until the next call on it. */
 bool store_iter_next(StoreIter *it, const void **key, size_t *klen, const void **val, size_t *vlen);
 
-/* 0, or -1 with err if iteration stopped on a database error. */
+/* 0, or -1 with err (ERR_IO) if iteration stopped on a database error. */
 int store_iter_error(const StoreIter *it, EddyError *err);
 
 void store_iter_close(StoreIter *it);
@@ -133,7 +144,8 @@ size_t statedb_cache_total_bytes(const StateDb *db);
  * the offsets family keys them scope|topic|partition.  On success the
  * caches are clean; on failure (-1, err) nothing was written and the
  * caches stay dirty, so the checkpoint can be retried.  Fails
- * (ERR_INTERNAL) while an iterator of db is open.  Borrows scopes and offs
+ * (ERR_INTERNAL) while an iterator of db is open, and (ERR_IO) for good
+ * once a read of db failed (statedb_read_error).  Borrows scopes and offs
  * for the call. */
 int statedb_checkpoint(StateDb *db, const char *const *scopes, const TopicPartitionOffset *offs,
                        int n, EddyError *err);
@@ -149,6 +161,10 @@ void statedb_free_offsets(TopicPartitionOffset *offs, int n);
 /* Deletes every offset of a scope at once (a synced write of its own, not
  * part of a checkpoint). */
 int statedb_delete_offsets(StateDb *db, const char *scope, EddyError *err);
+
+/* 0, or -1 with err set to the first store_get or store iterator of db
+ * that failed.  Sticky until statedb_close: checkpoints fail after it. */
+int statedb_read_error(const StateDb *db, EddyError *err);
 
 /* Snapshot (DESIGN.md section 3): a RocksDB checkpoint of the database as
  * of the last statedb_checkpoint (the caches are not written) into dir,
