@@ -9,7 +9,14 @@
  *   value = next offset                       (8 bytes, sign-flipped big-endian)
  * Scope and topic are C strings, so the 0x00 separators make the layout
  * prefix-free: a scope's offsets are the range [scope 0x00, scope 0x01),
- * ordered by topic then partition.
+ * ordered by topic then partition.  The key scope 0x00 alone marks a scope
+ * whose restore from a snapshot has not finished (snapshot.c): its
+ * offsets are then refused, so a half-restored scope is never run.
+ *
+ * Read errors are sticky: the first failed store_get or store iterator is
+ * kept in the StateDb and every later checkpoint fails with it, so state
+ * that a caller computed from a read it did not check never reaches the
+ * database.
  *
  * Iterator merge: clean cache entries equal the database, so an iterator
  * walks the backend iterator and the store's dirty skip list side by side;
@@ -30,6 +37,7 @@ struct StoreIter {
     StoreIter *prev, *next;      /* db->iters, or the free list (next only) */
     BackendIter *bi;
     bool reverse, has_lo, has_hi;
+    bool failed;                 /* the backend iterator stopped on an error */
     StrBuf lo, hi;
     /* database side: the entry not yet merged */
     bool db_valid, db_advance;
@@ -66,6 +74,10 @@ int statedb_init(StateDb *db, const StateDbOps *ops, void *impl, size_t cache_ma
     db->niters = 0;
     db->pool = NULL;
     db->npool = 0;
+    db->read_failed = false;
+    eddy_error_clear(&db->read_error);
+    db->restore_batch_bytes = STATEDB_RESTORE_BATCH_BYTES;
+    db->fail_writes_after = -1;
     db->offsets = ops->family_open(db, STATEDB_OFFSETS_FAMILY, true, err);
     return db->offsets ? 0 : -1;
 }
@@ -208,9 +220,16 @@ int store_get(Store *s, const void *key, size_t klen, StrBuf *out, EddyError *er
         sb_append(out, (const char *)e->val, e->vlen);
         return 1;
     }
-    int rc = s->db->ops->get(s->db, s->fam, key, klen, out, err);
+    EddyError rerr;
+    eddy_error_clear(&rerr);
+    int rc = s->db->ops->get(s->db, s->fam, key, klen, out, &rerr);
     if (rc == 1)
         cache_add_clean(&s->cache, key, klen, out->data, out->len);
+    if (rc < 0) {
+        statedb_note_read_error(s->db, &rerr);
+        if (err)
+            *err = rerr;
+    }
     return rc;
 }
 
@@ -265,6 +284,7 @@ static StoreIter *iter_open(Store *s, const void *lo, size_t lolen, const void *
     it->ce = NULL;
     it->ce_fresh = false;
     it->has_pos = false;
+    it->failed = false;
     it->bi = db->ops->iter_open(db, s->fam, lo, lolen, hi, hilen, reverse);
     it->prev = NULL;
     it->next = db->iters;
@@ -285,9 +305,20 @@ StoreIter *store_iter_reverse(Store *s, const void *lo, size_t lolen, const void
     return iter_open(s, lo, lolen, hi, hilen, true);
 }
 
+/* A backend error ends the iteration for good: returning the cache's
+ * entries past it would look like a complete scan that merely ended. */
 static void db_fetch(StoreIter *it)
 {
-    it->db_valid = it->s->db->ops->iter_next(it->bi, &it->dk, &it->dkl, &it->dv, &it->dvl);
+    StateDb *db = it->s->db;
+    it->db_valid = db->ops->iter_next(it->bi, &it->dk, &it->dkl, &it->dv, &it->dvl);
+    if (!it->db_valid) {
+        EddyError e;
+        eddy_error_clear(&e);
+        if (db->ops->iter_error(it->bi, &e) != 0) {
+            it->failed = true;
+            statedb_note_read_error(db, &e);
+        }
+    }
 }
 
 /* The next dirty entry in iteration order past the position, within bounds. */
@@ -334,6 +365,8 @@ bool store_iter_next(StoreIter *it, const void **key, size_t *klen, const void *
         it->db_advance = false;
     }
     for (;;) {
+        if (it->failed)
+            return false;
         CacheEntry *c = cache_candidate(it);
         if (c == NULL && !it->db_valid)
             return false;
@@ -376,6 +409,8 @@ bool store_iter_next(StoreIter *it, const void **key, size_t *klen, const void *
 
 int store_iter_error(const StoreIter *it, EddyError *err)
 {
+    if (!it->failed)
+        return 0;
     return it->s->db->ops->iter_error(it->bi, err);
 }
 
@@ -420,6 +455,47 @@ size_t statedb_cache_total_bytes(const StateDb *db)
     return db->cache.total_bytes;
 }
 
+/* ---- read errors and writes ---------------------------------------------- */
+
+void statedb_note_read_error(StateDb *db, const EddyError *e)
+{
+    if (db->read_failed)
+        return;
+    db->read_failed = true;
+    db->read_error = *e;
+    if (db->read_error.kind == ERR_NONE)
+        db->read_error.kind = ERR_IO;
+}
+
+int statedb_read_error(const StateDb *db, EddyError *err)
+{
+    if (!db->read_failed)
+        return 0;
+    if (err)
+        *err = db->read_error;
+    return -1;
+}
+
+int statedb_batch_write(StateDb *db, BackendBatch *b, EddyError *err)
+{
+    if (db->fail_writes_after == 0)
+        return eddy_error(err, ERR_IO, NOPOS,
+                          "state store: write failed (injected by statedb_fail_writes_after)");
+    if (db->fail_writes_after > 0)
+        db->fail_writes_after--;
+    return db->ops->batch_write(db, b, err);
+}
+
+void statedb_fail_writes_after(StateDb *db, int n)
+{
+    db->fail_writes_after = n < 0 ? -1 : n;
+}
+
+void statedb_set_restore_batch_bytes(StateDb *db, size_t bytes)
+{
+    db->restore_batch_bytes = bytes ? bytes : STATEDB_RESTORE_BATCH_BYTES;
+}
+
 /* ---- offsets ------------------------------------------------------------- */
 
 static void put_i32(unsigned char *p, int32_t v)
@@ -437,7 +513,7 @@ static int32_t get_i32(const unsigned char *p)
     return (int32_t)(u ^ 0x80000000U);
 }
 
-static void offsets_key(StrBuf *k, const char *scope, const char *topic, int32_t partition)
+void statedb_offsets_key(StrBuf *k, const char *scope, const char *topic, int32_t partition)
 {
     unsigned char p[4];
     sb_reset(k);
@@ -445,6 +521,30 @@ static void offsets_key(StrBuf *k, const char *scope, const char *topic, int32_t
     sb_append(k, topic, strlen(topic) + 1);
     put_i32(p, partition);
     sb_append(k, (const char *)p, 4);
+}
+
+bool statedb_offsets_decode(const void *k, size_t klen, const void *v, size_t vlen,
+                            OffsetsEntry *out)
+{
+    const char *key = k;
+    const char *z = memchr(key, 0, klen);
+    if (z == NULL || z == key)
+        return false;
+    memset(out, 0, sizeof *out);
+    out->scope_len = (size_t)(z - key);
+    const char *topic = z + 1;
+    size_t rest = klen - out->scope_len - 1;
+    if (rest == 0) {
+        out->marker = true;
+        return true;
+    }
+    const char *tz = memchr(topic, 0, rest);
+    if (tz == NULL || tz == topic || rest - (size_t)(tz - topic) != 5 || vlen != 8)
+        return false;
+    out->topic = topic;
+    out->partition = get_i32((const unsigned char *)tz + 1);
+    out->offset = keycodec_get_i64(v);
+    return true;
 }
 
 /* ---- the checkpoint ------------------------------------------------------ */
@@ -455,6 +555,11 @@ int statedb_checkpoint(StateDb *db, const char *const *scopes, const TopicPartit
     if (db->niters > 0)
         return eddy_error(err, ERR_INTERNAL, NOPOS,
                           "checkpoint while %d state iterator(s) are open", db->niters);
+    if (db->read_failed)
+        return eddy_error(err, ERR_IO, NOPOS,
+                          "state store: no checkpoint after a failed read (%s); state computed "
+                          "since the last checkpoint may be wrong: reopen the state directory",
+                          db->read_error.msg);
     for (int i = 0; i < n; i++)
         if (scopes[i] == NULL || offs[i].topic == NULL)
             return eddy_error(err, ERR_INTERNAL, NOPOS, "checkpoint: offset %d has no %s", i,
@@ -479,12 +584,12 @@ int statedb_checkpoint(StateDb *db, const char *const *scopes, const TopicPartit
     sb_init(&k);
     for (int j = 0; j < n; j++) {
         unsigned char v[8];
-        offsets_key(&k, scopes[j], offs[j].topic, offs[j].partition);
+        statedb_offsets_key(&k, scopes[j], offs[j].topic, offs[j].partition);
         keycodec_put_i64(v, offs[j].offset);
         ops->batch_put(b, db->offsets, k.data, k.len, v, 8);
     }
     sb_free(&k);
-    int rc = ops->batch_write(db, b, err);
+    int rc = statedb_batch_write(db, b, err);
     ops->batch_destroy(b);
     if (rc != 0)
         return -1;
@@ -494,8 +599,7 @@ int statedb_checkpoint(StateDb *db, const char *const *scopes, const TopicPartit
     return 0;
 }
 
-/* [scope 0x00, scope 0x01): every key of the scope. */
-static void scope_range(StrBuf *lo, StrBuf *hi, const char *scope)
+void statedb_scope_range(StrBuf *lo, StrBuf *hi, const char *scope)
 {
     size_t n = strlen(scope);
     sb_append(lo, scope, n + 1);
@@ -509,7 +613,7 @@ int statedb_read_offsets(StateDb *db, const char *scope, TopicPartitionOffset **
     StrBuf lo, hi;
     sb_init(&lo);
     sb_init(&hi);
-    scope_range(&lo, &hi, scope);
+    statedb_scope_range(&lo, &hi, scope);
     *offs = NULL;
     *n = 0;
     BackendIter *bi = db->ops->iter_open(db, db->offsets, lo.data, lo.len, hi.data, hi.len, false);
@@ -518,11 +622,16 @@ int statedb_read_offsets(StateDb *db, const char *scope, TopicPartitionOffset **
     const void *k, *val;
     size_t klen, vlen;
     while (db->ops->iter_next(bi, &k, &klen, &val, &vlen)) {
-        const char *topic = (const char *)k + lo.len;
-        size_t rest = klen - lo.len;
-        const char *z = memchr(topic, 0, rest);
-        if (z == NULL || rest - (size_t)(z - topic) != 5 || vlen != 8) {
+        OffsetsEntry e;
+        if (!statedb_offsets_decode(k, klen, val, vlen, &e)) {
             rc = eddy_error(err, ERR_IO, NOPOS, "malformed entry in the offsets of '%s'", scope);
+            break;
+        }
+        if (e.marker) {
+            rc = eddy_error(err, ERR_IO, NOPOS,
+                            "the state of '%s' is half restored from snapshot '%.*s' (the restore "
+                            "did not finish): restore it again before running it",
+                            scope, (int)vlen, (const char *)val);
             break;
         }
         if (count == cap) {
@@ -531,11 +640,11 @@ int statedb_read_offsets(StateDb *db, const char *scope, TopicPartitionOffset **
             if (v == NULL)
                 EDDY_PANIC("out of memory");
         }
-        v[count].topic = strdup(topic);
+        v[count].topic = strdup(e.topic);
         if (v[count].topic == NULL)
             EDDY_PANIC("out of memory");
-        v[count].partition = get_i32((const unsigned char *)z + 1);
-        v[count].offset = keycodec_get_i64(val);
+        v[count].partition = e.partition;
+        v[count].offset = e.offset;
         count++;
     }
     if (rc == 0)
@@ -566,7 +675,7 @@ int statedb_delete_offsets(StateDb *db, const char *scope, EddyError *err)
     StrBuf lo, hi;
     sb_init(&lo);
     sb_init(&hi);
-    scope_range(&lo, &hi, scope);
+    statedb_scope_range(&lo, &hi, scope);
     const StateDbOps *ops = db->ops;
     BackendIter *bi = ops->iter_open(db, db->offsets, lo.data, lo.len, hi.data, hi.len, false);
     BackendBatch *b = ops->batch_create(db);
@@ -580,14 +689,9 @@ int statedb_delete_offsets(StateDb *db, const char *scope, EddyError *err)
     int rc = ops->iter_error(bi, err);
     ops->iter_close(bi);
     if (rc == 0 && count > 0)
-        rc = ops->batch_write(db, b, err);
+        rc = statedb_batch_write(db, b, err);
     ops->batch_destroy(b);
     sb_free(&lo);
     sb_free(&hi);
     return rc;
-}
-
-int statedb_snapshot(StateDb *db, const char *dir, EddyError *err)
-{
-    return db->ops->snapshot(db, dir, err);
 }

@@ -44,9 +44,25 @@ typedef struct StateDbOps {
     void (*batch_put)(BackendBatch *b, StoreFamily *f, const void *k, size_t klen,
                       const void *v, size_t vlen);
     void (*batch_delete)(BackendBatch *b, StoreFamily *f, const void *k, size_t klen);
+    /* Deletes the keys in [lo, hi). */
+    void (*batch_delete_range)(BackendBatch *b, StoreFamily *f, const void *lo, size_t lolen,
+                               const void *hi, size_t hilen);
     int (*batch_write)(StateDb *db, BackendBatch *b, EddyError *err);
     void (*batch_destroy)(BackendBatch *b);
+    /* Snapshots (snapshot.c): the database as of the last batch_write,
+     * kept under dir (must not exist yet). */
     int (*snapshot)(StateDb *db, const char *dir, EddyError *err);
+    /* The snapshot at dir as a StateDb of the same backend that is only
+     * read (never written); close with statedb_close.  NULL with err
+     * (ERR_IO naming dir) when dir is missing, is no snapshot, is db's
+     * own directory, or cannot be read. */
+    StateDb *(*snapshot_open)(StateDb *db, const char *dir, EddyError *err);
+    /* Bytes of the snapshot's files, and of those among them that db's
+     * own files do not share (hard links). */
+    int (*snapshot_size)(StateDb *db, const char *dir, uint64_t *bytes, uint64_t *own,
+                         EddyError *err);
+    /* Deletes the snapshot; 0 when there is none. */
+    int (*snapshot_drop)(StateDb *db, const char *dir, EddyError *err);
     /* Frees the backend (its families included). */
     void (*close)(StateDb *db);
 } StateDbOps;
@@ -68,6 +84,13 @@ struct StateDb {
     int niters;
     StoreIter *pool;             /* closed iterators kept for reuse */
     int npool;
+    /* The first store_get or store iterator that failed: sticky, so
+     * statedb_checkpoint refuses to write state a caller may have
+     * computed from a read it did not check. */
+    bool read_failed;
+    EddyError read_error;
+    size_t restore_batch_bytes;  /* statedb_restore_scope writes batches of about this */
+    int fail_writes_after;       /* tests: batch writes left before they fail; -1 = never */
 };
 
 /* Fills the backend-independent part; opens the offsets family.  On
@@ -77,5 +100,36 @@ int statedb_init(StateDb *db, const StateDbOps *ops, void *impl, size_t cache_ma
 
 /* True for "default" and "offsets". */
 bool statedb_reserved_name(const char *name);
+
+/* THE batch write of statedb.c and snapshot.c: ops->batch_write, or the
+ * failure statedb_fail_writes_after asked for. */
+int statedb_batch_write(StateDb *db, BackendBatch *b, EddyError *err);
+
+/* Remembers the first failed read (see StateDb.read_failed). */
+void statedb_note_read_error(StateDb *db, const EddyError *e);
+
+/* ---- the offsets family ---------------------------------------------------
+ * key scope 0x00 topic 0x00 partition(4) -> next offset(8); the key
+ * scope 0x00 alone (no topic: Kafka topics are never empty) is the scope's
+ * restore marker, value = the snapshot directory being restored. */
+
+/* [scope 0x00, scope 0x01): every key of the scope, its marker included.
+ * Appends to lo and hi. */
+void statedb_scope_range(StrBuf *lo, StrBuf *hi, const char *scope);
+
+/* The key of one offset (sb_reset first). */
+void statedb_offsets_key(StrBuf *k, const char *scope, const char *topic, int32_t partition);
+
+typedef struct OffsetsEntry {
+    size_t scope_len;            /* the scope is the key's first scope_len bytes */
+    bool marker;                 /* the restore marker (the fields below unset) */
+    const char *topic;           /* borrows from the key */
+    int32_t partition;
+    int64_t offset;
+} OffsetsEntry;
+
+/* Decodes one entry of the offsets family; false if it is malformed. */
+bool statedb_offsets_decode(const void *k, size_t klen, const void *v, size_t vlen,
+                            OffsetsEntry *out);
 
 #endif

@@ -9,6 +9,10 @@
  * batch_write, which statedb.c never calls while a store iterator is open,
  * so an iterator's index range stays valid: it sees the family as of its
  * creation, as a RocksDB iterator does.
+ *
+ * A snapshot is a deep copy of every family, kept in the MemDb under the
+ * snapshot's directory name (nothing touches the disk); snapshot_open
+ * gives a StateDb that borrows the copy's families.
  */
 #include "store_int.h"
 
@@ -31,6 +35,8 @@ struct StoreFamily {
 
 typedef struct MemDb {
     StrMap *families;            /* name -> StoreFamily* */
+    StrMap *snapshots;           /* dir -> MemDb* (a deep copy); NULL in a borrowed view */
+    bool borrowed;               /* a snapshot's view: families belong to the snapshot */
 } MemDb;
 
 static MemDb *mem(StateDb *db)
@@ -95,6 +101,18 @@ static void family_put(StoreFamily *f, const void *k, size_t klen, const void *v
     memmove(&f->items[i + 1], &f->items[i], sizeof *f->items * (f->n - i));
     f->items[i] = kv;
     f->n++;
+}
+
+static void family_del_range(StoreFamily *f, const void *lo, size_t lolen, const void *hi,
+                             size_t hilen)
+{
+    size_t b = lower_bound(f, lo, lolen, true), e = lower_bound(f, hi, hilen, true);
+    if (e <= b)
+        return;
+    for (size_t i = b; i < e; i++)
+        free(f->items[i]);
+    memmove(&f->items[b], &f->items[e], sizeof *f->items * (f->n - e));
+    f->n -= e - b;
 }
 
 static void family_del(StoreFamily *f, const void *k, size_t klen)
@@ -215,10 +233,12 @@ static void mem_iter_close(BackendIter *it)
 
 /* ---- batches --------------------------------------------------------------- */
 
+typedef enum MemOpKind { MEM_PUT, MEM_DEL, MEM_DEL_RANGE } MemOpKind;
+
 typedef struct MemOp {
     StoreFamily *f;
-    bool del;
-    size_t off, klen, vlen;      /* key then value at data + off */
+    MemOpKind kind;
+    size_t off, klen, vlen;      /* key then value (range: lo then hi) at data + off */
 } MemOp;
 
 struct BackendBatch {
@@ -236,7 +256,7 @@ static BackendBatch *mem_batch_create(StateDb *db)
     return b;
 }
 
-static void batch_add(BackendBatch *b, StoreFamily *f, bool del, const void *k, size_t klen,
+static void batch_add(BackendBatch *b, StoreFamily *f, MemOpKind kind, const void *k, size_t klen,
                       const void *v, size_t vlen)
 {
     if (b->n == b->cap) {
@@ -245,7 +265,7 @@ static void batch_add(BackendBatch *b, StoreFamily *f, bool del, const void *k, 
         if (b->ops == NULL)
             EDDY_PANIC("out of memory");
     }
-    b->ops[b->n++] = (MemOp){f, del, b->data.len, klen, vlen};
+    b->ops[b->n++] = (MemOp){f, kind, b->data.len, klen, vlen};
     sb_append(&b->data, k, klen);
     sb_append(&b->data, v, vlen);
 }
@@ -253,12 +273,18 @@ static void batch_add(BackendBatch *b, StoreFamily *f, bool del, const void *k, 
 static void mem_batch_put(BackendBatch *b, StoreFamily *f, const void *k, size_t klen,
                           const void *v, size_t vlen)
 {
-    batch_add(b, f, false, k, klen, v, vlen);
+    batch_add(b, f, MEM_PUT, k, klen, v, vlen);
 }
 
 static void mem_batch_delete(BackendBatch *b, StoreFamily *f, const void *k, size_t klen)
 {
-    batch_add(b, f, true, k, klen, NULL, 0);
+    batch_add(b, f, MEM_DEL, k, klen, NULL, 0);
+}
+
+static void mem_batch_delete_range(BackendBatch *b, StoreFamily *f, const void *lo, size_t lolen,
+                                   const void *hi, size_t hilen)
+{
+    batch_add(b, f, MEM_DEL_RANGE, lo, lolen, hi, hilen);
 }
 
 /* Cannot fail half way (out of memory panics), so all or nothing holds. */
@@ -267,10 +293,19 @@ static int mem_batch_write(StateDb *db, BackendBatch *b, EddyError *err)
     for (size_t i = 0; i < b->n; i++) {
         const MemOp *op = &b->ops[i];
         const char *k = b->data.data + op->off;
-        if (op->del)
-            family_del(op->f, k, op->klen);
-        else
+        switch (op->kind) {
+        case MEM_PUT:
             family_put(op->f, k, op->klen, k + op->klen, op->vlen);
+            break;
+        case MEM_DEL:
+            family_del(op->f, k, op->klen);
+            break;
+        case MEM_DEL_RANGE:
+            family_del_range(op->f, k, op->klen, k + op->klen, op->vlen);
+            break;
+        default:
+            EDDY_PANIC("memory batch: op kind %d", (int)op->kind);
+        }
     }
     return 0;
 }
@@ -284,22 +319,107 @@ static void mem_batch_destroy(BackendBatch *b)
     free(b);
 }
 
+/* ---- snapshots, close ------------------------------------------------------ */
+
+static void memdb_free(MemDb *m)
+{
+    size_t i = 0;
+    const char *name;
+    void *val;
+    if (!m->borrowed) {
+        while (strmap_next(m->families, &i, &name, &val))
+            family_free(val);
+        strmap_destroy(m->families);
+    }
+    if (m->snapshots) {
+        i = 0;
+        while (strmap_next(m->snapshots, &i, &name, &val))
+            memdb_free(val);
+        strmap_destroy(m->snapshots);
+    }
+    free(m);
+}
+
 static int mem_snapshot(StateDb *db, const char *dir, EddyError *err)
 {
-    return eddy_error(err, ERR_UNSUPPORTED, NOPOS,
-                      "snapshots need the RocksDB state store, not the in-memory one");
+    MemDb *m = mem(db);
+    if (m->snapshots == NULL)
+        return eddy_error(err, ERR_INTERNAL, NOPOS, "snapshot of a snapshot '%s'", dir);
+    if (strmap_get(m->snapshots, dir))
+        return eddy_error(err, ERR_IO, NOPOS, "snapshot '%s' already exists", dir);
+    MemDb *copy = calloc(1, sizeof *copy);
+    if (copy == NULL)
+        EDDY_PANIC("out of memory");
+    copy->families = strmap_create();
+    size_t i = 0;
+    const char *name;
+    void *val;
+    while (strmap_next(m->families, &i, &name, &val)) {
+        const StoreFamily *f = val;
+        StoreFamily *c = calloc(1, sizeof *c);
+        if (c == NULL || (c->name = strdup(name)) == NULL
+            || (c->items = malloc(sizeof *c->items * (f->n ? f->n : 1))) == NULL)
+            EDDY_PANIC("out of memory");
+        for (size_t j = 0; j < f->n; j++)
+            c->items[j] = kv_new(f->items[j]->key, f->items[j]->klen, f->items[j]->val,
+                                 f->items[j]->vlen);
+        c->n = c->cap = f->n;
+        strmap_put(copy->families, name, c);
+    }
+    strmap_put(m->snapshots, dir, copy);
+    return 0;
+}
+
+static const StateDbOps MEMORY_OPS;
+
+static StateDb *mem_snapshot_open(StateDb *db, const char *dir, EddyError *err)
+{
+    MemDb *snap = mem(db)->snapshots ? strmap_get(mem(db)->snapshots, dir) : NULL;
+    if (snap == NULL) {
+        eddy_error(err, ERR_IO, NOPOS, "snapshot '%s' does not exist (in-memory state)", dir);
+        return NULL;
+    }
+    StateDb *view = calloc(1, sizeof *view);
+    MemDb *m = calloc(1, sizeof *m);
+    if (view == NULL || m == NULL)
+        EDDY_PANIC("out of memory");
+    m->families = snap->families;
+    m->borrowed = true;
+    if (statedb_init(view, &MEMORY_OPS, m, 0, err) != 0)
+        EDDY_PANIC("in-memory snapshot: %s", err ? err->msg : "no offsets family");
+    return view;
+}
+
+static int mem_snapshot_size(StateDb *db, const char *dir, uint64_t *bytes, uint64_t *own,
+                             EddyError *err)
+{
+    MemDb *snap = mem(db)->snapshots ? strmap_get(mem(db)->snapshots, dir) : NULL;
+    if (snap == NULL)
+        return eddy_error(err, ERR_IO, NOPOS, "snapshot '%s' does not exist (in-memory state)",
+                          dir);
+    uint64_t n = 0;
+    size_t i = 0;
+    void *val;
+    while (strmap_next(snap->families, &i, NULL, &val)) {
+        const StoreFamily *f = val;
+        for (size_t j = 0; j < f->n; j++)
+            n += f->items[j]->klen + f->items[j]->vlen;
+    }
+    *bytes = *own = n;
+    return 0;
+}
+
+static int mem_snapshot_drop(StateDb *db, const char *dir, EddyError *err)
+{
+    MemDb *snap = mem(db)->snapshots ? strmap_del(mem(db)->snapshots, dir) : NULL;
+    if (snap)
+        memdb_free(snap);
+    return 0;
 }
 
 static void mem_close(StateDb *db)
 {
-    MemDb *m = mem(db);
-    size_t i = 0;
-    const char *name;
-    void *val;
-    while (strmap_next(m->families, &i, &name, &val))
-        family_free(val);
-    strmap_destroy(m->families);
-    free(m);
+    memdb_free(mem(db));
     free(db);
 }
 
@@ -316,9 +436,13 @@ static const StateDbOps MEMORY_OPS = {
     .batch_create = mem_batch_create,
     .batch_put = mem_batch_put,
     .batch_delete = mem_batch_delete,
+    .batch_delete_range = mem_batch_delete_range,
     .batch_write = mem_batch_write,
     .batch_destroy = mem_batch_destroy,
     .snapshot = mem_snapshot,
+    .snapshot_open = mem_snapshot_open,
+    .snapshot_size = mem_snapshot_size,
+    .snapshot_drop = mem_snapshot_drop,
     .close = mem_close,
 };
 
@@ -329,6 +453,7 @@ StateDb *statedb_open_memory(size_t cache_max_bytes)
     if (db == NULL || m == NULL)
         EDDY_PANIC("out of memory");
     m->families = strmap_create();
+    m->snapshots = strmap_create();
     EddyError err;
     if (statedb_init(db, &MEMORY_OPS, m, cache_max_bytes, &err) != 0)
         EDDY_PANIC("in-memory state: %s", err.msg);

@@ -8,16 +8,29 @@
  * offsets of its queries.  Writes are only atomic WriteBatches with
  * sync=true and the write-ahead log on: a batch is durable and whole after
  * a crash or power cut, across families.  Every RocksDB error (its errptr)
- * becomes an EddyError in rocks_error and nowhere else.
+ * becomes an EddyError in rocks_error and nowhere else.  Paranoid checks
+ * and checksum verification on every read are on, so a damaged file is a
+ * read error, never wrong state.
+ *
+ * Snapshots are RocksDB checkpoints: a directory holding hard links to the
+ * live SST files and its own MANIFEST, CURRENT and OPTIONS (no WAL: the
+ * memtables are flushed first).  They are read by opening them read-only
+ * (which takes no lock and writes nothing there) and deleted file by file,
+ * CURRENT last, only when every file in them has a RocksDB name.
  */
+#define _GNU_SOURCE
 #include "store_int.h"
 
 #include <rocksdb/c.h>
 
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 static const SrcPos NOPOS = {0, 0};
 
@@ -34,6 +47,7 @@ typedef struct RocksDb {
     rocksdb_writeoptions_t *wopts;       /* sync = true */
     StrMap *families;                    /* name -> StoreFamily* */
     char *dir;
+    bool readonly;                       /* a snapshot opened for reading */
 } RocksDb;
 
 static RocksDb *rdb(StateDb *db)
@@ -161,6 +175,7 @@ static BackendIter *rocks_iter_open(StateDb *db, StoreFamily *f, const void *lo,
     if (hi)
         sb_append(&it->hi, hi, hilen);
     it->ro = rocksdb_readoptions_create();
+    rocksdb_readoptions_set_verify_checksums(it->ro, 1);
     if (it->has_lo)
         rocksdb_readoptions_set_iterate_lower_bound(it->ro, it->lo.data, it->lo.len);
     if (it->has_hi && !reverse)
@@ -256,11 +271,17 @@ static void rocks_batch_delete(BackendBatch *b, StoreFamily *f, const void *k, s
     rocksdb_writebatch_delete_cf((rocksdb_writebatch_t *)b, f->h, k, klen);
 }
 
+static void rocks_batch_delete_range(BackendBatch *b, StoreFamily *f, const void *lo, size_t lolen,
+                                     const void *hi, size_t hilen)
+{
+    rocksdb_writebatch_delete_range_cf((rocksdb_writebatch_t *)b, f->h, lo, lolen, hi, hilen);
+}
+
 static int rocks_batch_write(StateDb *db, BackendBatch *b, EddyError *err)
 {
     char *errptr = NULL;
     rocksdb_write(rdb(db)->db, rdb(db)->wopts, (rocksdb_writebatch_t *)b, &errptr);
-    return errptr ? rocks_error(err, errptr, "checkpoint write failed", NULL) : 0;
+    return errptr ? rocks_error(err, errptr, "write failed in", rdb(db)->dir) : 0;
 }
 
 static void rocks_batch_destroy(BackendBatch *b)
@@ -269,7 +290,7 @@ static void rocks_batch_destroy(BackendBatch *b)
         rocksdb_writebatch_destroy((rocksdb_writebatch_t *)b);
 }
 
-/* ---- snapshots, close ------------------------------------------------------ */
+/* ---- snapshots ------------------------------------------------------------- */
 
 static int rocks_snapshot(StateDb *db, const char *dir, EddyError *err)
 {
@@ -283,6 +304,207 @@ static int rocks_snapshot(StateDb *db, const char *dir, EddyError *err)
     rocksdb_checkpoint_object_destroy(cp);
     return errptr ? rocks_error(err, errptr, "cannot snapshot to", dir) : 0;
 }
+
+static int sys_error(EddyError *err, const char *what, const char *path)
+{
+    return eddy_error(err, ERR_IO, NOPOS, "snapshot '%s': %s: %s", path, what, strerror(errno));
+}
+
+/* 0 if dir is a directory other than db's own; -1 with err otherwise
+ * (missing: errno ENOENT). */
+static int check_snapshot_dir(StateDb *db, const char *dir, EddyError *err)
+{
+    struct stat st, live;
+    if (stat(dir, &st) != 0)
+        return sys_error(err, "cannot open it", dir);
+    if (!S_ISDIR(st.st_mode))
+        return eddy_error(err, ERR_IO, NOPOS, "snapshot '%s' is not a directory", dir);
+    if (stat(rdb(db)->dir, &live) == 0 && live.st_dev == st.st_dev && live.st_ino == st.st_ino)
+        return eddy_error(err, ERR_IO, NOPOS, "'%s' is the live state directory, not a snapshot",
+                          dir);
+    return 0;
+}
+
+static StateDb *rocks_open(const char *dir, size_t cache_max_bytes, bool readonly, EddyError *err);
+
+static StateDb *rocks_snapshot_open(StateDb *db, const char *dir, EddyError *err)
+{
+    if (check_snapshot_dir(db, dir, err) != 0)
+        return NULL;
+    char path[4096];
+    struct stat st;
+    snprintf(path, sizeof path, "%s/CURRENT", dir);
+    if (stat(path, &st) != 0) {
+        eddy_error(err, ERR_IO, NOPOS, "snapshot '%s' is not a state snapshot (no CURRENT file)",
+                   dir);
+        return NULL;
+    }
+    return rocks_open(dir, 0, true, err);
+}
+
+/* A directory listing: names malloc'd, free with names_free. */
+static int list_dir(const char *dir, char ***names, EddyError *err)
+{
+    DIR *d = opendir(dir);
+    if (d == NULL)
+        return sys_error(err, "cannot list it", dir);
+    int n = 0, cap = 16;
+    char **v = malloc(sizeof *v * (size_t)cap);
+    if (v == NULL)
+        EDDY_PANIC("out of memory");
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+            continue;
+        if (n == cap && (v = realloc(v, sizeof *v * (size_t)(cap *= 2))) == NULL)
+            EDDY_PANIC("out of memory");
+        if ((v[n++] = strdup(e->d_name)) == NULL)
+            EDDY_PANIC("out of memory");
+    }
+    closedir(d);
+    *names = v;
+    return n;
+}
+
+typedef struct FileId {
+    dev_t dev;
+    ino_t ino;
+} FileId;
+
+static int cmp_ids(const void *a, const void *b)
+{
+    const FileId *x = a, *y = b;
+    if (x->dev != y->dev)
+        return x->dev < y->dev ? -1 : 1;
+    return (x->ino > y->ino) - (x->ino < y->ino);
+}
+
+/* Files of the live directory with more than one link, sorted: the only
+ * ones a snapshot can share with it. */
+static FileId *live_links(RocksDb *r, int *n)
+{
+    char **names;
+    int count = list_dir(r->dir, &names, NULL);
+    *n = 0;
+    if (count < 0)
+        return NULL;
+    FileId *ids = malloc(sizeof *ids * (size_t)(count ? count : 1));
+    if (ids == NULL)
+        EDDY_PANIC("out of memory");
+    char path[4096];
+    struct stat st;
+    for (int i = 0; i < count; i++) {
+        snprintf(path, sizeof path, "%s/%s", r->dir, names[i]);
+        if (lstat(path, &st) == 0 && S_ISREG(st.st_mode) && st.st_nlink > 1)
+            ids[(*n)++] = (FileId){st.st_dev, st.st_ino};
+        free(names[i]);
+    }
+    free(names);
+    qsort(ids, (size_t)*n, sizeof *ids, cmp_ids);
+    return ids;
+}
+
+static int rocks_snapshot_size(StateDb *db, const char *dir, uint64_t *bytes, uint64_t *own,
+                               EddyError *err)
+{
+    char **names;
+    int n = list_dir(dir, &names, err);
+    if (n < 0)
+        return -1;
+    int nlive;
+    FileId *live = live_links(rdb(db), &nlive);
+    char path[4096];
+    struct stat st;
+    int rc = 0;
+    *bytes = *own = 0;
+    for (int i = 0; i < n; i++) {
+        snprintf(path, sizeof path, "%s/%s", dir, names[i]);
+        if (rc == 0 && lstat(path, &st) != 0)
+            rc = sys_error(err, "cannot stat a file of it", path);
+        if (rc == 0 && S_ISREG(st.st_mode)) {
+            FileId id = {st.st_dev, st.st_ino};
+            *bytes += (uint64_t)st.st_size;
+            if (st.st_nlink < 2 || !bsearch(&id, live, (size_t)nlive, sizeof id, cmp_ids))
+                *own += (uint64_t)st.st_size;
+        }
+        free(names[i]);
+    }
+    free(names);
+    free(live);
+    return rc;
+}
+
+static bool all_digits(const char *s, size_t n)
+{
+    if (n == 0)
+        return false;
+    for (size_t i = 0; i < n; i++)
+        if (!isdigit((unsigned char)s[i]))
+            return false;
+    return true;
+}
+
+/* The names RocksDB gives the files of a database directory. */
+static bool rocksdb_file_name(const char *name)
+{
+    static const char *const exact[] = {"CURRENT", "IDENTITY", "LOCK", "LOG"};
+    static const char *const prefixes[] = {"LOG.old.", "MANIFEST-", "OPTIONS-"};
+    static const char *const suffixes[] = {".sst", ".log", ".blob"};
+    size_t len = strlen(name);
+    for (size_t i = 0; i < sizeof exact / sizeof exact[0]; i++)
+        if (strcmp(name, exact[i]) == 0)
+            return true;
+    for (size_t i = 0; i < sizeof prefixes / sizeof prefixes[0]; i++)
+        if (strncmp(name, prefixes[i], strlen(prefixes[i])) == 0)
+            return true;
+    for (size_t i = 0; i < sizeof suffixes / sizeof suffixes[0]; i++) {
+        size_t sl = strlen(suffixes[i]);
+        if (len > sl && strcmp(name + len - sl, suffixes[i]) == 0 && all_digits(name, len - sl))
+            return true;
+    }
+    return len > 6 && strcmp(name + len - 6, ".dbtmp") == 0;
+}
+
+/* Only a directory that holds nothing but RocksDB's files is deleted, so a
+ * wrong path costs an error, not someone's data.  CURRENT goes last and
+ * rmdir only removes an empty directory: a drop cut short leaves a
+ * directory that a re-run still recognises and finishes. */
+static int rocks_snapshot_drop(StateDb *db, const char *dir, EddyError *err)
+{
+    if (check_snapshot_dir(db, dir, err) != 0)
+        return errno == ENOENT ? 0 : -1;
+    char **names;
+    int n = list_dir(dir, &names, err);
+    if (n < 0)
+        return -1;
+    char path[4096];
+    struct stat st;
+    int rc = 0;
+    for (int i = 0; i < n && rc == 0; i++) {
+        snprintf(path, sizeof path, "%s/%s", dir, names[i]);
+        if (!rocksdb_file_name(names[i]) || lstat(path, &st) != 0 || !S_ISREG(st.st_mode))
+            rc = eddy_error(err, ERR_IO, NOPOS,
+                            "'%s' does not look like a state snapshot (it holds '%s'): not "
+                            "deleting it", dir, names[i]);
+    }
+    for (int pass = 0; pass < 2 && rc == 0; pass++) {
+        for (int i = 0; i < n && rc == 0; i++) {
+            if ((strcmp(names[i], "CURRENT") == 0) != (pass == 1))
+                continue;
+            snprintf(path, sizeof path, "%s/%s", dir, names[i]);
+            if (unlink(path) != 0 && errno != ENOENT)
+                rc = sys_error(err, "cannot delete a file of it", path);
+        }
+    }
+    if (rc == 0 && rmdir(dir) != 0)
+        rc = sys_error(err, "cannot remove the directory", dir);
+    for (int i = 0; i < n; i++)
+        free(names[i]);
+    free(names);
+    return rc;
+}
+
+/* ---- close ------------------------------------------------------------------ */
 
 static void rocks_free(RocksDb *r)
 {
@@ -327,9 +549,13 @@ static const StateDbOps ROCKSDB_OPS = {
     .batch_create = rocks_batch_create,
     .batch_put = rocks_batch_put,
     .batch_delete = rocks_batch_delete,
+    .batch_delete_range = rocks_batch_delete_range,
     .batch_write = rocks_batch_write,
     .batch_destroy = rocks_batch_destroy,
     .snapshot = rocks_snapshot,
+    .snapshot_open = rocks_snapshot_open,
+    .snapshot_size = rocks_snapshot_size,
+    .snapshot_drop = rocks_snapshot_drop,
     .close = rocks_close,
 };
 
@@ -338,16 +564,20 @@ static const StateDbOps ROCKSDB_OPS = {
 static void set_options(RocksDb *r)
 {
     r->opts = rocksdb_options_create();
-    rocksdb_options_set_create_if_missing(r->opts, 1);
-    rocksdb_options_set_create_missing_column_families(r->opts, 1);
+    rocksdb_options_set_create_if_missing(r->opts, !r->readonly);
+    rocksdb_options_set_create_missing_column_families(r->opts, !r->readonly);
     rocksdb_options_set_keep_log_file_num(r->opts, 3);
     rocksdb_options_set_info_log_level(r->opts, 2);   /* WARN: keep LOG small */
+    /* A damaged file or a failed write stops reads and writes with an
+     * error (the default, stated because exactness depends on it). */
+    rocksdb_options_set_paranoid_checks(r->opts, 1);
     /* Bloom filters: most gets of an aggregate are for keys not seen yet. */
     r->table_opts = rocksdb_block_based_options_create();
     rocksdb_block_based_options_set_filter_policy(r->table_opts,
                                                   rocksdb_filterpolicy_create_bloom(10));
     rocksdb_options_set_block_based_table_factory(r->opts, r->table_opts);
     r->ropts = rocksdb_readoptions_create();
+    rocksdb_readoptions_set_verify_checksums(r->ropts, 1);
     r->wopts = rocksdb_writeoptions_create();
     rocksdb_writeoptions_set_sync(r->wopts, 1);
 }
@@ -366,6 +596,8 @@ static char **existing_families(RocksDb *r, size_t *n, EddyError *err)
     char *errptr = NULL;
     char **names = rocksdb_list_column_families(r->opts, r->dir, n, &errptr);
     if (errptr) {
+        /* RocksDB allocates the (empty) list even when it fails. */
+        rocksdb_list_column_families_destroy(names, *n);
         rocks_error(err, errptr, "cannot read the state directory", r->dir);
         *n = (size_t)-1;
         return NULL;
@@ -373,11 +605,14 @@ static char **existing_families(RocksDb *r, size_t *n, EddyError *err)
     return names;
 }
 
-StateDb *statedb_open(const char *dir, size_t cache_max_bytes, EddyError *err)
+/* Read-only (a snapshot): no lock is taken and nothing is written, so the
+ * families must all exist already. */
+static StateDb *rocks_open(const char *dir, size_t cache_max_bytes, bool readonly, EddyError *err)
 {
     RocksDb *r = calloc(1, sizeof *r);
     if (r == NULL || (r->dir = strdup(dir)) == NULL)
         EDDY_PANIC("out of memory");
+    r->readonly = readonly;
     r->families = strmap_create();
     set_options(r);
 
@@ -400,7 +635,7 @@ StateDb *statedb_open(const char *dir, size_t cache_max_bytes, EddyError *err)
     }
     if (!have_default)
         names[n++] = "default";
-    if (!have_offsets)
+    if (!have_offsets && !readonly)
         names[n++] = STATEDB_OFFSETS_FAMILY;
     const rocksdb_options_t **fopts = malloc(sizeof *fopts * n);
     rocksdb_column_family_handle_t **handles = calloc(n, sizeof *handles);
@@ -410,7 +645,11 @@ StateDb *statedb_open(const char *dir, size_t cache_max_bytes, EddyError *err)
         fopts[i] = r->opts;
 
     char *errptr = NULL;
-    r->db = rocksdb_open_column_families(r->opts, dir, (int)n, names, fopts, handles, &errptr);
+    if (readonly)
+        r->db = rocksdb_open_for_read_only_column_families(r->opts, dir, (int)n, names, fopts,
+                                                           handles, 0, &errptr);
+    else
+        r->db = rocksdb_open_column_families(r->opts, dir, (int)n, names, fopts, handles, &errptr);
     if (errptr) {
         rocks_error(err, errptr, "cannot open", dir);
         r->db = NULL;
@@ -427,6 +666,11 @@ StateDb *statedb_open(const char *dir, size_t cache_max_bytes, EddyError *err)
         rocks_free(r);
         return NULL;
     }
+    if (readonly && !have_offsets) {
+        eddy_error(err, ERR_IO, NOPOS, "snapshot '%s' has no offsets: not a state snapshot", dir);
+        rocks_free(r);
+        return NULL;
+    }
 
     StateDb *db = calloc(1, sizeof *db);
     if (db == NULL)
@@ -437,4 +681,9 @@ StateDb *statedb_open(const char *dir, size_t cache_max_bytes, EddyError *err)
         return NULL;
     }
     return db;
+}
+
+StateDb *statedb_open(const char *dir, size_t cache_max_bytes, EddyError *err)
+{
+    return rocks_open(dir, cache_max_bytes, false, err);
 }

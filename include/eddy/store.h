@@ -19,6 +19,17 @@
  * cache_max_bytes; dirty entries are never evicted: when they alone exceed
  * the budget, statedb_cache_full says so and the runtime checkpoints.
  *
+ * Read errors (a RocksDB checksum mismatch, an I/O error) cannot be
+ * missed: store_get returns -1, store_iter_next returns false and
+ * store_iter_error says why, and the first such failure is kept in the
+ * StateDb: every later statedb_checkpoint fails with it (statedb_read_error
+ * tells), so state computed from a read nobody checked is never written.
+ *
+ * Snapshots (statedb_snapshot ... statedb_drop_snapshot) keep the database
+ * as of a checkpoint under a directory of its own; statedb_restore_scope
+ * puts one query's stores and offsets back from one (state/README.md has
+ * the layout and the crash argument).
+ *
  * Not thread-safe: one StateDb is used by one thread at a time.
  * Library code: functions return status and fill EddyError (ERR_IO for
  * database failures); nothing prints or exits.
@@ -80,7 +91,8 @@ const char *store_name(const Store *s);   /* borrows until the store is dropped 
 
 /* Reads see the cache first, then the database (a database hit is cached
  * clean).  get copies the value into *out (sb_reset first); returns 1
- * found, 0 absent, -1 error (err set). */
+ * found, 0 absent, -1 error (err set; the error is also kept: see
+ * statedb_read_error). */
 int store_get(Store *s, const void *key, size_t klen, StrBuf *out, EddyError *err);
 
 /* Copies key and value into the cache as a dirty entry.  Returns 0. */
@@ -104,11 +116,15 @@ StoreIter *store_iter(Store *s, const void *lo, size_t lolen, const void *hi, si
  * m) then one store_iter_next gives the last key < x (and >= lo). */
 StoreIter *store_iter_reverse(Store *s, const void *lo, size_t lolen, const void *hi, size_t hilen);
 
-/* The next entry, or false at the end (or on a database error: see
- * store_iter_error).  *key and *val borrow until the next call on it. */
+/* The next entry, or false at the end OR on a database error; after a
+ * database error it returns false for good (no cache entries past it
+ * either).  A caller that stops at false must call store_iter_error before
+ * it treats the scan as complete; one that does not still cannot
+ * checkpoint the result (see statedb_read_error).  *key and *val borrow
+ * until the next call on it. */
 bool store_iter_next(StoreIter *it, const void **key, size_t *klen, const void **val, size_t *vlen);
 
-/* 0, or -1 with err if iteration stopped on a database error. */
+/* 0, or -1 with err (ERR_IO) if iteration stopped on a database error. */
 int store_iter_error(const StoreIter *it, EddyError *err);
 
 void store_iter_close(StoreIter *it);
@@ -133,7 +149,8 @@ size_t statedb_cache_total_bytes(const StateDb *db);
  * the offsets family keys them scope|topic|partition.  On success the
  * caches are clean; on failure (-1, err) nothing was written and the
  * caches stay dirty, so the checkpoint can be retried.  Fails
- * (ERR_INTERNAL) while an iterator of db is open.  Borrows scopes and offs
+ * (ERR_INTERNAL) while an iterator of db is open, and (ERR_IO) for good
+ * once a read of db failed (statedb_read_error).  Borrows scopes and offs
  * for the call. */
 int statedb_checkpoint(StateDb *db, const char *const *scopes, const TopicPartitionOffset *offs,
                        int n, EddyError *err);
@@ -141,19 +158,101 @@ int statedb_checkpoint(StateDb *db, const char *const *scopes, const TopicPartit
 /* The offsets stored for a scope, ordered by topic then partition.
  * Returns 0 and sets *offs (malloc'd, topics malloc'd too; owned by the
  * caller; free with statedb_free_offsets) and *n (0 and NULL when none),
- * or -1 with err. */
+ * or -1 with err; ERR_IO naming the snapshot while a restore of the scope
+ * has not finished (statedb_restore_pending). */
 int statedb_read_offsets(StateDb *db, const char *scope, TopicPartitionOffset **offs, int *n,
                          EddyError *err);
 void statedb_free_offsets(TopicPartitionOffset *offs, int n);
 
 /* Deletes every offset of a scope at once (a synced write of its own, not
- * part of a checkpoint). */
+ * part of a checkpoint); a pending restore's marker goes too. */
 int statedb_delete_offsets(StateDb *db, const char *scope, EddyError *err);
 
-/* Snapshot (DESIGN.md section 3): a RocksDB checkpoint of the database as
- * of the last statedb_checkpoint (the caches are not written) into dir,
- * which must not exist; SST files are hard-linked.  statedb_open(dir)
- * opens it.  The memory twin fails with ERR_UNSUPPORTED. */
+/* 0, or -1 with err set to the first store_get or store iterator of db
+ * that failed.  Sticky until statedb_close: checkpoints fail after it. */
+int statedb_read_error(const StateDb *db, EddyError *err);
+
+/* ---- snapshots ---------------------------------------------------------- */
+
+/* Snapshot (DESIGN.md section 3): the database as of the last
+ * statedb_checkpoint (the caches are not written), stores and offsets of
+ * every scope at one consistent point, kept under dir, which must not
+ * exist.  RocksDB: a RocksDB checkpoint (SST files hard-linked, so it
+ * costs little disk until the live database compacts them away);
+ * statedb_open(dir) could open it, statedb_snapshot_info reads it without
+ * opening it for writing.  The memory twin keeps a deep copy named dir in
+ * db (nothing on disk; it goes with statedb_close). */
 int statedb_snapshot(StateDb *db, const char *dir, EddyError *err);
+
+typedef struct StateSnapshotScope {
+    char *scope;                  /* a query id */
+    TopicPartitionOffset *offsets;   /* next offsets, ordered by topic then partition */
+    int noffsets;
+    char **stores;                /* its stores' full names "<scope>.<store>", sorted */
+    int nstores;
+    bool restoring;               /* taken while a restore of it was unfinished:
+                                     statedb_restore_scope refuses this scope */
+} StateSnapshotScope;
+
+typedef struct StateSnapshotInfo {
+    StateSnapshotScope *scopes;   /* ordered by scope */
+    int nscopes;
+    uint64_t bytes;               /* size of the snapshot's files */
+    uint64_t bytes_own;           /* of which not hard-linked with the live
+                                     database's files: what the snapshot
+                                     costs beside it (the memory twin: all) */
+} StateSnapshotInfo;
+
+/* Reads the snapshot at dir (taken of db, or of the same backend) without
+ * changing it or db: the scopes it holds (those with offsets or stores; a
+ * store "<a>.<b>" belongs to the longest scope with offsets that prefixes
+ * it, else to "<a>"), each one's offsets and stores, and its size.  Fills
+ * *info (owned by the caller; free with statedb_snapshot_info_free).
+ * -1 with err (ERR_IO naming dir) when dir is missing, not a snapshot, or
+ * unreadable. */
+int statedb_snapshot_info(StateDb *db, const char *dir, StateSnapshotInfo *info, EddyError *err);
+void statedb_snapshot_info_free(StateSnapshotInfo *info);
+
+/* Replaces everything db holds for one scope by what the snapshot at dir
+ * holds for it: every store "<scope>.*" gets exactly the snapshot's keys
+ * (a store the snapshot lacks ends up empty: dropped, or kept empty while
+ * a Store of it is open; one only the snapshot has is created), and the
+ * scope's offsets become the snapshot's (none if it has none).  Other
+ * scopes are untouched, their dirty cache entries included.  The scope's
+ * cache entries, dirty ones included, are discarded; its Store pointers
+ * stay valid.
+ *
+ * First the snapshot's part is read whole (so a missing, corrupt or
+ * unfinished snapshot fails with err, ERR_IO naming dir, before db
+ * changes); then it is written in synced batches of about
+ * STATEDB_RESTORE_BATCH_BYTES, the first of which marks the scope as
+ * restoring and the last of which writes the offsets and clears the mark.
+ * Crash-safe by re-running: after a crash or a failure at any point, the
+ * same call gives the same end state; meanwhile statedb_read_offsets of
+ * the scope fails, so a half-restored scope is never run.  The snapshot
+ * must be kept until a restore from it succeeded.  Fails (ERR_INTERNAL)
+ * while an iterator of db is open. */
+int statedb_restore_scope(StateDb *db, const char *dir, const char *scope, EddyError *err);
+
+/* 1 and the snapshot directory in *dir (sb_reset first) if a restore of
+ * scope began and did not finish, 0 if not, -1 with err. */
+int statedb_restore_pending(StateDb *db, const char *scope, StrBuf *dir, EddyError *err);
+
+/* Deletes the snapshot at dir: 0 also when there is none (so a drop cut
+ * short by a crash can be re-run).  RocksDB: refuses (ERR_IO) a directory
+ * holding anything but RocksDB's files (a subdirectory, another file) and
+ * db's own directory; deletes CURRENT last. */
+int statedb_drop_snapshot(StateDb *db, const char *dir, EddyError *err);
+
+/* ---- tuning and tests --------------------------------------------------- */
+
+#define STATEDB_RESTORE_BATCH_BYTES ((size_t)4 * 1024 * 1024)
+
+/* The batch size statedb_restore_scope aims at (0 = the default). */
+void statedb_set_restore_batch_bytes(StateDb *db, size_t bytes);
+
+/* For tests: after n more batch writes succeed, every write of db fails
+ * (ERR_IO, nothing written), as on a disk that died; n < 0 turns it off. */
+void statedb_fail_writes_after(StateDb *db, int n);
 
 #endif
