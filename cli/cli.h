@@ -76,6 +76,11 @@ Transport *cli_producer_open(const char *who, const char *const *props);
 void cli_producer_pace(Transport *t, int64_t target, volatile sig_atomic_t *stop);
 /* Waits for every record to be delivered; -1 (reason printed) if not. */
 int cli_producer_flush(const char *who, Transport *t);
+/* After the flush: warns (stderr, with the numbers) if the broker no
+ * longer keeps some of the records written to `topic` since `mark`
+ * (transport_retention_mark, taken before producing). */
+void cli_producer_warn_dropped(const char *who, Transport *t, const char *topic,
+                               const RetentionMark *mark);
 
 /* Runs the persistent queries until *stop is set (by a signal) or, with
  * o->until_caught_up, until they have caught up, printing progress lines

@@ -655,28 +655,6 @@ static long long run(const GenOptions *o, Transport *t, Gen *g)
     return o->count;
 }
 
-/* Says how many of the records just produced the broker no longer keeps
- * (its retention is full: the development broker keeps ~5 MB a partition). */
-static void warn_dropped(Transport *t, const GenOptions *o, const RetentionMark *mark)
-{
-    EddyError err;
-    int64_t written, dropped;
-    if (transport_retention_check(t, o->topic, mark, &written, &dropped, &err) < 0) {
-        fprintf(stderr, "eddy gen: warning: cannot check what the broker kept: %s\n", err.msg);
-        return;
-    }
-    if (dropped <= 0)
-        return;
-    int parts = t->ops->topic_partitions(t, o->topic);
-    fprintf(stderr,
-            "eddy gen: warning: the broker kept only %lld of the %lld records written to %s;\n"
-            "  %lld were dropped by its retention (the development broker keeps about 5 MB\n"
-            "  per partition; %s has %d).  Produce fewer records, or use a topic with more\n"
-            "  partitions (eddy broker --topic %s:N).\n",
-            (long long)(written - dropped), (long long)written, o->topic, (long long)dropped,
-            o->topic, parts, o->topic);
-}
-
 int cmd_gen(int argc, char **argv)
 {
     GenOptions o = {0};
@@ -734,7 +712,7 @@ int cmd_gen(int argc, char **argv)
             rc = 1;
         } else {
             fprintf(stderr, "eddy gen: produced %lld %s records to %s\n", n, o.scenario, o.topic);
-            warn_dropped(t, &o, &mark);
+            cli_producer_warn_dropped("eddy gen", t, o.topic, &mark);
         }
     }
     transport_retention_mark_free(&mark);

@@ -60,7 +60,6 @@ static const char usage[] =
 #define SUMMARY_LINES 10        /* line numbers of bad rows in the summary */
 #define PROGRESS_TTY_MS 500
 #define PROGRESS_LOG_MS 10000
-#define PROBE_TIMEOUT_MS 15000
 #define DEFAULT_MESSAGE_MAX 1000000   /* librdkafka's message.max.bytes */
 
 typedef enum LoadFormat { LOAD_CSV, LOAD_JSON } LoadFormat;
@@ -83,6 +82,7 @@ typedef struct Load {
     Transport *t;
     FILE *in;
     const char *name;          /* the file, for messages */
+    RetentionMark mark;        /* the topic's end before sending */
 
     /* CSV */
     CsvReader *csv;
@@ -759,74 +759,7 @@ static int load_rows(Load *L)
 
 /* ---- after sending -------------------------------------------------- */
 
-/* How many records are gone from the head of `topic`: the first offset
- * still readable, summed over its partitions (-1 if it cannot tell). */
-static long long probe_head(Transport *t, const char *topic)
-{
-    int nparts = t->ops->topic_partitions(t, topic);
-    if (nparts <= 0)
-        return -1;
-    char group[64];
-    snprintf(group, sizeof group, "eddy-load-check-%ld-%" PRId64, (long)getpid(),
-             eddy_mono_ms());
-    EddyError err;
-    Consumer *c = t->ops->consumer_open(t, group, &topic, 1, RESET_EARLIEST, &err);
-    if (c == NULL)
-        return -1;
-    int64_t *first = malloc((size_t)nparts * sizeof *first);
-    if (first == NULL) {
-        t->ops->consumer_close(c);
-        return -1;
-    }
-    for (int i = 0; i < nparts; i++)
-        first[i] = -1;
-    int seen = 0;
-    bool done = false;
-    TransportRecord recs[256];
-    int64_t deadline = eddy_mono_ms() + PROBE_TIMEOUT_MS;
-    while (seen < nparts && !done && eddy_mono_ms() < deadline) {
-        int n = t->ops->consumer_poll(c, recs, 256, 100, &err);
-        if (n < 0)
-            break;
-        for (int i = 0; i < n; i++) {
-            int p = recs[i].partition;
-            if (p >= 0 && p < nparts && first[p] < 0)
-                first[p] = recs[i].offset, seen++;
-        }
-        done = n == 0 && t->ops->consumer_at_end(c);
-    }
-    t->ops->consumer_close(c);
-    long long gone = (seen < nparts && !done) ? -1 : 0;
-    for (int i = 0; i < nparts && gone >= 0; i++)
-        if (first[i] > 0)
-            gone += first[i];
-    free(first);
-    return gone;
-}
-
-/* probe_head on the topic being loaded.  A stopgap that reads the topic
- * as any consumer would, until the transport reports low watermarks
- * itself (issue 7 item 7).  Through a transport of its own: the
- * producer's properties would each earn a warning from the consumer. */
-static long long head_dropped(const LoadOptions *o)
-{
-    const char **props = calloc((size_t)o->nuser + 3, sizeof *props);
-    if (props == NULL)
-        return -1;
-    props[0] = "bootstrap.servers";
-    props[1] = o->bootstrap;
-    memcpy(props + 2, o->user, (size_t)o->nuser * sizeof *props);
-    EddyError err;
-    Transport *t = kafka_transport_create(props, &err);
-    free(props);
-    if (t == NULL)
-        return -1;
-    long long gone = probe_head(t, o->topic);
-    t->ops->destroy(t);
-    return gone;
-}
-
-static void summary(Load *L, int64_t elapsed_ms, long long dropped)
+static void summary(Load *L, int64_t elapsed_ms)
 {
     progress_clear(L);
     double secs = (double)elapsed_ms / 1000.0;
@@ -850,21 +783,13 @@ static void summary(Load *L, int64_t elapsed_ms, long long dropped)
     long blank = L->csv ? csv_blank_lines(L->csv) : L->blank;
     if (blank)
         fprintf(stderr, WHO ": ignored %ld blank line%s\n", blank, blank == 1 ? "" : "s");
-    if (dropped > 0)
-        fprintf(stderr,
-                WHO ": warning: the broker no longer has %lld of the records sent to %s: it\n"
-                "  dropped the oldest ones (the development broker keeps about 5 MB per\n"
-                "  partition; a Kafka topic's retention.ms deletes records with old\n"
-                "  timestamps).  Load fewer rows (--limit), into more partitions, or raise\n"
-                "  the topic's retention.\n",
-                dropped, L->o->topic);
 }
 
 /* ---- the command ---------------------------------------------------- */
 
-/* Connects, makes sure the topic exists, and says how many records were
- * already gone from its head (-1: it did not exist or cannot tell). */
-static int open_topic(Load *L, long long *gone_before)
+/* Connects, makes sure the topic exists, and marks its end (L->mark), so
+ * that the records the broker drops of those sent can be counted. */
+static int open_topic(Load *L)
 {
     const LoadOptions *o = L->o;
     /* bootstrap.servers, bigger batches when nothing waits (before the
@@ -895,15 +820,17 @@ static int open_topic(Load *L, long long *gone_before)
     for (int i = 0; i < n; i++)
         exists = exists || strcmp(names[i], o->topic) == 0;
     transport_free_names(names, n);
-    *gone_before = -1;
     if (exists) {
-        *gone_before = head_dropped(o);
         if (o->partitions > 0 && L->t->ops->topic_partitions(L->t, o->topic) != o->partitions)
             fprintf(stderr, WHO ": warning: topic %s exists with %d partitions; --partitions %d "
                     "applies only to a topic this creates\n", o->topic,
                     L->t->ops->topic_partitions(L->t, o->topic), o->partitions);
     } else if (L->t->ops->topic_ensure(L->t, o->topic, o->partitions, -1, &err) < 0) {
         fprintf(stderr, WHO ": cannot create topic %s: %s\n", o->topic, err.msg);
+        return 1;
+    }
+    if (transport_retention_mark(L->t, o->topic, &L->mark, &err) < 0) {
+        fprintf(stderr, WHO ": %s\n", err.msg);
         return 1;
     }
     return 0;
@@ -927,8 +854,7 @@ static int run_load(Load *L)
         if (L->csv == NULL || (rc = csv_header(L)) != 0)
             return L->csv ? rc : 1;
     }
-    long long gone_before = -1;
-    if ((rc = open_topic(L, &gone_before)) != 0)
+    if ((rc = open_topic(L)) != 0)
         return rc;
 
     struct sigaction sa = {0};
@@ -942,13 +868,9 @@ static int run_load(Load *L)
     if (cli_producer_flush(WHO, L->t) < 0)
         rc = 1;
     int64_t elapsed = eddy_mono_ms() - start;
-    long long dropped = -1;
-    if (rc == 0 && L->sent > 0 && !stop_signal) {
-        long long gone = head_dropped(o);
-        if (gone >= 0)
-            dropped = gone - (gone_before > 0 ? gone_before : 0);
-    }
-    summary(L, elapsed, dropped);
+    summary(L, elapsed);
+    if (rc == 0 && L->sent > 0)
+        cli_producer_warn_dropped(WHO, L->t, o->topic, &L->mark);
     if (rc == 0 && stop_signal)
         rc = 128 + (int)stop_signal;
     else if (rc == 0 && L->sent == 0 && L->bad > 0)
@@ -968,6 +890,7 @@ int cmd_load(int argc, char **argv)
         sb_init(&L.val);
         sb_init(&L.key);
         rc = run_load(&L);
+        transport_retention_mark_free(&L.mark);
         if (L.t)
             L.t->ops->destroy(L.t);
         if (L.in && L.in != stdin)

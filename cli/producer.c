@@ -1,8 +1,9 @@
 /*
  * producer.c - what the commands that only produce (gen, load) share: the
  * Kafka producer they open, pacing against the monotonic clock while
- * delivery reports are served, and the final flush.  Messages go to
- * stderr prefixed with the command's name ("eddy gen: ...").
+ * delivery reports are served, the final flush, and the warning about
+ * records the broker's retention dropped.  Messages go to stderr prefixed
+ * with the command's name ("eddy gen: ...").
  */
 #include "cli.h"
 
@@ -92,4 +93,26 @@ int cli_producer_flush(const char *who, Transport *t)
         return -1;
     }
     return 0;
+}
+
+void cli_producer_warn_dropped(const char *who, Transport *t, const char *topic,
+                               const RetentionMark *mark)
+{
+    EddyError err;
+    int64_t written, dropped;
+    if (transport_retention_check(t, topic, mark, &written, &dropped, &err) < 0) {
+        fprintf(stderr, "%s: warning: cannot check what the broker kept: %s\n", who, err.msg);
+        return;
+    }
+    if (dropped <= 0)
+        return;
+    int parts = t->ops->topic_partitions(t, topic);
+    fprintf(stderr,
+            "%s: warning: the broker kept only %lld of the %lld records written to %s;\n"
+            "  %lld were dropped by its retention (the development broker keeps about 5 MB\n"
+            "  per partition; %s has %d; a Kafka topic's retention.ms deletes records\n"
+            "  whose timestamps are old).  Write fewer records, use a topic with more\n"
+            "  partitions (eddy broker --topic %s:N), or raise the topic's retention.\n",
+            who, (long long)(written - dropped), (long long)written, topic, (long long)dropped,
+            topic, parts, topic);
 }

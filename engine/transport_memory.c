@@ -142,6 +142,31 @@ static int mem_watermarks(Transport *t, const char *topic, int64_t **low, int64_
     return mt->npart;
 }
 
+/* Exact: the first record at or after the time, by a scan (timestamps in a
+ * partition need not rise, and Kafka answers with the first one anyway). */
+static int mem_offsets_for_times(Transport *t, const char *topic, int64_t ts_ms,
+                                 TopicPartitionOffset **out, int *n, EddyError *err)
+{
+    MemTopic *mt = find_topic((MemTransport *)t, topic);
+    *out = NULL;
+    *n = 0;
+    if (mt == NULL)
+        return eddy_error(err, ERR_IO, (SrcPos){0}, "topic %s does not exist", topic);
+    if (ts_ms < 0)
+        ts_ms = 0;
+    TopicPartitionOffset *res = calloc((size_t)mt->npart, sizeof *res);
+    for (int p = 0; p < mt->npart; p++) {
+        const MemPartition *mp = &mt->parts[p];
+        int64_t o = 0;
+        while (o < mp->n && mp->recs[o].rec.timestamp < ts_ms)
+            o++;
+        res[p] = (TopicPartitionOffset){topic, p, o};
+    }
+    *out = res;
+    *n = mt->npart;
+    return 0;
+}
+
 static char *commit_key(const char *group, const char *topic, int partition)
 {
     size_t n = strlen(group) + strlen(topic) + 32;
@@ -335,6 +360,7 @@ static const TransportOps mem_ops = {
     .topic_partitions = mem_topic_partitions,
     .list_topics = mem_list_topics,
     .watermarks = mem_watermarks,
+    .offsets_for_times = mem_offsets_for_times,
     .consumer_open = mem_consumer_open,
     .consumer_poll = mem_consumer_poll,
     .consumer_at_end = mem_consumer_at_end,

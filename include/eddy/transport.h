@@ -54,6 +54,19 @@ typedef struct TransportOps {
      * err set (a topic that does not exist is an error). */
     int (*watermarks)(Transport *t, const char *topic, int64_t **low, int64_t **high,
                       EddyError *err);
+    /* Kafka's offsetsForTimes for every partition of `topic`: the offset of
+     * the partition's first record whose timestamp is >= ts_ms, or its high
+     * watermark if it has none (an empty partition: its high watermark).
+     * ts_ms < 0 counts as 0.  Returns 0 with *out a malloc'd array of *n
+     * entries (free it), partition i at index i, whose topic borrows
+     * `topic`; or -1 with err set (a topic that does not exist is an
+     * error).  Kafka: asks the broker; a partition it has no answer for
+     * (librdkafka's mock cluster, `eddy broker`, answers "none" for every
+     * time) is searched in its records, a few reads of one record each
+     * (transport_kafka.c; engine/README.md says when that is exact).
+     * Memory: exact, from the records. */
+    int (*offsets_for_times)(Transport *t, const char *topic, int64_t ts_ms,
+                             TopicPartitionOffset **out, int *n, EddyError *err);
 
     /* A consumer assigned every partition the `topics` have now (no group
      * membership, so no rebalance wait: a query reads all partitions of its
@@ -102,6 +115,15 @@ struct Transport {
 };
 
 void transport_free_names(char **names, int n);
+
+/* Moves each offs[i].offset into [low watermark, high watermark] of its
+ * partition (offs[i].topic, offs[i].partition; any topics, any order): a
+ * REPLAY FROM OFFSET below the oldest record kept starts there, one past
+ * the end waits for new records.  Returns how many offsets moved (the
+ * caller says so: the records below the low watermark are gone), or -1
+ * with err set (a topic that does not exist, a partition it does not
+ * have); offs is then unchanged. */
+int transport_clamp_offsets(Transport *t, TopicPartitionOffset *offs, int n, EddyError *err);
 
 /* ---- retention (engine/transport.c) ------------------------------------ */
 

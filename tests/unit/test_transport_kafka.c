@@ -5,7 +5,9 @@
  * partitions, at once), commit and resume, seek, metadata, topic_ensure
  * (the partition count asked for, through the attached broker and through
  * `eddy broker`'s admin topic; the broker's default said once otherwise),
- * watermarks and the retention check, ping of an unreachable broker, consumer lag.
+ * watermarks and the retention check, offsets clamped to the watermarks,
+ * offsets for times (the broker-less search against a brute-force read of
+ * the records, and the memory twin), ping of an unreachable broker, consumer lag.
  */
 #include "eddy/transport.h"
 #include "testutil.h"
@@ -337,6 +339,53 @@ static void test_at_end_at_open(void)
     fresh_broker_stop(t, b);
 }
 
+/* "small" lost its oldest records (its low watermark is `low`; offsets
+ * 10 + i hold time TS_BASE + i): offsets for times start at the oldest
+ * kept, and offsets asked for are clamped to what the partition has. */
+static void check_trimmed(Transport *t, int64_t low)
+{
+    EddyError err;
+    TopicPartitionOffset *o = NULL;
+    int n = 0;
+    CHECK(low > 10);
+    CHECK_EQ_INT(t->ops->offsets_for_times(t, "small", TS_BASE, &o, &n, &err), 0);
+    CHECK_EQ_INT(n, 1);
+    CHECK_EQ_INT(n == 1 ? o[0].offset : -1, low);
+    free(o);
+    CHECK_EQ_INT(t->ops->offsets_for_times(t, "small", TS_BASE + 7000, &o, &n, &err), 0);
+    CHECK_EQ_INT(n == 1 ? o[0].offset : -1, 7010);
+    free(o);
+    CHECK_EQ_INT(t->ops->offsets_for_times(t, "small", TS_BASE + 8000, &o, &n, &err), 0);
+    CHECK_EQ_INT(n == 1 ? o[0].offset : -1, 8010);
+    free(o);
+
+    /* REPLAY FROM OFFSET n: the same n on every partition, clamped. */
+    CHECK_EQ_INT(t->ops->topic_ensure(t, "three", 3, 1, &err), 3);
+    for (int i = 0; i < 6; i++)
+        t->ops->produce(t, "three", i % 2, "k", 1, "v", 1, TS_BASE, &err);
+    CHECK_EQ_INT(t->ops->flush(t, 10000, &err), 0);
+    TopicPartitionOffset offs[] = {{"small", 0, 0},  {"three", 0, 2}, {"three", 1, 5},
+                                   {"three", 2, 0},  {"small", 0, 7009}, {"small", 0, 9000},
+                                   {"three", 0, -1}};
+    CHECK_EQ_INT(transport_clamp_offsets(t, offs, 7, &err), 4);
+    CHECK_EQ_INT(offs[0].offset, low);    /* below the oldest kept */
+    CHECK_EQ_INT(offs[1].offset, 2);
+    CHECK_EQ_INT(offs[2].offset, 3);      /* past the end of 3 records */
+    CHECK_EQ_INT(offs[3].offset, 0);      /* empty partition */
+    CHECK_EQ_INT(offs[4].offset, 7009);
+    CHECK_EQ_INT(offs[5].offset, 8010);
+    CHECK_EQ_INT(offs[6].offset, 0);
+    /* A partition the topic does not have, a topic that does not exist:
+     * an error, and nothing moved. */
+    TopicPartitionOffset bad[] = {{"three", 0, 100}, {"three", 3, 0}};
+    CHECK_EQ_INT(transport_clamp_offsets(t, bad, 2, &err), -1);
+    CHECK(strstr(err.msg, "three has no partition 3") != NULL);
+    CHECK_EQ_INT(bad[0].offset, 100);
+    TopicPartitionOffset none[] = {{"no-such-topic", 0, 1}};
+    CHECK_EQ_INT(transport_clamp_offsets(t, none, 1, &err), -1);
+    CHECK(strstr(err.msg, "no-such-topic") != NULL);
+}
+
 /* The development broker keeps ~5 MB per partition: 8,000 records of
  * ~1 KB into one partition lose the oldest, and the retention check says
  * how many, from the watermarks. */
@@ -368,6 +417,7 @@ static void test_retention_check(void)
     CHECK(dropped > 2000 && dropped < 8000);
     CHECK_EQ_INT(dropped, low ? low[0] - 10 : -1);
     CHECK_EQ_INT(high ? high[0] : -1, 8010);
+    check_trimmed(t, low ? low[0] : -1);
     free(low);
     free(high);
     transport_retention_mark_free(&m);
@@ -396,6 +446,293 @@ static void test_retention_check(void)
     mt->ops->destroy(mt);
 }
 
+/* ---- offsets for times ---------------------------------------------- */
+
+/* One partition's records as a consumer reads them: offsets and
+ * timestamps in offset order, and the high watermark. */
+typedef struct PartLog {
+    int64_t *off, *ts;
+    int n, cap;
+    int64_t low, high;
+} PartLog;
+
+static void partlog_add(PartLog *l, int64_t off, int64_t ts)
+{
+    if (l->n == l->cap) {
+        l->cap = l->cap ? l->cap * 2 : 64;
+        l->off = realloc(l->off, sizeof *l->off * (size_t)l->cap);
+        l->ts = realloc(l->ts, sizeof *l->ts * (size_t)l->cap);
+    }
+    l->off[l->n] = off;
+    l->ts[l->n++] = ts;
+}
+
+static void partlogs_free(PartLog *logs, int n)
+{
+    for (int p = 0; p < n; p++) {
+        free(logs[p].off);
+        free(logs[p].ts);
+    }
+    free(logs);
+}
+
+/* Every record of `topic`, read with a consumer of the transport from the
+ * start, per partition; NULL if the read failed (counted). */
+static PartLog *read_topic(Transport *t, const char *topic, int *nparts)
+{
+    EddyError err;
+    int64_t *low, *high;
+    int n = t->ops->watermarks(t, topic, &low, &high, &err);
+    CHECK(n > 0);
+    if (n <= 0)
+        return NULL;
+    PartLog *logs = calloc((size_t)n, sizeof *logs);
+    for (int p = 0; p < n; p++) {
+        logs[p].low = low[p];
+        logs[p].high = high[p];
+    }
+    free(low);
+    free(high);
+    char group[64];
+    static int seq;
+    snprintf(group, sizeof group, "brute-%d", ++seq);
+    Consumer *c = t->ops->consumer_open(t, group, &topic, 1, RESET_EARLIEST, &err);
+    CHECK(c != NULL);
+    if (c == NULL) {
+        partlogs_free(logs, n);
+        return NULL;
+    }
+    TransportRecord recs[512];
+    int64_t start = eddy_mono_ms();
+    for (;;) {
+        int got = t->ops->consumer_poll(c, recs, 512, 100, &err);
+        for (int i = 0; i < got; i++)
+            partlog_add(&logs[recs[i].partition], recs[i].offset, recs[i].timestamp);
+        if ((got == 0 && t->ops->consumer_at_end(c)) || got < 0 ||
+            eddy_mono_ms() - start > 60000)
+            break;
+    }
+    t->ops->consumer_close(c);
+    for (int p = 0; p < n; p++)
+        CHECK_EQ_INT(logs[p].n, logs[p].high - logs[p].low);   /* read it all */
+    *nparts = n;
+    return logs;
+}
+
+/* Kafka's answer by brute force: the first record whose timestamp is >= ts,
+ * else the high watermark. */
+static int64_t brute_offset(const PartLog *l, int64_t ts)
+{
+    for (int i = 0; i < l->n; i++)
+        if (l->ts[i] >= ts)
+            return l->off[i];
+    return l->high;
+}
+
+/* offsets_for_times for every time in times[] against the brute force;
+ * returns the number of wrong offsets (each printed). */
+static int check_times(Transport *t, const char *topic, const PartLog *logs, int nparts,
+                       const int64_t *times, int ntimes, const char *label)
+{
+    EddyError err;
+    int wrong = 0;
+    int64_t t0 = eddy_mono_ms(), slowest = 0;
+    for (int k = 0; k < ntimes; k++) {
+        TopicPartitionOffset *offs = NULL;
+        int n = -1;
+        int64_t c0 = eddy_mono_ms();
+        int rc = t->ops->offsets_for_times(t, topic, times[k], &offs, &n, &err);
+        if (eddy_mono_ms() - c0 > slowest)
+            slowest = eddy_mono_ms() - c0;
+        CHECK_EQ_INT(rc, 0);
+        CHECK_EQ_INT(n, nparts);
+        if (rc < 0) {
+            fprintf(stderr, "offsets_for_times(%s, %lld): %s\n", topic, (long long)times[k],
+                    err.msg);
+            wrong++;
+            continue;
+        }
+        for (int p = 0; p < n && p < nparts; p++) {
+            int64_t want = brute_offset(&logs[p], times[k]);
+            if (offs[p].offset != want || offs[p].partition != p ||
+                strcmp(offs[p].topic, topic) != 0) {
+                fprintf(stderr, "%s: %s [%d] time %lld: offset %lld, Kafka's is %lld\n", label,
+                        topic, p, (long long)times[k], (long long)offs[p].offset,
+                        (long long)want);
+                wrong++;
+            }
+        }
+        free(offs);
+    }
+    printf("%s: offsets_for_times of %s for %d times: %d wrong, %lld ms (slowest %lld ms)\n",
+           label, topic, ntimes, wrong, (long long)(eddy_mono_ms() - t0), (long long)slowest);
+    return wrong;
+}
+
+/* The times worth asking for: before every record, exactly each distinct
+ * timestamp, just after it, between it and the next, and after them all. */
+static int64_t *interesting_times(const PartLog *logs, int nparts, int *n)
+{
+    int cap = 2;
+    for (int p = 0; p < nparts; p++)
+        cap += 3 * logs[p].n;
+    int64_t *times = malloc(sizeof *times * (size_t)cap);
+    int k = 0;
+    times[k++] = 0;
+    times[k++] = INT64_MAX / 2;
+    for (int p = 0; p < nparts; p++)
+        for (int i = 0; i < logs[p].n; i++) {
+            times[k++] = logs[p].ts[i];
+            times[k++] = logs[p].ts[i] + 1;
+            times[k++] = logs[p].ts[i] - 1;
+        }
+    *n = k;
+    return times;
+}
+
+/* A topic of four small partitions, produced to with explicit timestamps:
+ * rising, runs of equal ones, none at all, and out of order (late records
+ * and one far ahead of its neighbours). */
+static void produce_small_times(Transport *t, const char *topic)
+{
+    EddyError err;
+    int rc = 0;
+    for (int i = 0; i < 30; i++)
+        rc |= t->ops->produce(t, topic, 0, "k", 1, "v", 1, TS_BASE + 10 * i, &err);
+    for (int i = 0; i < 30; i++)
+        rc |= t->ops->produce(t, topic, 1, "k", 1, "v", 1, TS_BASE + 10 * (i / 5), &err);
+    static const int late[] = {0, 10, 20, 5, 30, 40, 15, 50, 500, 60, 70, 65, 80, 20, 90};
+    for (size_t i = 0; i < sizeof late / sizeof *late; i++)
+        rc |= t->ops->produce(t, topic, 3, "k", 1, "v", 1, TS_BASE + late[i], &err);
+    CHECK_EQ_INT(rc, 0);
+    CHECK_EQ_INT(t->ops->flush(t, 10000, &err), 0);
+}
+
+static void check_small_times(Transport *t, const char *topic, const char *label)
+{
+    int nparts = 0, ntimes = 0;
+    PartLog *logs = read_topic(t, topic, &nparts);
+    if (logs == NULL)
+        return;
+    CHECK_EQ_INT(nparts, 4);
+    CHECK_EQ_INT(logs[2].n, 0);
+    int64_t *times = interesting_times(logs, nparts, &ntimes);
+    CHECK_EQ_INT(check_times(t, topic, logs, nparts, times, ntimes, label), 0);
+
+    /* A few by hand, so that the brute force is not the only judge. */
+    EddyError err;
+    TopicPartitionOffset *o = NULL;
+    int n = 0;
+    CHECK_EQ_INT(t->ops->offsets_for_times(t, topic, TS_BASE + 25, &o, &n, &err), 0);
+    CHECK_EQ_INT(n, 4);
+    if (n == 4) {
+        CHECK_EQ_INT(o[0].offset, 3);    /* between 20 and 30 */
+        CHECK_EQ_INT(o[1].offset, 15);   /* the run of 30s starts at 15 */
+        CHECK_EQ_INT(o[2].offset, 0);    /* empty: its end */
+        CHECK_EQ_INT(o[3].offset, 4);    /* 30, after the late 5 */
+    }
+    free(o);
+    CHECK_EQ_INT(t->ops->offsets_for_times(t, topic, TS_BASE + 300, &o, &n, &err), 0);
+    if (n == 4) {
+        CHECK_EQ_INT(o[0].offset, 30);   /* after them all: the high watermark */
+        CHECK_EQ_INT(o[1].offset, 30);
+        CHECK_EQ_INT(o[3].offset, 8);    /* the record far ahead (500) */
+    }
+    free(o);
+    CHECK_EQ_INT(t->ops->offsets_for_times(t, topic, -5, &o, &n, &err), 0);
+    if (n == 4)
+        CHECK_EQ_INT(o[0].offset + o[1].offset + o[2].offset + o[3].offset, 0);
+    free(o);
+    o = NULL;
+    CHECK_EQ_INT(t->ops->offsets_for_times(t, "no-such-topic", TS_BASE, &o, &n, &err), -1);
+    CHECK(o == NULL && strstr(err.msg, "no-such-topic") != NULL);
+    free(times);
+    partlogs_free(logs, nparts);
+}
+
+/* Partitions longer than the search's window (10,000 records), so that
+ * the broker-less search bisects: rising timestamps in runs of three, and
+ * a block of late records (the clock of a producer behind) that misleads
+ * a plain bisection; the read back from its answer puts it right. */
+#define BIG_RECORDS 50000
+static void produce_big_times(Transport *t, const char *topic)
+{
+    EddyError err;
+    int rc = 0;
+    for (int i = 0; i < BIG_RECORDS; i++) {
+        int64_t ts = TS_BASE + 2 * (i / 3);
+        if (i >= 30000 && i < 30100)
+            ts = TS_BASE;   /* late */
+        rc |= t->ops->produce(t, topic, 0, NULL, 0, "v", 1, ts, &err);
+        if (i % 1000 == 0)
+            t->ops->poll(t);
+    }
+    for (int i = 0; i < 15000; i++)
+        rc |= t->ops->produce(t, topic, 1, NULL, 0, "v", 1, TS_BASE + 7 * i, &err);
+    CHECK_EQ_INT(rc, 0);
+    CHECK_EQ_INT(t->ops->flush(t, 30000, &err), 0);
+}
+
+static void check_big_times(Transport *t, const char *topic, const char *label)
+{
+    int nparts = 0;
+    PartLog *logs = read_topic(t, topic, &nparts);
+    if (logs == NULL)
+        return;
+    CHECK_EQ_INT(logs[0].n, BIG_RECORDS);
+    /* Around the start, the middle, the late block and the end, and
+     * between runs. */
+    int64_t times[] = {0,
+                       TS_BASE - 1,
+                       TS_BASE,
+                       TS_BASE + 1,
+                       TS_BASE + 2,
+                       TS_BASE + 2 * 5000 + 1,
+                       TS_BASE + 2 * (29950 / 3),
+                       TS_BASE + 2 * (29950 / 3) + 1,
+                       TS_BASE + 2 * (29999 / 3),
+                       TS_BASE + 2 * (30000 / 3),
+                       TS_BASE + 2 * (30050 / 3),
+                       TS_BASE + 2 * (30100 / 3),
+                       TS_BASE + 2 * (30101 / 3) + 1,
+                       TS_BASE + 2 * (45000 / 3),
+                       TS_BASE + 2 * ((BIG_RECORDS - 1) / 3),
+                       TS_BASE + 2 * ((BIG_RECORDS - 1) / 3) + 1,
+                       TS_BASE + 7 * 14999,
+                       TS_BASE + 7 * 15000};
+    CHECK_EQ_INT(check_times(t, topic, logs, nparts, times, (int)(sizeof times / sizeof *times),
+                             label), 0);
+    partlogs_free(logs, nparts);
+}
+
+/* offsets_for_times on the development broker, which answers "none" for
+ * every time (the transport searches the records), and on the memory twin
+ * (exact by construction), against a brute-force read of the records. */
+static void test_offsets_for_times(void)
+{
+    EddyError err;
+    EmbeddedBroker *b;
+    Transport *t = fresh_broker(&b);
+    if (t == NULL)
+        return;
+    CHECK_EQ_INT(t->ops->topic_ensure(t, "times", 4, 1, &err), 4);
+    CHECK_EQ_INT(t->ops->topic_ensure(t, "bigtimes", 2, 1, &err), 2);
+    produce_small_times(t, "times");
+    check_small_times(t, "times", "mock cluster");
+    produce_big_times(t, "bigtimes");
+    check_big_times(t, "bigtimes", "mock cluster");
+    fresh_broker_stop(t, b);
+
+    Transport *mt = memory_transport_create(4);
+    CHECK_EQ_INT(mt->ops->topic_ensure(mt, "times", 4, 1, &err), 4);
+    CHECK_EQ_INT(mt->ops->topic_ensure(mt, "bigtimes", 2, 1, &err), 2);
+    produce_small_times(mt, "times");
+    check_small_times(mt, "times", "memory");
+    produce_big_times(mt, "bigtimes");
+    check_big_times(mt, "bigtimes", "memory");
+    mt->ops->destroy(mt);
+}
+
 /* No broker at the address: ping says so within seconds, with the reason. */
 static void test_ping(void)
 {
@@ -415,8 +752,44 @@ static void test_ping(void)
     t->ops->destroy(t);
 }
 
-int main(void)
+/* `test_transport_kafka offsets-for-times BOOTSTRAP TOPIC TIME...`: for
+ * tests/integration/test_offsets_for_times.sh, which has no eddy command
+ * to ask with yet: prints "TIME PARTITION OFFSET" lines. */
+static int offsets_for_times_tool(int argc, char **argv)
 {
+    if (argc < 5) {
+        fprintf(stderr, "usage: %s offsets-for-times BOOTSTRAP TOPIC TIME...\n", argv[0]);
+        return 2;
+    }
+    const char *props[] = {"bootstrap.servers", argv[2], NULL};
+    EddyError err;
+    Transport *t = kafka_transport_create(props, &err);
+    if (t == NULL) {
+        fprintf(stderr, "%s\n", err.msg);
+        return 1;
+    }
+    int rc = 0;
+    for (int i = 4; i < argc && rc == 0; i++) {
+        TopicPartitionOffset *o;
+        int n;
+        long long ts = atoll(argv[i]);
+        if (t->ops->offsets_for_times(t, argv[3], ts, &o, &n, &err) < 0) {
+            fprintf(stderr, "%s\n", err.msg);
+            rc = 1;
+            break;
+        }
+        for (int p = 0; p < n; p++)
+            printf("%lld %d %lld\n", ts, (int)o[p].partition, (long long)o[p].offset);
+        free(o);
+    }
+    t->ops->destroy(t);
+    return rc;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc > 1 && strcmp(argv[1], "offsets-for-times") == 0)
+        return offsets_for_times_tool(argc, argv);
     EddyError err;
     EmbeddedBroker *b = embedded_broker_start(1, &err);
     CHECK(b != NULL);
@@ -626,6 +999,7 @@ int main(void)
     test_topic_ensure_counts();
     test_at_end_at_open();
     test_retention_check();
+    test_offsets_for_times();
     test_ping();
     return testutil_done();
 }
