@@ -250,18 +250,9 @@ QueryRuntime *runtime_start(Query *q, Transport *t, StateDb *db, OffsetReset res
         runtime_stop(rt);
         return NULL;
     }
-    const char **topics = calloc((size_t)q->ninputs, sizeof(char *));
-    for (int i = 0; i < q->ninputs; i++)
-        topics[i] = q->inputs[i]->topic;
-    char group[512];
-    snprintf(group, sizeof group, "eddy_%s", q->id);
-    rt->consumer = t->ops->consumer_open(t, group, topics, q->ninputs, reset, err);
-    free(topics);
-    if (rt->consumer == NULL) {
-        runtime_stop(rt);
-        return NULL;
-    }
-    /* The offsets stored with the state win over the group's commits. */
+    /* The offsets stored with the state win over the group's commits: the
+     * consumer starts there (no seek after the open, so no record from an
+     * earlier position can be taken). */
     TopicPartitionOffset *stored = NULL;
     int nstored = 0;
     if (db && q->kind != QUERY_TRANSIENT &&
@@ -269,20 +260,26 @@ QueryRuntime *runtime_start(Query *q, Transport *t, StateDb *db, OffsetReset res
         runtime_stop(rt);
         return NULL;
     }
-    if (nstored > 0) {
-        int rc = t->ops->consumer_seek(rt->consumer, stored, nstored, err);
-        for (int i = 0; rc == 0 && i < nstored; i++) {
-            TransportRecord r = {.topic = stored[i].topic, .partition = stored[i].partition,
-                                 .offset = stored[i].offset - 1};
-            note_offset(rt, &r);
-        }
+    const char **topics = calloc((size_t)q->ninputs, sizeof(char *));
+    for (int i = 0; i < q->ninputs; i++)
+        topics[i] = q->inputs[i]->topic;
+    char group[512];
+    snprintf(group, sizeof group, "eddy_%s", q->id);
+    rt->consumer = t->ops->consumer_open(t, group, topics, q->ninputs, reset, stored, nstored, err);
+    free(topics);
+    if (rt->consumer == NULL) {
         statedb_free_offsets(stored, nstored);
-        if (rc != 0) {
-            runtime_stop(rt);
-            return NULL;
-        }
-        rt->dirty = false;
+        runtime_stop(rt);
+        return NULL;
     }
+    for (int i = 0; i < nstored; i++) {
+        TransportRecord r = {.topic = stored[i].topic, .partition = stored[i].partition,
+                             .offset = stored[i].offset - 1};
+        note_offset(rt, &r);
+    }
+    if (nstored > 0)
+        rt->dirty = false;
+    statedb_free_offsets(stored, nstored);
     return rt;
 }
 

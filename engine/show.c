@@ -529,7 +529,7 @@ int exec_print(Engine *e, const AstStmt *s, EddyError *err)
     snprintf(group, sizeof group, "eddy_print_%lld", (long long)eddy_now_ms());
     pt->c = e->t->ops->consumer_open(e->t, group, topics, 1,
                                      s->u.print.from_beginning ? RESET_EARLIEST : RESET_LATEST,
-                                     err);
+                                     NULL, 0, err);
     if (pt->c == NULL) {
         free(pt);
         return -1;

@@ -737,7 +737,8 @@ static rd_kafka_topic_partition_list_t *all_partitions(KafkaTransport *t, const 
  * (INVALID), the committed offset is looked up asynchronously and the
  * partition started afterwards, which silently undoes a seek made in the
  * meantime. */
-static void resolve_start_offsets(Consumer *c, rd_kafka_topic_partition_list_t *list)
+static void resolve_start_offsets(Consumer *c, rd_kafka_topic_partition_list_t *list,
+                                  const TopicPartitionOffset *start, int nstart)
 {
     rd_kafka_topic_partition_list_t *ask = rd_kafka_topic_partition_list_copy(list);
     rd_kafka_resp_err_t e = rd_kafka_committed(c->rk, ask, COMMIT_SEEK_TIMEOUT_MS);
@@ -752,6 +753,10 @@ static void resolve_start_offsets(Consumer *c, rd_kafka_topic_partition_list_t *
         else
             list->elems[i].offset =
                 c->reset == RESET_EARLIEST ? RD_KAFKA_OFFSET_BEGINNING : RD_KAFKA_OFFSET_END;
+        for (int k = 0; k < nstart; k++)
+            if (start[k].partition == list->elems[i].partition &&
+                strcmp(start[k].topic, list->elems[i].topic) == 0)
+                list->elems[i].offset = start[k].offset;
     }
     rd_kafka_topic_partition_list_destroy(ask);
 }
@@ -847,7 +852,8 @@ static rd_kafka_t *consumer_handle(Consumer *c, OffsetReset reset, EddyError *er
 }
 
 static Consumer *kt_consumer_open(Transport *tr, const char *group, const char *const *topics,
-                                  int ntopics, OffsetReset reset, EddyError *err)
+                                  int ntopics, OffsetReset reset,
+                                  const TopicPartitionOffset *start, int nstart, EddyError *err)
 {
     KafkaTransport *t = (KafkaTransport *)tr;
     flush_pending_logs(t);
@@ -873,7 +879,7 @@ static Consumer *kt_consumer_open(Transport *tr, const char *group, const char *
     int64_t *hi = calloc((size_t)list->cnt + 1, sizeof *hi);
     rd_kafka_resp_err_t e = RD_KAFKA_RESP_ERR__NOENT;
     if (hi) {
-        resolve_start_offsets(c, list);
+        resolve_start_offsets(c, list, start, nstart);
         resolve_logical_offsets(c, list, hi);
         e = rd_kafka_assign(c->rk, list);
     }

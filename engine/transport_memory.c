@@ -194,8 +194,12 @@ static void sync_positions(MemConsumer *c)
     }
 }
 
+static int mem_consumer_seek(Consumer *cc, const TopicPartitionOffset *offs, int n,
+                             EddyError *err);
+
 static Consumer *mem_consumer_open(Transport *t, const char *group, const char *const *topics,
-                                   int ntopics, OffsetReset reset, EddyError *err)
+                                   int ntopics, OffsetReset reset,
+                                   const TopicPartitionOffset *start, int nstart, EddyError *err)
 {
     MemConsumer *c = calloc(1, sizeof *c);
     c->t = (MemTransport *)t;
@@ -208,6 +212,8 @@ static Consumer *mem_consumer_open(Transport *t, const char *group, const char *
     for (int i = 0; i < ntopics; i++)
         c->topics[i] = strdup(topics[i]);
     sync_positions(c);
+    if (nstart > 0)
+        mem_consumer_seek((Consumer *)c, start, nstart, err);
     return (Consumer *)c;
 }
 

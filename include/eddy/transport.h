@@ -71,9 +71,14 @@ typedef struct TransportOps {
     /* A consumer assigned every partition the `topics` have now (no group
      * membership, so no rebalance wait: a query reads all partitions of its
      * inputs anyway).  `group` only names the committed offsets, which win
-     * over `reset`.  Fails if a topic does not exist. */
+     * over `reset`; start[0..nstart) (may be NULL; borrowed for the call),
+     * next offsets of some partitions, win over both: a query's offsets
+     * stored with its state are where it starts, with no seek after the
+     * open (and so no record from an earlier position can slip in).  Fails
+     * if a topic does not exist. */
     Consumer *(*consumer_open)(Transport *t, const char *group, const char *const *topics,
-                               int ntopics, OffsetReset reset, EddyError *err);
+                               int ntopics, OffsetReset reset, const TopicPartitionOffset *start,
+                               int nstart, EddyError *err);
     /* Up to max records into out[]; waits at most timeout_ms for the first.
      * Returns count (0 = none now), -1 on fatal error (err set). */
     int (*consumer_poll)(Consumer *c, TransportRecord *out, int max, int timeout_ms,

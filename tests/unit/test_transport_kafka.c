@@ -167,7 +167,7 @@ static void test_seek_while_starting(void)
 
     const char *topics[] = {"slow"};
     saw_assign = false;
-    Consumer *c = t->ops->consumer_open(t, "gs", topics, 1, RESET_EARLIEST, &err);
+    Consumer *c = t->ops->consumer_open(t, "gs", topics, 1, RESET_EARLIEST, NULL, 0, &err);
     CHECK(c != NULL);
     TransportRecord recs[256];
     int n = 0, per_part[2] = {0, 0}, min_p0 = 1000;
@@ -302,17 +302,17 @@ static void test_at_end_at_open(void)
     CHECK_EQ_INT(t->ops->flush(t, 10000, &err), 0);
 
     const char *sparse[] = {"sparse"}, *empty[] = {"empty"}, *none[] = {"no-such"};
-    Consumer *c = t->ops->consumer_open(t, "ge1", empty, 1, RESET_EARLIEST, &err);
+    Consumer *c = t->ops->consumer_open(t, "ge1", empty, 1, RESET_EARLIEST, NULL, 0, &err);
     CHECK(c != NULL && t->ops->consumer_at_end(c));
     if (c)
         t->ops->consumer_close(c);
-    c = t->ops->consumer_open(t, "ge2", sparse, 1, RESET_LATEST, &err);
+    c = t->ops->consumer_open(t, "ge2", sparse, 1, RESET_LATEST, NULL, 0, &err);
     CHECK(c != NULL && t->ops->consumer_at_end(c));
     if (c)
         t->ops->consumer_close(c);
 
     int64_t t0 = eddy_mono_ms();
-    c = t->ops->consumer_open(t, "ge3", sparse, 1, RESET_EARLIEST, &err);
+    c = t->ops->consumer_open(t, "ge3", sparse, 1, RESET_EARLIEST, NULL, 0, &err);
     CHECK(c != NULL && !t->ops->consumer_at_end(c));
     TransportRecord recs[8];
     int got = 0, in_p1 = 0;
@@ -332,7 +332,7 @@ static void test_at_end_at_open(void)
         t->ops->consumer_close(c);
 
     t0 = eddy_mono_ms();
-    c = t->ops->consumer_open(t, "ge4", none, 1, RESET_EARLIEST, &err);
+    c = t->ops->consumer_open(t, "ge4", none, 1, RESET_EARLIEST, NULL, 0, &err);
     CHECK(c == NULL);
     CHECK(c == NULL && strstr(err.msg, "no-such") && strstr(err.msg, "does not exist"));
     CHECK(eddy_mono_ms() - t0 < 6000);
@@ -496,7 +496,7 @@ static PartLog *read_topic(Transport *t, const char *topic, int *nparts)
     char group[64];
     static int seq;
     snprintf(group, sizeof group, "brute-%d", ++seq);
-    Consumer *c = t->ops->consumer_open(t, group, &topic, 1, RESET_EARLIEST, &err);
+    Consumer *c = t->ops->consumer_open(t, group, &topic, 1, RESET_EARLIEST, NULL, 0, &err);
     CHECK(c != NULL);
     if (c == NULL) {
         partlogs_free(logs, n);
@@ -858,7 +858,7 @@ int main(int argc, char **argv)
 
     /* Consume everything in group g1. */
     const char *topics[] = {"t3"};
-    Consumer *c = t->ops->consumer_open(t, "g1", topics, 1, RESET_EARLIEST, &err);
+    Consumer *c = t->ops->consumer_open(t, "g1", topics, 1, RESET_EARLIEST, NULL, 0, &err);
     CHECK(c != NULL);
     if (c == NULL) {
         fprintf(stderr, "consumer: %s\n", err.msg);
@@ -896,7 +896,7 @@ int main(int argc, char **argv)
 
     int per_part[NPARTS];
     memcpy(per_part, s.per_part, sizeof per_part);
-    c = t->ops->consumer_open(t, "g1", topics, 1, RESET_EARLIEST, &err);
+    c = t->ops->consumer_open(t, "g1", topics, 1, RESET_EARLIEST, NULL, 0, &err);
     CHECK(c != NULL);
     if (c == NULL)
         return testutil_done();
@@ -920,7 +920,7 @@ int main(int argc, char **argv)
     t->ops->consumer_close(c);
 
     /* Seek before assignment (stored, applied when partition 0 is assigned). */
-    c = t->ops->consumer_open(t, "g1", topics, 1, RESET_EARLIEST, &err);
+    c = t->ops->consumer_open(t, "g1", topics, 1, RESET_EARLIEST, NULL, 0, &err);
     CHECK(c != NULL);
     if (c == NULL)
         return testutil_done();
@@ -938,7 +938,7 @@ int main(int argc, char **argv)
      * the seek must not be undone by their start at the reset offset.
      * Seeking after every empty poll puts one seek just after the poll
      * that ran the assignment. */
-    c = t->ops->consumer_open(t, "g3", topics, 1, RESET_EARLIEST, &err);
+    c = t->ops->consumer_open(t, "g3", topics, 1, RESET_EARLIEST, NULL, 0, &err);
     CHECK(c != NULL);
     if (c == NULL)
         return testutil_done();
@@ -971,7 +971,7 @@ int main(int argc, char **argv)
     CHECK_EQ_INT(t->ops->produce(t, "nulls", 0, NULL, 0, "v", 1, -1, &err), 0);
     CHECK_EQ_INT(t->ops->flush(t, 10000, &err), 0);
     const char *ntopics[] = {"nulls"};
-    c = t->ops->consumer_open(t, "g2", ntopics, 1, RESET_EARLIEST, &err);
+    c = t->ops->consumer_open(t, "g2", ntopics, 1, RESET_EARLIEST, NULL, 0, &err);
     CHECK(c != NULL);
     if (c == NULL)
         return testutil_done();
