@@ -9,7 +9,7 @@
  * counted and logged with topic, partition and offset, at most a few
  * lines per second per query.
  */
-#include "runtime.h"
+#include "eddy/runtime.h"
 #include "eddy/serde.h"
 #include "eddy/codec.h"
 #include "eddy/store.h"

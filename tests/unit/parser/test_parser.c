@@ -13,7 +13,7 @@
 
 #include "eddy/ast.h"
 #include "testutil.h"
-#include "../../parser/keywords.h"   /* white-box: the keyword classes */
+#include "keywords.h"   /* white-box: the keyword classes (parser/) */
 
 static Arena *T;   /* holds every string the checks compare; freed at exit */
 

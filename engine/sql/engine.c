@@ -10,7 +10,7 @@
  * if it changes what the log says, so such a restart adds nothing.
  */
 #include "engine_int.h"
-#include "runtime.h"
+#include "eddy/runtime.h"
 #include "eddy/store.h"
 
 #include <errno.h>
@@ -44,34 +44,6 @@ static void transport_log(void *ud, int level, const char *msg)
 {
     Engine *e = ud;
     engine_log(e, level, "%s", msg);
-}
-
-/* ---- catalog ------------------------------------------------------------ */
-
-CatSource *catalog_find(const Catalog *c, const char *name)
-{
-    return strmap_get(c->sources, name);
-}
-
-const char *catalog_suggest(const Catalog *c, const char *name)
-{
-    size_t it = 0;
-    const char *k, *best = NULL;
-    int bestd = 3;
-    while (strmap_next(c->sources, &it, &k, NULL)) {
-        int d = str_edit_distance(name, k);
-        if (d < bestd) {
-            bestd = d;
-            best = k;
-        }
-    }
-    return best;
-}
-
-const char *catalog_prop(const Catalog *c, const char *name, const char *dflt)
-{
-    const char *v = strmap_get(c->props, name);
-    return v ? v : dflt;
 }
 
 Query *engine_find_query(Engine *e, const char *id)

@@ -5,7 +5,8 @@
 #ifndef EDDY_RUNTIME_H
 #define EDDY_RUNTIME_H
 
-#include "engine_int.h"
+#include "eddy/catalog.h"
+#include "eddy/eddy.h"
 #include "eddy/operator.h"
 
 typedef struct Engine Engine;

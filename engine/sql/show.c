@@ -4,7 +4,7 @@
  * where ksqlDB has one.
  */
 #include "engine_int.h"
-#include "runtime.h"
+#include "eddy/runtime.h"
 #include "table_fmt.h"
 #include "eddy/functions.h"
 #include "eddy/serde.h"

@@ -12,7 +12,7 @@
  * query's output inherits its windowing instead).
  */
 #include "engine_int.h"
-#include "runtime.h"
+#include "eddy/runtime.h"
 #include "eddy/serde.h"
 
 #include <stdio.h>

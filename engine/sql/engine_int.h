@@ -1,0 +1,73 @@
+/*
+ * engine_int.h - private to engine/sql/: the engine object and the
+ * statement executors (engine.c dispatches, ddl.c, show.c, pull.c run).
+ */
+#ifndef EDDY_ENGINE_INT_H
+#define EDDY_ENGINE_INT_H
+
+#include "eddy/analyze.h"
+#include "eddy/eddy.h"
+
+/* ---- the engine --------------------------------------------------------- */
+
+struct StateDb;
+
+/* A SET or UNSET (value NULL) not yet in the command log. */
+typedef struct PendingSet {
+    char *name, *value, *text;
+} PendingSet;
+
+struct Engine {
+    Transport *t;
+    struct StateDb *state;        /* RocksDB under <state.dir>/rocksdb, or the memory twin */
+    struct StateDb *scratch;      /* memory state for transient (client) queries */
+    EngineOutput out;
+    Catalog cat;
+    char *state_dir;
+    bool replaying;               /* executing the persisted command log */
+    bool deterministic;
+    bool auto_create_topics;
+    int script_depth;             /* RUN SCRIPT nesting */
+    Query *transient;             /* the running push query, if any */
+    struct PrintTask *print;      /* the running PRINT, if any (show.c) */
+    Arena *transient_arena;
+    int64_t last_checkpoint_ms;
+    /* SET/UNSET go to the command log only just before the next statement
+     * that is logged, and only if they change what the log says, so a
+     * restarted `eddy run` of the same file adds nothing (engine.c). */
+    PendingSet *pending_sets;
+    int npending_sets;
+    StrMap *logged_props;         /* property values as the command log leaves them */
+};
+
+void engine_text(Engine *e, const char *text);
+void engine_log(Engine *e, int level, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* Appends a statement to the persisted command log (no-op without a state dir). */
+int engine_persist(Engine *e, const char *sql, EddyError *err);
+
+/* Statement executors (ddl.c, show.c). */
+int exec_create_source(Engine *e, const AstStmt *s, EddyError *err);
+int exec_create_as(Engine *e, const AstStmt *s, EddyError *err);
+int exec_insert_select(Engine *e, const AstStmt *s, EddyError *err);
+int exec_insert_values(Engine *e, const AstStmt *s, EddyError *err);
+int exec_drop(Engine *e, const AstStmt *s, EddyError *err);
+int exec_terminate(Engine *e, const AstStmt *s, EddyError *err);
+int exec_select(Engine *e, const AstStmt *s, EddyError *err);
+int exec_show(Engine *e, const AstStmt *s, EddyError *err);
+int exec_describe(Engine *e, const AstStmt *s, EddyError *err);
+int exec_explain(Engine *e, const AstStmt *s, EddyError *err);
+int exec_print(Engine *e, const AstStmt *s, EddyError *err);
+/* The running PRINT (a push statement beside the push query): polled by
+ * engine_poll; stops itself at its LIMIT. */
+int print_poll(Engine *e, int timeout_ms, EddyError *err);
+bool print_at_end(Engine *e);
+void print_stop(Engine *e);
+int exec_pull(Engine *e, const AstStmt *s, CatSource *table, EddyError *err);
+
+Query *engine_find_query(Engine *e, const char *id);
+/* Stops a query's runtime and marks it terminated (its state stays). */
+void engine_stop_query(Engine *e, Query *q);
+/* TERMINATE: stops the query and deletes its state and stored offsets. */
+void engine_terminate_query(Engine *e, Query *q);
+
+#endif
