@@ -19,7 +19,7 @@
 #include "cli.h"
 #include "csv.h"
 #include "eddy/datetime.h"
-#include "eddy/serde.h"
+#include "eddy/engine/serde.h"
 #include "eddy/value.h"
 
 #include <errno.h>

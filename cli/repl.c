@@ -16,7 +16,7 @@
  */
 #include "cli.h"
 #include "eddy/ast.h"
-#include "eddy/functions.h"
+#include "eddy/engine/functions.h"
 
 #include <editline/readline.h>
 #include <signal.h>

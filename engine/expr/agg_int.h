@@ -10,7 +10,7 @@
 #ifndef EDDY_AGG_INT_H
 #define EDDY_AGG_INT_H
 
-#include "eddy/aggregates.h"
+#include "eddy/engine/aggregates.h"
 
 #include <stdint.h>
 

@@ -8,7 +8,7 @@
  * expression and are counted in the EvalCtx, as ksqlDB logs and continues.
  */
 #include "eddy/ast.h"
-#include "eddy/expr.h"
+#include "eddy/engine/expr.h"
 
 #include <math.h>
 #include <string.h>

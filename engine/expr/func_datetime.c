@@ -13,7 +13,7 @@
  * GMT in ksqlDB too.
  */
 #include "eddy/datetime.h"
-#include "eddy/functions.h"
+#include "eddy/engine/functions.h"
 
 #include <stdio.h>
 #include <string.h>

@@ -14,7 +14,7 @@
  * the unscaled int64; a result that no longer fits the type's precision is
  * an error rather than a wrong number.
  */
-#include "eddy/functions.h"
+#include "eddy/engine/functions.h"
 
 #include <math.h>
 #include <stdio.h>

@@ -15,7 +15,7 @@
  * ({"a":1,"b":[2,3]}), strings unquoted.  Nesting deeper than 512 levels
  * is rejected as invalid.
  */
-#include "eddy/functions.h"
+#include "eddy/engine/functions.h"
 
 #include <stdio.h>
 #include <stdlib.h>

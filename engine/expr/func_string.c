@@ -26,7 +26,7 @@
  * alternative that matches.  Compiled regexes are cached per thread.
  */
 #define _GNU_SOURCE   /* memmem */
-#include "eddy/functions.h"
+#include "eddy/engine/functions.h"
 
 #include <ctype.h>
 #include <regex.h>

@@ -30,8 +30,8 @@
  * REDUCE) likewise; TO_JSON_STRING needs field names at run time, which
  * Values do not carry.
  */
-#include "eddy/aggregates.h"
-#include "eddy/functions.h"
+#include "eddy/engine/aggregates.h"
+#include "eddy/engine/functions.h"
 
 #include <pthread.h>
 #include <stdio.h>

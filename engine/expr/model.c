@@ -17,7 +17,7 @@
  * prediction can differ from Booster.predict by a float32 ulp) through a
  * DMatrix made from the batch, as python's Booster.predict(DMatrix) does.
  */
-#include "eddy/model.h"
+#include "eddy/engine/model.h"
 
 #include <errno.h>
 #include <fcntl.h>

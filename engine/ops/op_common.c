@@ -1,5 +1,5 @@
 /* op_common.c - the defaults most operators share: no time-driven work, nothing to flush. */
-#include "eddy/operator.h"
+#include "eddy/engine/operator.h"
 
 #include <stdlib.h>
 

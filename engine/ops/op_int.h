@@ -2,7 +2,7 @@
 #ifndef EDDY_OP_INT_H
 #define EDDY_OP_INT_H
 
-#include "eddy/operator.h"
+#include "eddy/engine/operator.h"
 
 Operator *op_alloc(size_t size, const OperatorOps *ops, const Plan *p, OpCtx *ctx);
 

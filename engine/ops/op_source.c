@@ -23,7 +23,7 @@
  */
 #include "eddy/codec.h"
 #include "eddy/datetime.h"
-#include "eddy/serde.h"
+#include "eddy/engine/serde.h"
 #include "eddy/store.h"
 #include "op_int.h"
 

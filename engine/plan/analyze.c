@@ -10,7 +10,7 @@
  * BOOLEAN.  Every error points at the offending node, with a "did you
  * mean" hint for misspelt names.
  */
-#include "eddy/analyze.h"
+#include "eddy/engine/analyze.h"
 #include "eddy/datetime.h"
 
 #include <stdio.h>

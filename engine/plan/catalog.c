@@ -3,7 +3,7 @@
  * sources by name, "did you mean" over them, properties with defaults.
  * The engine (engine/sql/) fills the catalog; the analyzer reads it.
  */
-#include "eddy/analyze.h"
+#include "eddy/engine/analyze.h"
 
 CatSource *catalog_find(const Catalog *c, const char *name)
 {

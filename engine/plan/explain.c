@@ -1,5 +1,5 @@
 /* explain.c - EXPLAIN's text for a plan: one node per line, input below, with schemas. */
-#include "eddy/plan.h"
+#include "eddy/engine/plan.h"
 
 #include <string.h>
 

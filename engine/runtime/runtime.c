@@ -9,8 +9,8 @@
  * counted and logged with topic, partition and offset, at most a few
  * lines per second per query.
  */
-#include "eddy/runtime.h"
-#include "eddy/serde.h"
+#include "eddy/engine/runtime.h"
+#include "eddy/engine/serde.h"
 #include "eddy/codec.h"
 #include "eddy/store.h"
 

@@ -25,7 +25,7 @@
  * purpose: an INT/BIGINT/TIME out of range is an error (the data-types
  * page says so), not Java's silent wrap-around.
  */
-#include "eddy/serde.h"
+#include "eddy/engine/serde.h"
 
 #include <jansson.h>
 #include <math.h>

@@ -13,7 +13,7 @@
  * as Kafka Streams' Window constructor demands, so -1 stays free to mean
  * "no window" in a Row.
  */
-#include "eddy/serde.h"
+#include "eddy/engine/serde.h"
 
 #include <stdint.h>
 #include <string.h>

@@ -12,8 +12,8 @@
  * query's output inherits its windowing instead).
  */
 #include "engine_int.h"
-#include "eddy/runtime.h"
-#include "eddy/serde.h"
+#include "eddy/engine/runtime.h"
+#include "eddy/engine/serde.h"
 
 #include <stdio.h>
 #include <stdlib.h>

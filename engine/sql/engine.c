@@ -10,7 +10,7 @@
  * if it changes what the log says, so such a restart adds nothing.
  */
 #include "engine_int.h"
-#include "eddy/runtime.h"
+#include "eddy/engine/runtime.h"
 #include "eddy/store.h"
 
 #include <errno.h>

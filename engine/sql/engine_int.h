@@ -5,7 +5,7 @@
 #ifndef EDDY_ENGINE_INT_H
 #define EDDY_ENGINE_INT_H
 
-#include "eddy/analyze.h"
+#include "eddy/engine/analyze.h"
 #include "eddy/eddy.h"
 
 /* ---- the engine --------------------------------------------------------- */

@@ -4,10 +4,10 @@
  * where ksqlDB has one.
  */
 #include "engine_int.h"
-#include "eddy/runtime.h"
+#include "eddy/engine/runtime.h"
 #include "table_fmt.h"
-#include "eddy/functions.h"
-#include "eddy/serde.h"
+#include "eddy/engine/functions.h"
+#include "eddy/engine/serde.h"
 
 #include <jansson.h>
 #include <stdio.h>

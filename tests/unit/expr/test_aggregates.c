@@ -11,7 +11,7 @@
  * (value_copy) into a fresh arena, and both the scratch arena and the
  * previous state's arena are destroyed.  Under ASan, a state that still
  * pointed into either would fail here. */
-#include "eddy/aggregates.h"
+#include "eddy/engine/aggregates.h"
 #include "testutil.h"
 
 #include <math.h>

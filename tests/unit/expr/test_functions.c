@@ -1,6 +1,6 @@
 /* test_functions.c - the builtin scalar functions: resolution, results, NULL handling.
  * Expected values come from ksqlDB's function reference examples where it gives them. */
-#include "eddy/functions.h"
+#include "eddy/engine/functions.h"
 #include "testutil.h"
 
 #include <math.h>

@@ -5,7 +5,7 @@
  * of bad bytes (empty, garbage, truncated, corrupted, structurally wrong
  * models, bad LINEAR documents) fails cleanly with a clear message, never
  * a crash or a hang (run under -DEDDY_SANITIZE=ON too). */
-#include "eddy/model.h"
+#include "eddy/engine/model.h"
 #include "testutil.h"
 
 #include <dirent.h>

@@ -12,7 +12,7 @@
 
 #include "eddy/ast.h"
 #include "testutil.h"
-#include "eddy/analyze.h"   /* analyze_expr on an empty scope */
+#include "eddy/engine/analyze.h"   /* analyze_expr on an empty scope */
 
 static Arena *T;
 

@@ -1,5 +1,5 @@
 /* test_serde.c - JSON, DELIMITED and KAFKA formats, JSON <-> Value, fuzzing. */
-#include "eddy/serde.h"
+#include "eddy/engine/serde.h"
 
 #include "testutil.h"
 

@@ -1,7 +1,7 @@
 /* test_serde_window.c - the windowed-key codec: Kafka Streams' byte layouts,
  * round trips through every key format, and bad bytes (short, garbage,
  * invalid bounds) giving errors, never crashes. */
-#include "eddy/serde.h"
+#include "eddy/engine/serde.h"
 
 #include "testutil.h"
 

@@ -6,7 +6,7 @@
  * pull queries (lookups, scans, LIMIT, window bounds as text or epoch ms).
  */
 #include "eddy/eddy.h"
-#include "eddy/serde.h"
+#include "eddy/engine/serde.h"
 #include "eddy/transport.h"
 #include "testutil.h"
 

@@ -12,7 +12,7 @@
 #define EDDY_EXPR_H
 
 #include "eddy/base.h"
-#include "eddy/functions.h"
+#include "eddy/engine/functions.h"
 #include "eddy/types.h"
 #include "eddy/value.h"
 

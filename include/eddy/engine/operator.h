@@ -10,8 +10,8 @@
 #ifndef EDDY_OPERATOR_H
 #define EDDY_OPERATOR_H
 
-#include "eddy/expr.h"
-#include "eddy/plan.h"
+#include "eddy/engine/expr.h"
+#include "eddy/engine/plan.h"
 #include "eddy/transport.h"
 
 typedef struct Operator Operator;

@@ -11,7 +11,7 @@
 #define EDDY_CATALOG_H
 
 #include "eddy/base.h"
-#include "eddy/serde.h"
+#include "eddy/engine/serde.h"
 #include "eddy/value.h"
 
 typedef struct Query Query;

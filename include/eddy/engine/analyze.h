@@ -8,8 +8,8 @@
 #define EDDY_ANALYZE_H
 
 #include "eddy/ast.h"
-#include "eddy/catalog.h"
-#include "eddy/plan.h"
+#include "eddy/engine/catalog.h"
+#include "eddy/engine/plan.h"
 
 typedef struct Catalog {
     Arena *arena;                 /* lives as long as the engine */

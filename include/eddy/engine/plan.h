@@ -17,9 +17,9 @@
 #ifndef EDDY_PLAN_H
 #define EDDY_PLAN_H
 
-#include "eddy/aggregates.h"
-#include "eddy/catalog.h"
-#include "eddy/expr.h"
+#include "eddy/engine/aggregates.h"
+#include "eddy/engine/catalog.h"
+#include "eddy/engine/expr.h"
 
 #define PLAN_TAG_LIST(X) \
     X(PLAN_SOURCE,  "Source")  \

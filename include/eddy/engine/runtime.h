@@ -5,9 +5,9 @@
 #ifndef EDDY_RUNTIME_H
 #define EDDY_RUNTIME_H
 
-#include "eddy/catalog.h"
+#include "eddy/engine/catalog.h"
 #include "eddy/eddy.h"
-#include "eddy/operator.h"
+#include "eddy/engine/operator.h"
 
 typedef struct Engine Engine;
 
