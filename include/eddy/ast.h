@@ -265,14 +265,18 @@ bool parse_is_complete(const char *text);
 /* The keyword list (for REPL completion), NULL-terminated. */
 const char *const *parse_keywords(void);
 
-/* Debug/testing: S-expression-ish dump of a statement. */
-void ast_dump_stmt(const AstStmt *s, StrBuf *out);
-void ast_dump_expr(const AstExpr *e, StrBuf *out);
-const char *ast_expr_kind_name(AstExprKind k);
-const char *ast_op_name(AstOp op);   /* "+", "AND", ... */
+/* ---- printing (parser/ast_print.c) ---------------------------------------- */
 
-/* Formats an expression back to KSQL text (for generated column names
- * like KSQL_COL_0 reasons and for EXPLAIN).  */
+/* Appends e as KSQL text that parses back to the same tree: every operator
+ * parenthesised, names back-quoted where needed, doubles with an exponent
+ * ("(A + (B * 1.5E0))").  The one expression printer: EXPLAIN, error
+ * messages and generated names show it; NULL prints as NULL. */
 void ast_format_expr(const AstExpr *e, StrBuf *out);
+/* Tests and debugging: a statement as an S-expression of its clauses, its
+ * expressions as ast_format_expr writes them:
+ * "(SELECT (ITEMS (A + 1) (AS B X)) (FROM S) (WHERE (B > 0)))". */
+void ast_dump_stmt(const AstStmt *s, StrBuf *out);
+const char *ast_expr_kind_name(AstExprKind k);   /* "EXPR_INT", ... */
+const char *ast_op_name(AstOp op);               /* "+", "AND", ... */
 
 #endif
