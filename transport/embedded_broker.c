@@ -11,9 +11,8 @@
  * (kafka_transport_use_broker), and for clients in other processes through
  * the admin topic served by embedded_broker_serve_admin.
  */
-#include "eddy/transport.h"
+#include "kafka_int.h"   /* kafka_error */
 
-#include <librdkafka/rdkafka.h>
 #include <librdkafka/rdkafka_mock.h>
 
 #include <pthread.h>
@@ -40,24 +39,21 @@ EmbeddedBroker *embedded_broker_start(int brokers, EddyError *err)
 {
     EmbeddedBroker *b = calloc(1, sizeof *b);
     if (b == NULL) {
-        eddy_error(err, ERR_IO, (SrcPos){0}, "out of memory");
+        kafka_error(err, KAFKA_NO_CODE, "out of memory");
         return NULL;
     }
     rd_kafka_conf_t *conf = rd_kafka_conf_new();
     rd_kafka_conf_set_log_cb(conf, quiet_log_cb);
-    char errstr[512];
-    b->rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, errstr, sizeof errstr);
+    b->rk = kafka_new(RD_KAFKA_PRODUCER, conf, "embedded broker", err);
     if (b->rk == NULL) {
-        rd_kafka_conf_destroy(conf);
         free(b);
-        eddy_error(err, ERR_IO, (SrcPos){0}, "embedded broker: %s", errstr);
         return NULL;
     }
     b->mc = rd_kafka_mock_cluster_new(b->rk, brokers > 0 ? brokers : 1);
     if (b->mc == NULL) {
         rd_kafka_destroy(b->rk);
         free(b);
-        eddy_error(err, ERR_IO, (SrcPos){0}, "embedded broker: cannot start the mock cluster");
+        kafka_error(err, KAFKA_NO_CODE, "embedded broker: cannot start the mock cluster");
         return NULL;
     }
     return b;
@@ -72,12 +68,11 @@ int embedded_broker_create_topic(EmbeddedBroker *b, const char *topic, int parti
                                  EddyError *err)
 {
     if (topic == NULL || topic[0] == '\0')
-        return eddy_error(err, ERR_IO, (SrcPos){0}, "empty topic name");
+        return kafka_error(err, KAFKA_NO_CODE, "empty topic name");
     rd_kafka_resp_err_t e =
         rd_kafka_mock_topic_create(b->mc, topic, partitions > 0 ? partitions : 4, 1);
     if (e != RD_KAFKA_RESP_ERR_NO_ERROR)
-        return eddy_error(err, ERR_IO, (SrcPos){0}, "create topic %s: %s", topic,
-                          rd_kafka_err2str(e));
+        return kafka_error(err, e, "create topic %s", topic);
     return 0;
 }
 
@@ -119,8 +114,7 @@ int embedded_broker_serve_admin(EmbeddedBroker *b, EddyError *err)
         return 0;
     rd_kafka_resp_err_t e = rd_kafka_mock_topic_create(b->mc, EMBEDDED_BROKER_ADMIN_TOPIC, 1, 1);
     if (e != RD_KAFKA_RESP_ERR_NO_ERROR)
-        return eddy_error(err, ERR_IO, (SrcPos){0}, "embedded broker: admin topic: %s",
-                          rd_kafka_err2str(e));
+        return kafka_error(err, e, "embedded broker: admin topic");
     rd_kafka_conf_t *conf = rd_kafka_conf_new();
     rd_kafka_conf_set_log_cb(conf, quiet_log_cb);
     char errstr[512];
@@ -137,8 +131,7 @@ int embedded_broker_serve_admin(EmbeddedBroker *b, EddyError *err)
             RD_KAFKA_CONF_OK ||
         (b->admin = rd_kafka_new(RD_KAFKA_CONSUMER, conf, errstr, sizeof errstr)) == NULL) {
         rd_kafka_conf_destroy(conf);
-        return eddy_error(err, ERR_IO, (SrcPos){0}, "embedded broker: admin consumer: %s",
-                          errstr);
+        return kafka_error(err, KAFKA_NO_CODE, "embedded broker: admin consumer: %s", errstr);
     }
     rd_kafka_poll_set_consumer(b->admin);
     rd_kafka_topic_partition_list_t *tp = rd_kafka_topic_partition_list_new(1);
@@ -152,8 +145,9 @@ int embedded_broker_serve_admin(EmbeddedBroker *b, EddyError *err)
         pthread_create(&b->admin_thread, NULL, admin_main, b) != 0) {
         rd_kafka_destroy(b->admin);
         b->admin = NULL;
-        return eddy_error(err, ERR_IO, (SrcPos){0}, "embedded broker: cannot start the admin "
-                          "service: %s", e ? rd_kafka_err2str(e) : "no thread");
+        return kafka_error(err, KAFKA_NO_CODE,
+                           "embedded broker: cannot start the admin service: %s",
+                           e ? rd_kafka_err2str(e) : "no thread");
     }
     return 0;
 }

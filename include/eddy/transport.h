@@ -63,7 +63,7 @@ typedef struct TransportOps {
      * error).  Kafka: asks the broker; a partition it has no answer for
      * (librdkafka's mock cluster, `eddy broker`, answers "none" for every
      * time) is searched in its records, a few reads of one record each
-     * (transport_kafka.c; engine/README.md says when that is exact).
+     * (transport/kafka_offsets.c; engine/README.md says when that is exact).
      * Memory: exact, from the records. */
     int (*offsets_for_times)(Transport *t, const char *topic, int64_t ts_ms,
                              TopicPartitionOffset **out, int *n, EddyError *err);
@@ -130,7 +130,7 @@ void transport_free_names(char **names, int n);
  * have); offs is then unchanged. */
 int transport_clamp_offsets(Transport *t, TopicPartitionOffset *offs, int n, EddyError *err);
 
-/* ---- retention (engine/transport.c) ------------------------------------ */
+/* ---- retention (transport/transport.c) ---------------------------------- */
 
 /* A broker with bounded retention (the development broker keeps ~5 MB per
  * partition) drops the oldest records of a partition silently.  A producer
@@ -151,7 +151,7 @@ int transport_retention_check(Transport *t, const char *topic, const RetentionMa
                               int64_t *written, int64_t *dropped, EddyError *err);
 void transport_retention_mark_free(RetentionMark *m);
 
-/* ---- Kafka (engine/transport_kafka.c) --------------------------------- */
+/* ---- Kafka (transport/transport_kafka.c) -------------------------------- */
 
 /* props: NULL-terminated list of key, value pairs passed through to
  * librdkafka (bootstrap.servers, security.*, sasl.*, ...).  Keys that are
@@ -161,7 +161,7 @@ Transport *kafka_transport_create(const char *const *props, EddyError *err);
  * or -1 with err saying why none did (refused, unknown host, timeout). */
 int kafka_transport_ping(Transport *t, int timeout_ms, EddyError *err);
 
-/* The development broker (librdkafka mock cluster, engine/embedded_broker.c). */
+/* The development broker (librdkafka mock cluster, transport/embedded_broker.c). */
 typedef struct EmbeddedBroker EmbeddedBroker;
 /* Starts a mock cluster with `brokers` brokers; returns NULL on failure. */
 EmbeddedBroker *embedded_broker_start(int brokers, EddyError *err);
@@ -180,7 +180,7 @@ void embedded_broker_stop(EmbeddedBroker *b);
  * destroyed. */
 void kafka_transport_use_broker(Transport *t, EmbeddedBroker *b);
 
-/* ---- in-memory (engine/transport_memory.c) ---------------------------- */
+/* ---- in-memory (transport/transport_memory.c) --------------------------- */
 
 /* Topics are created on first produce with `default_partitions` partitions.
  * Deterministic: polls return records in produce order per partition and

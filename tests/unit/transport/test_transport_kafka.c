@@ -7,9 +7,12 @@
  * `eddy broker`'s admin topic; the broker's default said once otherwise),
  * watermarks and the retention check, offsets clamped to the watermarks,
  * offsets for times (the broker-less search against a brute-force read of
- * the records, and the memory twin), ping of an unreachable broker, consumer lag.
+ * the records, and the memory twin), ping of an unreachable broker, consumer lag,
+ * and the transport's errors (kafka_error: ERR_IO, no position, librdkafka's
+ * reason after the context).
  */
 #include "eddy/transport.h"
+#include "kafka_int.h"   /* white-box: kafka_error (transport/) */
 #include "testutil.h"
 
 #include <librdkafka/rdkafka.h>
@@ -752,6 +755,43 @@ static void test_ping(void)
     t->ops->destroy(t);
 }
 
+/* Every failure of the transport is an ERR_IO without a position: the
+ * context, then librdkafka's reason for a code. */
+static void test_errors(EmbeddedBroker *b)
+{
+    EddyError err = {.kind = ERR_SYNTAX, .pos = {3, 4}};
+    CHECK_EQ_INT(kafka_error(&err, RD_KAFKA_RESP_ERR__TIMED_OUT, "kafka commit"), -1);
+    char want[256];
+    snprintf(want, sizeof want, "kafka commit: %s", rd_kafka_err2str(RD_KAFKA_RESP_ERR__TIMED_OUT));
+    CHECK_STR(err.msg, want);
+    CHECK_EQ_INT(err.kind, ERR_IO);
+    CHECK(err.pos.line == 0 && err.pos.col == 0);
+    CHECK_EQ_INT(kafka_error(&err, KAFKA_NO_CODE, "topic %s does not exist", "x"), -1);
+    CHECK_STR(err.msg, "topic x does not exist");
+    CHECK_EQ_INT(kafka_error(NULL, RD_KAFKA_RESP_ERR__FATAL, "ignored"), -1);
+    /* a long context leaves the message cut, terminated */
+    char big[2000];
+    memset(big, 'a', sizeof big - 1);
+    big[sizeof big - 1] = '\0';
+    kafka_error(&err, RD_KAFKA_RESP_ERR__TIMED_OUT, "%s", big);
+    CHECK_EQ_INT(strlen(err.msg), sizeof err.msg - 1);
+
+    /* through the entry points */
+    const char *bad[] = {"bootstrap.servers", embedded_broker_bootstrap(b), "linger.ms", "soon", NULL};
+    CHECK(kafka_transport_create(bad, &err) == NULL);
+    CHECK(strncmp(err.msg, "kafka property linger.ms: ", 26) == 0);
+    CHECK_EQ_INT(err.kind, ERR_IO);
+    const char *none[] = {NULL};
+    CHECK(kafka_transport_create(none, &err) == NULL);
+    CHECK_STR(err.msg, "bootstrap.servers is not set");
+    const char *odd[] = {"bootstrap.servers", NULL};
+    CHECK(kafka_transport_create(odd, &err) == NULL);
+    CHECK_STR(err.msg, "kafka property bootstrap.servers has no value");
+    CHECK_EQ_INT(embedded_broker_create_topic(b, "", 1, &err), -1);
+    CHECK_STR(err.msg, "empty topic name");
+    CHECK_EQ_INT(err.kind, ERR_IO);
+}
+
 /* `test_transport_kafka offsets-for-times BOOTSTRAP TOPIC TIME...`: for
  * tests/integration/test_offsets_for_times.sh, which has no eddy command
  * to ask with yet: prints "TIME PARTITION OFFSET" lines. */
@@ -801,12 +841,8 @@ int main(int argc, char **argv)
     CHECK(bootstrap != NULL && strncmp(bootstrap, "127.0.0.1:", 10) == 0);
     CHECK_EQ_INT(embedded_broker_create_topic(b, "t3", NPARTS, &err), 0);
 
-    /* Bad properties fail clearly; unknown ones only warn. */
-    const char *bad[] = {"bootstrap.servers", bootstrap, "linger.ms", "soon", NULL};
-    CHECK(kafka_transport_create(bad, &err) == NULL);
-    CHECK(strstr(err.msg, "linger.ms") != NULL);
-    const char *none[] = {NULL};
-    CHECK(kafka_transport_create(none, &err) == NULL);
+    /* Bad properties fail clearly (test_errors); unknown ones only warn. */
+    test_errors(b);
 
     const char *props[] = {"bootstrap.servers", bootstrap, "eddy.not.a.kafka.property", "1", NULL};
     Transport *t = kafka_transport_create(props, &err);
