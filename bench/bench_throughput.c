@@ -238,8 +238,8 @@ static int64_t estimate_log_bytes(long records)
 static void log_to_stderr(void *ud, int level, const char *msg)
 {
     (void)ud;
-    if (level >= 1)
-        fprintf(stderr, "  [%s] %s\n", level >= 2 ? "error" : "warning", msg);
+    if (level >= EDDY_LOG_WARNING)
+        fprintf(stderr, "  [%s] %s\n", eddy_log_level_name(level), msg);
 }
 
 /* for_input: the transport that fills the topic (a producer queue that

@@ -49,6 +49,9 @@ void cli_output_close(void);
 /* The transport's log sink: Kafka client info lines only with --verbose
  * (and in the log file); warnings and errors always. */
 void cli_kafka_log(void *ud, int level, const char *msg);
+/* A log line on stderr, "WHO: LEVEL: MSG" (eddy_log_level_name), moving
+ * the REPL's prompt out of the way. */
+void cli_log_line(const char *who, int level, const char *msg);
 /* Writes one line for a person to stderr (and the log file, unless
  * to_file is false), moving the REPL's prompt out of the way. */
 void cli_say(bool to_file, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

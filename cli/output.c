@@ -81,34 +81,36 @@ static void file_line(const char *level, const char *msg)
             *level ? ": " : "", msg);
 }
 
-static void stderr_line(const char *level, const char *msg)
+/* "WHO: LEVEL: MSG" ("WHO: MSG" for an empty level) on stderr, the prompt
+ * moved out of the way: every line the eddy command writes for a person. */
+static void stderr_line(const char *who, const char *level, const char *msg)
 {
     if (prompt_hide)
         prompt_hide();
-    fprintf(stderr, "eddy: %s%s%s\n", level, *level ? ": " : "", msg);
+    fprintf(stderr, "%s: %s%s%s\n", who, level, *level ? ": " : "", msg);
     fflush(stderr);
     if (prompt_show)
         prompt_show();
 }
 
-static const char *level_name(int level)
+void cli_log_line(const char *who, int level, const char *msg)
 {
-    return level <= 0 ? "info" : level == 1 ? "warning" : "error";
+    stderr_line(who, eddy_log_level_name(level), msg);
 }
 
 void cli_kafka_log(void *ud, int level, const char *msg)
 {
-    file_line(level_name(level), msg);
-    if (level > 0 || verbose)
-        stderr_line(level_name(level), msg);
+    file_line(eddy_log_level_name(level), msg);
+    if (level > EDDY_LOG_INFO || verbose)
+        cli_log_line("eddy", level, msg);
 }
 
 /* The engine's own lines (restored catalog, skipped statements, bad
  * records, failed queries) are for the user: always on stderr. */
 static void engine_log(void *ud, int level, const char *msg)
 {
-    file_line(level_name(level), msg);
-    stderr_line(level_name(level), msg);
+    file_line(eddy_log_level_name(level), msg);
+    cli_log_line("eddy", level, msg);
 }
 
 void cli_say(bool to_file, const char *fmt, ...)
@@ -120,7 +122,7 @@ void cli_say(bool to_file, const char *fmt, ...)
     va_end(ap);
     if (to_file)
         file_line("", msg);
-    stderr_line("", msg);
+    stderr_line("eddy", "", msg);
 }
 
 /* ---- statement text and rows --------------------------------------------------- */

@@ -28,10 +28,11 @@ void cli_no_bootstrap(const char *who)
             who);
 }
 
+/* Warnings and errors only: a producing command has no --verbose. */
 static void producer_log(void *ud, int level, const char *msg)
 {
-    if (level >= 1)
-        fprintf(stderr, "%s: %s: %s\n", (const char *)ud, level >= 2 ? "error" : "warning", msg);
+    if (level >= EDDY_LOG_WARNING)
+        cli_log_line(ud, level, msg);
 }
 
 Transport *cli_producer_open(const char *who, const char *const *props)

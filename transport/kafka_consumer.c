@@ -149,8 +149,9 @@ static void resolve_start_offsets(Consumer *c, rd_kafka_topic_partition_list_t *
     rd_kafka_topic_partition_list_t *ask = rd_kafka_topic_partition_list_copy(list);
     rd_kafka_resp_err_t e = rd_kafka_committed(c->rk, ask, COMMIT_SEEK_TIMEOUT_MS);
     if (e != RD_KAFKA_RESP_ERR_NO_ERROR)
-        kafka_log(c->t, 1, "kafka consumer: cannot read committed offsets of group %s: %s", c->group,
-             rd_kafka_err2str(e));
+        kafka_log(c->t, EDDY_LOG_WARNING,
+                  "kafka consumer: cannot read committed offsets of group %s: %s", c->group,
+                  rd_kafka_err2str(e));
     for (int i = 0; i < list->cnt; i++) {
         const rd_kafka_topic_partition_t *a = &ask->elems[i];
         if (e == RD_KAFKA_RESP_ERR_NO_ERROR && a->err == RD_KAFKA_RESP_ERR_NO_ERROR &&
@@ -238,8 +239,8 @@ static rd_kafka_t *consumer_handle(Consumer *c, OffsetReset reset, EddyError *er
         kafka_conf_set(conf, "enable.auto.commit", "false", NULL, err) < 0 ||
         kafka_conf_set(conf, "enable.auto.offset.store", "false", NULL, err) < 0 ||
         kafka_conf_set(conf, "enable.partition.eof", "true", NULL, err) < 0 ||
-        kafka_conf_set(conf, "auto.offset.reset", reset == RESET_EARLIEST ? "earliest" : "latest", NULL,
-                 err) < 0) {
+        kafka_conf_set(conf, "auto.offset.reset",
+                       reset == RESET_EARLIEST ? "earliest" : "latest", NULL, err) < 0) {
         rd_kafka_conf_destroy(conf);
         return NULL;
     }
@@ -302,7 +303,8 @@ Consumer *kafka_consumer_open(Transport *tr, const char *group, const char *cons
             part_set_eof(c, &c->parts[i], true);
     }
     free(hi);
-    kafka_log(t, 0, "kafka consumer: group %s: assigned %d partition(s)", c->group, list->cnt);
+    kafka_log(t, EDDY_LOG_INFO, "kafka consumer: group %s: assigned %d partition(s)", c->group,
+              list->cnt);
     rd_kafka_topic_partition_list_destroy(list);
     return c;
 }
@@ -348,8 +350,9 @@ int kafka_consumer_event(Consumer *c, const rd_kafka_message_t *m, EddyError *er
         return kafka_error(err, KAFKA_NO_CODE, "kafka consumer: %s", fatal);
     /* Everything else (unknown topic, broker down, ...) is retried by
      * librdkafka; tell the user and go on. */
-    kafka_log(c->t, 1, "kafka consumer: %s%s%s", m->rkt ? rd_kafka_topic_name(m->rkt) : "",
-         m->rkt ? ": " : "", rd_kafka_message_errstr(m));
+    kafka_log(c->t, EDDY_LOG_WARNING, "kafka consumer: %s%s%s",
+              m->rkt ? rd_kafka_topic_name(m->rkt) : "", m->rkt ? ": " : "",
+              rd_kafka_message_errstr(m));
     return 0;
 }
 /* Fills *r from m (pointers into m) and notes the partition's progress. */
@@ -470,8 +473,10 @@ int kafka_consumer_seek(Consumer *c, const TopicPartitionOffset *offs, int n, Ed
     for (int i = 0; i < n; i++) {
         PartState *p = part_find(c, offs[i].topic, offs[i].partition);
         if (p == NULL) {
-            kafka_log(c->t, 1, "kafka consumer: group %s: not seeking %s [%d]: not a partition of "
-                 "the topic now", c->group, offs[i].topic, (int)offs[i].partition);
+            kafka_log(c->t, EDDY_LOG_WARNING,
+                      "kafka consumer: group %s: not seeking %s [%d]: not a partition of the "
+                      "topic now",
+                      c->group, offs[i].topic, (int)offs[i].partition);
             continue;
         }
         /* Seeking to the end of a partition already at EOF brings no new

@@ -251,12 +251,12 @@ int kafka_offsets_for_times(Transport *tr, const char *topic, int64_t ts_ms,
     if (s.c) {
         kafka_consumer_close(s.c);
         if (rc == 0)
-            kafka_log(t, 0,
-                 "kafka: offsets of %s for time %lld: the broker had none for %d "
-                 "partition(s) with records; read them instead (%d reads, %lld records, "
-                 "%lld ms)",
-                 topic, (long long)ts_ms, searched, s.reads, (long long)s.records,
-                 (long long)(eddy_mono_ms() - t0));
+            kafka_log(t, EDDY_LOG_INFO,
+                      "kafka: offsets of %s for time %lld: the broker had none for %d "
+                      "partition(s) with records; read them instead (%d reads, %lld records, "
+                      "%lld ms)",
+                      topic, (long long)ts_ms, searched, s.reads, (long long)s.records,
+                      (long long)(eddy_mono_ms() - t0));
     }
     free(asked);
     free(low);

@@ -81,14 +81,10 @@ rd_kafka_t *kafka_new(rd_kafka_type_t type, rd_kafka_conf_t *conf, const char *w
 
 void kafka_log(KafkaTransport *t, int level, const char *fmt, ...)
 {
-    if (t->base.log == NULL)
-        return;
-    char msg[1024];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
+    eddy_vlog(t->base.log, t->base.log_ud, level, fmt, ap);
     va_end(ap);
-    t->base.log(t->base.log_ud, level, msg);
 }
 
 /* Warnings found before the caller could set t->log come out at the first
@@ -98,7 +94,7 @@ void kafka_flush_logs(KafkaTransport *t)
     if (t->npending_logs == 0 || t->base.log == NULL)
         return;
     for (int i = 0; i < t->npending_logs; i++) {
-        t->base.log(t->base.log_ud, 1, t->pending_logs[i]);
+        t->base.log(t->base.log_ud, EDDY_LOG_WARNING, t->pending_logs[i]);
         free(t->pending_logs[i]);
     }
     t->npending_logs = 0;
@@ -115,10 +111,12 @@ static void add_pending_log(KafkaTransport *t, const char *msg)
         t->pending_logs[t->npending_logs++] = copy;
 }
 
-/* syslog levels (0 emerg .. 7 debug) to the transport's 0 info, 1 warning, 2 error. */
+/* syslog levels (0 emerg .. 7 debug) to the log's. */
 static int map_level(int syslog_level)
 {
-    return syslog_level <= 3 ? 2 : syslog_level == 4 ? 1 : 0;
+    return syslog_level <= 3    ? EDDY_LOG_ERROR
+           : syslog_level == 4 ? EDDY_LOG_WARNING
+                               : EDDY_LOG_INFO;
 }
 
 /* Broker connection failures come both as a FAIL log line and as an error
@@ -148,7 +146,8 @@ static void producer_error_cb(rd_kafka_t *rk, int err, const char *reason, void 
         return;
     }
     bool fatal = err == RD_KAFKA_RESP_ERR__FATAL;
-    kafka_log(t, fatal ? 2 : 1, "kafka producer: %s%s", fatal ? "fatal: " : "", reason);
+    kafka_log(t, fatal ? EDDY_LOG_ERROR : EDDY_LOG_WARNING, "kafka producer: %s%s",
+              fatal ? "fatal: " : "", reason);
 }
 
 static void consumer_log_cb(const rd_kafka_t *rk, int level, const char *fac, const char *buf)
@@ -162,7 +161,8 @@ static void consumer_error_cb(rd_kafka_t *rk, int err, const char *reason, void 
 {
     Consumer *c = opaque;
     bool fatal = err == RD_KAFKA_RESP_ERR__FATAL;
-    kafka_log(c->t, fatal ? 2 : 1, "kafka consumer: %s%s", fatal ? "fatal: " : "", reason);
+    kafka_log(c->t, fatal ? EDDY_LOG_ERROR : EDDY_LOG_WARNING, "kafka consumer: %s%s",
+              fatal ? "fatal: " : "", reason);
 }
 
 /* ---- configuration -------------------------------------------------- */
@@ -504,7 +504,7 @@ static int create_without_controller(KafkaTransport *t, const char *topic, int p
     if (t->broker) {
         EddyError e2;
         if (embedded_broker_create_topic(t->broker, topic, partitions, &e2) < 0)
-            kafka_log(t, 1, "%s", e2.msg);
+            kafka_log(t, EDDY_LOG_WARNING, "%s", e2.msg);
         return wait_for_topic(t, topic, METADATA_TIMEOUT_MS);
     }
     if (admin_topic) {
@@ -542,19 +542,20 @@ static int kt_topic_ensure(Transport *tr, const char *topic, int partitions, int
     rd_kafka_metadata_destroy(md);
     if (have >= 0) {
         if (partitions > 0 && have != partitions)
-            kafka_log(t, 1, "topic %s exists with %d partitions, not %d; using it as it is", topic,
-                 have, partitions);
+            kafka_log(t, EDDY_LOG_WARNING,
+                      "topic %s exists with %d partitions, not %d; using it as it is", topic, have,
+                      partitions);
         return have;
     }
     int got;
     if (t->broker || !controller || kafka_is_mock(t)) {
         got = create_without_controller(t, topic, partitions, admin_topic);
         if (got > 0 && partitions > 0 && got != partitions)
-            kafka_log(t, 1,
-                 "topic %s was created with %d partitions, not the %d asked for: the "
-                 "development broker cannot choose a count here (pre-create it with "
-                 "`eddy broker --topic %s:%d`)",
-                 topic, got, partitions, topic, partitions);
+            kafka_log(t, EDDY_LOG_WARNING,
+                      "topic %s was created with %d partitions, not the %d asked for: the "
+                      "development broker cannot choose a count here (pre-create it with `eddy "
+                      "broker --topic %s:%d`)",
+                      topic, got, partitions, topic, partitions);
         return got > 0 ? got : 0;
     }
     char msg[512];
@@ -562,14 +563,14 @@ static int kt_topic_ensure(Transport *tr, const char *topic, int partitions, int
     if (e == RD_KAFKA_RESP_ERR_NO_ERROR || e == RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS) {
         got = wait_for_topic(t, topic, METADATA_TIMEOUT_MS);
         if (got > 0 && partitions > 0 && got != partitions)
-            kafka_log(t, 1, "topic %s has %d partitions, not the %d asked for", topic, got,
-                 partitions);
+            kafka_log(t, EDDY_LOG_WARNING, "topic %s has %d partitions, not the %d asked for",
+                      topic, got, partitions);
         return got > 0 ? got : 0;
     }
-    kafka_log(t, 1,
-         "cannot create topic %s (%s); it will be created on first use with the "
-         "broker's default partition count",
-         topic, msg);
+    kafka_log(t, EDDY_LOG_WARNING,
+              "cannot create topic %s (%s); it will be created on first use with the broker's "
+              "default partition count",
+              topic, msg);
     return 0;
 }
 
@@ -701,7 +702,8 @@ Transport *kafka_transport_create(const char *const *props, EddyError *err)
     if (kafka_conf_set(conf, "client.id", "eddy", NULL, err) < 0 ||
         kafka_conf_set(conf, "enable.idempotence", "true", NULL, err) < 0 ||
         kafka_conf_set(conf, "partitioner", "murmur2_random", NULL, err) < 0 ||
-        kafka_conf_set(conf, "linger.ms", "5", NULL, err) < 0 || accept_props(t, props, conf, err) < 0) {
+        kafka_conf_set(conf, "linger.ms", "5", NULL, err) < 0 ||
+        accept_props(t, props, conf, err) < 0) {
         rd_kafka_conf_destroy(conf);
         kt_destroy(&t->base);
         return NULL;

@@ -51,6 +51,23 @@ void eddy_error_format(const EddyError *err, const char *source, char *buf, size
 _Noreturn void eddy_panic(const char *file, int line, const char *fmt, ...);
 #define EDDY_PANIC(...) eddy_panic(__FILE__, __LINE__, __VA_ARGS__)
 
+/* ---- log lines (base/log.c) ------------------------------------------- */
+
+/* A log sink: where library code sends a line for a person (Transport.log,
+ * EngineOutput.log have this shape).  The embedder decides where it goes. */
+typedef void (*EddyLogFn)(void *ud, int level, const char *msg);
+enum { EDDY_LOG_INFO = 0, EDDY_LOG_WARNING = 1, EDDY_LOG_ERROR = 2 };
+#define EDDY_LOG_LINE_MAX 2048   /* longer lines are cut */
+
+/* Formats a line and hands it to log(ud, level, line); nothing when log is
+ * NULL.  The one formatter of log lines: library code calls this (or a
+ * wrapper that names its sink) instead of printing. */
+void eddy_log(EddyLogFn log, void *ud, int level, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+void eddy_vlog(EddyLogFn log, void *ud, int level, const char *fmt, va_list ap);
+/* "info", "warning" or "error" (below 0 counts as info, above 2 as error). */
+const char *eddy_log_level_name(int level);
+
 /* ---- arenas ----------------------------------------------------------- */
 
 /* A bump allocator.  Memory lives until arena_reset or arena_destroy.
