@@ -18,9 +18,6 @@
  */
 #include "cli.h"
 #include "csv.h"
-#include "eddy/datetime.h"
-#include "eddy/engine/serde.h"
-#include "eddy/value.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -165,10 +162,9 @@ static int check_options(LoadOptions *o)
     if (o->strings && o->format != LOAD_CSV)
         return bad_usage("--strings is for CSV files (JSON values keep their types)", NULL);
     EddyError err;
-    unsigned fields;
-    if (o->time_format && dt_pattern_fields(o->time_format, &fields, &err) < 0)
+    if (o->time_format && eddy_check_time_format(o->time_format, &err) < 0)
         return bad_usage("--time-format:", err.msg);
-    if (o->time_zone && dt_zone_check(o->time_zone, &err) < 0)
+    if (o->time_zone && eddy_check_time_zone(o->time_zone, &err) < 0)
         return bad_usage("--time-zone:", err.msg);
     if (o->bootstrap == NULL) {
         cli_no_bootstrap(WHO);
@@ -294,7 +290,7 @@ static void fmt_time(int64_t ms, char *buf, size_t size)
 {
     StrBuf sb;
     sb_init(&sb);
-    dt_format_timestamp_iso(ms, &sb);
+    eddy_format_time(ms, &sb);
     snprintf(buf, size, "%s", sb.data ? sb.data : "?");
     sb_free(&sb);
 }
@@ -383,13 +379,13 @@ static void put_csv_value(StrBuf *out, const CsvField *f, bool strings)
     if (f->len == 0 && !f->quoted) {
         sb_puts(out, "null");
     } else if (strings) {
-        serde_json_put_string(out, f->text, f->len);
+        sb_put_json_string(out, f->text, f->len);
     } else if (is_json_number(f->text, f->len)) {
         sb_append(out, f->text, f->len);
     } else if (strcasecmp(f->text, "true") == 0 || strcasecmp(f->text, "false") == 0) {
         sb_puts(out, f->text[0] == 't' || f->text[0] == 'T' ? "true" : "false");
     } else {
-        serde_json_put_string(out, f->text, f->len);
+        sb_put_json_string(out, f->text, f->len);
     }
 }
 
@@ -398,31 +394,20 @@ static void put_csv_value(StrBuf *out, const CsvField *f, bool strings)
 static int parse_time(const LoadOptions *o, const char *text, int64_t *ms, EddyError *err)
 {
     if (o->time_format) {
-        if (dt_parse(text, o->time_format, o->time_zone, ms, err) < 0)
+        if (eddy_parse_time(text, o->time_format, o->time_zone, ms, err) < 0)
             return -1;
     } else if (json_number_kind(text, strlen(text)) == 1) {
         errno = 0;
         *ms = strtoll(text, NULL, 10);
         if (errno)
             return eddy_error(err, ERR_RUNTIME, (SrcPos){0}, "'%s' is out of range", text);
-    } else {
-        if (dt_parse_timestamp_iso(text, ms) < 0)
-            return eddy_error(err, ERR_RUNTIME, (SrcPos){0},
-                              "'%s' is neither an ISO-8601 time nor epoch milliseconds "
-                              "(say how it is written with --time-format)",
-                              text);
-        /* Without an offset of its own (then adding one still parses), the
-         * time is local to --time-zone. */
-        char zoned[128];
-        int64_t local;
-        snprintf(zoned, sizeof zoned, "%sZ", text);
-        if (o->time_zone && dt_parse_timestamp_iso(zoned, &local) == 0) {
-            int32_t off;
-            if (dt_zone_offset(o->time_zone, local, &off, err) < 0 ||
-                dt_zone_offset(o->time_zone, local - off * 1000LL, &off, err) < 0)
-                return -1;
-            *ms = local - off * 1000LL;
-        }
+    } else if (eddy_parse_time(text, NULL, o->time_zone, ms, err) < 0) {
+        if (err->kind != ERR_SYNTAX)
+            return -1;   /* the zone's error */
+        return eddy_error(err, ERR_RUNTIME, (SrcPos){0},
+                          "'%s' is neither an ISO-8601 time nor epoch milliseconds "
+                          "(say how it is written with --time-format)",
+                          text);
     }
     if (*ms < 0)
         return eddy_error(err, ERR_RUNTIME, (SrcPos){0},
@@ -479,7 +464,7 @@ static int csv_header(Load *L)
     L->ncols = hdr.nfields;
     for (int i = 0; i < hdr.nfields; i++) {
         const CsvField *f = &hdr.fields[i];
-        if (serde_utf8_valid_prefix(f->text, f->len) < f->len) {
+        if (utf8_valid_prefix(f->text, f->len) < f->len) {
             fprintf(stderr, WHO ": %s: line %d:%d: the header is not UTF-8 (convert the file, "
                     "e.g. with iconv)\n", L->name, f->pos.line, f->pos.col);
             return 1;
@@ -494,7 +479,7 @@ static int csv_header(Load *L)
             fprintf(stderr, WHO ": warning: column %d has no name in the header; its values "
                     "go under the JSON key \"\"\n", i + 1);
         sb_init(&L->names[i]);
-        serde_json_put_string(&L->names[i], f->text, f->len);
+        sb_put_json_string(&L->names[i], f->text, f->len);
         sb_putc(&L->names[i], ':');
     }
     L->key_col = L->time_col = -1;
@@ -528,7 +513,7 @@ static int csv_row(Load *L)
     sb_putc(&L->val, '{');
     for (int i = 0; i < row.nfields; i++) {
         const CsvField *f = &row.fields[i];
-        size_t ok = serde_utf8_valid_prefix(f->text, f->len);
+        size_t ok = utf8_valid_prefix(f->text, f->len);
         if (ok < f->len) {
             report_bad(L, row.line, f->pos,
                        "column %s is not UTF-8 (byte %zu of the field; convert the file, e.g. "
@@ -588,7 +573,7 @@ static void json_text(const json_t *v, StrBuf *out)
     } else if (json_is_integer(v)) {
         sb_printf(out, "%" PRId64, (int64_t)json_integer_value(v));
     } else if (json_is_real(v)) {
-        value_format_double(json_real_value(v), out);
+        eddy_format_double(json_real_value(v), out);
     } else if (json_is_boolean(v)) {
         sb_puts(out, json_is_true(v) ? "true" : "false");
     } else {

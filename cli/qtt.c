@@ -11,7 +11,6 @@
  * Numbers compare by value (1 equals 1.0).
  */
 #include "cli.h"
-#include "eddy/engine/serde.h"
 
 #include <ctype.h>
 #include <errno.h>

@@ -15,8 +15,6 @@
  * does.
  */
 #include "cli.h"
-#include "eddy/ast.h"
-#include "eddy/engine/functions.h"
 
 #include <editline/readline.h>
 #include <signal.h>
@@ -101,7 +99,7 @@ static char *complete_next(const char *text, int state)
         nnames = g_engine ? engine_names(g_engine, &names) : 0;
     }
     size_t len = strlen(text);
-    const char *const *keywords = parse_keywords();
+    const char *const *keywords = eddy_keywords();
     while (keywords[kw]) {
         const char *k = keywords[kw++];
         if (strncasecmp(k, text, len) == 0)
@@ -112,8 +110,9 @@ static char *complete_next(const char *text, int state)
         if (strncasecmp(n, text, len) == 0)
             return strdup(n);
     }
-    while (fn < func_count()) {
-        const char *n = func_info_at(fn++)->name;
+    const char *n;
+    while ((n = eddy_function_name(fn)) != NULL) {
+        fn++;
         if (strncasecmp(n, text, len) == 0)
             return strdup(n);
     }
@@ -344,7 +343,7 @@ static void handle_line(Engine *e, char *line)
     } else {
         sb_puts(&pending, line);
         sb_putc(&pending, '\n');
-        if (parse_is_complete(pending.data)) {
+        if (eddy_statement_complete(pending.data)) {
             remember(pending.data);
             run_text(e, pending.data);
             sb_reset(&pending);
@@ -422,7 +421,7 @@ static const char *statement_end(const char *text)
     for (const char *semi = strchr(text, ';'); semi; semi = strchr(semi + 1, ';')) {
         sb_reset(&head);
         sb_append(&head, text, (size_t)(semi + 1 - text));
-        if (parse_is_complete(head.data)) {
+        if (eddy_statement_complete(head.data)) {
             end = semi + 1;
             break;
         }

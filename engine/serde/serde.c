@@ -251,105 +251,13 @@ static void real_text(double d, StrBuf *out)
     sb_free(&j);
 }
 
-/* Length of the valid UTF-8 sequence at s (n bytes left), 0 if invalid. */
-static size_t utf8_seq(const unsigned char *s, size_t n)
-{
-    unsigned char c = s[0];
-    if (c < 0x80)
-        return 1;
-    size_t len;
-    uint32_t cp;
-    if (c >= 0xC2 && c <= 0xDF) {
-        len = 2;
-        cp = c & 0x1F;
-    } else if (c >= 0xE0 && c <= 0xEF) {
-        len = 3;
-        cp = c & 0x0F;
-    } else if (c >= 0xF0 && c <= 0xF4) {
-        len = 4;
-        cp = c & 0x07;
-    } else {
-        return 0;
-    }
-    if (n < len)
-        return 0;
-    for (size_t i = 1; i < len; i++) {
-        if ((s[i] & 0xC0) != 0x80)
-            return 0;
-        cp = cp << 6 | (s[i] & 0x3F);
-    }
-    if ((len == 3 && (cp < 0x800 || (cp >= 0xD800 && cp <= 0xDFFF))) || (len == 4 && (cp < 0x10000 || cp > 0x10FFFF)))
-        return 0;
-    return len;
-}
-
-/* A JSON string literal (RFC 8259): quotes, backslash and control
- * characters escaped, valid UTF-8 copied as is, invalid bytes replaced by
- * U+FFFD (as Java's UTF-8 decoding would have done). */
-static void json_put_string(StrBuf *out, const char *str, size_t n)
-{
-    static const char hex[] = "0123456789abcdef";
-    const unsigned char *s = (const unsigned char *)str;
-    sb_putc(out, '"');
-    size_t run = 0, i = 0;
-    while (i < n) {
-        unsigned char c = s[i];
-        if (c >= 0x20 && c != '"' && c != '\\' && c < 0x80) {
-            i++;
-            continue;
-        }
-        if (c >= 0x80) {
-            size_t len = utf8_seq(s + i, n - i);
-            if (len > 0) {
-                i += len;
-                continue;
-            }
-        }
-        sb_append(out, str + run, i - run);
-        switch (c) {
-        case '"': sb_puts(out, "\\\""); break;
-        case '\\': sb_puts(out, "\\\\"); break;
-        case '\n': sb_puts(out, "\\n"); break;
-        case '\r': sb_puts(out, "\\r"); break;
-        case '\t': sb_puts(out, "\\t"); break;
-        case '\b': sb_puts(out, "\\b"); break;
-        case '\f': sb_puts(out, "\\f"); break;
-        default:
-            if (c < 0x20) {
-                char esc[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15]};
-                sb_append(out, esc, 6);
-            } else {
-                sb_puts(out, "\xEF\xBF\xBD");   /* invalid UTF-8 byte */
-            }
-        }
-        i++;
-        run = i;
-    }
-    sb_append(out, str + run, n - run);
-    sb_putc(out, '"');
-}
-
-void serde_json_put_string(StrBuf *out, const char *s, size_t n)
-{
-    json_put_string(out, s, n);
-}
-
-size_t serde_utf8_valid_prefix(const char *s, size_t n)
-{
-    size_t i = 0, len;
-    while (i < n && (len = utf8_seq((const unsigned char *)s + i, n - i)) > 0)
-        i += len;
-    return i;
-}
-
 /* Copies s[0..n) into out with invalid UTF-8 replaced, for jansson, which
  * refuses invalid strings. */
 static void utf8_sanitize(const char *str, size_t n, StrBuf *out)
 {
-    const unsigned char *s = (const unsigned char *)str;
     size_t i = 0, run = 0;
     while (i < n) {
-        size_t len = utf8_seq(s + i, n - i);
+        size_t len = utf8_seq_len(str + i, n - i);
         if (len > 0) {
             i += len;
             continue;
@@ -497,7 +405,7 @@ static void json_compact(const json_t *j, StrBuf *out)
             if (!first)
                 sb_putc(out, ',');
             first = false;
-            json_put_string(out, key, klen);
+            sb_put_json_string(out, key, klen);
             sb_putc(out, ':');
             json_compact(val, out);
         }
@@ -514,7 +422,7 @@ static void json_compact(const json_t *j, StrBuf *out)
         sb_putc(out, ']');
         return;
     case JSON_STRING:
-        json_put_string(out, json_string_value(j), json_string_length(j));
+        sb_put_json_string(out, json_string_value(j), json_string_length(j));
         return;
     default:
         json_as_text(j, out);
@@ -855,7 +763,7 @@ static void json_write(const Value *v, const SqlType *t, StrBuf *out)
         value_format_decimal(v->u.dec.unscaled, v->u.dec.scale, out);
         return;
     case TYPE_STRING:
-        json_put_string(out, v->u.str.ptr, (size_t)v->u.str.len);
+        sb_put_json_string(out, v->u.str.ptr, (size_t)v->u.str.len);
         return;
     case TYPE_BYTES:
         sb_putc(out, '"');
@@ -881,12 +789,12 @@ static void json_write(const Value *v, const SqlType *t, StrBuf *out)
                 sb_putc(out, ',');
             const Value *k = &v->u.map.keys[i];
             if (k->kind == TYPE_STRING) {
-                json_put_string(out, k->u.str.ptr, (size_t)k->u.str.len);
+                sb_put_json_string(out, k->u.str.ptr, (size_t)k->u.str.len);
             } else {
                 StrBuf ks;
                 sb_init(&ks);
                 value_format(k, &ks);
-                json_put_string(out, ks.data ? ks.data : "", ks.len);
+                sb_put_json_string(out, ks.data ? ks.data : "", ks.len);
                 sb_free(&ks);
             }
             sb_putc(out, ':');
@@ -902,11 +810,11 @@ static void json_write(const Value *v, const SqlType *t, StrBuf *out)
             if (i)
                 sb_putc(out, ',');
             if (named) {
-                json_put_string(out, t->fields[i].name, strlen(t->fields[i].name));
+                sb_put_json_string(out, t->fields[i].name, strlen(t->fields[i].name));
             } else {
                 char name[16];
                 int n = snprintf(name, sizeof name, "F%d", (int)i + 1);
-                json_put_string(out, name, (size_t)n);
+                sb_put_json_string(out, name, (size_t)n);
             }
             sb_putc(out, ':');
             json_write(&v->u.st.fields[i], named ? t->fields[i].type : NULL, out);
@@ -931,7 +839,7 @@ static int json_encode(const SerdeOptions *opts, const Column *cols, int ncols, 
     for (int i = 0; i < ncols; i++) {
         if (i)
             sb_putc(out, ',');
-        json_put_string(out, cols[i].name, strlen(cols[i].name));
+        sb_put_json_string(out, cols[i].name, strlen(cols[i].name));
         sb_putc(out, ':');
         json_write(&vals[i], cols[i].type, out);
     }

@@ -128,6 +128,17 @@ int strmap_count(const StrMap *m);
 /* Iterate: start with *iter = 0; returns false when done. */
 bool strmap_next(const StrMap *m, size_t *iter, const char **key, void **val);
 
+/* ---- UTF-8 and JSON string literals (base/utf8.c) --------------------- */
+
+/* Bytes of the valid UTF-8 sequence at s (n > 0 bytes left), 0 if s[0]
+ * does not start one (RFC 3629: shortest forms, no surrogates). */
+size_t utf8_seq_len(const char *s, size_t n);
+/* Length of the valid UTF-8 prefix of s[0..n): n when all of it is valid. */
+size_t utf8_valid_prefix(const char *s, size_t n);
+/* Appends s[0..n) to out as a JSON string literal (RFC 8259 escapes;
+ * invalid UTF-8 bytes become U+FFFD). */
+void sb_put_json_string(StrBuf *out, const char *s, size_t n);
+
 /* ---- files ------------------------------------------------------------ */
 
 /* The whole file as a NUL-terminated string owned by the caller (free with

@@ -91,6 +91,38 @@ int engine_query_progress(Engine *e, EngineQueryProgress *out, int max);
  * strings, valid until the next statement). Returns count. */
 int engine_names(Engine *e, const char ***names);
 
+/* ---- the language's words, for a shell (engine/sql/embed.c) ----------- */
+
+/* Keywords and type names, NULL-terminated; static, never freed. */
+const char *const *eddy_keywords(void);
+/* The name of built-in function i (0, 1, ... in name order), NULL past
+ * the last one; static. */
+const char *eddy_function_name(int i);
+/* True if text ends a statement: a ';' outside strings and comments,
+ * followed only by whitespace and comments. */
+bool eddy_statement_complete(const char *text);
+
+/* ---- values as the engine reads and writes them (engine/sql/embed.c) -- */
+
+/* Appends a DOUBLE as query results show it (Java's Double.toString:
+ * 1.0, 1.5E10). */
+void eddy_format_double(double d, StrBuf *out);
+/* Appends ms since the epoch as ISO-8601 UTC: 2016-02-08T05:46:00.000. */
+void eddy_format_time(int64_t ms, StrBuf *out);
+/* 0 if format is a Java DateTimeFormatter pattern TIMESTAMP_FORMAT takes,
+ * else -1 with err saying why. */
+int eddy_check_time_format(const char *format, EddyError *err);
+/* 0 if zone names a time zone eddy knows (IANA name, UTC, +01:00, ...),
+ * else -1 with err. */
+int eddy_check_time_zone(const char *zone, EddyError *err);
+/* ms since the epoch of a time text: with `format` (may be NULL) as
+ * TIMESTAMP_FORMAT reads it, else ISO-8601 (2016-02-08 05:46:00,
+ * 2016-02-08T05:46:00.000Z, a date alone).  A time without an offset of
+ * its own is local to `zone` (NULL = UTC).  0, or -1 with err: ERR_SYNTAX
+ * when the text is not ISO-8601 (no format given). */
+int eddy_parse_time(const char *text, const char *format, const char *zone, int64_t *ms,
+                    EddyError *err);
+
 /* ---- test-runner helpers (QTT) ----------------------------------------- */
 
 /* Serialises a QTT input record for `topic` using the formats of the

@@ -110,10 +110,4 @@ int json_to_value(const struct json_t *j, const SqlType *type, Arena *arena, Val
 /* Returns a new reference (caller json_decref's). */
 struct json_t *value_to_json(const Value *v, const SqlType *type);
 
-/* Appends s[0..n) to out as a JSON string literal (RFC 8259 escapes;
- * invalid UTF-8 bytes become U+FFFD). */
-void serde_json_put_string(StrBuf *out, const char *s, size_t n);
-/* Length of the valid UTF-8 prefix of s[0..n): n when all of it is valid. */
-size_t serde_utf8_valid_prefix(const char *s, size_t n);
-
 #endif
