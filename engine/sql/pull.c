@@ -9,7 +9,7 @@
  * whole table.  Either way the whole WHERE is evaluated on every
  * candidate row, so the lookup is only a shortcut; LIMIT n stops either
  * after n rows.  Window bounds may be epoch milliseconds or ISO-8601 text
- * (WINDOWSTART >= '2023-01-01T05:00'), which analyze.c turns into BIGINT.
+ * (WINDOWSTART >= '2023-01-01T05:00'), which binding (engine/plan/bind.c) turns into BIGINT.
  */
 #include "engine_int.h"
 #include "eddy/codec.h"
