@@ -39,6 +39,7 @@ typedef struct AggOp {
     int64_t final_floor;          /* every "final" entry before this end was emitted */
     int64_t expired_up_to;        /* stream time of the last expiry sweep */
     StrBuf key, val, tmp, idx;
+    StrBuf lo, hi;                /* scan bounds */
     Value *states;                /* naggs + 1 */
     Value *keyvals;
 } AggOp;
@@ -222,14 +223,14 @@ static int update_session(AggOp *op, const Row *row, EddyError *err)
     char *kbytes = arena_strndup(a, op->key.data, klen);
 
     /* Sessions of this key sorted by end: from end >= t - gap on. */
-    StrBuf lo, hi;
-    sb_init(&lo);
-    sb_init(&hi);
-    sb_append(&lo, kbytes, klen);
-    keycodec_session(&lo, t - gap, INT64_MIN);
-    sb_append(&hi, kbytes, klen);
+    StrBuf *lo = &op->lo, *hi = &op->hi;
+    sb_reset(lo);
+    sb_reset(hi);
+    sb_append(lo, kbytes, klen);
+    keycodec_session(lo, t - gap, INT64_MIN);
+    sb_append(hi, kbytes, klen);
     for (int i = 0; i < 17; i++)
-        sb_putc(&hi, (char)0xff);
+        sb_putc(hi, (char)0xff);
     int64_t start = t, end = t;
     Value *merged = arena_alloc(a, sizeof(Value) * (size_t)(naggs + 1));
     merged[0] = v_bigint(NO_TIME);
@@ -238,7 +239,7 @@ static int update_session(AggOp *op, const Row *row, EddyError *err)
     typedef struct Old { int64_t start, end; char *key; size_t len; } Old;
     Old olds[64];
     int nold = 0;
-    StoreIter *it = store_iter(op->state, lo.data, lo.len, hi.data, hi.len);
+    StoreIter *it = store_iter(op->state, lo->data, lo->len, hi->data, hi->len);
     const void *k, *v;
     size_t kl, vl;
     int rc = 0;
@@ -270,8 +271,6 @@ static int update_session(AggOp *op, const Row *row, EddyError *err)
         if (se > end)
             end = se;
     }
-    sb_free(&lo);
-    sb_free(&hi);
     if (rc != 0) {
         store_iter_close(it);
         return -1;
@@ -349,11 +348,9 @@ static int emit_closed(AggOp *op, EddyError *err)
         return 0;
     /* The scan starts at the last emitted end (index_put lowers it when a
      * window ending earlier is added). */
-    StrBuf lo;
-    sb_init(&lo);
-    put_be64(&lo, op->final_floor);
-    StoreIter *it = store_iter(op->final, lo.data, lo.len, NULL, 0);
-    sb_free(&lo);
+    sb_reset(&op->lo);
+    put_be64(&op->lo, op->final_floor);
+    StoreIter *it = store_iter(op->final, op->lo.data, op->lo.len, NULL, 0);
     const void *k, *v;
     size_t kl, vl;
     int rc = 0;
@@ -405,11 +402,9 @@ static int expire(AggOp *op, EddyError *err)
     Arena *a = op->base.ctx->eval.arena;
     /* From the last sweep's end: what lies before it is deleted, and seeking
      * past deletions is far cheaper than walking them. */
-    StrBuf lo;
-    sb_init(&lo);
-    put_be64(&lo, op->expiry_floor);
-    StoreIter *it = store_iter(op->expiry, lo.data, lo.len, NULL, 0);
-    sb_free(&lo);
+    sb_reset(&op->lo);
+    put_be64(&op->lo, op->expiry_floor);
+    StoreIter *it = store_iter(op->expiry, op->lo.data, op->lo.len, NULL, 0);
     const void *k, *v;
     size_t kl, vl;
     PtrVec done = {0};
@@ -591,6 +586,8 @@ static void aggregate_close(Operator *base)
     sb_free(&op->val);
     sb_free(&op->tmp);
     sb_free(&op->idx);
+    sb_free(&op->lo);
+    sb_free(&op->hi);
     free(op->states);
     free(op->keyvals);
     free(op);
@@ -611,6 +608,8 @@ Operator *op_aggregate_create(const Plan *p, OpCtx *ctx, EddyError *err)
     sb_init(&op->val);
     sb_init(&op->tmp);
     sb_init(&op->idx);
+    sb_init(&op->lo);
+    sb_init(&op->hi);
     op->states = calloc((size_t)p->u.aggregate.naggs + 1, sizeof(Value));
     op->keyvals = calloc((size_t)p->u.aggregate.nkeys + 1, sizeof(Value));
     op_times_init(&op->times, "st", INT64_MIN, -1);

@@ -59,6 +59,7 @@ struct JoinOp {
     const Row *cur;               /* the input row being processed */
     int64_t seq;
     StrBuf key, val, tmp, idx;
+    StrBuf lo, hi;                /* scan bounds */
 };
 
 static void put_be64(StrBuf *sb, int64_t v)
@@ -241,18 +242,17 @@ static int close_windows(JoinOp *j, int ps, EddyError *err)
             continue;
         *next = INT64_MAX;
         int32_t part = j->times.ids[ps];
-        StrBuf lo, hi;
-        sb_init(&lo);
-        sb_init(&hi);
-        put_be32(&lo, part);
-        put_be64(&lo, j->exp_floor[ps][side]);
-        put_be32(&hi, part);   /* the partition's prefix: past any time | seq */
+        sb_reset(&j->lo);
+        sb_reset(&j->hi);
+        put_be32(&j->lo, part);
+        put_be64(&j->lo, j->exp_floor[ps][side]);
+        put_be32(&j->hi, part);   /* the partition's prefix: past any time | seq */
         for (int b = 0; b < 9; b++)
-            sb_putc(&hi, (char)0xff);
+            sb_putc(&j->hi, (char)0xff);
         bool outer = side == 0 ? (p->u.join.type == JOINTYPE_LEFT || p->u.join.type == JOINTYPE_FULL)
                                : (p->u.join.type == JOINTYPE_RIGHT || p->u.join.type == JOINTYPE_FULL);
         PtrVec done = {0};
-        StoreIter *it = store_iter(j->exp[side], lo.data, lo.len, hi.data, hi.len);
+        StoreIter *it = store_iter(j->exp[side], j->lo.data, j->lo.len, j->hi.data, j->hi.len);
         const void *k, *v;
         size_t kl, vl;
         while (store_iter_next(it, &k, &kl, &v, &vl)) {
@@ -267,8 +267,6 @@ static int close_windows(JoinOp *j, int ps, EddyError *err)
             ptrvec_push(a, &done, arena_strndup(a, k, kl));
             ptrvec_push(a, &done, (void *)(uintptr_t)kl);
         }
-        sb_free(&lo);
-        sb_free(&hi);
         if (op_scan_close(j->exp[side], it, err) != 0)
             return -1;
         for (int i = 0; i < done.n && rc == 0; i += 2) {
@@ -321,15 +319,14 @@ static int stream_stream(JoinOp *j, int side, const Row *row, const Value *key, 
     int64_t lo = side == 0 ? t - before : t - after, hi = side == 0 ? t + after : t + before;
     join_key(j, row, key);
     size_t klen = j->key.len;
-    StrBuf from, to;
-    sb_init(&from);
-    sb_init(&to);
-    sb_append(&from, j->key.data, klen);
-    put_be64(&from, lo);
-    sb_append(&to, j->key.data, klen);
-    put_be64(&to, hi == INT64_MAX ? hi : hi + 1);
+    sb_reset(&j->lo);
+    sb_reset(&j->hi);
+    sb_append(&j->lo, j->key.data, klen);
+    put_be64(&j->lo, lo);
+    sb_append(&j->hi, j->key.data, klen);
+    put_be64(&j->hi, hi == INT64_MAX ? hi : hi + 1);
     PtrVec matches = {0};
-    StoreIter *it = store_iter(j->buf[o], from.data, from.len, to.data, to.len);
+    StoreIter *it = store_iter(j->buf[o], j->lo.data, j->lo.len, j->hi.data, j->hi.len);
     const void *k, *v;
     size_t kl, vl;
     while (store_iter_next(it, &k, &kl, &v, &vl)) {
@@ -339,8 +336,6 @@ static int stream_stream(JoinOp *j, int side, const Row *row, const Value *key, 
         ptrvec_push(a, &matches, arena_strndup(a, v, vl));
         ptrvec_push(a, &matches, (void *)(uintptr_t)vl);
     }
-    sb_free(&from);
-    sb_free(&to);
     if (op_scan_close(j->buf[o], it, err) != 0)
         return -1;
     int rc = 0;
@@ -523,12 +518,11 @@ static int table_table_fk(JoinOp *j, int side, const Row *row, EddyError *err)
     const Row *now = row->tombstone ? NULL : row;
     if (tab_put(j, 1, rk, rkl, now) != 0)
         return -1;
-    StrBuf hi;
-    sb_init(&hi);
-    sb_append(&hi, rk, rkl);
-    sb_putc(&hi, (char)0xff);
+    sb_reset(&j->hi);
+    sb_append(&j->hi, rk, rkl);
+    sb_putc(&j->hi, (char)0xff);
     PtrVec lefts = {0};
-    StoreIter *it = store_iter(j->fk, rk, rkl, hi.data, hi.len);
+    StoreIter *it = store_iter(j->fk, rk, rkl, j->hi.data, j->hi.len);
     const void *k, *v;
     size_t kl, vl;
     while (store_iter_next(it, &k, &kl, &v, &vl)) {
@@ -539,7 +533,6 @@ static int table_table_fk(JoinOp *j, int side, const Row *row, EddyError *err)
         ptrvec_push(a, &lefts, arena_strndup(a, (const char *)k + rkl, kl - rkl));
         ptrvec_push(a, &lefts, (void *)(uintptr_t)(kl - rkl));
     }
-    sb_free(&hi);
     if (op_scan_close(j->fk, it, err) != 0)
         return -1;
     for (int i = 0; i < lefts.n; i += 2) {
@@ -617,6 +610,8 @@ static void join_close(Operator *op)
     sb_free(&j->val);
     sb_free(&j->tmp);
     sb_free(&j->idx);
+    sb_free(&j->lo);
+    sb_free(&j->hi);
     free(j);
 }
 
@@ -650,6 +645,8 @@ Operator *op_join_create(const Plan *p, OpCtx *ctx, EddyError *err)
     sb_init(&j->val);
     sb_init(&j->tmp);
     sb_init(&j->idx);
+    sb_init(&j->lo);
+    sb_init(&j->hi);
     op_times_init(&j->times, "t", INT64_MIN / 4, INT64_MIN / 4);
     for (int i = 0; i < OP_MAX_PARTITIONS; i++)
         j->exp_next[i][0] = j->exp_next[i][1] = j->exp_floor[i][0] = j->exp_floor[i][1] = INT64_MIN;
