@@ -13,6 +13,9 @@
  * A snapshot is a deep copy of every family, kept in the MemDb under the
  * snapshot's directory name (nothing touches the disk); snapshot_open
  * gives a StateDb that borrows the copy's families.
+ *
+ * For tests, statedb_fail_reads makes every read of one family fail, as
+ * a damaged file would make RocksDB's (the twin has no files to damage).
  */
 #include "store_int.h"
 
@@ -37,6 +40,7 @@ typedef struct MemDb {
     StrMap *families;            /* name -> StoreFamily* */
     StrMap *snapshots;           /* dir -> MemDb* (a deep copy); NULL in a borrowed view */
     bool borrowed;               /* a snapshot's view: families belong to the snapshot */
+    char *fail_reads;            /* tests: reads of this family fail (statedb_fail_reads) */
 } MemDb;
 
 static MemDb *mem(StateDb *db)
@@ -164,10 +168,18 @@ static int mem_list_families(StateDb *db, char ***names, EddyError *err)
     return k;
 }
 
+static bool read_fails(StateDb *db, const StoreFamily *f)
+{
+    return mem(db)->fail_reads && strcmp(mem(db)->fail_reads, f->name) == 0;
+}
+
 static int mem_get(StateDb *db, StoreFamily *f, const void *k, size_t klen, StrBuf *out,
                    EddyError *err)
 {
     sb_reset(out);
+    if (read_fails(db, f))
+        return eddy_error(err, ERR_IO, NOPOS,
+                          "state store: read failed in %s (injected by statedb_fail_reads)", f->name);
     size_t i = lower_bound(f, k, klen, true);
     if (i < f->n && cache_key_cmp(f->items[i]->key, f->items[i]->klen, k, klen) == 0) {
         sb_append(out, (const char *)f->items[i]->val, f->items[i]->vlen);
@@ -182,6 +194,7 @@ struct BackendIter {
     StoreFamily *f;
     size_t next, end;            /* forward: next < end; reverse: end < next, next is one past */
     bool reverse;
+    bool failed;                 /* statedb_fail_reads: no entry, an error */
 };
 
 static BackendIter *mem_iter_open(StateDb *db, StoreFamily *f, const void *lo, size_t lolen,
@@ -196,6 +209,7 @@ static BackendIter *mem_iter_open(StateDb *db, StoreFamily *f, const void *lo, s
         e = b;
     it->f = f;
     it->reverse = reverse;
+    it->failed = read_fails(db, f);
     it->next = reverse ? e : b;
     it->end = reverse ? b : e;
     return it;
@@ -205,6 +219,8 @@ static bool mem_iter_next(BackendIter *it, const void **k, size_t *klen, const v
                           size_t *vlen)
 {
     MemKV *kv;
+    if (it->failed)
+        return false;
     if (!it->reverse) {
         if (it->next >= it->end)
             return false;
@@ -223,7 +239,10 @@ static bool mem_iter_next(BackendIter *it, const void **k, size_t *klen, const v
 
 static int mem_iter_error(const BackendIter *it, EddyError *err)
 {
-    return 0;
+    if (!it->failed)
+        return 0;
+    return eddy_error(err, ERR_IO, NOPOS,
+                      "state store: iteration failed: injected by statedb_fail_reads");
 }
 
 static void mem_iter_close(BackendIter *it)
@@ -337,6 +356,7 @@ static void memdb_free(MemDb *m)
             memdb_free(val);
         strmap_destroy(m->snapshots);
     }
+    free(m->fail_reads);
     free(m);
 }
 
@@ -458,4 +478,13 @@ StateDb *statedb_open_memory(size_t cache_max_bytes)
     if (statedb_init(db, &MEMORY_OPS, m, cache_max_bytes, &err) != 0)
         EDDY_PANIC("in-memory state: %s", err.msg);
     return db;
+}
+
+void statedb_fail_reads(StateDb *db, const char *store)
+{
+    if (db->ops != &MEMORY_OPS)
+        return;
+    MemDb *m = mem(db);
+    free(m->fail_reads);
+    m->fail_reads = store ? strdup(store) : NULL;
 }

@@ -32,15 +32,14 @@ typedef struct AggOp {
     Operator base;
     Store *state, *meta, *final, *expiry;
     int64_t part_time;            /* stream time of the current record's partition */
-    int64_t stream_time;          /* the close time: min over partitions' stream times; -1 before any */
-    int32_t part_ids[256];        /* input partitions seen (Row.partition; -1 after a join) */
-    int64_t part_times[256];      /* and their stream times */
-    int nparts;
+    PartitionTimes times;         /* per input partition (Row.partition; -1 after a join);
+                                   * times.min closes windows: -1 before any record */
     int64_t final_next;           /* earliest end in "final" (INT64_MAX: none; INT64_MIN: unknown) */
     int64_t expiry_floor;         /* every "expiry" entry before this end is gone */
     int64_t final_floor;          /* every "final" entry before this end was emitted */
     int64_t expired_up_to;        /* stream time of the last expiry sweep */
     StrBuf key, val, tmp, idx;
+    StrBuf lo, hi;                /* scan bounds */
     Value *states;                /* naggs + 1 */
     Value *keyvals;
 } AggOp;
@@ -224,14 +223,14 @@ static int update_session(AggOp *op, const Row *row, EddyError *err)
     char *kbytes = arena_strndup(a, op->key.data, klen);
 
     /* Sessions of this key sorted by end: from end >= t - gap on. */
-    StrBuf lo, hi;
-    sb_init(&lo);
-    sb_init(&hi);
-    sb_append(&lo, kbytes, klen);
-    keycodec_session(&lo, t - gap, INT64_MIN);
-    sb_append(&hi, kbytes, klen);
+    StrBuf *lo = &op->lo, *hi = &op->hi;
+    sb_reset(lo);
+    sb_reset(hi);
+    sb_append(lo, kbytes, klen);
+    keycodec_session(lo, t - gap, INT64_MIN);
+    sb_append(hi, kbytes, klen);
     for (int i = 0; i < 17; i++)
-        sb_putc(&hi, (char)0xff);
+        sb_putc(hi, (char)0xff);
     int64_t start = t, end = t;
     Value *merged = arena_alloc(a, sizeof(Value) * (size_t)(naggs + 1));
     merged[0] = v_bigint(NO_TIME);
@@ -240,7 +239,7 @@ static int update_session(AggOp *op, const Row *row, EddyError *err)
     typedef struct Old { int64_t start, end; char *key; size_t len; } Old;
     Old olds[64];
     int nold = 0;
-    StoreIter *it = store_iter(op->state, lo.data, lo.len, hi.data, hi.len);
+    StoreIter *it = store_iter(op->state, lo->data, lo->len, hi->data, hi->len);
     const void *k, *v;
     size_t kl, vl;
     int rc = 0;
@@ -272,10 +271,11 @@ static int update_session(AggOp *op, const Row *row, EddyError *err)
         if (se > end)
             end = se;
     }
-    store_iter_close(it);
-    sb_free(&lo);
-    sb_free(&hi);
-    if (rc != 0)
+    if (rc != 0) {
+        store_iter_close(it);
+        return -1;
+    }
+    if (op_scan_close(op->state, it, err) != 0)
         return -1;
     /* Late: the merged session closed already. */
     if (end < op->part_time - w->grace_ms) {
@@ -316,67 +316,25 @@ static int update_session(AggOp *op, const Row *row, EddyError *err)
 
 /* ---- time ------------------------------------------------------------------------ */
 
-/* Meta key of a partition's stream time: "st" + 4-byte partition. */
-static void part_key(int32_t part, char out[6])
-{
-    out[0] = 's';
-    out[1] = 't';
-    for (int i = 0; i < 4; i++)
-        out[2 + i] = (char)(((uint32_t)part >> (24 - 8 * i)) & 0xff);
-}
-
-static int save_part_time(AggOp *op, int32_t part, int64_t t)
-{
-    char k[6];
-    part_key(part, k);
-    StrBuf sb;
-    sb_init(&sb);
-    put_be64(&sb, t);
-    int rc = store_put(op->meta, k, 6, sb.data, sb.len);
-    sb_free(&sb);
-    return rc;
-}
-
-static void recompute_close_time(AggOp *op)
-{
-    int64_t m = INT64_MAX;
-    for (int i = 0; i < op->nparts; i++)
-        if (op->part_times[i] < m)
-            m = op->part_times[i];
-    op->stream_time = op->nparts ? m : -1;
-}
-
-/* Advances the record's partition's stream time; true if the close time moved. */
+/* Advances the record's partition's stream time (saved in "meta" under
+ * "st" | partition); true in *close_moved if the close time moved. */
 static int advance_time(AggOp *op, int32_t part, int64_t t, bool *close_moved)
 {
-    int i = 0;
-    while (i < op->nparts && op->part_ids[i] != part)
-        i++;
-    if (i == op->nparts) {
-        if (op->nparts == 256)
-            i = 255;   /* more partitions than tracked: share the last slot */
-        else {
-            op->part_ids[op->nparts] = part;
-            op->part_times[op->nparts++] = INT64_MIN;
-        }
-    }
+    int i = op_times_slot(&op->times, part);
     *close_moved = false;
-    if (t > op->part_times[i]) {
-        op->part_times[i] = t;
-        int64_t before = op->stream_time;
-        recompute_close_time(op);
-        *close_moved = op->stream_time > before;
-        if (save_part_time(op, op->part_ids[i], t) != 0)
+    if (t > op->times.times[i]) {
+        *close_moved = op_times_advance(&op->times, i, t);
+        if (op_times_save(&op->times, op->meta, i) != 0)
             return -1;
     }
-    op->part_time = op->part_times[i];
+    op->part_time = op->times.times[i];
     return 0;
 }
 
 static bool window_closed(const AggOp *op, const WindowSpec *w, int64_t end)
 {
-    return w->kind == WKIND_SESSION ? end < op->stream_time - w->grace_ms
-                                    : end + w->grace_ms <= op->stream_time;
+    int64_t now = op->times.min;
+    return w->kind == WKIND_SESSION ? end < now - w->grace_ms : end + w->grace_ms <= now;
 }
 
 /* Emits pending EMIT FINAL windows that have closed.  The earliest pending
@@ -390,11 +348,9 @@ static int emit_closed(AggOp *op, EddyError *err)
         return 0;
     /* The scan starts at the last emitted end (index_put lowers it when a
      * window ending earlier is added). */
-    StrBuf lo;
-    sb_init(&lo);
-    put_be64(&lo, op->final_floor);
-    StoreIter *it = store_iter(op->final, lo.data, lo.len, NULL, 0);
-    sb_free(&lo);
+    sb_reset(&op->lo);
+    put_be64(&op->lo, op->final_floor);
+    StoreIter *it = store_iter(op->final, op->lo.data, op->lo.len, NULL, 0);
     const void *k, *v;
     size_t kl, vl;
     int rc = 0;
@@ -413,7 +369,8 @@ static int emit_closed(AggOp *op, EddyError *err)
         ptrvec_push(a, &done, arena_strndup(a, k, kl));
         ptrvec_push(a, &done, (void *)(uintptr_t)kl);
     }
-    store_iter_close(it);
+    if (op_scan_close(op->final, it, err) != 0)
+        return -1;
     for (int i = 0; i < done.n && rc == 0; i += 2) {
         const char *ik = done.items[i];
         size_t ikl = (size_t)(uintptr_t)done.items[i + 1];
@@ -439,24 +396,22 @@ static int emit_closed(AggOp *op, EddyError *err)
 }
 
 /* Deletes windows past their retention. */
-static int expire(AggOp *op)
+static int expire(AggOp *op, EddyError *err)
 {
     const WindowSpec *w = &op->base.plan->u.aggregate.window;
     Arena *a = op->base.ctx->eval.arena;
     /* From the last sweep's end: what lies before it is deleted, and seeking
      * past deletions is far cheaper than walking them. */
-    StrBuf lo;
-    sb_init(&lo);
-    put_be64(&lo, op->expiry_floor);
-    StoreIter *it = store_iter(op->expiry, lo.data, lo.len, NULL, 0);
-    sb_free(&lo);
+    sb_reset(&op->lo);
+    put_be64(&op->lo, op->expiry_floor);
+    StoreIter *it = store_iter(op->expiry, op->lo.data, op->lo.len, NULL, 0);
     const void *k, *v;
     size_t kl, vl;
     PtrVec done = {0};
     while (store_iter_next(it, &k, &kl, &v, &vl)) {
         if (kl < 8)
             continue;
-        if (get_be64(k) + w->retention_ms > op->stream_time)
+        if (get_be64(k) + w->retention_ms > op->times.min)
             break;
         op->expiry_floor = get_be64(k);
         ptrvec_push(a, &done, arena_strndup(a, k, kl));
@@ -464,7 +419,8 @@ static int expire(AggOp *op)
         if (done.n >= 2000)
             break;   /* the rest next time */
     }
-    store_iter_close(it);
+    if (op_scan_close(op->expiry, it, err) != 0)
+        return -1;
     int rc = 0;
     for (int i = 0; i < done.n && rc == 0; i += 2) {
         const char *ik = done.items[i];
@@ -610,9 +566,9 @@ static int aggregate_push(Operator *base, Row *row, EddyError *err)
     if (rc == 0 && time_moved && w->kind != WKIND_NONE) {
         if (p->u.aggregate.emit_final)
             rc = emit_closed(op, err);
-        if (rc == 0 && op->stream_time - op->expired_up_to >= 1000) {
-            rc = expire(op);
-            op->expired_up_to = op->stream_time;
+        if (rc == 0 && op->times.min - op->expired_up_to >= 1000) {
+            rc = expire(op, err);
+            op->expired_up_to = op->times.min;
         }
     }
     return rc;
@@ -630,6 +586,8 @@ static void aggregate_close(Operator *base)
     sb_free(&op->val);
     sb_free(&op->tmp);
     sb_free(&op->idx);
+    sb_free(&op->lo);
+    sb_free(&op->hi);
     free(op->states);
     free(op->keyvals);
     free(op);
@@ -643,16 +601,6 @@ static const OperatorOps aggregate_ops = {
     .close = aggregate_close,
 };
 
-Store *op_store(OpCtx *ctx, const char *name, EddyError *err)
-{
-    char full[512];
-    snprintf(full, sizeof full, "%s.%s", ctx->query_id, name);
-    Store *s = statedb_store(ctx->state, full, err);
-    if (s && ctx->nstores < 32)
-        ctx->store_names[ctx->nstores++] = strdup(full);
-    return s;
-}
-
 Operator *op_aggregate_create(const Plan *p, OpCtx *ctx, EddyError *err)
 {
     AggOp *op = (AggOp *)op_alloc(sizeof(AggOp), &aggregate_ops, p, ctx);
@@ -660,9 +608,11 @@ Operator *op_aggregate_create(const Plan *p, OpCtx *ctx, EddyError *err)
     sb_init(&op->val);
     sb_init(&op->tmp);
     sb_init(&op->idx);
+    sb_init(&op->lo);
+    sb_init(&op->hi);
     op->states = calloc((size_t)p->u.aggregate.naggs + 1, sizeof(Value));
     op->keyvals = calloc((size_t)p->u.aggregate.nkeys + 1, sizeof(Value));
-    op->stream_time = -1;
+    op_times_init(&op->times, "st", INT64_MIN, -1);
     op->state = op_store(ctx, p->u.aggregate.store, err);
     op->meta = op->state ? op_store(ctx, "meta", err) : NULL;
     op->final = op->meta ? op_store(ctx, "final", err) : NULL;
@@ -674,18 +624,10 @@ Operator *op_aggregate_create(const Plan *p, OpCtx *ctx, EddyError *err)
     op->final_next = INT64_MIN;
     op->expiry_floor = INT64_MIN;
     op->final_floor = INT64_MIN;
-    StoreIter *it = store_iter(op->meta, "st", 2, "su", 2);
-    const void *k, *v;
-    size_t kl, vl;
-    while (store_iter_next(it, &k, &kl, &v, &vl))
-        if (kl == 6 && vl == 8 && op->nparts < 256) {
-            const unsigned char *b = (const unsigned char *)k + 2;
-            op->part_ids[op->nparts] = (int32_t)((uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 |
-                                                 (uint32_t)b[2] << 8 | b[3]);
-            op->part_times[op->nparts++] = get_be64(v);
-        }
-    store_iter_close(it);
-    recompute_close_time(op);
-    op->expired_up_to = op->stream_time;
+    if (op_times_load(&op->times, op->meta, err) != 0) {
+        aggregate_close(&op->base);
+        return NULL;
+    }
+    op->expired_up_to = op->times.min;
     return &op->base;
 }

@@ -48,17 +48,18 @@ struct JoinOp {
     Operator base;
     JoinSide sides[2];
     Store *buf[2], *exp[2], *tab[2], *fk, *meta;
-    int32_t part_ids[256];        /* input partitions seen (Row.partition) */
-    int64_t part_times[256];      /* their stream times */
-    int64_t exp_next[256][2];     /* earliest time buffered per partition and side;
-                                   * INT64_MAX none, INT64_MIN unknown */
-    int64_t exp_floor[256][2];    /* every index entry before this time is gone: scans
-                                   * seek past the deletions instead of walking them */
-    int nparts;
-    int64_t close_time;           /* min over the partitions' stream times */
+    PartitionTimes times;         /* per input partition (Row.partition), in "meta" under
+                                   * "t" | partition; times.min is the close time */
+    /* Per partition slot of `times` and side: */
+    int64_t exp_next[OP_MAX_PARTITIONS][2];   /* earliest time buffered;
+                                               * INT64_MAX none, INT64_MIN unknown */
+    int64_t exp_floor[OP_MAX_PARTITIONS][2];  /* every index entry before this time is gone:
+                                               * scans seek past the deletions instead of
+                                               * walking them */
     const Row *cur;               /* the input row being processed */
     int64_t seq;
     StrBuf key, val, tmp, idx;
+    StrBuf lo, hi;                /* scan bounds */
 };
 
 static void put_be64(StrBuf *sb, int64_t v)
@@ -215,39 +216,13 @@ static int32_t get_be32(const void *p)
     return (int32_t)((uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3]);
 }
 
-/* The slot of an input partition (created on first sight). */
-static int part_slot(JoinOp *j, int32_t part)
-{
-    for (int i = 0; i < j->nparts; i++)
-        if (j->part_ids[i] == part)
-            return i;
-    if (j->nparts == 256)
-        return 255;   /* more partitions than tracked: they share the last slot */
-    int i = j->nparts++;
-    j->part_ids[i] = part;
-    j->part_times[i] = INT64_MIN / 4;
-    j->exp_next[i][0] = j->exp_next[i][1] = INT64_MIN;
-    j->exp_floor[i][0] = j->exp_floor[i][1] = INT64_MIN;
-    return i;
-}
-
-/* Saves a partition's stream time ("t" + partition) and the sequence. */
+/* Saves a partition's stream time and the sequence. */
 static int save_meta(JoinOp *j, int ps)
 {
-    StrBuf k, v;
-    sb_init(&k);
-    sb_init(&v);
-    sb_putc(&k, 't');
-    put_be32(&k, j->part_ids[ps]);
-    put_be64(&v, j->part_times[ps]);
-    int rc = store_put(j->meta, k.data, k.len, v.data, v.len);
-    sb_reset(&v);
-    put_be64(&v, j->seq);
-    if (rc == 0)
-        rc = store_put(j->meta, "seq", 3, v.data, v.len);
-    sb_free(&k);
-    sb_free(&v);
-    return rc;
+    unsigned char seq[8];
+    keycodec_put_i64(seq, j->seq);
+    int rc = op_times_save(&j->times, j->meta, ps);
+    return rc == 0 ? store_put(j->meta, "seq", 3, seq, 8) : rc;
 }
 
 /* Emits the outer rows of partition ps's closed windows and drops its
@@ -256,7 +231,7 @@ static int close_windows(JoinOp *j, int ps, EddyError *err)
 {
     const Plan *p = j->base.plan;
     Arena *a = j->base.ctx->eval.arena;
-    int64_t st = j->close_time;
+    int64_t st = j->times.min;
     int rc = 0;
     for (int side = 0; side < 2 && rc == 0; side++) {
         int64_t reach = side == 0 ? p->u.join.after_ms : p->u.join.before_ms;
@@ -266,22 +241,22 @@ static int close_windows(JoinOp *j, int ps, EddyError *err)
         if (*next == INT64_MAX || (*next != INT64_MIN && *next + reach + p->u.join.grace_ms >= st))
             continue;
         *next = INT64_MAX;
-        StrBuf lo, hi;
-        sb_init(&lo);
-        sb_init(&hi);
-        put_be32(&lo, j->part_ids[ps]);
-        put_be64(&lo, j->exp_floor[ps][side]);
-        put_be32(&hi, j->part_ids[ps]);   /* the partition's prefix: past any time | seq */
+        int32_t part = j->times.ids[ps];
+        sb_reset(&j->lo);
+        sb_reset(&j->hi);
+        put_be32(&j->lo, part);
+        put_be64(&j->lo, j->exp_floor[ps][side]);
+        put_be32(&j->hi, part);   /* the partition's prefix: past any time | seq */
         for (int b = 0; b < 9; b++)
-            sb_putc(&hi, (char)0xff);
+            sb_putc(&j->hi, (char)0xff);
         bool outer = side == 0 ? (p->u.join.type == JOINTYPE_LEFT || p->u.join.type == JOINTYPE_FULL)
                                : (p->u.join.type == JOINTYPE_RIGHT || p->u.join.type == JOINTYPE_FULL);
         PtrVec done = {0};
-        StoreIter *it = store_iter(j->exp[side], lo.data, lo.len, hi.data, hi.len);
+        StoreIter *it = store_iter(j->exp[side], j->lo.data, j->lo.len, j->hi.data, j->hi.len);
         const void *k, *v;
         size_t kl, vl;
         while (store_iter_next(it, &k, &kl, &v, &vl)) {
-            if (kl < 20 || get_be32(k) != j->part_ids[ps])
+            if (kl < 20 || get_be32(k) != part)
                 continue;
             int64_t t = get_be64((const char *)k + 4);
             if (t + reach + p->u.join.grace_ms >= st) {
@@ -292,9 +267,8 @@ static int close_windows(JoinOp *j, int ps, EddyError *err)
             ptrvec_push(a, &done, arena_strndup(a, k, kl));
             ptrvec_push(a, &done, (void *)(uintptr_t)kl);
         }
-        store_iter_close(it);
-        sb_free(&lo);
-        sb_free(&hi);
+        if (op_scan_close(j->exp[side], it, err) != 0)
+            return -1;
         for (int i = 0; i < done.n && rc == 0; i += 2) {
             const char *ik = done.items[i];
             size_t ikl = (size_t)(uintptr_t)done.items[i + 1];
@@ -332,21 +306,12 @@ static int stream_stream(JoinOp *j, int side, const Row *row, const Value *key, 
     int64_t t = row->rowtime;
     int64_t before = p->u.join.before_ms, after = p->u.join.after_ms;
     int64_t reach = side == 0 ? after : before;
-    int ps = part_slot(j, row->partition);
-    bool close_moved = false;
-    if (t > j->part_times[ps]) {
-        j->part_times[ps] = t;
-        int64_t m = INT64_MAX;
-        for (int i = 0; i < j->nparts; i++)
-            if (j->part_times[i] < m)
-                m = j->part_times[i];
-        close_moved = m > j->close_time;
-        j->close_time = m;
-    }
+    int ps = op_times_slot(&j->times, row->partition);
+    bool close_moved = op_times_advance(&j->times, ps, t);
     /* A record whose window closed before it arrived still joins what the
      * other side still holds, but is not kept; on an outer side with no
      * match its null row comes at once (as Kafka Streams does). */
-    bool closed = t + reach + p->u.join.grace_ms < j->part_times[ps];
+    bool closed = t + reach + p->u.join.grace_ms < j->times.times[ps];
     /* Matches on the other side: a left row at t takes right rows in
      * [t - before, t + after]; a right row at t takes left rows in
      * [t - after, t + before]. */
@@ -354,15 +319,14 @@ static int stream_stream(JoinOp *j, int side, const Row *row, const Value *key, 
     int64_t lo = side == 0 ? t - before : t - after, hi = side == 0 ? t + after : t + before;
     join_key(j, row, key);
     size_t klen = j->key.len;
-    StrBuf from, to;
-    sb_init(&from);
-    sb_init(&to);
-    sb_append(&from, j->key.data, klen);
-    put_be64(&from, lo);
-    sb_append(&to, j->key.data, klen);
-    put_be64(&to, hi == INT64_MAX ? hi : hi + 1);
+    sb_reset(&j->lo);
+    sb_reset(&j->hi);
+    sb_append(&j->lo, j->key.data, klen);
+    put_be64(&j->lo, lo);
+    sb_append(&j->hi, j->key.data, klen);
+    put_be64(&j->hi, hi == INT64_MAX ? hi : hi + 1);
     PtrVec matches = {0};
-    StoreIter *it = store_iter(j->buf[o], from.data, from.len, to.data, to.len);
+    StoreIter *it = store_iter(j->buf[o], j->lo.data, j->lo.len, j->hi.data, j->hi.len);
     const void *k, *v;
     size_t kl, vl;
     while (store_iter_next(it, &k, &kl, &v, &vl)) {
@@ -372,9 +336,8 @@ static int stream_stream(JoinOp *j, int side, const Row *row, const Value *key, 
         ptrvec_push(a, &matches, arena_strndup(a, v, vl));
         ptrvec_push(a, &matches, (void *)(uintptr_t)vl);
     }
-    store_iter_close(it);
-    sb_free(&from);
-    sb_free(&to);
+    if (op_scan_close(j->buf[o], it, err) != 0)
+        return -1;
     int rc = 0;
     for (int i = 0; i < matches.n && rc == 0; i += 3) {
         bool matched;
@@ -398,7 +361,7 @@ static int stream_stream(JoinOp *j, int side, const Row *row, const Value *key, 
             return -1;
         if (save_meta(j, ps) != 0)
             return -1;
-        for (int i = 0; close_moved && i < j->nparts; i++)
+        for (int i = 0; close_moved && i < j->times.n; i++)
             if (close_windows(j, i, err) != 0)
                 return -1;
         return 0;
@@ -411,7 +374,7 @@ static int stream_stream(JoinOp *j, int side, const Row *row, const Value *key, 
     if (store_put(j->buf[side], j->key.data, j->key.len, j->val.data, j->val.len) != 0)
         return -1;
     sb_reset(&j->idx);
-    put_be32(&j->idx, j->part_ids[ps]);
+    put_be32(&j->idx, j->times.ids[ps]);
     put_be64(&j->idx, t);
     put_be64(&j->idx, seq);
     sb_append(&j->idx, j->key.data, j->key.len);
@@ -426,7 +389,7 @@ static int stream_stream(JoinOp *j, int side, const Row *row, const Value *key, 
     if (!p->u.join.grace_given && outer && matches.n == 0 &&
         emit(j, key, side == 0 ? row : NULL, side == 0 ? NULL : row, t, false, err) != 0)
         return -1;
-    for (int i = 0; close_moved && i < j->nparts; i++)
+    for (int i = 0; close_moved && i < j->times.n; i++)
         if (close_windows(j, i, err) != 0)
             return -1;
     return 0;
@@ -555,12 +518,11 @@ static int table_table_fk(JoinOp *j, int side, const Row *row, EddyError *err)
     const Row *now = row->tombstone ? NULL : row;
     if (tab_put(j, 1, rk, rkl, now) != 0)
         return -1;
-    StrBuf hi;
-    sb_init(&hi);
-    sb_append(&hi, rk, rkl);
-    sb_putc(&hi, (char)0xff);
+    sb_reset(&j->hi);
+    sb_append(&j->hi, rk, rkl);
+    sb_putc(&j->hi, (char)0xff);
     PtrVec lefts = {0};
-    StoreIter *it = store_iter(j->fk, rk, rkl, hi.data, hi.len);
+    StoreIter *it = store_iter(j->fk, rk, rkl, j->hi.data, j->hi.len);
     const void *k, *v;
     size_t kl, vl;
     while (store_iter_next(it, &k, &kl, &v, &vl)) {
@@ -571,8 +533,8 @@ static int table_table_fk(JoinOp *j, int side, const Row *row, EddyError *err)
         ptrvec_push(a, &lefts, arena_strndup(a, (const char *)k + rkl, kl - rkl));
         ptrvec_push(a, &lefts, (void *)(uintptr_t)(kl - rkl));
     }
-    store_iter_close(it);
-    sb_free(&hi);
+    if (op_scan_close(j->fk, it, err) != 0)
+        return -1;
     for (int i = 0; i < lefts.n; i += 2) {
         size_t lkl = (size_t)(uintptr_t)lefts.items[i + 1];
         Row *l = tab_get(j, 0, lefts.items[i], lkl, err, &rc);
@@ -648,6 +610,8 @@ static void join_close(Operator *op)
     sb_free(&j->val);
     sb_free(&j->tmp);
     sb_free(&j->idx);
+    sb_free(&j->lo);
+    sb_free(&j->hi);
     free(j);
 }
 
@@ -681,6 +645,11 @@ Operator *op_join_create(const Plan *p, OpCtx *ctx, EddyError *err)
     sb_init(&j->val);
     sb_init(&j->tmp);
     sb_init(&j->idx);
+    sb_init(&j->lo);
+    sb_init(&j->hi);
+    op_times_init(&j->times, "t", INT64_MIN / 4, INT64_MIN / 4);
+    for (int i = 0; i < OP_MAX_PARTITIONS; i++)
+        j->exp_next[i][0] = j->exp_next[i][1] = j->exp_floor[i][0] = j->exp_floor[i][1] = INT64_MIN;
     bool ok = (j->meta = join_store(j, "meta", err)) != NULL;
     switch (p->u.join.kind) {
     case JOIN_STREAM_STREAM:
@@ -703,21 +672,13 @@ Operator *op_join_create(const Plan *p, OpCtx *ctx, EddyError *err)
     }
     /* Restore the sequence and every partition's stream time; each
      * partition's index is scanned once after a (re)start. */
-    if (store_get(j->meta, "seq", 3, &j->tmp, err) == 1 && j->tmp.len == 8)
+    int got = store_get(j->meta, "seq", 3, &j->tmp, err);
+    if (got == 1 && j->tmp.len == 8)
         j->seq = get_be64(j->tmp.data);
-    StoreIter *it = store_iter(j->meta, "t", 1, "u", 1);
-    const void *k, *v;
-    size_t kl, vl;
-    while (store_iter_next(it, &k, &kl, &v, &vl))
-        if (kl == 5 && vl == 8) {
-            int ps = part_slot(j, get_be32((const char *)k + 1));
-            j->part_times[ps] = get_be64(v);
-        }
-    store_iter_close(it);
-    j->close_time = INT64_MIN / 4;
-    for (int i = 0; i < j->nparts; i++)
-        if (i == 0 || j->part_times[i] < j->close_time)
-            j->close_time = j->part_times[i];
+    if (got < 0 || op_times_load(&j->times, j->meta, err) != 0) {
+        join_close(&j->base);
+        return NULL;
+    }
     return &j->base;
 }
 

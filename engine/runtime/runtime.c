@@ -1,7 +1,9 @@
 /*
  * runtime.c - drives one query: poll a batch from its consumer, push each
  * record through the operator chain, reset the batch arena, and remember
- * each partition's next offset for the next commit.
+ * each partition's next offset for the next commit.  The sink's records
+ * reach the transport through the output it gets here (OpCtx.out): the
+ * operators never call the transport.
  *
  * Checkpoint order for stateless queries (issue 2): output is flushed by
  * the engine before runtime_commit, so a committed offset never runs
@@ -10,8 +12,6 @@
  * lines per second per query.
  */
 #include "eddy/engine/runtime.h"
-#include "eddy/engine/serde.h"
-#include "eddy/codec.h"
 #include "eddy/store.h"
 
 #include <stdio.h>
@@ -24,8 +24,6 @@ struct QueryRuntime {
     Query *q;
     Transport *t;
     StateDb *db;
-    Store *materialized;          /* a table sink's rows, for pull queries */
-    StrBuf mkey, mval;
     Consumer *consumer;
     SourceOp *sources[16];        /* one per SOURCE node; a topic may feed several (self-join) */
     const char *source_topics[16];
@@ -34,7 +32,6 @@ struct QueryRuntime {
     int nchain;
     OpCtx ctx;
     Arena *batch;
-    StrBuf kbuf, vbuf;
     RowFn rows;
     void *rows_ud;
     const EngineOutput *out;
@@ -81,94 +78,26 @@ static void log_bad_record(QueryRuntime *rt, const TransportRecord *rec, const c
         rt->suppressed++;
 }
 
-/* Keeps a table sink's current rows in store "materialized" (key codec of
- * the key columns [| window]; row codec of [rowtime, window start, window
- * end, value columns]) so pull queries can answer from it. */
-static int materialize(QueryRuntime *rt, const Schema *s, const CatSource *dst, const Row *row)
-{
-    sb_reset(&rt->mkey);
-    if (keycodec_encode(row->cols, s->nkeys, &rt->mkey) != 0)
-        return 0;   /* a key the codec cannot order is not kept for lookups */
-    if (dst->window_kind == WKIND_SESSION)
-        keycodec_session(&rt->mkey, row->window_end, row->window_start);
-    else if (dst->window_kind != WKIND_NONE)
-        keycodec_window(&rt->mkey, row->window_start);
-    if (row->tombstone)
-        return store_delete(rt->materialized, rt->mkey.data, rt->mkey.len);
-    int nv = s->ncols - s->nkeys;
-    Value vals[3 + 64];
-    if (nv > 64)
-        return 0;
-    vals[0] = v_bigint(row->rowtime);
-    vals[1] = v_bigint(row->window_start);
-    vals[2] = v_bigint(row->window_end);
-    memcpy(vals + 3, row->cols + s->nkeys, sizeof(Value) * (size_t)nv);
-    sb_reset(&rt->mval);
-    if (rowcodec_encode(vals, 3 + nv, &rt->mval) != 0)
-        return 0;
-    return store_put(rt->materialized, rt->mkey.data, rt->mkey.len, rt->mval.data, rt->mval.len);
-}
-
-/* The timestamp of an output record: ROWTIME, or for CREATE ... AS SELECT
- * WITH (TIMESTAMP=col) that column of the output row (ksqlDB's sink
- * timestamp).  A row whose column gives no valid time is not produced:
- * it is counted and logged as an expression error, as ksqlDB drops it. */
-static bool output_time(QueryRuntime *rt, const Plan *sink, const Row *row, int64_t *ts)
-{
-    const CatSource *dst = sink->u.sink.sink;
-    *ts = row->rowtime;
-    if (!sink->u.sink.sink_timestamp || row->tombstone)
-        return true;
-    int c = dst->timestamp_col;
-    EddyError terr;
-    if (op_source_event_time(&row->cols[c], sink->schema->cols[c].name, dst->timestamp_format, ts,
-                             &terr) == 0)
-        return true;
-    rt->ctx.eval.errors++;
-    eddy_error(&rt->ctx.eval.last_error, ERR_RUNTIME, (SrcPos){0},
-               "record not written to %s: %s", dst->topic, terr.msg);
-    return false;
-}
-
-/* Produces a finished row to the sink topic. */
-static int produce_row(void *ud, const Plan *sink, const Row *row, EddyError *err)
+/* The sink's output (OpCtx.out): records to the transport, a transient
+ * query's rows to its client. */
+static int rt_produce(void *ud, const char *topic, const void *key, size_t klen, const void *value,
+                      size_t vlen, int64_t timestamp, EddyError *err)
 {
     QueryRuntime *rt = ud;
-    const CatSource *dst = sink->u.sink.sink;
-    if (dst == NULL) {
-        rt->rows(rt->rows_ud, sink->schema, row);
-        return 0;
-    }
-    const Schema *s = sink->schema;
-    int64_t ts;
-    if (!output_time(rt, sink, row, &ts))
-        return 0;
-    sb_reset(&rt->kbuf);
-    sb_reset(&rt->vbuf);
-    bool null_key = s->nkeys == 0 && dst->window_kind == WKIND_NONE;
-    if (s->nkeys == 1 && row->cols[0].kind == TYPE_NULL)
-        null_key = true;
-    if (!null_key &&
-        serde_encode_key(dst->key_format, &dst->key_opts, s->cols, s->nkeys, row->cols,
-                         dst->window_kind, row->window_start, row->window_end, &rt->kbuf, err) != 0)
-        return 1;
-    if (!row->tombstone &&
-        serde_encode(dst->value_format, &dst->value_opts, s->cols + s->nkeys, s->ncols - s->nkeys,
-                     row->cols + s->nkeys, &rt->vbuf, err) != 0)
-        return 1;
-    if (rt->materialized && materialize(rt, s, dst, row) != 0)
-        return eddy_error(err, ERR_IO, (SrcPos){0}, "cannot update the materialised table %s",
-                          dst->name);
-    return rt->t->ops->produce(rt->t, dst->topic, -1, null_key ? NULL : rt->kbuf.data,
-                               null_key ? 0 : rt->kbuf.len, row->tombstone ? NULL : rt->vbuf.data,
-                               row->tombstone ? 0 : rt->vbuf.len, ts, err);
+    return rt->t->ops->produce(rt->t, topic, -1, key, klen, value, vlen, timestamp, err);
+}
+
+static void rt_deliver(void *ud, const Schema *schema, const Row *row)
+{
+    QueryRuntime *rt = ud;
+    rt->rows(rt->rows_ud, schema, row);
 }
 
 static void note_offset(QueryRuntime *rt, const TransportRecord *rec);
 
-/* Builds the operator chain from the plan: sink first, then upward. */
-/* Creates the operators of p and its inputs, p's output going to down.
- * The only switch on plan tags. */
+/* Creates the operators of p and its inputs, p's output going to down
+ * (the sink first, then upward).  The only switch on plan tags that
+ * builds operators. */
 static int build(QueryRuntime *rt, const Plan *p, Operator *down, EddyError *err)
 {
     if (rt->nchain >= 60)
@@ -182,7 +111,7 @@ static int build(QueryRuntime *rt, const Plan *p, Operator *down, EddyError *err
         rt->sources[rt->nsources] = op_source_create(p, &rt->ctx, down, rt->nsources);
         rt->nsources++;
         return 0;
-    case PLAN_SINK: op = op_sink_create(p, &rt->ctx); break;
+    case PLAN_SINK: op = op_sink_create(p, &rt->ctx, err); break;
     case PLAN_PROJECT: op = op_project_create(p, &rt->ctx); break;
     case PLAN_REKEY: op = op_rekey_create(p, &rt->ctx); break;
     case PLAN_FILTER: op = op_filter_create(p, &rt->ctx); break;
@@ -230,23 +159,13 @@ QueryRuntime *runtime_start(Query *q, Transport *t, StateDb *db, OffsetReset res
     rt->batch = arena_create(256 * 1024);
     rt->commit_interval_ms = commit_interval_ms;
     rt->last_commit_ms = eddy_mono_ms();
-    sb_init(&rt->kbuf);
-    sb_init(&rt->vbuf);
     rt->ctx.eval.arena = rt->batch;
-    rt->ctx.output = produce_row;
-    rt->ctx.output_ud = rt;
+    rt->ctx.out = (OpOutput){.produce = rt_produce, .deliver = rt_deliver, .ud = rt};
     rt->ctx.emitted = &rt->emitted;
     rt->ctx.state = db;
     rt->ctx.query_id = q->id;
     rt->ctx.late_dropped = &q->records_late;
-    sb_init(&rt->mkey);
-    sb_init(&rt->mval);
     if (build_chain(rt, err) != 0) {
-        runtime_stop(rt);
-        return NULL;
-    }
-    if (q->sink && q->sink->is_table && db &&
-        (rt->materialized = op_store(&rt->ctx, "materialized", err)) == NULL) {
         runtime_stop(rt);
         return NULL;
     }
@@ -409,10 +328,6 @@ void runtime_stop(QueryRuntime *rt)
     for (int i = 0; i < rt->nsources; i++)
         op_source_destroy(rt->sources[i]);
     arena_destroy(rt->batch);
-    sb_free(&rt->mkey);
-    sb_free(&rt->mval);
-    sb_free(&rt->kbuf);
-    sb_free(&rt->vbuf);
     free(rt->offs);
     free(rt);
 }

@@ -551,13 +551,7 @@ int exec_create_as(Engine *e, const AstStmt *s, EddyError *err)
     int in_parts = in->partitions > 0 ? in->partitions : e->t->ops->topic_partitions(e->t, in->topic);
     if (ensure_topic(e, src, &p, in_parts > 0 ? in_parts : 1, s->pos, err) != 0)
         return -1;
-    Plan *sink = arena_alloc(a, sizeof *sink);
-    sink->tag = PLAN_SINK;
-    sink->input = an.plan;
-    sink->schema = an.plan->schema;
-    sink->u.sink.sink = src;
-    sink->u.sink.limit = -1;
-    sink->u.sink.sink_timestamp = src->timestamp_col >= 0;
+    Plan *sink = plan_sink(a, an.plan, src, src->timestamp_col >= 0, -1);
     Query *q = new_query(e, is_table ? QUERY_PERSISTENT_CTAS : QUERY_PERSISTENT_CSAS, src->name, s,
                          &an, sink);
     q->sink = src;
@@ -628,12 +622,7 @@ int exec_insert_select(Engine *e, const AstStmt *s, EddyError *err)
                           windowing_text(a, dst->window_kind, dst->window_size_ms));
     /* INSERT INTO has no WITH clause: records keep ROWTIME as their
      * timestamp, as in ksqlDB, whatever TIMESTAMP the sink declares. */
-    Plan *sink = arena_alloc(a, sizeof *sink);
-    sink->tag = PLAN_SINK;
-    sink->input = an.plan;
-    sink->schema = dst->schema;
-    sink->u.sink.sink = dst;
-    sink->u.sink.limit = -1;
+    Plan *sink = plan_sink(a, an.plan, dst, false, -1);
     Query *q = new_query(e, QUERY_INSERT, dst->name, s, &an, sink);
     q->sink = dst;
     if (engine_persist(e, s->text, err) != 0)
@@ -888,11 +877,7 @@ int exec_select(Engine *e, const AstStmt *s, EddyError *err)
     SelectAnalysis an;
     if (analyze_select(&e->cat, sel, false, a, &an, err) != 0)
         return -1;
-    Plan *sink = arena_alloc(a, sizeof *sink);
-    sink->tag = PLAN_SINK;
-    sink->input = an.plan;
-    sink->schema = an.plan->schema;
-    sink->u.sink.limit = sel->limit;
+    Plan *sink = plan_sink(a, an.plan, NULL, false, sel->limit);
     Query *q = arena_alloc(a, sizeof *q);
     q->id = arena_sprintf(a, "transient_%s_%lld", an.inputs[0]->name, (long long)eddy_now_ms());
     q->kind = QUERY_TRANSIENT;

@@ -9,7 +9,7 @@
  * whole table.  Either way the whole WHERE is evaluated on every
  * candidate row, so the lookup is only a shortcut; LIMIT n stops either
  * after n rows.  Window bounds may be epoch milliseconds or ISO-8601 text
- * (WINDOWSTART >= '2023-01-01T05:00'), which analyze.c turns into BIGINT.
+ * (WINDOWSTART >= '2023-01-01T05:00'), which binding (engine/plan/bind.c) turns into BIGINT.
  */
 #include "engine_int.h"
 #include "eddy/codec.h"
@@ -84,7 +84,8 @@ static void emit_row(Pull *p, const Row *row)
     p->rows++;
 }
 
-/* Scans [lo, hi) of the store (NULL lo: everything). */
+/* Scans [lo, hi) of the store (NULL lo: everything).  A scan that stops
+ * on a read error fails the query: its answer would lack rows. */
 static int scan(Pull *p, Store *st, const void *lo, size_t lolen, const void *hi, size_t hilen,
                 EddyError *err)
 {
@@ -97,6 +98,11 @@ static int scan(Pull *p, Store *st, const void *lo, size_t lolen, const void *hi
         if ((rc = decode_entry(p, k, kl, v, vl, &row, err)) == 0)
             emit_row(p, &row);
     }
+    EddyError rerr;
+    eddy_error_clear(&rerr);
+    if (rc == 0 && store_iter_error(it, &rerr) != 0)
+        rc = eddy_error(err, ERR_IO, (SrcPos){0}, "cannot read state store %s: %s", store_name(st),
+                        rerr.msg);
     store_iter_close(it);
     return rc;
 }

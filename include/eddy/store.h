@@ -255,4 +255,11 @@ void statedb_set_restore_batch_bytes(StateDb *db, size_t bytes);
  * (ERR_IO, nothing written), as on a disk that died; n < 0 turns it off. */
 void statedb_fail_writes_after(StateDb *db, int n);
 
+/* For tests, the memory twin only (no effect on RocksDB): every later
+ * read of store `store` (its full name) that reaches the database fails
+ * (ERR_IO), as on a damaged file: store_get returns -1, a store iterator
+ * stops for good and store_iter_error says why (store_get of a cached key
+ * still answers from the cache).  NULL turns it off. */
+void statedb_fail_reads(StateDb *db, const char *store);
+
 #endif

@@ -2,7 +2,8 @@
  * analyze.h - the catalog container and the analyzer: what engine/plan/
  * offers the statement layer (engine/sql/).  analyze_select binds a SELECT
  * against the catalog (names resolved, every expression typed, implicit
- * casts inserted) and plans it; errors are positioned at the AST node.
+ * casts inserted: bind.c) and plans it (planner.c); errors are positioned
+ * at the AST node.  Everything it returns lives in the arena passed in.
  */
 #ifndef EDDY_ANALYZE_H
 #define EDDY_ANALYZE_H
@@ -36,8 +37,8 @@ typedef struct SelectAnalysis {
 int analyze_select(const Catalog *c, const AstSelect *sel, bool persistent, Arena *a,
                    SelectAnalysis *out, EddyError *err);
 
-/* Types and binds an expression against one relation's schema (INSERT
- * VALUES uses an empty schema). */
+/* ---- binding (bind.c) ---- */
+
 /* After GROUP BY, expressions bind to the aggregate's output: a grouping
  * expression (by its text) is key column k, an aggregate call (by its
  * text) is column nkeys + i, and any other column is an error. */
@@ -75,6 +76,8 @@ typedef struct Scope {
     const JoinScope *join;        /* non-NULL: columns resolve through the join's relations */
 } Scope;
 
+/* Types and binds e in scope s (INSERT VALUES and pull-query keys use an
+ * empty Scope: no columns).  *out lives in a. */
 int analyze_expr(const Scope *s, const AstExpr *e, Arena *a, BExpr **out, EddyError *err);
 /* Wraps e in a cast to t when its type differs (NULL literal: retyped). */
 BExpr *analyze_coerce(Arena *a, BExpr *e, const SqlType *t);

@@ -3,9 +3,11 @@
  *
  * Every operator has the same small interface: push a row downstream,
  * advance stream time, flush before a checkpoint, close.  Operators never
- * talk to Kafka or RocksDB directly: they get rows, and the sink gets an
- * OutputFn from the runtime.  Rows and their values live in the batch
- * arena (ctx->eval.arena) until the runtime resets it after the batch.
+ * talk to Kafka or RocksDB directly (DESIGN.md section 2): they get rows
+ * and the query's stores (op_store), and the sink hands its records to
+ * the output the runtime supplies (OpCtx.out).  Rows and their values
+ * live in the batch arena (ctx->eval.arena) until the runtime resets it
+ * after the batch.
  */
 #ifndef EDDY_OPERATOR_H
 #define EDDY_OPERATOR_H
@@ -16,12 +18,20 @@
 
 typedef struct Operator Operator;
 
-/* What a sink does with a finished row: the runtime supplies it (produce
- * to a topic, or hand to a client for a transient query). */
-typedef int (*OutputFn)(void *ud, const Plan *sink, const Row *row, EddyError *err);
-
 struct StateDb;
 struct Store;
+
+/* Where a query's sink sends what it finishes; the runtime fills it. */
+typedef struct OpOutput {
+    /* Produces one record to topic; a NULL key or value is a null key or
+     * value (a tombstone).  Borrows the bytes for the call.  0, or -1
+     * with err (the query stops). */
+    int (*produce)(void *ud, const char *topic, const void *key, size_t klen, const void *value,
+                   size_t vlen, int64_t timestamp, EddyError *err);
+    /* Hands a transient query's row to its client; borrows it for the call. */
+    void (*deliver)(void *ud, const Schema *schema, const Row *row);
+    void *ud;
+} OpOutput;
 
 typedef struct OpCtx {
     EvalCtx eval;                /* batch arena + per-row error count */
@@ -30,10 +40,8 @@ typedef struct OpCtx {
     int64_t *late_dropped;       /* records later than a window's grace period */
     char *store_names[32];       /* full names of the stores this query opened (malloc'd) */
     int nstores;
-    OutputFn output;
-    void *output_ud;
-    int64_t *skipped;            /* records dropped as bad input (counted by the source) */
-    int64_t *emitted;            /* rows handed to the output */
+    OpOutput out;
+    int64_t *emitted;            /* rows the sink wrote or delivered */
 } OpCtx;
 
 typedef struct OperatorOps {
@@ -60,7 +68,8 @@ static inline int op_push(Operator *op, Row *row, EddyError *err)
 Operator *op_filter_create(const Plan *p, OpCtx *ctx);
 Operator *op_rekey_create(const Plan *p, OpCtx *ctx);
 Operator *op_project_create(const Plan *p, OpCtx *ctx);
-Operator *op_sink_create(const Plan *p, OpCtx *ctx);
+/* NULL with err when a table sink's store "materialized" cannot be opened. */
+Operator *op_sink_create(const Plan *p, OpCtx *ctx, EddyError *err);
 Operator *op_aggregate_create(const Plan *p, OpCtx *ctx, EddyError *err);
 /* A join has two entry points: op_join_side(join, 0) takes left rows,
  * op_join_side(join, 1) right rows (each an operator whose downstream is

@@ -1,10 +1,13 @@
 /*
  * plan.h - the logical plan of one query: a tree of read-only nodes.
  *
- * The analyzer/planner (engine/analyze.c, engine/planner.c) builds it from
- * a SELECT; EXPLAIN prints it; the runtime instantiates one operator per
- * node (PostgreSQL's Plan / PlanState split).  Every node's `schema` is its
- * output; expressions in a node refer to its input's schema.
+ * The planner (engine/plan/planner.c, with expressions bound by bind.c)
+ * builds it from a SELECT (analyze_select in analyze.h) and plan_sink
+ * tops it; EXPLAIN (explain.c) prints it; the runtime instantiates one
+ * operator per node (PostgreSQL's Plan / PlanState split).  Every node's
+ * `schema` is its output; expressions in a node refer to its input's
+ * schema.  Nodes live in the arena they were planned in (the catalog's
+ * for a persistent query) and are never changed after planning.
  *
  * Stateless order, as ksqlDB evaluates it:
  *   SOURCE -> FILTER (WHERE) -> REKEY (PARTITION BY) -> PROJECT -> SINK
@@ -105,6 +108,12 @@ struct Plan {
 };
 
 const char *plan_tag_name(PlanTag t);
+/* The SINK on top of a planned SELECT (input: SelectAnalysis.plan), in
+ * arena a.  sink: the stream or table written (its schema is the node's),
+ * or NULL for a client's transient query (the input's schema).
+ * sink_timestamp: CREATE ... AS SELECT WITH (TIMESTAMP=...) (INSERT INTO
+ * keeps ROWTIME).  limit: a transient query's LIMIT, -1 = none. */
+Plan *plan_sink(Arena *a, Plan *input, CatSource *sink, bool sink_timestamp, int64_t limit);
 /* EXPLAIN's text: one line per node, indented by depth, with schemas, and
  * the state stores and internal topics of query `query_id` (NULL: not
  * started yet). */

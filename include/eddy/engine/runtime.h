@@ -1,6 +1,7 @@
 /*
- * runtime.h - private to engine/: one running query (consumer, operator
- * chain, batch arena, offsets) and the engine-wide poll loop.
+ * runtime.h - one running query (consumer, operator chain, batch arena,
+ * offsets): what engine/runtime/ offers the statement layer (engine/sql/),
+ * which polls every query in turn and takes the checkpoints.
  */
 #ifndef EDDY_RUNTIME_H
 #define EDDY_RUNTIME_H
@@ -11,21 +12,27 @@
 
 typedef struct Engine Engine;
 
-/* Row delivery for transient queries (the client's view). */
+/* Row delivery for transient queries (the client's view); the row is
+ * borrowed for the call. */
 typedef void (*RowFn)(void *ud, const Schema *schema, const Row *row);
 
 typedef struct QueryRuntime QueryRuntime;
 
-/* Starts q (plan ready, sink topic ensured).  reset: where to start
- * without committed offsets.  rows/rows_ud: transient output. */
 struct StateDb;
-/* Opens the query's stores in db and, where db holds offsets for the query
- * (its last checkpoint), seeks the consumer there: state and offsets
- * always match. */
+
+/* Starts q (plan ready, sink topic ensured): builds its operators, opens
+ * its stores in db and its consumer, which starts at the offsets db holds
+ * for the query (its last checkpoint), so state and offsets always match;
+ * without stored offsets at `reset`.  rows/rows_ud receive a transient
+ * query's rows.  Borrows q, t, db, out and rows_ud until runtime_stop.
+ * Returns the runtime owned by the caller; free with runtime_stop.  NULL
+ * with err on failure. */
 QueryRuntime *runtime_start(Query *q, Transport *t, struct StateDb *db, OffsetReset reset,
                             RowFn rows, void *rows_ud, const EngineOutput *out,
                             int64_t commit_interval_ms, EddyError *err);
-/* Consumes and processes up to one batch.  Returns records consumed, -1 fatal. */
+/* Consumes and processes up to one batch.  Returns records consumed, or -1
+ * with err when the query cannot go on (an output that cannot be produced,
+ * a state read that failed): the caller stops it. */
 int runtime_poll(QueryRuntime *rt, int timeout_ms, EddyError *err);
 bool runtime_at_end(QueryRuntime *rt);
 /* Input records not consumed yet (the transport's consumer_lag); -1 = not known. */
@@ -35,7 +42,8 @@ bool runtime_done(QueryRuntime *rt);          /* transient LIMIT reached */
 int runtime_commit(QueryRuntime *rt, EddyError *err);
 bool runtime_commit_due(QueryRuntime *rt, int64_t now_ms);
 void runtime_stop(QueryRuntime *rt);          /* closes the consumer and operators, frees */
-/* The next offsets of every partition consumed so far (borrowed). */
+/* The next offsets of every partition consumed so far; *offs borrows
+ * until the next runtime_poll or runtime_stop. */
 int runtime_offsets(QueryRuntime *rt, const TopicPartitionOffset **offs);
 void runtime_mark_clean(QueryRuntime *rt);
 /* Deletes the query's stores and stored offsets (TERMINATE, DROP). */

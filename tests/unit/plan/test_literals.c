@@ -1,8 +1,8 @@
 /*
  * test_literals.c - literals from text to typed constants: the parser folds
- * a minus sign into the number (ast.c), the analyzer types and values it
- * (analyze.c bind_literal), the printer writes it back so it parses to the
- * same tree (EXPLAIN, expression texts).  Every numeric literal form, each
+ * a minus sign into the number (ast.c), binding types and values it
+ * (engine/plan/bind.c, bind_literal), the printer writes it back so it
+ * parses to the same tree (EXPLAIN, expression texts).  Every numeric literal form, each
  * with and without a sign: DECIMAL, DOUBLE, INT, BIGINT and its limits,
  * negative zero, nested and parenthesised minus; ROWTIME/WINDOWSTART/
  * WINDOWEND compared with ISO-8601 text.
