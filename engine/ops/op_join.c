@@ -61,18 +61,6 @@ struct JoinOp {
     StrBuf key, val, tmp, idx;
 };
 
-static void put_be64(StrBuf *sb, int64_t v)
-{
-    unsigned char b[8];
-    keycodec_put_i64(b, v);
-    sb_append(sb, (const char *)b, 8);
-}
-
-static int64_t get_be64(const void *p)
-{
-    return keycodec_get_i64(p);
-}
-
 /* ---- rows in stores: [flag, rowtime, columns...] ------------------------------ */
 
 static int ncols_of(const JoinOp *j, int side)
@@ -125,8 +113,8 @@ static void join_key(JoinOp *j, const Row *row, const Value *key)
     sb_reset(&j->key);
     keycodec_encode(key, 1, &j->key);
     if (j->base.plan->u.join.windowed) {
-        put_be64(&j->key, row->window_start);
-        put_be64(&j->key, row->window_end);
+        sb_put_be64_ordered(&j->key, row->window_start);
+        sb_put_be64_ordered(&j->key, row->window_end);
     }
 }
 
@@ -239,10 +227,10 @@ static int save_meta(JoinOp *j, int ps)
     sb_init(&v);
     sb_putc(&k, 't');
     put_be32(&k, j->part_ids[ps]);
-    put_be64(&v, j->part_times[ps]);
+    sb_put_be64_ordered(&v, j->part_times[ps]);
     int rc = store_put(j->meta, k.data, k.len, v.data, v.len);
     sb_reset(&v);
-    put_be64(&v, j->seq);
+    sb_put_be64_ordered(&v, j->seq);
     if (rc == 0)
         rc = store_put(j->meta, "seq", 3, v.data, v.len);
     sb_free(&k);
@@ -270,7 +258,7 @@ static int close_windows(JoinOp *j, int ps, EddyError *err)
         sb_init(&lo);
         sb_init(&hi);
         put_be32(&lo, j->part_ids[ps]);
-        put_be64(&lo, j->exp_floor[ps][side]);
+        sb_put_be64_ordered(&lo, j->exp_floor[ps][side]);
         put_be32(&hi, j->part_ids[ps]);   /* the partition's prefix: past any time | seq */
         for (int b = 0; b < 9; b++)
             sb_putc(&hi, (char)0xff);
@@ -283,7 +271,7 @@ static int close_windows(JoinOp *j, int ps, EddyError *err)
         while (store_iter_next(it, &k, &kl, &v, &vl)) {
             if (kl < 20 || get_be32(k) != j->part_ids[ps])
                 continue;
-            int64_t t = get_be64((const char *)k + 4);
+            int64_t t = be64_get_ordered((const char *)k + 4);
             if (t + reach + p->u.join.grace_ms >= st) {
                 *next = t;
                 break;
@@ -358,9 +346,9 @@ static int stream_stream(JoinOp *j, int side, const Row *row, const Value *key, 
     sb_init(&from);
     sb_init(&to);
     sb_append(&from, j->key.data, klen);
-    put_be64(&from, lo);
+    sb_put_be64_ordered(&from, lo);
     sb_append(&to, j->key.data, klen);
-    put_be64(&to, hi == INT64_MAX ? hi : hi + 1);
+    sb_put_be64_ordered(&to, hi == INT64_MAX ? hi : hi + 1);
     PtrVec matches = {0};
     StoreIter *it = store_iter(j->buf[o], from.data, from.len, to.data, to.len);
     const void *k, *v;
@@ -405,15 +393,15 @@ static int stream_stream(JoinOp *j, int side, const Row *row, const Value *key, 
     }
     /* Buffer this row: key | t | seq, and its index entry t | seq | key. */
     int64_t seq = j->seq++;
-    put_be64(&j->key, t);
-    put_be64(&j->key, seq);
+    sb_put_be64_ordered(&j->key, t);
+    sb_put_be64_ordered(&j->key, seq);
     encode_row(j, row, matches.n > 0, &j->val);
     if (store_put(j->buf[side], j->key.data, j->key.len, j->val.data, j->val.len) != 0)
         return -1;
     sb_reset(&j->idx);
     put_be32(&j->idx, j->part_ids[ps]);
-    put_be64(&j->idx, t);
-    put_be64(&j->idx, seq);
+    sb_put_be64_ordered(&j->idx, t);
+    sb_put_be64_ordered(&j->idx, seq);
     sb_append(&j->idx, j->key.data, j->key.len);
     if (j->exp_next[ps][side] != INT64_MIN && t < j->exp_next[ps][side])
         j->exp_next[ps][side] = t;
@@ -704,14 +692,14 @@ Operator *op_join_create(const Plan *p, OpCtx *ctx, EddyError *err)
     /* Restore the sequence and every partition's stream time; each
      * partition's index is scanned once after a (re)start. */
     if (store_get(j->meta, "seq", 3, &j->tmp, err) == 1 && j->tmp.len == 8)
-        j->seq = get_be64(j->tmp.data);
+        j->seq = be64_get_ordered(j->tmp.data);
     StoreIter *it = store_iter(j->meta, "t", 1, "u", 1);
     const void *k, *v;
     size_t kl, vl;
     while (store_iter_next(it, &k, &kl, &v, &vl))
         if (kl == 5 && vl == 8) {
             int ps = part_slot(j, get_be32((const char *)k + 1));
-            j->part_times[ps] = get_be64(v);
+            j->part_times[ps] = be64_get_ordered(v);
         }
     store_iter_close(it);
     j->close_time = INT64_MIN / 4;

@@ -1304,24 +1304,6 @@ static int delim_encode(const SerdeOptions *opts, const Column *cols, int ncols,
 
 /* ---- KAFKA ---------------------------------------------------------------------- */
 
-static uint64_t be_load(const unsigned char *p, int n)
-{
-    uint64_t v = 0;
-    for (int i = 0; i < n; i++)
-        v = v << 8 | p[i];
-    return v;
-}
-
-static void be_store(StrBuf *out, uint64_t v, int n)
-{
-    char b[8];
-    for (int i = n - 1; i >= 0; i--) {
-        b[i] = (char)(v & 0xff);
-        v >>= 8;
-    }
-    sb_append(out, b, (size_t)n);
-}
-
 static int kafka_decode(const Column *cols, int ncols, const void *buf, size_t len, Value *out,
                         Arena *arena, EddyError *err)
 {
@@ -1339,13 +1321,13 @@ static int kafka_decode(const Column *cols, int ncols, const void *buf, size_t l
                           cols[0].name, want, type_kind_name(k), len);
     switch (k) {
     case TYPE_INT:
-        out[0] = v_int((int32_t)(uint32_t)be_load(b, 4));
+        out[0] = v_int((int32_t)be32_get(b));
         return 0;
     case TYPE_BIGINT:
-        out[0] = v_bigint((int64_t)be_load(b, 8));
+        out[0] = v_bigint((int64_t)be64_get(b));
         return 0;
     case TYPE_DOUBLE: {
-        uint64_t bits = be_load(b, 8);
+        uint64_t bits = be64_get(b);
         double d;
         memcpy(&d, &bits, sizeof d);
         out[0] = v_double(d);
@@ -1386,16 +1368,19 @@ static int kafka_encode(const Column *cols, int ncols, const Value *vals, StrBuf
         v = c;
     }
     switch (k) {
-    case TYPE_INT:
-        be_store(out, (uint32_t)v.u.i32, 4);
+    case TYPE_INT: {
+        unsigned char b[4];
+        be32_put(b, (uint32_t)v.u.i32);
+        sb_append(out, (const char *)b, 4);
         return 0;
+    }
     case TYPE_BIGINT:
-        be_store(out, (uint64_t)v.u.i64, 8);
+        sb_put_be64(out, (uint64_t)v.u.i64);
         return 0;
     case TYPE_DOUBLE: {
         uint64_t bits;
         memcpy(&bits, &v.u.d, sizeof bits);
-        be_store(out, bits, 8);
+        sb_put_be64(out, bits);
         return 0;
     }
     case TYPE_STRING:

@@ -253,19 +253,6 @@ static int64_t zone_local_to_utc(const Zone *z, int64_t local)
 
 /* ---- TZif and POSIX TZ parsing ---------------------------------------- */
 
-static int64_t be64(const unsigned char *p)
-{
-    uint64_t v = 0;
-    for (int i = 0; i < 8; i++)
-        v = (v << 8) | p[i];
-    return (int64_t)v;
-}
-
-static int32_t be32(const unsigned char *p)
-{
-    return (int32_t)(((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) | ((uint32_t)p[2] << 8) | p[3]);
-}
-
 static const char *tz_parse_abbr(const char *p, char *out, size_t outsz)
 {
     size_t n = 0;
@@ -402,14 +389,26 @@ static void zone_free(Zone *z)
     }
 }
 
+/* The six counts of the TZif header at h (big-endian, from byte 20). */
+static void tzif_counts(const unsigned char *h, int32_t *isut, int32_t *isstd, int32_t *leap,
+                        int32_t *timecnt, int32_t *typecnt, int32_t *charcnt)
+{
+    *isut = (int32_t)be32_get(h + 20);
+    *isstd = (int32_t)be32_get(h + 24);
+    *leap = (int32_t)be32_get(h + 28);
+    *timecnt = (int32_t)be32_get(h + 32);
+    *typecnt = (int32_t)be32_get(h + 36);
+    *charcnt = (int32_t)be32_get(h + 40);
+}
+
 /* Parses a TZif file's v2+ block.  Returns NULL if the data is not TZif v2+. */
 static Zone *tzif_parse(const unsigned char *buf, size_t len, const char *name)
 {
     if (len < 44 || memcmp(buf, "TZif", 4) != 0 || buf[4] < '2')
         return NULL;
     /* Skip the v1 block. */
-    int32_t isut = be32(buf + 20), isstd = be32(buf + 24), leap = be32(buf + 28);
-    int32_t timecnt = be32(buf + 32), typecnt = be32(buf + 36), charcnt = be32(buf + 40);
+    int32_t isut, isstd, leap, timecnt, typecnt, charcnt;
+    tzif_counts(buf, &isut, &isstd, &leap, &timecnt, &typecnt, &charcnt);
     if (isut < 0 || isstd < 0 || leap < 0 || timecnt < 0 || typecnt < 0 || charcnt < 0)
         return NULL;
     size_t v1 = (size_t)timecnt * 5 + (size_t)typecnt * 6 + (size_t)charcnt + (size_t)leap * 8 +
@@ -418,8 +417,7 @@ static Zone *tzif_parse(const unsigned char *buf, size_t len, const char *name)
     if (off + 44 > len || memcmp(buf + off, "TZif", 4) != 0)
         return NULL;
     const unsigned char *h = buf + off;
-    isut = be32(h + 20), isstd = be32(h + 24), leap = be32(h + 28);
-    timecnt = be32(h + 32), typecnt = be32(h + 36), charcnt = be32(h + 40);
+    tzif_counts(h, &isut, &isstd, &leap, &timecnt, &typecnt, &charcnt);
     if (isut < 0 || isstd < 0 || leap < 0 || timecnt < 0 || typecnt <= 0 || typecnt > 256 ||
         charcnt < 0 || timecnt > 100000)
         return NULL;
@@ -441,7 +439,7 @@ static Zone *tzif_parse(const unsigned char *buf, size_t len, const char *name)
     if (!z->trans || !z->trans_type || !z->types)
         EDDY_PANIC("out of memory");
     for (int i = 0; i < timecnt; i++)
-        z->trans[i] = be64(p + 8 * i);
+        z->trans[i] = (int64_t)be64_get(p + 8 * i);
     p += 8 * (size_t)timecnt;
     for (int i = 0; i < timecnt; i++) {
         z->trans_type[i] = p[i];
@@ -454,7 +452,7 @@ static Zone *tzif_parse(const unsigned char *buf, size_t len, const char *name)
     const unsigned char *types = p;
     const char *chars = (const char *)(p + 6 * (size_t)typecnt);
     for (int i = 0; i < typecnt; i++) {
-        z->types[i].off = be32(types + 6 * i);
+        z->types[i].off = (int32_t)be32_get(types + 6 * i);
         z->types[i].dst = types[6 * i + 4] != 0;
         int ai = types[6 * i + 5];
         if (ai < charcnt) {
