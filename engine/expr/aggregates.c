@@ -34,7 +34,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 /* ---- signatures ------------------------------------------------------------ */
 
@@ -187,22 +186,12 @@ static const AggDef defs[] = {EDDY_AGG_LIST(AGG_ENTRY)};
 
 #define NDEFS ((int)(sizeof defs / sizeof defs[0]))
 
+static const NameTable agg_table = NAMETAB_INIT(defs, AggDef, name);
+
 static const AggDef *find_def(const char *name)
 {
-    if (name == NULL)
-        return NULL;
-    int lo = 0, hi = NDEFS - 1;
-    while (lo <= hi) {
-        int mid = (lo + hi) / 2;
-        int c = strcasecmp(name, defs[mid].name);
-        if (c == 0)
-            return &defs[mid];
-        if (c < 0)
-            hi = mid - 1;
-        else
-            lo = mid + 1;
-    }
-    return NULL;
+    int i = nametab_find(&agg_table, name);
+    return i < 0 ? NULL : &defs[i];
 }
 
 bool agg_exists(const char *name)
@@ -215,29 +204,6 @@ bool agg_exists(const char *name)
 static TypeKind kind_of(const SqlType *t)
 {
     return t ? t->kind : TYPE_NULL;
-}
-
-/* Position on the implicit widening chain INT -> BIGINT -> DECIMAL -> DOUBLE. */
-static int num_rank(TypeKind k)
-{
-    switch (k) {
-    case TYPE_INT: return 0;
-    case TYPE_BIGINT: return 1;
-    case TYPE_DECIMAL: return 2;
-    case TYPE_DOUBLE: return 3;
-    default: return -1;
-    }
-}
-
-/* Cost of widening `from` to `to`: 0 same kind, steps along the chain, -1 impossible. */
-static int widen_cost(TypeKind from, TypeKind to)
-{
-    if (from == to)
-        return 0;
-    int a = num_rank(from), b = num_rank(to);
-    if (a < 0 || b < 0 || b < a)
-        return -1;
-    return b - a;
 }
 
 static const SqlType *struct_of(Arena *a, int n, const char *const *names, const SqlType *const *types)
@@ -359,7 +325,7 @@ static int try_sig(const AggDef *f, const AggSig *sig, const SqlType *const *arg
             params[i] = type_prim(want);
             continue;
         }
-        int c = widen_cost(k, want);
+        int c = type_widen_cost(k, want);
         if (c < 0 || (want == TYPE_DECIMAL && k != TYPE_DECIMAL))
             return FIT_NO;   /* no INT -> DECIMAL here: every DECIMAL signature has INT/BIGINT twins */
         cost += c;
@@ -422,15 +388,7 @@ static int not_accepted(const AggDef *f, const SqlType *const *args, int nargs, 
 
 static int unknown_function(const char *name, EddyError *err)
 {
-    const char *best = NULL;
-    int bestd = 3;
-    for (int i = 0; i < NDEFS; i++) {
-        int d = str_edit_distance(name ? name : "", defs[i].name);
-        if (d < bestd) {
-            bestd = d;
-            best = defs[i].name;
-        }
-    }
+    const char *best = nametab_closest(&agg_table, name, 2);
     if (best)
         return eddy_error(err, ERR_ANALYSIS, (SrcPos){0, 0}, "unknown aggregate function %s; did you mean %s?",
                           name ? name : "", best);

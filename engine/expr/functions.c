@@ -570,22 +570,12 @@ static const FuncDef funcs[] = {EDDY_FUNCTION_LIST(FUNC_ENTRY)};
 
 /* ---- lookup ------------------------------------------------------------- */
 
+static const NameTable func_table = NAMETAB_INIT(funcs, FuncDef, name);
+
 static const FuncDef *find_def(const char *name)
 {
-    if (name == NULL)
-        return NULL;
-    int lo = 0, hi = NFUNCS - 1;
-    while (lo <= hi) {
-        int mid = (lo + hi) / 2;
-        int c = strcasecmp(name, funcs[mid].name);
-        if (c == 0)
-            return &funcs[mid];
-        if (c < 0)
-            hi = mid - 1;
-        else
-            lo = mid + 1;
-    }
-    return NULL;
+    int i = nametab_find(&func_table, name);
+    return i < 0 ? NULL : &funcs[i];
 }
 
 bool func_exists(const char *name)
@@ -611,29 +601,6 @@ static bool is_composite(const SqlType *t)
     return t && (t->kind == TYPE_ARRAY || t->kind == TYPE_MAP || t->kind == TYPE_STRUCT);
 }
 
-/* Position on the implicit widening chain INT -> BIGINT -> DECIMAL -> DOUBLE. */
-static int num_rank(TypeKind k)
-{
-    switch (k) {
-    case TYPE_INT: return 0;
-    case TYPE_BIGINT: return 1;
-    case TYPE_DECIMAL: return 2;
-    case TYPE_DOUBLE: return 3;
-    default: return -1;
-    }
-}
-
-/* Cost of widening `from` to kind `to`: 0 same kind, steps along the chain, -1 impossible. */
-static int widen_cost(TypeKind from, TypeKind to)
-{
-    if (from == to)
-        return 0;
-    int a = num_rank(from), b = num_rank(to);
-    if (a < 0 || b < 0 || b < a)
-        return -1;
-    return b - a;
-}
-
 /* The DECIMAL an integer or decimal type widens to (precision capped at 18). */
 static const SqlType *as_decimal(Arena *a, const SqlType *t)
 {
@@ -657,7 +624,7 @@ static const SqlType *common_numeric(Arena *a, const SqlType *x, const SqlType *
             prec = 1;
         return type_equal(dx, dy) ? dx : type_decimal(a, prec, scale > prec ? prec : scale);
     }
-    return num_rank(x->kind) >= num_rank(y->kind) ? x : y;
+    return type_widen_cost(y->kind, x->kind) >= 0 ? x : y;
 }
 
 static uint8_t spec_at(const Overload *ov, int i)
@@ -723,9 +690,9 @@ static int try_overload(const Overload *ov, const SqlType *const *args, int n, A
             T = t;
         else if (type_equal(T, t))
             continue;
-        else if (num_rank(T->kind) >= 0 && num_rank(t->kind) >= 0) {
+        else if (type_is_numeric(T) && type_is_numeric(t)) {
             if (strong) {
-                if (widen_cost(t->kind, T->kind) < 0)
+                if (type_widen_cost(t->kind, T->kind) < 0)
                     return -1;
             } else {
                 T = common_numeric(a, T, t);
@@ -748,7 +715,7 @@ static int try_overload(const Overload *ov, const SqlType *const *args, int n, A
         case K_T:
             params[i] = T;
             if (k != TYPE_NULL && !type_equal(arg, T))
-                cost += widen_cost(k, T->kind) > 0 ? widen_cost(k, T->kind) : 0;
+                cost += type_widen_cost(k, T->kind) > 0 ? type_widen_cost(k, T->kind) : 0;
             break;
         case K_ARRAY_T:
             params[i] = k == TYPE_ARRAY && container_elem(spec, arg) ? arg : type_array(a, T);
@@ -768,7 +735,7 @@ static int try_overload(const Overload *ov, const SqlType *const *args, int n, A
                 params[i] = want == TYPE_DECIMAL ? type_decimal(a, 18, 0) : type_prim(want);
                 break;
             }
-            int c = widen_cost(k, want);
+            int c = type_widen_cost(k, want);
             if (c < 0)
                 return -1;
             cost += c;
@@ -897,15 +864,8 @@ int func_resolve(const char *name, const SqlType *const *arg_types, int nargs, A
     SrcPos nopos = {0, 0};
     const FuncDef *f = find_def(name);
     if (f == NULL) {
-        const char *best = NULL;
-        int bestd = name && strlen(name) >= 3 ? 3 : 0;   /* suggest within 2 edits */
-        for (int i = 0; i < NFUNCS && bestd > 0; i++) {
-            int d = str_edit_distance(name ? name : "", funcs[i].name);
-            if (d < bestd) {
-                bestd = d;
-                best = funcs[i].name;
-            }
-        }
+        /* Suggest within 2 edits, for names of 3 characters or more. */
+        const char *best = name && strlen(name) >= 3 ? nametab_closest(&func_table, name, 2) : NULL;
         if (best)
             return eddy_error(err, ERR_ANALYSIS, nopos, "unknown function %s; did you mean %s?", name ? name : "",
                               best);

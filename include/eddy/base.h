@@ -156,6 +156,31 @@ char *str_upper(Arena *a, const char *s);             /* ASCII upper copy */
 /* Levenshtein distance, case-insensitive; for "did you mean" hints. */
 int str_edit_distance(const char *a, const char *b);
 
+/* ---- tables sorted by name -------------------------------------------- */
+
+/* A view of a static array of structs sorted by a `const char *` member,
+ * in ASCII case-insensitive order: the function and aggregate registries.
+ * The view borrows the array (static, so it lives as long as the process);
+ * NAMETAB_INIT(array, type, member) fills it in a static initializer. */
+typedef struct NameTable {
+    const void *entries;
+    size_t n;           /* entries */
+    size_t stride;      /* sizeof one entry */
+    size_t name_off;    /* offsetof the `const char *` name in an entry */
+} NameTable;
+
+#define NAMETAB_INIT(array, type, member) \
+    {(array), sizeof(array) / sizeof(type), sizeof(type), offsetof(type, member)}
+
+/* The name of entry i (i < t->n). */
+const char *nametab_name(const NameTable *t, size_t i);
+/* Index of the entry called name, case-insensitively (binary search), or
+ * -1 if there is none or name is NULL. */
+int nametab_find(const NameTable *t, const char *name);
+/* The entry name nearest to name within max_edits (str_edit_distance),
+ * the first of equals; NULL if none is that near.  For "did you mean". */
+const char *nametab_closest(const NameTable *t, const char *name, int max_edits);
+
 /* ---- hash map: string -> void* (malloc-backed, keys copied) ----------- */
 
 typedef struct StrMap StrMap;

@@ -400,6 +400,8 @@ static void test_resolution(void)
               "unknown aggregate function SUMM; did you mean SUM?");
     CHECK_STR(resolve_error("UCASE", 1, (const SqlType *[]){T(TYPE_STRING)}, NULL),
               "unknown aggregate function UCASE");
+    CHECK_STR(resolve_error("su", 1, (const SqlType *[]){T(TYPE_INT)}, NULL),
+              "unknown aggregate function su; did you mean SUM?");   /* short names get hints here */
     CHECK(strstr(resolve_error("SUM", 0, NULL, NULL), "function SUM does not accept ()") != NULL);
 
     /* k and n: literal integers from 1 to 2^31 - 1. */

@@ -784,6 +784,12 @@ static void test_resolution(void)
     CHECK_STR(err.msg, "unknown function NO_SUCH_FN");
     CHECK_EQ_INT(resolve("UCAS", 0, t1, &rc, &err), -1);
     CHECK_STR(err.msg, "unknown function UCAS; did you mean UCASE?");
+    CHECK_EQ_INT(resolve("ucas", 0, t1, &rc, &err), -1);   /* any case; the hint names the function */
+    CHECK_STR(err.msg, "unknown function ucas; did you mean UCASE?");
+    CHECK_EQ_INT(resolve("AB", 0, t1, &rc, &err), -1);     /* no hint below 3 characters */
+    CHECK_STR(err.msg, "unknown function AB");
+    CHECK_EQ_INT(resolve("SQRTT", 0, t1, &rc, &err), -1);  /* one insertion away */
+    CHECK_STR(err.msg, "unknown function SQRTT; did you mean SQRT?");
     CHECK_STR(CALL("ROUND", S("x")),
               "RESOLVE: function ROUND does not accept (STRING); it takes (INTEGER) or (BIGINT) or "
               "(DOUBLE[, INTEGER]) or (DECIMAL[, INTEGER])");
