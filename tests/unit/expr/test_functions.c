@@ -635,6 +635,7 @@ static void test_json(void)
     CHECK_STR(CALL("JSON_RECORDS", S("{\"a\": \"abc\", \"b\": { \"c\": \"a\" }, \"d\": 1}")),
               "{a=\"abc\", b={\"c\":\"a\"}, d=1}");
     CHECK_STR(CALL("JSON_RECORDS", S("{}")), "{}");
+    CHECK_STR(CALL("JSON_RECORDS", S("{\"a\": 1, \"b\": [2], \"a\": 3}")), "{a=3, b=[2]}");   /* last duplicate wins */
     CHECK_STR(CALL("JSON_RECORDS", S("[]")), "null");
     CHECK_STR(CALL("JSON_RECORDS", S("abc")), "null");
     /* JSON_CONCAT, the reference's examples. */

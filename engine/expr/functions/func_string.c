@@ -26,195 +26,17 @@
  * alternative that matches.  Compiled regexes are cached per thread.
  */
 #define _GNU_SOURCE   /* memmem */
-#include "eddy/engine/functions.h"
+#include "func_int.h"
 
 #include <ctype.h>
 #include <regex.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
-#include <time.h>
-
-/* Largest string or bytes result a function builds (a guard against
- * LPAD(x, 2000000000, 'y') and friends). */
-#define FUNC_MAX_RESULT (16 * 1024 * 1024)
-
-static int fail(FuncCtx *ctx, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static int fail(FuncCtx *ctx, const char *fmt, ...)
-{
-    if (ctx->err) {
-        va_list ap;
-        va_start(ap, fmt);
-        ctx->err->kind = ERR_RUNTIME;
-        ctx->err->pos = (SrcPos){0, 0};
-        vsnprintf(ctx->err->msg, sizeof ctx->err->msg, fmt, ap);
-        va_end(ap);
-    }
-    return -1;
-}
 
 #define ANY_NULL2(a) (v_is_null(&(a)[0]) || v_is_null(&(a)[1]))
-#define RETURN_NULL do { *out = v_null(); return 0; } while (0)
-
-/* A per-thread scratch buffer: text is built here, then copied into the
- * arena, so no call allocates with malloc once the buffer has grown. */
-static StrBuf *scratch(void)
-{
-    static __thread StrBuf sb;
-    sb_reset(&sb);
-    return &sb;
-}
-
-/* ---- arena-backed output buffer ---------------------------------------- */
-
-typedef struct ABuf {
-    Arena *a;
-    char *p;
-    size_t len, cap;
-    bool overflow;
-} ABuf;
-
-static void ab_init(ABuf *b, Arena *a, size_t cap)
-{
-    b->a = a;
-    b->cap = cap < 16 ? 16 : cap;
-    if (b->cap > FUNC_MAX_RESULT + 1)
-        b->cap = FUNC_MAX_RESULT + 1;
-    b->p = arena_alloc(a, b->cap);
-    b->len = 0;
-    b->overflow = false;
-}
-
-static void ab_put(ABuf *b, const char *s, size_t n)
-{
-    if (b->overflow)
-        return;
-    if (b->len + n > FUNC_MAX_RESULT) {
-        b->overflow = true;
-        return;
-    }
-    if (b->len + n + 1 > b->cap) {
-        size_t ncap = b->cap * 2;
-        while (ncap < b->len + n + 1)
-            ncap *= 2;
-        b->p = arena_realloc(b->a, b->p, b->cap, ncap);
-        b->cap = ncap;
-    }
-    if (n)
-        memcpy(b->p + b->len, s, n);
-    b->len += n;
-    b->p[b->len] = '\0';
-}
-
-static void ab_putc(ABuf *b, char c)
-{
-    ab_put(b, &c, 1);
-}
-
-/* Finishes b into *out as a STRING (or BYTES). */
-static int ab_done(ABuf *b, TypeKind kind, Value *out, FuncCtx *ctx, const char *fname)
-{
-    if (b->overflow)
-        return fail(ctx, "%s: result would exceed %d bytes", fname, FUNC_MAX_RESULT);
-    *out = v_string_borrow(b->p, (int32_t)b->len);
-    out->kind = kind;
-    return 0;
-}
-
-static Value str_value(Arena *a, const char *s, size_t n, TypeKind kind)
-{
-    Value v = v_string(a, s, (int32_t)n);
-    v.kind = kind;
-    return v;
-}
 
 /* ---- UTF-8 ----------------------------------------------------------- */
-
-/* Decodes the code point at s[*i] (n = byte length), advancing *i.  Bytes
- * that do not start a valid sequence decode as themselves (one byte). */
-static uint32_t u8_next(const char *str, size_t n, size_t *i)
-{
-    const unsigned char *s = (const unsigned char *)str;
-    unsigned char c = s[*i];
-    if (c < 0x80) {
-        (*i)++;
-        return c;
-    }
-    int len = c >= 0xF0 && c < 0xF5 ? 4 : c >= 0xE0 ? 3 : c >= 0xC2 && c < 0xE0 ? 2 : 0;
-    if (len == 0 || *i + (size_t)len > n) {
-        (*i)++;
-        return 0xFFFD00u | c;    /* marker: invalid byte c */
-    }
-    uint32_t cp = c & (0x7F >> len);
-    for (int k = 1; k < len; k++) {
-        if ((s[*i + (size_t)k] & 0xC0) != 0x80) {
-            (*i)++;
-            return 0xFFFD00u | c;
-        }
-        cp = (cp << 6) | (s[*i + (size_t)k] & 0x3F);
-    }
-    if ((len == 3 && (cp < 0x800 || (cp >= 0xD800 && cp < 0xE000))) || (len == 4 && (cp < 0x10000 || cp > 0x10FFFF))) {
-        (*i)++;
-        return 0xFFFD00u | c;
-    }
-    *i += (size_t)len;
-    return cp;
-}
-
-static bool cp_invalid(uint32_t cp)
-{
-    return cp > 0x10FFFF;
-}
-
-static int u8_encode(uint32_t cp, char *buf)
-{
-    if (cp_invalid(cp)) {                     /* pass an invalid byte through */
-        buf[0] = (char)(cp & 0xFF);
-        return 1;
-    }
-    if (cp < 0x80) {
-        buf[0] = (char)cp;
-        return 1;
-    }
-    if (cp < 0x800) {
-        buf[0] = (char)(0xC0 | (cp >> 6));
-        buf[1] = (char)(0x80 | (cp & 0x3F));
-        return 2;
-    }
-    if (cp < 0x10000) {
-        buf[0] = (char)(0xE0 | (cp >> 12));
-        buf[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
-        buf[2] = (char)(0x80 | (cp & 0x3F));
-        return 3;
-    }
-    buf[0] = (char)(0xF0 | (cp >> 18));
-    buf[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
-    buf[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
-    buf[3] = (char)(0x80 | (cp & 0x3F));
-    return 4;
-}
-
-static size_t u8_count(const char *s, size_t n)
-{
-    size_t count = 0;
-    for (size_t i = 0; i < n;) {
-        u8_next(s, n, &i);
-        count++;
-    }
-    return count;
-}
-
-/* Byte offset of code point k (clamped to n). */
-static size_t u8_offset(const char *s, size_t n, size_t k)
-{
-    size_t i = 0;
-    while (k > 0 && i < n) {
-        u8_next(s, n, &i);
-        k--;
-    }
-    return i;
-}
 
 /* Simple one-to-one case mapping for the scripts in the file comment. */
 static uint32_t cp_upper(uint32_t c)
@@ -455,7 +277,7 @@ int fn_concat(const Value *a, int n, Value *out, FuncCtx *ctx)
             kind = a[i].kind;
         }
     if (total > FUNC_MAX_RESULT)
-        return fail(ctx, "CONCAT: result would exceed %d bytes", FUNC_MAX_RESULT);
+        return func_fail(ctx, "CONCAT: result would exceed %d bytes", FUNC_MAX_RESULT);
     ABuf b;
     ab_init(&b, ctx->arena, total + 1);
     for (int i = 0; i < n; i++)
@@ -603,7 +425,7 @@ static int pad_impl(const Value *a, Value *out, FuncCtx *ctx, bool left)
     int64_t padlen = bytes ? (int64_t)padb : (int64_t)u8_count(pad, padb);
     /* Worst case 4 bytes per character. */
     if ((uint64_t)target * (bytes ? 1 : 4) > FUNC_MAX_RESULT && target > inlen)
-        return fail(ctx, "%s: result would exceed %d bytes", left ? "LPAD" : "RPAD", FUNC_MAX_RESULT);
+        return func_fail(ctx, "%s: result would exceed %d bytes", left ? "LPAD" : "RPAD", FUNC_MAX_RESULT);
     ABuf b;
     ab_init(&b, ctx->arena, (size_t)(target < inlen ? inb : (size_t)target * (bytes ? 1 : 2)) + 1);
     int64_t need = target > inlen ? target - inlen : 0;
@@ -633,31 +455,6 @@ int fn_rpad(const Value *a, int n, Value *out, FuncCtx *ctx)
 }
 
 /* ---- split -------------------------------------------------------------- */
-
-typedef struct VVec {
-    Arena *a;
-    Value *items;
-    int32_t n, cap;
-} VVec;
-
-static void vv_push(VVec *v, Value x)
-{
-    if (v->n == v->cap) {
-        int32_t ncap = v->cap ? v->cap * 2 : 8;
-        v->items = arena_realloc(v->a, v->items, sizeof(Value) * (size_t)v->cap, sizeof(Value) * (size_t)ncap);
-        v->cap = ncap;
-    }
-    v->items[v->n++] = x;
-}
-
-static Value vv_array(VVec *v)
-{
-    Value out;
-    out.kind = TYPE_ARRAY;
-    out.u.arr.items = v->items;
-    out.u.arr.n = v->n;
-    return out;
-}
 
 int fn_split(const Value *a, int n, Value *out, FuncCtx *ctx)
 {
@@ -691,7 +488,7 @@ int fn_split(const Value *a, int n, Value *out, FuncCtx *ctx)
         }
         vv_push(&v, str_value(ctx->arena, s + i, sn - i, kind));
     }
-    *out = vv_array(&v);
+    *out = array_of(v.items, v.n);
     return 0;
 }
 
@@ -720,25 +517,13 @@ int fn_split_to_map(const Value *a, int n, Value *out, FuncCtx *ctx)
             size_t vlen = vend ? (size_t)(vend - vstart) : vrest;
             Value key = v_string(ctx->arena, entry, (int32_t)(kv - entry));
             Value val = v_string(ctx->arena, vstart, (int32_t)vlen);
-            int32_t k;
-            for (k = 0; k < keys.n; k++)
-                if (value_equal(&keys.items[k], &key))
-                    break;
-            if (k < keys.n)
-                vals.items[k] = val;         /* the latest value for a key wins */
-            else {
-                vv_push(&keys, key);
-                vv_push(&vals, val);
-            }
+            map_put(&keys, &vals, &key, &val);   /* the latest value for a key wins */
         }
         if (hit == NULL)
             break;
         i = end + en;
     }
-    out->kind = TYPE_MAP;
-    out->u.map.keys = keys.items;
-    out->u.map.vals = vals.items;
-    out->u.map.n = keys.n;
+    *out = map_of(keys.items, vals.items, keys.n);
     return 0;
 }
 
@@ -760,10 +545,10 @@ static int mask_char(const Value *v, uint32_t *out, FuncCtx *ctx)
     }
     size_t i = 0, n = (size_t)v->u.str.len;
     if (n == 0)
-        return fail(ctx, "Invalid mask character. Must be only single character, but was ''");
+        return func_fail(ctx, "Invalid mask character. Must be only single character, but was ''");
     uint32_t cp = u8_next(v->u.str.ptr, n, &i);
     if (i != n)
-        return fail(ctx, "Invalid mask character. Must be only single character, but was '%.40s'", v->u.str.ptr);
+        return func_fail(ctx, "Invalid mask character. Must be only single character, but was '%.40s'", v->u.str.ptr);
     *out = cp;
     return 0;
 }
@@ -831,8 +616,8 @@ static int mask_part(const Value *a, int n, Value *out, FuncCtx *ctx, int which)
         RETURN_NULL;
     int64_t k = a[1].u.i32;
     if (k < 0)
-        return fail(ctx, "function %s requires a non-negative number of characters to mask or skip",
-                    names[which]);
+        return func_fail(ctx, "function %s requires a non-negative number of characters to mask or skip",
+                         names[which]);
     if (v_is_null(&a[0]))
         RETURN_NULL;
     int64_t len = (int64_t)u8_count(a[0].u.str.ptr, (size_t)a[0].u.str.len);
@@ -865,11 +650,6 @@ int fn_chr_int(const Value *a, int n, Value *out, FuncCtx *ctx)
     return 0;
 }
 
-static int hexval(char c)
-{
-    return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
-}
-
 /* CHR('\u004b'): Java-unescapes the text (\uXXXX, surrogate pairs joined). */
 int fn_chr_string(const Value *a, int n, Value *out, FuncCtx *ctx)
 {
@@ -888,12 +668,12 @@ int fn_chr_string(const Value *a, int n, Value *out, FuncCtx *ctx)
             while (j < len && s[j] == 'u')
                 j++;
             if (j + 4 > len)
-                return fail(ctx, "Less than 4 hex digits in unicode value: '%.20s'", s + i);
+                return func_fail(ctx, "Less than 4 hex digits in unicode value: '%.20s'", s + i);
             uint32_t cp = 0;
             for (int k = 0; k < 4; k++) {
                 int h = hexval(s[j + (size_t)k]);
                 if (h < 0)
-                    return fail(ctx, "Unable to parse unicode value: %.4s", s + j);
+                    return func_fail(ctx, "Unable to parse unicode value: %.4s", s + j);
                 cp = cp * 16 + (uint32_t)h;
             }
             i = j + 4;
@@ -948,26 +728,6 @@ int fn_field(const Value *a, int n, Value *out, FuncCtx *ctx)
     return 0;
 }
 
-/* Random bits for UUID()/RANDOM(): a per-thread xorshift seeded from the kernel. */
-uint64_t func_random_u64(void)
-{
-    static __thread uint64_t state;
-    if (state == 0) {
-        if (getrandom(&state, sizeof state, 0) != (ssize_t)sizeof state || state == 0) {
-            struct timespec ts;
-            clock_gettime(CLOCK_MONOTONIC, &ts);
-            state = ((uint64_t)ts.tv_nsec << 20) ^ (uint64_t)ts.tv_sec ^ (uint64_t)(uintptr_t)&state;
-            if (state == 0)
-                state = 0x9E3779B97F4A7C15ULL;
-        }
-    }
-    /* xorshift64* */
-    state ^= state >> 12;
-    state ^= state << 25;
-    state ^= state >> 27;
-    return state * 0x2545F4914F6CDD1DULL;
-}
-
 int fn_uuid(const Value *a, int n, Value *out, FuncCtx *ctx)
 {
     (void)a, (void)n;
@@ -1016,7 +776,7 @@ static int enc_decode(const char *s, size_t n, Enc e, bool strip_hex, Value *byt
             }
             lo = hexval(s[i++]);
             if (hi < 0 || lo < 0)
-                return fail(ctx, "Illegal hexadecimal character in '%.40s'", s);
+                return func_fail(ctx, "Illegal hexadecimal character in '%.40s'", s);
             p[j] = (unsigned char)(hi * 16 + lo);
         }
         *bytes = v_string_borrow((const char *)p, (int32_t)outn);
@@ -1025,7 +785,7 @@ static int enc_decode(const char *s, size_t n, Enc e, bool strip_hex, Value *byt
     }
     if (e == ENC_BASE64) {
         if (value_base64_decode(s, n, ctx->arena, bytes) != 0)
-            return fail(ctx, "Illegal base64 input '%.40s'", s);
+            return func_fail(ctx, "Illegal base64 input '%.40s'", s);
         bytes->kind = TYPE_BYTES;
         return 0;
     }
@@ -1061,7 +821,7 @@ static int enc_encode(const char *p, size_t n, Enc e, Value *out, FuncCtx *ctx)
         return ab_done(&b, TYPE_STRING, out, ctx, "ENCODE");
     }
     if (e == ENC_BASE64) {
-        StrBuf *sb = scratch();
+        StrBuf *sb = func_scratch();
         value_base64_encode(p, n, sb);
         *out = v_string(ctx->arena, sb->data ? sb->data : "", (int32_t)sb->len);
         return 0;
@@ -1093,7 +853,7 @@ int fn_encode(const Value *a, int n, Value *out, FuncCtx *ctx)
         RETURN_NULL;
     Enc in = enc_parse(&a[1]), to = enc_parse(&a[2]);
     if (in == ENC_BAD || to == ENC_BAD || in == to)
-        return fail(ctx, "Supported input and output encodings are: hex, utf8, ascii and base64");
+        return func_fail(ctx, "Supported input and output encodings are: hex, utf8, ascii and base64");
     Value raw;
     if (enc_decode(a[0].u.str.ptr, (size_t)a[0].u.str.len, in, true, &raw, ctx) != 0)
         return -1;
@@ -1107,7 +867,7 @@ int fn_to_bytes(const Value *a, int n, Value *out, FuncCtx *ctx)
         RETURN_NULL;
     Enc e = enc_parse(&a[1]);
     if (e == ENC_BAD)
-        return fail(ctx, "Supported encoding types are: hex, utf8, ascii and base64");
+        return func_fail(ctx, "Supported encoding types are: hex, utf8, ascii and base64");
     return enc_decode(a[0].u.str.ptr, (size_t)a[0].u.str.len, e, false, out, ctx);
 }
 
@@ -1118,7 +878,7 @@ int fn_from_bytes(const Value *a, int n, Value *out, FuncCtx *ctx)
         RETURN_NULL;
     Enc e = enc_parse(&a[1]);
     if (e == ENC_BAD)
-        return fail(ctx, "Supported encoding types are: hex, utf8, ascii and base64");
+        return func_fail(ctx, "Supported encoding types are: hex, utf8, ascii and base64");
     return enc_encode(a[0].u.str.ptr, (size_t)a[0].u.str.len, e, out, ctx);
 }
 
@@ -1466,7 +1226,7 @@ static const Rx *rx_get(const char *pat, size_t len, FuncCtx *ctx, const char *f
         if (rx_cache[i].pattern && rx_cache[i].len == len && memcmp(rx_cache[i].pattern, pat, len) == 0)
             return &rx_cache[i].rx;
     if (memchr(pat, '\0', len)) {
-        fail(ctx, "%s: invalid regular expression: embedded NUL", fname);
+        func_fail(ctx, "%s: invalid regular expression: embedded NUL", fname);
         return NULL;
     }
     Tr t;
@@ -1474,8 +1234,8 @@ static const Rx *rx_get(const char *pat, size_t len, FuncCtx *ctx, const char *f
     ab_init(&t.out, ctx->arena, len * 2 + 16);
     int cflags = REG_EXTENDED;
     if (java_to_posix(pat, len, &t, &cflags) != 0 || t.out.overflow || t.posix_groups >= RX_MATCHES) {
-        fail(ctx, "%s: invalid regular expression '%.100s': %s", fname, pat,
-             t.err ? t.err : t.out.overflow ? "too long" : "too many groups");
+        func_fail(ctx, "%s: invalid regular expression '%.100s': %s", fname, pat,
+                  t.err ? t.err : t.out.overflow ? "too long" : "too many groups");
         return NULL;
     }
     RxEntry *e = &rx_cache[rx_next];
@@ -1490,7 +1250,7 @@ static const Rx *rx_get(const char *pat, size_t len, FuncCtx *ctx, const char *f
         char msg[200];
         regerror(rc, &e->rx.re, msg, sizeof msg);
         regfree(&e->rx.re);
-        fail(ctx, "%s: invalid regular expression '%.100s': %s", fname, pat, msg);
+        func_fail(ctx, "%s: invalid regular expression '%.100s': %s", fname, pat, msg);
         return NULL;
     }
     e->pattern = malloc(len + 1);
@@ -1547,7 +1307,7 @@ int fn_regexp_extract(const Value *a, int n, Value *out, FuncCtx *ctx)
     if (group > rx->ngroups)
         RETURN_NULL;
     if (group < 0)
-        return fail(ctx, "REGEXP_EXTRACT: no group %d", group);
+        return func_fail(ctx, "REGEXP_EXTRACT: no group %d", group);
     regmatch_t m[RX_MATCHES];
     if (!rx_find(rx, a[1].u.str.ptr, (size_t)a[1].u.str.len, 0, m))
         RETURN_NULL;
@@ -1567,7 +1327,7 @@ int fn_regexp_extract_all(const Value *a, int n, Value *out, FuncCtx *ctx)
     if (group > rx->ngroups)
         RETURN_NULL;
     if (group < 0)
-        return fail(ctx, "REGEXP_EXTRACT_ALL: no group %d", group);
+        return func_fail(ctx, "REGEXP_EXTRACT_ALL: no group %d", group);
     const char *s = a[1].u.str.ptr;
     size_t len = (size_t)a[1].u.str.len;
     VVec v = {.a = ctx->arena};
@@ -1577,9 +1337,9 @@ int fn_regexp_extract_all(const Value *a, int n, Value *out, FuncCtx *ctx)
         vv_push(&v, group_value(rx, m, group, s, ctx->arena));
         pos = m[0].rm_eo == m[0].rm_so ? next_char(s, len, (size_t)m[0].rm_eo) : (size_t)m[0].rm_eo;
         if (v.n > FUNC_MAX_RESULT / 16)
-            return fail(ctx, "REGEXP_EXTRACT_ALL: too many matches");
+            return func_fail(ctx, "REGEXP_EXTRACT_ALL: too many matches");
     }
-    *out = vv_array(&v);
+    *out = array_of(v.items, v.n);
     return 0;
 }
 
@@ -1604,16 +1364,16 @@ int fn_regexp_replace(const Value *a, int n, Value *out, FuncCtx *ctx)
         for (size_t i = 0; i < rn; i++) {
             if (r[i] == '\\') {
                 if (++i >= rn)
-                    return fail(ctx, "REGEXP_REPLACE: character to be escaped is missing");
+                    return func_fail(ctx, "REGEXP_REPLACE: character to be escaped is missing");
                 ab_putc(&b, r[i]);
             } else if (r[i] == '$') {
                 if (++i >= rn)
-                    return fail(ctx, "REGEXP_REPLACE: illegal group reference: group index is missing");
+                    return func_fail(ctx, "REGEXP_REPLACE: illegal group reference: group index is missing");
                 if (!isdigit((unsigned char)r[i]))
-                    return fail(ctx, "REGEXP_REPLACE: illegal group reference");
+                    return func_fail(ctx, "REGEXP_REPLACE: illegal group reference");
                 int g = r[i] - '0';
                 if (g > rx->ngroups)
-                    return fail(ctx, "REGEXP_REPLACE: no group %d", g);
+                    return func_fail(ctx, "REGEXP_REPLACE: no group %d", g);
                 /* Java takes more digits while the number stays a valid group. */
                 while (i + 1 < rn && isdigit((unsigned char)r[i + 1]) && g * 10 + (r[i + 1] - '0') <= rx->ngroups)
                     g = g * 10 + (r[++i] - '0');
@@ -1668,12 +1428,12 @@ int fn_regexp_split(const Value *a, int n, Value *out, FuncCtx *ctx)
         vv_push(&v, v_string(ctx->arena, s + index, (int32_t)(so - index)));
         index = eo;
         if (v.n > FUNC_MAX_RESULT / 16)
-            return fail(ctx, "REGEXP_SPLIT_TO_ARRAY: too many pieces");
+            return func_fail(ctx, "REGEXP_SPLIT_TO_ARRAY: too many pieces");
     }
     vv_push(&v, v_string(ctx->arena, s + index, (int32_t)(len - index)));
     if (matches_empty)
         while (v.n > 1 && v.items[v.n - 1].u.str.len == 0)
             v.n--;
-    *out = vv_array(&v);
+    *out = array_of(v.items, v.n);
     return 0;
 }

@@ -15,63 +15,12 @@
  * ({"a":1,"b":[2,3]}), strings unquoted.  Nesting deeper than 512 levels
  * is rejected as invalid.
  */
-#include "eddy/engine/functions.h"
+#include "func_int.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-static int fail(FuncCtx *ctx, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static int fail(FuncCtx *ctx, const char *fmt, ...)
-{
-    if (ctx->err) {
-        va_list ap;
-        va_start(ap, fmt);
-        ctx->err->kind = ERR_RUNTIME;
-        ctx->err->pos = (SrcPos){0, 0};
-        vsnprintf(ctx->err->msg, sizeof ctx->err->msg, fmt, ap);
-        va_end(ap);
-    }
-    return -1;
-}
-
-#define RETURN_NULL do { *out = v_null(); return 0; } while (0)
-
-/* A per-thread scratch buffer: text is built here, then copied into the
- * arena, so no call allocates with malloc once the buffer has grown. */
-static StrBuf *scratch(void)
-{
-    static __thread StrBuf sb;
-    sb_reset(&sb);
-    return &sb;
-}
-
-/* ---- growable Value vector in the arena --------------------------------- */
-
-typedef struct VVec {
-    Arena *a;
-    Value *items;
-    int32_t n, cap;
-} VVec;
-
-static void vv_push(VVec *v, Value x)
-{
-    if (v->n == v->cap) {
-        int32_t ncap = v->cap ? v->cap * 2 : 8;
-        v->items = arena_realloc(v->a, v->items, sizeof(Value) * (size_t)v->cap, sizeof(Value) * (size_t)ncap);
-        v->cap = ncap;
-    }
-    v->items[v->n++] = x;
-}
-
-static Value array_of(Value *items, int32_t n)
-{
-    Value v;
-    v.kind = TYPE_ARRAY;
-    v.u.arr.items = items;
-    v.u.arr.n = n;
-    return v;
-}
 
 /* ---- NULL handling -------------------------------------------------- */
 
@@ -127,11 +76,9 @@ static void j_ws(JScan *j)
 
 static bool j_hex4(const char *p)
 {
-    for (int k = 0; k < 4; k++) {
-        char c = p[k];
-        if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F')))
+    for (int k = 0; k < 4; k++)
+        if (hexval(p[k]) < 0)
             return false;
-    }
     return true;
 }
 
@@ -290,32 +237,12 @@ static bool j_document(const char *s, size_t n, size_t *vs, size_t *ve)
     return true;
 }
 
-static void put_utf8(char *buf, size_t *len, uint32_t cp)
-{
-    if (cp < 0x80)
-        buf[(*len)++] = (char)cp;
-    else if (cp < 0x800) {
-        buf[(*len)++] = (char)(0xC0 | (cp >> 6));
-        buf[(*len)++] = (char)(0x80 | (cp & 0x3F));
-    } else if (cp < 0x10000) {
-        buf[(*len)++] = (char)(0xE0 | (cp >> 12));
-        buf[(*len)++] = (char)(0x80 | ((cp >> 6) & 0x3F));
-        buf[(*len)++] = (char)(0x80 | (cp & 0x3F));
-    } else {
-        buf[(*len)++] = (char)(0xF0 | (cp >> 18));
-        buf[(*len)++] = (char)(0x80 | ((cp >> 12) & 0x3F));
-        buf[(*len)++] = (char)(0x80 | ((cp >> 6) & 0x3F));
-        buf[(*len)++] = (char)(0x80 | (cp & 0x3F));
-    }
-}
-
+/* The four hex digits at p (validated by j_hex4). */
 static uint32_t hex4(const char *p)
 {
     uint32_t v = 0;
-    for (int k = 0; k < 4; k++) {
-        char c = p[k];
-        v = v * 16 + (uint32_t)(c <= '9' ? c - '0' : (c | 0x20) - 'a' + 10);
-    }
+    for (int k = 0; k < 4; k++)
+        v = v * 16 + (uint32_t)hexval(p[k]);
     return v;
 }
 
@@ -351,7 +278,7 @@ static Value j_decode_string(Arena *a, const char *s, size_t n)
             }
             if (cp >= 0xD800 && cp < 0xE000)
                 cp = 0xFFFD;   /* a lone surrogate has no UTF-8 form */
-            put_utf8(buf, &len, cp);
+            len += (size_t)u8_encode(cp, buf + len);
             break;
         }
         default: buf[len++] = e; break;   /* " \ / */
@@ -387,7 +314,7 @@ static void j_compact(const char *s, size_t n, StrBuf *sb)
 
 static Value compact_value(Arena *a, const char *s, size_t n)
 {
-    StrBuf *sb = scratch();
+    StrBuf *sb = func_scratch();
     j_compact(s, n, sb);
     Value v = v_string(a, sb->data ? sb->data : "", (int32_t)sb->len);
     return v;
@@ -457,18 +384,18 @@ static int jpath_parse(const char *p, size_t n, Arena *a, JPathTok *toks, int *n
     size_t i = 0;
     *ntoks = 0;
     if (n == 0 || p[0] != '$')
-        return fail(ctx, "Invalid JSON path '%.100s': must start with '$'", p);
+        return func_fail(ctx, "Invalid JSON path '%.100s': must start with '$'", p);
     i = 1;
     while (i < n) {
         if (*ntoks >= JPATH_MAX)
-            return fail(ctx, "Invalid JSON path '%.100s': too deep", p);
+            return func_fail(ctx, "Invalid JSON path '%.100s': too deep", p);
         JPathTok *t = &toks[*ntoks];
         if (p[i] == '.') {
             size_t st = ++i;
             while (i < n && p[i] != '.' && p[i] != '[')
                 i++;
             if (i == st)
-                return fail(ctx, "Invalid JSON path '%.100s': empty key at index %zu", p, st);
+                return func_fail(ctx, "Invalid JSON path '%.100s': empty key at index %zu", p, st);
             t->name = p + st;
             t->len = i - st;
         } else if (p[i] == '[') {
@@ -483,7 +410,7 @@ static int jpath_parse(const char *p, size_t n, Arena *a, JPathTok *toks, int *n
                     buf[len++] = p[i++];
                 }
                 if (i >= n)
-                    return fail(ctx, "Invalid JSON path '%.100s': unterminated quoted key", p);
+                    return func_fail(ctx, "Invalid JSON path '%.100s': unterminated quoted key", p);
                 i++;
                 t->name = buf;
                 t->len = len;
@@ -494,15 +421,15 @@ static int jpath_parse(const char *p, size_t n, Arena *a, JPathTok *toks, int *n
                 while (i < n && p[i] >= '0' && p[i] <= '9')
                     i++;
                 if (i == st || (i == st + 1 && p[st] == '-'))
-                    return fail(ctx, "Invalid JSON path '%.100s': expected an index or a quoted key", p);
+                    return func_fail(ctx, "Invalid JSON path '%.100s': expected an index or a quoted key", p);
                 t->name = p + st;
                 t->len = i - st;
             }
             if (i >= n || p[i] != ']')
-                return fail(ctx, "Invalid JSON path '%.100s': expected ']'", p);
+                return func_fail(ctx, "Invalid JSON path '%.100s': expected ']'", p);
             i++;
         } else {
-            return fail(ctx, "Invalid JSON path '%.100s': unexpected '%c' at index %zu", p, p[i], i);
+            return func_fail(ctx, "Invalid JSON path '%.100s': unexpected '%c' at index %zu", p, p[i], i);
         }
         (*ntoks)++;
     }
@@ -547,7 +474,7 @@ int fn_extractjsonfield(const Value *a, int n, Value *out, FuncCtx *ctx)
     const char *s = a[0].u.str.ptr;
     size_t vs, ve;
     if (!j_document(s, (size_t)a[0].u.str.len, &vs, &ve))
-        return fail(ctx, "Invalid JSON format: '%.100s'", s);
+        return func_fail(ctx, "Invalid JSON format: '%.100s'", s);
     for (int t = 0; t < ntoks; t++) {
         char c = s[vs];
         size_t ks, ke, cs, ce, fs = 0, fe = 0;
@@ -597,7 +524,7 @@ int fn_json_array_length(const Value *a, int n, Value *out, FuncCtx *ctx)
     size_t vs, ve, ks, ke, cs, ce;
     const char *s = a[0].u.str.ptr;
     if (!j_document(s, (size_t)a[0].u.str.len, &vs, &ve))
-        return fail(ctx, "Invalid JSON format: '%.100s'", s);
+        return func_fail(ctx, "Invalid JSON format: '%.100s'", s);
     if (s[vs] != '[')
         RETURN_NULL;
     JIter it;
@@ -643,20 +570,9 @@ int fn_json_records(const Value *a, int n, Value *out, FuncCtx *ctx)
     while (ji_next(&it, &ks, &ke, &cs, &ce)) {
         Value k = j_decode_string(ctx->arena, s + ks, ke - ks);
         Value v = compact_value(ctx->arena, s + cs, ce - cs);
-        int32_t i;
-        for (i = 0; i < keys.n && !value_equal(&keys.items[i], &k); i++)
-            ;
-        if (i < keys.n)
-            vals.items[i] = v;
-        else {
-            vv_push(&keys, k);
-            vv_push(&vals, v);
-        }
+        map_put(&keys, &vals, &k, &v);   /* a repeated key: the last value */
     }
-    out->kind = TYPE_MAP;
-    out->u.map.keys = keys.items;
-    out->u.map.vals = vals.items;
-    out->u.map.n = keys.n;
+    *out = map_of(keys.items, vals.items, keys.n);
     return 0;
 }
 
@@ -674,7 +590,7 @@ int fn_json_concat(const Value *a, int n, Value *out, FuncCtx *ctx)
         if (a[i].u.str.ptr[vs[i]] != '{')
             all_objects = false;
     }
-    StrBuf *sb = scratch();
+    StrBuf *sb = func_scratch();
     size_t ks, ke, cs, ce;
     JIter it;
     if (all_objects) {
@@ -942,7 +858,7 @@ static int extreme(const Value *a, Value *out, FuncCtx *ctx, int sign)
         if (best == NULL || value_compare(x, best, &ok) * sign > 0)
             best = x;
         if (!ok)
-            return fail(ctx, "array elements are not comparable");
+            return func_fail(ctx, "array elements are not comparable");
     }
     *out = best ? *best : v_null();
     return 0;
@@ -1007,17 +923,17 @@ int fn_array_join(const Value *a, int n, Value *out, FuncCtx *ctx)
         delim = v_is_null(&a[1]) ? "" : a[1].u.str.ptr;
         dlen = v_is_null(&a[1]) ? 0 : (size_t)a[1].u.str.len;
     }
-    StrBuf *sb = scratch();
+    StrBuf *sb = func_scratch();
     for (int32_t i = 0; i < a[0].u.arr.n; i++) {
         if (i)
             sb_append(sb, delim, dlen);
         const Value *x = &a[0].u.arr.items[i];
         if (x->kind == TYPE_ARRAY || x->kind == TYPE_MAP || x->kind == TYPE_STRUCT) {
-            return fail(ctx, "ARRAY_JOIN: only arrays of primitive types are supported");
+            return func_fail(ctx, "ARRAY_JOIN: only arrays of primitive types are supported");
         }
         value_format(x, sb);
         if (sb->len > 16 * 1024 * 1024) {
-            return fail(ctx, "ARRAY_JOIN: result too large");
+            return func_fail(ctx, "ARRAY_JOIN: result too large");
         }
     }
     *out = v_string(ctx->arena, sb->data ? sb->data : "", (int32_t)sb->len);
@@ -1050,15 +966,15 @@ int fn_generate_series(const Value *a, int n, Value *out, FuncCtx *ctx)
     int64_t start = big ? a[0].u.i64 : a[0].u.i32, end = big ? a[1].u.i64 : a[1].u.i32;
     int64_t step = n > 2 ? a[2].u.i32 : (end > start ? 1 : -1);
     if (step == 0)
-        return fail(ctx, "GENERATE_SERIES step cannot be zero");
+        return func_fail(ctx, "GENERATE_SERIES step cannot be zero");
     /* Differences computed in unsigned arithmetic: BIGINT ends may be far apart. */
     bool up = end >= start;
     uint64_t diff = up ? (uint64_t)end - (uint64_t)start : (uint64_t)start - (uint64_t)end;
     if (diff != 0 && (up != (step > 0)))
-        return fail(ctx, "GENERATE_SERIES step has wrong sign");
+        return func_fail(ctx, "GENERATE_SERIES step has wrong sign");
     uint64_t astep = step > 0 ? (uint64_t)step : (uint64_t)-step;
     if (diff / astep >= 1000000)
-        return fail(ctx, "GENERATE_SERIES would produce more than 1000000 elements");
+        return func_fail(ctx, "GENERATE_SERIES would produce more than 1000000 elements");
     uint64_t count = diff / astep + 1;
     Value *items = arena_alloc(ctx->arena, sizeof(Value) * (size_t)count);
     int64_t val = start;
@@ -1088,28 +1004,6 @@ int fn_map_values(const Value *a, int n, Value *out, FuncCtx *ctx)
         RETURN_NULL;
     *out = array_of(a[0].u.map.vals, a[0].u.map.n);
     return 0;
-}
-
-static Value map_of(Value *keys, Value *vals, int32_t n)
-{
-    Value v;
-    v.kind = TYPE_MAP;
-    v.u.map.keys = keys;
-    v.u.map.vals = vals;
-    v.u.map.n = n;
-    return v;
-}
-
-/* Puts k -> v into (keys, vals), replacing an existing key's value. */
-static void map_put(VVec *keys, VVec *vals, const Value *k, const Value *v)
-{
-    for (int32_t i = 0; i < keys->n; i++)
-        if (value_equal(&keys->items[i], k)) {
-            vals->items[i] = *v;
-            return;
-        }
-    vv_push(keys, *k);
-    vv_push(vals, *v);
 }
 
 int fn_map_union(const Value *a, int n, Value *out, FuncCtx *ctx)
