@@ -21,36 +21,38 @@
 
 /* ---- the implementations (X-macro: C name), by file -------------------- */
 
-#define FUNC_IMPLS(X)                                                                      \
-    /* func_string.c */                                                                    \
-    X(fn_ucase) X(fn_lcase) X(fn_initcap) X(fn_len_string) X(fn_len_bytes) X(fn_substring) \
-    X(fn_trim) X(fn_ltrim) X(fn_rtrim) X(fn_concat) X(fn_concat_bytes) X(fn_concat_ws)     \
-    X(fn_instr) X(fn_replace) X(fn_lpad) X(fn_rpad) X(fn_split) X(fn_split_to_map)         \
-    X(fn_mask) X(fn_mask_left) X(fn_mask_right) X(fn_mask_keep_left) X(fn_mask_keep_right) \
-    X(fn_chr_int) X(fn_chr_string) X(fn_elt) X(fn_field) X(fn_uuid) X(fn_encode)           \
-    X(fn_to_bytes) X(fn_from_bytes) X(fn_regexp_extract) X(fn_regexp_extract_all)          \
-    X(fn_regexp_replace) X(fn_regexp_split)                                                \
-    /* func_math.c */                                                                      \
-    X(fn_abs) X(fn_ceil) X(fn_floor) X(fn_sign) X(fn_round) X(fn_trunc) X(fn_sqrt)         \
-    X(fn_cbrt) X(fn_exp) X(fn_ln) X(fn_log) X(fn_power) X(fn_acos) X(fn_asin) X(fn_atan)   \
-    X(fn_atan2) X(fn_cos) X(fn_cosh) X(fn_cot) X(fn_sin) X(fn_sinh) X(fn_tan) X(fn_tanh)   \
-    X(fn_degrees) X(fn_radians) X(fn_pi) X(fn_random) X(fn_greatest) X(fn_least)           \
-    X(fn_geo_distance)                                                                     \
-    /* func_datetime.c */                                                                  \
-    X(fn_unix_timestamp) X(fn_unix_date) X(fn_timestamptostring) X(fn_stringtotimestamp)   \
-    X(fn_format_timestamp) X(fn_parse_timestamp) X(fn_format_date) X(fn_parse_date)        \
-    X(fn_format_time) X(fn_parse_time) X(fn_datetostring) X(fn_stringtodate)               \
-    X(fn_convert_tz) X(fn_from_unixtime) X(fn_from_days) X(fn_dateadd) X(fn_datesub)       \
-    X(fn_timeadd) X(fn_timesub) X(fn_timestampadd) X(fn_timestampsub)                      \
-    /* func_misc.c */                                                                      \
-    X(fn_as_value) X(fn_coalesce) X(fn_ifnull) X(fn_nullif) X(fn_extractjsonfield)         \
-    X(fn_is_json_string) X(fn_json_array_length) X(fn_json_keys) X(fn_json_records)        \
-    X(fn_json_concat) X(fn_json_array_contains) X(fn_array_length) X(fn_array_contains)    \
-    X(fn_array_distinct) X(fn_array_union) X(fn_array_intersect) X(fn_array_except)        \
-    X(fn_array_concat) X(fn_array_remove) X(fn_array_max) X(fn_array_min) X(fn_array_sort) \
-    X(fn_array_join) X(fn_slice) X(fn_generate_series) X(fn_map_keys) X(fn_map_values)     \
-    X(fn_map_union) X(fn_as_map) X(fn_entries) X(fn_int_from_bytes) X(fn_bigint_from_bytes) \
-    X(fn_double_from_bytes)
+#define FUNC_IMPLS(X)                                                                       \
+    /* func_string.c */                                                                     \
+    X(fn_ucase) X(fn_lcase) X(fn_initcap) X(fn_len_string) X(fn_len_bytes) X(fn_substring)  \
+    X(fn_trim) X(fn_ltrim) X(fn_rtrim) X(fn_concat) X(fn_concat_bytes) X(fn_concat_ws)      \
+    X(fn_instr) X(fn_replace) X(fn_lpad) X(fn_rpad) X(fn_split) X(fn_split_to_map)          \
+    X(fn_mask) X(fn_mask_left) X(fn_mask_right) X(fn_mask_keep_left) X(fn_mask_keep_right)  \
+    X(fn_chr_int) X(fn_chr_string) X(fn_elt) X(fn_field) X(fn_uuid) X(fn_encode)            \
+    X(fn_to_bytes) X(fn_from_bytes) X(fn_int_from_bytes) X(fn_bigint_from_bytes)            \
+    X(fn_double_from_bytes)                                                                 \
+    /* func_regex.c */                                                                      \
+    X(fn_regexp_extract) X(fn_regexp_extract_all) X(fn_regexp_replace) X(fn_regexp_split)   \
+    /* func_math.c */                                                                       \
+    X(fn_abs) X(fn_ceil) X(fn_floor) X(fn_sign) X(fn_round) X(fn_trunc) X(fn_sqrt)          \
+    X(fn_cbrt) X(fn_exp) X(fn_ln) X(fn_log) X(fn_power) X(fn_acos) X(fn_asin) X(fn_atan)    \
+    X(fn_atan2) X(fn_cos) X(fn_cosh) X(fn_cot) X(fn_sin) X(fn_sinh) X(fn_tan) X(fn_tanh)    \
+    X(fn_degrees) X(fn_radians) X(fn_pi) X(fn_random) X(fn_greatest) X(fn_least)            \
+    X(fn_geo_distance)                                                                      \
+    /* func_datetime.c */                                                                   \
+    X(fn_unix_timestamp) X(fn_unix_date) X(fn_timestamptostring) X(fn_stringtotimestamp)    \
+    X(fn_format_timestamp) X(fn_parse_timestamp) X(fn_format_date) X(fn_parse_date)         \
+    X(fn_format_time) X(fn_parse_time) X(fn_datetostring) X(fn_stringtodate)                \
+    X(fn_convert_tz) X(fn_from_unixtime) X(fn_from_days) X(fn_dateadd) X(fn_datesub)        \
+    X(fn_timeadd) X(fn_timesub) X(fn_timestampadd) X(fn_timestampsub)                       \
+    /* func_json.c */                                                                       \
+    X(fn_extractjsonfield) X(fn_is_json_string) X(fn_json_array_length) X(fn_json_keys)     \
+    X(fn_json_records) X(fn_json_concat) X(fn_json_array_contains)                          \
+    /* func_collection.c */                                                                 \
+    X(fn_as_value) X(fn_coalesce) X(fn_ifnull) X(fn_nullif) X(fn_array_length)              \
+    X(fn_array_contains) X(fn_array_distinct) X(fn_array_union) X(fn_array_intersect)       \
+    X(fn_array_except) X(fn_array_concat) X(fn_array_remove) X(fn_array_max)                \
+    X(fn_array_min) X(fn_array_sort) X(fn_array_join) X(fn_slice) X(fn_generate_series)     \
+    X(fn_map_keys) X(fn_map_values) X(fn_map_union) X(fn_as_map) X(fn_entries)
 
 #define FUNC_DECLARE_IMPL(f) int f(const Value *args, int nargs, Value *out, FuncCtx *ctx);
 FUNC_IMPLS(FUNC_DECLARE_IMPL)

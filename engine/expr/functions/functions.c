@@ -12,8 +12,9 @@
  * with its category, a description and its overloads.  An overload gives
  * parameter types, a return type or a rule for it, flags (NULL in -> NULL
  * out; variadic last parameter; generic T must be a primitive type), and
- * the C implementation, which lives in func_string.c, func_math.c,
- * func_datetime.c or func_misc.c.
+ * the C implementation (FUNC_IMPLS in func_int.h), which lives in
+ * func_string.c, func_regex.c, func_math.c, func_datetime.c, func_json.c
+ * or func_collection.c.
  *
  * Resolution: an argument matches a parameter of the same type, or one it
  * widens to implicitly (INT -> BIGINT -> DECIMAL -> DOUBLE, one point of
@@ -24,11 +25,12 @@
  * STRING.  The overload with the least total cost wins; ties go to the
  * one listed first.
  *
- * Not here: TIMESTAMPADD/TIMESTAMPSUB, DATEADD/DATESUB, TIMEADD/TIMESUB
- * take a bare time-unit keyword (TIMESTAMPADD(SECONDS, 5, ts)), which
- * needs grammar support first; lambda functions (TRANSFORM, FILTER,
- * REDUCE) likewise; TO_JSON_STRING needs field names at run time, which
- * Values do not carry.
+ * TIMESTAMPADD(SECONDS, 5, ts) and its kin take a bare time-unit keyword,
+ * which the analyzer hands over as a STRING argument ('SECONDS').
+ *
+ * Not here: lambda functions (TRANSFORM, FILTER, REDUCE), which need
+ * grammar support first; TO_JSON_STRING needs field names at run time,
+ * which Values do not carry.
  */
 #include "eddy/engine/aggregates.h"
 #include "func_int.h"
