@@ -158,50 +158,6 @@ int serde_check(Format fmt, const Column *cols, int ncols, bool is_key, EddyErro
 
 /* ---- shared text helpers -------------------------------------------------- */
 
-/* Integer.parseInt / Long.parseLong on s[0..n): sign, digits, range. */
-static bool parse_long(const char *s, size_t n, int64_t lo, int64_t hi, int64_t *out)
-{
-    size_t i = 0;
-    bool neg = false;
-    if (i < n && (s[i] == '+' || s[i] == '-'))
-        neg = s[i++] == '-';
-    if (i == n)
-        return false;
-    int64_t v = 0;   /* accumulated negatively so INT64_MIN parses */
-    for (; i < n; i++) {
-        if (s[i] < '0' || s[i] > '9')
-            return false;
-        int d = s[i] - '0';
-        if (v < (INT64_MIN + d) / 10)
-            return false;
-        v = v * 10 - d;
-    }
-    if (!neg) {
-        if (v == INT64_MIN)
-            return false;
-        v = -v;
-    }
-    if (v < lo || v > hi)
-        return false;
-    *out = v;
-    return true;
-}
-
-/* Appends v in decimal (no printf on the encode path). */
-static void put_i64(StrBuf *out, int64_t v)
-{
-    char buf[21];
-    int i = sizeof buf;
-    uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
-    do {
-        buf[--i] = (char)('0' + u % 10);
-        u /= 10;
-    } while (u);
-    if (v < 0)
-        buf[--i] = '-';
-    sb_append(out, buf + i, sizeof buf - (size_t)i);
-}
-
 /* A real's text where Jackson would print the number as read: plain
  * notation from the shortest round-trip digits ("1.5", "0.00001",
  * "10000000.0"); very large or small magnitudes keep Java's E form. */
@@ -475,7 +431,7 @@ static void json_as_text(const json_t *j, StrBuf *out)
         sb_putc(out, ']');
         return;
     }
-    case JSON_INTEGER: put_i64(out, json_integer_value(j)); return;
+    case JSON_INTEGER: value_format_long(json_integer_value(j), out); return;
     case JSON_REAL: real_text(json_real_value(j), out); return;
     case JSON_TRUE: sb_puts(out, "true"); return;
     case JSON_FALSE: sb_puts(out, "false"); return;
@@ -541,7 +497,7 @@ static bool json_integral(const json_t *j, int64_t lo, int64_t hi, int64_t *out)
         return true;
     }
     if (json_is_string(j))
-        return parse_long(json_string_value(j), json_string_length(j), lo, hi, out);
+        return value_parse_long(json_string_value(j), json_string_length(j), lo, hi, out);
     return false;
 }
 
@@ -607,7 +563,7 @@ static int json_conv(const json_t *j, const SqlType *t, Arena *a, Value *out, co
             text = json_string_value(j);
             n = json_string_length(j);
         } else if (json_is_integer(j)) {
-            put_i64(&num, json_integer_value(j));
+            value_format_long(json_integer_value(j), &num);
             text = num.data;
             n = num.len;
         } else if (json_is_real(j)) {
@@ -834,11 +790,11 @@ static void json_write(const Value *v, const SqlType *t, StrBuf *out)
     case TYPE_INT:
     case TYPE_DATE:
     case TYPE_TIME:
-        put_i64(out, v->u.i32);
+        value_format_long(v->u.i32, out);
         return;
     case TYPE_BIGINT:
     case TYPE_TIMESTAMP:
-        put_i64(out, v->u.i64);
+        value_format_long(v->u.i64, out);
         return;
     case TYPE_DOUBLE:
         if (isfinite(v->u.d)) {
@@ -1144,23 +1100,23 @@ static int delim_value(const Column *c, const Field *f, Arena *a, Value *out, Ed
         *out = v_bool(n == 4 && strncasecmp(p, "true", 4) == 0);
         return 0;
     case TYPE_INT:
-        if (!parse_long(p, n, INT32_MIN, INT32_MAX, &i))
+        if (!value_parse_long(p, n, INT32_MIN, INT32_MAX, &i))
             return delim_field_fail(c, p, n, err);
         *out = v_int((int32_t)i);
         return 0;
     case TYPE_BIGINT:
     case TYPE_TIMESTAMP:
-        if (!parse_long(p, n, INT64_MIN, INT64_MAX, &i))
+        if (!value_parse_long(p, n, INT64_MIN, INT64_MAX, &i))
             return delim_field_fail(c, p, n, err);
         *out = t->kind == TYPE_BIGINT ? v_bigint(i) : v_timestamp(i);
         return 0;
     case TYPE_DATE:
-        if (!parse_long(p, n, INT32_MIN, INT32_MAX, &i))
+        if (!value_parse_long(p, n, INT32_MIN, INT32_MAX, &i))
             return delim_field_fail(c, p, n, err);
         *out = v_date((int32_t)i);
         return 0;
     case TYPE_TIME:
-        if (!parse_long(p, n, 0, MS_PER_DAY - 1, &i))
+        if (!value_parse_long(p, n, 0, MS_PER_DAY - 1, &i))
             return delim_field_fail(c, p, n, err);
         *out = v_time((int32_t)i);
         return 0;
@@ -1287,11 +1243,11 @@ static int delim_encode(const SerdeOptions *opts, const Column *cols, int ncols,
                               "column %s: the 'DELIMITED' format does not support type %s",
                               cols[i].name, type_kind_name(v->kind));
         case TYPE_TIMESTAMP:
-            put_i64(out, v->u.i64);
+            value_format_long(v->u.i64, out);
             break;
         case TYPE_DATE:
         case TYPE_TIME:
-            put_i64(out, v->u.i32);
+            value_format_long(v->u.i32, out);
             break;
         default:   /* numbers, booleans: their (short) text */
             value_format(v, out);

@@ -111,6 +111,13 @@ typedef enum DecParseResult {
 int value_parse_decimal(const char *s, size_t n, int precision, int scale, bool half_up,
                         int64_t *unscaled);
 
+/* Long.parseLong on s[0..n) (no blanks): optional sign, then digits.  True
+ * with *out if it parses and lies in [lo, hi] (Integer.parseInt with the
+ * INT range). */
+bool value_parse_long(const char *s, size_t n, int64_t lo, int64_t hi, int64_t *out);
+/* Appends v in decimal ("-42"), without printf: the encoders' hot path. */
+void value_format_long(int64_t v, StrBuf *out);
+
 /* Standard base64 with padding (java.util.Base64), as ksqlDB writes BYTES. */
 void value_base64_encode(const void *p, size_t n, StrBuf *out);
 /* Decodes s[0..n) (padding optional) into a BYTES value in arena a;
