@@ -28,6 +28,7 @@
  * their query-validation tests; each implementation file says where it
  * follows them and where it departs.
  */
+#include "../registry.h"
 #include "agg_int.h"
 
 #include <pthread.h>
@@ -261,20 +262,11 @@ static bool is_literal_param(uint8_t p)
 static int check_literal(const AggDef *f, const AggSig *sig, int i, uint8_t p, const Value *lit,
                           Value *v, char *msg, size_t msgsize)
 {
-    /* Parameter name i from the ", "-separated list. */
-    const char *names = sig->names;
-    for (int k = 0; k < i && names; k++) {
-        names = strchr(names, ',');
-        names = names ? names + 2 : NULL;
-    }
+    size_t len;
+    const char *name = reg_param_name(sig->names, i, &len);
     char pname[32] = "argument";
-    if (names) {
-        size_t len = strcspn(names, ",");
-        if (len >= sizeof pname)
-            len = sizeof pname - 1;
-        memcpy(pname, names, len);
-        pname[len] = '\0';
-    }
+    if (len)
+        snprintf(pname, sizeof pname, "%.*s", (int)len, name);
     if (p == P_LIT_BOOL) {
         if (lit && lit->kind == TYPE_BOOLEAN) {
             *v = *lit;
@@ -368,18 +360,7 @@ static int not_accepted(const AggDef *f, const SqlType *const *args, int nargs, 
 {
     StrBuf sb;
     sb_init(&sb);
-    sb_printf(&sb, "function %s does not accept (", f->name);
-    if (count_star)
-        sb_putc(&sb, '*');
-    for (int i = 0; i < nargs; i++) {
-        if (i)
-            sb_puts(&sb, ", ");
-        if (kind_of(args[i]) == TYPE_NULL)
-            sb_puts(&sb, "NULL");
-        else
-            type_format(args[i], &sb);
-    }
-    sb_puts(&sb, "); it takes ");
+    reg_put_rejected(&sb, f->name, args, nargs, count_star);
     put_accepted(&sb, f);
     eddy_error(err, ERR_ANALYSIS, (SrcPos){0, 0}, "%s", sb.data);
     sb_free(&sb);
@@ -491,17 +472,15 @@ static char *signature(const AggDef *f, const AggSig *sig)
     sb_printf(&sb, "%s(", f->name);
     if (sig->star)
         sb_putc(&sb, '*');
-    const char *names = sig->names;
     for (int p = 0; p < sig->nparams; p++) {
         if (p)
             sb_puts(&sb, ", ");
-        const char *end = strchr(names, ',');
-        size_t len = end ? (size_t)(end - names) : strlen(names);
+        size_t len;
+        const char *name = reg_param_name(sig->names, p, &len);
         if (len) {
-            sb_append(&sb, names, len);
+            sb_append(&sb, name, len);
             sb_putc(&sb, ' ');
         }
-        names = end ? end + 2 : names + len;
         put_param(&sb, sig->params[p]);
     }
     sb_puts(&sb, ") -> ");

@@ -323,6 +323,18 @@ static bool ji_next(JIter *it, size_t *ks, size_t *ke, size_t *vs, size_t *ve)
     return true;
 }
 
+/* Starts it on the members of the JSON text v if that is one valid
+ * document whose value is an object; false otherwise. */
+static bool ji_object(JIter *it, const Value *v)
+{
+    const char *s = v->u.str.ptr;
+    size_t vs, ve;
+    if (!j_document(s, (size_t)v->u.str.len, &vs, &ve) || s[vs] != '{')
+        return false;
+    ji_init(it, s, vs, ve);
+    return true;
+}
+
 static bool key_equals(const char *s, size_t ks, size_t ke, const char *key, size_t keylen, Arena *a)
 {
     /* Fast path: no escapes in the raw key. */
@@ -501,15 +513,12 @@ int fn_json_array_length(const Value *a, int n, Value *out, FuncCtx *ctx)
 int fn_json_keys(const Value *a, int n, Value *out, FuncCtx *ctx)
 {
     (void)n;
-    if (v_is_null(&a[0]))
-        RETURN_NULL;
-    size_t vs, ve, ks, ke, cs, ce;
-    const char *s = a[0].u.str.ptr;
-    if (!j_document(s, (size_t)a[0].u.str.len, &vs, &ve) || s[vs] != '{')
-        RETURN_NULL;
-    VVec v = {.a = ctx->arena};
     JIter it;
-    ji_init(&it, s, vs, ve);
+    if (v_is_null(&a[0]) || !ji_object(&it, &a[0]))
+        RETURN_NULL;
+    const char *s = a[0].u.str.ptr;
+    size_t ks, ke, cs, ce;
+    VVec v = {.a = ctx->arena};
     while (ji_next(&it, &ks, &ke, &cs, &ce))
         vv_push(&v, j_decode_string(ctx->arena, s + ks, ke - ks));
     *out = array_of(v.items, v.n);
@@ -520,15 +529,12 @@ int fn_json_keys(const Value *a, int n, Value *out, FuncCtx *ctx)
 int fn_json_records(const Value *a, int n, Value *out, FuncCtx *ctx)
 {
     (void)n;
-    if (v_is_null(&a[0]))
-        RETURN_NULL;
-    size_t vs, ve, ks, ke, cs, ce;
-    const char *s = a[0].u.str.ptr;
-    if (!j_document(s, (size_t)a[0].u.str.len, &vs, &ve) || s[vs] != '{')
-        RETURN_NULL;
-    VVec keys = {.a = ctx->arena}, vals = {.a = ctx->arena};
     JIter it;
-    ji_init(&it, s, vs, ve);
+    if (v_is_null(&a[0]) || !ji_object(&it, &a[0]))
+        RETURN_NULL;
+    const char *s = a[0].u.str.ptr;
+    size_t ks, ke, cs, ce;
+    VVec keys = {.a = ctx->arena}, vals = {.a = ctx->arena};
     while (ji_next(&it, &ks, &ke, &cs, &ce)) {
         Value k = j_decode_string(ctx->arena, s + ks, ke - ks);
         Value v = compact_value(ctx->arena, s + cs, ce - cs);

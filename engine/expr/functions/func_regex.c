@@ -438,19 +438,34 @@ static Value group_value(const Rx *rx, const regmatch_t *m, int group, const cha
 }
 
 /* REGEXP_EXTRACT(pattern, input[, group]) */
-int fn_regexp_extract(const Value *a, int n, Value *out, FuncCtx *ctx)
+/* The arguments of REGEXP_EXTRACT[_ALL](pattern, input[, group]): 1 with
+ * *rx and *group; 0 when the result is NULL (a NULL argument, a group the
+ * pattern lacks); -1 with ctx->err. */
+static int extract_args(const Value *a, int n, FuncCtx *ctx, const char *fname, const Rx **rx, int *group)
 {
     for (int i = 0; i < n; i++)
         if (v_is_null(&a[i]))
-            RETURN_NULL;
-    const Rx *rx = rx_get(a[0].u.str.ptr, (size_t)a[0].u.str.len, ctx, "REGEXP_EXTRACT");
-    if (rx == NULL)
+            return 0;
+    *rx = rx_get(a[0].u.str.ptr, (size_t)a[0].u.str.len, ctx, fname);
+    if (*rx == NULL)
         return -1;
-    int group = n > 2 ? a[2].u.i32 : 0;
-    if (group > rx->ngroups)
-        RETURN_NULL;
-    if (group < 0)
-        return func_fail(ctx, "REGEXP_EXTRACT: no group %d", group);
+    *group = n > 2 ? a[2].u.i32 : 0;
+    if (*group > (*rx)->ngroups)
+        return 0;
+    if (*group < 0)
+        return func_fail(ctx, "%s: no group %d", fname, *group);
+    return 1;
+}
+
+int fn_regexp_extract(const Value *a, int n, Value *out, FuncCtx *ctx)
+{
+    const Rx *rx;
+    int group;
+    int rc = extract_args(a, n, ctx, "REGEXP_EXTRACT", &rx, &group);
+    if (rc <= 0) {
+        *out = v_null();
+        return rc;
+    }
     regmatch_t m[RX_MATCHES];
     if (!rx_find(rx, a[1].u.str.ptr, (size_t)a[1].u.str.len, 0, m))
         RETURN_NULL;
@@ -460,17 +475,13 @@ int fn_regexp_extract(const Value *a, int n, Value *out, FuncCtx *ctx)
 
 int fn_regexp_extract_all(const Value *a, int n, Value *out, FuncCtx *ctx)
 {
-    for (int i = 0; i < n; i++)
-        if (v_is_null(&a[i]))
-            RETURN_NULL;
-    const Rx *rx = rx_get(a[0].u.str.ptr, (size_t)a[0].u.str.len, ctx, "REGEXP_EXTRACT_ALL");
-    if (rx == NULL)
-        return -1;
-    int group = n > 2 ? a[2].u.i32 : 0;
-    if (group > rx->ngroups)
-        RETURN_NULL;
-    if (group < 0)
-        return func_fail(ctx, "REGEXP_EXTRACT_ALL: no group %d", group);
+    const Rx *rx;
+    int group;
+    int rc = extract_args(a, n, ctx, "REGEXP_EXTRACT_ALL", &rx, &group);
+    if (rc <= 0) {
+        *out = v_null();
+        return rc;
+    }
     const char *s = a[1].u.str.ptr;
     size_t len = (size_t)a[1].u.str.len;
     VVec v = {.a = ctx->arena};

@@ -33,6 +33,7 @@
  * which Values do not carry.
  */
 #include "eddy/engine/aggregates.h"
+#include "../registry.h"
 #include "func_int.h"
 
 #include <pthread.h>
@@ -854,16 +855,7 @@ int func_resolve(const char *name, const SqlType *const *arg_types, int nargs, A
     if (best == NULL) {
         StrBuf sb;
         sb_init(&sb);
-        sb_printf(&sb, "function %s does not accept (", f->name);
-        for (int i = 0; i < nargs; i++) {
-            if (i)
-                sb_puts(&sb, ", ");
-            if (arg_types[i] == NULL)
-                sb_puts(&sb, "NULL");
-            else
-                type_format(arg_types[i], &sb);
-        }
-        sb_puts(&sb, "); it takes ");
+        reg_put_rejected(&sb, f->name, arg_types, nargs, false);
         put_accepted(&sb, f);
         eddy_error(err, ERR_ANALYSIS, nopos, "%s", sb.data);
         sb_free(&sb);
@@ -888,18 +880,15 @@ static char *signature(const FuncDef *f, const Overload *ov)
     StrBuf sb;
     sb_init(&sb);
     sb_printf(&sb, "%s(", f->name);
-    const char *names = ov->names;
     for (int p = 0; p < ov->nparams; p++) {
         if (p)
             sb_puts(&sb, ", ");
-        /* Next name from the ", "-separated list. */
-        const char *end = strchr(names, ',');
-        size_t len = end ? (size_t)(end - names) : strlen(names);
+        size_t len;
+        const char *name = reg_param_name(ov->names, p, &len);
         if (len) {
-            sb_append(&sb, names, len);
+            sb_append(&sb, name, len);
             sb_putc(&sb, ' ');
         }
-        names = end ? end + 2 : names + len;
         put_spec(&sb, ov->params[p]);
         if ((ov->flags & F_VAR) && p == ov->nparams - 1)
             sb_puts(&sb, "...");

@@ -170,24 +170,26 @@ static inline const char *acc_text(const Acc *g)
     return buf;
 }
 
-static inline double acc_double(const Acc *g)
+/* A scalar result (no pointers: it outlives the scratch arena). */
+static inline Value acc_scalar(const Acc *g)
 {
     Arena *scratch = arena_create(0);
     Value out;
     g->c.fns->result(&g->c, &g->state, &out, scratch);
-    double d = out.kind == TYPE_DOUBLE ? out.u.d : -12345.678;
     arena_destroy(scratch);
-    return d;
+    return out;
+}
+
+static inline double acc_double(const Acc *g)
+{
+    Value out = acc_scalar(g);
+    return out.kind == TYPE_DOUBLE ? out.u.d : -12345.678;
 }
 
 static inline int64_t acc_bigint(const Acc *g)
 {
-    Arena *scratch = arena_create(0);
-    Value out;
-    g->c.fns->result(&g->c, &g->state, &out, scratch);
-    int64_t x = out.kind == TYPE_BIGINT ? out.u.i64 : -999;
-    arena_destroy(scratch);
-    return x;
+    Value out = acc_scalar(g);
+    return out.kind == TYPE_BIGINT ? out.u.i64 : -999;
 }
 
 /* Steps each value and checks the result text after each. */

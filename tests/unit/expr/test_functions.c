@@ -295,6 +295,13 @@ static void test_regex(void)
     CHECK_STR(CALL("REGEXP_EXTRACT_ALL", S("(\\w+) (\\w+)"), S("hello there nice day"), I(2)), "[there, day]");
     CHECK_STR(CALL("REGEXP_EXTRACT_ALL", S("\\d"), S("a1b2c3")), "[1, 2, 3]");
     CHECK_STR(CALL("REGEXP_EXTRACT_ALL", S("\\d"), S("abc")), "[]");
+    /* Both: a group the pattern lacks is NULL, a negative one an error, a NULL argument NULL. */
+    CHECK_STR(CALL("REGEXP_EXTRACT_ALL", S("(a)"), S("abc"), I(2)), "null");
+    CHECK_STR(CALL("REGEXP_EXTRACT", S("(a)"), S("abc"), I(-1)), "ERR: REGEXP_EXTRACT: no group -1");
+    CHECK_STR(CALL("REGEXP_EXTRACT_ALL", S("(a)"), S("abc"), I(-1)), "ERR: REGEXP_EXTRACT_ALL: no group -1");
+    CHECK_STR(CALL("REGEXP_EXTRACT", S("a"), N), "null");
+    CHECK_STR(CALL("REGEXP_EXTRACT_ALL", N, S("abc")), "null");
+    CHECK_STR(CALL("REGEXP_EXTRACT_ALL", S("(a)"), S("abc"), N), "null");
     CHECK_STR(CALL("REGEXP_REPLACE", S("abc123"), S("[0-9]"), S("X")), "abcXXX");
     CHECK_STR(CALL("REGEXP_REPLACE", S("John Smith"), S("(\\w+) (\\w+)"), S("$2, $1")), "Smith, John");
     CHECK_STR(CALL("REGEXP_REPLACE", S("ab-cd"), S("(?:a)(b)"), S("<$1>")), "<b>-cd");
