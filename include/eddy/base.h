@@ -1,5 +1,6 @@
 /*
- * base.h - arenas, growable buffers, errors: the few things every layer uses.
+ * base.h - arenas, growable buffers, errors, big-endian integers, tables
+ * sorted by name: the few things every layer uses.
  *
  * Errors come back as status: a function returns 0 on success or -1 on
  * failure and fills the EddyError it was given.  Library code never prints
