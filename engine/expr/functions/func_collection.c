@@ -123,7 +123,7 @@ static int set_op(const Value *a, Value *out, FuncCtx *ctx, int which)
     if (v_is_null(&a[0]) || (which > 0 && v_is_null(&a[1])))
         RETURN_NULL;
     int32_t na = a[0].u.arr.n, nb = which > 0 ? a[1].u.arr.n : 0;
-    VSet seen, other;
+    VSet seen, other = {0};
     vset_init(&seen, ctx->arena, (size_t)na + (size_t)nb);
     if (which >= 2) {
         vset_init(&other, ctx->arena, (size_t)nb);

@@ -309,8 +309,8 @@ static bool ji_next(JIter *it, size_t *ks, size_t *ke, size_t *vs, size_t *ve)
         return false;
     }
     it->started = true;
+    *ks = *ke = j->i;   /* an array member has no key: an empty span */
     if (it->object) {
-        *ks = j->i;
         j_string(j);
         *ke = j->i;
         j_ws(j);
