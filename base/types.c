@@ -157,6 +157,28 @@ bool type_is_numeric(const SqlType *t)
                  || t->kind == TYPE_DECIMAL);
 }
 
+/* Position on the widening chain INT -> BIGINT -> DECIMAL -> DOUBLE. */
+static int widen_rank(TypeKind k)
+{
+    switch (k) {
+    case TYPE_INT: return 0;
+    case TYPE_BIGINT: return 1;
+    case TYPE_DECIMAL: return 2;
+    case TYPE_DOUBLE: return 3;
+    default: return -1;
+    }
+}
+
+int type_widen_cost(TypeKind from, TypeKind to)
+{
+    if (from == to)
+        return 0;
+    int a = widen_rank(from), b = widen_rank(to);
+    if (a < 0 || b < 0 || b < a)
+        return -1;
+    return b - a;
+}
+
 const char *type_kind_name(TypeKind k)
 {
     if ((int)k < 0 || k >= TYPE__COUNT)

@@ -19,22 +19,6 @@ static const SrcPos NOPOS = {0, 0};
 
 /* ---- fixed-width big-endian helpers ------------------------------------ */
 
-static void put_be64(unsigned char *d, uint64_t v)
-{
-    for (int i = 7; i >= 0; i--) {
-        d[i] = (unsigned char)v;
-        v >>= 8;
-    }
-}
-
-static uint64_t get_be64(const unsigned char *s)
-{
-    uint64_t v = 0;
-    for (int i = 0; i < 8; i++)
-        v = (v << 8) | s[i];
-    return v;
-}
-
 static void put_be32(unsigned char *d, uint32_t v)
 {
     d[0] = (unsigned char)(v >> 24);
@@ -50,19 +34,12 @@ static uint32_t get_be32(const unsigned char *s)
 
 void keycodec_put_i64(unsigned char dst[8], int64_t v)
 {
-    put_be64(dst, (uint64_t)v ^ 0x8000000000000000ULL);
+    be64_put_ordered(dst, v);
 }
 
 int64_t keycodec_get_i64(const unsigned char src[8])
 {
-    return (int64_t)(get_be64(src) ^ 0x8000000000000000ULL);
-}
-
-static void append_i64(StrBuf *out, int64_t v)
-{
-    unsigned char b[8];
-    keycodec_put_i64(b, v);
-    sb_append(out, (const char *)b, 8);
+    return be64_get_ordered(src);
 }
 
 static void append_i32(StrBuf *out, int32_t v)
@@ -252,14 +229,11 @@ static int key_encode_value(const Value *v, StrBuf *out, int depth)
         return 0;
     case TYPE_BIGINT:
     case TYPE_TIMESTAMP:
-        append_i64(out, v->u.i64);
+        sb_put_be64_ordered(out, v->u.i64);
         return 0;
-    case TYPE_DOUBLE: {
-        unsigned char b[8];
-        put_be64(b, double_key_bits(v->u.d));
-        sb_append(out, (const char *)b, 8);
+    case TYPE_DOUBLE:
+        sb_put_be64(out, double_key_bits(v->u.d));
         return 0;
-    }
     case TYPE_DECIMAL:
         key_encode_decimal(v, out);
         return 0;
@@ -489,7 +463,7 @@ static int key_decode_value(Reader *r, Value *out, int depth)
     case TYPE_DOUBLE:
         if (!have(r, 8))
             return -1;
-        out->u.d = double_from_key_bits(get_be64(r->p));
+        out->u.d = double_from_key_bits(be64_get(r->p));
         r->p += 8;
         return 0;
     case TYPE_DECIMAL:
@@ -556,7 +530,7 @@ int keycodec_decode(const void *buf, size_t len, Value *out, int n, Arena *a, Ed
 
 void keycodec_window(StrBuf *out, int64_t window_start)
 {
-    append_i64(out, window_start);
+    sb_put_be64_ordered(out, window_start);
 }
 
 int keycodec_split_window(const void *buf, size_t len, size_t *key_len, int64_t *window_start)
@@ -570,8 +544,8 @@ int keycodec_split_window(const void *buf, size_t len, size_t *key_len, int64_t 
 
 void keycodec_session(StrBuf *out, int64_t window_end, int64_t window_start)
 {
-    append_i64(out, window_end);
-    append_i64(out, window_start);
+    sb_put_be64_ordered(out, window_end);
+    sb_put_be64_ordered(out, window_start);
 }
 
 int keycodec_split_session(const void *buf, size_t len, size_t *key_len,

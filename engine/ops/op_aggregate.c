@@ -46,18 +46,8 @@ typedef struct AggOp {
 
 #define NO_TIME INT64_MIN
 
-/* Times in index keys and meta values: the key codec's order-preserving form. */
-static void put_be64(StrBuf *sb, int64_t v)
-{
-    unsigned char b[8];
-    keycodec_put_i64(b, v);
-    sb_append(sb, (const char *)b, 8);
-}
-
-static int64_t get_be64(const void *b)
-{
-    return keycodec_get_i64(b);
-}
+/* Times in index keys and meta values: the key codec's order-preserving
+ * form (be64_put_ordered), so scans run in time order. */
 
 /* ---- state encoding ---------------------------------------------------------- */
 
@@ -168,7 +158,7 @@ static int index_put(AggOp *op, Store *s, int64_t end, const void *k, size_t kle
     if (s == op->expiry && end < op->expiry_floor)
         op->expiry_floor = end;
     sb_reset(&op->idx);
-    put_be64(&op->idx, end);
+    sb_put_be64_ordered(&op->idx, end);
     sb_append(&op->idx, k, klen);
     return store_put(s, op->idx.data, op->idx.len, "", 0);
 }
@@ -176,7 +166,7 @@ static int index_put(AggOp *op, Store *s, int64_t end, const void *k, size_t kle
 static int index_del(AggOp *op, Store *s, int64_t end, const void *k, size_t klen)
 {
     sb_reset(&op->idx);
-    put_be64(&op->idx, end);
+    sb_put_be64_ordered(&op->idx, end);
     sb_append(&op->idx, k, klen);
     return store_delete(s, op->idx.data, op->idx.len);
 }
@@ -246,8 +236,8 @@ static int update_session(AggOp *op, const Row *row, EddyError *err)
     while (rc == 0 && store_iter_next(it, &k, &kl, &v, &vl)) {
         if (kl != klen + 16 || memcmp(k, kbytes, klen) != 0)
             continue;
-        int64_t se = get_be64((const unsigned char *)k + klen);
-        int64_t ss = get_be64((const unsigned char *)k + klen + 8);
+        int64_t se = be64_get_ordered((const unsigned char *)k + klen);
+        int64_t ss = be64_get_ordered((const unsigned char *)k + klen + 8);
         if (ss > t + gap || se < t - gap)
             continue;
         if (nold == 64)
@@ -349,7 +339,7 @@ static int emit_closed(AggOp *op, EddyError *err)
     /* The scan starts at the last emitted end (index_put lowers it when a
      * window ending earlier is added). */
     sb_reset(&op->lo);
-    put_be64(&op->lo, op->final_floor);
+    sb_put_be64_ordered(&op->lo, op->final_floor);
     StoreIter *it = store_iter(op->final, op->lo.data, op->lo.len, NULL, 0);
     const void *k, *v;
     size_t kl, vl;
@@ -360,7 +350,7 @@ static int emit_closed(AggOp *op, EddyError *err)
     while (rc == 0 && store_iter_next(it, &k, &kl, &v, &vl)) {
         if (kl < 8)
             continue;
-        int64_t end = get_be64(k);
+        int64_t end = be64_get_ordered(k);
         if (!window_closed(op, w, end)) {
             op->final_next = end;
             break;
@@ -384,9 +374,9 @@ static int emit_closed(AggOp *op, EddyError *err)
             Value *kv = arena_alloc(a, sizeof(Value) * (size_t)(p->u.aggregate.nkeys + 1));
             if (keycodec_decode(wk, keylen, kv, p->u.aggregate.nkeys, a, err) != 0)
                 return -1;
-            int64_t ws = session ? get_be64((const unsigned char *)wk + keylen + 8)
-                                 : get_be64((const unsigned char *)wk + keylen);
-            int64_t we = session ? get_be64((const unsigned char *)wk + keylen) : ws + w->size_ms;
+            int64_t ws = session ? be64_get_ordered((const unsigned char *)wk + keylen + 8)
+                                 : be64_get_ordered((const unsigned char *)wk + keylen);
+            int64_t we = session ? be64_get_ordered((const unsigned char *)wk + keylen) : ws + w->size_ms;
             rc = emit(op, kv, ws, we, false, session ? we : op->states[0].u.i64, NULL, err);
         }
         if (rc == 0)
@@ -403,7 +393,7 @@ static int expire(AggOp *op, EddyError *err)
     /* From the last sweep's end: what lies before it is deleted, and seeking
      * past deletions is far cheaper than walking them. */
     sb_reset(&op->lo);
-    put_be64(&op->lo, op->expiry_floor);
+    sb_put_be64_ordered(&op->lo, op->expiry_floor);
     StoreIter *it = store_iter(op->expiry, op->lo.data, op->lo.len, NULL, 0);
     const void *k, *v;
     size_t kl, vl;
@@ -411,9 +401,9 @@ static int expire(AggOp *op, EddyError *err)
     while (store_iter_next(it, &k, &kl, &v, &vl)) {
         if (kl < 8)
             continue;
-        if (get_be64(k) + w->retention_ms > op->times.min)
+        if (be64_get_ordered(k) + w->retention_ms > op->times.min)
             break;
-        op->expiry_floor = get_be64(k);
+        op->expiry_floor = be64_get_ordered(k);
         ptrvec_push(a, &done, arena_strndup(a, k, kl));
         ptrvec_push(a, &done, (void *)(uintptr_t)kl);
         if (done.n >= 2000)

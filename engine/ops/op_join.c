@@ -62,18 +62,6 @@ struct JoinOp {
     StrBuf lo, hi;                /* scan bounds */
 };
 
-static void put_be64(StrBuf *sb, int64_t v)
-{
-    unsigned char b[8];
-    keycodec_put_i64(b, v);
-    sb_append(sb, (const char *)b, 8);
-}
-
-static int64_t get_be64(const void *p)
-{
-    return keycodec_get_i64(p);
-}
-
 /* ---- rows in stores: [flag, rowtime, columns...] ------------------------------ */
 
 static int ncols_of(const JoinOp *j, int side)
@@ -126,8 +114,8 @@ static void join_key(JoinOp *j, const Row *row, const Value *key)
     sb_reset(&j->key);
     keycodec_encode(key, 1, &j->key);
     if (j->base.plan->u.join.windowed) {
-        put_be64(&j->key, row->window_start);
-        put_be64(&j->key, row->window_end);
+        sb_put_be64_ordered(&j->key, row->window_start);
+        sb_put_be64_ordered(&j->key, row->window_end);
     }
 }
 
@@ -245,7 +233,7 @@ static int close_windows(JoinOp *j, int ps, EddyError *err)
         sb_reset(&j->lo);
         sb_reset(&j->hi);
         put_be32(&j->lo, part);
-        put_be64(&j->lo, j->exp_floor[ps][side]);
+        sb_put_be64_ordered(&j->lo, j->exp_floor[ps][side]);
         put_be32(&j->hi, part);   /* the partition's prefix: past any time | seq */
         for (int b = 0; b < 9; b++)
             sb_putc(&j->hi, (char)0xff);
@@ -258,7 +246,7 @@ static int close_windows(JoinOp *j, int ps, EddyError *err)
         while (store_iter_next(it, &k, &kl, &v, &vl)) {
             if (kl < 20 || get_be32(k) != part)
                 continue;
-            int64_t t = get_be64((const char *)k + 4);
+            int64_t t = be64_get_ordered((const char *)k + 4);
             if (t + reach + p->u.join.grace_ms >= st) {
                 *next = t;
                 break;
@@ -322,9 +310,9 @@ static int stream_stream(JoinOp *j, int side, const Row *row, const Value *key, 
     sb_reset(&j->lo);
     sb_reset(&j->hi);
     sb_append(&j->lo, j->key.data, klen);
-    put_be64(&j->lo, lo);
+    sb_put_be64_ordered(&j->lo, lo);
     sb_append(&j->hi, j->key.data, klen);
-    put_be64(&j->hi, hi == INT64_MAX ? hi : hi + 1);
+    sb_put_be64_ordered(&j->hi, hi == INT64_MAX ? hi : hi + 1);
     PtrVec matches = {0};
     StoreIter *it = store_iter(j->buf[o], j->lo.data, j->lo.len, j->hi.data, j->hi.len);
     const void *k, *v;
@@ -368,15 +356,15 @@ static int stream_stream(JoinOp *j, int side, const Row *row, const Value *key, 
     }
     /* Buffer this row: key | t | seq, and its index entry t | seq | key. */
     int64_t seq = j->seq++;
-    put_be64(&j->key, t);
-    put_be64(&j->key, seq);
+    sb_put_be64_ordered(&j->key, t);
+    sb_put_be64_ordered(&j->key, seq);
     encode_row(j, row, matches.n > 0, &j->val);
     if (store_put(j->buf[side], j->key.data, j->key.len, j->val.data, j->val.len) != 0)
         return -1;
     sb_reset(&j->idx);
     put_be32(&j->idx, j->times.ids[ps]);
-    put_be64(&j->idx, t);
-    put_be64(&j->idx, seq);
+    sb_put_be64_ordered(&j->idx, t);
+    sb_put_be64_ordered(&j->idx, seq);
     sb_append(&j->idx, j->key.data, j->key.len);
     if (j->exp_next[ps][side] != INT64_MIN && t < j->exp_next[ps][side])
         j->exp_next[ps][side] = t;
@@ -674,7 +662,7 @@ Operator *op_join_create(const Plan *p, OpCtx *ctx, EddyError *err)
      * partition's index is scanned once after a (re)start. */
     int got = store_get(j->meta, "seq", 3, &j->tmp, err);
     if (got == 1 && j->tmp.len == 8)
-        j->seq = get_be64(j->tmp.data);
+        j->seq = be64_get_ordered(j->tmp.data);
     if (got < 0 || op_times_load(&j->times, j->meta, err) != 0) {
         join_close(&j->base);
         return NULL;

@@ -45,30 +45,12 @@ size_t serde_window_len(WindowKind kind)
     return kind == WKIND_NONE ? 0 : kind == WKIND_SESSION ? 16 : 8;
 }
 
-static void put_be64(StrBuf *out, int64_t v)
-{
-    unsigned char b[8];
-    for (int i = 7; i >= 0; i--) {
-        b[i] = (unsigned char)((uint64_t)v & 0xff);
-        v = (int64_t)((uint64_t)v >> 8);
-    }
-    sb_append(out, (const char *)b, 8);
-}
-
-static int64_t get_be64(const unsigned char *b)
-{
-    uint64_t u = 0;
-    for (int i = 0; i < 8; i++)
-        u = u << 8 | b[i];
-    return (int64_t)u;
-}
-
 void serde_window_encode(WindowKind kind, int64_t start, int64_t end, StrBuf *out)
 {
     if (kind == WKIND_SESSION)
-        put_be64(out, end);
+        sb_put_be64(out, (uint64_t)end);
     if (kind != WKIND_NONE)
-        put_be64(out, start);
+        sb_put_be64(out, (uint64_t)start);
 }
 
 static int check_bounds(int64_t start, int64_t end, EddyError *err)
@@ -97,10 +79,10 @@ int serde_window_decode(WindowKind kind, int64_t size_ms, const void *key, size_
     const unsigned char *w = (const unsigned char *)key + len - wl;
     int64_t s, e;
     if (kind == WKIND_SESSION) {
-        e = get_be64(w);
-        s = get_be64(w + 8);
+        e = (int64_t)be64_get(w);
+        s = (int64_t)be64_get(w + 8);
     } else {
-        s = get_be64(w);
+        s = (int64_t)be64_get(w);
         e = s > INT64_MAX - size_ms ? INT64_MAX : s + size_ms;
     }
     if (check_bounds(s, e, err) != 0)

@@ -1,5 +1,6 @@
 /*
- * base.h - arenas, growable buffers, errors: the few things every layer uses.
+ * base.h - arenas, growable buffers, errors, big-endian integers, tables
+ * sorted by name: the few things every layer uses.
  *
  * Errors come back as status: a function returns 0 on success or -1 on
  * failure and fills the EddyError it was given.  Library code never prints
@@ -109,12 +110,94 @@ void sb_putc(StrBuf *sb, char c);
 void sb_printf(StrBuf *sb, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void sb_vprintf(StrBuf *sb, const char *fmt, va_list ap);
 
+/* ---- big-endian integers ---------------------------------------------- */
+
+/* Most significant byte first: Kafka's (Java's) byte order for INT, BIGINT
+ * and DOUBLE bits, the windowed-key bounds, TZif files.  dst/src need no
+ * alignment. */
+static inline void be32_put(void *dst, uint32_t v)
+{
+    unsigned char *d = dst;
+    d[0] = (unsigned char)(v >> 24);
+    d[1] = (unsigned char)(v >> 16);
+    d[2] = (unsigned char)(v >> 8);
+    d[3] = (unsigned char)v;
+}
+
+static inline uint32_t be32_get(const void *src)
+{
+    const unsigned char *s = src;
+    return (uint32_t)s[0] << 24 | (uint32_t)s[1] << 16 | (uint32_t)s[2] << 8 | s[3];
+}
+
+static inline void be64_put(void *dst, uint64_t v)
+{
+    be32_put(dst, (uint32_t)(v >> 32));
+    be32_put((unsigned char *)dst + 4, (uint32_t)v);
+}
+
+static inline uint64_t be64_get(const void *src)
+{
+    return (uint64_t)be32_get(src) << 32 | be32_get((const unsigned char *)src + 4);
+}
+
+/* The order-preserving form of a signed integer: big-endian with the sign
+ * bit flipped, so that the bytes compare (memcmp) as the integers do.  The
+ * key codec's BIGINT and the operators' time indexes use it. */
+static inline void be64_put_ordered(void *dst, int64_t v)
+{
+    be64_put(dst, (uint64_t)v ^ 0x8000000000000000ULL);
+}
+
+static inline int64_t be64_get_ordered(const void *src)
+{
+    return (int64_t)(be64_get(src) ^ 0x8000000000000000ULL);
+}
+
+/* Append the 8 bytes of be64_put / be64_put_ordered to sb. */
+static inline void sb_put_be64(StrBuf *sb, uint64_t v)
+{
+    unsigned char b[8];
+    be64_put(b, v);
+    sb_append(sb, (const char *)b, 8);
+}
+
+static inline void sb_put_be64_ordered(StrBuf *sb, int64_t v)
+{
+    sb_put_be64(sb, (uint64_t)v ^ 0x8000000000000000ULL);
+}
+
 /* ---- string helpers --------------------------------------------------- */
 
 bool str_ieq(const char *a, const char *b);          /* ASCII case-insensitive */
 char *str_upper(Arena *a, const char *s);             /* ASCII upper copy */
 /* Levenshtein distance, case-insensitive; for "did you mean" hints. */
 int str_edit_distance(const char *a, const char *b);
+
+/* ---- tables sorted by name -------------------------------------------- */
+
+/* A view of a static array of structs sorted by a `const char *` member,
+ * in ASCII case-insensitive order: the function and aggregate registries.
+ * The view borrows the array (static, so it lives as long as the process);
+ * NAMETAB_INIT(array, type, member) fills it in a static initializer. */
+typedef struct NameTable {
+    const void *entries;
+    size_t n;           /* entries */
+    size_t stride;      /* sizeof one entry */
+    size_t name_off;    /* offsetof the `const char *` name in an entry */
+} NameTable;
+
+#define NAMETAB_INIT(array, type, member) \
+    {(array), sizeof(array) / sizeof(type), sizeof(type), offsetof(type, member)}
+
+/* The name of entry i (i < t->n). */
+const char *nametab_name(const NameTable *t, size_t i);
+/* Index of the entry called name, case-insensitively (binary search), or
+ * -1 if there is none or name is NULL. */
+int nametab_find(const NameTable *t, const char *name);
+/* The entry name nearest to name within max_edits (str_edit_distance),
+ * the first of equals; NULL if none is that near.  For "did you mean". */
+const char *nametab_closest(const NameTable *t, const char *name, int max_edits);
 
 /* ---- hash map: string -> void* (malloc-backed, keys copied) ----------- */
 

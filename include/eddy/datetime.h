@@ -1,11 +1,18 @@
 /*
  * datetime.h - civil dates and Java-style (DateTimeFormatter) patterns,
  * without libc's locale or TZ environment.  Used by CAST, the date/time
- * functions and TIMESTAMP_FORMAT extraction (engine/datetime.c).
+ * functions and TIMESTAMP_FORMAT extraction (engine/values/: datetime.c,
+ * dt_zone.c, dt_format.c, dt_parse.c).
  *
  * Time zones: "UTC" / "Z" / "GMT", fixed offsets ("+05:30", "-08:00",
  * "GMT+2") and IANA names read from the system's zoneinfo (TZif) files.
  * NULL tz = UTC.
+ *
+ * Ownership: every function borrows its strings (text, pattern, tz) for
+ * the call only and keeps nothing of the caller's; output is appended to
+ * the caller's StrBuf or written to its out-parameters.  Loaded zones are
+ * cached inside the module for the life of the process.  All functions
+ * are thread-safe.
  */
 #ifndef EDDY_DATETIME_H
 #define EDDY_DATETIME_H
@@ -16,8 +23,9 @@ int64_t dt_days_from_civil(int64_t y, int m, int d);
 void dt_civil_from_days(int64_t days, int64_t *y, int *m, int *d);
 
 /* Formats ms-since-epoch with a Java pattern ("yyyy-MM-dd HH:mm:ss.SSS",
- * quotes for literals, 'X'/'Z' offsets, EEE/MMM names in English).
- * -1 with err for an invalid pattern or unknown zone. */
+ * quotes for literals, 'X'/'Z' offsets, EEE/MMM names in English),
+ * appending to out.  -1 with err for an invalid pattern or unknown zone
+ * (out is then left as it was). */
 int dt_format(int64_t ms, const char *pattern, const char *tz, StrBuf *out, EddyError *err);
 /* Parses text with a Java pattern; fields missing from the pattern default
  * to 1970-01-01 00:00:00.000 in tz.  -1 with err when text does not match. */
@@ -31,7 +39,7 @@ int dt_parse_date_iso(const char *s, int32_t *days);
 void dt_format_time_iso(int32_t ms, StrBuf *out);         /* 10:00:00 (.SSS if non-zero) */
 int dt_parse_time_iso(const char *s, int32_t *ms);
 
-/* ---- additions (functions.c) ------------------------------------------ */
+/* ---- what the date/time functions need besides ---------------------------- */
 
 /* Kinds of fields a pattern uses. */
 #define DT_FIELDS_DATE 1u      /* G u y Q M L d D E */

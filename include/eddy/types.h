@@ -60,6 +60,10 @@ const SqlType *type_copy(Arena *a, const SqlType *t);
 
 bool type_equal(const SqlType *a, const SqlType *b);
 bool type_is_numeric(const SqlType *t);                /* INT, BIGINT, DOUBLE, DECIMAL */
+/* Implicit widening, as ksqlDB resolves function calls: INT -> BIGINT ->
+ * DECIMAL -> DOUBLE.  The number of steps from `from` to `to` (0 for the
+ * same kind), or -1 if `from` does not widen to `to`. */
+int type_widen_cost(TypeKind from, TypeKind to);
 const char *type_kind_name(TypeKind k);
 /* "ARRAY<STRING>", "STRUCT<`A` INTEGER, ...>", "DECIMAL(4, 2)" */
 void type_format(const SqlType *t, StrBuf *out);

@@ -7,6 +7,14 @@
  * Encodings: TIMESTAMP = ms since epoch UTC, DATE = days since epoch,
  * TIME = ms since midnight, DECIMAL = unscaled int64 + scale
  * (precision <= 18), as ksqlDB's JSON serde writes them.
+ *
+ * Ownership: a Value is a plain struct copied by assignment; its strings
+ * and items are not owned by it but by the arena they were built in (or
+ * by whatever a borrowing value points at).  A copy made with `=` borrows
+ * the same memory; value_copy makes one that owns nothing of the
+ * original's.  Functions that build values take the arena to build in.
+ * engine/values/ implements this header: value.c, value_cast.c,
+ * value_text.c.
  */
 #ifndef EDDY_VALUE_H
 #define EDDY_VALUE_H
@@ -49,7 +57,8 @@ Value v_string_cstr(Arena *a, const char *s);
 Value v_bytes(Arena *a, const void *p, int32_t len);
 Value v_decimal(int64_t unscaled, int precision, int scale);
 
-/* Deep copy (strings, arrays, maps, structs) into arena a. */
+/* Deep copy (strings, arrays, maps, structs) into arena a: the result
+ * borrows nothing from v, and lives as long as a. */
 Value value_copy(Arena *a, const Value *v);
 
 /* SQL comparison of two non-null values of comparable types (numeric kinds
@@ -60,26 +69,26 @@ int value_compare(const Value *a, const Value *b, bool *ok);
 bool value_equal(const Value *a, const Value *b);
 uint64_t value_hash(const Value *v);
 
-/* CAST v (whose type is `from`) to type `to`, following ksqlDB's rules
- * (string<->number parse, number truncation, timestamp<->string ISO,...).
- * NULL stays NULL.  Returns -1 with err on a failed conversion (e.g.
- * CAST('abc' AS INT)); callers in the evaluator turn that into NULL +
- * a logged warning, as ksqlDB does. */
+/* CAST v to type `to`, following ksqlDB's rules (string<->number parse,
+ * number truncation, timestamp<->string ISO,...).  NULL stays NULL.  New
+ * strings and composites are allocated in arena a; *out may also borrow
+ * from v (a STRING cast to STRING is v itself).  Returns -1 with err on a
+ * failed conversion (e.g. CAST('abc' AS INT)); callers in the evaluator
+ * turn that into NULL + a logged warning, as ksqlDB does. */
 int value_cast(const Value *v, const SqlType *to, Arena *a, Value *out, EddyError *err);
 
-/* Text form as ksqlDB prints values in the CLI and CAST(x AS STRING):
- * strings raw, DOUBLE like Java's Double.toString (1.0, 1.0E10), DECIMAL
- * with its scale, TIMESTAMP as 'yyyy-MM-ddTHH:mm:ss.SSS', DATE
- * 'yyyy-MM-dd', TIME 'HH:mm:ss', ARRAY [a, b], MAP {k=v}, STRUCT {F=v},
- * BYTES base64, NULL as "null". */
+/* Appends the text form to out, as ksqlDB prints values in the CLI and
+ * CAST(x AS STRING): strings raw, DOUBLE like Java's Double.toString (1.0,
+ * 1.0E10), DECIMAL with its scale, TIMESTAMP as 'yyyy-MM-ddTHH:mm:ss.SSS',
+ * DATE 'yyyy-MM-dd', TIME 'HH:mm:ss', ARRAY [a, b], MAP {k=v}, STRUCT
+ * {F=v}, BYTES base64, NULL as "null". */
 void value_format(const Value *v, StrBuf *out);
 
 /* The natural type of a literal-like value (for values built without a
  * schema); composite kinds return NULL. */
 const SqlType *value_prim_type(const Value *v);
 
-/* ---- additions (values/serde engineer): helpers shared by value.c,
- * serde.c and the functions; none changes the declarations above. ---- */
+/* ---- casts and text forms used by the serdes and the functions ---------- */
 
 /* value_cast when the source type is known: STRUCT -> STRUCT then matches
  * fields by name (case-sensitive, as ksqlDB's CAST does; target fields
@@ -110,6 +119,13 @@ typedef enum DecParseResult {
 } DecParseResult;
 int value_parse_decimal(const char *s, size_t n, int precision, int scale, bool half_up,
                         int64_t *unscaled);
+
+/* Long.parseLong on s[0..n) (no blanks): optional sign, then digits.  True
+ * with *out if it parses and lies in [lo, hi] (Integer.parseInt with the
+ * INT range). */
+bool value_parse_long(const char *s, size_t n, int64_t lo, int64_t hi, int64_t *out);
+/* Appends v in decimal ("-42"), without printf: the encoders' hot path. */
+void value_format_long(int64_t v, StrBuf *out);
 
 /* Standard base64 with padding (java.util.Base64), as ksqlDB writes BYTES. */
 void value_base64_encode(const void *p, size_t n, StrBuf *out);

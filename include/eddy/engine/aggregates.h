@@ -1,7 +1,7 @@
 /*
- * aggregates.h - the aggregate function registry (engine/aggregates.c and
- * engine/agg_*.c): COUNT, SUM, AVG, MIN, MAX, TOPK, COLLECT_LIST, ... as
- * ksqlDB defines them.
+ * aggregates.h - the aggregate function registry (engine/expr/aggregates/:
+ * aggregates.c and agg_*.c): COUNT, SUM, AVG, MIN, MAX, TOPK,
+ * COLLECT_LIST, ... as ksqlDB defines them.
  *
  * The analyzer resolves a call once (agg_resolve) to an AggCall; the
  * aggregate operator then drives the call's AggFns per group:
@@ -102,7 +102,9 @@ int agg_resolve(const char *name, const SqlType *const *arg_types, const Value *
 bool agg_exists(const char *name);
 
 /* For SHOW FUNCTIONS / DESCRIBE FUNCTION.  Signatures read like
- * "TOPK(col INTEGER, k INTEGER literal) -> ARRAY<INTEGER>". */
+ * "TOPK(col INTEGER, k INTEGER literal) -> ARRAY<INTEGER>".  The AggInfo
+ * entries and their strings are static (built once on first use, thread-
+ * safe); they live for the process and callers never free them. */
 typedef struct AggInfo {
     const char *name, *description;
     int nsignatures;

@@ -4,9 +4,13 @@
  * The analyzer turns an AstExpr into a BExpr: names resolved to column
  * indexes of the input row, every node typed, implicit casts made
  * explicit (BX_CAST nodes), functions resolved to a ResolvedCall.  The
- * evaluator (engine/expr.c) is a tree walk over BExpr with SQL's
+ * evaluator (engine/expr/expr.c) is a tree walk over BExpr with SQL's
  * three-valued logic; a per-row error (bad cast, division by zero in
  * integers) yields NULL and is counted, as in ksqlDB.
+ *
+ * Ownership: a BExpr tree lives in the arena the analyzer was given (the
+ * plan's) and is read-only afterwards: the evaluator never writes to it,
+ * so one tree serves any number of rows.
  */
 #ifndef EDDY_EXPR_H
 #define EDDY_EXPR_H
@@ -67,12 +71,15 @@ struct BExpr {
 };
 
 typedef struct EvalCtx {
-    Arena *arena;            /* results live here (the batch arena) */
+    Arena *arena;            /* borrowed: results live here (the batch arena) */
     int64_t errors;          /* per-row evaluation errors so far */
     EddyError last_error;    /* the most recent one, for the log */
 } EvalCtx;
 
-/* Evaluates e over row; never fails: errors give NULL and bump ctx->errors. */
+/* Evaluates e over row (both borrowed); never fails: errors give NULL and
+ * bump ctx->errors.  *out may borrow from row (a column's string), from e
+ * (a constant) and from ctx->arena: it is valid while all three are, so a
+ * caller keeping it past the batch copies it (value_copy). */
 void expr_eval(const BExpr *e, const Row *row, EvalCtx *ctx, Value *out);
 /* WHERE / HAVING: true only for a non-null TRUE. */
 bool expr_eval_pred(const BExpr *e, const Row *row, EvalCtx *ctx);

@@ -1,5 +1,6 @@
 /*
- * functions.h - the scalar function registry (engine/functions.c).
+ * functions.h - the scalar function registry (engine/expr/functions/:
+ * functions.c holds the table, func_*.c the implementations).
  *
  * The registry is one table (an X-macro list in functions.c) of
  * functions, each with one or more overloads.  The analyzer resolves a
@@ -10,6 +11,11 @@
  * Null handling follows ksqlDB's function reference: most functions
  * return NULL when an argument is NULL; COALESCE, IFNULL, CONCAT,
  * CONCAT_WS, ... say otherwise and are implemented so.
+ *
+ * Ownership: the registry's names, signatures and FuncInfo entries are
+ * static (they live for the process; never free them).  A ResolvedCall's
+ * params (and composite result types) are allocated in the arena given to
+ * func_resolve and live as long as it.
  */
 #ifndef EDDY_FUNCTIONS_H
 #define EDDY_FUNCTIONS_H
@@ -19,31 +25,36 @@
 #include "eddy/value.h"
 
 typedef struct FuncCtx {
-    Arena *arena;              /* where results (strings, arrays) are allocated */
-    /* Set by a function to report a per-row problem (bad format string,
-     * unparsable date): the evaluator then yields NULL and counts/logs it. */
+    Arena *arena;              /* borrowed: results (strings, arrays) are allocated here */
+    /* Borrowed, may be NULL.  Set by a function to report a per-row problem
+     * (bad format string, unparsable date): the evaluator then yields NULL
+     * and counts/logs it. */
     EddyError *err;
 } FuncCtx;
 
-/* Evaluates one overload.  args are already cast to the overload's
- * parameter types (NULLs are passed through unless the overload says it
- * handles them).  Returns 0, or -1 with ctx->err set. */
+/* Evaluates one overload.  args (borrowed, nargs of them) are already cast
+ * to the overload's parameter types (NULLs are passed through unless the
+ * overload says it handles them).  *out is allocated in ctx->arena or
+ * borrows from args (ELT returns one of them), so it lives as long as both.
+ * Returns 0, or -1 with ctx->err set. */
 typedef int (*ScalarFn)(const Value *args, int nargs, Value *out, FuncCtx *ctx);
 
 typedef struct ResolvedCall {
-    const char *name;          /* canonical upper-case name */
+    const char *name;          /* canonical upper-case name (static) */
     ScalarFn fn;
     bool null_in_null_out;     /* evaluator may short-circuit: any NULL arg -> NULL */
-    const SqlType *result;     /* the call's result type */
-    const SqlType **params;    /* nargs entries: the type each argument must be cast to
-                                * (the evaluator inserts casts where arg type differs) */
+    const SqlType *result;     /* the call's result type (static or in func_resolve's arena) */
+    const SqlType **params;    /* nargs entries, in func_resolve's arena: the type each
+                                * argument must be cast to (the evaluator inserts casts
+                                * where arg type differs) */
     int nargs;
 } ResolvedCall;
 
-/* Resolves name(args) for the given argument types (TYPE_NULL for a NULL
- * literal).  Picks the overload that needs the fewest implicit widenings
- * (INT -> BIGINT -> DECIMAL -> DOUBLE).  Returns 0 and fills *out (params
- * allocated in arena), or -1 with ERR_ANALYSIS:
+/* Resolves name(args) for the given argument types (borrowed; NULL or
+ * TYPE_NULL for a NULL literal).  Picks the overload that needs the fewest
+ * implicit widenings (INT -> BIGINT -> DECIMAL -> DOUBLE); name matches in
+ * any case.  Returns 0 and fills *out (params and composite types
+ * allocated in arena, which must outlive *out), or -1 with ERR_ANALYSIS:
  *   "unknown function FOO" / "function SUBSTRING does not accept
  *   (INTEGER); it takes (STRING, INTEGER[, INTEGER])". */
 int func_resolve(const char *name, const SqlType *const *arg_types, int nargs,
@@ -53,10 +64,12 @@ int func_resolve(const char *name, const SqlType *const *arg_types, int nargs,
  * those elsewhere (aggregates are a later milestone). */
 bool func_is_aggregate(const char *name);
 
-/* Is `name` a known scalar function? */
+/* Is `name` a known scalar function?  Case-insensitive. */
 bool func_exists(const char *name);
 
-/* Registry introspection for SHOW FUNCTIONS / DESCRIBE FUNCTION. */
+/* Registry introspection for SHOW FUNCTIONS / DESCRIBE FUNCTION.  The
+ * FuncInfo entries and their strings are static: built once (thread-safe)
+ * on first use, they live for the process; callers never free them. */
 typedef struct FuncInfo {
     const char *name;
     const char *category;      /* "STRING", "MATHEMATICAL", "DATE / TIME", ... */

@@ -1,12 +1,15 @@
 /*
  * serde.h - record formats: bytes <-> Values for a list of columns.
  *
- * Value formats JSON (jansson; field names match case-insensitively,
- * missing fields are NULL) and DELIMITED; key formats KAFKA (primitive
- * types in Kafka's own serializations: INT = 4-byte big-endian, BIGINT =
- * 8-byte big-endian, DOUBLE = IEEE-754 big-endian, STRING = UTF-8,
- * BOOLEAN 1 byte), JSON and DELIMITED.  NONE means no columns (a stream
- * without key columns).
+ * Value formats JSON (jansson; a field matches its column by exact name,
+ * else by its upper-cased name; missing fields are NULL) and DELIMITED;
+ * key formats KAFKA (one primitive column in Kafka's own serializations:
+ * INT = 4-byte big-endian, BIGINT = 8-byte big-endian, DOUBLE = IEEE-754
+ * big-endian, STRING = UTF-8, BYTES as they are; no BOOLEAN, as in
+ * ksqlDB), JSON and DELIMITED.  NONE means no columns (a stream without
+ * key columns).  engine/serde/ implements it: serde.c dispatches to
+ * serde_json.c, serde_delimited.c, serde_kafka.c; serde_window.c is the
+ * windowed-key codec.
  *
  * Wrapping follows ksqlDB: a JSON value with several columns is an
  * object; a single column is an object too unless WRAP_SINGLE_VALUE is
@@ -32,19 +35,21 @@ typedef struct SerdeOptions {
 } SerdeOptions;
 
 /* Checks the columns can be carried by the format (KAFKA: at most one
- * column of INT/BIGINT/DOUBLE/STRING/BOOLEAN/BYTES; DELIMITED: primitive
- * types only).  -1 with ERR_ANALYSIS naming the column and the type. */
+ * column of INT/BIGINT/DOUBLE/STRING/BYTES; DELIMITED: primitive types
+ * only; JSON: maps with STRING keys).  -1 with ERR_ANALYSIS naming the
+ * column and the type. */
 int serde_check(Format fmt, const Column *cols, int ncols, bool is_key, EddyError *err);
 
-/* Decodes buf (len bytes; buf non-NULL) into out[0..ncols).  Strings are
- * allocated in `arena`.  Returns -1 with ERR_RUNTIME and a short reason
- * ("invalid JSON at byte 17", "field SEVERITY: cannot convert 'x' to
- * INTEGER") when the record does not fit; never crashes on any bytes. */
+/* Decodes buf (len bytes; buf non-NULL, borrowed for the call) into
+ * out[0..ncols).  Strings and composites are allocated in `arena`: the
+ * values borrow nothing of buf.  Returns -1 with ERR_RUNTIME and a short
+ * reason ("invalid JSON at byte 17", "field SEVERITY: cannot convert 'x'
+ * to INTEGER") when the record does not fit; never crashes on any bytes. */
 int serde_decode(Format fmt, const SerdeOptions *opts, const Column *cols, int ncols,
                  const void *buf, size_t len, Value *out, Arena *arena, EddyError *err);
 
 /* Encodes vals[0..ncols) (appended to out).  Returns -1 with err if a value
- * cannot be represented. */
+ * cannot be represented; out may then hold part of the record. */
 int serde_encode(Format fmt, const SerdeOptions *opts, const Column *cols, int ncols,
                  const Value *vals, StrBuf *out, EddyError *err);
 
@@ -102,12 +107,13 @@ int serde_decode_key(Format fmt, const SerdeOptions *opts, const Column *cols, i
 
 /* jansson's json_t, without including jansson.h here. */
 struct json_t;
-/* Converts a JSON value to a Value of `type`, with ksqlDB's JSON
- * coercions (numbers from numeric strings, STRING from any scalar's text,
- * TIMESTAMP from a number of ms or an ISO string, ...). */
+/* Converts a JSON value (borrowed) to a Value of `type`, with ksqlDB's
+ * JSON coercions (numbers from numeric strings, STRING from any scalar's
+ * text, TIMESTAMP from a number of ms or an ISO string, ...).  *out lives
+ * in arena and borrows nothing of j. */
 int json_to_value(const struct json_t *j, const SqlType *type, Arena *arena, Value *out,
                   EddyError *err);
-/* Returns a new reference (caller json_decref's). */
+/* Returns a new json_t owned by the caller; free with json_decref. */
 struct json_t *value_to_json(const Value *v, const SqlType *type);
 
 #endif

@@ -295,6 +295,13 @@ static void test_regex(void)
     CHECK_STR(CALL("REGEXP_EXTRACT_ALL", S("(\\w+) (\\w+)"), S("hello there nice day"), I(2)), "[there, day]");
     CHECK_STR(CALL("REGEXP_EXTRACT_ALL", S("\\d"), S("a1b2c3")), "[1, 2, 3]");
     CHECK_STR(CALL("REGEXP_EXTRACT_ALL", S("\\d"), S("abc")), "[]");
+    /* Both: a group the pattern lacks is NULL, a negative one an error, a NULL argument NULL. */
+    CHECK_STR(CALL("REGEXP_EXTRACT_ALL", S("(a)"), S("abc"), I(2)), "null");
+    CHECK_STR(CALL("REGEXP_EXTRACT", S("(a)"), S("abc"), I(-1)), "ERR: REGEXP_EXTRACT: no group -1");
+    CHECK_STR(CALL("REGEXP_EXTRACT_ALL", S("(a)"), S("abc"), I(-1)), "ERR: REGEXP_EXTRACT_ALL: no group -1");
+    CHECK_STR(CALL("REGEXP_EXTRACT", S("a"), N), "null");
+    CHECK_STR(CALL("REGEXP_EXTRACT_ALL", N, S("abc")), "null");
+    CHECK_STR(CALL("REGEXP_EXTRACT_ALL", S("(a)"), S("abc"), N), "null");
     CHECK_STR(CALL("REGEXP_REPLACE", S("abc123"), S("[0-9]"), S("X")), "abcXXX");
     CHECK_STR(CALL("REGEXP_REPLACE", S("John Smith"), S("(\\w+) (\\w+)"), S("$2, $1")), "Smith, John");
     CHECK_STR(CALL("REGEXP_REPLACE", S("ab-cd"), S("(?:a)(b)"), S("<$1>")), "<b>-cd");
@@ -635,6 +642,7 @@ static void test_json(void)
     CHECK_STR(CALL("JSON_RECORDS", S("{\"a\": \"abc\", \"b\": { \"c\": \"a\" }, \"d\": 1}")),
               "{a=\"abc\", b={\"c\":\"a\"}, d=1}");
     CHECK_STR(CALL("JSON_RECORDS", S("{}")), "{}");
+    CHECK_STR(CALL("JSON_RECORDS", S("{\"a\": 1, \"b\": [2], \"a\": 3}")), "{a=3, b=[2]}");   /* last duplicate wins */
     CHECK_STR(CALL("JSON_RECORDS", S("[]")), "null");
     CHECK_STR(CALL("JSON_RECORDS", S("abc")), "null");
     /* JSON_CONCAT, the reference's examples. */
@@ -784,6 +792,12 @@ static void test_resolution(void)
     CHECK_STR(err.msg, "unknown function NO_SUCH_FN");
     CHECK_EQ_INT(resolve("UCAS", 0, t1, &rc, &err), -1);
     CHECK_STR(err.msg, "unknown function UCAS; did you mean UCASE?");
+    CHECK_EQ_INT(resolve("ucas", 0, t1, &rc, &err), -1);   /* any case; the hint names the function */
+    CHECK_STR(err.msg, "unknown function ucas; did you mean UCASE?");
+    CHECK_EQ_INT(resolve("AB", 0, t1, &rc, &err), -1);     /* no hint below 3 characters */
+    CHECK_STR(err.msg, "unknown function AB");
+    CHECK_EQ_INT(resolve("SQRTT", 0, t1, &rc, &err), -1);  /* one insertion away */
+    CHECK_STR(err.msg, "unknown function SQRTT; did you mean SQRT?");
     CHECK_STR(CALL("ROUND", S("x")),
               "RESOLVE: function ROUND does not accept (STRING); it takes (INTEGER) or (BIGINT) or "
               "(DOUBLE[, INTEGER]) or (DECIMAL[, INTEGER])");

@@ -361,6 +361,18 @@ static void test_iso(void)
     CHECK_EQ_INT(dt_parse_timestamp_iso("2021-02-29", &ms), -1);
     CHECK_EQ_INT(dt_parse_timestamp_iso("2021-06-05T25:00", &ms), -1);
     CHECK_EQ_INT(dt_parse_timestamp_iso("2021-06-05T14:03:09x", &ms), -1);
+    /* Every offset form (all the same instant), and nothing after it. */
+    const char *offsets[] = {"2021-06-05T19:33:09+0530", "2021-06-05T06:03:09-08",
+                             "2021-06-05T14:03:19+00:00:10", "2021-06-05T14:03:09Z"};
+    for (size_t i = 0; i < sizeof offsets / sizeof offsets[0]; i++) {
+        ms = 0;
+        CHECK_EQ_INT(dt_parse_timestamp_iso(offsets[i], &ms), 0);
+        CHECK_EQ_INT(ms, 1622901789000LL);
+    }
+    const char *bad_offsets[] = {"2021-06-05T14:03:09+02:00x", "2021-06-05T14:03:09Zx",
+                                 "2021-06-05T14:03:09+2", "2021-06-05T14:03:09+19:00"};
+    for (size_t i = 0; i < sizeof bad_offsets / sizeof bad_offsets[0]; i++)
+        CHECK_EQ_INT(dt_parse_timestamp_iso(bad_offsets[i], &ms), -1);
     CHECK_EQ_INT(dt_parse_timestamp_iso("garbage", &ms), -1);
     CHECK_EQ_INT(dt_parse_timestamp_iso("", &ms), -1);
 

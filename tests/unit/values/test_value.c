@@ -303,6 +303,42 @@ static void test_decimal_parse(void)
         CHECK_EQ_INT(value_parse_decimal(bad[i], strlen(bad[i]), 4, 2, true, &u), DEC_ERR_SYNTAX);
 }
 
+/* Long.parseLong / Integer.parseInt (the serdes and CAST share it) and the
+ * printf-free decimal writer, at the int64 and int32 edges. */
+static void test_long_text(void)
+{
+    int64_t v = 7;
+    CHECK(value_parse_long("0", 1, INT64_MIN, INT64_MAX, &v) && v == 0);
+    CHECK(value_parse_long("+42", 3, INT64_MIN, INT64_MAX, &v) && v == 42);
+    CHECK(value_parse_long("-007", 4, INT64_MIN, INT64_MAX, &v) && v == -7);
+    CHECK(value_parse_long("9223372036854775807", 19, INT64_MIN, INT64_MAX, &v) && v == INT64_MAX);
+    CHECK(value_parse_long("-9223372036854775808", 20, INT64_MIN, INT64_MAX, &v) && v == INT64_MIN);
+    CHECK(!value_parse_long("9223372036854775808", 19, INT64_MIN, INT64_MAX, &v));
+    CHECK(!value_parse_long("-9223372036854775809", 20, INT64_MIN, INT64_MAX, &v));
+    CHECK(value_parse_long("2147483647", 10, INT32_MIN, INT32_MAX, &v) && v == INT32_MAX);
+    CHECK(!value_parse_long("2147483648", 10, INT32_MIN, INT32_MAX, &v));
+    CHECK(!value_parse_long("-2147483649", 11, INT32_MIN, INT32_MAX, &v));
+    CHECK(value_parse_long("12345", 2, INT64_MIN, INT64_MAX, &v) && v == 12);   /* only s[0..n) */
+    const char *bad[] = {"", "-", "+", " 1", "1 ", "1.0", "1e3", "0x1", "--1", "1-"};
+    v = 99;
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+        CHECK(!value_parse_long(bad[i], strlen(bad[i]), INT64_MIN, INT64_MAX, &v));
+    CHECK_EQ_INT(v, 99);   /* untouched on failure */
+
+    const int64_t vals[] = {0, 1, -1, 10, -10, INT32_MAX, INT32_MIN, INT64_MAX, INT64_MIN};
+    for (size_t i = 0; i < sizeof vals / sizeof vals[0]; i++) {
+        char want[32];
+        snprintf(want, sizeof want, "%lld", (long long)vals[i]);
+        StrBuf sb;
+        sb_init(&sb);
+        sb_puts(&sb, "x");
+        value_format_long(vals[i], &sb);
+        CHECK_STR(sb.data + 1, want);
+        CHECK(value_parse_long(sb.data + 1, sb.len - 1, INT64_MIN, INT64_MAX, &v) && v == vals[i]);
+        sb_free(&sb);
+    }
+}
+
 static void test_base64(void)
 {
     Value b;
@@ -579,6 +615,7 @@ int main(void)
     test_double_format();
     test_format();
     test_decimal_parse();
+    test_long_text();
     test_base64();
     test_cast();
     test_compare_hash();

@@ -14,40 +14,14 @@
  * the unscaled int64; a result that no longer fits the type's precision is
  * an error rather than a wrong number.
  */
-#include "eddy/engine/functions.h"
+#include "func_int.h"
 
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-static int fail(FuncCtx *ctx, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static int fail(FuncCtx *ctx, const char *fmt, ...)
-{
-    if (ctx->err) {
-        va_list ap;
-        va_start(ap, fmt);
-        ctx->err->kind = ERR_RUNTIME;
-        ctx->err->pos = (SrcPos){0, 0};
-        vsnprintf(ctx->err->msg, sizeof ctx->err->msg, fmt, ap);
-        va_end(ap);
-    }
-    return -1;
-}
-
-#define RETURN_NULL do { *out = v_null(); return 0; } while (0)
 #define NULL_ARG(i) (v_is_null(&a[i]))
-
-/* A per-thread scratch buffer: text is built here, then copied into the
- * arena, so no call allocates with malloc once the buffer has grown. */
-static StrBuf *scratch(void)
-{
-    static __thread StrBuf sb;
-    sb_reset(&sb);
-    return &sb;
-}
-
-uint64_t func_random_u64(void);   /* func_string.c */
 
 static const int64_t pow10_i64[19] = {
     1LL, 10LL, 100LL, 1000LL, 10000LL, 100000LL, 1000000LL, 10000000LL, 100000000LL,
@@ -142,7 +116,7 @@ static bool dec_fits(int64_t unscaled, int precision)
 static int dec_result(int64_t unscaled, int precision, int scale, const char *fname, Value *out, FuncCtx *ctx)
 {
     if (!dec_fits(unscaled, precision))
-        return fail(ctx, "%s: result does not fit DECIMAL(%d, %d)", fname, precision, scale);
+        return func_fail(ctx, "%s: result does not fit DECIMAL(%d, %d)", fname, precision, scale);
     *out = v_decimal(unscaled, precision, scale);
     return 0;
 }
@@ -151,7 +125,7 @@ static int dec_result(int64_t unscaled, int precision, int scale, const char *fn
  * that x = D * 10^-s (BigDecimal.valueOf(x)).  D has no sign. */
 static int shortest_decimal(double x, char *digits, size_t cap, int64_t *scale)
 {
-    StrBuf *sb = scratch();
+    StrBuf *sb = func_scratch();
     value_format_double(fabs(x), sb);       /* "123.45", "1.0E-5", "1.2345E10" */
     const char *p = sb->data ? sb->data : "0";
     size_t nd = 0;
@@ -178,7 +152,7 @@ static int shortest_decimal(double x, char *digits, size_t cap, int64_t *scale)
 static int double_places(double x, int64_t places, bool trunc, double *res, FuncCtx *ctx, const char *fname)
 {
     if (!isfinite(x))
-        return fail(ctx, "%s: cannot round %s", fname, isnan(x) ? "NaN" : "Infinity");
+        return func_fail(ctx, "%s: cannot round %s", fname, isnan(x) ? "NaN" : "Infinity");
     char d[64];
     int64_t s;
     int nd = shortest_decimal(x, d, sizeof d, &s);
@@ -450,7 +424,7 @@ static int extreme(const Value *a, int n, Value *out, FuncCtx *ctx, int sign)
         bool ok = true;
         int c = value_compare(&a[i], best, &ok);
         if (!ok)
-            return fail(ctx, "%s: values are not comparable", sign > 0 ? "GREATEST" : "LEAST");
+            return func_fail(ctx, "%s: values are not comparable", sign > 0 ? "GREATEST" : "LEAST");
         if (c * sign > 0)
             best = &a[i];
     }
@@ -479,10 +453,10 @@ int fn_geo_distance(const Value *a, int n, Value *out, FuncCtx *ctx)
             RETURN_NULL;
     double lat1 = a[0].u.d, lon1 = a[1].u.d, lat2 = a[2].u.d, lon2 = a[3].u.d;
     if (lat1 < -90 || lat2 < -90 || lat1 > 90 || lat2 > 90)
-        return fail(ctx, "valid latitude values for GeoDistance function are in the range of -90 to 90"
+        return func_fail(ctx, "valid latitude values for GeoDistance function are in the range of -90 to 90"
                          " decimal degrees");
     if (lon1 < -180 || lon2 < -180 || lon1 > 180 || lon2 > 180)
-        return fail(ctx, "valid longitude values for GeoDistance function are in the range of -180 to +180"
+        return func_fail(ctx, "valid longitude values for GeoDistance function are in the range of -180 to +180"
                          " decimal degrees");
     double radius = 6371.0;
     if (n > 4 && !NULL_ARG(4)) {
@@ -509,7 +483,7 @@ int fn_geo_distance(const Value *a, int n, Value *out, FuncCtx *ctx)
                 if (str_ieq(unit, kms[i]))
                     found = true;
             if (!found)
-                return fail(ctx, "GeoDistance function units parameter must be one of mi, mile, miles, km, "
+                return func_fail(ctx, "GeoDistance function units parameter must be one of mi, mile, miles, km, "
                                  "kilometer, kilometers, kilometre or kilometres. Values are case-insensitive.");
         }
     }

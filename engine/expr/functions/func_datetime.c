@@ -13,7 +13,7 @@
  * GMT in ksqlDB too.
  */
 #include "eddy/datetime.h"
-#include "eddy/engine/functions.h"
+#include "func_int.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -21,30 +21,6 @@
 
 #define MS_PER_DAY 86400000LL
 
-static int fail(FuncCtx *ctx, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static int fail(FuncCtx *ctx, const char *fmt, ...)
-{
-    if (ctx->err) {
-        va_list ap;
-        va_start(ap, fmt);
-        ctx->err->kind = ERR_RUNTIME;
-        ctx->err->pos = (SrcPos){0, 0};
-        vsnprintf(ctx->err->msg, sizeof ctx->err->msg, fmt, ap);
-        va_end(ap);
-    }
-    return -1;
-}
-
-#define RETURN_NULL do { *out = v_null(); return 0; } while (0)
-
-/* A per-thread scratch buffer: text is built here, then copied into the
- * arena, so no call allocates with malloc once the buffer has grown. */
-static StrBuf *scratch(void)
-{
-    static __thread StrBuf sb;
-    sb_reset(&sb);
-    return &sb;
-}
 
 static bool any_null(const Value *a, int n)
 {
@@ -68,14 +44,14 @@ static int64_t floor_div(int64_t a, int64_t b)
 static int format_value(int64_t ms, const Value *pattern, const char *tz, unsigned fields, const char *what,
                         Value *out, FuncCtx *ctx)
 {
-    StrBuf *sb = scratch();
+    StrBuf *sb = func_scratch();
     EddyError e;
     eddy_error_clear(&e);
     if (dt_format_fields(ms, pattern->u.str.ptr, tz, fields, sb, &e) != 0) {
         if (tz)
-            return fail(ctx, "Failed to format %s at timeZone '%s' with formatter '%s': %s", what, tz,
-                        pattern->u.str.ptr, e.msg);
-        return fail(ctx, "Failed to format %s with formatter '%s': %s", what, pattern->u.str.ptr, e.msg);
+            return func_fail(ctx, "Failed to format %s at timeZone '%s' with formatter '%s': %s", what, tz,
+                             pattern->u.str.ptr, e.msg);
+        return func_fail(ctx, "Failed to format %s with formatter '%s': %s", what, pattern->u.str.ptr, e.msg);
     }
     *out = v_string(ctx->arena, sb->data ? sb->data : "", (int32_t)sb->len);
     return 0;
@@ -129,10 +105,10 @@ static int parse_ms(const Value *text, const Value *pattern, const char *tz, con
     eddy_error_clear(&e);
     if (dt_parse(text->u.str.ptr, pattern->u.str.ptr, tz, ms, &e) != 0) {
         if (tz)
-            return fail(ctx, "Failed to parse %s '%s' at timezone '%s' with formatter '%s': %s", what,
-                        text->u.str.ptr, tz, pattern->u.str.ptr, e.msg);
-        return fail(ctx, "Failed to parse %s '%s' with formatter '%s': %s", what, text->u.str.ptr,
-                    pattern->u.str.ptr, e.msg);
+            return func_fail(ctx, "Failed to parse %s '%s' at timezone '%s' with formatter '%s': %s", what,
+                             text->u.str.ptr, tz, pattern->u.str.ptr, e.msg);
+        return func_fail(ctx, "Failed to parse %s '%s' with formatter '%s': %s", what, text->u.str.ptr,
+                         pattern->u.str.ptr, e.msg);
     }
     return 0;
 }
@@ -167,11 +143,11 @@ static int parse_days(const Value *a, bool strict, int32_t *days, FuncCtx *ctx)
     if (parse_ms(&a[0], &a[1], NULL, "date", &ms, ctx) != 0)
         return -1;
     if (strict && ms % MS_PER_DAY != 0)
-        return fail(ctx, "Failed to parse date '%s' with formatter '%s': Date format contains time field.",
-                    a[0].u.str.ptr, a[1].u.str.ptr);
+        return func_fail(ctx, "Failed to parse date '%s' with formatter '%s': Date format contains time field.",
+                         a[0].u.str.ptr, a[1].u.str.ptr);
     int64_t d = floor_div(ms, MS_PER_DAY);
     if (d > INT32_MAX || d < INT32_MIN)
-        return fail(ctx, "Failed to parse date '%s': out of range", a[0].u.str.ptr);
+        return func_fail(ctx, "Failed to parse date '%s': out of range", a[0].u.str.ptr);
     *days = (int32_t)d;
     return 0;
 }
@@ -208,11 +184,11 @@ int fn_parse_time(const Value *a, int n, Value *out, FuncCtx *ctx)
     unsigned fields = 0;
     EddyError e;
     if (dt_pattern_fields(a[1].u.str.ptr, &fields, &e) != 0)
-        return fail(ctx, "Failed to parse time '%s' with formatter '%s': %s", a[0].u.str.ptr,
-                    a[1].u.str.ptr, e.msg);
+        return func_fail(ctx, "Failed to parse time '%s' with formatter '%s': %s", a[0].u.str.ptr,
+                         a[1].u.str.ptr, e.msg);
     if (fields & DT_FIELDS_DATE)
-        return fail(ctx, "Failed to parse time '%s' with formatter '%s': Time format contains date field.",
-                    a[0].u.str.ptr, a[1].u.str.ptr);
+        return func_fail(ctx, "Failed to parse time '%s' with formatter '%s': Time format contains date field.",
+                         a[0].u.str.ptr, a[1].u.str.ptr);
     int64_t ms;
     if (parse_ms(&a[0], &a[1], NULL, "time", &ms, ctx) != 0)
         return -1;
@@ -281,7 +257,7 @@ int fn_convert_tz(const Value *a, int n, Value *out, FuncCtx *ctx)
     EddyError e;
     if (dt_zone_offset(a[1].u.str.ptr, ts, &off_from, &e) != 0 ||
         dt_zone_offset(a[2].u.str.ptr, ts, &off_to, &e) != 0)
-        return fail(ctx, "Invalid time zone: %s", e.msg);
+        return func_fail(ctx, "Invalid time zone: %s", e.msg);
     *out = v_timestamp(ts + ((int64_t)off_to - off_from) * 1000);
     return 0;
 }

@@ -28,13 +28,13 @@
  * their query-validation tests; each implementation file says where it
  * follows them and where it departs.
  */
+#include "../registry.h"
 #include "agg_int.h"
 
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 /* ---- signatures ------------------------------------------------------------ */
 
@@ -187,22 +187,12 @@ static const AggDef defs[] = {EDDY_AGG_LIST(AGG_ENTRY)};
 
 #define NDEFS ((int)(sizeof defs / sizeof defs[0]))
 
+static const NameTable agg_table = NAMETAB_INIT(defs, AggDef, name);
+
 static const AggDef *find_def(const char *name)
 {
-    if (name == NULL)
-        return NULL;
-    int lo = 0, hi = NDEFS - 1;
-    while (lo <= hi) {
-        int mid = (lo + hi) / 2;
-        int c = strcasecmp(name, defs[mid].name);
-        if (c == 0)
-            return &defs[mid];
-        if (c < 0)
-            hi = mid - 1;
-        else
-            lo = mid + 1;
-    }
-    return NULL;
+    int i = nametab_find(&agg_table, name);
+    return i < 0 ? NULL : &defs[i];
 }
 
 bool agg_exists(const char *name)
@@ -215,29 +205,6 @@ bool agg_exists(const char *name)
 static TypeKind kind_of(const SqlType *t)
 {
     return t ? t->kind : TYPE_NULL;
-}
-
-/* Position on the implicit widening chain INT -> BIGINT -> DECIMAL -> DOUBLE. */
-static int num_rank(TypeKind k)
-{
-    switch (k) {
-    case TYPE_INT: return 0;
-    case TYPE_BIGINT: return 1;
-    case TYPE_DECIMAL: return 2;
-    case TYPE_DOUBLE: return 3;
-    default: return -1;
-    }
-}
-
-/* Cost of widening `from` to `to`: 0 same kind, steps along the chain, -1 impossible. */
-static int widen_cost(TypeKind from, TypeKind to)
-{
-    if (from == to)
-        return 0;
-    int a = num_rank(from), b = num_rank(to);
-    if (a < 0 || b < 0 || b < a)
-        return -1;
-    return b - a;
 }
 
 static const SqlType *struct_of(Arena *a, int n, const char *const *names, const SqlType *const *types)
@@ -295,20 +262,11 @@ static bool is_literal_param(uint8_t p)
 static int check_literal(const AggDef *f, const AggSig *sig, int i, uint8_t p, const Value *lit,
                           Value *v, char *msg, size_t msgsize)
 {
-    /* Parameter name i from the ", "-separated list. */
-    const char *names = sig->names;
-    for (int k = 0; k < i && names; k++) {
-        names = strchr(names, ',');
-        names = names ? names + 2 : NULL;
-    }
+    size_t len;
+    const char *name = reg_param_name(sig->names, i, &len);
     char pname[32] = "argument";
-    if (names) {
-        size_t len = strcspn(names, ",");
-        if (len >= sizeof pname)
-            len = sizeof pname - 1;
-        memcpy(pname, names, len);
-        pname[len] = '\0';
-    }
+    if (len)
+        snprintf(pname, sizeof pname, "%.*s", (int)len, name);
     if (p == P_LIT_BOOL) {
         if (lit && lit->kind == TYPE_BOOLEAN) {
             *v = *lit;
@@ -359,7 +317,7 @@ static int try_sig(const AggDef *f, const AggSig *sig, const SqlType *const *arg
             params[i] = type_prim(want);
             continue;
         }
-        int c = widen_cost(k, want);
+        int c = type_widen_cost(k, want);
         if (c < 0 || (want == TYPE_DECIMAL && k != TYPE_DECIMAL))
             return FIT_NO;   /* no INT -> DECIMAL here: every DECIMAL signature has INT/BIGINT twins */
         cost += c;
@@ -402,18 +360,7 @@ static int not_accepted(const AggDef *f, const SqlType *const *args, int nargs, 
 {
     StrBuf sb;
     sb_init(&sb);
-    sb_printf(&sb, "function %s does not accept (", f->name);
-    if (count_star)
-        sb_putc(&sb, '*');
-    for (int i = 0; i < nargs; i++) {
-        if (i)
-            sb_puts(&sb, ", ");
-        if (kind_of(args[i]) == TYPE_NULL)
-            sb_puts(&sb, "NULL");
-        else
-            type_format(args[i], &sb);
-    }
-    sb_puts(&sb, "); it takes ");
+    reg_put_rejected(&sb, f->name, args, nargs, count_star);
     put_accepted(&sb, f);
     eddy_error(err, ERR_ANALYSIS, (SrcPos){0, 0}, "%s", sb.data);
     sb_free(&sb);
@@ -422,15 +369,7 @@ static int not_accepted(const AggDef *f, const SqlType *const *args, int nargs, 
 
 static int unknown_function(const char *name, EddyError *err)
 {
-    const char *best = NULL;
-    int bestd = 3;
-    for (int i = 0; i < NDEFS; i++) {
-        int d = str_edit_distance(name ? name : "", defs[i].name);
-        if (d < bestd) {
-            bestd = d;
-            best = defs[i].name;
-        }
-    }
+    const char *best = nametab_closest(&agg_table, name, 2);
     if (best)
         return eddy_error(err, ERR_ANALYSIS, (SrcPos){0, 0}, "unknown aggregate function %s; did you mean %s?",
                           name ? name : "", best);
@@ -533,17 +472,15 @@ static char *signature(const AggDef *f, const AggSig *sig)
     sb_printf(&sb, "%s(", f->name);
     if (sig->star)
         sb_putc(&sb, '*');
-    const char *names = sig->names;
     for (int p = 0; p < sig->nparams; p++) {
         if (p)
             sb_puts(&sb, ", ");
-        const char *end = strchr(names, ',');
-        size_t len = end ? (size_t)(end - names) : strlen(names);
+        size_t len;
+        const char *name = reg_param_name(sig->names, p, &len);
         if (len) {
-            sb_append(&sb, names, len);
+            sb_append(&sb, name, len);
             sb_putc(&sb, ' ');
         }
-        names = end ? end + 2 : names + len;
         put_param(&sb, sig->params[p]);
     }
     sb_puts(&sb, ") -> ");

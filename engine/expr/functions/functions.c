@@ -12,8 +12,9 @@
  * with its category, a description and its overloads.  An overload gives
  * parameter types, a return type or a rule for it, flags (NULL in -> NULL
  * out; variadic last parameter; generic T must be a primitive type), and
- * the C implementation, which lives in func_string.c, func_math.c,
- * func_datetime.c or func_misc.c.
+ * the C implementation (FUNC_IMPLS in func_int.h), which lives in
+ * func_string.c, func_regex.c, func_math.c, func_datetime.c, func_json.c
+ * or func_collection.c.
  *
  * Resolution: an argument matches a parameter of the same type, or one it
  * widens to implicitly (INT -> BIGINT -> DECIMAL -> DOUBLE, one point of
@@ -24,55 +25,21 @@
  * STRING.  The overload with the least total cost wins; ties go to the
  * one listed first.
  *
- * Not here: TIMESTAMPADD/TIMESTAMPSUB, DATEADD/DATESUB, TIMEADD/TIMESUB
- * take a bare time-unit keyword (TIMESTAMPADD(SECONDS, 5, ts)), which
- * needs grammar support first; lambda functions (TRANSFORM, FILTER,
- * REDUCE) likewise; TO_JSON_STRING needs field names at run time, which
- * Values do not carry.
+ * TIMESTAMPADD(SECONDS, 5, ts) and its kin take a bare time-unit keyword,
+ * which the analyzer hands over as a STRING argument ('SECONDS').
+ *
+ * Not here: lambda functions (TRANSFORM, FILTER, REDUCE), which need
+ * grammar support first; TO_JSON_STRING needs field names at run time,
+ * which Values do not carry.
  */
 #include "eddy/engine/aggregates.h"
-#include "eddy/engine/functions.h"
+#include "../registry.h"
+#include "func_int.h"
 
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-/* ---- implementations ---------------------------------------------------- */
-
-#define FUNC_IMPLS(X)                                                                      \
-    /* func_string.c */                                                                    \
-    X(fn_ucase) X(fn_lcase) X(fn_initcap) X(fn_len_string) X(fn_len_bytes) X(fn_substring) \
-    X(fn_trim) X(fn_ltrim) X(fn_rtrim) X(fn_concat) X(fn_concat_bytes) X(fn_concat_ws)     \
-    X(fn_instr) X(fn_replace) X(fn_lpad) X(fn_rpad) X(fn_split) X(fn_split_to_map)         \
-    X(fn_mask) X(fn_mask_left) X(fn_mask_right) X(fn_mask_keep_left) X(fn_mask_keep_right) \
-    X(fn_chr_int) X(fn_chr_string) X(fn_elt) X(fn_field) X(fn_uuid) X(fn_encode)           \
-    X(fn_to_bytes) X(fn_from_bytes) X(fn_regexp_extract) X(fn_regexp_extract_all)          \
-    X(fn_regexp_replace) X(fn_regexp_split)                                                \
-    /* func_math.c */                                                                      \
-    X(fn_abs) X(fn_ceil) X(fn_floor) X(fn_sign) X(fn_round) X(fn_trunc) X(fn_sqrt)         \
-    X(fn_cbrt) X(fn_exp) X(fn_ln) X(fn_log) X(fn_power) X(fn_acos) X(fn_asin) X(fn_atan)   \
-    X(fn_atan2) X(fn_cos) X(fn_cosh) X(fn_cot) X(fn_sin) X(fn_sinh) X(fn_tan) X(fn_tanh)   \
-    X(fn_degrees) X(fn_radians) X(fn_pi) X(fn_random) X(fn_greatest) X(fn_least)           \
-    X(fn_geo_distance)                                                                     \
-    /* func_datetime.c */                                                                  \
-    X(fn_unix_timestamp) X(fn_unix_date) X(fn_timestamptostring) X(fn_stringtotimestamp)   \
-    X(fn_format_timestamp) X(fn_parse_timestamp) X(fn_format_date) X(fn_parse_date)        \
-    X(fn_format_time) X(fn_parse_time) X(fn_datetostring) X(fn_stringtodate)               \
-    X(fn_convert_tz) X(fn_from_unixtime) X(fn_from_days) X(fn_dateadd) X(fn_datesub) X(fn_timeadd) X(fn_timesub) X(fn_timestampadd) X(fn_timestampsub)                                   \
-    /* func_misc.c */                                                                      \
-    X(fn_as_value) X(fn_coalesce) X(fn_ifnull) X(fn_nullif) X(fn_extractjsonfield) X(fn_is_json_string)   \
-    X(fn_json_array_length) X(fn_json_keys) X(fn_json_records) X(fn_json_concat)           \
-    X(fn_json_array_contains) X(fn_array_length) X(fn_array_contains) X(fn_array_distinct) \
-    X(fn_array_union) X(fn_array_intersect) X(fn_array_except) X(fn_array_concat)          \
-    X(fn_array_remove) X(fn_array_max) X(fn_array_min) X(fn_array_sort) X(fn_array_join)   \
-    X(fn_slice) X(fn_generate_series) X(fn_map_keys) X(fn_map_values) X(fn_map_union)      \
-    X(fn_as_map) X(fn_entries) X(fn_int_from_bytes) X(fn_bigint_from_bytes)                \
-    X(fn_double_from_bytes)
-
-#define DECLARE_IMPL(f) int f(const Value *args, int nargs, Value *out, FuncCtx *ctx);
-FUNC_IMPLS(DECLARE_IMPL)
-#undef DECLARE_IMPL
 
 /* ---- overload descriptions --------------------------------------------- */
 
@@ -570,22 +537,12 @@ static const FuncDef funcs[] = {EDDY_FUNCTION_LIST(FUNC_ENTRY)};
 
 /* ---- lookup ------------------------------------------------------------- */
 
+static const NameTable func_table = NAMETAB_INIT(funcs, FuncDef, name);
+
 static const FuncDef *find_def(const char *name)
 {
-    if (name == NULL)
-        return NULL;
-    int lo = 0, hi = NFUNCS - 1;
-    while (lo <= hi) {
-        int mid = (lo + hi) / 2;
-        int c = strcasecmp(name, funcs[mid].name);
-        if (c == 0)
-            return &funcs[mid];
-        if (c < 0)
-            hi = mid - 1;
-        else
-            lo = mid + 1;
-    }
-    return NULL;
+    int i = nametab_find(&func_table, name);
+    return i < 0 ? NULL : &funcs[i];
 }
 
 bool func_exists(const char *name)
@@ -611,29 +568,6 @@ static bool is_composite(const SqlType *t)
     return t && (t->kind == TYPE_ARRAY || t->kind == TYPE_MAP || t->kind == TYPE_STRUCT);
 }
 
-/* Position on the implicit widening chain INT -> BIGINT -> DECIMAL -> DOUBLE. */
-static int num_rank(TypeKind k)
-{
-    switch (k) {
-    case TYPE_INT: return 0;
-    case TYPE_BIGINT: return 1;
-    case TYPE_DECIMAL: return 2;
-    case TYPE_DOUBLE: return 3;
-    default: return -1;
-    }
-}
-
-/* Cost of widening `from` to kind `to`: 0 same kind, steps along the chain, -1 impossible. */
-static int widen_cost(TypeKind from, TypeKind to)
-{
-    if (from == to)
-        return 0;
-    int a = num_rank(from), b = num_rank(to);
-    if (a < 0 || b < 0 || b < a)
-        return -1;
-    return b - a;
-}
-
 /* The DECIMAL an integer or decimal type widens to (precision capped at 18). */
 static const SqlType *as_decimal(Arena *a, const SqlType *t)
 {
@@ -657,7 +591,7 @@ static const SqlType *common_numeric(Arena *a, const SqlType *x, const SqlType *
             prec = 1;
         return type_equal(dx, dy) ? dx : type_decimal(a, prec, scale > prec ? prec : scale);
     }
-    return num_rank(x->kind) >= num_rank(y->kind) ? x : y;
+    return type_widen_cost(y->kind, x->kind) >= 0 ? x : y;
 }
 
 static uint8_t spec_at(const Overload *ov, int i)
@@ -723,9 +657,9 @@ static int try_overload(const Overload *ov, const SqlType *const *args, int n, A
             T = t;
         else if (type_equal(T, t))
             continue;
-        else if (num_rank(T->kind) >= 0 && num_rank(t->kind) >= 0) {
+        else if (type_is_numeric(T) && type_is_numeric(t)) {
             if (strong) {
-                if (widen_cost(t->kind, T->kind) < 0)
+                if (type_widen_cost(t->kind, T->kind) < 0)
                     return -1;
             } else {
                 T = common_numeric(a, T, t);
@@ -748,7 +682,7 @@ static int try_overload(const Overload *ov, const SqlType *const *args, int n, A
         case K_T:
             params[i] = T;
             if (k != TYPE_NULL && !type_equal(arg, T))
-                cost += widen_cost(k, T->kind) > 0 ? widen_cost(k, T->kind) : 0;
+                cost += type_widen_cost(k, T->kind) > 0 ? type_widen_cost(k, T->kind) : 0;
             break;
         case K_ARRAY_T:
             params[i] = k == TYPE_ARRAY && container_elem(spec, arg) ? arg : type_array(a, T);
@@ -768,7 +702,7 @@ static int try_overload(const Overload *ov, const SqlType *const *args, int n, A
                 params[i] = want == TYPE_DECIMAL ? type_decimal(a, 18, 0) : type_prim(want);
                 break;
             }
-            int c = widen_cost(k, want);
+            int c = type_widen_cost(k, want);
             if (c < 0)
                 return -1;
             cost += c;
@@ -897,15 +831,8 @@ int func_resolve(const char *name, const SqlType *const *arg_types, int nargs, A
     SrcPos nopos = {0, 0};
     const FuncDef *f = find_def(name);
     if (f == NULL) {
-        const char *best = NULL;
-        int bestd = name && strlen(name) >= 3 ? 3 : 0;   /* suggest within 2 edits */
-        for (int i = 0; i < NFUNCS && bestd > 0; i++) {
-            int d = str_edit_distance(name ? name : "", funcs[i].name);
-            if (d < bestd) {
-                bestd = d;
-                best = funcs[i].name;
-            }
-        }
+        /* Suggest within 2 edits, for names of 3 characters or more. */
+        const char *best = name && strlen(name) >= 3 ? nametab_closest(&func_table, name, 2) : NULL;
         if (best)
             return eddy_error(err, ERR_ANALYSIS, nopos, "unknown function %s; did you mean %s?", name ? name : "",
                               best);
@@ -928,16 +855,7 @@ int func_resolve(const char *name, const SqlType *const *arg_types, int nargs, A
     if (best == NULL) {
         StrBuf sb;
         sb_init(&sb);
-        sb_printf(&sb, "function %s does not accept (", f->name);
-        for (int i = 0; i < nargs; i++) {
-            if (i)
-                sb_puts(&sb, ", ");
-            if (arg_types[i] == NULL)
-                sb_puts(&sb, "NULL");
-            else
-                type_format(arg_types[i], &sb);
-        }
-        sb_puts(&sb, "); it takes ");
+        reg_put_rejected(&sb, f->name, arg_types, nargs, false);
         put_accepted(&sb, f);
         eddy_error(err, ERR_ANALYSIS, nopos, "%s", sb.data);
         sb_free(&sb);
@@ -962,18 +880,15 @@ static char *signature(const FuncDef *f, const Overload *ov)
     StrBuf sb;
     sb_init(&sb);
     sb_printf(&sb, "%s(", f->name);
-    const char *names = ov->names;
     for (int p = 0; p < ov->nparams; p++) {
         if (p)
             sb_puts(&sb, ", ");
-        /* Next name from the ", "-separated list. */
-        const char *end = strchr(names, ',');
-        size_t len = end ? (size_t)(end - names) : strlen(names);
+        size_t len;
+        const char *name = reg_param_name(ov->names, p, &len);
         if (len) {
-            sb_append(&sb, names, len);
+            sb_append(&sb, name, len);
             sb_putc(&sb, ' ');
         }
-        names = end ? end + 2 : names + len;
         put_spec(&sb, ov->params[p]);
         if ((ov->flags & F_VAR) && p == ov->nparams - 1)
             sb_puts(&sb, "...");
