@@ -49,14 +49,12 @@ static void rt_log(QueryRuntime *rt, int level, const char *fmt, ...)
 
 static void rt_log(QueryRuntime *rt, int level, const char *fmt, ...)
 {
-    if (rt->out == NULL || rt->out->log == NULL)
+    if (rt->out == NULL)
         return;
-    char buf[1400];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(buf, sizeof buf, fmt, ap);
+    eddy_vlog(rt->out->log, rt->out->ud, level, fmt, ap);
     va_end(ap);
-    rt->out->log(rt->out->ud, level, buf);
 }
 
 /* At most 5 bad-record lines per second per query; the rest are counted. */

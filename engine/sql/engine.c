@@ -30,14 +30,10 @@ void engine_text(Engine *e, const char *text)
 
 void engine_log(Engine *e, int level, const char *fmt, ...)
 {
-    if (e->out.log == NULL)
-        return;
-    char buf[1400];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(buf, sizeof buf, fmt, ap);
+    eddy_vlog(e->out.log, e->out.ud, level, fmt, ap);
     va_end(ap);
-    e->out.log(e->out.ud, level, buf);
 }
 
 static void transport_log(void *ud, int level, const char *msg)
