@@ -3,6 +3,7 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 static const char usage[] =
     "usage: eddy [COMMAND] [ARGS]\n"
@@ -18,7 +19,22 @@ static const char usage[] =
     "\n"
     "'eddy COMMAND --help' describes a command's options.\n";
 
+static int dispatch(int argc, char **argv);
+
+/* A development broker that eddy started stops in the background; the
+ * process exits only once it has, or, if that takes longer than a moment,
+ * leaves with _exit so no exit handler races the broker's threads. */
 int main(int argc, char **argv)
+{
+    int rc = dispatch(argc, argv);
+    if (!embedded_broker_wait_stopped(300)) {
+        fflush(NULL);
+        _exit(rc);
+    }
+    return rc;
+}
+
+static int dispatch(int argc, char **argv)
 {
     if (argc < 2)
         return cmd_repl(argc, argv);

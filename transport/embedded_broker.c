@@ -152,13 +152,29 @@ int embedded_broker_serve_admin(EmbeddedBroker *b, EddyError *err)
     return 0;
 }
 
+/* Stops still running in the background (see embedded_broker_stop). */
+static atomic_int pending_stops;
+
 static void *finish_stop(void *arg)
 {
     EmbeddedBroker *b = arg;
     rd_kafka_mock_cluster_destroy(b->mc);
     rd_kafka_destroy(b->rk);
     free(b);
+    atomic_fetch_sub(&pending_stops, 1);
     return NULL;
+}
+
+bool embedded_broker_wait_stopped(int timeout_ms)
+{
+    int64_t deadline = eddy_mono_ms() + timeout_ms;
+    while (atomic_load(&pending_stops) > 0) {
+        if (eddy_mono_ms() >= deadline)
+            return false;
+        struct timespec pause = {0, 5 * 1000000L};
+        nanosleep(&pause, NULL);
+    }
+    return true;
 }
 
 void embedded_broker_stop(EmbeddedBroker *b)
@@ -176,6 +192,7 @@ void embedded_broker_stop(EmbeddedBroker *b)
      * and sleep out a 1 s wait), so they are joined in the background: a
      * process that exits right after does not wait for them. */
     pthread_t th;
+    atomic_fetch_add(&pending_stops, 1);
     if (pthread_create(&th, NULL, finish_stop, b) == 0)
         pthread_detach(th);
     else

@@ -174,7 +174,15 @@ int embedded_broker_create_topic(EmbeddedBroker *b, const char *topic, int parti
  * client sees it in the metadata.  Starts a thread; stopped by _stop. */
 #define EMBEDDED_BROKER_ADMIN_TOPIC "__eddy_create_topics"
 int embedded_broker_serve_admin(EmbeddedBroker *b, EddyError *err);
+/* Stops the broker.  Its threads are joined in the background (librdkafka
+ * 2.0.2 sometimes sleeps out a 1 s wait there): a process must not exit
+ * while they run (exit handlers would race them), so it calls
+ * embedded_broker_wait_stopped first. */
 void embedded_broker_stop(EmbeddedBroker *b);
+/* Waits up to timeout_ms for every stop to finish: true when none runs
+ * (then exit normally), false if one still does (then leave with _exit,
+ * which runs no exit handler). */
+bool embedded_broker_wait_stopped(int timeout_ms);
 /* Topics `t` (a Kafka transport on b's bootstrap) ensures are created in b
  * directly, with the partition count asked for.  Borrows b until t is
  * destroyed. */

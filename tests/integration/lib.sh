@@ -121,6 +121,7 @@ start_broker() {
   kill -0 "$pid" 2> /dev/null || { cat "$err" >&2; fail "eddy broker exited at start"; }
   BOOTSTRAP=$(head -1 "$out")
   BROKER_PID=$pid
+  BROKER_ERR=$err
   echo "broker at $BOOTSTRAP (pid $pid)"
 }
 
@@ -129,6 +130,8 @@ stop_broker() {
   [ -n "$pid" ] || return 0
   kill -TERM "$pid" 2> /dev/null || true
   wait "$pid" || rc=$?
+  # A broker that did not stop cleanly says why (its stderr, last lines).
+  [ "$rc" -eq 0 ] || [ "$pid" != "$BROKER_PID" ] || tail -n 40 "$BROKER_ERR" >&2
   return $rc
 }
 
