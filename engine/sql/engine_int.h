@@ -91,8 +91,9 @@ char *model_store_copy(Engine *e, const char *name, int version, const char *enc
 /* Rewrites switches.json from every query's uses (and also's, when it is
  * not in the catalog yet); 0 without a state directory. */
 int model_switches_write(Engine *e, const Query *also, EddyError *err);
-/* Adds the records of switches.json to the queries' uses (see model_store.c). */
-int model_switches_read(Engine *e, EddyError *err);
+/* Adds the records of switches.json to the queries' uses; *dropped counts
+ * those left over from a failed statement (see model_store.c). */
+int model_switches_read(Engine *e, int *dropped, EddyError *err);
 
 Query *engine_find_query(Engine *e, const char *id);
 /* Stops a query's runtime and marks it terminated (its state stays). */

@@ -191,7 +191,9 @@ static const CatModelVersion *find_version(const CatModel *m, int version, const
     return NULL;
 }
 
-static void add_record(Engine *e, json_t *r)
+/* Adds record r to its query's use; false if it names nothing the catalog
+ * holds (see the top). */
+static bool add_record(Engine *e, json_t *r)
 {
     const char *qid = json_string_value(json_object_get(r, "query"));
     const char *mname = json_string_value(json_object_get(r, "model"));
@@ -202,10 +204,10 @@ static void add_record(Engine *e, json_t *r)
     int version = (int)json_integer_value(json_object_get(r, "version"));
     if (q == NULL || m == NULL || sha == NULL || !json_is_array(offs) ||
         find_version(m, version, sha) == NULL)
-        return;
+        return false;
     QueryModelUse *u = query_model_use(q, m);
     if (u == NULL)
-        return;
+        return false;
     Arena *a = e->cat.arena;
     ModelSwitch *sw = arena_alloc(a, sizeof *sw);
     sw->version = version;
@@ -220,10 +222,12 @@ static void add_record(Engine *e, json_t *r)
                                        (int64_t)json_integer_value(json_object_get(o, "offset"))};
     }
     ptrvec_push(a, &u->switches, sw);
+    return true;
 }
 
-int model_switches_read(Engine *e, EddyError *err)
+int model_switches_read(Engine *e, int *dropped, EddyError *err)
 {
+    *dropped = 0;
     char *path = switches_path(e);
     if (access(path, F_OK) != 0) {
         free(path);
@@ -241,7 +245,7 @@ int model_switches_read(Engine *e, EddyError *err)
     size_t i;
     json_t *r;
     json_array_foreach(json_object_get(doc, "switches"), i, r)
-        add_record(e, r);
+        *dropped += !add_record(e, r);
     json_decref(doc);
     return 0;
 }

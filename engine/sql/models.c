@@ -702,9 +702,10 @@ void models_restore(Engine *e)
     EddyError err;
     if (e->state_dir == NULL)
         return;
-    if (model_switches_read(e, &err) != 0)
+    int dropped = 0;
+    if (model_switches_read(e, &dropped, &err) != 0)
         engine_log(e, 1, "the record of model versions per query is lost: %s", err.msg);
-    bool changed = false;
+    bool changed = dropped > 0;
     for (int i = 0; i < e->cat.queries.n; i++) {
         Query *q = e->cat.queries.items[i];
         for (int k = 0; q->rt && k < q->models.n; k++) {

@@ -242,6 +242,69 @@ static void test_exact_switch_and_restart(void)
     fixture_close(&f);
 }
 
+/* Keeps the records of switches.json that keep(record) says, then adds a
+ * record of a version the catalog never had. */
+static void edit_switches(const char *state, bool (*keep)(json_t *))
+{
+    char path[300];
+    snprintf(path, sizeof path, "%s/models/switches.json", state);
+    json_t *doc = json_load_file(path, 0, NULL);
+    json_t *all = json_object_get(doc, "switches"), *kept = json_array();
+    size_t i;
+    json_t *r;
+    json_array_foreach(all, i, r)
+        if (keep(r))
+            json_array_append(kept, r);
+    json_array_append_new(kept, json_pack("{s:s, s:s, s:i, s:s, s:i, s:[]}", "query", "CSAS_SCORED_1",
+                                          "model", "RISK", "version", 3, "sha256", "00", "at", 0,
+                                          "offsets"));
+    json_object_set_new(doc, "switches", kept);
+    CHECK_EQ_INT(json_dump_file(doc, path, 0), 0);
+    json_decref(doc);
+}
+
+static bool not_version_2(json_t *r)
+{
+    return json_integer_value(json_object_get(r, "version")) != 2;
+}
+
+/* The process died after logging version 2 and before recording the
+ * switch (no record), and a statement that failed left a record of a
+ * version never logged: on restart the switch is recorded at the offsets
+ * the query resumes from, which are the ones of the switch, and the stray
+ * record is dropped. */
+static void test_lost_switch_record(void)
+{
+    Fixture f;
+    fixture_open(&f, true);
+    EddyError err;
+    CHECK_EQ_INT(run_path(f.e, "CREATE MODEL risk FROM '%s';", f.v1, &err), 0);
+    CHECK_EQ_INT(run(f.e,
+                     "CREATE STREAM ins (k STRING KEY, n INT, x DOUBLE) WITH (kafka_topic='ins', value_format='JSON', partitions=2);\n"
+                     "CREATE STREAM scored AS SELECT k, n, PREDICT(risk, x) AS p, MODEL_VERSION(risk) AS v FROM ins;",
+                     &err), 0);
+    produce(f.t, 0, 300);
+    drain(f.e);
+    CHECK_EQ_INT(run_path(f.e, "CREATE OR REPLACE MODEL risk FROM '%s';", f.v2, &err), 0);
+    Switch before, after;
+    CHECK(read_switch(f.state, "CSAS_SCORED_1", &before));
+    engine_destroy(f.e);
+    edit_switches(f.state, not_version_2);
+    CHECK(!read_switch(f.state, "CSAS_SCORED_1", &after));
+    f.e = make(f.t, f.state);
+    CHECK(f.e != NULL);
+    CHECK(read_switch(f.state, "CSAS_SCORED_1", &after));
+    CHECK_EQ_INT(after.offset[0], before.offset[0]);
+    CHECK_EQ_INT(after.offset[1], before.offset[1]);
+    CHECK_EQ_INT(before.offset[0] + before.offset[1], 300);
+    char path[300];
+    snprintf(path, sizeof path, "%s/models/switches.json", f.state);
+    json_t *doc = json_load_file(path, 0, NULL);
+    CHECK_EQ_INT(json_array_size(json_object_get(doc, "switches")), 2);   /* v1, then v2 */
+    json_decref(doc);
+    fixture_close(&f);
+}
+
 /* Re-running a file: the same CREATE MODEL is skipped (even when its file
  * is gone), a changed file needs OR REPLACE, the same bytes add no version. */
 static void test_create_again(void)
@@ -356,6 +419,7 @@ int main(void)
     sb_init(&text_out);
     sb_init(&log_out);
     test_exact_switch_and_restart();
+    test_lost_switch_record();
     test_create_again();
     test_errors();
     test_relative_paths();
