@@ -169,17 +169,25 @@ static bool said(const StrBuf *sb, const char *text)
     return sb->data && strstr(sb->data, text) != NULL;
 }
 
+/* Model RISK version 1 (v1.json) and query CSAS_SCORED_1 scoring readings
+ * of stream INS (two partitions) into SCORED with it. */
+static void start_scoring(Fixture *f)
+{
+    EddyError err;
+    CHECK_EQ_INT(run_path(f->e, "CREATE MODEL risk FROM '%s';", f->v1, &err), 0);
+    CHECK_EQ_INT(run(f->e,
+                     "CREATE STREAM ins (k STRING KEY, n INT, x DOUBLE) WITH (kafka_topic='ins', value_format='JSON', partitions=2);\n"
+                     "CREATE STREAM scored AS SELECT k, n, PREDICT(risk, x) AS p, MODEL_VERSION(risk) AS v FROM ins;",
+                     &err), 0);
+}
+
 static void test_exact_switch_and_restart(void)
 {
     Fixture f;
     fixture_open(&f, true);
     Transport *t = f.t;
     EddyError err;
-    CHECK_EQ_INT(run_path(f.e, "CREATE MODEL risk FROM '%s';", f.v1, &err), 0);
-    CHECK_EQ_INT(run(f.e,
-                     "CREATE STREAM ins (k STRING KEY, n INT, x DOUBLE) WITH (kafka_topic='ins', value_format='JSON', partitions=2);\n"
-                     "CREATE STREAM scored AS SELECT k, n, PREDICT(risk, x) AS p, MODEL_VERSION(risk) AS v FROM ins;",
-                     &err), 0);
+    start_scoring(&f);
     /* Two batches, so the switch falls mid-stream in both partitions. */
     produce(t, 0, 400);
     CHECK(engine_poll(f.e, 0, &err) > 0);
@@ -278,11 +286,7 @@ static void test_lost_switch_record(void)
     Fixture f;
     fixture_open(&f, true);
     EddyError err;
-    CHECK_EQ_INT(run_path(f.e, "CREATE MODEL risk FROM '%s';", f.v1, &err), 0);
-    CHECK_EQ_INT(run(f.e,
-                     "CREATE STREAM ins (k STRING KEY, n INT, x DOUBLE) WITH (kafka_topic='ins', value_format='JSON', partitions=2);\n"
-                     "CREATE STREAM scored AS SELECT k, n, PREDICT(risk, x) AS p, MODEL_VERSION(risk) AS v FROM ins;",
-                     &err), 0);
+    start_scoring(&f);
     produce(f.t, 0, 300);
     drain(f.e);
     CHECK_EQ_INT(run_path(f.e, "CREATE OR REPLACE MODEL risk FROM '%s';", f.v2, &err), 0);
