@@ -129,6 +129,17 @@ static CatModelVersion *new_version(Arena *a, Model *model, int version, const c
     return v;
 }
 
+/* The live version of m with these bytes, or NULL. */
+static const CatModelVersion *version_with(const CatModel *m, const char *sha)
+{
+    for (int i = m->versions.n - 1; i >= m->first_live; i--) {
+        const CatModelVersion *v = m->versions.items[i];
+        if (strcmp(v->sha256, sha) == 0)
+            return v;
+    }
+    return NULL;
+}
+
 static int next_version(const CatModel *m)
 {
     if (m == NULL || m->versions.n == 0)
@@ -463,6 +474,12 @@ int exec_create_model(Engine *e, const AstStmt *s, EddyError *err)
                                  : "skipped CREATE MODEL %s: it exists with these bytes (version %d)",
                    name, live->current->version);
         rc = 0;
+    } else if (live && !replace && version_with(live, sha)) {
+        /* The statement that created it, run again (a restarted eddy run
+         * of the same file after an upgrade). */
+        engine_log(e, 0, "skipped CREATE MODEL %s: version %d has these bytes; the model is at version %d",
+                   name, version_with(live, sha)->version, live->current->version);
+        rc = 0;
     } else if (live && !replace) {
         eddy_error(err, ERR_ANALYSIS, s->u.model.name.pos,
                    "model %s exists (version %d); CREATE OR REPLACE MODEL loads a new version", name,
@@ -474,6 +491,9 @@ int exec_create_model(Engine *e, const AstStmt *s, EddyError *err)
             eddy_error(err, ERR_ANALYSIS, s->pos, "cannot load model %s from %s: %s", name, path,
                        lerr.msg);
         } else {
+            if (live && version_with(live, sha))
+                engine_log(e, 1, "model %s: these bytes are version %d's; version %d gets them (a rollback)",
+                           name, version_with(live, sha)->version, next_version(m));
             CatModelVersion *nv = new_version(e->cat.arena, model, next_version(m), sha);
             nv->origin = arena_origin(e->cat.arena, path);
             nv->stored = nv->origin;

@@ -329,16 +329,28 @@ static void test_create_again(void)
     sb_reset(&log_out);
     CHECK_EQ_INT(run_path(f.e, replace, f.v1, &err), 0);
     CHECK(said(&log_out, "version 2 has these bytes already"));
+    /* The statement that made version 1, run again after the upgrade. */
+    write_file(f.v1, V1);
+    sb_reset(&log_out);
+    CHECK_EQ_INT(run_path(f.e, create, f.v1, &err), 0);
+    CHECK(said(&log_out, "skipped CREATE MODEL M: version 1 has these bytes; the model is at version 2"));
     unlink(f.v1);
     sb_reset(&log_out);
     CHECK_EQ_INT(run_path(f.e, create, f.v1, &err), 0);
     CHECK(said(&log_out, "skipped CREATE MODEL M: it exists (version 2)"));
     CHECK_EQ_INT(run_path(f.e, replace, f.v1, &err), -1);
     CHECK(strstr(err.msg, f.v1) != NULL);
+    /* OR REPLACE with an older version's bytes: a rollback, said so. */
+    write_file(f.v1, V1);
+    sb_reset(&log_out);
+    CHECK_EQ_INT(run_path(f.e, replace, f.v1, &err), 0);
+    CHECK(said(&log_out, "these bytes are version 1's; version 3 gets them (a rollback)"));
+    CHECK_EQ_INT(run_path(f.e, replace, f.v2, &err), 0);
+    CHECK(said(&log_out, "these bytes are version 2's; version 4 gets them (a rollback)"));
     sb_reset(&text_out);
     CHECK_EQ_INT(run(f.e, "SHOW MODELS;", &err), 0);
     CHECK(said(&text_out, " M "));
-    CHECK(said(&text_out, "| 2 "));
+    CHECK(said(&text_out, "| 4 "));
     fixture_close(&f);
 }
 
