@@ -489,7 +489,7 @@ static int run_script_stdin(Engine *e, const CliOptions *o)
             cli_say(false, "end of script; %d persistent quer%s running (%s) until %s; then %s", n,
                     n == 1 ? "y keeps" : "ies keep", ids.data,
                     o->until_caught_up ? "caught up" : "Ctrl-C or SIGTERM", state_fate(n));
-            if (cli_run_queries(e, o, &interrupted) != 0)
+            if (cli_run_queries(e, o, NULL, &interrupted) != 0)
                 errors++;
         }
         sb_free(&ids);
