@@ -606,6 +606,14 @@ int engine_names(Engine *e, const char ***names)
         for (int i = 0; i < s->schema->ncols; i++)
             buf[n++] = s->schema->cols[i].name;
     }
+    for (it = 0; strmap_next(e->cat.models, &it, &k, &v);) {   /* models, for PREDICT(m, ...) */
+        if (n + 1 > cap) {
+            cap = (n + 1) * 2;
+            buf = realloc(buf, sizeof(char *) * (size_t)cap);
+        }
+        if (!((CatModel *)v)->dropped)
+            buf[n++] = k;
+    }
     *names = buf;
     return n;
 }

@@ -416,6 +416,28 @@ static void test_errors(void)
     fixture_close(&f);
 }
 
+/* A client's push query scores too; a new version reaches it from its next
+ * batch, and the model cannot be dropped under it. */
+static void test_push_query(void)
+{
+    Fixture f;
+    fixture_open(&f, false);
+    EddyError err;
+    CHECK_EQ_INT(run_path(f.e, "CREATE MODEL risk FROM '%s';", f.v1, &err), 0);
+    CHECK_EQ_INT(run(f.e, "CREATE STREAM ins (k STRING KEY, n INT, x DOUBLE) WITH (kafka_topic='ins', value_format='JSON', partitions=2);", &err), 0);
+    sb_reset(&rows_out);
+    CHECK_EQ_INT(run(f.e, "SELECT n, PREDICT(risk, x) AS p, MODEL_VERSION(risk) AS v FROM ins EMIT CHANGES;", &err), 0);
+    produce(f.t, 0, 2);
+    drain(f.e);
+    CHECK_EQ_INT(run(f.e, "DROP MODEL risk;", &err), -1);
+    CHECK(strstr(err.msg, "scores with it") != NULL);
+    CHECK_EQ_INT(run_path(f.e, "CREATE OR REPLACE MODEL risk FROM '%s';", f.v2, &err), 0);
+    produce(f.t, 2, 4);
+    drain(f.e);
+    CHECK_STR(rows_out.data, "N,P,V (header)\n0,0.0,1\n1,1.0,1\n2,104.0,2\n3,106.0,2\n");
+    fixture_close(&f);
+}
+
 /* Paths are relative to the statement's file; the REPL's to the working
  * directory. */
 static void test_relative_paths(void)
@@ -439,6 +461,7 @@ int main(void)
     test_create_again();
     test_errors();
     test_relative_paths();
+    test_push_query();
     sb_free(&text_out);
     sb_free(&log_out);
     return testutil_done();
