@@ -77,7 +77,8 @@ int describe_model(Engine *e, const AstStmt *s, EddyError *err);
 /* SHOW MODELS's table (header first), for show.c to render. */
 void show_models(Engine *e, struct TextTable *out);
 /* Gives q a QueryModelUse (in arena a: q's) for each model its plan scores
- * with, at the model's current version; records it for a persistent query. */
+ * with that it has none for yet, at the model's current version; records it
+ * for a persistent query.  Call it again after giving q a new plan. */
 void models_attach(Engine *e, Query *q, Arena *a);
 /* After the command log's replay: reads switches.json and records the
  * switches the log has and it lacks (see models.c). */

@@ -202,10 +202,12 @@ void models_attach(Engine *e, Query *q, Arena *a)
     Arena *tmp = arena_create(0);
     collect_calls(q->plan, NULL, tmp, &calls);
     bool record = !e->replaying && q->kind != QUERY_TRANSIENT;
+    int added = 0;
     for (int i = 0; i < calls.n; i++) {
         CatModel *m = ((ScoreCall *)calls.items[i])->model;
         if (query_model_use(q, m))
             continue;
+        added++;
         QueryModelUse *u = arena_alloc(a, sizeof *u);
         u->model = m;
         u->version = m->current;
@@ -215,7 +217,7 @@ void models_attach(Engine *e, Query *q, Arena *a)
     }
     arena_destroy(tmp);
     EddyError err;
-    if (record && q->models.n > 0 && model_switches_write(e, q, &err) != 0)
+    if (record && added > 0 && model_switches_write(e, q, &err) != 0)
         engine_log(e, 1, "query %s: its model versions are not recorded: %s", q->id, err.msg);
 }
 
