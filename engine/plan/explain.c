@@ -146,8 +146,9 @@ static void explain_node(const Plan *p, const char *qid, int depth, StrBuf *out)
             if (seen)
                 continue;
             const CatModelVersion *v = m->current;
-            sb_printf(out, "%s%s version %d (%s %s, %d features)", i ? ", " : "", m->name,
-                      v->version, model_format_name(v->format), v->objective, v->num_features);
+            sb_printf(out, "%s%s version %d (%s %s, %d feature%s)", i ? ", " : "", m->name,
+                      v->version, model_format_name(v->format), v->objective, v->num_features,
+                      v->num_features == 1 ? "" : "s");
         }
         sb_puts(out, "; one model call per poll batch, rows wait in the node until it ends");
         break;

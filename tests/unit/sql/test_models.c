@@ -203,6 +203,11 @@ static void test_exact_switch_and_restart(void)
     Switch sw;
     CHECK(read_switch(f.state, "CSAS_SCORED_1", &sw));
     CHECK(sw.offset[0] > 0 && sw.offset[1] > 0);
+    sb_reset(&text_out);
+    CHECK_EQ_INT(run(f.e, "EXPLAIN CSAS_SCORED_1;", &err), 0);
+    CHECK(said(&text_out, "  > Score PREDICT(RISK, X), MODEL_VERSION(RISK)\n"));
+    CHECK(said(&text_out, "models: RISK version 2 (LINEAR linear, 1 feature)"));
+    CHECK(said(&text_out, "schema: [K STRING KEY, N INTEGER, X DOUBLE, PREDICT(RISK, X) DOUBLE, MODEL_VERSION(RISK) INTEGER]"));
     int by_v1 = check_outputs(t, 1500, &sw);
     CHECK(by_v1 > 0 && by_v1 < 1500);
     printf("switch at ins[0]@%lld, ins[1]@%lld: %d readings scored by version 1, %d by version 2\n",
