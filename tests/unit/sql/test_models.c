@@ -222,10 +222,10 @@ static void test_exact_switch_and_restart(void)
     CHECK(said(&text_out, point));
     CHECK(said(&text_out, "Current version      : 2"));
 
-    /* Restart with the original files gone: the stored copy of version 2
-     * scores, the query resumes at its offsets (nothing twice). */
+    /* Restart with the original files changed and gone: the stored copy
+     * of version 2 scores, the query resumes at its offsets (nothing twice). */
     engine_destroy(f.e);
-    unlink(f.v1);
+    write_file(f.v1, "{\"type\":\"linear\",\"features\":[\"X\"],\"coefficients\":[5.0],\"intercept\":5}");
     unlink(f.v2);
     produce(t, 1500, 1800);
     f.e = make(t, f.state);
