@@ -6,7 +6,9 @@
  *      properties for every consumer, raw and eddy's alike).
  * Out: one table on stdout, every figure over the SAME records of one topic:
  *      raw librdkafka consume, raw jansson parse, eddy stateless
- *      filter+project, eddy tumbling aggregate (EMIT CHANGES, EMIT FINAL).
+ *      filter+project, eddy tumbling aggregate (EMIT CHANGES, EMIT FINAL),
+ *      joins, and a projection with and without PREDICT (a 100-tree xgboost
+ *      model trained at start by bench/make_bench_model.py).
  *      Progress and eddy's log lines go to stderr.  Exits non-zero if any
  *      stage does not see every record.
  *
@@ -76,7 +78,8 @@ typedef struct Options {
 static const Options *opts;
 
 static const char *const stage_names[] = {"consume", "parse", "stateless", "tumbling",
-                                          "tumbling_final", "join_ss", "join_st"};
+                                          "tumbling_final", "join_ss", "join_st",
+                                          "predict_base", "predict"};
 #define NSTAGES ((int)(sizeof stage_names / sizeof stage_names[0]))
 
 static void usage(FILE *f)
@@ -87,7 +90,8 @@ static void usage(FILE *f)
                "  --partitions P  partitions of the input topic (default %d, raised if the\n"
                "                  data would not fit the mock cluster's 5 MB per partition)\n"
                "  --only NAME     run one row: consume, parse, stateless, tumbling,\n"
-               "                  tumbling_final, join_ss, join_st\n"
+               "                  tumbling_final, join_ss, join_st, predict_base, predict\n"
+               "                  (predict_base and predict run together)\n"
                "  -X key=value    a librdkafka property for every consumer, raw and eddy's\n"
                "                  (e.g. -X queued.min.messages=1000000)\n",
             DEFAULT_RECORDS, DEFAULT_PARTITIONS);
@@ -141,6 +145,8 @@ static int parse_options(int argc, char **argv, Options *o)
 
 static bool wanted(const Options *o, const char *stage)
 {
+    if (o->only && strncmp(o->only, "predict", 7) == 0 && strncmp(stage, "predict", 7) == 0)
+        return true;   /* the PREDICT row is read beside its base row, from the same run */
     return o->only == NULL || strcmp(o->only, stage) == 0;
 }
 
@@ -655,6 +661,50 @@ static long long final_counted(const char *bootstrap, const char *topic, int par
     return neof == partitions ? sum : -1;
 }
 
+/* ---- PREDICT ------------------------------------------------------------------ */
+
+/* The PREDICT rows: a projection of every accident, and the same with the
+ * risk a 100-tree, depth-6 xgboost model gives it (bench/make_bench_model.py
+ * trains it now, with python3-xgboost; without it the rows are skipped).
+ * note receives what the model is, as the script says. */
+static void predict_stages(const char *bootstrap, long records, int64_t bytes, Result *base,
+                           Result *scored, char *note, size_t notelen)
+{
+    char dir[] = "/tmp/eddy-bench-model-XXXXXX";
+    if (mkdtemp(dir) == NULL)
+        return;
+    char cmd[1024], model[256];
+    snprintf(model, sizeof model, "%s/risk.json", dir);
+    snprintf(cmd, sizeof cmd, "/usr/bin/python3 %s/bench/make_bench_model.py %s", EDDY_SRC_DIR,
+             model);
+    fprintf(stderr, "training the PREDICT rows' model: %s\n", cmd);
+    FILE *p = popen(cmd, "r");
+    if (p == NULL || fgets(note, (int)notelen, p) == NULL)
+        note[0] = '\0';
+    note[strcspn(note, "\n")] = '\0';
+    if ((p == NULL || pclose(p) != 0) || note[0] == '\0') {
+        base->ran = scored->ran = base->skipped = scored->skipped = true;
+        snprintf(base->note, sizeof base->note, "skipped: no model (needs /usr/bin/python3 with xgboost)");
+        snprintf(scored->note, sizeof scored->note, "%s", base->note);
+        nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+        return;
+    }
+    fprintf(stderr, "  %s\n%s ...\n", note, base->name);
+    eddy_stage(bootstrap,
+               "CREATE STREAM risk_base AS SELECT id, severity, temperature_f, visibility_mi "
+               "FROM acc;",
+               records, bytes, base);
+    char query[1024];
+    snprintf(query, sizeof query,
+             "CREATE MODEL risk FROM '%s';\n"
+             "CREATE STREAM risk_scored AS SELECT id, severity, temperature_f, visibility_mi, "
+             "PREDICT(risk, severity, temperature_f, visibility_mi) AS risk FROM acc;",
+             model);
+    fprintf(stderr, "%s ...\n", scored->name);
+    eddy_stage(bootstrap, query, records, bytes, scored);
+    nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
 /* ---- the table ----------------------------------------------------------- */
 
 static double steady_rate(const Result *r)
@@ -742,6 +792,8 @@ int main(int argc, char **argv)
         {.name = "eddy tumbling agg EMIT FINAL"},
         {.name = "eddy stream-stream join"},
         {.name = "eddy stream-table join"},
+        {.name = "eddy projection (PREDICT base)"},
+        {.name = "eddy projection + PREDICT"},
     };
     Result *consume = &rs[0];
     int failed = 0, rc = 1;
@@ -758,7 +810,8 @@ int main(int argc, char **argv)
     /* The sinks too: the mock cluster does not serve CreateTopics, and the
      * engine's attempt would add its 3 s timeout to every eddy row. */
     static const char *const topics[] = {TOPIC, "SEVERE", "PER_CITY", "PER_CITY_FINAL",
-                                         "SAME_CITY", "ENRICHED", CITY_TOPIC};
+                                         "SAME_CITY", "ENRICHED", CITY_TOPIC, "RISK_BASE",
+                                         "RISK_SCORED"};
     for (size_t i = 0; i < sizeof topics / sizeof topics[0]; i++)
         if (embedded_broker_create_topic(broker, topics[i], o.partitions, &err) != 0) {
             fprintf(stderr, "bench: %s\n", err.msg);
@@ -847,6 +900,9 @@ int main(int argc, char **argv)
                    "FROM acc a LEFT JOIN cities c ON a.city = c.city;",
                    o.records + NCITIES, bytes, &rs[6]);
     }
+    char model_note[256] = "";
+    if (wanted(&o, "predict"))
+        predict_stages(bootstrap, o.records, bytes, &rs[7], &rs[8], model_note, sizeof model_note);
 
     printf("\n");
     print_table(rs, NSTAGES, consume, &rs[1]);
@@ -864,6 +920,9 @@ int main(int argc, char **argv)
                    "(grace 0; %d partitions)\n",
                    counted, o.records, o.partitions);
     }
+    if (rs[7].ran && rs[8].ran && steady_rate(&rs[7]) > 0 && steady_rate(&rs[8]) > 0)
+        printf("PREDICT (%s) runs at %.1f %% of the same query without it (goal: 50 %%)\n",
+               model_note, 100.0 * steady_rate(&rs[8]) / steady_rate(&rs[7]));
     printf("\nrecords/s, MB/s and the %% columns count from each stage's first record; "
            "\"total s\" for eddy also includes engine_execute and the consumer group's first "
            "join.  Eddy rows end after the final checkpoint (output delivered).\n");

@@ -8,6 +8,7 @@ int cmd_run(int argc, char **argv);      /* cli/run.c */
 int cmd_test(int argc, char **argv);     /* cli/qtt.c */
 int cmd_repl(int argc, char **argv);     /* cli/repl.c */
 int cmd_load(int argc, char **argv);     /* cli/load.c */
+int cmd_exec(int argc, char **argv);     /* cli/control.c */
 
 /* Shared by run and repl (cli/options.c). */
 #include "eddy/eddy.h"
@@ -85,9 +86,26 @@ int cli_producer_flush(const char *who, Transport *t);
 void cli_producer_warn_dropped(const char *who, Transport *t, const char *topic,
                                const RetentionMark *mark);
 
+/* ---- statements for a running eddy run (cli/control.c) ---- */
+
+typedef struct Control Control;
+/* The relay of the engine's output (control_output: give it to
+ * engine_create), which a request being served captures.  Free with
+ * control_destroy (closes and removes the socket). */
+Control *control_create(void);
+EngineOutput control_output(Control *c);
+/* Listens on <state_dir>/eddy.sock, once the engine holds state_dir.  0, or
+ * -1 (said on stderr; the run goes on without it). */
+int control_listen(Control *c, const char *state_dir);
+/* Runs the statements of every client waiting, answers them; returns at once
+ * when none waits (c may be NULL). */
+void control_serve(Control *c, Engine *e);
+void control_destroy(Control *c);
+
 /* Runs the persistent queries until *stop is set (by a signal) or, with
  * o->until_caught_up, until they have caught up, printing progress lines
- * as o asks (cli/run.c).  Returns 0, or -1 (message printed) on a fatal error. */
-int cli_run_queries(Engine *e, const CliOptions *o, volatile sig_atomic_t *stop);
+ * as o asks, and serving eddy exec through ctl (may be NULL) between polls
+ * (cli/run.c).  Returns 0, or -1 (message printed) on a fatal error. */
+int cli_run_queries(Engine *e, const CliOptions *o, Control *ctl, volatile sig_atomic_t *stop);
 
 #endif

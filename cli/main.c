@@ -15,6 +15,7 @@ static const char usage[] =
     "  broker               a local development Kafka broker\n"
     "  gen SCENARIO         produce synthetic records (accidents, weather, atm)\n"
     "  load FILE            send a CSV or JSON-lines data set to a topic, paced by its times\n"
+    "  exec -e STATEMENTS   run statements in the eddy run that holds a state directory\n"
     "  version              print the version\n"
     "\n"
     "'eddy COMMAND --help' describes a command's options.\n";
@@ -51,6 +52,8 @@ static int dispatch(int argc, char **argv)
         return cmd_gen(argc - 1, argv + 1);
     if (strcmp(cmd, "load") == 0)
         return cmd_load(argc - 1, argv + 1);
+    if (strcmp(cmd, "exec") == 0)
+        return cmd_exec(argc - 1, argv + 1);
     if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {
         printf("eddy 0.1.0\n");
         return 0;

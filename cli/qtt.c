@@ -95,7 +95,10 @@ typedef struct TestResult {
     json_t *actual;        /* {"outputs": [...]} or {"error": "..."} */
 } TestResult;
 
-static int run_statements(Engine *e, json_t *stmts, EddyError *err, const char **failed_stmt)
+/* origin: the test file, so paths in statements (CREATE MODEL ... FROM
+ * 'm.json') are relative to its folder. */
+static int run_statements(Engine *e, json_t *stmts, const char *origin, EddyError *err,
+                          const char **failed_stmt)
 {
     size_t i;
     json_t *s;
@@ -105,7 +108,7 @@ static int run_statements(Engine *e, json_t *stmts, EddyError *err, const char *
             return -1;
         }
         *failed_stmt = json_string_value(s);
-        if (engine_execute(e, json_string_value(s), "test", err) != 0)
+        if (engine_execute(e, json_string_value(s), origin, err) != 0)
             return -1;
     }
     *failed_stmt = NULL;
@@ -229,7 +232,7 @@ static bool contains_ci(const char *hay, const char *needle)
     return n == 0;
 }
 
-static void run_test(json_t *test, bool verbose, TestResult *r)
+static void run_test(json_t *test, const char *file, bool verbose, TestResult *r)
 {
     sb_init(&r->why);
     r->actual = json_object();
@@ -266,7 +269,7 @@ static void run_test(json_t *test, bool verbose, TestResult *r)
             engine_execute(e, stmt, "properties", &ignore);
         }
     }
-    int rc = e == NULL ? -1 : run_statements(e, stmts, &err, &failed);
+    int rc = e == NULL ? -1 : run_statements(e, stmts, file, &err, &failed);
     if (rc != 0) {
         char msg[4096];
         eddy_error_format(&err, failed, msg, sizeof msg);
@@ -410,7 +413,7 @@ int cmd_test(int argc, char **argv)
             if (filter && strstr(name, filter) == NULL)
                 continue;
             TestResult r;
-            run_test(test, verbose, &r);
+            run_test(test, files[f], verbose, &r);
             if (r.pass) {
                 printf("PASS %s: %s\n", files[f], name);
                 passed++;

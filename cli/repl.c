@@ -49,12 +49,15 @@ static const char help_text[] =
     "  SELECT ... FROM s [WHERE ...] EMIT CHANGES [LIMIT n]   a push query: rows as they come\n"
     "  SELECT ... FROM s [WHERE ...] [LIMIT n]                 what the stream holds now\n"
     "  SELECT ... FROM t [WHERE key = x]                       a pull query on a table\n"
-    "  SHOW STREAMS | TABLES | QUERIES | TOPICS | PROPERTIES | FUNCTIONS\n"
+    "  SHOW STREAMS | TABLES | QUERIES | TOPICS | PROPERTIES | FUNCTIONS | MODELS\n"
     "  DESCRIBE [EXTENDED] name  |  DESCRIBE FUNCTION f  |  EXPLAIN query_id | statement\n"
     "  PRINT topic [FROM BEGINNING] [LIMIT n]\n"
     "  DROP STREAM | TABLE [IF EXISTS] name  |  TERMINATE query_id | ALL\n"
     "  SET 'property' = 'value'  |  UNSET 'property'  (e.g. SET 'auto.offset.reset' = 'earliest')\n"
     "  RUN SCRIPT 'file.ksql'  |  CHECKPOINT\n"
+    "  CREATE [OR REPLACE] MODEL m FROM 'file' [WITH (FORMAT='XGBOOST'|'LINEAR')]\n"
+    "      then PREDICT(m, feature, ...) and MODEL_VERSION(m) in queries;\n"
+    "      SHOW MODELS  |  DESCRIBE MODEL m  |  DROP MODEL [IF EXISTS] m\n"
     "\n"
     "Shell commands (no ';' needed):\n"
     "  HELP, \\?     this text\n"
@@ -489,7 +492,7 @@ static int run_script_stdin(Engine *e, const CliOptions *o)
             cli_say(false, "end of script; %d persistent quer%s running (%s) until %s; then %s", n,
                     n == 1 ? "y keeps" : "ies keep", ids.data,
                     o->until_caught_up ? "caught up" : "Ctrl-C or SIGTERM", state_fate(n));
-            if (cli_run_queries(e, o, &interrupted) != 0)
+            if (cli_run_queries(e, o, NULL, &interrupted) != 0)
                 errors++;
         }
         sb_free(&ids);

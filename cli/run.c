@@ -7,6 +7,8 @@
  * While they run, a progress line per query goes to stderr every few
  * seconds (by default only when stderr is a terminal): records in and
  * out, the input rate, and the lag, the input records not consumed yet.
+ * Between polls it runs the statements `eddy exec` sends (control.c), so
+ * a model is upgraded in a running process with CREATE OR REPLACE MODEL.
  */
 #include "cli.h"
 
@@ -29,7 +31,10 @@ static const char usage[] =
     "  --progress SECS        a progress line per query every SECS seconds on stderr (0 = never;\n"
     "                         default 3 when stderr is a terminal, else never)\n"
     "  --verbose              Kafka client info lines (group joins, assignments) on stderr too\n"
-    "  --log-file FILE        append every log line, timestamped, to FILE\n";
+    "  --log-file FILE        append every log line, timestamped, to FILE\n"
+    "\n"
+    "While it runs, `eddy exec --state-dir D -e 'STATEMENTS'` runs statements in it (e.g.\n"
+    "CREATE OR REPLACE MODEL to upgrade a model the queries score with).\n";
 
 static volatile sig_atomic_t stop_requested;
 
@@ -104,7 +109,7 @@ static void progress_tick(Engine *e, Progress *p, bool until_caught_up)
         cli_say(true, "until caught up: %lld records to go", (long long)lag);
 }
 
-int cli_run_queries(Engine *e, const CliOptions *o, volatile sig_atomic_t *stop)
+int cli_run_queries(Engine *e, const CliOptions *o, Control *ctl, volatile sig_atomic_t *stop)
 {
     EddyError err;
     Progress progress;
@@ -118,6 +123,7 @@ int cli_run_queries(Engine *e, const CliOptions *o, volatile sig_atomic_t *stop)
             return -1;
         }
         progress_tick(e, &progress, o->until_caught_up);
+        control_serve(ctl, e);   /* between two polls: no record is in flight */
         if (!o->until_caught_up)
             continue;
         /* Caught up: every consumer at its end, and nothing new arrived
@@ -173,13 +179,14 @@ int cmd_run(int argc, char **argv)
     EmbeddedBroker *broker = NULL;
     Transport *t = cli_connect(&o, &broker);
     Engine *e = NULL;
+    Control *ctl = control_create();
     if (t == NULL)
         goto out;
     EddyError err;
     EngineConfig cfg = {
         .transport = t,
         .state_dir = o.state_dir ? o.state_dir : "eddy-state",
-        .out = cli_default_output(),
+        .out = control_output(ctl),
         .props = cli_engine_props(&o),
     };
     e = engine_create(&cfg, &err);
@@ -187,6 +194,7 @@ int cmd_run(int argc, char **argv)
         fprintf(stderr, "eddy: %s\n", err.msg);
         goto out;
     }
+    control_listen(ctl, cfg.state_dir);
     for (int i = 0; i < o.nfiles; i++) {
         if (engine_execute(e, texts[i], o.files[i], &err) != 0) {
             cli_print_error(o.files[i], texts[i], &err);
@@ -195,7 +203,7 @@ int cmd_run(int argc, char **argv)
     }
     if (engine_running_queries(e) == 0 && !o.until_caught_up)
         fprintf(stderr, "eddy: no persistent queries are running; waiting for Ctrl-C\n");
-    if (cli_run_queries(e, &o, &stop_requested) != 0)
+    if (cli_run_queries(e, &o, ctl, &stop_requested) != 0)
         goto out;
     if (engine_checkpoint(e, &err) != 0) {
         fprintf(stderr, "eddy: final checkpoint failed: %s\n", err.msg);
@@ -210,6 +218,7 @@ int cmd_run(int argc, char **argv)
     rc = 0;
 out:
     engine_destroy(e);
+    control_destroy(ctl);
     if (t)
         t->ops->destroy(t);
     if (broker)

@@ -559,6 +559,8 @@ void ast_dump_stmt(const AstStmt *s, StrBuf *out)
         }
         if (s->u.describe.is_function)
             sb_puts(out, "FUNCTION ");
+        if (s->u.describe.is_model)
+            sb_puts(out, "MODEL ");
         if (s->u.describe.extended)
             sb_puts(out, "EXTENDED ");
         dump_name(&s->u.describe.name, out);
@@ -613,6 +615,7 @@ void ast_dump_stmt(const AstStmt *s, StrBuf *out)
         dump_name(&s->u.model.name, out);
         sb_putc(out, ' ');
         put_string(out, s->u.model.path);
+        dump_props(&s->u.model.props, out);
         sb_putc(out, ')');
         return;
     case STMT_REPLAY:

@@ -413,10 +413,11 @@ create_stmt
         { $$ = $1; $$->kind = STMT_CREATE_SOURCE; $$->u.create.columns = $3; $$->u.create.props = $5; }
     | source_head opt_with
         { $$ = $1; $$->kind = STMT_CREATE_SOURCE; $$->u.create.props = $2; }
-    | TK_CREATE opt_or_replace TK_MODEL identifier TK_FROM TK_STRING
+    | TK_CREATE opt_or_replace TK_MODEL identifier TK_FROM TK_STRING opt_with
         {
             $$ = ast_stmt(ps, STMT_CREATE_MODEL, @1);
             $$->u.model.or_replace = $2; $$->u.model.name = $4; $$->u.model.path = $6;
+            $$->u.model.props = $7;
         }
     | TK_CREATE TK_TYPE identifier TK_AS type
         { $$ = ast_stmt(ps, STMT_CREATE_TYPE, @1); $$->u.create_type.name = $3; $$->u.create_type.type = $5.t; }
@@ -624,6 +625,11 @@ describe_stmt
         {
             $$ = ast_stmt(ps, STMT_DESCRIBE, @1);
             $$->u.describe.name = $3; $$->u.describe.is_function = true;
+        }
+    | TK_DESCRIBE TK_MODEL describe_name
+        {
+            $$ = ast_stmt(ps, STMT_DESCRIBE, @1);
+            $$->u.describe.name = $3; $$->u.describe.is_model = true;
         }
     | TK_DESCRIBE TK_STREAMS opt_extended
         {

@@ -486,6 +486,8 @@ static bool takes_unit(const char *name)
 static int bind_func(const Scope *s, const AstExpr *e, Arena *a, BExpr **out, EddyError *err)
 {
     const char *name = e->u.func.name;
+    if (bind_is_model_call(name))
+        return bind_model_call(s, e, a, out, err);
     if (func_is_aggregate(name)) {
         if (s->in_aggregate_arg)
             return eddy_error(err, ERR_ANALYSIS, e->pos,
@@ -687,7 +689,7 @@ static int bind_grouped(const Scope *s, const AstExpr *e, Arena *a, BExpr **out,
             }
         EDDY_PANIC("aggregate %s was not collected", text);
     }
-    if (e->kind == EXPR_FUNC && !func_exists(e->u.func.name))
+    if (e->kind == EXPR_FUNC && !func_exists(e->u.func.name) && !bind_is_model_call(e->u.func.name))
         return eddy_error(err, ERR_ANALYSIS, e->pos, "unknown function %s", e->u.func.name);
     if (e->kind == EXPR_COLUMN) {
         PseudoCol pc;

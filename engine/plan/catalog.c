@@ -1,6 +1,7 @@
 /*
  * catalog.c - lookups in the catalog container (include/eddy/analyze.h):
- * sources by name, "did you mean" over them, properties with defaults.
+ * sources and models by name, "did you mean" over them, properties with
+ * defaults, a query's use of a model.
  * The engine (engine/sql/) fills the catalog; the analyzer reads it.
  */
 #include "eddy/engine/analyze.h"
@@ -10,12 +11,16 @@ CatSource *catalog_find(const Catalog *c, const char *name)
     return strmap_get(c->sources, name);
 }
 
-const char *catalog_suggest(const Catalog *c, const char *name)
+/* The closest name of map m (live models only for the models map). */
+static const char *suggest(const StrMap *m, bool models, const char *name)
 {
     size_t it = 0;
     const char *k, *best = NULL;
+    void *v;
     int bestd = 3;
-    while (strmap_next(c->sources, &it, &k, NULL)) {
+    while (strmap_next(m, &it, &k, &v)) {
+        if (models && ((const CatModel *)v)->dropped)
+            continue;
         int d = str_edit_distance(name, k);
         if (d < bestd) {
             bestd = d;
@@ -23,6 +28,32 @@ const char *catalog_suggest(const Catalog *c, const char *name)
         }
     }
     return best;
+}
+
+const char *catalog_suggest(const Catalog *c, const char *name)
+{
+    return suggest(c->sources, false, name);
+}
+
+CatModel *catalog_find_model(const Catalog *c, const char *name)
+{
+    CatModel *m = c->models ? strmap_get(c->models, name) : NULL;
+    return m && !m->dropped ? m : NULL;
+}
+
+const char *catalog_suggest_model(const Catalog *c, const char *name)
+{
+    return c->models ? suggest(c->models, true, name) : NULL;
+}
+
+QueryModelUse *query_model_use(const Query *q, const CatModel *m)
+{
+    for (int i = 0; i < q->models.n; i++) {
+        QueryModelUse *u = q->models.items[i];
+        if (u->model == m)
+            return u;
+    }
+    return NULL;
 }
 
 const char *catalog_prop(const Catalog *c, const char *name, const char *dflt)

@@ -130,6 +130,29 @@ static void explain_node(const Plan *p, const char *qid, int depth, StrBuf *out)
         sb_puts(out, "    internal topics: none (one task reads every partition of both sides)");
         break;
     }
+    case PLAN_SCORE: {
+        sb_puts(out, " ");
+        for (int i = 0; i < p->u.score.ncalls; i++)
+            sb_printf(out, "%s%s", i ? ", " : "", p->u.score.calls[i].text);
+        sb_puts(out, "\n");
+        for (int i = 0; i < depth; i++)
+            sb_puts(out, "  ");
+        sb_puts(out, "    models: ");
+        for (int i = 0; i < p->u.score.ncalls; i++) {
+            const CatModel *m = p->u.score.calls[i].model;
+            bool seen = false;
+            for (int j = 0; j < i; j++)
+                seen |= p->u.score.calls[j].model == m;
+            if (seen)
+                continue;
+            const CatModelVersion *v = m->current;
+            sb_printf(out, "%s%s version %d (%s %s, %d feature%s)", i ? ", " : "", m->name,
+                      v->version, model_format_name(v->format), v->objective, v->num_features,
+                      v->num_features == 1 ? "" : "s");
+        }
+        sb_puts(out, "; one model call per poll batch, rows wait in the node until it ends");
+        break;
+    }
     case PLAN_SINK:
         if (p->u.sink.sink)
             sb_printf(out, " %s (topic %s, key %s, value %s)", p->u.sink.sink->name,

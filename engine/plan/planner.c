@@ -213,7 +213,7 @@ static int analyze_aggregate(const AstSelect *sel, Plan **pp, Scope *scope, Aren
     if (naggs == 0) {
         for (int i = 0; i < sel->items.n; i++) {   /* an unknown function says so first */
             const AstExpr *x = ((const AstSelectItem *)sel->items.items[i])->expr;
-            if (x->kind == EXPR_FUNC && !func_exists(x->u.func.name))
+            if (x->kind == EXPR_FUNC && !func_exists(x->u.func.name) && !bind_is_model_call(x->u.func.name))
                 return eddy_error(err, ERR_ANALYSIS, x->pos, "unknown function %s", x->u.func.name);
         }
         return eddy_error(err, ERR_ANALYSIS, sel->pos,
@@ -288,7 +288,8 @@ static int analyze_aggregate(const AstSelect *sel, Plan **pp, Scope *scope, Aren
     g->agg_texts = ag->u.aggregate.agg_texts;
     g->naggs = naggs;
     Scope out = {.schema = os, .rel_name = in.rel_name, .rel_alias = in.rel_alias,
-                 .windowed = ag->u.aggregate.window.kind != WKIND_NONE, .agg = g};
+                 .windowed = ag->u.aggregate.window.kind != WKIND_NONE, .agg = g,
+                 .score = in.score ? score_scope_new(in.score->cat, ag, a) : NULL};
     if (sel->having) {
         BExpr *pred;
         Scope hs = out;
@@ -1010,6 +1011,9 @@ int analyze_select(const Catalog *c, const AstSelect *sel, bool persistent, Aren
     if (src->is_table && sel->partition_by.n > 0)
         return eddy_error(err, ERR_ANALYSIS, ((AstExpr *)sel->partition_by.items[0])->pos,
                           "PARTITION BY is not supported on tables");
+    /* PREDICT over the source's (or join's) rows; after an aggregation or
+     * PARTITION BY, over that node's (plan_int.h). */
+    ScoreScope *input_models = scope.score = score_scope_new(c, p, a);
     if (analyze_where(sel, &p, &scope, a, err) != 0)
         return -1;
     if (grouped) {
@@ -1018,9 +1022,13 @@ int analyze_select(const Catalog *c, const AstSelect *sel, bool persistent, Aren
     } else if (sel->partition_by.n > 0) {
         if (analyze_partition_by(sel, &p, &scope, a, err) != 0)
             return -1;
+        scope.score = score_scope_new(c, p, a);
     }
     if (analyze_projection(sel, persistent, src->name, &p, &scope, a, err) != 0)
         return -1;
+    plan_place_score(p, input_models, a);
+    if (scope.score != input_models)
+        plan_place_score(p, scope.score, a);
     out->plan = p;
     return 0;
 }

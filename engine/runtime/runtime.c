@@ -114,6 +114,7 @@ static int build(QueryRuntime *rt, const Plan *p, Operator *down, EddyError *err
     case PLAN_REKEY: op = op_rekey_create(p, &rt->ctx); break;
     case PLAN_FILTER: op = op_filter_create(p, &rt->ctx); break;
     case PLAN_AGGREGATE: op = op_aggregate_create(p, &rt->ctx, err); break;
+    case PLAN_SCORE: op = op_score_create(p, &rt->ctx); break;
     case PLAN_JOIN: {
         op = op_join_create(p, &rt->ctx, err);
         if (op == NULL)
@@ -163,6 +164,7 @@ QueryRuntime *runtime_start(Query *q, Transport *t, StateDb *db, OffsetReset res
     rt->ctx.state = db;
     rt->ctx.query_id = q->id;
     rt->ctx.late_dropped = &q->records_late;
+    rt->ctx.query = q;
     if (build_chain(rt, err) != 0) {
         runtime_stop(rt);
         return NULL;
@@ -221,6 +223,20 @@ static void note_offset(QueryRuntime *rt, const TransportRecord *rec)
     rt->offs[rt->noffs++] = (TopicPartitionOffset){topic, rec->partition, rec->offset + 1};
 }
 
+/* The batch is over: operators that hold rows (SCORE) push them on,
+ * upstream ones first (chain[] is built from the sink upward), so one
+ * holding rows for another below it hands them over before that one ends
+ * its batch. */
+static int batch_end(QueryRuntime *rt, EddyError *err)
+{
+    int64_t before = rt->emitted;
+    for (int i = rt->nchain - 1; i >= 0; i--)
+        if (rt->chain[i]->ops->batch_end && rt->chain[i]->ops->batch_end(rt->chain[i], err) != 0)
+            return -1;
+    rt->q->records_out += rt->emitted - before;
+    return 0;
+}
+
 int runtime_poll(QueryRuntime *rt, int timeout_ms, EddyError *err)
 {
     int n = rt->t->ops->consumer_poll(rt->consumer, rt->recs, BATCH_MAX, timeout_ms, err);
@@ -250,6 +266,8 @@ int runtime_poll(QueryRuntime *rt, int timeout_ms, EddyError *err)
         note_offset(rt, rec);
         rt->dirty = true;
     }
+    if (batch_end(rt, err) != 0)
+        return -1;
     if (rt->ctx.eval.errors > 0) {
         q->eval_errors += rt->ctx.eval.errors;
         rt_log(rt, 1, "query %s: %lld expression errors in the last batch (values set to null), last: %s",

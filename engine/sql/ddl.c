@@ -439,6 +439,7 @@ static int64_t commit_interval(Engine *e)
 /* Registers and starts a persistent query writing to sink. */
 static int start_query(Engine *e, Query *q, EddyError *err)
 {
+    models_attach(e, q, e->cat.arena);
     q->rt = runtime_start(q, e->t, e->state, offset_reset(e), NULL, NULL, &e->out,
                           commit_interval(e), err);
     if (q->rt == NULL)
@@ -889,6 +890,7 @@ int exec_select(Engine *e, const AstStmt *s, EddyError *err)
      * from the beginning, and ends; EMIT CHANGES follows auto.offset.reset
      * and runs until LIMIT or cancel. */
     OffsetReset reset = sel->emit == EMIT_NONE ? RESET_EARLIEST : offset_reset(e);
+    models_attach(e, q, a);
     q->rt = runtime_start(q, e->t, e->scratch, reset, client_rows, e, &e->out, 1000000000, err);
     if (q->rt == NULL)
         return -1;

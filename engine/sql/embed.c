@@ -17,6 +17,7 @@
 #include "eddy/value.h"
 
 #include <stdio.h>
+#include <strings.h>
 
 /* ---- the language's words --------------------------------------------- */
 
@@ -27,7 +28,17 @@ const char *const *eddy_keywords(void)
 
 const char *eddy_function_name(int i)
 {
-    return i >= 0 && i < func_count() ? func_info_at(i)->name : NULL;
+    /* PREDICT and MODEL_VERSION are not in the registry (models score in
+     * a SCORE node, engine/plan/bind_model.c) but are called like functions. */
+    static const char *const model_calls[] = {"MODEL_VERSION", "PREDICT"};   /* sorted */
+    int nf = func_count(), f = 0, m = 0;
+    for (int k = 0; i >= 0 && (f < nf || m < 2); k++) {
+        bool model = m < 2 && (f == nf || strcasecmp(model_calls[m], func_info_at(f)->name) < 0);
+        const char *name = model ? model_calls[m++] : func_info_at(f++)->name;
+        if (k == i)
+            return name;
+    }
+    return NULL;
 }
 
 bool eddy_statement_complete(const char *text)

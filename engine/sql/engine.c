@@ -187,7 +187,7 @@ int engine_persist(Engine *e, const char *sql, EddyError *err)
     return 0;
 }
 
-static int mkdir_p(const char *dir)
+int engine_mkdir_p(const char *dir)
 {
     char buf[4096];
     snprintf(buf, sizeof buf, "%s", dir);
@@ -214,6 +214,7 @@ Engine *engine_create(const EngineConfig *cfg, EddyError *err)
     e->cat.arena = arena_create(0);
     e->cat.sources = strmap_create();
     e->cat.props = strmap_create();
+    e->cat.models = strmap_create();
     e->logged_props = strmap_create();
     e->cat.next_query_num = 1;
     e->last_checkpoint_ms = eddy_mono_ms();
@@ -229,7 +230,7 @@ Engine *engine_create(const EngineConfig *cfg, EddyError *err)
         e->state = statedb_open_memory(cache_max);
     if (cfg->state_dir) {
         e->state_dir = strdup(cfg->state_dir);
-        if (mkdir_p(e->state_dir) != 0) {
+        if (engine_mkdir_p(e->state_dir) != 0) {
             eddy_error(err, ERR_IO, (SrcPos){0}, "cannot create state directory %s: %s",
                        e->state_dir, strerror(errno));
             engine_destroy(e);
@@ -261,6 +262,7 @@ Engine *engine_create(const EngineConfig *cfg, EddyError *err)
                     engine_destroy(e);
                     return NULL;
                 }
+                models_restore(e);
                 engine_log(e, 0, "restored %d streams/tables and %d queries from %s",
                            strmap_count(e->cat.sources), engine_running_queries(e), path);
             }
@@ -287,14 +289,17 @@ void engine_destroy(Engine *e)
         statedb_close(e->state);
     if (e->scratch)
         statedb_close(e->scratch);
+    models_free(e);
     strmap_destroy(e->cat.sources);
     strmap_destroy(e->cat.props);
+    strmap_destroy(e->cat.models);
     strmap_destroy(e->logged_props);
     for (int i = 0; i < e->npending_sets; i++)
         pending_set_free(&e->pending_sets[i]);
     free(e->pending_sets);
     arena_destroy(e->cat.arena);
     free(e->state_dir);
+    free(e->origin_dir);
     free(e);
 }
 
@@ -390,9 +395,8 @@ static int exec_one(Engine *e, const AstStmt *s, EddyError *err)
             return -1;
         engine_text(e, "Checkpoint taken: output flushed and offsets committed.\n");
         return 0;
-    case STMT_CREATE_MODEL:
-    case STMT_DROP_MODEL:
-        return eddy_error(err, ERR_UNSUPPORTED, s->pos, "models (CREATE MODEL, PREDICT) are not supported yet");
+    case STMT_CREATE_MODEL: return exec_create_model(e, s, err);
+    case STMT_DROP_MODEL: return exec_drop_model(e, s, err);
     case STMT_REPLAY:
         return eddy_error(err, ERR_UNSUPPORTED, s->pos, "REPLAY is not supported yet");
     case STMT_CREATE_TYPE:
@@ -412,6 +416,12 @@ int engine_execute(Engine *e, const char *text, const char *origin, EddyError *e
         arena_destroy(a);
         return -1;
     }
+    /* Paths in the text (CREATE MODEL ... FROM 'path') start from its
+     * file's folder; "repl", "stdin" and the like name no folder: ".". */
+    char *outer_dir = e->origin_dir;
+    const char *slash = origin ? strrchr(origin, '/') : NULL;
+    e->origin_dir = slash == NULL ? strdup(".")
+                  : slash == origin ? strdup("/") : strndup(origin, (size_t)(slash - origin));
     int rc = 0;
     for (int i = 0; i < stmts.n && rc == 0; i++) {
         const AstStmt *s = stmts.items[i];
@@ -419,8 +429,9 @@ int engine_execute(Engine *e, const char *text, const char *origin, EddyError *e
         if (rc != 0 && err->pos.line == 0)
             err->pos = s->pos;
     }
+    free(e->origin_dir);
+    e->origin_dir = outer_dir;
     arena_destroy(a);
-    (void)origin;
     return rc;
 }
 
@@ -594,6 +605,14 @@ int engine_names(Engine *e, const char ***names)
         buf[n++] = s->name;
         for (int i = 0; i < s->schema->ncols; i++)
             buf[n++] = s->schema->cols[i].name;
+    }
+    for (it = 0; strmap_next(e->cat.models, &it, &k, &v);) {   /* models, for PREDICT(m, ...) */
+        if (n + 1 > cap) {
+            cap = (n + 1) * 2;
+            buf = realloc(buf, sizeof(char *) * (size_t)cap);
+        }
+        if (!((CatModel *)v)->dropped)
+            buf[n++] = k;
     }
     *names = buf;
     return n;

@@ -38,6 +38,8 @@ struct Engine {
     PendingSet *pending_sets;
     int npending_sets;
     StrMap *logged_props;         /* property values as the command log leaves them */
+    char *origin_dir;             /* folder relative paths of the running text start from
+                                   * (its file's; "." for the REPL and stdin) */
 };
 
 void engine_text(Engine *e, const char *text);
@@ -63,6 +65,36 @@ int print_poll(Engine *e, int timeout_ms, EddyError *err);
 bool print_at_end(Engine *e);
 void print_stop(Engine *e);
 int exec_pull(Engine *e, const AstStmt *s, CatSource *table, EddyError *err);
+
+/* mkdir -p; 0, or -1 with errno. */
+int engine_mkdir_p(const char *dir);
+
+/* Models (models.c: the statements and the switch; model_store.c: files). */
+struct TextTable;
+int exec_create_model(Engine *e, const AstStmt *s, EddyError *err);
+int exec_drop_model(Engine *e, const AstStmt *s, EddyError *err);
+int describe_model(Engine *e, const AstStmt *s, EddyError *err);
+/* SHOW MODELS's table (header first), for show.c to render. */
+void show_models(Engine *e, struct TextTable *out);
+/* Gives q a QueryModelUse (in arena a: q's) for each model its plan scores
+ * with that it has none for yet, at the model's current version; records it
+ * for a persistent query.  Call it again after giving q a new plan. */
+void models_attach(Engine *e, Query *q, Arena *a);
+/* After the command log's replay: reads switches.json and records the
+ * switches the log has and it lacks (see models.c). */
+void models_restore(Engine *e);
+/* Unloads every model (engine_destroy). */
+void models_free(Engine *e);
+/* Copies a version's bytes to <state>/models/<NAME>/v<N>.<json|ubj>; returns
+ * that path relative to the state directory (catalog arena), or NULL with err. */
+char *model_store_copy(Engine *e, const char *name, int version, const char *encoding,
+                       const void *bytes, size_t n, EddyError *err);
+/* Rewrites switches.json from every query's uses (and also's, when it is
+ * not in the catalog yet); 0 without a state directory. */
+int model_switches_write(Engine *e, const Query *also, EddyError *err);
+/* Adds the records of switches.json to the queries' uses; *dropped counts
+ * those left over from a failed statement (see model_store.c). */
+int model_switches_read(Engine *e, int *dropped, EddyError *err);
 
 Query *engine_find_query(Engine *e, const char *id);
 /* Stops a query's runtime and marks it terminated (its state stays). */

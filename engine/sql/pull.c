@@ -192,6 +192,12 @@ int exec_pull(Engine *e, const AstStmt *s, CatSource *table, EddyError *err)
     int rc = -1;
     if (analyze_select(&e->cat, sel, false, p.arena, &an, err) != 0)
         goto out;
+    for (const Plan *n = an.plan; n; n = n->input)
+        if (n->tag == PLAN_SCORE) {
+            arena_destroy(p.arena);
+            return eddy_error(err, ERR_UNSUPPORTED, sel->pos,
+                              "pull queries cannot score with a model (PREDICT, MODEL_VERSION) yet; add EMIT CHANGES for a push query");
+        }
     p.project = an.plan;
     if (an.plan->input && an.plan->input->tag == PLAN_FILTER)
         p.pred = an.plan->input->u.filter.pred;

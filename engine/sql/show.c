@@ -191,7 +191,12 @@ int exec_show(Engine *e, const AstStmt *s, EddyError *err)
     case SHOW_TOPICS: return show_topics(e, err);
     case SHOW_PROPERTIES: show_properties(e); return 0;
     case SHOW_FUNCTIONS: show_functions(e); return 0;
-    case SHOW_MODELS:
+    case SHOW_MODELS: {
+        TextTable t;
+        show_models(e, &t);
+        render_fit(e, &t, true, 4);   /* the feature names give way first */
+        return 0;
+    }
     case SHOW_SNAPSHOTS:
     case SHOW_TYPES:
     case SHOW_VARIABLES:
@@ -221,6 +226,8 @@ int exec_describe(Engine *e, const AstStmt *s, EddyError *err)
 {
     if (s->u.describe.is_function)
         return describe_function(e, s, err);
+    if (s->u.describe.is_model)
+        return describe_model(e, s, err);
     if (s->u.describe.is_list_streams || s->u.describe.is_list_tables) {
         show_sources(e, s->u.describe.is_list_tables, s->u.describe.extended);
         return 0;

@@ -172,14 +172,14 @@ typedef struct AstSelect {
     X(STMT_SELECT)            /* push or pull query */ \
     X(STMT_DROP)              /* DROP STREAM|TABLE|TYPE [IF EXISTS] n [DELETE TOPIC] */ \
     X(STMT_SHOW)              /* SHOW|LIST STREAMS|TABLES|QUERIES|TOPICS|PROPERTIES|FUNCTIONS|MODELS|SNAPSHOTS|TYPES [EXTENDED] */ \
-    X(STMT_DESCRIBE)          /* DESCRIBE [EXTENDED] n | DESCRIBE FUNCTION f | DESCRIBE STREAMS|TABLES */ \
+    X(STMT_DESCRIBE)          /* DESCRIBE [EXTENDED] n | DESCRIBE FUNCTION f | DESCRIBE MODEL m | DESCRIBE STREAMS|TABLES */ \
     X(STMT_EXPLAIN)           /* EXPLAIN query_id | EXPLAIN <statement> */ \
     X(STMT_TERMINATE)         /* TERMINATE id | TERMINATE ALL */ \
     X(STMT_PRINT)             /* PRINT topic [FROM BEGINNING] [INTERVAL n] [LIMIT n] */ \
     X(STMT_SET)               /* SET 'name' = 'value' */ \
     X(STMT_UNSET)             /* UNSET 'name' */ \
     X(STMT_RUN_SCRIPT)        /* RUN SCRIPT 'path' */ \
-    X(STMT_CREATE_MODEL)      /* CREATE [OR REPLACE] MODEL n FROM 'path' */ \
+    X(STMT_CREATE_MODEL)      /* CREATE [OR REPLACE] MODEL n FROM 'path' [WITH (FORMAT=...)] */ \
     X(STMT_DROP_MODEL)        /* DROP MODEL [IF EXISTS] n */ \
     X(STMT_REPLAY)            /* REPLAY QUERY id FROM OFFSET n | TIMESTAMP 'iso' | BEGINNING | SNAPSHOT id */ \
     X(STMT_CHECKPOINT)        /* CHECKPOINT [QUERY id] */ \
@@ -227,6 +227,7 @@ typedef struct AstStmt {
         struct {                  /* STMT_DESCRIBE */
             AstName name;         /* NULL name + is_list: DESCRIBE STREAMS/TABLES */
             bool extended, is_function, is_list_streams, is_list_tables;
+            bool is_model;        /* DESCRIBE MODEL n */
         } describe;
         struct {                  /* STMT_EXPLAIN */
             const char *query_id; /* or NULL */
@@ -236,7 +237,7 @@ typedef struct AstStmt {
         struct { const char *topic; bool from_beginning; int64_t interval, limit; } print;  /* -1 = not given */
         struct { const char *name, *value; } set;  /* UNSET: value NULL */
         struct { const char *path; } run_script;
-        struct { AstName name; const char *path; bool or_replace; } model;
+        struct { AstName name; const char *path; bool or_replace; PtrVec props /* AstProperty* */; } model;
         struct {
             const char *query_id;
             AstReplayFrom from;

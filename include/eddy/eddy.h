@@ -95,8 +95,8 @@ int engine_names(Engine *e, const char ***names);
 
 /* Keywords and type names, NULL-terminated; static, never freed. */
 const char *const *eddy_keywords(void);
-/* The name of built-in function i (0, 1, ... in name order), NULL past
- * the last one; static. */
+/* The name of built-in function i (0, 1, ... in name order; PREDICT and
+ * MODEL_VERSION among them), NULL past the last one; static. */
 const char *eddy_function_name(int i);
 /* True if text ends a statement: a ';' outside strings and comments,
  * followed only by whitespace and comments. */

@@ -18,12 +18,18 @@ typedef struct Catalog {
     PtrVec queries;               /* Query*, in creation order (terminated ones stay) */
     int next_query_num;
     StrMap *props;                /* SET properties: name -> arena string */
+    StrMap *models;               /* name -> CatModel* (dropped ones stay, marked) */
 } Catalog;
 
 CatSource *catalog_find(const Catalog *c, const char *name);
 /* "did you mean X?" over the catalog's sources; NULL if nothing close. */
 const char *catalog_suggest(const Catalog *c, const char *name);
 const char *catalog_prop(const Catalog *c, const char *name, const char *dflt);
+/* A model that is not dropped, or NULL; "did you mean" over those. */
+CatModel *catalog_find_model(const Catalog *c, const char *name);
+const char *catalog_suggest_model(const Catalog *c, const char *name);
+/* How q uses model m, or NULL. */
+QueryModelUse *query_model_use(const Query *q, const CatModel *m);
 
 /* Analysis of one SELECT into a plan.  persistent: CSAS/INSERT (key
  * columns must be projected, pseudo-columns aliased); transient: a push
@@ -74,6 +80,8 @@ typedef struct Scope {
     bool in_aggregate_arg;        /* binding an aggregate's argument: no nested aggregates */
     bool in_having;               /* WINDOWSTART/WINDOWEND are not allowed in HAVING */
     const JoinScope *join;        /* non-NULL: columns resolve through the join's relations */
+    struct ScoreScope *score;     /* non-NULL where PREDICT / MODEL_VERSION may be used:
+                                   * collects them for a SCORE node (plan_int.h) */
 } Scope;
 
 /* Types and binds e in scope s (INSERT VALUES and pull-query keys use an

@@ -11,6 +11,7 @@
 #define EDDY_CATALOG_H
 
 #include "eddy/base.h"
+#include "eddy/engine/model.h"
 #include "eddy/engine/serde.h"
 #include "eddy/value.h"
 
@@ -33,6 +34,57 @@ typedef struct CatSource {
     bool dropped;
 } CatSource;
 
+/* ---- models (engine/sql/models.c keeps them; binding reads them) ------
+ *
+ * A model is a name with numbered versions; each version is the bytes of
+ * one model file, kept under the state directory (models.c) and loaded
+ * once.  Queries score with a version through a QueryModelUse, which
+ * CREATE OR REPLACE MODEL moves to the new version at a checkpoint. */
+
+typedef struct CatModelVersion {
+    int version;                  /* 1, 2, ... per model name; never reused */
+    char sha256[65];              /* of the bytes scored with */
+    int64_t created_ms;
+    const char *stored;           /* the copy loaded: relative to the state directory,
+                                   * or the original file when there is none */
+    const char *origin;           /* the file given to CREATE MODEL, as resolved then */
+    ModelFormat format;
+    const char *encoding, *booster, *objective;   /* ModelInfo's, copied (booster NULL for LINEAR) */
+    int num_features, num_outputs, num_rounds;
+    const char **feature_names;   /* num_features names, or NULL when the model has none */
+    Model *model;                 /* loaded; NULL once no query can score with it */
+} CatModelVersion;
+
+typedef struct CatModel {
+    const char *name;             /* upper-cased unless quoted */
+    PtrVec versions;              /* CatModelVersion*, oldest first */
+    CatModelVersion *current;     /* what new queries score with (and switched ones) */
+    int first_live;               /* versions[first_live..] are this model's; earlier ones
+                                   * belong to a dropped model of the same name */
+    bool dropped;
+} CatModel;
+
+typedef struct ModelOffset {
+    const char *topic;
+    int32_t partition;
+    int64_t offset;               /* the first offset scored with the new version */
+} ModelOffset;
+
+/* A point from which a query scores with a version of a model. */
+typedef struct ModelSwitch {
+    int version;
+    int64_t at_ms;
+    ModelOffset *offsets;         /* the query's next offsets then; none = from its start */
+    int noffsets;
+} ModelSwitch;
+
+/* A model as one query uses it. */
+typedef struct QueryModelUse {
+    CatModel *model;
+    CatModelVersion *version;     /* what its SCORE nodes score with now */
+    PtrVec switches;              /* ModelSwitch*, oldest first; the last is `version`'s */
+} QueryModelUse;
+
 typedef enum QueryKind { QUERY_PERSISTENT_CSAS, QUERY_PERSISTENT_CTAS, QUERY_INSERT, QUERY_TRANSIENT } QueryKind;
 typedef enum QueryState { QSTATE_RUNNING, QSTATE_TERMINATED, QSTATE_ERROR } QueryState;
 
@@ -49,6 +101,7 @@ struct Query {
     CatSource **inputs;
     int ninputs;
     struct QueryRuntime *rt;     /* running state; NULL when not running */
+    PtrVec models;               /* QueryModelUse*: the models its plan scores with */
     /* counters, for DESCRIBE EXTENDED / SHOW QUERIES */
     int64_t records_in, records_out, records_skipped, eval_errors, records_late;
 };

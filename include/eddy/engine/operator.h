@@ -42,6 +42,7 @@ typedef struct OpCtx {
     int nstores;
     OpOutput out;
     int64_t *emitted;            /* rows the sink wrote or delivered */
+    const Query *query;          /* the query the operators run for (its model versions) */
 } OpCtx;
 
 typedef struct OperatorOps {
@@ -49,6 +50,12 @@ typedef struct OperatorOps {
     int (*push)(Operator *op, Row *row, EddyError *err);
     int (*advance)(Operator *op, int64_t stream_time, EddyError *err);
     int (*flush)(Operator *op, EddyError *err);
+    /* Optional (NULL: nothing to do): the poll batch is over, its rows are
+     * still in the batch arena.  An operator that holds rows (SCORE)
+     * finishes them and pushes them on.  The runtime calls it on every
+     * operator that has one, upstream first, before it resets the arena,
+     * so between two polls (and so at every checkpoint) no row is held. */
+    int (*batch_end)(Operator *op, EddyError *err);
     void (*close)(Operator *op);
 } OperatorOps;
 
@@ -71,6 +78,7 @@ Operator *op_project_create(const Plan *p, OpCtx *ctx);
 /* NULL with err when a table sink's store "materialized" cannot be opened. */
 Operator *op_sink_create(const Plan *p, OpCtx *ctx, EddyError *err);
 Operator *op_aggregate_create(const Plan *p, OpCtx *ctx, EddyError *err);
+Operator *op_score_create(const Plan *p, OpCtx *ctx);
 /* A join has two entry points: op_join_side(join, 0) takes left rows,
  * op_join_side(join, 1) right rows (each an operator whose downstream is
  * the join).  Closing the join closes its sides' storage, not the sides. */

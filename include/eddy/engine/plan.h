@@ -16,6 +16,10 @@
  *          -> PROJECT -> SINK
  * AGGREGATE's output schema is [group keys (KEY)] + [one column per
  * aggregate call]; HAVING and the select list are bound to it.
+ * Models: a SCORE node sits right above the node whose output the PREDICT /
+ * MODEL_VERSION calls read (the source or join, a PARTITION BY's REKEY,
+ * the AGGREGATE), adding their results as hidden columns after that
+ * node's; the calls bind to those columns.
  */
 #ifndef EDDY_PLAN_H
 #define EDDY_PLAN_H
@@ -31,6 +35,7 @@
     X(PLAN_PROJECT, "Project") \
     X(PLAN_AGGREGATE, "Aggregate") \
     X(PLAN_JOIN,    "Join")    \
+    X(PLAN_SCORE,   "Score")   \
     X(PLAN_SINK,    "Sink")
 
 typedef enum PlanTag {
@@ -55,6 +60,17 @@ typedef enum JoinKind {
     JOIN_TABLE_TABLE,             /* on the primary key; a changelog out */
     JOIN_TABLE_TABLE_FK           /* left.fk = right's primary key; keyed by the left key */
 } JoinKind;
+
+/* One hidden column a SCORE node adds: a model's output for the row
+ * (PREDICT) or the version that scored it (MODEL_VERSION). */
+typedef struct ScoreCall {
+    CatModel *model;
+    BExpr **features;             /* over the node's input; NULL for MODEL_VERSION */
+    int nfeatures;
+    bool version;                 /* MODEL_VERSION(model) */
+    const SqlType *type;          /* DOUBLE, ARRAY<DOUBLE> (num_outputs > 1), or INT */
+    const char *text;             /* the call as written, e.g. PREDICT(RISK, SPEED) */
+} ScoreCall;
 
 typedef struct Plan Plan;
 struct Plan {
@@ -98,6 +114,16 @@ struct Plan {
                                    * result keeps the window */
             int id;               /* join number in the query, for store names */
         } join;
+        /* Scores a poll batch at a time: the rows wait in the node until the
+         * batch ends, then one model call per ScoreCall fills the hidden
+         * columns [nbase, nbase + ncalls) after the input's first nbase. */
+        struct {
+            ScoreCall *calls;
+            int ncalls;
+            int nbase;            /* input columns kept (the input schema's) */
+            bool copy_rows;       /* rows must be copied to wait (input not a SOURCE,
+                                   * whose rows live in the batch arena already) */
+        } score;
         struct {
             CatSource *sink;      /* NULL = transient: rows go to the client */
             int64_t limit;        /* transient LIMIT; -1 = none */

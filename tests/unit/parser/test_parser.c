@@ -446,6 +446,10 @@ static void test_create(void)
     CHECK_STR(dump("CREATE MODEL risk FROM 'models/risk.json';"), "(CREATE MODEL RISK 'models/risk.json')");
     CHECK_STR(dump("create or replace model risk from 'models/risk_v2.json'"),
               "(CREATE OR REPLACE MODEL RISK 'models/risk_v2.json')");
+    CHECK_STR(dump("CREATE MODEL risk FROM 'r.json' WITH (format='LINEAR');"),
+              "(CREATE MODEL RISK 'r.json' (WITH (FORMAT 'LINEAR')))");
+    CHECK_STR(dump("DESCRIBE MODEL risk; DESCRIBE MODEL; DESCRIBE model extended; DESCRIBE MODEL `m`;"),
+              "(DESCRIBE MODEL RISK)\n(DESCRIBE MODEL)\n(DESCRIBE EXTENDED MODEL)\n(DESCRIBE MODEL `m`)");
 
     PtrVec *v = parse_ok("CREATE STREAM s (a INT KEY) WITH (kafka_topic='k');");
     if (v) {

@@ -59,13 +59,14 @@ int main(void)
     CHECK(select && bigint);
 
     int n = 0;
-    bool sorted = true, has_abs = false;
+    bool sorted = true, has_abs = false, has_predict = false;
     for (const char *f, *prev = NULL; (f = eddy_function_name(n)) != NULL; prev = f, n++) {
         sorted &= prev == NULL || strcasecmp(prev, f) < 0;
         has_abs |= strcasecmp(f, "ABS") == 0;
+        has_predict |= strcasecmp(f, "PREDICT") == 0;
     }
     CHECK(n > 50);
-    CHECK(sorted && has_abs);
+    CHECK(sorted && has_abs && has_predict);
     CHECK(eddy_function_name(-1) == NULL);
     CHECK(eddy_function_name(n) == NULL);
 
