@@ -181,6 +181,14 @@ static void put_offsets(StrBuf *sb, const ModelOffset *o, int n)
                   (long long)o[i].offset);
 }
 
+/* Switch points read in (topic, partition) order wherever they are shown. */
+static int cmp_offset(const void *pa, const void *pb)
+{
+    const ModelOffset *a = pa, *b = pb;
+    int c = strcmp(a->topic, b->topic);
+    return c ? c : (a->partition > b->partition) - (a->partition < b->partition);
+}
+
 static ModelSwitch *new_switch(Engine *e, Arena *a, int version, const TopicPartitionOffset *o,
                                int n)
 {
@@ -191,6 +199,7 @@ static ModelSwitch *new_switch(Engine *e, Arena *a, int version, const TopicPart
     sw->offsets = arena_alloc(a, sizeof(ModelOffset) * (size_t)(n + 1));
     for (int i = 0; i < n; i++)
         sw->offsets[i] = (ModelOffset){arena_strdup(a, o[i].topic), o[i].partition, o[i].offset};
+    qsort(sw->offsets, (size_t)n, sizeof *sw->offsets, cmp_offset);
     return sw;
 }
 
