@@ -38,6 +38,7 @@ struct Engine {
     PendingSet *pending_sets;
     int npending_sets;
     StrMap *logged_props;         /* property values as the command log leaves them */
+    struct ReplayState *replay;   /* snapshots, replays, query starts (replay.h) */
 };
 
 void engine_text(Engine *e, const char *text);
