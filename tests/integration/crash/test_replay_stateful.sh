@@ -57,11 +57,6 @@ run() {  # eddy run FILES... on the test's state, until caught up
     --until-caught-up
 }
 
-end_offsets() {
-  kcat -b "$BOOTSTRAP" -Q $(for p in 0 1 2 3; do printf -- '-t %s:%d:-1 ' "$1" "$p"; done) 2> /dev/null |
-    awk '/offset/ { for (i = 1; i < NF; i++) if ($i == "offset") s += $(i + 1) } END { print s + 0 }'
-}
-
 kcat -P -b "$BOOTSTRAP" -t events -K '|' -l "$work/first.txt"
 run "$work/q.ksql" > "$work/run1.log" 2>&1 || { cat "$work/run1.log"; fail "first run failed"; }
 run "$work/q.ksql" "$work/snapshot.ksql" > "$work/snap.log" 2>&1 || { cat "$work/snap.log"; fail "CREATE SNAPSHOT failed"; }
@@ -81,7 +76,7 @@ check "and the way around it" grep -q "Give WITH EMPTY STATE to replay from ther
 check "the refused REPLAY is not in the command log" bash -c "! grep -q '^REPLAY' '$work/state/commands.ksql'"
 
 # REPLAY FROM SNAPSHOT, killed three times while it reprocesses.
-before=$(end_offsets STATS)
+before=$(end_offsets STATS 4)
 echo "output records before the replay: $before"
 kills=0
 files=("$work/q.ksql" "$work/replay.ksql")
@@ -91,13 +86,13 @@ for k in 1 2 3; do
     --progress 1 >> "$work/replay.log" 2>&1 &
   pid=$!
   for _ in $(seq 1200); do
-    [ "$(end_offsets STATS)" -ge "$target" ] && break
+    [ "$(end_offsets STATS 4)" -ge "$target" ] && break
     kill -0 "$pid" 2> /dev/null || break
     sleep 0.05
   done
   kill -KILL "$pid" 2> /dev/null && kills=$((kills + 1)) || true
   wait "$pid" 2> /dev/null || true
-  at=$(end_offsets STATS)
+  at=$(end_offsets STATS 4)
   echo "eddy run killed with SIGKILL at ~$at output records (target $target)"
   # The replay is not over before it re-emitted the second chunk's 60,000.
   [ "$at" -lt $((before + 60000)) ] || fail "kill $k came after the replay could have finished"
@@ -109,23 +104,17 @@ check_eq "the command log holds one replay" 1 "$(grep -c '^REPLAY QUERY `CTAS_ST
 check "eddy run's progress lines say it is replaying" grep -q "CTAS_STATS_1: .* replaying [0-9]*% ([0-9]* of 60000 records)" "$work/replay.log"
 run "$work/q.ksql" "$work/show.ksql" > "$work/final.log" 2>&1 || { tail -20 "$work/final.log"; fail "final run failed"; }
 check "SHOW SNAPSHOTS lists it with its query and offsets" grep -q "BEFORE_MORE .*| CTAS_STATS_1 .*| events\[0\]@[0-9]* events\[1\]@" "$work/final.log"
-after=$(end_offsets STATS)
+after=$(end_offsets STATS 4)
 echo "output records after the replay: $after ($((after - before)) re-emitted, 60000 without the crashes)"
 [ $((after - before)) -ge 60000 ] || fail "the replay re-emitted fewer records than the second chunk holds"
 
 timeout 300 "$EDDY" run "$work/ref.ksql" --bootstrap-servers "$BOOTSTRAP" \
   --state-dir "$work/refstate" --until-caught-up > "$work/ref.log" 2>&1 || { tail -20 "$work/ref.log"; fail "reference run failed"; }
 
-# The final table of a changelog topic: the last value per (user, window),
-# records of one key being in one partition, in offset order.
-final_table() {
-  kcat -C -b "$BOOTSTRAP" -t "$1" -o beginning -e -q -f '%p %o %s\n' |
-    sort -k1,1n -k2,2n | cut -d' ' -f3- |
-    jq -r -c '"\(.U) \(.WS) \(.N) \(.TOTAL)"' |
-    awk '{ last[$1 " " $2] = $0 } END { for (k in last) print last[k] }' | sort
-}
-final_table STATS > "$work/replayed.table"
-final_table STATS_REF > "$work/ref.table"
+# The final tables: the last value per (user, window).
+row='"\(.U) \(.WS) \(.N) \(.TOTAL)"'
+changelog_table STATS "$row" > "$work/replayed.table"
+changelog_table STATS_REF "$row" > "$work/ref.table"
 awk -F'|' '{ split($2, f, /[:,}]/); u = $1; amt = f[4]; ts = f[6];
              w = ts - ts % 60000; k = u " " sprintf("%.0f", w); n[k]++; s[k] += amt }
            END { for (k in n) printf "%s %d %.0f\n", k, n[k], s[k] }' "$work/input.txt" | sort > "$work/awk.table"
