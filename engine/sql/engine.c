@@ -332,12 +332,19 @@ static bool same_sql(const char *a, const char *b)
     }
 }
 
-/* A restarted `eddy run` gives the statements that built the catalog again. */
+/* A restarted `eddy run` gives the statements that built the catalog again
+ * (a query's definition before an in-place upgrade included). */
 static bool already_done(Engine *e, const AstStmt *s)
 {
     if (s->kind == STMT_CREATE_SOURCE || s->kind == STMT_CREATE_AS) {
         CatSource *src = catalog_find(&e->cat, s->u.create.name.name);
-        return src && same_sql(src->sql, s->text);
+        if (src && same_sql(src->sql, s->text))
+            return true;
+        const ReplayState *st = replay_state(e);
+        for (int i = 0; src && i < st->nsuperseded; i++)
+            if (strcmp(st->superseded[i].name, src->name) == 0 && same_sql(st->superseded[i].sql, s->text))
+                return true;
+        return false;
     }
     if (s->kind == STMT_INSERT_SELECT) {
         for (int i = 0; i < e->cat.queries.n; i++) {

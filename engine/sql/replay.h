@@ -77,6 +77,13 @@ typedef struct QueryStart {
     bool pending;
 } QueryStart;
 
+/* A definition an in-place upgrade replaced: a file that still holds it
+ * (the one `eddy run` restarts with) skips it as done. */
+typedef struct Superseded {
+    char *name;                   /* the stream or table */
+    char *sql;                    /* its statement before the upgrade */
+} Superseded;
+
 typedef struct ReplayState {
     Snapshot **snaps;
     int nsnaps;
@@ -86,6 +93,8 @@ typedef struct ReplayState {
     int nreplays;
     QueryStart *starts;
     int nstarts;
+    Superseded *superseded;
+    int nsuperseded;
 } ReplayState;
 
 /* ---- snapshots.c ------------------------------------------------------- */

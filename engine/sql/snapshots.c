@@ -89,7 +89,7 @@ void offs_text(const OffsetSet *s, StrBuf *out)
         sb_printf(out, "%s%s[%d]@%lld", i ? " " : "", s->v[i].topic, s->v[i].partition,
                   (long long)s->v[i].offset);
     if (s->n == 0)
-        sb_puts(out, "(none)");
+        sb_puts(out, "its start (nothing read yet)");
 }
 
 void offs_serial(const OffsetSet *s, StrBuf *out)
@@ -162,6 +162,11 @@ void replay_state_free(Engine *e)
         snapshot_free(st->snaps[i]);
     for (int i = 0; i < st->nreplays; i++)
         replay_discard(st->replays[i]);
+    for (int i = 0; i < st->nsuperseded; i++) {
+        free(st->superseded[i].name);
+        free(st->superseded[i].sql);
+    }
+    free(st->superseded);
     free(st->snaps);
     free(st->replays);
     free(st->starts);

@@ -25,6 +25,7 @@
 #include "eddy/engine/runtime.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* The nodes that keep state or decide it, in pre-order (a join's left,
@@ -245,6 +246,11 @@ int exec_replace_query(Engine *e, const AstStmt *s, CatSource *old, const CatSou
         runtime_stop(q->rt);
         q->rt = NULL;
     }
+    ReplayState *st = replay_state(e);
+    st->superseded = realloc(st->superseded, sizeof *st->superseded * (size_t)(st->nsuperseded + 1));
+    if (st->superseded == NULL)
+        EDDY_PANIC("out of memory");
+    st->superseded[st->nsuperseded++] = (Superseded){strdup(old->name), strdup(old->sql)};
     old->schema = fresh->schema;
     old->timestamp_col = fresh->timestamp_col;
     old->timestamp_format = fresh->timestamp_format;
