@@ -38,6 +38,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 Replay *replay_find(Engine *e, const char *query_id)
 {
@@ -526,10 +527,11 @@ static Query *replay_query(Engine *e, const AstStmt *s, EddyError *err)
 {
     const char *id = s->u.replay.query_id;
     Query *q = engine_find_query(e, id);
-    if (q == NULL && e->transient && str_ieq(e->transient->id, id)) {
+    /* transient_<source>_<time>: a client's push query, running or gone. */
+    if (q == NULL && strncasecmp(id, "transient_", 10) == 0) {
         eddy_error(err, ERR_ANALYSIS, s->u.replay.query_pos,
                    "query %s is a transient query (a client's push query): only persistent queries can be replayed",
-                   e->transient->id);
+                   id);
         return NULL;
     }
     if (q == NULL) {

@@ -222,7 +222,9 @@ static void test_errors(void)
     /* A transient query, and a terminated one. */
     CHECK_EQ_INT(run(e, "SELECT * FROM ev EMIT CHANGES;"), 0);
     CHECK(engine_has_transient(e));
-    CHECK(strstr(fails(e, "REPLAY QUERY `transient_EV_0` FROM BEGINNING;"), "unknown query") != NULL);
+    CHECK_STR(fails(e, "REPLAY QUERY transient_EV_1700000000000 FROM BEGINNING;"),
+              "1:14: query TRANSIENT_EV_1700000000000 is a transient query (a client's push query): "
+              "only persistent queries can be replayed");
     CHECK_EQ_INT(run(e, "TERMINATE CSAS_OUT_1;"), 0);
     CHECK_STR(fails(e, "REPLAY QUERY CSAS_OUT_1 FROM BEGINNING;"),
               "1:14: query CSAS_OUT_1 is not running (terminated): only a running query can be replayed");
