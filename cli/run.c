@@ -6,7 +6,8 @@
  *
  * While they run, a progress line per query goes to stderr every few
  * seconds (by default only when stderr is a terminal): records in and
- * out, the input rate, and the lag, the input records not consumed yet.
+ * out, the input rate, and the lag, the input records not consumed yet;
+ * for a query REPLAY moved back, how far through the replayed range it is.
  * Between polls it runs the statements `eddy exec` sends (control.c), so
  * a model is upgraded in a running process with CREATE OR REPLACE MODEL.
  */
@@ -79,7 +80,7 @@ static void progress_tick(Engine *e, Progress *p, bool until_caught_up)
     double rate = 0;
     for (int i = 0; i < n; i++) {
         double r = (double)(qs[i].records_in - (i < p->n ? p->last_in[i] : 0)) / secs;
-        char lagtext[64], bad[96] = "";
+        char lagtext[64], bad[96] = "", replay[96] = "";
         if (qs[i].lag >= 0)
             snprintf(lagtext, sizeof lagtext, "lag %lld", (long long)qs[i].lag);
         else
@@ -87,9 +88,13 @@ static void progress_tick(Engine *e, Progress *p, bool until_caught_up)
         if (qs[i].records_skipped || qs[i].eval_errors)
             snprintf(bad, sizeof bad, ", %lld skipped as bad input, %lld expression errors",
                      (long long)qs[i].records_skipped, (long long)qs[i].eval_errors);
-        cli_say(true, "[%llds] %s: %lld in (%.0f/s), %lld out%s, %s",
+        if (qs[i].replay_total > 0)
+            snprintf(replay, sizeof replay, ", replaying %lld%% (%lld of %lld records)",
+                     (long long)(100 * qs[i].replay_done / qs[i].replay_total),
+                     (long long)qs[i].replay_done, (long long)qs[i].replay_total);
+        cli_say(true, "[%llds] %s: %lld in (%.0f/s), %lld out%s%s, %s",
                 (long long)((now - p->start_ms) / 1000), qs[i].id, (long long)qs[i].records_in,
-                r, (long long)qs[i].records_out, bad, lagtext);
+                r, (long long)qs[i].records_out, bad, replay, lagtext);
         lag = lag < 0 || qs[i].lag < 0 ? -1 : lag + qs[i].lag;
         rate += r;
         p->last_in[i] = qs[i].records_in;

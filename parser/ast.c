@@ -526,6 +526,41 @@ AstStmt *ast_stmt(ParseState *ps, AstStmtKind kind, EddyLoc l)
     return s;
 }
 
+AstStmt *ast_replay(ParseState *ps, AstStmt *from, AstName id, const AstStmt *tail, EddyLoc l)
+{
+    from->pos = loc_pos(l);
+    from->u.replay.query_id = id.name;
+    from->u.replay.query_pos = id.pos;
+    if (tail) {
+        from->u.replay.empty_state = tail->u.replay.empty_state;
+        from->u.replay.props = tail->u.replay.props;
+    }
+    return from;
+}
+
+AstOffset *ast_offset(ParseState *ps, const char *topic, int64_t partition, int64_t offset, EddyLoc l)
+{
+    AstOffset *o = arena_alloc(ps->arena, sizeof *o);
+    o->topic = topic;
+    o->partition = partition;
+    o->offset = offset;
+    o->pos = loc_pos(l);
+    return o;
+}
+
+AstStmt *ast_snapshot(ParseState *ps, AstStmtKind kind, const char *name, EddyLoc name_l,
+                      const AstName *query, EddyLoc l)
+{
+    AstStmt *s = ast_stmt(ps, kind, l);
+    s->u.snapshot.name = name;
+    s->u.snapshot.name_pos = loc_pos(name_l);
+    if (query) {
+        s->u.snapshot.query_id = query->name;
+        s->u.snapshot.query_pos = query->pos;
+    }
+    return s;
+}
+
 void ast_stmt_finish(ParseState *ps, AstStmt *s, EddyLoc first, EddyLoc last)
 {
     EddyLoc span = first;

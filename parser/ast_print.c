@@ -520,6 +520,48 @@ static void dump_insert(const AstStmt *s, StrBuf *out)
     sb_putc(out, ')');
 }
 
+static void dump_replay(const AstStmt *s, StrBuf *out)
+{
+    sb_puts(out, "(REPLAY QUERY ");
+    put_name(out, s->u.replay.query_id, false);
+    switch (s->u.replay.from) {
+    case REPLAY_OFFSET:
+        sb_printf(out, " FROM OFFSET %lld", (long long)s->u.replay.offset);
+        break;
+    case REPLAY_OFFSETS:
+        sb_puts(out, " FROM OFFSETS (");
+        for (int i = 0; i < s->u.replay.offsets.n; i++) {
+            const AstOffset *o = s->u.replay.offsets.items[i];
+            if (i)
+                sb_puts(out, ", ");
+            if (o->topic) {
+                put_string(out, o->topic);
+                sb_putc(out, ':');
+            }
+            sb_printf(out, "%lld:%lld", (long long)o->partition, (long long)o->offset);
+        }
+        sb_putc(out, ')');
+        break;
+    case REPLAY_TIMESTAMP:
+        sb_puts(out, " FROM TIMESTAMP ");
+        put_string(out, s->u.replay.text);
+        break;
+    case REPLAY_BEGINNING:
+        sb_puts(out, " FROM BEGINNING");
+        break;
+    case REPLAY_SNAPSHOT:
+        sb_puts(out, " FROM SNAPSHOT ");
+        put_string(out, s->u.replay.text);
+        break;
+    default:
+        EDDY_PANIC("ast_dump_stmt: unexpected replay origin %d", (int)s->u.replay.from);
+    }
+    if (s->u.replay.empty_state)
+        sb_puts(out, " WITH EMPTY STATE");
+    dump_props(&s->u.replay.props, out);
+    sb_putc(out, ')');
+}
+
 void ast_dump_stmt(const AstStmt *s, StrBuf *out)
 {
     static const char *const show_names[] = {
@@ -619,27 +661,23 @@ void ast_dump_stmt(const AstStmt *s, StrBuf *out)
         sb_putc(out, ')');
         return;
     case STMT_REPLAY:
-        sb_puts(out, "(REPLAY QUERY ");
-        put_name(out, s->u.replay.query_id, false);
-        switch (s->u.replay.from) {
-        case REPLAY_OFFSET:
-            sb_printf(out, " FROM OFFSET %lld)", (long long)s->u.replay.offset);
-            return;
-        case REPLAY_TIMESTAMP:
-            sb_puts(out, " FROM TIMESTAMP ");
-            put_string(out, s->u.replay.text);
-            sb_putc(out, ')');
-            return;
-        case REPLAY_BEGINNING:
-            sb_puts(out, " FROM BEGINNING)");
-            return;
-        case REPLAY_SNAPSHOT:
-            sb_puts(out, " FROM SNAPSHOT ");
-            put_string(out, s->u.replay.text);
-            sb_putc(out, ')');
-            return;
+        dump_replay(s, out);
+        return;
+    case STMT_CREATE_SNAPSHOT:
+    case STMT_DROP_SNAPSHOT:
+        sb_puts(out, s->kind == STMT_DROP_SNAPSHOT ? "(DROP SNAPSHOT" : "(CREATE SNAPSHOT");
+        if (s->u.snapshot.if_exists)
+            sb_puts(out, " IF EXISTS");
+        if (s->u.snapshot.name) {
+            sb_putc(out, ' ');
+            put_string(out, s->u.snapshot.name);
         }
-        EDDY_PANIC("ast_dump_stmt: unexpected replay origin %d", (int)s->u.replay.from);
+        if (s->u.snapshot.query_id) {
+            sb_puts(out, " FOR QUERY ");
+            put_name(out, s->u.snapshot.query_id, false);
+        }
+        sb_putc(out, ')');
+        return;
     case STMT_CHECKPOINT:
         sb_puts(out, "(CHECKPOINT");
         if (s->u.checkpoint.query_id) {

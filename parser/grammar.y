@@ -91,6 +91,7 @@ static const AstName no_name;
     struct { bool has; int64_t before, after; } within;
     struct { int64_t retention, grace; } wtail;
     struct { AstName name; bool flag; } target; /* [IF EXISTS] name, name [EXTENDED] */
+    AstOffset *offset;                          /* REPLAY ... FROM OFFSETS entry */
 }
 
 %token TK_EOF 0 "end of input"
@@ -105,20 +106,20 @@ static const AstName no_name;
 %token <str> TK_BEGINNING "BEGINNING" TK_BETWEEN "BETWEEN" TK_BY "BY" TK_CASE "CASE" TK_CAST "CAST"
 %token <str> TK_CHANGES "CHANGES" TK_CHECKPOINT "CHECKPOINT" TK_CREATE "CREATE" TK_DAY "DAY" TK_DAYS "DAYS"
 %token <str> TK_DELETE "DELETE" TK_DESCRIBE "DESCRIBE" TK_DISTINCT "DISTINCT" TK_DROP "DROP" TK_ELSE "ELSE"
-%token <str> TK_EMIT "EMIT" TK_END "END" TK_ESCAPE "ESCAPE" TK_EXISTS "EXISTS" TK_EXPLAIN "EXPLAIN"
-%token <str> TK_EXTENDED "EXTENDED" TK_FALSE "FALSE" TK_FINAL "FINAL" TK_FROM "FROM" TK_FULL "FULL"
+%token <str> TK_EMIT "EMIT" TK_EMPTY "EMPTY" TK_END "END" TK_ESCAPE "ESCAPE" TK_EXISTS "EXISTS" TK_EXPLAIN "EXPLAIN"
+%token <str> TK_EXTENDED "EXTENDED" TK_FALSE "FALSE" TK_FINAL "FINAL" TK_FOR "FOR" TK_FROM "FROM" TK_FULL "FULL"
 %token <str> TK_FUNCTION "FUNCTION" TK_FUNCTIONS "FUNCTIONS" TK_GRACE "GRACE" TK_GROUP "GROUP" TK_HAVING "HAVING"
 %token <str> TK_HEADER "HEADER" TK_HEADERS "HEADERS" TK_HOPPING "HOPPING" TK_HOUR "HOUR" TK_HOURS "HOURS"
 %token <str> TK_IF "IF" TK_IN "IN" TK_INNER "INNER" TK_INSERT "INSERT" TK_INTERVAL "INTERVAL"
 %token <str> TK_INTO "INTO" TK_IS "IS" TK_JOIN "JOIN" TK_KEY "KEY" TK_LEFT "LEFT"
 %token <str> TK_LIKE "LIKE" TK_LIMIT "LIMIT" TK_LIST "LIST" TK_MAP "MAP" TK_MILLISECOND "MILLISECOND"
 %token <str> TK_MILLISECONDS "MILLISECONDS" TK_MINUTE "MINUTE" TK_MINUTES "MINUTES" TK_MODEL "MODEL" TK_MODELS "MODELS"
-%token <str> TK_NOT "NOT" TK_NULL "NULL" TK_OFFSET "OFFSET" TK_ON "ON" TK_OR "OR"
+%token <str> TK_NOT "NOT" TK_NULL "NULL" TK_OFFSET "OFFSET" TK_OFFSETS "OFFSETS" TK_ON "ON" TK_OR "OR"
 %token <str> TK_OUTER "OUTER" TK_PARTITION "PARTITION" TK_PERIOD "PERIOD" TK_PRIMARY "PRIMARY" TK_PRINT "PRINT"
 %token <str> TK_PROPERTIES "PROPERTIES" TK_QUERIES "QUERIES" TK_QUERY "QUERY" TK_REPLACE "REPLACE" TK_REPLAY "REPLAY"
 %token <str> TK_RETENTION "RETENTION" TK_RIGHT "RIGHT" TK_RUN "RUN" TK_SAMPLE "SAMPLE" TK_SCRIPT "SCRIPT"
 %token <str> TK_SECOND "SECOND" TK_SECONDS "SECONDS" TK_SELECT "SELECT" TK_SESSION "SESSION" TK_SET "SET"
-%token <str> TK_SHOW "SHOW" TK_SIZE "SIZE" TK_SNAPSHOT "SNAPSHOT" TK_SNAPSHOTS "SNAPSHOTS" TK_SOURCE "SOURCE"
+%token <str> TK_SHOW "SHOW" TK_SIZE "SIZE" TK_SNAPSHOT "SNAPSHOT" TK_SNAPSHOTS "SNAPSHOTS" TK_SOURCE "SOURCE" TK_STATE "STATE"
 %token <str> TK_STREAM "STREAM" TK_STREAMS "STREAMS" TK_STRUCT "STRUCT" TK_TABLE "TABLE" TK_TABLES "TABLES"
 %token <str> TK_TERMINATE "TERMINATE" TK_THEN "THEN" TK_TIMESTAMP "TIMESTAMP" TK_TOPIC "TOPIC" TK_TOPICS "TOPICS"
 %token <str> TK_TRUE "TRUE" TK_TUMBLING "TUMBLING" TK_TYPE "TYPE" TK_TYPES "TYPES" TK_UNSET "UNSET"
@@ -127,6 +128,9 @@ static const AstName no_name;
 
 %type <stmt> statement query_stmt create_stmt insert_stmt drop_stmt show_stmt describe_stmt
 %type <stmt> explain_stmt terminate_stmt print_stmt set_stmt run_stmt replay_stmt checkpoint_stmt
+%type <stmt> replay_from replay_tail snapshot_stmt
+%type <list> offset_list
+%type <offset> offset_entry
 %type <stmt> source_head plain_head
 %type <select> query
 %type <list> select_list expr_list opt_expr_list group_list partition_list by_list table_elems props opt_with
@@ -172,7 +176,7 @@ stmt_list
 statement
     : query_stmt | create_stmt | insert_stmt | drop_stmt | show_stmt
     | describe_stmt | explain_stmt | terminate_stmt | print_stmt | set_stmt
-    | run_stmt | replay_stmt | checkpoint_stmt
+    | run_stmt | replay_stmt | checkpoint_stmt | snapshot_stmt
     ;
 
 /* ---- identifiers --------------------------------------------------------
@@ -203,13 +207,13 @@ name_identifier
 
 unreserved_keyword
     : TK_ADVANCE | TK_BEGINNING | TK_CHANGES | TK_CHECKPOINT | TK_DAY | TK_DAYS
-    | TK_DELETE | TK_DESCRIBE | TK_EXPLAIN | TK_FINAL | TK_FUNCTION | TK_FUNCTIONS
+    | TK_DELETE | TK_DESCRIBE | TK_EMPTY | TK_EXPLAIN | TK_FINAL | TK_FOR | TK_FUNCTION | TK_FUNCTIONS
     | TK_HEADER | TK_HEADERS | TK_HOPPING | TK_HOUR | TK_HOURS | TK_IF | TK_INTERVAL
     | TK_KEY | TK_LIST | TK_MILLISECOND | TK_MILLISECONDS | TK_MINUTE | TK_MINUTES
-    | TK_MODEL | TK_MODELS | TK_OFFSET | TK_PERIOD | TK_PRIMARY | TK_PRINT
+    | TK_MODEL | TK_MODELS | TK_OFFSET | TK_OFFSETS | TK_PERIOD | TK_PRIMARY | TK_PRINT
     | TK_PROPERTIES | TK_QUERIES | TK_QUERY | TK_REPLACE | TK_REPLAY | TK_RETENTION
     | TK_RUN | TK_SAMPLE | TK_SCRIPT | TK_SECOND | TK_SECONDS | TK_SESSION | TK_SET
-    | TK_SHOW | TK_SIZE | TK_SNAPSHOT | TK_SNAPSHOTS | TK_SOURCE | TK_STREAM | TK_TABLE
+    | TK_SHOW | TK_SIZE | TK_SNAPSHOT | TK_SNAPSHOTS | TK_SOURCE | TK_STATE | TK_STREAM | TK_TABLE
     | TK_TERMINATE | TK_TIMESTAMP | TK_TOPIC | TK_TOPICS | TK_TUMBLING | TK_TYPE
     | TK_TYPES | TK_UNSET | TK_VARIABLES
     ;
@@ -718,25 +722,69 @@ run_stmt
 /* ---- REPLAY, CHECKPOINT ------------------------------------------------- */
 
 replay_stmt
-    : TK_REPLAY TK_QUERY identifier TK_FROM TK_OFFSET uint
+    : TK_REPLAY TK_QUERY identifier TK_FROM replay_from replay_tail
+        { $$ = ast_replay(ps, $5, $3, $6, @1); }
+    ;
+
+replay_from
+    : TK_OFFSET uint
+        { $$ = ast_stmt(ps, STMT_REPLAY, @1); $$->u.replay.from = REPLAY_OFFSET; $$->u.replay.offset = $2; }
+    | TK_OFFSETS '(' offset_list ')'
+        { $$ = ast_stmt(ps, STMT_REPLAY, @1); $$->u.replay.from = REPLAY_OFFSETS; $$->u.replay.offsets = $3; }
+    | TK_TIMESTAMP TK_STRING
         {
-            $$ = ast_stmt(ps, STMT_REPLAY, @1);
-            $$->u.replay.query_id = $3.name; $$->u.replay.from = REPLAY_OFFSET; $$->u.replay.offset = $6;
+            $$ = ast_stmt(ps, STMT_REPLAY, @1); $$->u.replay.from = REPLAY_TIMESTAMP;
+            $$->u.replay.text = $2; $$->u.replay.text_pos = loc_pos(@2);
         }
-    | TK_REPLAY TK_QUERY identifier TK_FROM TK_TIMESTAMP TK_STRING
+    | TK_BEGINNING
+        { $$ = ast_stmt(ps, STMT_REPLAY, @1); $$->u.replay.from = REPLAY_BEGINNING; }
+    | TK_SNAPSHOT snapshot_id
         {
-            $$ = ast_stmt(ps, STMT_REPLAY, @1);
-            $$->u.replay.query_id = $3.name; $$->u.replay.from = REPLAY_TIMESTAMP; $$->u.replay.text = $6;
+            $$ = ast_stmt(ps, STMT_REPLAY, @1); $$->u.replay.from = REPLAY_SNAPSHOT;
+            $$->u.replay.text = $2; $$->u.replay.text_pos = loc_pos(@2);
         }
-    | TK_REPLAY TK_QUERY identifier TK_FROM TK_BEGINNING
+    ;
+
+/* partition:offset applies to that partition of every input topic;
+ * topic:partition:offset to one topic's (the engine's own log lines). */
+offset_list
+    : offset_entry                      { $$ = no_list; PUSH($$, $1); }
+    | offset_list ',' offset_entry      { $$ = $1; PUSH($$, $3); }
+    ;
+
+offset_entry
+    : uint ':' uint                     { $$ = ast_offset(ps, NULL, $1, $3, @1); }
+    | print_topic ':' uint ':' uint     { $$ = ast_offset(ps, $1, $3, $5, @1); }
+    ;
+
+/* WITH EMPTY STATE, and WITH (...) properties, which only the engine's
+ * command log carries (one rule, so WITH is not an LALR(1) choice). */
+replay_tail
+    : %empty                            { $$ = NULL; }
+    | TK_WITH TK_EMPTY TK_STATE
+        { $$ = ast_stmt(ps, STMT_REPLAY, @1); $$->u.replay.empty_state = true; }
+    | TK_WITH TK_EMPTY TK_STATE TK_WITH '(' props ')'
+        { $$ = ast_stmt(ps, STMT_REPLAY, @1); $$->u.replay.empty_state = true; $$->u.replay.props = $6; }
+    | TK_WITH '(' props ')'
+        { $$ = ast_stmt(ps, STMT_REPLAY, @1); $$->u.replay.props = $3; }
+    ;
+
+/* CREATE SNAPSHOT [name] [FOR QUERY id]; DROP SNAPSHOT [IF EXISTS] name. */
+snapshot_stmt
+    : TK_CREATE TK_SNAPSHOT
+        { $$ = ast_stmt(ps, STMT_CREATE_SNAPSHOT, @1); }
+    | TK_CREATE TK_SNAPSHOT snapshot_id
+        { $$ = ast_snapshot(ps, STMT_CREATE_SNAPSHOT, $3, @3, NULL, @1); }
+    | TK_CREATE TK_SNAPSHOT TK_FOR TK_QUERY identifier
+        { $$ = ast_snapshot(ps, STMT_CREATE_SNAPSHOT, NULL, @2, &$5, @1); }
+    | TK_CREATE TK_SNAPSHOT snapshot_id TK_FOR TK_QUERY identifier
+        { $$ = ast_snapshot(ps, STMT_CREATE_SNAPSHOT, $3, @3, &$6, @1); }
+    | TK_DROP TK_SNAPSHOT snapshot_id
+        { $$ = ast_snapshot(ps, STMT_DROP_SNAPSHOT, $3, @3, NULL, @1); }
+    | TK_DROP TK_SNAPSHOT TK_IF TK_EXISTS snapshot_id
         {
-            $$ = ast_stmt(ps, STMT_REPLAY, @1);
-            $$->u.replay.query_id = $3.name; $$->u.replay.from = REPLAY_BEGINNING;
-        }
-    | TK_REPLAY TK_QUERY identifier TK_FROM TK_SNAPSHOT snapshot_id
-        {
-            $$ = ast_stmt(ps, STMT_REPLAY, @1);
-            $$->u.replay.query_id = $3.name; $$->u.replay.from = REPLAY_SNAPSHOT; $$->u.replay.text = $6;
+            $$ = ast_snapshot(ps, STMT_DROP_SNAPSHOT, $5, @5, NULL, @1);
+            $$->u.snapshot.if_exists = true;
         }
     ;
 

@@ -38,6 +38,7 @@
     X(DROP,         KW_RESERVED)   \
     X(ELSE,         KW_RESERVED)   \
     X(EMIT,         KW_NOALIAS)    \
+    X(EMPTY,        KW_UNRESERVED) \
     X(END,          KW_RESERVED)   \
     X(ESCAPE,       KW_NOALIAS)    \
     X(EXISTS,       KW_RESERVED)   \
@@ -45,6 +46,7 @@
     X(EXTENDED,     KW_UNRESERVED) \
     X(FALSE,        KW_RESERVED)   \
     X(FINAL,        KW_UNRESERVED) \
+    X(FOR,          KW_UNRESERVED) \
     X(FROM,         KW_RESERVED)   \
     X(FULL,         KW_RESERVED)   \
     X(FUNCTION,     KW_UNRESERVED) \
@@ -80,6 +82,7 @@
     X(NOT,          KW_RESERVED)   \
     X(NULL,         KW_RESERVED)   \
     X(OFFSET,       KW_UNRESERVED) \
+    X(OFFSETS,      KW_UNRESERVED) \
     X(ON,           KW_RESERVED)   \
     X(OR,           KW_RESERVED)   \
     X(OUTER,        KW_RESERVED)   \
@@ -107,6 +110,7 @@
     X(SNAPSHOT,     KW_UNRESERVED) \
     X(SNAPSHOTS,    KW_UNRESERVED) \
     X(SOURCE,       KW_UNRESERVED) \
+    X(STATE,        KW_UNRESERVED) \
     X(STREAM,       KW_UNRESERVED) \
     X(STREAMS,      KW_UNRESERVED) \
     X(STRUCT,       KW_RESERVED)   \

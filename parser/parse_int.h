@@ -110,6 +110,13 @@ AstProperty *ast_property(ParseState *ps, const char *name, AstExpr *value, Eddy
 AstColumnDef *ast_column_def(ParseState *ps, AstName name, TypeVal type, AstColumnRole role, const char *header_key);
 AstSelect *ast_select(ParseState *ps, EddyLoc l);
 AstStmt *ast_stmt(ParseState *ps, AstStmtKind kind, EddyLoc l);
+/* REPLAY QUERY id FROM <from> [<tail>]: from (a REPLAY node holding the
+ * origin) gets the query id and the tail's WITH EMPTY STATE / WITH (...). */
+AstStmt *ast_replay(ParseState *ps, AstStmt *from, AstName id, const AstStmt *tail, EddyLoc l);
+AstOffset *ast_offset(ParseState *ps, const char *topic, int64_t partition, int64_t offset, EddyLoc l);
+/* CREATE/DROP SNAPSHOT: name may be NULL (name_l unused then); query NULL = no FOR QUERY. */
+AstStmt *ast_snapshot(ParseState *ps, AstStmtKind kind, const char *name, EddyLoc name_l,
+                      const AstName *query, EddyLoc l);
 void *ast_box(ParseState *ps, const void *v, size_t n);   /* arena copy of *v */
 
 /* Appends a finished statement to ps->stmts with its text [first, last]. */

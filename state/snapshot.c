@@ -119,6 +119,8 @@ static int info_offsets(StateDb *src, StateSnapshotInfo *info, EddyError *err)
             s->restoring = true;
             continue;
         }
+        if (e.generation)
+            continue;
         s->offsets = realloc(s->offsets, sizeof *s->offsets * (size_t)(s->noffsets + 1));
         if (s->offsets == NULL)
             EDDY_PANIC("out of memory");

@@ -11,7 +11,9 @@
  * prefix-free: a scope's offsets are the range [scope 0x00, scope 0x01),
  * ordered by topic then partition.  The key scope 0x00 alone marks a scope
  * whose restore from a snapshot has not finished (snapshot.c): its
- * offsets are then refused, so a half-restored scope is never run.
+ * offsets are then refused, so a half-restored scope is never run.  The
+ * key scope 0x00 0x00 (an empty topic, which Kafka never has) holds the
+ * scope's generation (statedb_reset_offsets), sorted before its offsets.
  *
  * Read errors are sticky: the first failed store_get or store iterator is
  * kept in the StateDb and every later checkpoint fails with it, so state
@@ -538,6 +540,13 @@ bool statedb_offsets_decode(const void *k, size_t klen, const void *v, size_t vl
         out->marker = true;
         return true;
     }
+    if (rest == 1 && topic[0] == '\0') {
+        if (vlen != 8)
+            return false;
+        out->generation = true;
+        out->offset = keycodec_get_i64(v);
+        return true;
+    }
     const char *tz = memchr(topic, 0, rest);
     if (tz == NULL || tz == topic || rest - (size_t)(tz - topic) != 5 || vlen != 8)
         return false;
@@ -634,6 +643,8 @@ int statedb_read_offsets(StateDb *db, const char *scope, TopicPartitionOffset **
                             scope, (int)vlen, (const char *)val);
             break;
         }
+        if (e.generation)
+            continue;
         if (count == cap) {
             cap = cap ? cap * 2 : 8;
             v = realloc(v, sizeof *v * (size_t)cap);
@@ -694,4 +705,64 @@ int statedb_delete_offsets(StateDb *db, const char *scope, EddyError *err)
     sb_free(&lo);
     sb_free(&hi);
     return rc;
+}
+
+/* The generation entry's key: "scope 0x00 0x00". */
+static void generation_key(StrBuf *k, const char *scope)
+{
+    sb_reset(k);
+    sb_append(k, scope, strlen(scope) + 1);
+    sb_putc(k, '\0');
+}
+
+int statedb_reset_offsets(StateDb *db, const char *scope, const TopicPartitionOffset *offs, int n,
+                          int64_t generation, EddyError *err)
+{
+    if (db->niters > 0)
+        return eddy_error(err, ERR_INTERNAL, NOPOS,
+                          "cannot reset the offsets of '%s' while %d state iterator(s) are open",
+                          scope, db->niters);
+    for (int i = 0; i < n; i++)
+        if (offs[i].topic == NULL || offs[i].topic[0] == '\0')
+            return eddy_error(err, ERR_INTERNAL, NOPOS, "reset offsets: offset %d has no topic", i);
+    const StateDbOps *ops = db->ops;
+    StrBuf lo, hi, k;
+    sb_init(&lo);
+    sb_init(&hi);
+    sb_init(&k);
+    statedb_scope_range(&lo, &hi, scope);
+    BackendBatch *b = ops->batch_create(db);
+    ops->batch_delete_range(b, db->offsets, lo.data, lo.len, hi.data, hi.len);
+    unsigned char v[8];
+    generation_key(&k, scope);
+    keycodec_put_i64(v, generation);
+    ops->batch_put(b, db->offsets, k.data, k.len, v, 8);
+    for (int i = 0; i < n; i++) {
+        statedb_offsets_key(&k, scope, offs[i].topic, offs[i].partition);
+        keycodec_put_i64(v, offs[i].offset);
+        ops->batch_put(b, db->offsets, k.data, k.len, v, 8);
+    }
+    int rc = statedb_batch_write(db, b, err);
+    ops->batch_destroy(b);
+    sb_free(&lo);
+    sb_free(&hi);
+    sb_free(&k);
+    return rc;
+}
+
+int statedb_read_generation(StateDb *db, const char *scope, int64_t *generation, EddyError *err)
+{
+    StrBuf k, v;
+    sb_init(&k);
+    sb_init(&v);
+    generation_key(&k, scope);
+    int rc = db->ops->get(db, db->offsets, k.data, k.len, &v, err);
+    *generation = 0;
+    if (rc == 1 && v.len != 8)
+        rc = eddy_error(err, ERR_IO, NOPOS, "malformed generation in the offsets of '%s'", scope);
+    else if (rc == 1)
+        *generation = keycodec_get_i64((const unsigned char *)v.data);
+    sb_free(&k);
+    sb_free(&v);
+    return rc < 0 ? -1 : 0;
 }

@@ -111,7 +111,9 @@ void statedb_note_read_error(StateDb *db, const EddyError *e);
 /* ---- the offsets family ---------------------------------------------------
  * key scope 0x00 topic 0x00 partition(4) -> next offset(8); the key
  * scope 0x00 alone (no topic: Kafka topics are never empty) is the scope's
- * restore marker, value = the snapshot directory being restored. */
+ * restore marker, value = the snapshot directory being restored; the key
+ * scope 0x00 0x00 (an empty topic) is the scope's generation, value 8
+ * bytes (statedb_reset_offsets). */
 
 /* [scope 0x00, scope 0x01): every key of the scope, its marker included.
  * Appends to lo and hi. */
@@ -123,6 +125,7 @@ void statedb_offsets_key(StrBuf *k, const char *scope, const char *topic, int32_
 typedef struct OffsetsEntry {
     size_t scope_len;            /* the scope is the key's first scope_len bytes */
     bool marker;                 /* the restore marker (the fields below unset) */
+    bool generation;             /* the generation entry: its value is in offset */
     const char *topic;           /* borrows from the key */
     int32_t partition;
     int64_t offset;

@@ -5,6 +5,11 @@
  * reach the transport through the output it gets here (OpCtx.out): the
  * operators never call the transport.
  *
+ * A query REPLAY moved back to a snapshot older than its target is
+ * "muted" up to the target (runtime_mute_until): records of a partition
+ * below its target offset update state but their output is dropped, so
+ * the replay re-emits exactly the records from the target on.
+ *
  * Checkpoint order for stateless queries (issue 2): output is flushed by
  * the engine before runtime_commit, so a committed offset never runs
  * ahead of delivered output (at-least-once).  Bad records are skipped,
@@ -41,6 +46,12 @@ struct QueryRuntime {
     int64_t commit_interval_ms, last_commit_ms;
     int64_t log_window_ms, logged_in_window, suppressed;
     int64_t emitted;
+    /* Muting (runtime_mute_until): the target offset per partition, and
+     * whether the record being processed is below its partition's. */
+    TopicPartitionOffset *mute;   /* topics borrow the query's inputs' */
+    int nmute;
+    bool muted;
+    int64_t muted_out;            /* records the sink wrote while muted */
     TransportRecord recs[BATCH_MAX];
 };
 
@@ -82,7 +93,27 @@ static int rt_produce(void *ud, const char *topic, const void *key, size_t klen,
                       size_t vlen, int64_t timestamp, EddyError *err)
 {
     QueryRuntime *rt = ud;
+    if (rt->muted) {
+        rt->muted_out++;
+        return 0;
+    }
     return rt->t->ops->produce(rt->t, topic, -1, key, klen, value, vlen, timestamp, err);
+}
+
+/* True while rec lies below its partition's mute target; a partition that
+ * reached its target leaves the list (the replay there is past muting). */
+static bool below_mute(QueryRuntime *rt, const TransportRecord *rec)
+{
+    for (int i = 0; i < rt->nmute; i++) {
+        TopicPartitionOffset *m = &rt->mute[i];
+        if (m->partition != rec->partition || strcmp(m->topic, rec->topic) != 0)
+            continue;
+        if (rec->offset < m->offset)
+            return true;
+        *m = rt->mute[--rt->nmute];
+        return false;
+    }
+    return false;
 }
 
 static void rt_deliver(void *ud, const Schema *schema, const Row *row)
@@ -247,7 +278,8 @@ int runtime_poll(QueryRuntime *rt, int timeout_ms, EddyError *err)
         const TransportRecord *rec = &rt->recs[i];
         EddyError rerr;
         eddy_error_clear(&rerr);
-        int64_t before = rt->emitted;
+        int64_t before = rt->emitted, muted_before = rt->muted_out;
+        rt->muted = rt->nmute > 0 && below_mute(rt, rec);
         int rc = 0;
         for (int k = 0; k < rt->nsources && rc == 0; k++)
             if (strcmp(rt->source_topics[k], rec->topic) == 0)
@@ -262,7 +294,7 @@ int runtime_poll(QueryRuntime *rt, int timeout_ms, EddyError *err)
             *err = rerr;
             return -1;
         }
-        q->records_out += rt->emitted - before;
+        q->records_out += (rt->emitted - before) - (rt->muted_out - muted_before);
         note_offset(rt, rec);
         rt->dirty = true;
     }
@@ -274,8 +306,38 @@ int runtime_poll(QueryRuntime *rt, int timeout_ms, EddyError *err)
                q->id, (long long)rt->ctx.eval.errors, rt->ctx.eval.last_error.msg);
         rt->ctx.eval.errors = 0;
     }
+    rt->muted = false;
     arena_reset(rt->batch);
     return n;
+}
+
+void runtime_mute_until(QueryRuntime *rt, const TopicPartitionOffset *until, int n)
+{
+    free(rt->mute);
+    rt->mute = NULL;
+    rt->nmute = 0;
+    for (int i = 0; i < n; i++) {
+        const char *topic = NULL;   /* the query's own copy of the name */
+        for (int k = 0; k < rt->q->ninputs && topic == NULL; k++)
+            if (strcmp(rt->q->inputs[k]->topic, until[i].topic) == 0)
+                topic = rt->q->inputs[k]->topic;
+        if (topic == NULL)
+            continue;
+        rt->mute = realloc(rt->mute, sizeof *rt->mute * (size_t)(rt->nmute + 1));
+        if (rt->mute == NULL)
+            EDDY_PANIC("out of memory");
+        rt->mute[rt->nmute++] = (TopicPartitionOffset){topic, until[i].partition, until[i].offset};
+    }
+}
+
+int64_t runtime_muted_records(const QueryRuntime *rt)
+{
+    return rt->muted_out;
+}
+
+int runtime_store_count(const QueryRuntime *rt)
+{
+    return rt->ctx.nstores;
 }
 
 bool runtime_at_end(QueryRuntime *rt)
@@ -345,5 +407,6 @@ void runtime_stop(QueryRuntime *rt)
         op_source_destroy(rt->sources[i]);
     arena_destroy(rt->batch);
     free(rt->offs);
+    free(rt->mute);
     free(rt);
 }

@@ -14,6 +14,7 @@
 #include "engine_int.h"
 #include "eddy/engine/runtime.h"
 #include "eddy/engine/serde.h"
+#include "replay.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -319,6 +320,8 @@ static const char *copy_name(Engine *e, const char *n)
     return arena_strdup(e->cat.arena, n);
 }
 
+/* 0: a new name; 1: it exists and IF NOT EXISTS says skip; 2: CREATE OR
+ * REPLACE ... AS SELECT of a query's sink (an in-place upgrade). */
 static int check_new_name(Engine *e, const AstStmt *s, const char *kind, EddyError *err)
 {
     CatSource *old = catalog_find(&e->cat, s->u.create.name.name);
@@ -326,6 +329,12 @@ static int check_new_name(Engine *e, const AstStmt *s, const char *kind, EddyErr
         return 0;
     if (s->u.create.if_not_exists)
         return 1;
+    if (s->u.create.or_replace && s->kind == STMT_CREATE_AS && old->writer)
+        return 2;
+    if (s->u.create.or_replace && s->kind == STMT_CREATE_AS)
+        return eddy_error(err, ERR_ANALYSIS, s->u.create.name.pos,
+                          "cannot replace %s %s: no running query writes it (only a query's output can be upgraded in place)",
+                          old->is_table ? "table" : "stream", old->name);
     if (s->u.create.or_replace)
         return eddy_error(err, ERR_UNSUPPORTED, s->u.create.name.pos,
                           "CREATE OR REPLACE of an existing %s is not supported yet",
@@ -436,16 +445,11 @@ static int64_t commit_interval(Engine *e)
     return strtoll(catalog_prop(&e->cat, "commit.interval.ms", "2000"), NULL, 10);
 }
 
-/* Registers and starts a persistent query writing to sink. */
+/* Starts a persistent query writing to sink (once the command log is
+ * read, when it is being replayed: replay.c). */
 static int start_query(Engine *e, Query *q, EddyError *err)
 {
-    models_attach(e, q, e->cat.arena);
-    q->rt = runtime_start(q, e->t, e->state, offset_reset(e), NULL, NULL, &e->out,
-                          commit_interval(e), err);
-    if (q->rt == NULL)
-        return -1;
-    q->state = QSTATE_RUNNING;
-    return 0;
+    return engine_start_query(e, q, offset_reset(e), commit_interval(e), err);
 }
 
 static Query *new_query(Engine *e, QueryKind kind, const char *sink_name, const AstStmt *s,
@@ -502,8 +506,9 @@ int exec_create_as(Engine *e, const AstStmt *s, EddyError *err)
 {
     bool is_table = s->u.create.is_table;
     int rc = check_new_name(e, s, is_table ? "table" : "stream", err);
-    if (rc != 0)
+    if (rc < 0 || rc == 1)
         return rc < 0 ? -1 : 0;
+    CatSource *replaced = rc == 2 ? catalog_find(&e->cat, s->u.create.name.name) : NULL;
     Arena *a = e->cat.arena;
     Props p;
     if (parse_props(&s->u.create.props, true, a, &p, err) != 0)
@@ -549,6 +554,8 @@ int exec_create_as(Engine *e, const AstStmt *s, EddyError *err)
                               src->schema->cols[i].name);
     if (apply_formats(src, &p, in, s->pos, err) || apply_timestamp(src, &p, err))
         return -1;
+    if (replaced)
+        return exec_replace_query(e, s, replaced, src, &an, err);
     int in_parts = in->partitions > 0 ? in->partitions : e->t->ops->topic_partitions(e->t, in->topic);
     if (ensure_topic(e, src, &p, in_parts > 0 ? in_parts : 1, s->pos, err) != 0)
         return -1;

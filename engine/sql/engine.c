@@ -12,6 +12,7 @@
 #include "engine_int.h"
 #include "eddy/engine/runtime.h"
 #include "eddy/store.h"
+#include "replay.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -19,6 +20,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 /* ---- output ------------------------------------------------------------ */
 
@@ -135,11 +137,14 @@ static int exec_set(Engine *e, const AstStmt *s, EddyError *err)
         !str_ieq(value, "latest"))
         return eddy_error(err, ERR_ANALYSIS, s->pos,
                           "auto.offset.reset must be 'earliest' or 'latest', not '%s'", value);
-    if (strcmp(name, "commit.interval.ms") == 0) {
+    static const char *const counts[] = {"commit.interval.ms", "snapshot.interval.ms",
+                                         "snapshot.retention.ms", "snapshot.retention.count"};
+    for (size_t i = 0; i < sizeof counts / sizeof counts[0]; i++) {
         char *end;
-        long v = strtol(value, &end, 10);
-        if (*end || v < 0)
-            return eddy_error(err, ERR_ANALYSIS, s->pos, "commit.interval.ms must be a number of milliseconds, not '%s'", value);
+        long long v = strtoll(value, &end, 10);
+        if (strcmp(name, counts[i]) == 0 && (*end || end == value || v < 0))
+            return eddy_error(err, ERR_ANALYSIS, s->pos, "%s must be a number%s, not '%s'", name,
+                              strstr(name, ".ms") ? " of milliseconds" : "", value);
     }
     note_set(e, name, value, s->text);
     strmap_put(e->cat.props, name, arena_strdup(e->cat.arena, value));
@@ -181,10 +186,14 @@ int engine_persist(Engine *e, const char *sql, EddyError *err)
     }
     e->npending_sets = 0;
     fprintf(f, "%s\n", sql);
-    fflush(f);
-    fclose(f);
+    /* Synced: a REPLAY is applied only after its line is on disk (replay.c). */
+    int rc = fflush(f) == 0 && fsync(fileno(f)) == 0 ? 0 : -1;
+    if (fclose(f) != 0)
+        rc = -1;
+    if (rc != 0)
+        eddy_error(err, ERR_IO, (SrcPos){0}, "cannot write %s: %s", path, strerror(errno));
     free(path);
-    return 0;
+    return rc;
 }
 
 int engine_mkdir_p(const char *dir)
@@ -239,7 +248,7 @@ Engine *engine_create(const EngineConfig *cfg, EddyError *err)
         char dbdir[4200];
         snprintf(dbdir, sizeof dbdir, "%s/rocksdb", e->state_dir);
         e->state = statedb_open(dbdir, cache_max, err);
-        if (e->state == NULL) {
+        if (e->state == NULL || snapshots_load(e, err) != 0) {
             engine_destroy(e);
             return NULL;
         }
@@ -253,6 +262,10 @@ Engine *engine_create(const EngineConfig *cfg, EddyError *err)
                 int rc = engine_execute(e, text, path, err);
                 e->replaying = false;
                 free(text);
+                /* Queries start once the whole log is read, each after its
+                 * unfinished replay, if any, is applied. */
+                if (rc == 0)
+                    rc = replay_start_queries(e, err);
                 if (rc != 0) {
                     char msg[sizeof err->msg];
                     snprintf(msg, sizeof msg, "%s", err->msg);
@@ -285,6 +298,7 @@ void engine_destroy(Engine *e)
         engine_stop_query(e, e->transient);
     print_stop(e);
     arena_destroy(e->transient_arena);
+    replay_state_free(e);
     if (e->state)
         statedb_close(e->state);
     if (e->scratch)
@@ -323,12 +337,19 @@ static bool same_sql(const char *a, const char *b)
     }
 }
 
-/* A restarted `eddy run` gives the statements that built the catalog again. */
+/* A restarted `eddy run` gives the statements that built the catalog again
+ * (a query's definition before an in-place upgrade included). */
 static bool already_done(Engine *e, const AstStmt *s)
 {
     if (s->kind == STMT_CREATE_SOURCE || s->kind == STMT_CREATE_AS) {
         CatSource *src = catalog_find(&e->cat, s->u.create.name.name);
-        return src && same_sql(src->sql, s->text);
+        if (src && same_sql(src->sql, s->text))
+            return true;
+        const ReplayState *st = replay_state(e);
+        for (int i = 0; src && i < st->nsuperseded; i++)
+            if (strcmp(st->superseded[i].name, src->name) == 0 && same_sql(st->superseded[i].sql, s->text))
+                return true;
+        return false;
     }
     if (s->kind == STMT_INSERT_SELECT) {
         for (int i = 0; i < e->cat.queries.n; i++) {
@@ -397,8 +418,9 @@ static int exec_one(Engine *e, const AstStmt *s, EddyError *err)
         return 0;
     case STMT_CREATE_MODEL: return exec_create_model(e, s, err);
     case STMT_DROP_MODEL: return exec_drop_model(e, s, err);
-    case STMT_REPLAY:
-        return eddy_error(err, ERR_UNSUPPORTED, s->pos, "REPLAY is not supported yet");
+    case STMT_REPLAY: return exec_replay(e, s, err);
+    case STMT_CREATE_SNAPSHOT: return exec_create_snapshot(e, s, err);
+    case STMT_DROP_SNAPSHOT: return exec_drop_snapshot(e, s, err);
     case STMT_CREATE_TYPE:
         return eddy_error(err, ERR_UNSUPPORTED, s->pos, "CREATE TYPE is not supported yet");
     case STMT__COUNT:
@@ -538,6 +560,7 @@ int engine_poll(Engine *e, int timeout_ms, EddyError *err)
      * to RocksDB between checkpoints would let state run ahead of offsets. */
     if ((due || statedb_cache_full(e->state)) && engine_checkpoint(e, err) != 0)
         return -1;
+    snapshots_tick(e);
     if (nq == 0 && timeout_ms > 0) {
         struct timespec ts = {timeout_ms / 1000, (timeout_ms % 1000) * 1000000L};
         nanosleep(&ts, NULL);
@@ -576,12 +599,15 @@ int engine_query_progress(Engine *e, EngineQueryProgress *out, int max)
         Query *q = e->cat.queries.items[i];
         if (q->rt == NULL)
             continue;
-        if (n < max)
+        if (n < max) {
             out[n] = (EngineQueryProgress){.id = q->id, .records_in = q->records_in,
                                            .records_out = q->records_out,
                                            .records_skipped = q->records_skipped,
                                            .eval_errors = q->eval_errors,
                                            .lag = runtime_lag(q->rt)};
+            if (!replay_progress(e, q, &out[n].replay_done, &out[n].replay_total))
+                out[n].replay_done = out[n].replay_total = 0;
+        }
         n++;
     }
     return n;

@@ -40,6 +40,8 @@ struct Engine {
     StrMap *logged_props;         /* property values as the command log leaves them */
     char *origin_dir;             /* folder relative paths of the running text start from
                                    * (its file's; "." for the REPL and stdin) */
+    bool starting_logged;         /* replay_start_queries: the log's queries start */
+    struct ReplayState *replay;   /* snapshots, replays, query starts (replay.h) */
 };
 
 void engine_text(Engine *e, const char *text);

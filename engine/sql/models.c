@@ -210,7 +210,7 @@ void models_attach(Engine *e, Query *q, Arena *a)
     PtrVec calls = {0};
     Arena *tmp = arena_create(0);
     collect_calls(q->plan, NULL, tmp, &calls);
-    bool record = !e->replaying && q->kind != QUERY_TRANSIENT;
+    bool record = !e->replaying && !e->starting_logged && q->kind != QUERY_TRANSIENT;
     int added = 0;
     for (int i = 0; i < calls.n; i++) {
         CatModel *m = ((ScoreCall *)calls.items[i])->model;

@@ -5,6 +5,7 @@
  */
 #include "engine_int.h"
 #include "eddy/engine/runtime.h"
+#include "replay.h"
 #include "table_fmt.h"
 #include "eddy/engine/functions.h"
 #include "eddy/engine/serde.h"
@@ -90,7 +91,11 @@ static void show_queries(Engine *e)
             continue;
         tfmt_cell(&t, q->id);
         tfmt_cell(&t, "PERSISTENT");
-        tfmt_cell(&t, state_name(q->state));
+        int64_t done, total;
+        if (q->state == QSTATE_RUNNING && replay_progress(e, q, &done, &total))
+            tfmt_cell(&t, arena_sprintf(t.arena, "REPLAYING (%d%%)", (int)(100 * done / total)));
+        else
+            tfmt_cell(&t, state_name(q->state));
         tfmt_cell(&t, q->sink ? q->sink->name : "");
         /* The statement on one line (a line break and the indentation after
          * it become one space); render_fit cuts it to the output's width. */
@@ -140,6 +145,9 @@ static void show_properties(Engine *e)
         {"commit.interval.ms", "2000"},
         {"cache.max.bytes.buffering", "10000000"},
         {"processing.guarantee", "at_least_once"},
+        {"snapshot.interval.ms", "3600000"},
+        {"snapshot.retention.count", "24"},
+        {"snapshot.retention.ms", "86400000"},
     };
     TextTable t;
     tfmt_init(&t, 3);
@@ -197,7 +205,7 @@ int exec_show(Engine *e, const AstStmt *s, EddyError *err)
         render_fit(e, &t, true, 4);   /* the feature names give way first */
         return 0;
     }
-    case SHOW_SNAPSHOTS:
+    case SHOW_SNAPSHOTS: show_snapshots(e); return 0;
     case SHOW_TYPES:
     case SHOW_VARIABLES:
         return eddy_error(err, ERR_UNSUPPORTED, s->pos, "this SHOW is not supported yet");
@@ -281,6 +289,8 @@ int exec_describe(Engine *e, const AstStmt *s, EddyError *err)
                       q->sink == src ? "Written by" : "Read by", q->id, (long long)q->records_in,
                       (long long)q->records_out, (long long)q->records_skipped,
                       (long long)q->eval_errors);
+            if (q->sink == src)
+                replay_describe(e, q, &sb);
         }
     }
     engine_text(e, sb.data);

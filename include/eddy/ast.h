@@ -181,9 +181,11 @@ typedef struct AstSelect {
     X(STMT_RUN_SCRIPT)        /* RUN SCRIPT 'path' */ \
     X(STMT_CREATE_MODEL)      /* CREATE [OR REPLACE] MODEL n FROM 'path' [WITH (FORMAT=...)] */ \
     X(STMT_DROP_MODEL)        /* DROP MODEL [IF EXISTS] n */ \
-    X(STMT_REPLAY)            /* REPLAY QUERY id FROM OFFSET n | TIMESTAMP 'iso' | BEGINNING | SNAPSHOT id */ \
+    X(STMT_REPLAY)            /* REPLAY QUERY id FROM OFFSET n | OFFSETS (p:o, ...) | TIMESTAMP 'iso' | BEGINNING | SNAPSHOT id [WITH EMPTY STATE] */ \
     X(STMT_CHECKPOINT)        /* CHECKPOINT [QUERY id] */ \
-    X(STMT_CREATE_TYPE)       /* CREATE TYPE [IF NOT EXISTS] n AS type */
+    X(STMT_CREATE_TYPE)       /* CREATE TYPE [IF NOT EXISTS] n AS type */ \
+    X(STMT_CREATE_SNAPSHOT)   /* CREATE SNAPSHOT [name] [FOR QUERY id] */ \
+    X(STMT_DROP_SNAPSHOT)     /* DROP SNAPSHOT [IF EXISTS] name */
 
 typedef enum AstStmtKind {
 #define X(k) k,
@@ -197,7 +199,15 @@ typedef enum AstShowWhat {
     SHOW_FUNCTIONS, SHOW_MODELS, SHOW_SNAPSHOTS, SHOW_TYPES, SHOW_VARIABLES
 } AstShowWhat;
 
-typedef enum AstReplayFrom { REPLAY_OFFSET, REPLAY_TIMESTAMP, REPLAY_BEGINNING, REPLAY_SNAPSHOT } AstReplayFrom;
+typedef enum AstReplayFrom {
+    REPLAY_OFFSET, REPLAY_TIMESTAMP, REPLAY_BEGINNING, REPLAY_SNAPSHOT, REPLAY_OFFSETS
+} AstReplayFrom;
+
+typedef struct AstOffset {        /* an entry of REPLAY ... FROM OFFSETS (...) */
+    const char *topic;            /* topic:partition:offset; NULL = partition:offset */
+    int64_t partition, offset;
+    SrcPos pos;
+} AstOffset;
 
 typedef struct AstStmt {
     AstStmtKind kind;
@@ -240,10 +250,22 @@ typedef struct AstStmt {
         struct { AstName name; const char *path; bool or_replace; PtrVec props /* AstProperty* */; } model;
         struct {
             const char *query_id;
+            SrcPos query_pos;
             AstReplayFrom from;
             int64_t offset;       /* REPLAY_OFFSET */
             const char *text;     /* REPLAY_TIMESTAMP iso text, REPLAY_SNAPSHOT id */
+            SrcPos text_pos;
+            PtrVec offsets;       /* AstOffset* (REPLAY_OFFSETS) */
+            bool empty_state;     /* WITH EMPTY STATE */
+            PtrVec props;         /* WITH (...): AstProperty*, the engine's log lines only */
         } replay;
+        struct {                  /* STMT_CREATE_SNAPSHOT, STMT_DROP_SNAPSHOT */
+            const char *name;     /* NULL: CREATE SNAPSHOT without a name */
+            SrcPos name_pos;
+            const char *query_id; /* FOR QUERY id, or NULL */
+            SrcPos query_pos;
+            bool if_exists;
+        } snapshot;
         struct { const char *query_id; } checkpoint;   /* NULL = all queries */
         struct { AstName name; const SqlType *type; bool if_not_exists; } create_type;
     } u;

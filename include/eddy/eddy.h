@@ -82,6 +82,10 @@ typedef struct EngineQueryProgress {
      * partitions (as the consumer last saw them) minus its positions;
      * -1 while not known (before its partitions are assigned). */
     int64_t lag;
+    /* A query REPLAY moved back, until it reaches the ends its inputs had
+     * at the REPLAY: records of the replayed range processed, and their
+     * total; both 0 when it is not replaying. */
+    int64_t replay_done, replay_total;
 } EngineQueryProgress;
 /* Fills out[0 .. min(n, max)) with the running persistent queries in
  * creation order and returns n, their number.  Changes nothing. */

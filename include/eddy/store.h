@@ -168,6 +168,21 @@ void statedb_free_offsets(TopicPartitionOffset *offs, int n);
  * part of a checkpoint); a pending restore's marker goes too. */
 int statedb_delete_offsets(StateDb *db, const char *scope, EddyError *err);
 
+/* Replaces every offset of a scope (its restore marker included) by
+ * offs[0..n) and sets the scope's generation, all in one synced write:
+ * the engine's REPLAY moves a query to new offsets and records which
+ * replay did so in the same atomic step, so a restart knows whether that
+ * replay was applied (state/README.md).  The caller makes the scope's
+ * stores what the offsets need first (restored or dropped).  Fails
+ * (ERR_INTERNAL) while an iterator of db is open.  Borrows offs. */
+int statedb_reset_offsets(StateDb *db, const char *scope, const TopicPartitionOffset *offs, int n,
+                          int64_t generation, EddyError *err);
+
+/* The generation statedb_reset_offsets last set for scope, 0 if none (or
+ * since a checkpoint-only history, a restore, or statedb_delete_offsets).
+ * 0, or -1 with err. */
+int statedb_read_generation(StateDb *db, const char *scope, int64_t *generation, EddyError *err);
+
 /* 0, or -1 with err set to the first store_get or store iterator of db
  * that failed.  Sticky until statedb_close: checkpoints fail after it. */
 int statedb_read_error(const StateDb *db, EddyError *err);

@@ -14,6 +14,14 @@
 #   check DESC CMD...      runs CMD; prints "ok: DESC" or fails with DESC
 #   check_eq DESC WANT GOT compares two strings
 #   topic_count TOPIC      number of records in TOPIC (kcat, to the end)
+#   end_offsets TOPIC N    the sum of the end offsets of TOPIC's partitions
+#                          0..N-1 (kcat -Q): how many records it has had
+#   changelog_table TOPIC JQ
+#                          the table a changelog topic ends as: each record's
+#                          value through `jq -r JQ` (a line whose first two
+#                          fields are its key), the last line per key in
+#                          offset order (a key's records are in one partition),
+#                          sorted
 
 : "${EDDY:?set EDDY to the eddy binary}"
 
@@ -137,4 +145,15 @@ stop_broker() {
 
 topic_count() {
   kcat -C -b "$BOOTSTRAP" -t "$1" -e -o beginning -q -f 'x\n' | wc -l | tr -d ' '
+}
+
+end_offsets() {
+  kcat -b "$BOOTSTRAP" -Q $(for ((p = 0; p < $2; p++)); do printf -- '-t %s:%d:-1 ' "$1" "$p"; done) 2> /dev/null |
+    awk '/offset/ { for (i = 1; i < NF; i++) if ($i == "offset") s += $(i + 1) } END { print s + 0 }'
+}
+
+changelog_table() {
+  kcat -C -b "$BOOTSTRAP" -t "$1" -o beginning -e -q -f '%p %o %s\n' |
+    sort -k1,1n -k2,2n | cut -d' ' -f3- | jq -r -c "$2" |
+    awk '{ last[$1 " " $2] = $0 } END { for (k in last) print last[k] }' | sort
 }

@@ -48,5 +48,15 @@ int runtime_offsets(QueryRuntime *rt, const TopicPartitionOffset **offs);
 void runtime_mark_clean(QueryRuntime *rt);
 /* Deletes the query's stores and stored offsets (TERMINATE, DROP). */
 void runtime_drop_state(QueryRuntime *rt);
+/* REPLAY from a snapshot older than its target: records of a partition
+ * below until[i].offset (its topic and partition) are processed (state
+ * changes) but what the sink makes of them is not produced; the rest are
+ * as usual.  Replaces an earlier list; n = 0 mutes nothing.  Copies until
+ * (partitions of topics the query does not read are ignored). */
+void runtime_mute_until(QueryRuntime *rt, const TopicPartitionOffset *until, int n);
+/* Sink records not produced because they were muted, since the start. */
+int64_t runtime_muted_records(const QueryRuntime *rt);
+/* Number of state stores the query's operators opened: 0 = stateless. */
+int runtime_store_count(const QueryRuntime *rt);
 
 #endif

@@ -38,30 +38,24 @@ query() {  # $1 = sink name
 printf '%s\n%s\n' "$ddl" "$(query stats)" > "$work/crash.ksql"
 printf '%s\n%s\n' "$ddl" "$(query stats_ref)" > "$work/ref.ksql"
 
-# Records on a topic: the sum of its partitions' end offsets.
-end_offsets() {
-  kcat -b "$BOOTSTRAP" -Q $(for p in 0 1 2 3 4 5 6 7; do printf -- '-t %s:%d:-1 ' "$1" "$p"; done) 2> /dev/null |
-    awk '/offset/ { for (i = 1; i < NF; i++) if ($i == "offset") s += $(i + 1) } END { print s + 0 }'
-}
-
 # Each run is killed at a random point of its chunk: once the output has
 # grown by a random 5-90% of the chunk since the run started.
 RANDOM=$seed
 kills=0
 for c in 0 1 2 3 4; do
   kcat -P -b "$BOOTSTRAP" -t events -K '|' -l "$work/chunk.0$c"
-  before=$(end_offsets STATS)
+  before=$(end_offsets STATS 8)
   target=$((before + 2000 + RANDOM % 34000))
   "$EDDY" run "$work/crash.ksql" --bootstrap-servers "$BOOTSTRAP" --state-dir "$work/state" \
     >> "$work/crash.log" 2>&1 &
   pid=$!
   for _ in $(seq 600); do
-    [ "$(end_offsets STATS)" -ge "$target" ] && break
+    [ "$(end_offsets STATS 8)" -ge "$target" ] && break
     sleep 0.05
   done
   kill -KILL "$pid" 2> /dev/null && kills=$((kills + 1)) || true
   wait "$pid" 2> /dev/null || true
-  echo "chunk $c produced; eddy run killed with SIGKILL at ~$(end_offsets STATS) output records (target $target)"
+  echo "chunk $c produced; eddy run killed with SIGKILL at ~$(end_offsets STATS 8) output records (target $target)"
 done
 check_eq "SIGKILLs delivered" 5 "$kills"
 timeout 600 "$EDDY" run "$work/crash.ksql" --bootstrap-servers "$BOOTSTRAP" \
@@ -69,16 +63,10 @@ timeout 600 "$EDDY" run "$work/crash.ksql" --bootstrap-servers "$BOOTSTRAP" \
 timeout 600 "$EDDY" run "$work/ref.ksql" --bootstrap-servers "$BOOTSTRAP" \
   --state-dir "$work/refstate" --until-caught-up > "$work/ref.log" 2>&1 || { tail -20 "$work/ref.log"; fail "reference run failed"; }
 
-# The final table of a changelog topic: the last value per (user, window),
-# records of one key being in one partition, in offset order.
-final_table() {
-  kcat -C -b "$BOOTSTRAP" -t "$1" -o beginning -e -q -f '%p %o %s\n' |
-    sort -k1,1n -k2,2n | cut -d' ' -f3- |
-    jq -r -c '"\(.U) \(.WS) \(.N) \(.TOTAL) \(.AVERAGE)"' |
-    awk '{ last[$1 " " $2] = $0 } END { for (k in last) print last[k] }' | sort
-}
-final_table STATS > "$work/crash.table"
-final_table STATS_REF > "$work/ref.table"
+# The final tables: the last value per (user, window).
+row='"\(.U) \(.WS) \(.N) \(.TOTAL) \(.AVERAGE)"'
+changelog_table STATS "$row" > "$work/crash.table"
+changelog_table STATS_REF "$row" > "$work/ref.table"
 awk -F'|' '{ split($2, f, /[:,}]/); u = $1; amt = f[4]; ts = f[6];
              w = ts - ts % 60000; k = u " " sprintf("%.0f", w); n[k]++; s[k] += amt }
            END { for (k in n) printf "%s %d %.0f\n", k, n[k], s[k] }' "$work/input.txt" | sort > "$work/awk.table"

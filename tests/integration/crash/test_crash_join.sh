@@ -17,11 +17,6 @@ seed=${CRASH_SEED:-$RANDOM}
 echo "random seed: $seed (set CRASH_SEED to repeat)"
 RANDOM=$seed
 
-end_offsets() {
-  kcat -b "$BOOTSTRAP" -Q $(for p in 0 1 2 3; do printf -- '-t %s:%d:-1 ' "$1" "$p"; done) 2> /dev/null |
-    awk '/offset/ { for (i = 1; i < NF; i++) if ($i == "offset") s += $(i + 1) } END { print s + 0 }'
-}
-
 # Runs $1.ksql in 5 killed pieces: before each, produce the next chunk of
 # each input file given ("topic:file" ...); kill once the sink $2 has grown
 # by a random part of the chunk.
@@ -35,17 +30,17 @@ crash_runs() {
       kcat -P -b "$BOOTSTRAP" -t "${spec%%:*}" -K '|' -l "${spec#*:}.0$c"
     done
     local before target pid
-    before=$(end_offsets "$sink")
+    before=$(end_offsets "$sink" 4)
     target=$((before + 1000 + RANDOM % (chunk_out - 1000)))
     "$EDDY" run "$ksql" --bootstrap-servers "$BOOTSTRAP" --state-dir "$state" >> "$work/crash.log" 2>&1 &
     pid=$!
     for _ in $(seq 600); do
-      [ "$(end_offsets "$sink")" -ge "$target" ] && break
+      [ "$(end_offsets "$sink" 4)" -ge "$target" ] && break
       sleep 0.05
     done
     kill -KILL "$pid" 2> /dev/null && kills=$((kills + 1)) || true
     wait "$pid" 2> /dev/null || true
-    echo "chunk $c: eddy run killed with SIGKILL at ~$(end_offsets "$sink") results (target $target)"
+    echo "chunk $c: eddy run killed with SIGKILL at ~$(end_offsets "$sink" 4) results (target $target)"
   done
   check_eq "SIGKILLs delivered to $sink's query" 5 "$kills"
   local restored

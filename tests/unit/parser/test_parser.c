@@ -582,6 +582,31 @@ static void test_other_statements(void)
               "(REPLAY QUERY Q FROM BEGINNING)\n(REPLAY QUERY Q FROM SNAPSHOT '3')\n"
               "(REPLAY QUERY Q FROM SNAPSHOT 'S1')");
     CHECK_STR(dump("CHECKPOINT; CHECKPOINT QUERY q1;"), "(CHECKPOINT)\n(CHECKPOINT QUERY Q1)");
+    /* FROM OFFSETS, WITH EMPTY STATE on every form, and the engine's log
+     * form (topic:partition:offset, WITH (...)). */
+    CHECK_STR(dump("REPLAY QUERY q FROM OFFSETS (0:10, 3:0); "
+                   "REPLAY QUERY q FROM OFFSETS ('acc-1':0:5, acc:1:6) WITH (GENERATION=2, SNAPSHOT='s');"),
+              "(REPLAY QUERY Q FROM OFFSETS (0:10, 3:0))\n"
+              "(REPLAY QUERY Q FROM OFFSETS ('acc-1':0:5, 'acc':1:6) (WITH (GENERATION 2) (SNAPSHOT 's')))");
+    CHECK_STR(dump("REPLAY QUERY q FROM OFFSET 1 WITH EMPTY STATE; REPLAY QUERY q FROM OFFSETS (0:1) WITH EMPTY STATE; "
+                   "REPLAY QUERY q FROM TIMESTAMP '2024' WITH EMPTY STATE; "
+                   "REPLAY QUERY q FROM BEGINNING WITH EMPTY STATE; REPLAY QUERY q FROM SNAPSHOT s WITH EMPTY STATE; "
+                   "REPLAY QUERY q FROM BEGINNING WITH EMPTY STATE WITH (GENERATION=3);"),
+              "(REPLAY QUERY Q FROM OFFSET 1 WITH EMPTY STATE)\n(REPLAY QUERY Q FROM OFFSETS (0:1) WITH EMPTY STATE)\n"
+              "(REPLAY QUERY Q FROM TIMESTAMP '2024' WITH EMPTY STATE)\n"
+              "(REPLAY QUERY Q FROM BEGINNING WITH EMPTY STATE)\n(REPLAY QUERY Q FROM SNAPSHOT 'S' WITH EMPTY STATE)\n"
+              "(REPLAY QUERY Q FROM BEGINNING WITH EMPTY STATE (WITH (GENERATION 3)))");
+    /* Snapshots: a name is optional, FOR is a keyword only before QUERY. */
+    CHECK_STR(dump("CREATE SNAPSHOT; CREATE SNAPSHOT before_upgrade; CREATE SNAPSHOT 'auto-1' FOR QUERY CTAS_T_1; "
+                   "CREATE SNAPSHOT FOR QUERY q; CREATE SNAPSHOT for; DROP SNAPSHOT s1; DROP SNAPSHOT IF EXISTS 'x-y';"),
+              "(CREATE SNAPSHOT)\n(CREATE SNAPSHOT 'BEFORE_UPGRADE')\n(CREATE SNAPSHOT 'auto-1' FOR QUERY CTAS_T_1)\n"
+              "(CREATE SNAPSHOT FOR QUERY Q)\n(CREATE SNAPSHOT 'FOR')\n(DROP SNAPSHOT 'S1')\n"
+              "(DROP SNAPSHOT IF EXISTS 'x-y')");
+    CHECK_STR(error_of("REPLAY QUERY q FROM OFFSETS ();"), "1:30: syntax error at ')', expected an expression");
+    CHECK_STR(error_of("REPLAY QUERY q FROM OFFSETS (1);"), "1:31: syntax error at ')', expected ':'");
+    CHECK_STR(error_of("REPLAY QUERY q FROM BEGINNING WITH EMPTY;"), "1:41: syntax error at ';', expected STATE");
+    CHECK_STR(error_of("REPLAY QUERY q FROM OFFSET -1;"), "1:28: syntax error at '-', expected integer");
+    CHECK_STR(error_of("DROP SNAPSHOT;"), "1:14: syntax error at ';', expected an expression");
 
     PtrVec *v = parse_ok("PRINT t; TERMINATE ALL; SHOW TOPICS EXTENDED; DESCRIBE FUNCTION f; "
                          "REPLAY QUERY q FROM OFFSET 7; CHECKPOINT; EXPLAIN q1;");
@@ -602,6 +627,9 @@ static void test_other_statements(void)
         s = v->items[4];
         CHECK_EQ_INT(s->u.replay.from, REPLAY_OFFSET);
         CHECK_EQ_INT(s->u.replay.offset, 7);
+        CHECK_STR(s->u.replay.query_id, "Q");
+        CHECK_EQ_INT(s->u.replay.query_pos.col, 81);   /* the id's column */
+        CHECK(!s->u.replay.empty_state);
         CHECK(((AstStmt *)v->items[5])->u.checkpoint.query_id == NULL);
         s = v->items[6];
         CHECK_STR(s->u.explain.query_id, "Q1");
@@ -902,6 +930,7 @@ static const char *const corpus[] = {
     "TERMINATE ALL; PRINT 'topic' FROM BEGINNING INTERVAL 2 LIMIT 5; SET 'a' = 'b'; UNSET 'a';",
     "RUN SCRIPT 'x.ksql'; CREATE MODEL m FROM 'm.json'; REPLAY QUERY q FROM TIMESTAMP '2024-01-01'; "
     "REPLAY QUERY q FROM OFFSET 5; CHECKPOINT QUERY q; CREATE TYPE a AS STRUCT<x INT>; -- end\n",
+    "REPLAY QUERY q FROM OFFSETS (0:1, 't':1:2) WITH EMPTY STATE; CREATE SNAPSHOT s FOR QUERY q; DROP SNAPSHOT s;",
     "SELECT x FROM s WINDOW SESSION (5 MINUTES) /* c */ GROUP BY x IS DISTINCT FROM y EMIT CHANGES",
 };
 
@@ -913,6 +942,7 @@ static const char *const soup[] = {
     "DROP", "TYPE", "DELETE", "TOPIC", "SHOW", "LIST", "STREAMS", "EXTENDED", "DESCRIBE", "FUNCTION",
     "EXPLAIN", "TERMINATE", "ALL", "PRINT", "BEGINNING", "INTERVAL", "SET", "UNSET", "RUN", "SCRIPT",
     "MODEL", "REPLAY", "QUERY", "OFFSET", "TIMESTAMP", "SNAPSHOT", "CHECKPOINT", "KEY", "PRIMARY",
+    "OFFSETS", "EMPTY", "STATE", "FOR", ":",
     "HEADERS", "HEADER", "AND", "LIKE", "ESCAPE", "BETWEEN", "IN", "IS", "NULL", "DISTINCT", "TRUE",
     "FALSE", "CASE", "WHEN", "THEN", "ELSE", "END", "CAST", "ARRAY", "MAP", "STRUCT", "SECONDS",
     "HOUR", "DAYS", "INT", "BIGINT", "DECIMAL", "VARCHAR", "x", "y", "`q`", "\"w\"", "t.x", "1", "0",

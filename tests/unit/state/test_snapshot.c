@@ -4,7 +4,7 @@
  * dirty and clean cache entries at restore; restore twice; a write failure
  * after every batch of a restore, then the restore again), then RocksDB
  * alone: a child SIGKILLed in the middle of restores, corrupt and missing
- * snapshots, drop's refusals. */
+ * snapshots, drop's refusals; the scope's generation (statedb_reset_offsets). */
 #define _GNU_SOURCE
 #include "eddy/codec.h"
 #include "eddy/store.h"
@@ -233,6 +233,85 @@ static void add_cache_entries(StateDb *db)
     put(db, "qa.join1.left", "a0003", "dirty, must go");
     CHECK_STR(get(db, "qa.agg", "a0002"), "agg-2-changed-0");   /* now clean in the cache */
     put(db, "qb.agg", "dirty-b", "dirty, must stay");
+}
+
+/* statedb_reset_offsets: a scope's offsets and generation replaced in one
+ * write; the generation is not an offset (read_offsets, snapshot info),
+ * survives checkpoints and a reopen, and goes with a restore, with
+ * delete_offsets, and never touches another scope. */
+static void test_generation(const Backend *b)
+{
+    const char *dir = new_path("gen");
+    StateDb *db = open_db(b, dir);
+    EddyError err;
+    int64_t g = -1;
+    CHECK_EQ_INT(statedb_read_generation(db, "qa", &g, &err), 0);
+    CHECK_EQ_INT(g, 0);
+    put(db, "qa.agg", "k", "v");
+    CHECK_EQ_INT(checkpoint(db, "qa", "t", 0, 100), 0);
+    CHECK_EQ_INT(checkpoint(db, "qa", "t", 1, 200), 0);
+    CHECK_EQ_INT(checkpoint(db, "qb", "t", 0, 300), 0);
+    CHECK_EQ_INT(checkpoint(db, "qa2", "t", 0, 400), 0);
+    const char *snap = new_path("gen-snap");
+    CHECK_EQ_INT(statedb_snapshot(db, snap, &err), 0);
+
+    /* Partition 1 goes back, partition 0 forward, partition 2 is new. */
+    TopicPartitionOffset to[] = {{"t", 0, 150}, {"t", 1, 20}, {"t", 2, 5}};
+    CHECK_EQ_INT(statedb_reset_offsets(db, "qa", to, 3, 7, &err), 0);
+    CHECK_EQ_INT(statedb_read_generation(db, "qa", &g, &err), 0);
+    CHECK_EQ_INT(g, 7);
+    CHECK_SCOPE(db, "qa", "qa.agg:k=v,\noffsets qa:t/0@150,t/1@20,t/2@5,\n");
+    CHECK_SCOPE(db, "qb", "offsets qb:t/0@300,\n");
+    CHECK_SCOPE(db, "qa2", "offsets qa2:t/0@400,\n");
+    CHECK_EQ_INT(statedb_read_generation(db, "qa2", &g, &err), 0);
+    CHECK_EQ_INT(g, 0);
+
+    /* A checkpoint moves offsets on and keeps the generation; a snapshot
+     * of it lists offsets only. */
+    CHECK_EQ_INT(checkpoint(db, "qa", "t", 1, 25), 0);
+    CHECK_EQ_INT(statedb_read_generation(db, "qa", &g, &err), 0);
+    CHECK_EQ_INT(g, 7);
+    const char *snap2 = new_path("gen-snap");
+    CHECK_EQ_INT(statedb_snapshot(db, snap2, &err), 0);
+    StateSnapshotInfo info;
+    CHECK_EQ_INT(statedb_snapshot_info(db, snap2, &info, &err), 0);
+    CHECK_EQ_INT(info.nscopes, 3);
+    CHECK_STR(info.scopes[0].scope, "qa");
+    CHECK_EQ_INT(info.scopes[0].noffsets, 3);
+    statedb_snapshot_info_free(&info);
+    if (b->durable) {
+        statedb_close(db);
+        db = open_db(b, dir);
+        CHECK_EQ_INT(statedb_read_generation(db, "qa", &g, &err), 0);
+        CHECK_EQ_INT(g, 7);
+        CHECK_SCOPE(db, "qa", "qa.agg:k=v,\noffsets qa:t/0@150,t/1@25,t/2@5,\n");
+    }
+
+    /* A restore puts the snapshot's offsets back and no generation; the
+     * engine sets its own after it. */
+    CHECK_EQ_INT(statedb_restore_scope(db, snap, "qa", &err), 0);
+    CHECK_EQ_INT(statedb_read_generation(db, "qa", &g, &err), 0);
+    CHECK_EQ_INT(g, 0);
+    CHECK_SCOPE(db, "qa", "qa.agg:k=v,\noffsets qa:t/0@100,t/1@200,\n");
+    CHECK_EQ_INT(statedb_reset_offsets(db, "qa", to, 1, 8, &err), 0);
+    CHECK_SCOPE(db, "qa", "qa.agg:k=v,\noffsets qa:t/0@150,\n");
+
+    /* A restore marker left by an unfinished restore goes too. */
+    statedb_fail_writes_after(db, 0);
+    CHECK_EQ_INT(statedb_reset_offsets(db, "qa", to, 3, 9, &err), -1);
+    statedb_fail_writes_after(db, -1);
+    CHECK_EQ_INT(statedb_read_generation(db, "qa", &g, &err), 0);
+    CHECK_EQ_INT(g, 8);
+    CHECK_EQ_INT(statedb_delete_offsets(db, "qa", &err), 0);
+    CHECK_EQ_INT(statedb_read_generation(db, "qa", &g, &err), 0);
+    CHECK_EQ_INT(g, 0);
+    CHECK_SCOPE(db, "qb", "offsets qb:t/0@300,\n");
+    TopicPartitionOffset bad[] = {{"", 0, 1}};
+    CHECK_EQ_INT(statedb_reset_offsets(db, "qa", bad, 1, 10, &err), -1);
+    CHECK_EQ_INT(err.kind, ERR_INTERNAL);
+    CHECK_EQ_INT(statedb_drop_snapshot(db, snap, &err), 0);
+    CHECK_EQ_INT(statedb_drop_snapshot(db, snap2, &err), 0);
+    statedb_close(db);
 }
 
 /* ---- generic tests (both backends) ------------------------------------------------ */
@@ -754,6 +833,7 @@ int main(int argc, char **argv)
         test_restore(backends[i]);
         test_info(backends[i]);
         test_restore_failures(backends[i]);
+        test_generation(backends[i]);
     }
     printf("rocksdb: bad snapshots\n");
     test_bad_snapshots();
