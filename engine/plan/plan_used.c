@@ -103,8 +103,8 @@ static void mark(Arena *a, Plan *p, const bool *out)
     case PLAN_SOURCE: {
         bool *u = none_used(a, p->schema);
         for (int i = 0; i < nout; i++)
-            u[i] |= out[i];
-        p->u.source.used = u;
+            u[i] |= out[i] || (p->u.source.used && p->u.source.used[i]);
+        p->u.source.used = u;   /* a node reached twice keeps what either reads */
         return;
     }
     case PLAN_FILTER: {

@@ -134,6 +134,23 @@ static const char *scan_string(const char *p, const char *end, Tok *t)
     const char *s = p;
     bool esc = false;
     for (;;) {
+        /* 8 bytes at a time: stop at the first '"', '\\', control or
+         * non-ASCII byte (the lowest flagged byte is exact; borrows only
+         * flag bytes after it); little-endian, where the first byte is the
+         * lowest */
+        while (__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__ && end - p >= 8) {
+            uint64_t w;
+            memcpy(&w, p, 8);
+            const uint64_t ones = 0x0101010101010101ULL, high = 0x8080808080808080ULL;
+            uint64_t q = w ^ (ones * '"'), b = w ^ (ones * '\\');
+            uint64_t m = ((q - ones) & ~q) | ((b - ones) & ~b) | ((w - ones * 0x20) & ~w) | w;
+            m &= high;
+            if (m) {
+                p += __builtin_ctzll(m) / 8;
+                break;
+            }
+            p += 8;
+        }
         while (p < end && plain_byte[(unsigned char)*p])
             p++;
         if (p >= end)
