@@ -37,6 +37,8 @@
 #include <librdkafka/rdkafka.h>
 
 #include <ftw.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -79,7 +81,8 @@ static const Options *opts;
 
 static const char *const stage_names[] = {"consume", "parse", "stateless", "tumbling",
                                           "tumbling_final", "join_ss", "join_st",
-                                          "predict_base", "predict"};
+                                          "py_stateless", "py_tumbling", "predict_base",
+                                          "predict"};
 #define NSTAGES ((int)(sizeof stage_names / sizeof stage_names[0]))
 
 static void usage(FILE *f)
@@ -90,8 +93,8 @@ static void usage(FILE *f)
                "  --partitions P  partitions of the input topic (default %d, raised if the\n"
                "                  data would not fit the mock cluster's 5 MB per partition)\n"
                "  --only NAME     run one row: consume, parse, stateless, tumbling,\n"
-               "                  tumbling_final, join_ss, join_st, predict_base, predict\n"
-               "                  (predict_base and predict run together)\n"
+               "                  tumbling_final, join_ss, join_st, py_stateless, py_tumbling,
+               "                  predict_base, predict (predict_base and predict run together)\n"
                "  -X key=value    a librdkafka property for every consumer, raw and eddy's\n"
                "                  (e.g. -X queued.min.messages=1000000)\n",
             DEFAULT_RECORDS, DEFAULT_PARTITIONS);
@@ -204,29 +207,59 @@ static uint64_t mix64(uint64_t x)   /* splitmix64's finaliser */
 typedef struct Accident {
     char key[24];
     int key_len;
-    char value[192];
+    char value[640];
     int value_len;
     int64_t ts;
 } Accident;
 
-/* Record n (1-based) of the input: the same for every run. */
+static const char *const weather[] = {"Clear", "Fair", "Partly Cloudy", "Mostly Cloudy",
+                                      "Overcast", "Light Rain", "Rain", "Fog", "Light Snow",
+                                      "Thunderstorm"};
+static const char *const roads[] = {"I-35E", "I-45", "US-75", "I-10", "I-95", "SR-417", "I-75",
+                                    "I-85", "I-40", "US-101"};
+
+static void iso_time(int64_t ms, char *buf, size_t n)
+{
+    time_t t = (time_t)(ms / 1000);
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    strftime(buf, n, "%Y-%m-%dT%H:%M:%S", &tm);
+}
+
+/* Record n (1-based) of the input: the same for every run.  The shape of
+ * `eddy gen accidents` (the US Accidents data set): 17 fields, ~420
+ * bytes, mixed-case names that match the columns by their upper-cased
+ * form; the queries read 4 of them. */
 static void make_accident(long n, Accident *a)
 {
-    uint64_t h = mix64((uint64_t)n);
+    uint64_t h = mix64((uint64_t)n), h2 = mix64(h);
     int sev_roll = (int)(h % 100);
     int severity = sev_roll < 10 ? 1 : sev_roll < 55 ? 2 : sev_roll < 90 ? 3 : 4;
-    const char *city = cities[(h >> 8) % NCITIES];
+    int ci = (int)((h >> 8) % NCITIES);
+    const char *city = cities[ci];
     int temp10 = (int)((h >> 16) % 1150) - 150;   /* -15.0 .. 99.9 F */
     int vis10 = (int)((h >> 32) % 101);           /* 0.0 .. 10.0 mi */
+    int wind10 = (int)(h2 % 400), precip = (int)((h2 >> 12) % 60);
+    double lat = 25.0 + (double)((h2 >> 20) % 2000000) / 100000.0;
+    double lng = -120.0 + (double)((h2 >> 40) % 4000000) / 100000.0;
     /* ~10 ms apart and strictly increasing: n*10 plus 0..9 ms. */
     a->ts = BASE_TS + (int64_t)n * 10 + (int64_t)((h >> 48) % 10);
+    char start[32], end[32];
+    iso_time(a->ts, start, sizeof start);
+    iso_time(a->ts + 60000 * (int64_t)(15 + (h2 >> 8) % 240), end, sizeof end);
     a->key_len = snprintf(a->key, sizeof a->key, "A-%ld", n);
     a->value_len = snprintf(
         a->value, sizeof a->value,
-        "{\"ID\":\"A-%ld\",\"SEVERITY\":%d,\"CITY\":\"%s\",\"TEMPERATURE_F\":%s%d.%d,"
-        "\"VISIBILITY_MI\":%d.%d,\"TS\":%" PRId64 "}",
-        n, severity, city, temp10 < 0 ? "-" : "", abs(temp10) / 10, abs(temp10) % 10, vis10 / 10,
-        vis10 % 10, a->ts);
+        "{\"ID\":\"A-%ld\",\"Severity\":%d,\"Start_Time\":\"%s\",\"End_Time\":\"%s\","
+        "\"Start_Lat\":%.6f,\"Start_Lng\":%.6f,\"City\":\"%s\",\"County\":\"%s County\","
+        "\"State\":\"S%02d\",\"Zipcode\":\"%05d\",\"Weather_Condition\":\"%s\","
+        "\"Temperature_F\":%s%d.%d,\"Visibility_mi\":%d.%d,\"Wind_Speed_mph\":%d.%d,"
+        "\"Precipitation_in\":0.%02d,\"Description\":\"Lane blocked due to accident on %s %sB "
+        "near Exit %d. Expect delays.\",\"TS\":%" PRId64 "}",
+        n, severity, start, end, lat, lng, city, city, ci, 10000 + (int)(h2 % 89999),
+        weather[(h2 >> 30) % 10], temp10 < 0 ? "-" : "", abs(temp10) / 10, abs(temp10) % 10,
+        vis10 / 10, vis10 % 10, wind10 / 10, wind10 % 10, precip, roads[(h2 >> 50) % 10],
+        (h2 >> 56) & 1 ? "N" : "S", (int)((h2 >> 3) % 500), a->ts);
 }
 
 /* Bytes the records take in the broker's log, estimated. */
@@ -394,7 +427,23 @@ typedef struct Result {
     long steady_records;   /* records processed within steady_s */
     int64_t bytes;         /* input bytes (keys + values) */
     int64_t records_out;   /* eddy: output records */
+    double wall_s;         /* start-up included: eddy from engine_create, Python from its spawn */
+    double rss_mb;         /* resident set at the end of the row (Python: its peak) */
+    double rss_growth_mb;  /* growth during the row (in-process rows) */
 } Result;
+
+/* The process's resident set now, in MB (from /proc/self/statm). */
+static double rss_now_mb(void)
+{
+    long pages = 0, res = 0;
+    FILE *f = fopen("/proc/self/statm", "r");
+    if (f == NULL)
+        return 0;
+    if (fscanf(f, "%ld %ld", &pages, &res) != 2)
+        res = 0;
+    fclose(f);
+    return (double)res * (double)sysconf(_SC_PAGESIZE) / 1e6;
+}
 
 /* Reads the topic from the beginning until every partition is at its end.
  * With ends == NULL (the untimed pass): the end is each partition's EOF
@@ -475,6 +524,7 @@ static int raw_consume(const char *bootstrap, int partitions, long expect, Resul
     r->ran = true;
     r->records = count;
     r->bytes = bytes;
+    r->rss_mb = rss_now_mb();
     r->total_s = tlast - t0;
     r->steady_s = count > 0 ? tlast - t1 : 0;
     r->steady_records = count > 0 ? count - 1 : 0;
@@ -504,6 +554,7 @@ static void raw_parse(const Values *v, long expect, Result *r)
     double t1 = now_s();
     r->ran = true;
     r->records = ok;
+    r->rss_mb = rss_now_mb();
     r->bytes = (int64_t)v->len;
     r->total_s = r->steady_s = t1 - t0;
     r->steady_records = ok;
@@ -521,9 +572,11 @@ static int rm_entry(const char *path, const struct stat *sb, int flag, struct FT
 }
 
 static const char create_acc[] =
-    "CREATE STREAM acc (id STRING KEY, severity INT, city STRING, temperature_f DOUBLE, "
-    "visibility_mi DOUBLE, ts BIGINT) WITH (kafka_topic='" TOPIC "', value_format='JSON', "
-    "timestamp='ts');\n";
+    "CREATE STREAM acc (id STRING KEY, severity INT, start_time STRING, end_time STRING, "
+    "start_lat DOUBLE, start_lng DOUBLE, city STRING, county STRING, state STRING, "
+    "zipcode STRING, weather_condition STRING, temperature_f DOUBLE, visibility_mi DOUBLE, "
+    "wind_speed_mph DOUBLE, precipitation_in DOUBLE, description STRING, ts BIGINT) "
+    "WITH (kafka_topic='" TOPIC "', value_format='JSON', timestamp='ts');\n";
 
 /* Runs `query` (after the CREATE STREAM) in a fresh engine and state dir
  * until every record of the topic went through it. */
@@ -531,7 +584,7 @@ static void eddy_stage(const char *bootstrap, const char *query, long expect, in
                        Result *r)
 {
     r->ran = true;
-    double ts = now_s();
+    double ts = now_s(), rss0 = rss_now_mb();
     char dir[] = "/tmp/eddy-bench-XXXXXX";
     if (mkdtemp(dir) == NULL) {
         snprintf(r->note, sizeof r->note, "mkdtemp failed");
@@ -611,6 +664,9 @@ static void eddy_stage(const char *bootstrap, const char *query, long expect, in
     r->records_out = st.records_out;
     r->bytes = bytes;
     r->total_s = t2 - t0;
+    r->wall_s = t2 - ts;
+    r->rss_mb = rss_now_mb();
+    r->rss_growth_mb = r->rss_mb - rss0;
     r->steady_s = t1 > 0 ? t2 - t1 : 0;
     r->steady_records = (long)(st.records_in - first_in);
     r->ok = st.records_in == expect && r->note[0] == '\0';
@@ -661,6 +717,87 @@ static long long final_counted(const char *bootstrap, const char *topic, int par
     return neof == partitions ? sum : -1;
 }
 
+/* ---- the Python peer -------------------------------------------------------- */
+
+/* An interpreter that can import confluent_kafka: $EDDY_PYTHON, python3,
+ * /usr/bin/python3 (Debian's python3-confluent-kafka is for the system
+ * Python, which a version manager may shadow on PATH); NULL if none. */
+static const char *python_with_kafka(void)
+{
+    static const char *found;
+    static bool looked;
+    if (looked)
+        return found;
+    looked = true;
+    const char *cands[] = {getenv("EDDY_PYTHON"), "python3", "/usr/bin/python3"};
+    for (size_t i = 0; i < sizeof cands / sizeof cands[0]; i++) {
+        if (cands[i] == NULL || cands[i][0] == '\0')
+            continue;
+        char cmd[512];
+        snprintf(cmd, sizeof cmd, "'%s' -c 'import confluent_kafka' >/dev/null 2>&1", cands[i]);
+        if (system(cmd) == 0)
+            return found = cands[i];
+    }
+    return NULL;
+}
+
+/* Runs bench/python_peer.py in `mode` over the input topic; the wall time
+ * counts from the spawn to its exit (start-up included). */
+static void python_stage(const char *bootstrap, const char *mode, const char *out_topic,
+                         long expect, int64_t bytes, Result *r)
+{
+    r->ran = true;
+    const char *py = python_with_kafka();
+    if (py == NULL) {
+        r->skipped = true;
+        snprintf(r->note, sizeof r->note,
+                 "not run: no python3 that imports confluent_kafka (python3-confluent-kafka)");
+        return;
+    }
+    int fds[2];
+    if (pipe(fds) != 0) {
+        snprintf(r->note, sizeof r->note, "pipe failed");
+        return;
+    }
+    double t0 = now_s();
+    pid_t pid = fork();
+    if (pid == 0) {
+        dup2(fds[1], 1);
+        close(fds[0]);
+        close(fds[1]);
+        execlp(py, py, EDDY_SOURCE_DIR "/bench/python_peer.py", "--bootstrap", bootstrap,
+               "--topic", TOPIC, "--mode", mode, "--out", out_topic, (char *)NULL);
+        _exit(127);
+    }
+    close(fds[1]);
+    char line[512] = "";
+    size_t n = 0;
+    ssize_t k;
+    while (pid > 0 && n + 1 < sizeof line && (k = read(fds[0], line + n, sizeof line - 1 - n)) > 0)
+        n += (size_t)k;
+    line[n] = '\0';
+    close(fds[0]);
+    int status = 0;
+    struct rusage ru = {0};
+    if (pid < 0 || wait4(pid, &status, 0, &ru) < 0 || !WIFEXITED(status) ||
+        WEXITSTATUS(status) != 0) {
+        snprintf(r->note, sizeof r->note, "python_peer.py failed (status %d)", status);
+        return;
+    }
+    double t1 = now_s();
+    json_t *j = json_loads(line, 0, NULL);
+    r->records = j ? (long)json_integer_value(json_object_get(j, "records")) : 0;
+    r->records_out = j ? json_integer_value(json_object_get(j, "out")) : 0;
+    json_decref(j);
+    r->bytes = bytes;
+    r->wall_s = r->total_s = r->steady_s = t1 - t0;
+    r->steady_records = r->records;
+    r->rss_mb = (double)ru.ru_maxrss * 1024 / 1e6;
+    r->ok = r->records == expect;
+    if (!r->ok)
+        snprintf(r->note, sizeof r->note, "saw %ld of %ld records", r->records, expect);
+}
+
 /* ---- PREDICT ------------------------------------------------------------------ */
 
 /* The PREDICT rows: a projection of every accident, and the same with the
@@ -675,7 +812,7 @@ static void predict_stages(const char *bootstrap, long records, int64_t bytes, R
         return;
     char cmd[1024], model[256];
     snprintf(model, sizeof model, "%s/risk.json", dir);
-    snprintf(cmd, sizeof cmd, "/usr/bin/python3 %s/bench/make_bench_model.py %s", EDDY_SRC_DIR,
+    snprintf(cmd, sizeof cmd, "/usr/bin/python3 %s/bench/make_bench_model.py %s", EDDY_SOURCE_DIR,
              model);
     fprintf(stderr, "training the PREDICT rows' model: %s\n", cmd);
     FILE *p = popen(cmd, "r");
@@ -716,29 +853,32 @@ static void print_table(const Result *rs, int n, const Result *consume, const Re
 {
     double raw_rate = steady_rate(consume), parse_rate = steady_rate(parse);
     printf("| stage                          |   records | total s | from 1st record s |"
-           "  records/s |   MB/s | %% of raw consume | %% of raw parse |\n");
+           "  records/s |   MB/s | %% of raw consume | %% of raw parse | RSS MB | RSS growth MB |\n");
     printf("|--------------------------------|----------:|--------:|------------------:|"
-           "-----------:|-------:|-----------------:|---------------:|\n");
+           "-----------:|-------:|-----------------:|---------------:|-------:|--------------:|\n");
     for (int i = 0; i < n; i++) {
         const Result *r = &rs[i];
         if (!r->ran)
             continue;
         if (r->skipped || (!r->ok && r->steady_s <= 0)) {
-            printf("| %-30s | %9s | %7s | %17s | %10s | %6s | %16s | %14s |  %s\n", r->name,
-                   "-", "-", "-", "-", "-", "-", "-", r->note);
+            printf("| %-30s | %9s | %7s | %17s | %10s | %6s | %16s | %14s | %6s | %13s |  %s\n",
+                   r->name, "-", "-", "-", "-", "-", "-", "-", "-", "-", r->note);
             continue;
         }
         double rate = r->steady_s > 0 ? r->steady_records / r->steady_s : 0;
         double mbs = rate * ((double)r->bytes / (double)(r->records > 0 ? r->records : 1)) / 1e6;
-        bool eddy = r != consume && r != parse;
+        bool eddy = r != consume && r != parse && strncmp(r->name, "python", 6) != 0;
         char pct[32] = "-", ppct[32] = "-";
         if (raw_rate > 0 && (eddy || r == consume))
             snprintf(pct, sizeof pct, "%.1f %%", 100.0 * rate / raw_rate);
         if (parse_rate > 0 && (eddy || r == parse))
             snprintf(ppct, sizeof ppct, "%.1f %%", 100.0 * rate / parse_rate);
-        printf("| %-30s | %9ld | %7.2f | %17.2f | %10.0f | %6.1f | %16s | %14s |%s%s\n",
-               r->name, r->records, r->total_s, r->steady_s, rate, mbs, pct, ppct,
-               r->ok ? "" : "  FAILED: ", r->ok ? "" : r->note);
+        char growth[32] = "-";
+        if (eddy)
+            snprintf(growth, sizeof growth, "%.1f", r->rss_growth_mb);
+        printf("| %-30s | %9ld | %7.2f | %17.2f | %10.0f | %6.1f | %16s | %14s | %6.0f | %13s |%s%s\n",
+               r->name, r->records, r->total_s, r->steady_s, rate, mbs, pct, ppct, r->rss_mb,
+               growth, r->ok ? "" : "  FAILED: ", r->ok ? "" : r->note);
     }
 }
 
@@ -792,6 +932,8 @@ int main(int argc, char **argv)
         {.name = "eddy tumbling agg EMIT FINAL"},
         {.name = "eddy stream-stream join"},
         {.name = "eddy stream-table join"},
+        {.name = "python filter+project"},
+        {.name = "python tumbling agg (changes)"},
         {.name = "eddy projection (PREDICT base)"},
         {.name = "eddy projection + PREDICT"},
     };
@@ -810,8 +952,8 @@ int main(int argc, char **argv)
     /* The sinks too: the mock cluster does not serve CreateTopics, and the
      * engine's attempt would add its 3 s timeout to every eddy row. */
     static const char *const topics[] = {TOPIC, "SEVERE", "PER_CITY", "PER_CITY_FINAL",
-                                         "SAME_CITY", "ENRICHED", CITY_TOPIC, "RISK_BASE",
-                                         "RISK_SCORED"};
+                                         "SAME_CITY", "ENRICHED", CITY_TOPIC, "SEVERE_PY",
+                                         "PER_CITY_PY", "RISK_BASE", "RISK_SCORED"};
     for (size_t i = 0; i < sizeof topics / sizeof topics[0]; i++)
         if (embedded_broker_create_topic(broker, topics[i], o.partitions, &err) != 0) {
             fprintf(stderr, "bench: %s\n", err.msg);
@@ -872,11 +1014,17 @@ int main(int argc, char **argv)
         "total, AVG(temperature_f) AS avg_t FROM acc WINDOW TUMBLING (SIZE 1 MINUTE) GROUP BY "
         "city EMIT FINAL;",
     };
+    static const char *const py_modes[][2] = {{"filter", "SEVERE_PY"}, {"aggregate", "PER_CITY_PY"}};
     for (int i = 0; i < 3; i++) {
-        if (!wanted(&o, stage_names[2 + i]))
-            continue;
-        fprintf(stderr, "%s ...\n", rs[2 + i].name);
-        eddy_stage(bootstrap, queries[i], o.records, bytes, &rs[2 + i]);
+        if (wanted(&o, stage_names[2 + i])) {
+            fprintf(stderr, "%s ...\n", rs[2 + i].name);
+            eddy_stage(bootstrap, queries[i], o.records, bytes, &rs[2 + i]);
+        }
+        /* The Python peer right after the eddy row it is compared with. */
+        if (i < 2 && wanted(&o, stage_names[7 + i])) {
+            fprintf(stderr, "%s ...\n", rs[7 + i].name);
+            python_stage(bootstrap, py_modes[i][0], py_modes[i][1], o.records, bytes, &rs[7 + i]);
+        }
     }
     /* Joins: a self-join of the accidents on their city within 100 ms (both
      * sides buffered in the window stores; each record is fed to both
@@ -902,7 +1050,7 @@ int main(int argc, char **argv)
     }
     char model_note[256] = "";
     if (wanted(&o, "predict"))
-        predict_stages(bootstrap, o.records, bytes, &rs[7], &rs[8], model_note, sizeof model_note);
+        predict_stages(bootstrap, o.records, bytes, &rs[9], &rs[10], model_note, sizeof model_note);
 
     printf("\n");
     print_table(rs, NSTAGES, consume, &rs[1]);
@@ -912,6 +1060,22 @@ int main(int argc, char **argv)
     for (int i = 2; i < NSTAGES; i++)
         if (rs[i].ran && !rs[i].skipped)
             printf("%s: %lld output records\n", rs[i].name, (long long)rs[i].records_out);
+    for (int i = 0; i < 2; i++) {
+        const Result *e = &rs[2 + i], *py = &rs[7 + i];
+        if (!py->ran)
+            continue;
+        if (py->skipped) {
+            printf("%s: %s\n", py->name, py->note);
+            continue;
+        }
+        if (!e->ran || !e->ok || !py->ok || e->wall_s <= 0 || py->wall_s <= 0)
+            continue;
+        double er = (double)e->records / e->wall_s, pr = (double)py->records / py->wall_s;
+        printf("%s vs %s (wall time, start-up included): eddy %.0f records/s (%.2f s), "
+               "Python %.0f records/s (%.2f s, %lld out): %.1fx\n",
+               e->name, py->name, er, e->wall_s, pr, py->wall_s, (long long)py->records_out,
+               er / pr);
+    }
     if (rs[4].ran && rs[4].ok) {
         long long counted = final_counted(bootstrap, "PER_CITY_FINAL", o.partitions);
         if (counted >= 0)
@@ -920,9 +1084,9 @@ int main(int argc, char **argv)
                    "(grace 0; %d partitions)\n",
                    counted, o.records, o.partitions);
     }
-    if (rs[7].ran && rs[8].ran && steady_rate(&rs[7]) > 0 && steady_rate(&rs[8]) > 0)
+    if (rs[9].ran && rs[10].ran && steady_rate(&rs[9]) > 0 && steady_rate(&rs[10]) > 0)
         printf("PREDICT (%s) runs at %.1f %% of the same query without it (goal: 50 %%)\n",
-               model_note, 100.0 * steady_rate(&rs[8]) / steady_rate(&rs[7]));
+               model_note, 100.0 * steady_rate(&rs[10]) / steady_rate(&rs[9]));
     printf("\nrecords/s, MB/s and the %% columns count from each stage's first record; "
            "\"total s\" for eddy also includes engine_execute and the consumer group's first "
            "join.  Eddy rows end after the final checkpoint (output delivered).\n");

@@ -19,6 +19,36 @@ Operator *op_alloc(size_t size, const OperatorOps *ops, const Plan *p, OpCtx *ct
  * entries it did not see would be missing from its result. */
 int op_scan_close(Store *s, StoreIter *it, EddyError *err);
 
+/* ---- a stream-stream join's window buffer in memory (join_mem.c) ------
+ *
+ * One side's buffered rows by join key, each key's rows sorted by (time,
+ * sequence); every row of the side's store at or after joinmem_floor is
+ * here with the same bytes, so a probe starting there needs no store
+ * iterator.  The floor only rises (joinmem_evict). */
+typedef struct JoinMemRow {
+    int64_t t, seq;
+    char *val;                    /* the row as stored (encode_row) */
+    size_t vlen;
+} JoinMemRow;
+typedef struct JoinMem JoinMem;
+JoinMem *joinmem_create(int64_t floor);
+void joinmem_destroy(JoinMem *m);
+int64_t joinmem_floor(const JoinMem *m);
+long joinmem_rows(const JoinMem *m);
+/* A row buffered under key; ignored below the floor. */
+void joinmem_add(JoinMem *m, const char *key, size_t klen, int64_t t, int64_t seq, const void *val,
+                 size_t vlen);
+/* Replaces the bytes of a row (if here). */
+void joinmem_update(JoinMem *m, const char *key, size_t klen, int64_t t, int64_t seq,
+                    const void *val, size_t vlen);
+void joinmem_remove(JoinMem *m, const char *key, size_t klen, int64_t t, int64_t seq);
+/* key's rows with lo <= t <= hi, in order: *rows[0..n), valid until the
+ * next change.  Complete only when lo >= joinmem_floor(m). */
+int joinmem_find(JoinMem *m, const char *key, size_t klen, int64_t lo, int64_t hi,
+                 const JoinMemRow **rows);
+/* Raises the floor; rows below it are dropped now or at a later sweep. */
+void joinmem_evict(JoinMem *m, int64_t floor);
+
 /* ---- stream time per input partition ----------------------------------
  *
  * Kafka Streams gives each input partition a task with its own stream time

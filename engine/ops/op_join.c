@@ -17,7 +17,11 @@
  * until the slowest partition has passed them (the minimum stream time),
  * so rows from partitions consumed at different paces still meet when the
  * join key is not the partitioning key.  The index by time is
- * "partition | time | seq | key".
+ * "partition | time | seq | key".  Probes read an in-memory copy of the
+ * recent part of each buffer (join_mem.c: rows from JOIN_MEM_SLACK_MS
+ * before the reach of the slowest partition's stream time), rebuilt from
+ * the store at start; a late record reaching further back reads the
+ * store.
  *
  * Stream-table: the table side is kept in "join<n>.tab1"; a stream row
  * looks up its key's current row; table changes produce no output.
@@ -60,7 +64,14 @@ struct JoinOp {
     int64_t seq;
     StrBuf key, val, tmp, idx;
     StrBuf lo, hi;                /* scan bounds */
+    JoinMem *mem[2];              /* stream-stream: each buffer's recent rows */
 };
+
+/* How far behind the reach of the slowest partition's stream time rows
+ * stay in memory: records at most this late (against that time) still
+ * probe memory only.  Memory holds the rows of about reach + this much
+ * event time. */
+#define JOIN_MEM_SLACK_MS 5000
 
 /* ---- rows in stores: [flag, rowtime, columns...] ------------------------------ */
 
@@ -204,6 +215,45 @@ static int32_t get_be32(const void *p)
     return (int32_t)((uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3]);
 }
 
+/* The floor of the in-memory buffers for the current close time. */
+static int64_t mem_floor(const JoinOp *j)
+{
+    const Plan *p = j->base.plan;
+    int64_t reach = max64(p->u.join.before_ms, p->u.join.after_ms);
+    if (j->times.min <= INT64_MIN / 4 || reach > ((int64_t)1 << 60))
+        return INT64_MIN;
+    return j->times.min - reach - JOIN_MEM_SLACK_MS;
+}
+
+/* Time and sequence at the end of a buffer key (key | time | seq). */
+static void buf_key_time(const char *k, size_t kl, int64_t *t, int64_t *seq)
+{
+    *t = be64_get_ordered(k + kl - 16);
+    *seq = be64_get_ordered(k + kl - 8);
+}
+
+/* Loads each buffer's rows at or after the floor into memory (start). */
+static int mem_restore(JoinOp *j, EddyError *err)
+{
+    int64_t floor = mem_floor(j);
+    for (int side = 0; side < 2; side++) {
+        j->mem[side] = joinmem_create(floor);
+        StoreIter *it = store_iter(j->buf[side], NULL, 0, NULL, 0);
+        const void *k, *v;
+        size_t kl, vl;
+        while (store_iter_next(it, &k, &kl, &v, &vl)) {
+            if (kl < 16)
+                continue;
+            int64_t t, seq;
+            buf_key_time(k, kl, &t, &seq);
+            joinmem_add(j->mem[side], k, kl - 16, t, seq, v, vl);
+        }
+        if (op_scan_close(j->buf[side], it, err) != 0)
+            return -1;
+    }
+    return 0;
+}
+
 /* Saves a partition's stream time and the sequence. */
 static int save_meta(JoinOp *j, int ps)
 {
@@ -278,6 +328,11 @@ static int close_windows(JoinOp *j, int ps, EddyError *err)
                     rc = emit(j, &key, side == 0 ? r : NULL, side == 0 ? NULL : r, r->rowtime, false, err);
                 }
             }
+            if (rc == 0 && bkl >= 16) {
+                int64_t bt, bseq;
+                buf_key_time(bk, bkl, &bt, &bseq);
+                joinmem_remove(j->mem[side], bk, bkl - 16, bt, bseq);
+            }
             if (rc == 0)
                 rc = store_delete(j->buf[side], bk, bkl);
             if (rc == 0)
@@ -307,25 +362,40 @@ static int stream_stream(JoinOp *j, int side, const Row *row, const Value *key, 
     int64_t lo = side == 0 ? t - before : t - after, hi = side == 0 ? t + after : t + before;
     join_key(j, row, key);
     size_t klen = j->key.len;
-    sb_reset(&j->lo);
-    sb_reset(&j->hi);
-    sb_append(&j->lo, j->key.data, klen);
-    sb_put_be64_ordered(&j->lo, lo);
-    sb_append(&j->hi, j->key.data, klen);
-    sb_put_be64_ordered(&j->hi, hi == INT64_MAX ? hi : hi + 1);
     PtrVec matches = {0};
-    StoreIter *it = store_iter(j->buf[o], j->lo.data, j->lo.len, j->hi.data, j->hi.len);
-    const void *k, *v;
-    size_t kl, vl;
-    while (store_iter_next(it, &k, &kl, &v, &vl)) {
-        if (kl != klen + 16)
-            continue;
-        ptrvec_push(a, &matches, arena_strndup(a, k, kl));
-        ptrvec_push(a, &matches, arena_strndup(a, v, vl));
-        ptrvec_push(a, &matches, (void *)(uintptr_t)vl);
+    if (lo >= joinmem_floor(j->mem[o])) {
+        /* the whole range is in memory: no store iterator */
+        const JoinMemRow *mr;
+        int n = joinmem_find(j->mem[o], j->key.data, klen, lo, hi, &mr);
+        for (int i = 0; i < n; i++) {
+            char *mk = arena_alloc(a, klen + 16);
+            memcpy(mk, j->key.data, klen);
+            be64_put_ordered(mk + klen, mr[i].t);
+            be64_put_ordered(mk + klen + 8, mr[i].seq);
+            ptrvec_push(a, &matches, mk);
+            ptrvec_push(a, &matches, arena_strndup(a, mr[i].val, mr[i].vlen));
+            ptrvec_push(a, &matches, (void *)(uintptr_t)mr[i].vlen);
+        }
+    } else {
+        sb_reset(&j->lo);
+        sb_reset(&j->hi);
+        sb_append(&j->lo, j->key.data, klen);
+        sb_put_be64_ordered(&j->lo, lo);
+        sb_append(&j->hi, j->key.data, klen);
+        sb_put_be64_ordered(&j->hi, hi == INT64_MAX ? hi : hi + 1);
+        StoreIter *it = store_iter(j->buf[o], j->lo.data, j->lo.len, j->hi.data, j->hi.len);
+        const void *k, *v;
+        size_t kl, vl;
+        while (store_iter_next(it, &k, &kl, &v, &vl)) {
+            if (kl != klen + 16)
+                continue;
+            ptrvec_push(a, &matches, arena_strndup(a, k, kl));
+            ptrvec_push(a, &matches, arena_strndup(a, v, vl));
+            ptrvec_push(a, &matches, (void *)(uintptr_t)vl);
+        }
+        if (op_scan_close(j->buf[o], it, err) != 0)
+            return -1;
     }
-    if (op_scan_close(j->buf[o], it, err) != 0)
-        return -1;
     int rc = 0;
     for (int i = 0; i < matches.n && rc == 0; i += 3) {
         bool matched;
@@ -337,12 +407,20 @@ static int stream_stream(JoinOp *j, int side, const Row *row, const Value *key, 
         if (rc == 0 && !matched) {   /* it has found a partner: no outer row for it */
             encode_row(j, m, true, &j->val);
             rc = store_put(j->buf[o], matches.items[i], klen + 16, j->val.data, j->val.len);
+            int64_t mt, mseq;
+            buf_key_time(matches.items[i], klen + 16, &mt, &mseq);
+            joinmem_update(j->mem[o], matches.items[i], klen, mt, mseq, j->val.data, j->val.len);
         }
     }
     if (rc != 0)
         return -1;
     bool outer = side == 0 ? (p->u.join.type == JOINTYPE_LEFT || p->u.join.type == JOINTYPE_FULL)
                            : (p->u.join.type == JOINTYPE_RIGHT || p->u.join.type == JOINTYPE_FULL);
+    if (close_moved) {
+        int64_t floor = mem_floor(j);
+        joinmem_evict(j->mem[0], floor);
+        joinmem_evict(j->mem[1], floor);
+    }
     if (closed) {
         if (outer && matches.n == 0 &&
             emit(j, key, side == 0 ? row : NULL, side == 0 ? NULL : row, t, false, err) != 0)
@@ -361,6 +439,7 @@ static int stream_stream(JoinOp *j, int side, const Row *row, const Value *key, 
     encode_row(j, row, matches.n > 0, &j->val);
     if (store_put(j->buf[side], j->key.data, j->key.len, j->val.data, j->val.len) != 0)
         return -1;
+    joinmem_add(j->mem[side], j->key.data, klen, t, seq, j->val.data, j->val.len);
     sb_reset(&j->idx);
     put_be32(&j->idx, j->times.ids[ps]);
     sb_put_be64_ordered(&j->idx, t);
@@ -594,6 +673,8 @@ static int join_push(Operator *op, Row *row, EddyError *err)
 static void join_close(Operator *op)
 {
     JoinOp *j = (JoinOp *)op;
+    joinmem_destroy(j->mem[0]);
+    joinmem_destroy(j->mem[1]);
     sb_free(&j->key);
     sb_free(&j->val);
     sb_free(&j->tmp);
@@ -663,7 +744,8 @@ Operator *op_join_create(const Plan *p, OpCtx *ctx, EddyError *err)
     int got = store_get(j->meta, "seq", 3, &j->tmp, err);
     if (got == 1 && j->tmp.len == 8)
         j->seq = be64_get_ordered(j->tmp.data);
-    if (got < 0 || op_times_load(&j->times, j->meta, err) != 0) {
+    if (got < 0 || op_times_load(&j->times, j->meta, err) != 0 ||
+        (p->u.join.kind == JOIN_STREAM_STREAM && mem_restore(j, err) != 0)) {
         join_close(&j->base);
         return NULL;
     }

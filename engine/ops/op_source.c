@@ -38,6 +38,7 @@ struct SourceOp {
     Store *table;               /* materialised table rows (tables only) */
     int index;                  /* this source's number in the query */
     StrBuf buf;
+    SerdeReader *reader;        /* value columns: only those the query reads */
 };
 
 SourceOp *op_source_create(const Plan *p, OpCtx *ctx, Operator *downstream, int index)
@@ -49,13 +50,28 @@ SourceOp *op_source_create(const Plan *p, OpCtx *ctx, Operator *downstream, int 
     s->ctx = ctx;
     s->downstream = downstream;
     s->index = index;
+    const CatSource *src = p->u.source.src;
+    const Schema *sc = src->schema;
+    int nk = sc->nkeys, wc = p->u.source.window_cols ? 2 : 0, nvals = sc->ncols - nk;
+    bool *need = NULL;
+    if (p->u.source.used) {
+        need = calloc((size_t)(nvals > 0 ? nvals : 1), sizeof *need);
+        if (need == NULL)
+            EDDY_PANIC("out of memory");
+        for (int i = 0; i < nvals; i++)
+            need[i] = p->u.source.used[nk + wc + i] || i + nk == src->timestamp_col;
+    }
+    s->reader = serde_reader_create(src->value_format, &src->value_opts, sc->cols + nk, nvals, need);
+    free(need);
     return s;
 }
 
 void op_source_destroy(SourceOp *s)
 {
-    if (s)
+    if (s) {
         sb_free(&s->buf);
+        serde_reader_destroy(s->reader);
+    }
     free(s);
 }
 
@@ -170,8 +186,7 @@ int op_source_record(SourceOp *s, const TransportRecord *rec, EddyError *err)
         for (int i = 0; i < nvals; i++)
             vals[i] = v_null();
         row.tombstone = true;
-    } else if (serde_decode(src->value_format, &src->value_opts, sc->cols + nk, nvals,
-                            rec->value, rec->value_len, vals, arena, err) != 0) {
+    } else if (serde_reader_decode(s->reader, rec->value, rec->value_len, vals, arena, err) != 0) {
         return 1;
     }
     if (src->timestamp_col >= 0 && !row.tombstone) {

@@ -1039,5 +1039,6 @@ Plan *plan_sink(Arena *a, Plan *input, CatSource *sink, bool sink_timestamp, int
     p->u.sink.sink = sink;
     p->u.sink.limit = limit;
     p->u.sink.sink_timestamp = sink_timestamp;
+    plan_mark_used(a, p);
     return p;
 }

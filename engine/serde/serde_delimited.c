@@ -167,6 +167,17 @@ static int delim_value(const Column *c, const Field *f, Arena *a, Value *out, Ed
 int serde_delim_decode(const SerdeOptions *opts, const Column *cols, int ncols, const void *buf,
                        size_t len, Value *out, Arena *arena, EddyError *err)
 {
+    return serde_delim_decode_some(opts, cols, ncols, NULL, buf, len, out, arena, err);
+}
+
+/* The field count must match whatever the query reads (ksqlDB rejects the
+ * record otherwise), so the split always runs to the record's end; a
+ * field not needed is converted only where that can fail, and a STRING
+ * or BOOLEAN one (which cannot) costs nothing. */
+int serde_delim_decode_some(const SerdeOptions *opts, const Column *cols, int ncols,
+                            const bool *need, const void *buf, size_t len, Value *out,
+                            Arena *arena, EddyError *err)
+{
     char delim = opts->delimiter ? opts->delimiter : ',';
     Field small[32];
     Field *fields = ncols <= 32 ? small : arena_alloc(arena, sizeof(Field) * (size_t)ncols);
@@ -176,9 +187,17 @@ int serde_delim_decode(const SerdeOptions *opts, const Column *cols, int ncols, 
     if (n != ncols)
         return eddy_error(err, ERR_RUNTIME, (SrcPos){0, 0},
                           "column count mismatch: expected %d fields, got %d", ncols, n);
-    for (int i = 0; i < ncols; i++)
+    for (int i = 0; i < ncols; i++) {
+        TypeKind k = cols[i].type->kind;
+        if (need && !need[i] && (k == TYPE_STRING || k == TYPE_BOOLEAN)) {
+            out[i] = v_null();
+            continue;
+        }
         if (delim_value(&cols[i], &fields[i], arena, &out[i], err) != 0)
             return -1;
+        if (need && !need[i])
+            out[i] = v_null();
+    }
     return 0;
 }
 

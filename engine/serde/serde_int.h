@@ -27,7 +27,10 @@ typedef struct JPath {
 int serde_decimal_fail(int rc, const char *text, size_t n, const SqlType *t, const JPath *path,
                        EddyError *err);
 
-/* serde_json.c */
+/* serde_json.c (serde_json_decode is also the reference of serde_json_scan.c) */
+/* A real's text where Jackson would print the number as read ("1.5",
+ * "0.00001", "10000000.0"; Java's E form beyond 1e20). */
+void serde_real_text(double d, StrBuf *out);
 int serde_json_decode(const SerdeOptions *opts, const Column *cols, int ncols, const void *buf,
                       size_t len, Value *out, Arena *arena, EddyError *err);
 int serde_json_encode(const SerdeOptions *opts, const Column *cols, int ncols, const Value *vals,
@@ -36,6 +39,11 @@ int serde_json_encode(const SerdeOptions *opts, const Column *cols, int ncols, c
 /* serde_delimited.c */
 int serde_delim_decode(const SerdeOptions *opts, const Column *cols, int ncols, const void *buf,
                        size_t len, Value *out, Arena *arena, EddyError *err);
+/* need[i] false: column i is checked as it would be decoded, not kept
+ * (out[i] NULL); need NULL = every column. */
+int serde_delim_decode_some(const SerdeOptions *opts, const Column *cols, int ncols,
+                            const bool *need, const void *buf, size_t len, Value *out,
+                            Arena *arena, EddyError *err);
 int serde_delim_encode(const SerdeOptions *opts, const Column *cols, int ncols, const Value *vals,
                        StrBuf *out, EddyError *err);
 

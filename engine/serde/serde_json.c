@@ -31,7 +31,7 @@
 /* A real's text where Jackson would print the number as read: plain
  * notation from the shortest round-trip digits ("1.5", "0.00001",
  * "10000000.0"); very large or small magnitudes keep Java's E form. */
-static void real_text(double d, StrBuf *out)
+void serde_real_text(double d, StrBuf *out)
 {
     StrBuf j;
     sb_init(&j);
@@ -121,7 +121,7 @@ static void json_describe(const json_t *j, StrBuf *sb)
         return;
     }
     case JSON_INTEGER: sb_printf(sb, "%lld", (long long)json_integer_value(j)); return;
-    case JSON_REAL: real_text(json_real_value(j), sb); return;
+    case JSON_REAL: serde_real_text(json_real_value(j), sb); return;
     case JSON_TRUE: sb_puts(sb, "true"); return;
     case JSON_FALSE: sb_puts(sb, "false"); return;
     case JSON_NULL: sb_puts(sb, "null"); return;
@@ -202,7 +202,7 @@ static void json_as_text(const json_t *j, StrBuf *out)
         return;
     }
     case JSON_INTEGER: value_format_long(json_integer_value(j), out); return;
-    case JSON_REAL: real_text(json_real_value(j), out); return;
+    case JSON_REAL: serde_real_text(json_real_value(j), out); return;
     case JSON_TRUE: sb_puts(out, "true"); return;
     case JSON_FALSE: sb_puts(out, "false"); return;
     case JSON_NULL: sb_puts(out, "null"); return;

@@ -313,6 +313,75 @@ static int shortest_digits(double d, char *digits, int *exp10)
     return n;
 }
 
+/* shortest_digits without printf or strtod for d in Java's plain range
+ * [1e-3, 1e7), giving the same digits: the same search (15, 16, then 17
+ * digits, each the nearest p-digit decimal, ties to even as printf
+ * rounds), done in exact integer arithmetic.  There d = m * 2^-sh with
+ * m < 2^53, sh in [30, 63], and d * 10^s for the s needed (8..19) is
+ * m * 10^s / 2^sh with m * 10^s < 2^117: every quantity fits 128 bits.
+ * A p-digit decimal D * 10^-s reads back as d (what strtod would say)
+ * when it lies in d's rounding interval: |D * 2^sh - m * 10^s| below half
+ * of 10^s (a quarter on the narrow side of a power of two), a tie going
+ * to the even mantissa.  Returns the digit count, or 0 if d is outside
+ * that range (the caller then searches with printf). */
+static int plain_digits(double d, char *digits, int *exp10)
+{
+    typedef unsigned __int128 u128;
+    uint64_t bits;
+    memcpy(&bits, &d, sizeof bits);
+    int be = (int)(bits >> 52 & 0x7FF);
+    uint64_t m = (bits & ((1ULL << 52) - 1)) | 1ULL << 52;
+    int sh = 1075 - be;
+    if (!(d >= 1e-3 && d < 1e7) || sh < 1 || sh > 63)
+        return 0;
+    /* E = floor(log10(d)), exactly: 10^E <= d < 10^(E+1) */
+    int E = d >= 1 ? (d >= 1e4 ? 4 : 0) : -3;
+    for (;;) {
+        int up = E + 1;
+        u128 lhs = (u128)m * (u128)value_pow10[up < 0 ? -up : 0];
+        u128 rhs = (u128)value_pow10[up > 0 ? up : 0] << sh;
+        if (lhs < rhs)
+            break;
+        E++;
+    }
+    for (int p = 15; p <= 17; p++) {
+        int s = p - 1 - E;   /* 8..19 */
+        u128 ten_s = s <= 18 ? (u128)value_pow10[s] : (u128)value_pow10[18] * 10;
+        u128 y = (u128)m * ten_s;
+        u128 dd = y >> sh, rem = y & (((u128)1 << sh) - 1), half = (u128)1 << (sh - 1);
+        if (rem > half || (rem == half && (dd & 1)))
+            dd++;
+        if (p < 17) {
+            u128 x = dd << sh;
+            bool above = x >= y;
+            u128 diff = above ? x - y : y - x;
+            bool narrow = !above && m == 1ULL << 52;
+            u128 lim = narrow ? diff * 4 : diff * 2;
+            bool even = (m & 1) == 0;
+            if (!(lim < ten_s || (lim == ten_s && even)))
+                continue;
+        }
+        uint64_t v = (uint64_t)dd;
+        int e = E;
+        if (v == (uint64_t)(p <= 18 ? value_pow10[p] : 0)) {   /* 9.99..95 rounded up to 10 */
+            v /= 10;
+            e++;
+        }
+        char tmp[20];
+        for (int i = p - 1; i >= 0; i--) {
+            tmp[i] = (char)('0' + v % 10);
+            v /= 10;
+        }
+        int n = p;
+        while (n > 1 && tmp[n - 1] == '0')
+            n--;
+        memcpy(digits, tmp, (size_t)n);
+        *exp10 = e;
+        return n;
+    }
+    return 0;
+}
+
 /* Appends v in decimal (no printf: this runs per value on the encode path). */
 static void put_u64(StrBuf *out, uint64_t v)
 {
@@ -392,7 +461,9 @@ void value_format_double(double d, StrBuf *out)
         return;
     char digits[24];
     int e;
-    int n = shortest_digits(d, digits, &e);
+    int n = plain_digits(d, digits, &e);
+    if (n == 0)
+        n = shortest_digits(d, digits, &e);
     if (d >= 1e-3 && d < 1e7) {
         if (e >= 0) {
             /* integer part: digits[0..e], padded with zeros */

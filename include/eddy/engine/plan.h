@@ -81,8 +81,11 @@ struct Plan {
     union {
         /* window_cols: a windowed source in a join carries its window as
          * value columns WINDOWSTART, WINDOWEND right after its key columns
-         * (ksqlDB's join schema), so each side's bounds survive the join. */
-        struct { CatSource *src; bool window_cols; } source;
+         * (ksqlDB's join schema), so each side's bounds survive the join.
+         * used: per output column, whether a node above reads it (set by
+         * plan_sink through plan_mark_used; NULL = every column), so the
+         * source materialises only those (serde_decode_some). */
+        struct { CatSource *src; bool window_cols; const bool *used; } source;
         struct { BExpr *pred; const char *text; bool changelog; } filter;  /* changelog: failing rows become tombstones */
         struct { BExpr **keys; int nkeys; const char **texts; } rekey;
         struct { BExpr **exprs; int n; } project;      /* one per output column */
@@ -140,6 +143,10 @@ const char *plan_tag_name(PlanTag t);
  * sink_timestamp: CREATE ... AS SELECT WITH (TIMESTAMP=...) (INSERT INTO
  * keeps ROWTIME).  limit: a transient query's LIMIT, -1 = none. */
 Plan *plan_sink(Arena *a, Plan *input, CatSource *sink, bool sink_timestamp, int64_t limit);
+/* Sets u.source.used of every SOURCE under root (plan_used.c): the columns
+ * some node reads, walking down from root, whose whole output is used.  A
+ * node it does not know keeps all of its input's columns. */
+void plan_mark_used(Arena *a, Plan *root);
 /* EXPLAIN's text: one line per node, indented by depth, with schemas, and
  * the state stores and internal topics of query `query_id` (NULL: not
  * started yet). */

@@ -53,6 +53,25 @@ int serde_decode(Format fmt, const SerdeOptions *opts, const Column *cols, int n
 int serde_encode(Format fmt, const SerdeOptions *opts, const Column *cols, int ncols,
                  const Value *vals, StrBuf *out, EddyError *err);
 
+/* ---- a source's reader: only the columns a query reads -----------------
+ *
+ * The same rows as serde_decode, for every record, except that a column
+ * whose need[i] is false comes out NULL: it is still checked (a record
+ * serde_decode rejects is rejected with the same reason), but not
+ * materialised.  JSON objects are scanned once without building a tree
+ * (serde_json_scan.c); DELIMITED converts only the needed fields.  cols
+ * and need (NULL = all) are borrowed until serde_reader_destroy (need is
+ * copied).  A reader is one query's: not for two threads at once. */
+typedef struct SerdeReader SerdeReader;
+SerdeReader *serde_reader_create(Format fmt, const SerdeOptions *opts, const Column *cols,
+                                 int ncols, const bool *need);
+int serde_reader_decode(SerdeReader *r, const void *buf, size_t len, Value *out, Arena *arena,
+                        EddyError *err);
+void serde_reader_destroy(SerdeReader *r);
+/* Records the reader handed to the reference decoder (invalid ones, and
+ * the few it is not sure of), for tests and benchmarks. */
+long serde_reader_fallbacks(const SerdeReader *r);
+
 /* ---- windowed keys ------------------------------------------------------
  *
  * The key of a windowed source's record is its key columns in the key
