@@ -2,7 +2,6 @@
 #include "eddy/base.h"
 
 #include <ctype.h>
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -123,25 +122,6 @@ int str_edit_distance(const char *a, const char *b)
         }
     }
     return row[lb];
-}
-
-char *eddy_read_file(const char *path, EddyError *err)
-{
-    FILE *f = fopen(path, "rb");
-    if (f == NULL) {
-        eddy_error(err, ERR_IO, (SrcPos){0}, "cannot read %s: %s", path, strerror(errno));
-        return NULL;
-    }
-    StrBuf sb;
-    sb_init(&sb);
-    char buf[65536];
-    size_t n;
-    while ((n = fread(buf, 1, sizeof buf, f)) > 0)
-        sb_append(&sb, buf, n);
-    fclose(f);
-    if (sb.data == NULL)
-        sb_puts(&sb, "");
-    return sb.data;
 }
 
 int64_t eddy_now_ms(void)

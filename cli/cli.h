@@ -63,6 +63,7 @@ void cli_set_prompt_hooks(void (*hide)(void), void (*show)(void));
 int cli_term_width(void);
 /* The engine properties among o->props (NULL-terminated pairs, borrowed). */
 const char *const *cli_engine_props(CliOptions *o);
+/* eddy_read_file, saying why on stderr when it returns NULL. */
 char *cli_read_file(const char *path);
 
 /* Shared by the commands that only produce, gen and load (cli/producer.c).

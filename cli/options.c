@@ -36,16 +36,17 @@ static int add_prop_kv(CliOptions *o, const char *kv)
 char *cli_read_file(const char *path)
 {
     EddyError err;
-    return eddy_read_file(path, &err);
+    char *text = eddy_read_file(path, &err);
+    if (text == NULL)
+        fprintf(stderr, "eddy: %s\n", err.msg);
+    return text;
 }
 
 static int load_config(CliOptions *o, const char *path)
 {
     char *text = cli_read_file(path);
-    if (text == NULL) {
-        fprintf(stderr, "eddy: cannot read config file %s\n", path);
+    if (text == NULL)
         return -1;
-    }
     int lineno = 0;
     for (char *line = strtok(text, "\n"); line; line = strtok(NULL, "\n")) {
         lineno++;

@@ -11,10 +11,10 @@
  * Numbers compare by value (1 equals 1.0).
  */
 #include "cli.h"
+#include "qtt.h"
 
 #include <ctype.h>
 #include <errno.h>
-#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -87,13 +87,91 @@ static char *show(const json_t *j)
     return json_dumps(j ? j : json_null(), JSON_ENCODE_ANY | JSON_COMPACT);
 }
 
-/* ---- one test ---------------------------------------------------------------- */
+/* ---- reading a file ----------------------------------------------------------- */
 
-typedef struct TestResult {
-    bool pass;
-    StrBuf why;            /* the diff or error */
-    json_t *actual;        /* {"outputs": [...]} or {"error": "..."} */
-} TestResult;
+/* The shape check of one test: the fields the runner reads have the types
+ * it reads them as, so running never meets a surprise (other fields, as
+ * ksqlDB's files have more, are ignored). */
+static const char *test_shape(const json_t *test)
+{
+    if (!json_is_object(test))
+        return "is not an object";
+    json_t *name = json_object_get(test, "name");
+    if (name && !json_is_string(name))
+        return "name is not a string";
+    json_t *stmts = json_object_get(test, "statements");
+    if (!json_is_array(stmts))
+        return "has no \"statements\" array";
+    size_t i;
+    json_t *x;
+    json_array_foreach(stmts, i, x) {
+        if (!json_is_string(x))
+            return "a statement is not a string";
+    }
+    json_t *props = json_object_get(test, "properties");
+    if (props && !json_is_object(props))
+        return "properties is not an object";
+    json_t *exc = json_object_get(test, "expectedException");
+    if (exc && (!json_is_object(exc) ||
+                (json_object_get(exc, "message") && !json_is_string(json_object_get(exc, "message")))))
+        return "expectedException is not an object with a string message";
+    const char *lists[] = {"inputs", "outputs"};
+    for (int l = 0; l < 2; l++) {
+        json_t *recs = json_object_get(test, lists[l]);
+        if (recs == NULL)
+            continue;
+        if (!json_is_array(recs))
+            return l == 0 ? "inputs is not an array" : "outputs is not an array";
+        json_array_foreach(recs, i, x) {
+            if (!json_is_object(x) || !json_is_string(json_object_get(x, "topic")))
+                return l == 0 ? "an input is not an object with a string topic"
+                              : "an output is not an object with a string topic";
+            json_t *ts = json_object_get(x, "timestamp");
+            if (ts && !json_is_integer(ts))
+                return "a record's timestamp is not an integer";
+            json_t *part = json_object_get(x, "partition");
+            if (part && (!json_is_integer(part) || json_integer_value(part) < 0 ||
+                         json_integer_value(part) > INT32_MAX))
+                return "a record's partition is not an integer from 0 to 2147483647";
+            json_t *w = json_object_get(x, "window");
+            if (w && !json_is_object(w) && !json_is_null(w))
+                return "a record's window is not an object";
+        }
+    }
+    return NULL;
+}
+
+json_t *qtt_parse(const char *text, EddyError *err)
+{
+    json_error_t jerr;
+    json_t *root = json_loads(text, 0, &jerr);
+    if (root == NULL) {
+        eddy_error(err, ERR_SYNTAX, (SrcPos){jerr.line > 0 ? jerr.line : 0, jerr.column > 0 ? jerr.column : 1},
+                   "%s", jerr.text);
+        return NULL;
+    }
+    json_t *tests = json_object_get(root, "tests");
+    if (!json_is_array(tests)) {
+        json_decref(root);
+        eddy_error(err, ERR_ANALYSIS, (SrcPos){0}, "no \"tests\" array");
+        return NULL;
+    }
+    size_t i;
+    json_t *test;
+    json_array_foreach(tests, i, test) {
+        const char *why = test_shape(test);
+        if (why) {
+            const char *name = json_string_value(json_object_get(test, "name"));
+            eddy_error(err, ERR_ANALYSIS, (SrcPos){0}, "test %zu%s%s%s %s", i + 1,
+                       name ? " (" : "", name ? name : "", name ? ")" : "", why);
+            json_decref(root);
+            return NULL;
+        }
+    }
+    return root;
+}
+
+/* ---- one test ---------------------------------------------------------------- */
 
 /* origin: the test file, so paths in statements (CREATE MODEL ... FROM
  * 'm.json') are relative to its folder. */
@@ -103,10 +181,6 @@ static int run_statements(Engine *e, json_t *stmts, const char *origin, EddyErro
     size_t i;
     json_t *s;
     json_array_foreach(stmts, i, s) {
-        if (!json_is_string(s)) {
-            eddy_error(err, ERR_ANALYSIS, (SrcPos){0}, "statement %zu is not a string", i);
-            return -1;
-        }
         *failed_stmt = json_string_value(s);
         if (engine_execute(e, json_string_value(s), origin, err) != 0)
             return -1;
@@ -155,7 +229,7 @@ static bool record_matches(const json_t *exp, const json_t *act)
 
 /* Topics to compare: every expected output topic, then every query sink
  * topic that produced records but has no expected outputs. */
-static void compare_outputs(Engine *e, Transport *t, json_t *expected, TestResult *r)
+static void compare_outputs(Engine *e, Transport *t, json_t *expected, QttResult *r)
 {
     const char *const *names;
     int ntopics = memory_transport_topics(t, &names);
@@ -232,7 +306,7 @@ static bool contains_ci(const char *hay, const char *needle)
     return n == 0;
 }
 
-static void run_test(json_t *test, const char *file, bool verbose, TestResult *r)
+void qtt_run(json_t *test, const char *file, bool verbose, QttResult *r)
 {
     sb_init(&r->why);
     r->actual = json_object();
@@ -297,10 +371,6 @@ static void run_test(json_t *test, const char *file, bool verbose, TestResult *r
     json_t *in;
     json_array_foreach(json_object_get(test, "inputs"), i, in) {
         const char *topic = json_string_value(json_object_get(in, "topic"));
-        if (topic == NULL) {
-            sb_printf(&r->why, "  input %zu has no topic\n", i);
-            goto out;
-        }
         json_object_set_new(json_object_get(r->actual, "_inputs"), topic, json_true());
         StrBuf k, v;
         sb_init(&k);
@@ -315,20 +385,35 @@ static void run_test(json_t *test, const char *file, bool verbose, TestResult *r
         }
         json_t *ts = json_object_get(in, "timestamp");
         json_t *part = json_object_get(in, "partition");
-        t->ops->produce(t, topic, part ? (int32_t)json_integer_value(part) : -1,
-                        knull ? NULL : (k.data ? k.data : ""), k.len,
-                        vnull ? NULL : (v.data ? v.data : ""), v.len,
-                        ts ? (int64_t)json_number_value(ts) : 0, &err);
+        /* qtt_parse checked: an integer timestamp, a partition in int32_t. */
+        int rc = t->ops->produce(t, topic, part ? (int32_t)json_integer_value(part) : -1,
+                                 knull ? NULL : (k.data ? k.data : ""), k.len,
+                                 vnull ? NULL : (v.data ? v.data : ""), v.len,
+                                 ts ? (int64_t)json_integer_value(ts) : 0, &err);
         sb_free(&k);
         sb_free(&v);
+        if (rc != 0) {
+            sb_printf(&r->why, "  input %zu cannot be produced: %s\n", i, err.msg);
+            goto out;
+        }
         run_until_idle(e);
     }
-    compare_outputs(e, t, json_object_get(test, "outputs") ? json_object_get(test, "outputs") : json_array(), r);
+    json_t *outputs = json_object_get(test, "outputs");
+    json_t *none = json_array();
+    compare_outputs(e, t, outputs ? outputs : none, r);
+    json_decref(none);
 out:
     json_object_del(r->actual, "_inputs");
     engine_destroy(e);
     t->ops->destroy(t);
     sb_free(&col.log);
+}
+
+void qtt_result_free(QttResult *r)
+{
+    json_decref(r->actual);
+    r->actual = NULL;
+    sb_free(&r->why);
 }
 
 /* ---- files -------------------------------------------------------------------- */
@@ -392,18 +477,18 @@ int cmd_test(int argc, char **argv)
     }
     int passed = 0, failed = 0;
     for (int f = 0; f < nfiles; f++) {
-        json_error_t jerr;
-        json_t *root = json_load_file(files[f], 0, &jerr);
-        json_t *tests = root ? json_object_get(root, "tests") : NULL;
-        if (!json_is_array(tests)) {
-            printf("FAIL %s: %s\n", files[f],
-                   root ? "no \"tests\" array" : jerr.text);
-            if (root == NULL)
-                printf("  at line %d:%d\n", jerr.line, jerr.column);
+        EddyError err;
+        char *text = eddy_read_file(files[f], &err);
+        json_t *root = text ? qtt_parse(text, &err) : NULL;
+        free(text);
+        if (root == NULL) {
+            char msg[1200];
+            eddy_error_format(&err, NULL, msg, sizeof msg);
+            printf("FAIL %s: %s\n", files[f], msg);
             failed++;
-            json_decref(root);
             continue;
         }
+        json_t *tests = json_object_get(root, "tests");
         size_t i;
         json_t *test;
         json_array_foreach(tests, i, test) {
@@ -412,8 +497,8 @@ int cmd_test(int argc, char **argv)
                 name = "(unnamed)";
             if (filter && strstr(name, filter) == NULL)
                 continue;
-            TestResult r;
-            run_test(test, files[f], verbose, &r);
+            QttResult r;
+            qtt_run(test, files[f], verbose, &r);
             if (r.pass) {
                 printf("PASS %s: %s\n", files[f], name);
                 passed++;
@@ -423,8 +508,7 @@ int cmd_test(int argc, char **argv)
             }
             if (actual_dir)
                 write_actual(actual_dir, files[f], name, r.actual);
-            json_decref(r.actual);
-            sb_free(&r.why);
+            qtt_result_free(&r);
         }
         json_decref(root);
     }

@@ -452,13 +452,13 @@ static void advance_pos(const char *text, size_t n, int *line, int *col)
 
 static int run_script_stdin(Engine *e, const CliOptions *o)
 {
-    StrBuf all;
-    sb_init(&all);
-    char buf[65536];
-    size_t got;
-    while ((got = fread(buf, 1, sizeof buf, stdin)) > 0)
-        sb_append(&all, buf, got);
-    const char *text = all.data ? all.data : "";
+    /* The script reader's rules (base/textfile.c): a size limit, no NUL. */
+    EddyError rerr;
+    char *text = eddy_read_fd(STDIN_FILENO, "stdin", &rerr);
+    if (text == NULL) {
+        fprintf(stderr, "eddy: %s\n", rerr.msg);
+        return 1;
+    }
     int errors = 0, line = 1, col = 1;
     bool stop = false;
     for (const char *p = text; *p && !stop && !interrupted && !terminate_requested;) {
@@ -501,7 +501,7 @@ static int run_script_stdin(Engine *e, const CliOptions *o)
         }
         sb_free(&ids);
     }
-    sb_free(&all);
+    free(text);
     return errors ? 1 : 0;
 }
 

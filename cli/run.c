@@ -166,7 +166,6 @@ int cmd_run(int argc, char **argv)
     for (int i = 0; i < o.nfiles; i++) {
         texts[i] = cli_read_file(o.files[i]);
         if (texts[i] == NULL) {
-            fprintf(stderr, "eddy: cannot read %s\n", o.files[i]);
             for (int k = 0; k < i; k++)
                 free(texts[k]);
             free(texts);

@@ -224,9 +224,20 @@ void sb_put_json_string(StrBuf *out, const char *s, size_t n);
 
 /* ---- files ------------------------------------------------------------ */
 
-/* The whole file as a NUL-terminated string owned by the caller (free with
- * free()), or NULL with err set (ERR_IO naming the path). */
+/* The most a text file eddy reads (a script, RUN SCRIPT's file, stdin piped
+ * into the REPL, the catalog log, a config or QTT file) may hold. */
+#define EDDY_TEXT_MAX ((size_t)16 << 20)
+
+/* The whole text file at path as a NUL-terminated string owned by the
+ * caller (free with free()), a UTF-8 byte-order mark at its start dropped;
+ * or NULL with err set (ERR_IO; the message names the path) when it cannot
+ * be opened, is not a regular file, holds more than EDDY_TEXT_MAX bytes or
+ * holds a NUL byte (the message gives its line:column).  base/textfile.c. */
 char *eddy_read_file(const char *path, EddyError *err);
+/* The same rules for what is left to read on an open descriptor that need
+ * not be a regular file (standard input); name names it in messages.  The
+ * descriptor stays open. */
+char *eddy_read_fd(int fd, const char *name, EddyError *err);
 
 /* ---- time ------------------------------------------------------------- */
 int64_t eddy_now_ms(void);      /* wall clock, ms since epoch */
