@@ -93,7 +93,7 @@ static void usage(FILE *f)
                "  --partitions P  partitions of the input topic (default %d, raised if the\n"
                "                  data would not fit the mock cluster's 5 MB per partition)\n"
                "  --only NAME     run one row: consume, parse, stateless, tumbling,\n"
-               "                  tumbling_final, join_ss, join_st, py_stateless, py_tumbling,
+               "                  tumbling_final, join_ss, join_st, py_stateless, py_tumbling,\n"
                "                  predict_base, predict (predict_base and predict run together)\n"
                "  -X key=value    a librdkafka property for every consumer, raw and eddy's\n"
                "                  (e.g. -X queued.min.messages=1000000)\n",

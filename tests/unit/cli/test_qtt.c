@@ -47,7 +47,7 @@ static bool run(const char *text, char *why, size_t n)
         return false;
     }
     QttResult r;
-    qtt_run(json_array_get(json_object_get(root, "tests"), 0), false, &r);
+    qtt_run(json_array_get(json_object_get(root, "tests"), 0), "test.json", false, &r);
     snprintf(why, n, "%s", r.why.data ? r.why.data : "");
     bool pass = r.pass;
     qtt_result_free(&r);
