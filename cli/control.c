@@ -324,9 +324,11 @@ int cmd_exec(int argc, char **argv)
     for (int i = 0; i < nfiles && rc == 0; i++) {
         bool in = strcmp(files[i], "-") == 0;
         EddyError err;
-        char *text = eddy_read_file(in ? "/dev/stdin" : files[i], &err);
+        /* stdin is read as a stream: a pipe is what `-` usually is, and
+         * eddy_read_file takes regular files only. */
+        char *text = in ? eddy_read_fd(STDIN_FILENO, "stdin", &err) : eddy_read_file(files[i], &err);
         if (text == NULL) {
-            fprintf(stderr, "eddy exec: cannot read %s\n", files[i]);
+            fprintf(stderr, "eddy exec: %s\n", err.msg);
             rc = 1;
             break;
         }
