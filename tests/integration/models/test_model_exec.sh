@@ -65,7 +65,14 @@ rc=$?
 set -e
 check_eq "a failing statement: exit status" 1 "$rc"
 check "its output before the error comes back" grep -q "RISK" bad.out
-check "the error is positioned, with a hint" grep -q "line 2:16: unknown model RSIK; did you mean RISK?" bad.err
+check "the error is positioned, with a hint" grep -qx "line 2:16: unknown model RSIK; did you mean RISK?" bad.err
+# From a file, the file as named; from stdin, "stdin" (as eddy run and a
+# script piped into the REPL say it), not the server's idea of the origin.
+printf 'SHOW MODELS;\nDESCRIBE MODEL rsik;\n' > typo.ksql
+"$EDDY" exec --state-dir state typo.ksql > /dev/null 2> bad.err || true
+check "a file's error names the file" grep -qx "typo.ksql: line 2:16: unknown model RSIK; did you mean RISK?" bad.err
+"$EDDY" exec --state-dir state - < typo.ksql > /dev/null 2> bad.err || true
+check "stdin's error names stdin" grep -qx "stdin: line 2:16: unknown model RSIK; did you mean RISK?" bad.err
 
 # Statements piped into `eddy exec -` run (stdin is a pipe, not a file);
 # input it cannot read is refused with the reason, exit 1, nothing sent.
