@@ -182,7 +182,7 @@ gen 20000 1 1 $T0
 run_eddy
 wait_for 90 scored_at_least 20000 20000 ||
   { cat run.log; fail "the queries did not score the readings"; }
-sleep 1   # anything more would be a reading scored twice
+sleep 1   # a reading scored twice would arrive by now, and be counted
 dump readings > readings.tsv
 last_ts=$(cut -f4 readings.tsv | jq -s 'map(.TS) | max')
 dump SCORED > scored.tsv; dump SCORED_V2 > scored_v2.tsv; dump RISK_COMPARE > compare.tsv
