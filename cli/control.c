@@ -237,8 +237,12 @@ static const char usage[] =
     "(CREATE MODEL ... FROM 'path') start from the file's folder, or the working directory\n"
     "for -e and - (stdin).  Exit status: 0, 1 if a statement failed, 2 if no eddy run serves D.\n";
 
-/* Sends one request; prints the answer.  0, 1 (a statement failed) or 2. */
-static int exec_one(const char *state_dir, const char *origin, const char *text)
+/* Sends one request; prints the answer.  0, 1 (a statement failed) or 2.
+ * The server names the origin in an error; the user named the input
+ * otherwise: label (the file as given, "stdin", or NULL for -e: the
+ * position alone) replaces it. */
+static int exec_one(const char *state_dir, const char *origin, const char *label,
+                    const char *text)
 {
     struct sockaddr_un addr;
     char *path;
@@ -280,10 +284,16 @@ static int exec_one(const char *state_dir, const char *origin, const char *text)
         errlen = errlen < have ? errlen : have;
         fwrite(body + errlen, 1, have - errlen, stdout);
         fflush(stdout);
-        if (strncmp(ans.data, "ok ", 3) == 0)
+        size_t olen = strlen(origin);
+        if (strncmp(ans.data, "ok ", 3) == 0) {
             rc = 0;
-        else
+        } else if (errlen > olen + 2 && memcmp(body, origin, olen) == 0 &&
+                   memcmp(body + olen, ": ", 2) == 0) {
+            fprintf(stderr, "%s%s%.*s", label ? label : "", label ? ": " : "",
+                    (int)(errlen - olen - 2), body + olen + 2);
+        } else {
             fprintf(stderr, "%.*s", (int)errlen, body);
+        }
     }
     sb_free(&ans);
     return rc;
@@ -320,18 +330,20 @@ int cmd_exec(int argc, char **argv)
     if (getcwd(cwd, sizeof cwd - 3) == NULL)
         snprintf(cwd, sizeof cwd, ".");
     strcat(cwd, "/-");
-    int rc = inline_text ? exec_one(state_dir, cwd, inline_text) : 0;
+    int rc = inline_text ? exec_one(state_dir, cwd, NULL, inline_text) : 0;
     for (int i = 0; i < nfiles && rc == 0; i++) {
         bool in = strcmp(files[i], "-") == 0;
         EddyError err;
-        char *text = eddy_read_file(in ? "/dev/stdin" : files[i], &err);
+        /* stdin is read as a stream: a pipe is what `-` usually is, and
+         * eddy_read_file takes regular files only. */
+        char *text = in ? eddy_read_fd(STDIN_FILENO, "stdin", &err) : eddy_read_file(files[i], &err);
         if (text == NULL) {
-            fprintf(stderr, "eddy exec: cannot read %s\n", files[i]);
+            fprintf(stderr, "eddy exec: %s\n", err.msg);
             rc = 1;
             break;
         }
         char *real = in ? NULL : realpath(files[i], NULL);
-        rc = exec_one(state_dir, in ? cwd : real ? real : files[i], text);
+        rc = exec_one(state_dir, in ? cwd : real ? real : files[i], in ? "stdin" : files[i], text);
         free(real);
         free(text);
     }

@@ -813,7 +813,7 @@ int exec_drop(Engine *e, const AstStmt *s, EddyError *err)
         engine_terminate_query(e, src->writer);
     strmap_del(e->cat.sources, name);
     src->dropped = true;
-    if (s->u.drop.delete_topic)
+    if (s->u.drop.delete_topic && !e->replaying)   /* said once, when it ran */
         engine_log(e, 1, "DELETE TOPIC: deleting topics is not supported yet; topic %s is kept",
                    src->topic);
     char buf[600];

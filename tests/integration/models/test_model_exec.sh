@@ -65,7 +65,40 @@ rc=$?
 set -e
 check_eq "a failing statement: exit status" 1 "$rc"
 check "its output before the error comes back" grep -q "RISK" bad.out
-check "the error is positioned, with a hint" grep -q "line 2:16: unknown model RSIK; did you mean RISK?" bad.err
+check "the error is positioned, with a hint" grep -qx "line 2:16: unknown model RSIK; did you mean RISK?" bad.err
+# From a file, the file as named; from stdin, "stdin" (as eddy run and a
+# script piped into the REPL say it), not the server's idea of the origin.
+printf 'SHOW MODELS;\nDESCRIBE MODEL rsik;\n' > typo.ksql
+"$EDDY" exec --state-dir state typo.ksql > /dev/null 2> bad.err || true
+check "a file's error names the file" grep -qx "typo.ksql: line 2:16: unknown model RSIK; did you mean RISK?" bad.err
+"$EDDY" exec --state-dir state - < typo.ksql > /dev/null 2> bad.err || true
+check "stdin's error names stdin" grep -qx "stdin: line 2:16: unknown model RSIK; did you mean RISK?" bad.err
+
+# Statements piped into `eddy exec -` run (stdin is a pipe, not a file);
+# input it cannot read is refused with the reason, exit 1, nothing sent.
+printf 'SHOW MODELS;\nDESCRIBE MODEL risk;\n' | "$EDDY" exec --state-dir state - > stdin.out
+check "statements from a pipe on stdin run" grep -q "CSAS_SCORED_1 (v2)" stdin.out
+check "all of them" grep -q "CSAS_SCORED_1 | 2 (now)" stdin.out
+printf 'SHOW MODELS;\n\0' > nul.ksql
+mkdir adir.ksql
+mkfifo fifo.ksql
+truncate -s 17M big.ksql
+served=$(grep -c "ran statements from eddy exec" run.log)
+unreadable() {  # $1 = the message wanted; the rest: how eddy exec is run
+  local want=$1 rc=0
+  shift
+  "$@" > unreadable.out 2> unreadable.err || rc=$?
+  check_eq "$want: exit status" 1 "$rc"
+  check "$want: said" grep -qF "eddy exec: $want" unreadable.err
+}
+unreadable "cannot read stdin: line 2:1: a NUL byte (statements are text)" \
+  bash -c "cat nul.ksql | '$EDDY' exec --state-dir state -"
+unreadable "cannot read nul.ksql: line 2:1: a NUL byte (statements are text)" "$EDDY" exec --state-dir state nul.ksql
+unreadable "cannot read none.ksql: No such file or directory" "$EDDY" exec --state-dir state none.ksql
+unreadable "cannot read adir.ksql: it is a directory" "$EDDY" exec --state-dir state adir.ksql
+unreadable "cannot read fifo.ksql: not a regular file" "$EDDY" exec --state-dir state fifo.ksql
+unreadable "cannot read big.ksql: larger than 16 MiB, the limit for a script" "$EDDY" exec --state-dir state big.ksql
+check_eq "none of them reached eddy run" "$served" "$(grep -c 'ran statements from eddy exec' run.log)"
 
 wait_for 60 bash -c "[ \$(kcat -C -b $BOOTSTRAP -t SCORED -e -o beginning -q -f 'x\n' | wc -l) -ge 32000 ]" ||
   fail "not every reading was scored: $(scored) of 32000"
