@@ -567,7 +567,12 @@ static void set_options(RocksDb *r)
     rocksdb_options_set_create_if_missing(r->opts, !r->readonly);
     rocksdb_options_set_create_missing_column_families(r->opts, !r->readonly);
     rocksdb_options_set_keep_log_file_num(r->opts, 3);
-    rocksdb_options_set_info_log_level(r->opts, 2);   /* WARN: keep LOG small */
+    /* FATAL only: RocksDB's LOG is on the same disk as the state, and
+     * once a write to it failed (a full disk), RocksDB aborts the process
+     * on the next line it logs (an assertion in its file writer), which
+     * its own recovery thread does at ERROR level.  Every error eddy must
+     * act on reaches it as a status anyway. */
+    rocksdb_options_set_info_log_level(r->opts, 4);
     /* A damaged file or a failed write stops reads and writes with an
      * error (the default, stated because exactness depends on it). */
     rocksdb_options_set_paranoid_checks(r->opts, 1);
@@ -582,6 +587,38 @@ static void set_options(RocksDb *r)
     rocksdb_writeoptions_set_sync(r->wopts, 1);
 }
 
+/* A directory without CURRENT is new only if it holds no database file:
+ * with a MANIFEST, a write-ahead log or a table file in it, CURRENT was
+ * lost, and RocksDB's own message ("wal_dir contains existing log file")
+ * would not say so.  true (err set) when damaged. */
+static bool damaged_without_current(RocksDb *r, EddyError *err)
+{
+    if (r->readonly)
+        return false;
+    char **names;
+    int n = list_dir(r->dir, &names, NULL);
+    const char *found = NULL;
+    for (int i = 0; i < n; i++) {
+        size_t len = strlen(names[i]);
+        if (found == NULL && (strncmp(names[i], "MANIFEST-", 9) == 0 ||
+                              (len > 4 && (strcmp(names[i] + len - 4, ".log") == 0 ||
+                                           strcmp(names[i] + len - 4, ".sst") == 0))))
+            found = names[i];
+    }
+    if (found)
+        eddy_error(err, ERR_IO, NOPOS,
+                   "state store %s is damaged: its CURRENT file is missing, yet it holds a "
+                   "database (%s); eddy will not start on it.  Restore the state directory "
+                   "from a copy, or move %s aside and rebuild each query's state with REPLAY "
+                   "QUERY <id> FROM BEGINNING WITH EMPTY STATE (or FROM SNAPSHOT <name>)",
+                   r->dir, found, r->dir);
+    for (int i = 0; i < n; i++)
+        free(names[i]);
+    if (n >= 0)
+        free(names);
+    return found != NULL;
+}
+
 /* The families the directory holds ("default" alone for a new one); list
  * malloc'd by RocksDB, free with rocksdb_list_column_families_destroy. */
 static char **existing_families(RocksDb *r, size_t *n, EddyError *err)
@@ -591,7 +628,7 @@ static char **existing_families(RocksDb *r, size_t *n, EddyError *err)
     snprintf(path, sizeof path, "%s/CURRENT", r->dir);
     if (stat(path, &st) != 0) {
         *n = 0;
-        return NULL;
+        return damaged_without_current(r, err) ? (*n = (size_t)-1, NULL) : NULL;
     }
     char *errptr = NULL;
     char **names = rocksdb_list_column_families(r->opts, r->dir, n, &errptr);
@@ -677,9 +714,11 @@ static StateDb *rocks_open(const char *dir, size_t cache_max_bytes, bool readonl
         EDDY_PANIC("out of memory");
     if (statedb_init(db, &ROCKSDB_OPS, r, cache_max_bytes, err) != 0) {
         strmap_destroy(db->stores);
+        statedb_record_free(db);
         rocks_close(db);
         return NULL;
     }
+    db->dir = r->dir;   /* borrowed: freed with the backend */
     return db;
 }
 
