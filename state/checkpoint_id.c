@@ -106,6 +106,12 @@ static int record_write(StateDb *db, EddyError *err)
     sb_init(&text);
     sb_init(&tmp);
     sb_printf(&text, "%s\nlast %" PRId64 "\n", RECORD_HEADER, db->record_last);
+    StrBuf man;
+    uint64_t msize;
+    sb_init(&man);
+    if (db->ops->manifest && db->dir && db->ops->manifest(db->dir, &man, &msize) == 0)
+        sb_printf(&text, "manifest %s %" PRIu64 "\n", man.data, msize);
+    sb_free(&man);
     int n = strmap_count(db->record_ids), k = 0;
     const char **names = malloc(sizeof *names * (size_t)(n ? n : 1));
     if (names == NULL)
@@ -165,6 +171,25 @@ static int record_write(StateDb *db, EddyError *err)
     return rc;
 }
 
+int statedb_record_manifest(const char *path, StrBuf *name, uint64_t *size, EddyError *err)
+{
+    FILE *f = fopen(path, "r");
+    if (f == NULL)
+        return errno == ENOENT ? 0
+                               : eddy_error(err, ERR_IO, NOPOS, "cannot read %s: %s", path,
+                                            strerror(errno));
+    char line[1200], mname[256];
+    int rc = 0;
+    while (rc == 0 && fgets(line, sizeof line, f))
+        if (sscanf(line, "manifest %255s %" SCNu64, mname, size) == 2) {
+            sb_reset(name);
+            sb_puts(name, mname);
+            rc = 1;
+        }
+    fclose(f);
+    return rc;
+}
+
 int statedb_attach_record(StateDb *db, const char *path, EddyError *err)
 {
     free(db->record_path);
@@ -191,6 +216,8 @@ int statedb_attach_record(StateDb *db, const char *path, EddyError *err)
         } else if (lineno == 2) {
             if (sscanf(line, "last %" SCNd64, &db->record_last) != 1)
                 rc = -1;
+        } else if (strncmp(line, "manifest ", 9) == 0) {
+            /* checked before the database is opened (statedb_open_recorded) */
         } else if (sscanf(line, "%" SCNd64 " %1099s", &id, scope) == 2) {
             set_id(db, scope, id);
         } else {

@@ -63,6 +63,9 @@ typedef struct StateDbOps {
                          EddyError *err);
     /* Deletes the snapshot; 0 when there is none. */
     int (*snapshot_drop)(StateDb *db, const char *dir, EddyError *err);
+    /* The database's current MANIFEST file name and size (NULL for a
+     * backend without one; -1 when unknown). */
+    int (*manifest)(const char *dir, StrBuf *name, uint64_t *size);
     /* Frees the backend (its families included). */
     void (*close)(StateDb *db);
 } StateDbOps;
@@ -131,6 +134,9 @@ int statedb_record_commit(StateDb *db, const char *const *scopes, int n, int64_t
                           EddyError *err);
 int statedb_record_forget(StateDb *db, const char *scope, EddyError *err);
 void statedb_record_free(StateDb *db);
+/* The MANIFEST the record at path names: 1 (name, size set), 0 if it
+ * names none (or there is no record), -1 with err if unreadable. */
+int statedb_record_manifest(const char *path, StrBuf *name, uint64_t *size, EddyError *err);
 
 /* ---- the offsets family ---------------------------------------------------
  * key scope 0x00 topic 0x00 partition(4) -> next offset(8); the key

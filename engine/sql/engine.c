@@ -284,11 +284,10 @@ Engine *engine_create(const EngineConfig *cfg, EddyError *err)
         }
         char dbdir[4200];
         snprintf(dbdir, sizeof dbdir, "%s/rocksdb", e->state_dir);
-        e->state = statedb_open(dbdir, cache_max, err);
         char record[4200];
         snprintf(record, sizeof record, "%s/state-checkpoints", e->state_dir);
-        if (e->state == NULL || statedb_attach_record(e->state, record, err) != 0 ||
-            snapshots_load(e, err) != 0) {
+        e->state = statedb_open_recorded(dbdir, record, cache_max, err);
+        if (e->state == NULL || snapshots_load(e, err) != 0) {
             engine_destroy(e);
             return NULL;
         }

@@ -206,6 +206,14 @@ int statedb_write_error(const StateDb *db, EddyError *err);
  * to date from now on.  -1 with err if it is unreadable or malformed. */
 int statedb_attach_record(StateDb *db, const char *path, EddyError *err);
 
+/* statedb_open, then statedb_attach_record(record); first, the RocksDB
+ * MANIFEST is checked against the one the record names (RocksDB would
+ * take a MANIFEST that lost its tail for an older state and delete the
+ * newer table files): NULL with err (ERR_IO, naming the remedy) when it
+ * is shorter or older. */
+StateDb *statedb_open_recorded(const char *dir, const char *record, size_t cache_max_bytes,
+                               EddyError *err);
+
 /* 0 if the scope's state is the one the record names (or neither knows
  * it, or the database holds the checkpoint right after the record's last,
  * written just before a crash); else -1 with err (ERR_IO) naming the
