@@ -128,15 +128,16 @@ for variant in ${DAMAGE_VARIANTS-sst manifest rmdir current}; do
 done
 
 # ---- disk full --------------------------------------------------------------
+mnt="$work/full"
+mkdir -p "$mnt"
 if [ "$(id -u)" != 0 ]; then
   echo "NOTICE: not root: the disk-full variants (a small tmpfs) are skipped"
+elif ! mount -t tmpfs -o size=400k tmpfs "$mnt" 2> /dev/null; then
+  echo "NOTICE: root, but cannot mount a tmpfs here: the disk-full variants are skipped"
 else
+  add_exit_trap "umount '$mnt' 2> /dev/null || true"
   start_broker --topic events:4 --topic WSTATS:4 --topic TOTALS:4
   kcat -P -b "$BOOTSTRAP" -t events -K '|' -l "$work/input.txt"
-  mnt="$work/full"
-  mkdir -p "$mnt"
-  mount -t tmpfs -o size=400k tmpfs "$mnt"
-  add_exit_trap "umount '$mnt' 2> /dev/null || true"
   rc=0
   run "$mnt/state" "$work/q.ksql" > "$work/full.log" 2>&1 || rc=$?
   grep '^eddy' "$work/full.log" | cut -c1-300 || true
