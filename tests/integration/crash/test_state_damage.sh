@@ -18,7 +18,8 @@
 # Disk full (root only: a small tmpfs as the state directory): eddy exits
 # non-zero with the error (no SIGABRT), and after space is freed a restart
 # gives exact tables; a CREATE TABLE that fails for space is not recorded
-# in commands.ksql.
+# in commands.ksql.  The same for the state made immutable mid-run
+# (chattr +i, root only).
 set -euo pipefail
 : "${EDDY:?path to the eddy binary}" "${EDDY_SRC:?repo root}"
 source "$EDDY_SRC/tests/integration/lib.sh"
@@ -130,7 +131,9 @@ done
 # ---- disk full --------------------------------------------------------------
 mnt="$work/full"
 mkdir -p "$mnt"
-if [ "$(id -u)" != 0 ]; then
+if [ -n "${SKIP_DISK_FULL:-}" ]; then
+  echo "NOTICE: SKIP_DISK_FULL set: the disk-full variants are skipped"
+elif [ "$(id -u)" != 0 ]; then
   echo "NOTICE: not root: the disk-full variants (a small tmpfs) are skipped"
 elif ! mount -t tmpfs -o size=400k tmpfs "$mnt" 2> /dev/null; then
   echo "NOTICE: root, but cannot mount a tmpfs here: the disk-full variants are skipped"
@@ -181,6 +184,40 @@ else
   check "60 KB free: after space is freed and a restart, both tables and the pull scan equal awk's" tables_exact "$work/small2.log"
   summary+=("60 KB free at CREATE TABLE: exit $rc; restart exact")
   umount "$mnt"
+fi
+
+# ---- state made immutable mid-run ----------------------------------------------
+im="$work/immutable"
+mkdir -p "$im"
+touch "$im/probe"
+if [ "$(id -u)" != 0 ] || ! chattr +i "$im/probe" 2> /dev/null; then
+  echo "NOTICE: chattr +i is not available here: the immutable-state variant is skipped"
+else
+  chattr -i "$im/probe"
+  add_exit_trap "chattr -R -i '$im' 2> /dev/null || true"
+  start_broker --topic events:4 --topic WSTATS:4 --topic TOTALS:4
+  kcat -P -b "$BOOTSTRAP" -t events -K '|' -l "$work/first.txt"
+  timeout 300 "$EDDY" run "$work/q.ksql" --bootstrap-servers "$BOOTSTRAP" --state-dir "$im/state" \
+    > "$work/immutable.log" 2>&1 &
+  pid=$!
+  first_done() { [ "$(end_offsets TOTALS 4)" -ge 30000 ]; }
+  wait_for 60 first_done || fail "the first chunk was not processed"
+  sleep 0.5   # a checkpoint or more after it
+  chattr -R +i "$im/state/rocksdb"
+  kcat -P -b "$BOOTSTRAP" -t events -K '|' -l "$work/second.txt"
+  rc=0
+  wait "$pid" || rc=$?
+  grep '^eddy' "$work/immutable.log" | cut -c1-300 || true
+  echo "state made immutable mid-run: exit $rc after $(end_offsets TOTALS 4) output records"
+  check "immutable: eddy stops by itself and exits non-zero" test "$rc" -ne 0 -a "$rc" -ne 124
+  check "immutable: no SIGABRT (exit $rc)" test "$rc" -lt 128
+  check "immutable: the error is printed" grep -q "write failed\|could not be written" "$work/immutable.log"
+  chattr -R -i "$im/state/rocksdb"
+  run "$im/state" "$work/q.ksql" > "$work/immutable2.log" 2>&1 || { cat "$work/immutable2.log"; fail "restart after chattr -i failed"; }
+  run "$im/state" "$work/q.ksql" "$work/pull.ksql" > "$work/immutable2.log" 2>&1 || { cat "$work/immutable2.log"; fail "pull after the restart failed"; }
+  check "immutable: after chattr -i and a restart, both tables and the pull scan equal awk's" tables_exact "$work/immutable2.log"
+  summary+=("state made immutable mid-run: exit $rc with the error; restart exact")
+  stop_broker || true
 fi
 
 echo "windowed rows: $(wc -l < "$work/awk.wstats"), totals: $(wc -l < "$work/awk.totals")"
