@@ -154,7 +154,7 @@ else
   check "disk full: after space is freed and a restart, both tables and the pull scan equal awk's" tables_exact "$work/full2.log"
   summary+=("disk full: exit $rc with the error; restart exact")
 
-  # 60 KB free when CREATE TABLE creates its stores.
+  # ${FREE_KB:-60} KB free when CREATE TABLE creates its stores.
   stop_broker || true
   start_broker --topic events:4 --topic WSTATS:4 --topic TOTALS:4
   kcat -P -b "$BOOTSTRAP" -t events -K '|' -l "$work/input.txt"
@@ -164,25 +164,25 @@ else
   head -n 4 "$work/q.ksql" > "$work/stream.ksql"
   run "$mnt/state" "$work/stream.ksql" > "$work/small0.log" 2>&1 || { cat "$work/small0.log"; fail "CREATE STREAM failed"; }
   free=$(df -k --output=avail "$mnt" | tail -1)
-  fallocate -l $(((free - 60) * 1024)) "$mnt/filler" 2> /dev/null || head -c $(((free - 60) * 1024)) /dev/zero > "$mnt/filler"
+  fallocate -l $(((free - ${FREE_KB:-60}) * 1024)) "$mnt/filler" 2> /dev/null || head -c $(((free - ${FREE_KB:-60}) * 1024)) /dev/zero > "$mnt/filler"
   echo "free before CREATE TABLE: $(df -k --output=avail "$mnt" | tail -1) KiB"
   rc=0
   run "$mnt/state" "$work/q.ksql" > "$work/small.log" 2>&1 || rc=$?
   grep '^eddy\|line' "$work/small.log" | cut -c1-300 || true
-  echo "CREATE TABLE with 60 KB free: exit $rc"
-  check "60 KB free: no SIGABRT (exit $rc)" test "$rc" -lt 128
+  echo "CREATE TABLE with ${FREE_KB:-60} KB free: exit $rc"
+  check "${FREE_KB:-60} KB free: no SIGABRT (exit $rc)" test "$rc" -lt 128
   if [ "$rc" -ne 0 ]; then
-    check "60 KB free: an error is printed" grep -qi "space\|cannot\|failed" "$work/small.log"
+    check "${FREE_KB:-60} KB free: an error is printed" grep -qi "space\|cannot\|failed" "$work/small.log"
     logged=$(grep -c "CREATE TABLE" "$mnt/state/commands.ksql" || true)
-    check "60 KB free: commands.ksql holds only the statements that succeeded" \
+    check "${FREE_KB:-60} KB free: commands.ksql holds only the statements that succeeded" \
       test "$logged" -le "$(grep -c '^Created query' "$work/small.log" || true)"
   fi
   rm -f "$mnt/filler"
   mount -o remount,size=64m "$mnt"
   run "$mnt/state" "$work/q.ksql" > "$work/small2.log" 2>&1 || { cat "$work/small2.log"; fail "restart after freeing space failed"; }
   run "$mnt/state" "$work/q.ksql" "$work/pull.ksql" > "$work/small2.log" 2>&1 || { cat "$work/small2.log"; fail "pull after the restart failed"; }
-  check "60 KB free: after space is freed and a restart, both tables and the pull scan equal awk's" tables_exact "$work/small2.log"
-  summary+=("60 KB free at CREATE TABLE: exit $rc; restart exact")
+  check "${FREE_KB:-60} KB free: after space is freed and a restart, both tables and the pull scan equal awk's" tables_exact "$work/small2.log"
+  summary+=("${FREE_KB:-60} KB free at CREATE TABLE: exit $rc; restart exact")
   umount "$mnt"
 fi
 
