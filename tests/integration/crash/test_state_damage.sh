@@ -154,7 +154,7 @@ else
   check "disk full: after space is freed and a restart, both tables and the pull scan equal awk's" tables_exact "$work/full2.log"
   summary+=("disk full: exit $rc with the error; restart exact")
 
-  # ${FREE_KB:-60} KB free when CREATE TABLE creates its stores.
+  # 60 KB free (FREE_KB=n for another amount) when CREATE TABLE creates its stores.
   stop_broker || true
   start_broker --topic events:4 --topic WSTATS:4 --topic TOTALS:4
   kcat -P -b "$BOOTSTRAP" -t events -K '|' -l "$work/input.txt"
