@@ -119,7 +119,7 @@ static int info_offsets(StateDb *src, StateSnapshotInfo *info, EddyError *err)
             s->restoring = true;
             continue;
         }
-        if (e.generation)
+        if (e.generation || e.checkpoint_id)
             continue;
         s->offsets = realloc(s->offsets, sizeof *s->offsets * (size_t)(s->noffsets + 1));
         if (s->offsets == NULL)
@@ -370,7 +370,13 @@ static int restore_write(Restore *r, EddyError *err)
             ops->batch_put(r->b, db->offsets, k.data, k.len, v, 8);
         }
         sb_free(&k);
+        /* The restored offsets define the scope's state: a new id. */
+        int64_t id = statedb_record_next(db);
+        if (statedb_record_attached(db))
+            statedb_record_put(db, (BackendBatch *)r->b, r->scope, id);
         rc = restore_flush(r, err);
+        if (rc == 0)
+            rc = statedb_record_commit(db, (const char *const *)&r->scope, 1, id, err);
     }
     ops->batch_destroy(r->b);
     r->b = NULL;

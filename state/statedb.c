@@ -29,6 +29,7 @@
 #include "store_int.h"
 #include "eddy/codec.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -78,6 +79,10 @@ int statedb_init(StateDb *db, const StateDbOps *ops, void *impl, size_t cache_ma
     db->npool = 0;
     db->read_failed = false;
     eddy_error_clear(&db->read_error);
+    db->write_failed = false;
+    eddy_error_clear(&db->write_error);
+    db->record_ids = strmap_create();
+    db->refused = strmap_create();
     db->restore_batch_bytes = STATEDB_RESTORE_BATCH_BYTES;
     db->fail_writes_after = -1;
     db->offsets = ops->family_open(db, STATEDB_OFFSETS_FAMILY, true, err);
@@ -110,10 +115,27 @@ void statedb_close(StateDb *db)
             store_free(val);
         strmap_destroy(db->stores);
     }
+    statedb_record_free(db);
     db->ops->close(db);
 }
 
 /* ---- stores -------------------------------------------------------------- */
+
+/* A read error means a damaged or unreadable file: say what to do.  The
+ * store "<query id>.<name>" belongs to that query. */
+static void damaged_hint(const char *store, EddyError *e)
+{
+    const char *dot = strchr(store, '.');
+    int qlen = dot ? (int)(dot - store) : (int)strlen(store);
+    size_t n = strlen(e->msg);
+    snprintf(e->msg + n, sizeof e->msg - n,
+             " (the state of query %.*s is damaged or unreadable; nothing computed from it is "
+             "kept: rebuild it with REPLAY QUERY %.*s FROM BEGINNING WITH EMPTY STATE, or restore "
+             "a snapshot with REPLAY QUERY %.*s FROM SNAPSHOT <name>)",
+             qlen, store, qlen, store, qlen, store);
+    if (e->kind == ERR_NONE)
+        e->kind = ERR_IO;
+}
 
 Store *statedb_store(StateDb *db, const char *name, EddyError *err)
 {
@@ -124,9 +146,17 @@ Store *statedb_store(StateDb *db, const char *name, EddyError *err)
     Store *s = strmap_get(db->stores, name);
     if (s)
         return s;
-    StoreFamily *f = db->ops->family_open(db, name, true, err);
-    if (f == NULL)
+    if (statedb_write_error(db, err) != 0)
         return NULL;
+    StoreFamily *f = db->ops->family_open(db, name, true, &db->write_error);
+    if (f == NULL) {
+        /* Creating a family writes RocksDB's MANIFEST: a failure there
+         * ends writing as a failed batch does. */
+        db->write_failed = true;
+        if (err)
+            *err = db->write_error;
+        return NULL;
+    }
     s = calloc(1, sizeof *s);
     if (s == NULL)
         EDDY_PANIC("out of memory");
@@ -228,6 +258,7 @@ int store_get(Store *s, const void *key, size_t klen, StrBuf *out, EddyError *er
     if (rc == 1)
         cache_add_clean(&s->cache, key, klen, out->data, out->len);
     if (rc < 0) {
+        damaged_hint(s->name, &rerr);
         statedb_note_read_error(s->db, &rerr);
         if (err)
             *err = rerr;
@@ -318,6 +349,7 @@ static void db_fetch(StoreIter *it)
         eddy_error_clear(&e);
         if (db->ops->iter_error(it->bi, &e) != 0) {
             it->failed = true;
+            damaged_hint(it->s->name, &e);
             statedb_note_read_error(db, &e);
         }
     }
@@ -413,7 +445,13 @@ int store_iter_error(const StoreIter *it, EddyError *err)
 {
     if (!it->failed)
         return 0;
-    return it->s->db->ops->iter_error(it->bi, err);
+    EddyError e;
+    eddy_error_clear(&e);
+    it->s->db->ops->iter_error(it->bi, &e);
+    damaged_hint(it->s->name, &e);
+    if (err)
+        *err = e;
+    return -1;
 }
 
 void store_iter_close(StoreIter *it)
@@ -480,12 +518,34 @@ int statedb_read_error(const StateDb *db, EddyError *err)
 
 int statedb_batch_write(StateDb *db, BackendBatch *b, EddyError *err)
 {
+    if (db->write_failed) {
+        if (err)
+            *err = db->write_error;
+        return -1;
+    }
     if (db->fail_writes_after == 0)
         return eddy_error(err, ERR_IO, NOPOS,
                           "state store: write failed (injected by statedb_fail_writes_after)");
     if (db->fail_writes_after > 0)
         db->fail_writes_after--;
-    return db->ops->batch_write(db, b, err);
+    /* RocksDB keeps a failed write's error in its log writer, and writing
+     * again after one trips an assertion in it (SIGABRT): the first
+     * failure ends all writing until the database is reopened. */
+    if (db->ops->batch_write(db, b, &db->write_error) == 0)
+        return 0;
+    db->write_failed = true;
+    if (err)
+        *err = db->write_error;
+    return -1;
+}
+
+int statedb_write_error(const StateDb *db, EddyError *err)
+{
+    if (!db->write_failed)
+        return 0;
+    if (err)
+        *err = db->write_error;
+    return -1;
 }
 
 void statedb_fail_writes_after(StateDb *db, int n)
@@ -540,6 +600,13 @@ bool statedb_offsets_decode(const void *k, size_t klen, const void *v, size_t vl
         out->marker = true;
         return true;
     }
+    if (rest == 2 && topic[0] == '\0' && topic[1] == '\x01') {
+        if (vlen != 8)
+            return false;
+        out->checkpoint_id = true;
+        out->offset = keycodec_get_i64(v);
+        return true;
+    }
     if (rest == 1 && topic[0] == '\0') {
         if (vlen != 8)
             return false;
@@ -564,6 +631,11 @@ int statedb_checkpoint(StateDb *db, const char *const *scopes, const TopicPartit
     if (db->niters > 0)
         return eddy_error(err, ERR_INTERNAL, NOPOS,
                           "checkpoint while %d state iterator(s) are open", db->niters);
+    if (db->write_failed) {
+        if (err)
+            *err = db->write_error;
+        return -1;
+    }
     if (db->read_failed)
         return eddy_error(err, ERR_IO, NOPOS,
                           "state store: no checkpoint after a failed read (%s); state computed "
@@ -598,14 +670,32 @@ int statedb_checkpoint(StateDb *db, const char *const *scopes, const TopicPartit
         ops->batch_put(b, db->offsets, k.data, k.len, v, 8);
     }
     sb_free(&k);
+    /* Each scope's checkpoint id, once (scopes come grouped per query). */
+    int64_t id = statedb_record_next(db);
+    const char **ids = calloc((size_t)n + 1, sizeof *ids);
+    int nids = 0;
+    if (ids == NULL)
+        EDDY_PANIC("out of memory");
+    for (int j = 0; j < n && statedb_record_attached(db); j++) {
+        bool seen = false;
+        for (int m = nids - 1; m >= 0 && !seen; m--)
+            seen = strcmp(ids[m], scopes[j]) == 0;
+        if (!seen) {
+            ids[nids++] = scopes[j];
+            statedb_record_put(db, b, scopes[j], id);
+        }
+    }
     int rc = statedb_batch_write(db, b, err);
     ops->batch_destroy(b);
-    if (rc != 0)
-        return -1;
-    i = 0;
-    while (strmap_next(db->stores, &i, &name, &val))
-        cache_checkpointed(&((Store *)val)->cache);
-    return 0;
+    if (rc == 0) {
+        i = 0;
+        while (strmap_next(db->stores, &i, &name, &val))
+            cache_checkpointed(&((Store *)val)->cache);
+        if (nids > 0)
+            rc = statedb_record_commit(db, ids, nids, id, err);
+    }
+    free(ids);
+    return rc;
 }
 
 void statedb_scope_range(StrBuf *lo, StrBuf *hi, const char *scope)
@@ -643,7 +733,7 @@ int statedb_read_offsets(StateDb *db, const char *scope, TopicPartitionOffset **
                             scope, (int)vlen, (const char *)val);
             break;
         }
-        if (e.generation)
+        if (e.generation || e.checkpoint_id)
             continue;
         if (count == cap) {
             cap = cap ? cap * 2 : 8;
@@ -704,6 +794,8 @@ int statedb_delete_offsets(StateDb *db, const char *scope, EddyError *err)
     ops->batch_destroy(b);
     sb_free(&lo);
     sb_free(&hi);
+    if (rc == 0)
+        rc = statedb_record_forget(db, scope, err);
     return rc;
 }
 
@@ -742,11 +834,17 @@ int statedb_reset_offsets(StateDb *db, const char *scope, const TopicPartitionOf
         keycodec_put_i64(v, offs[i].offset);
         ops->batch_put(b, db->offsets, k.data, k.len, v, 8);
     }
+    /* The offsets now define the scope's state: a new checkpoint id. */
+    int64_t id = statedb_record_next(db);
+    if (statedb_record_attached(db))
+        statedb_record_put(db, b, scope, id);
     int rc = statedb_batch_write(db, b, err);
     ops->batch_destroy(b);
     sb_free(&lo);
     sb_free(&hi);
     sb_free(&k);
+    if (rc == 0)
+        rc = statedb_record_commit(db, &scope, 1, id, err);
     return rc;
 }
 

@@ -63,6 +63,9 @@ typedef struct StateDbOps {
                          EddyError *err);
     /* Deletes the snapshot; 0 when there is none. */
     int (*snapshot_drop)(StateDb *db, const char *dir, EddyError *err);
+    /* The database's current MANIFEST file name and size (NULL for a
+     * backend without one; -1 when unknown). */
+    int (*manifest)(const char *dir, StrBuf *name, uint64_t *size);
     /* Frees the backend (its families included). */
     void (*close)(StateDb *db);
 } StateDbOps;
@@ -89,6 +92,18 @@ struct StateDb {
      * computed from a read it did not check. */
     bool read_failed;
     EddyError read_error;
+    /* The first backend write that failed, or the checkpoint record that
+     * could not be written: sticky, every later write fails with it (a
+     * RocksDB that failed a write must not be written again, and the
+     * database must not run ahead of its record). */
+    bool write_failed;
+    EddyError write_error;
+    /* The checkpoint record (checkpoint_id.c); record_path NULL: none. */
+    char *record_path;
+    StrMap *record_ids;          /* scope -> int64_t*, the id the record holds */
+    int64_t record_last;         /* the newest id recorded */
+    StrMap *refused;             /* scopes statedb_check_scope refused */
+    char *dir;                   /* the backend's directory, for messages (NULL: memory) */
     size_t restore_batch_bytes;  /* statedb_restore_scope writes batches of about this */
     int fail_writes_after;       /* tests: batch writes left before they fail; -1 = never */
 };
@@ -108,12 +123,28 @@ int statedb_batch_write(StateDb *db, BackendBatch *b, EddyError *err);
 /* Remembers the first failed read (see StateDb.read_failed). */
 void statedb_note_read_error(StateDb *db, const EddyError *e);
 
+/* The checkpoint record (checkpoint_id.c).  Ids are only written while
+ * a record is attached.  record_put adds a scope's id to a batch;
+ * record_commit, after the batch is durable, records the scopes' id in
+ * the file (failure: sticky write_failed, -1 with err). */
+bool statedb_record_attached(const StateDb *db);
+int64_t statedb_record_next(const StateDb *db);
+void statedb_record_put(StateDb *db, BackendBatch *b, const char *scope, int64_t id);
+int statedb_record_commit(StateDb *db, const char *const *scopes, int n, int64_t id,
+                          EddyError *err);
+int statedb_record_forget(StateDb *db, const char *scope, EddyError *err);
+void statedb_record_free(StateDb *db);
+/* The MANIFEST the record at path names: 1 (name, size set), 0 if it
+ * names none (or there is no record), -1 with err if unreadable. */
+int statedb_record_manifest(const char *path, StrBuf *name, uint64_t *size, EddyError *err);
+
 /* ---- the offsets family ---------------------------------------------------
  * key scope 0x00 topic 0x00 partition(4) -> next offset(8); the key
  * scope 0x00 alone (no topic: Kafka topics are never empty) is the scope's
  * restore marker, value = the snapshot directory being restored; the key
  * scope 0x00 0x00 (an empty topic) is the scope's generation, value 8
- * bytes (statedb_reset_offsets). */
+ * bytes (statedb_reset_offsets); the key scope 0x00 0x00 0x01 is the
+ * scope's checkpoint id, value 8 bytes (checkpoint_id.c). */
 
 /* [scope 0x00, scope 0x01): every key of the scope, its marker included.
  * Appends to lo and hi. */
@@ -126,6 +157,7 @@ typedef struct OffsetsEntry {
     size_t scope_len;            /* the scope is the key's first scope_len bytes */
     bool marker;                 /* the restore marker (the fields below unset) */
     bool generation;             /* the generation entry: its value is in offset */
+    bool checkpoint_id;          /* the checkpoint id entry: its value is in offset */
     const char *topic;           /* borrows from the key */
     int32_t partition;
     int64_t offset;

@@ -536,6 +536,26 @@ static void rocks_close(StateDb *db)
     free(db);
 }
 
+static int rocks_manifest(const char *dir, StrBuf *name, uint64_t *size)
+{
+    char path[4096], cur[256];
+    snprintf(path, sizeof path, "%s/CURRENT", dir);
+    FILE *f = fopen(path, "r");
+    if (f == NULL)
+        return -1;
+    bool ok = fgets(cur, sizeof cur, f) != NULL;
+    fclose(f);
+    cur[strcspn(cur, "\n")] = '\0';
+    struct stat st;
+    snprintf(path, sizeof path, "%s/%s", dir, cur);
+    if (!ok || strncmp(cur, "MANIFEST-", 9) != 0 || stat(path, &st) != 0)
+        return -1;
+    sb_reset(name);
+    sb_puts(name, cur);
+    *size = (uint64_t)st.st_size;
+    return 0;
+}
+
 static const StateDbOps ROCKSDB_OPS = {
     .name = "rocksdb",
     .family_open = rocks_family_open,
@@ -556,6 +576,7 @@ static const StateDbOps ROCKSDB_OPS = {
     .snapshot_open = rocks_snapshot_open,
     .snapshot_size = rocks_snapshot_size,
     .snapshot_drop = rocks_snapshot_drop,
+    .manifest = rocks_manifest,
     .close = rocks_close,
 };
 
@@ -567,7 +588,12 @@ static void set_options(RocksDb *r)
     rocksdb_options_set_create_if_missing(r->opts, !r->readonly);
     rocksdb_options_set_create_missing_column_families(r->opts, !r->readonly);
     rocksdb_options_set_keep_log_file_num(r->opts, 3);
-    rocksdb_options_set_info_log_level(r->opts, 2);   /* WARN: keep LOG small */
+    /* FATAL only: RocksDB's LOG is on the same disk as the state, and
+     * once a write to it failed (a full disk), RocksDB aborts the process
+     * on the next line it logs (an assertion in its file writer), which
+     * its own recovery thread does at ERROR level.  Every error eddy must
+     * act on reaches it as a status anyway. */
+    rocksdb_options_set_info_log_level(r->opts, 4);
     /* A damaged file or a failed write stops reads and writes with an
      * error (the default, stated because exactness depends on it). */
     rocksdb_options_set_paranoid_checks(r->opts, 1);
@@ -576,10 +602,57 @@ static void set_options(RocksDb *r)
     rocksdb_block_based_options_set_filter_policy(r->table_opts,
                                                   rocksdb_filterpolicy_create_bloom(10));
     rocksdb_options_set_block_based_table_factory(r->opts, r->table_opts);
+    /* The MANIFEST records the write-ahead logs too, and an open checks
+     * they are all there: a MANIFEST that lost its tail (it would name an
+     * older log, deleted since, and forget newer table files) is a
+     * Corruption error, not an older state.  Not in the C API: set by its
+     * option string. */
+    char *errptr = NULL;
+    rocksdb_options_t *o = rocksdb_options_create();
+    rocksdb_get_options_from_string(r->opts, "track_and_verify_wals_in_manifest=true", o, &errptr);
+    if (errptr == NULL) {
+        rocksdb_options_destroy(r->opts);
+        r->opts = o;
+    } else {
+        rocksdb_free(errptr);
+        rocksdb_options_destroy(o);
+    }
     r->ropts = rocksdb_readoptions_create();
     rocksdb_readoptions_set_verify_checksums(r->ropts, 1);
     r->wopts = rocksdb_writeoptions_create();
     rocksdb_writeoptions_set_sync(r->wopts, 1);
+}
+
+/* A directory without CURRENT is new only if it holds no database file:
+ * with a MANIFEST, a write-ahead log or a table file in it, CURRENT was
+ * lost, and RocksDB's own message ("wal_dir contains existing log file")
+ * would not say so.  true (err set) when damaged. */
+static bool damaged_without_current(RocksDb *r, EddyError *err)
+{
+    if (r->readonly)
+        return false;
+    char **names;
+    int n = list_dir(r->dir, &names, NULL);
+    const char *found = NULL;
+    for (int i = 0; i < n; i++) {
+        size_t len = strlen(names[i]);
+        if (found == NULL && (strncmp(names[i], "MANIFEST-", 9) == 0 ||
+                              (len > 4 && (strcmp(names[i] + len - 4, ".log") == 0 ||
+                                           strcmp(names[i] + len - 4, ".sst") == 0))))
+            found = names[i];
+    }
+    if (found)
+        eddy_error(err, ERR_IO, NOPOS,
+                   "state store %s is damaged: its CURRENT file is missing, yet it holds a "
+                   "database (%s); eddy will not start on it.  Restore the state directory "
+                   "from a copy, or move %s aside and rebuild each query's state with REPLAY "
+                   "QUERY <id> FROM BEGINNING WITH EMPTY STATE (or FROM SNAPSHOT <name>)",
+                   r->dir, found, r->dir);
+    for (int i = 0; i < n; i++)
+        free(names[i]);
+    if (n >= 0)
+        free(names);
+    return found != NULL;
 }
 
 /* The families the directory holds ("default" alone for a new one); list
@@ -591,7 +664,7 @@ static char **existing_families(RocksDb *r, size_t *n, EddyError *err)
     snprintf(path, sizeof path, "%s/CURRENT", r->dir);
     if (stat(path, &st) != 0) {
         *n = 0;
-        return NULL;
+        return damaged_without_current(r, err) ? (*n = (size_t)-1, NULL) : NULL;
     }
     char *errptr = NULL;
     char **names = rocksdb_list_column_families(r->opts, r->dir, n, &errptr);
@@ -677,13 +750,71 @@ static StateDb *rocks_open(const char *dir, size_t cache_max_bytes, bool readonl
         EDDY_PANIC("out of memory");
     if (statedb_init(db, &ROCKSDB_OPS, r, cache_max_bytes, err) != 0) {
         strmap_destroy(db->stores);
+        statedb_record_free(db);
         rocks_close(db);
         return NULL;
     }
+    db->dir = r->dir;   /* borrowed: freed with the backend */
     return db;
 }
 
 StateDb *statedb_open(const char *dir, size_t cache_max_bytes, EddyError *err)
 {
     return rocks_open(dir, cache_max_bytes, false, err);
+}
+
+/* RocksDB takes a MANIFEST that lost its tail for an older state (a
+ * partial last record reads as a crash during its write), forgetting the
+ * table files added since, and deletes them; the write-ahead log may
+ * still hold the newest offsets, so the checkpoint ids alone would not
+ * tell.  The MANIFEST only grows until RocksDB starts a new one with a
+ * higher number, and each checkpoint records its name and size: a smaller
+ * one, or an older number, is damage.  Checked before RocksDB opens (and
+ * starts a new MANIFEST). */
+static int check_manifest(const char *dir, const char *record, EddyError *err)
+{
+    StrBuf rec, cur;
+    sb_init(&rec);
+    sb_init(&cur);
+    uint64_t rsize = 0, csize = 0;
+    int rc = statedb_record_manifest(record, &rec, &rsize, err);
+    if (rc == 1 && rocks_manifest(dir, &cur, &csize) == 0) {
+        unsigned long long rn = strtoull(rec.data + 9, NULL, 10);
+        unsigned long long cn = strtoull(cur.data + 9, NULL, 10);
+        if (cn < rn || (cn == rn && csize < rsize))
+            rc = eddy_error(err, ERR_IO, NOPOS,
+                            "state store %s is damaged: its %s is %s than the %s (%llu bytes) "
+                            "that %s recorded at the last checkpoint, so table files written "
+                            "since would be lost; eddy will not start on it.  Restore the state "
+                            "directory from a copy, or move %s aside and rebuild each query's "
+                            "state with REPLAY QUERY <id> FROM BEGINNING WITH EMPTY STATE (or "
+                            "FROM SNAPSHOT <name>)",
+                            dir, cur.data, cn < rn ? "older" : "shorter", rec.data,
+                            (unsigned long long)rsize, record, dir);
+    }
+    sb_free(&rec);
+    sb_free(&cur);
+    return rc < 0 ? -1 : 0;
+}
+
+StateDb *statedb_open_recorded(const char *dir, const char *record, size_t cache_max_bytes,
+                               EddyError *err)
+{
+    if (check_manifest(dir, record, err) != 0)
+        return NULL;
+    StrBuf cur;
+    uint64_t size;
+    sb_init(&cur);
+    bool fresh = rocks_manifest(dir, &cur, &size) != 0;
+    sb_free(&cur);
+    StateDb *db = rocks_open(dir, cache_max_bytes, false, err);
+    /* A new database (a first start, or one moved aside) starts at a low
+     * MANIFEST number: recorded at once, or the next open would take the
+     * record's older, higher one for damage. */
+    if (db && (statedb_attach_record(db, record, err) != 0 ||
+               (fresh && statedb_record_commit(db, NULL, 0, 0, err) != 0))) {
+        statedb_close(db);
+        return NULL;
+    }
+    return db;
 }

@@ -452,6 +452,19 @@ static int start_query(Engine *e, Query *q, EddyError *err)
     return engine_start_query(e, q, offset_reset(e), commit_interval(e), err);
 }
 
+/* Undoes start_query of a query whose statement could not be recorded:
+ * its runtime and any state it made go (nothing was checkpointed for it
+ * yet: checkpoints run between statements). */
+static void unstart_query(Engine *e, Query *q)
+{
+    if (q->rt) {
+        runtime_drop_state(q->rt);
+        runtime_stop(q->rt);
+        q->rt = NULL;
+    }
+    q->state = QSTATE_TERMINATED;
+}
+
 static Query *new_query(Engine *e, QueryKind kind, const char *sink_name, const AstStmt *s,
                         const SelectAnalysis *an, Plan *sink_plan)
 {
@@ -563,10 +576,14 @@ int exec_create_as(Engine *e, const AstStmt *s, EddyError *err)
     Query *q = new_query(e, is_table ? QUERY_PERSISTENT_CTAS : QUERY_PERSISTENT_CSAS, src->name, s,
                          &an, sink);
     q->sink = src;
-    if (engine_persist(e, s->text, err) != 0)
-        return -1;
+    /* Recorded only once it runs: a statement that failed (a full disk
+     * while creating its stores) must not come back at the next start. */
     if (start_query(e, q, err) != 0)
         return -1;
+    if (engine_persist(e, s->text, err) != 0) {
+        unstart_query(e, q);
+        return -1;
+    }
     src->writer = q;
     strmap_put(e->cat.sources, src->name, src);
     ptrvec_push(a, &e->cat.queries, q);
@@ -633,10 +650,12 @@ int exec_insert_select(Engine *e, const AstStmt *s, EddyError *err)
     Plan *sink = plan_sink(a, an.plan, dst, false, -1);
     Query *q = new_query(e, QUERY_INSERT, dst->name, s, &an, sink);
     q->sink = dst;
-    if (engine_persist(e, s->text, err) != 0)
-        return -1;
     if (start_query(e, q, err) != 0)
         return -1;
+    if (engine_persist(e, s->text, err) != 0) {
+        unstart_query(e, q);
+        return -1;
+    }
     ptrvec_push(a, &e->cat.queries, q);
     char buf[600];
     snprintf(buf, sizeof buf, "Created query with ID %s\n", q->id);

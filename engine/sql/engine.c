@@ -15,6 +15,7 @@
 #include "replay.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -164,34 +165,70 @@ static char *log_path(Engine *e)
     return p;
 }
 
+/* The log is replaced whole, never appended to: its old lines and the
+ * new ones go to a temporary file, which is synced and renamed over it
+ * (and the directory synced).  So a full disk or a crash leaves the old
+ * log or the new one, never a half line, and the pending SETs count as
+ * logged only once the rename is done. */
 int engine_persist(Engine *e, const char *sql, EddyError *err)
 {
     if (e->state_dir == NULL || e->replaying)
         return 0;
     char *path = log_path(e);
-    FILE *f = fopen(path, "a");
-    if (f == NULL) {
-        eddy_error(err, ERR_IO, (SrcPos){0}, "cannot write %s: %s", path, strerror(errno));
-        free(path);
-        return -1;
+    StrBuf text, tmp;
+    sb_init(&text);
+    sb_init(&tmp);
+    FILE *old = fopen(path, "rb");
+    if (old) {
+        char buf[8192];
+        size_t got;
+        while ((got = fread(buf, 1, sizeof buf, old)) > 0)
+            sb_append(&text, buf, got);
+        fclose(old);
+        if (text.len > 0 && text.data[text.len - 1] != '\n')
+            sb_putc(&text, '\n');
     }
-    for (int i = 0; i < e->npending_sets; i++) {
-        PendingSet *p = &e->pending_sets[i];
-        fprintf(f, "%s\n", p->text);
-        if (p->value)
-            strmap_put(e->logged_props, p->name, arena_strdup(e->cat.arena, p->value));
-        else
-            strmap_del(e->logged_props, p->name);
-        pending_set_free(p);
+    for (int i = 0; i < e->npending_sets; i++)
+        sb_printf(&text, "%s\n", e->pending_sets[i].text);
+    sb_printf(&text, "%s\n", sql);
+    sb_printf(&tmp, "%s.tmp", path);
+    const char *what = "cannot write";
+    FILE *f = fopen(tmp.data, "wb");
+    bool ok = f != NULL && fwrite(text.data, 1, text.len, f) == text.len && fflush(f) == 0 &&
+              fsync(fileno(f)) == 0;
+    if (f && fclose(f) != 0)
+        ok = false;
+    if (ok && rename(tmp.data, path) != 0) {
+        what = "cannot rename to";
+        ok = false;
     }
-    e->npending_sets = 0;
-    fprintf(f, "%s\n", sql);
-    /* Synced: a REPLAY is applied only after its line is on disk (replay.c). */
-    int rc = fflush(f) == 0 && fsync(fileno(f)) == 0 ? 0 : -1;
-    if (fclose(f) != 0)
-        rc = -1;
-    if (rc != 0)
-        eddy_error(err, ERR_IO, (SrcPos){0}, "cannot write %s: %s", path, strerror(errno));
+    if (ok) {
+        /* Synced, the rename too: a REPLAY is applied only after its line
+         * is on disk (replay.c). */
+        int dfd = open(e->state_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        ok = dfd >= 0 && fsync(dfd) == 0;
+        if (dfd >= 0)
+            close(dfd);
+        what = "cannot sync the directory of";
+    }
+    int rc = 0;
+    if (!ok) {
+        rc = eddy_error(err, ERR_IO, (SrcPos){0}, "%s %s: %s (the statement is not recorded)",
+                        what, path, strerror(errno));
+        unlink(tmp.data);
+    } else {
+        for (int i = 0; i < e->npending_sets; i++) {
+            PendingSet *p = &e->pending_sets[i];
+            if (p->value)
+                strmap_put(e->logged_props, p->name, arena_strdup(e->cat.arena, p->value));
+            else
+                strmap_del(e->logged_props, p->name);
+            pending_set_free(p);
+        }
+        e->npending_sets = 0;
+    }
+    sb_free(&text);
+    sb_free(&tmp);
     free(path);
     return rc;
 }
@@ -247,7 +284,9 @@ Engine *engine_create(const EngineConfig *cfg, EddyError *err)
         }
         char dbdir[4200];
         snprintf(dbdir, sizeof dbdir, "%s/rocksdb", e->state_dir);
-        e->state = statedb_open(dbdir, cache_max, err);
+        char record[4200];
+        snprintf(record, sizeof record, "%s/state-checkpoints", e->state_dir);
+        e->state = statedb_open_recorded(dbdir, record, cache_max, err);
         if (e->state == NULL || snapshots_load(e, err) != 0) {
             engine_destroy(e);
             return NULL;
@@ -491,7 +530,7 @@ int engine_checkpoint(Engine *e, EddyError *err)
     for (int i = 0; i < e->cat.queries.n; i++) {
         Query *q = e->cat.queries.items[i];
         const TopicPartitionOffset *o;
-        if (q->rt)
+        if (q->rt && !statedb_scope_refused(e->state, q->id))
             n += runtime_offsets(q->rt, &o);
     }
     const char **scopes = calloc((size_t)n + 1, sizeof(char *));
@@ -500,7 +539,9 @@ int engine_checkpoint(Engine *e, EddyError *err)
     for (int i = 0; i < e->cat.queries.n; i++) {
         Query *q = e->cat.queries.items[i];
         const TopicPartitionOffset *o;
-        int m = q->rt ? runtime_offsets(q->rt, &o) : 0;
+        /* A query whose state was refused (replay.c) is not run: its
+         * offsets must not make that state look checkpointed. */
+        int m = q->rt && !statedb_scope_refused(e->state, q->id) ? runtime_offsets(q->rt, &o) : 0;
         for (int j = 0; j < m; j++) {
             scopes[k] = q->id;
             offs[k++] = o[j];
@@ -523,7 +564,12 @@ int engine_checkpoint(Engine *e, EddyError *err)
 
 static int poll_query(Engine *e, Query *q, int timeout_ms, EddyError *err)
 {
-    int n = runtime_poll(q->rt, timeout_ms, err);
+    /* State that does not match the catalog is never run (a REPLAY given
+     * before the first poll may have rebuilt it). */
+    int n = statedb_scope_refused(e->state, q->id) ? statedb_check_scope(e->state, q->id, err)
+                                                    : 0;
+    if (n == 0)
+        n = runtime_poll(q->rt, timeout_ms, err);
     if (n < 0) {
         engine_log(e, 2, "query %s failed and was stopped: %s", q->id, err->msg);
         engine_stop_query(e, q);

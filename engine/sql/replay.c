@@ -126,6 +126,12 @@ static int start_now(Engine *e, QueryStart *qs, EddyError *err)
     if (q->rt == NULL)
         return -1;
     q->state = QSTATE_RUNNING;
+    /* State that does not match the catalog's record is refused: the
+     * runtime stays (so REPLAY ... WITH EMPTY STATE or FROM SNAPSHOT can
+     * rebuild it) but is never polled nor checkpointed (engine.c). */
+    EddyError cerr;
+    if (statedb_check_scope(e->state, q->id, &cerr) != 0)
+        engine_log(e, 2, "query %s: %s", q->id, cerr.msg);
     Replay *r = replay_find(e, q->id);
     if (r && r->until.n > 0)
         runtime_mute_until(q->rt, r->until.v, r->until.n);

@@ -187,6 +187,46 @@ int statedb_read_generation(StateDb *db, const char *scope, int64_t *generation,
  * that failed.  Sticky until statedb_close: checkpoints fail after it. */
 int statedb_read_error(const StateDb *db, EddyError *err);
 
+/* 0, or -1 with err set to the first write of db that failed (a batch, or
+ * a family RocksDB could not create, or the checkpoint record).  Sticky
+ * until statedb_close: every later write fails with it at once, without
+ * reaching RocksDB (which aborts when written again after a failed write).
+ * The database holds the last checkpoint that succeeded. */
+int statedb_write_error(const StateDb *db, EddyError *err);
+
+/* ---- the checkpoint record (state/README.md) ------------------------------
+ * Ties the database to the catalog beside it: each write that defines a
+ * scope's state (statedb_checkpoint, statedb_reset_offsets, the end of
+ * statedb_restore_scope) stores a new checkpoint id in the scope's offsets
+ * and then, once durable, in the record file at path (temporary file,
+ * fsync, rename); statedb_delete_offsets forgets the scope.  A record that
+ * cannot be written fails the call and is sticky (statedb_write_error). */
+
+/* Reads the record at path (none yet: nothing recorded) and keeps it up
+ * to date from now on.  -1 with err if it is unreadable or malformed. */
+int statedb_attach_record(StateDb *db, const char *path, EddyError *err);
+
+/* statedb_open, then statedb_attach_record(record); first, the RocksDB
+ * MANIFEST is checked against the one the record names (RocksDB would
+ * take a MANIFEST that lost its tail for an older state and delete the
+ * newer table files): NULL with err (ERR_IO, naming the remedy) when it
+ * is shorter or older. */
+StateDb *statedb_open_recorded(const char *dir, const char *record, size_t cache_max_bytes,
+                               EddyError *err);
+
+/* 0 if the scope's state is the one the record names (or neither knows
+ * it, or the database holds the checkpoint right after the record's last,
+ * written just before a crash); else -1 with err (ERR_IO) naming the
+ * record, the store and the remedy, and the scope is refused
+ * (statedb_scope_refused) until a write defines its state again (a
+ * replay's statedb_reset_offsets or a restore).  Always 0 without a
+ * record. */
+int statedb_check_scope(StateDb *db, const char *scope, EddyError *err);
+
+/* True while statedb_check_scope's refusal of scope stands: the caller
+ * must not checkpoint offsets of it. */
+bool statedb_scope_refused(const StateDb *db, const char *scope);
+
 /* ---- snapshots ---------------------------------------------------------- */
 
 /* Snapshot (DESIGN.md section 3): the database as of the last
