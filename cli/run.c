@@ -219,7 +219,12 @@ int cmd_run(int argc, char **argv)
             "eddy: %lld records in, %lld out, %lld skipped as bad input, %lld expression errors\n",
             (long long)st.records_in, (long long)st.records_out, (long long)st.records_skipped,
             (long long)st.eval_errors);
-    rc = 0;
+    /* A query stopped by an error (damaged state, a failed write) did not
+     * do its work: the run did not succeed, whatever the others did. */
+    if (st.queries_failed > 0)
+        fprintf(stderr, "eddy: %d %s stopped with an error (above)\n", st.queries_failed,
+                st.queries_failed == 1 ? "query" : "queries");
+    rc = st.queries_failed > 0 ? 1 : 0;
 out:
     engine_destroy(e);
     control_destroy(ctl);

@@ -173,6 +173,45 @@ static int build_chain(QueryRuntime *rt, EddyError *err)
     return build(rt, rt->q->plan, NULL, err);
 }
 
+/* Where a stateful query with no offsets in its state starts: every input
+ * partition at the reset policy's end (its low or high watermark), so that
+ * offsets a consumer group of the same name committed in an earlier life
+ * (a state directory deleted and the statements run again) are not taken:
+ * state built from the middle of a topic would count wrong.  A stateless
+ * query may resume from them (its output is at-least-once anyway).
+ * *out is malloc'd (topics borrowed from the query's sources). */
+static int fresh_start(QueryRuntime *rt, OffsetReset reset, TopicPartitionOffset **out, int *n,
+                       EddyError *err)
+{
+    const Query *q = rt->ctx.query;
+    *out = NULL;
+    *n = 0;
+    for (int i = 0; i < q->ninputs; i++) {
+        bool seen = false;
+        for (int k = 0; k < i; k++)
+            seen = seen || strcmp(q->inputs[k]->topic, q->inputs[i]->topic) == 0;
+        if (seen)
+            continue;   /* a self-join reads its topic once */
+        int64_t *low, *high;
+        int np = rt->t->ops->watermarks(rt->t, q->inputs[i]->topic, &low, &high, err);
+        if (np < 0) {
+            free(*out);
+            *out = NULL;
+            return -1;
+        }
+        TopicPartitionOffset *grown = realloc(*out, sizeof **out * (size_t)(*n + np + 1));
+        if (grown == NULL)
+            EDDY_PANIC("out of memory");
+        *out = grown;
+        for (int p = 0; p < np; p++)
+            (*out)[(*n)++] = (TopicPartitionOffset){q->inputs[i]->topic, p,
+                                                    reset == RESET_EARLIEST ? low[p] : high[p]};
+        free(low);
+        free(high);
+    }
+    return 0;
+}
+
 QueryRuntime *runtime_start(Query *q, Transport *t, StateDb *db, OffsetReset reset, RowFn rows,
                             void *rows_ud, const EngineOutput *out, int64_t commit_interval_ms,
                             EddyError *err)
@@ -210,13 +249,22 @@ QueryRuntime *runtime_start(Query *q, Transport *t, StateDb *db, OffsetReset res
         runtime_stop(rt);
         return NULL;
     }
+    TopicPartitionOffset *fresh = NULL;
+    int nfresh = 0;
+    if (nstored == 0 && rt->ctx.nstores > 0 && q->kind != QUERY_TRANSIENT &&
+        fresh_start(rt, reset, &fresh, &nfresh, err) != 0) {
+        runtime_stop(rt);
+        return NULL;
+    }
     const char **topics = calloc((size_t)q->ninputs, sizeof(char *));
     for (int i = 0; i < q->ninputs; i++)
         topics[i] = q->inputs[i]->topic;
     char group[512];
     snprintf(group, sizeof group, "eddy_%s", q->id);
-    rt->consumer = t->ops->consumer_open(t, group, topics, q->ninputs, reset, stored, nstored, err);
+    rt->consumer = t->ops->consumer_open(t, group, topics, q->ninputs, reset,
+                                         nfresh ? fresh : stored, nfresh ? nfresh : nstored, err);
     free(topics);
+    free(fresh);
     if (rt->consumer == NULL) {
         statedb_free_offsets(stored, nstored);
         runtime_stop(rt);

@@ -635,6 +635,7 @@ void engine_stats(Engine *e, EngineStats *out)
         out->records_out += q->records_out;
         out->records_skipped += q->records_skipped;
         out->eval_errors += q->eval_errors;
+        out->queries_failed += q->state == QSTATE_ERROR;
     }
 }
 

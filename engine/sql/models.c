@@ -212,6 +212,14 @@ void models_attach(Engine *e, Query *q, Arena *a)
     collect_calls(q->plan, NULL, tmp, &calls);
     bool record = !e->replaying && !e->starting_logged && q->kind != QUERY_TRANSIENT;
     int added = 0;
+    /* Where a model starts scoring: the query's stored offsets — none for a
+     * new query (its start), the checkpoint just taken for one upgraded in
+     * place (CREATE OR REPLACE ... AS SELECT that adds a PREDICT). */
+    TopicPartitionOffset *at = NULL;
+    int nat = 0;
+    EddyError oerr;
+    if (record && e->state && statedb_read_offsets(e->state, q->id, &at, &nat, &oerr) != 0)
+        nat = 0;
     for (int i = 0; i < calls.n; i++) {
         CatModel *m = ((ScoreCall *)calls.items[i])->model;
         if (query_model_use(q, m))
@@ -221,10 +229,11 @@ void models_attach(Engine *e, Query *q, Arena *a)
         u->model = m;
         u->version = m->current;
         if (record)
-            ptrvec_push(a, &u->switches, new_switch(e, a, m->current->version, NULL, 0));
+            ptrvec_push(a, &u->switches, new_switch(e, a, m->current->version, at, nat));
         ptrvec_push(a, &q->models, u);
     }
     arena_destroy(tmp);
+    statedb_free_offsets(at, nat);
     EddyError err;
     if (record && added > 0 && model_switches_write(e, q, &err) != 0)
         engine_log(e, 1, "query %s: its model versions are not recorded: %s", q->id, err.msg);

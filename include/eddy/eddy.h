@@ -71,6 +71,7 @@ void engine_cancel_transient(Engine *e);
 /* Counters over all queries. */
 typedef struct EngineStats {
     int64_t records_in, records_out, records_skipped, eval_errors;
+    int queries_failed;           /* persistent queries stopped by an error */
 } EngineStats;
 void engine_stats(Engine *e, EngineStats *out);
 

@@ -49,6 +49,7 @@ for c in 0 1 2 3 4; do
   "$EDDY" run "$work/crash.ksql" --bootstrap-servers "$BOOTSTRAP" --state-dir "$work/state" \
     >> "$work/crash.log" 2>&1 &
   pid=$!
+  add_exit_trap "kill -KILL $pid 2> /dev/null || true"   # a failed check leaves nothing running
   for _ in $(seq 600); do
     [ "$(end_offsets STATS 8)" -ge "$target" ] && break
     sleep 0.05

@@ -34,6 +34,7 @@ crash_runs() {
     target=$((before + 1000 + RANDOM % (chunk_out - 1000)))
     "$EDDY" run "$ksql" --bootstrap-servers "$BOOTSTRAP" --state-dir "$state" >> "$work/crash.log" 2>&1 &
     pid=$!
+    add_exit_trap "kill -KILL $pid 2> /dev/null || true"   # a failed check leaves nothing running
     for _ in $(seq 600); do
       [ "$(end_offsets "$sink" 4)" -ge "$target" ] && break
       sleep 0.05

@@ -94,6 +94,7 @@ for k in 1 2 3; do
   "$EDDY" run "${files[@]}" --bootstrap-servers "$BOOTSTRAP" --state-dir "$work/state" \
     --progress 1 >> "$work/replay.log" 2>&1 &
   pid=$!
+  add_exit_trap "kill -KILL $pid 2> /dev/null || true"   # a failed check leaves no eddy behind
   for _ in $(seq 1200); do
     [ "$(end_offsets STATS 4)" -ge "$target" ] && break
     kill -0 "$pid" 2> /dev/null || break

@@ -9,6 +9,11 @@
 #   manifest  the MANIFEST truncated to half its size
 #   rmdir     the rocksdb directory deleted, the catalog kept
 #   current   CURRENT deleted
+#   gone      the whole state directory deleted (catalog too) and the same
+#             statements run again: the stateful queries start from
+#             auto.offset.reset, not from the offsets their consumer groups
+#             committed in the deleted directory's life (that counted only
+#             the records after them)
 # Each must end in a clear error (a non-zero exit, or the queries stopped
 # with an error naming the store and the remedy) or in exact state (the
 # tables equal awk's over the input); never exit 0 with wrong rows.  Then
@@ -74,7 +79,7 @@ tables_exact() {  # tables_exact LOG (the log of a run that ran pull.ksql)
 }
 
 summary=()
-for variant in ${DAMAGE_VARIANTS-sst manifest rmdir current}; do
+for variant in ${DAMAGE_VARIANTS-sst manifest rmdir current gone}; do
   echo "--- variant: $variant"
   start_broker --topic events:4 --topic WSTATS:4 --topic TOTALS:4
   kcat -P -b "$BOOTSTRAP" -t events -K '|' -l "$work/first.txt"
@@ -101,17 +106,29 @@ for variant in ${DAMAGE_VARIANTS-sst manifest rmdir current}; do
   current)
     rm "$db/CURRENT"
     echo "CURRENT deleted";;
+  gone)
+    rm -rf "$st"
+    mkdir "$st"
+    echo "the whole state directory deleted";;
   esac
   kcat -P -b "$BOOTSTRAP" -t events -K '|' -l "$work/second.txt"
   rc=0
   run "$st" "$work/q.ksql" "$work/pull.ksql" > "$work/$variant.log" 2>&1 || rc=$?
   grep -v '^[|+]' "$work/$variant.log" | grep -iE 'error|damaged|cannot|does not match' | cut -c1-400 || true
   [ "$rc" -lt 128 ] || fail "$variant: eddy died of a signal (exit $rc)"
+  if grep -q "query .* failed and was stopped" "$work/$variant.log"; then
+    check "$variant: a query stopped by an error makes eddy run exit non-zero" test "$rc" -ne 0
+  fi
   if [ "$rc" -ne 0 ] || grep -q 'query .* failed and was stopped\|does not match its catalog' "$work/$variant.log"; then
     check "$variant: the error names the state store" grep -q "state store\|$st" "$work/$variant.log"
     check "$variant: the error names the remedy" grep -q "REPLAY QUERY .* WITH EMPTY STATE" "$work/$variant.log"
     outcome="clear error (exit $rc)"
   else
+    if [ "$variant" = gone ]; then
+      # The new queries' pull scan ran before they had read a record: scan
+      # again after a restart.
+      run "$st" "$work/q.ksql" "$work/pull.ksql" > "$work/$variant.log" 2>&1 || { cat "$work/$variant.log"; fail "$variant: the restart failed"; }
+    fi
     check "$variant: exit 0, so the tables must be exact" tables_exact "$work/$variant.log"
     outcome="exact state (exit 0)"
   fi
@@ -200,6 +217,7 @@ else
   timeout 300 "$EDDY" run "$work/q.ksql" --bootstrap-servers "$BOOTSTRAP" --state-dir "$im/state" \
     > "$work/immutable.log" 2>&1 &
   pid=$!
+  add_exit_trap "kill -KILL $pid 2> /dev/null || true"   # a failed check leaves nothing running
   first_done() { [ "$(end_offsets TOTALS 4)" -ge 30000 ]; }
   wait_for 60 first_done || fail "the first chunk was not processed"
   sleep 0.5   # a checkpoint or more after it

@@ -258,6 +258,7 @@ printf 'id,t\n1,2023-01-01T00:00:00\n2,2023-01-01T00:00:00.500\n3,2023-01-01T05:
 "$EDDY" load "$work/slow.csv" --topic slow --bootstrap-servers "$BOOTSTRAP" --time-column t \
   2> "$work/slow.err" &
 pid=$!
+add_exit_trap "kill -KILL $pid 2> /dev/null || true"   # a failed check leaves nothing running
 two_sent() { [ "$(topic_count slow)" -ge 2 ]; }
 wait_for 60 two_sent || fail "the first two records of slow.csv did not arrive"
 kill -INT "$pid"

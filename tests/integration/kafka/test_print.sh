@@ -101,6 +101,7 @@ check "the new records" grep -q 'key: new[0-9]*, value: fresh' "$work/live"
 # Without LIMIT it goes on until interrupted (Ctrl-C), then ends cleanly.
 "$EDDY" --bootstrap-servers "$BOOTSTRAP" <<< "PRINT 'p' FROM BEGINNING;" > "$work/live" 2> "$work/err" &
 pid=$!
+add_exit_trap "kill -KILL $pid 2> /dev/null || true"   # a failed check leaves nothing running
 wait_for 20 bash -c "[ \$(grep -c '^rowtime: ' '$work/live') -ge 3 ]" || fail "PRINT without LIMIT printed nothing"
 sleep 0.5
 kill -0 "$pid" 2> /dev/null || fail "PRINT without LIMIT ended by itself"

@@ -46,8 +46,8 @@ typedef struct Switch {
     int64_t offset[2];            /* first offset per partition scored by version 2 */
 } Switch;
 
-/* The recorded switch of query q to version 2, from switches.json. */
-static bool read_switch(const char *dir, const char *q, Switch *sw)
+/* The recorded switch of query q to `version`, from switches.json. */
+static bool read_switch_to(const char *dir, const char *q, int version, Switch *sw)
 {
     char path[1024];
     snprintf(path, sizeof path, "%s/models/switches.json", dir);
@@ -58,7 +58,7 @@ static bool read_switch(const char *dir, const char *q, Switch *sw)
     sw->offset[0] = sw->offset[1] = -1;
     json_array_foreach(json_object_get(doc, "switches"), i, r) {
         if (strcmp(json_string_value(json_object_get(r, "query")), q) != 0 ||
-            json_integer_value(json_object_get(r, "version")) != 2)
+            json_integer_value(json_object_get(r, "version")) != version)
             continue;
         size_t k;
         json_t *o;
@@ -71,6 +71,11 @@ static bool read_switch(const char *dir, const char *q, Switch *sw)
     }
     json_decref(doc);
     return found;
+}
+
+static bool read_switch(const char *dir, const char *q, Switch *sw)
+{
+    return read_switch_to(dir, q, 2, sw);
 }
 
 /* Checks every output of readings [0, n): exactly one each, scored by
@@ -457,6 +462,31 @@ static void test_relative_paths(void)
     fixture_close(&f);
 }
 
+/* An in-place upgrade of a query that adds a PREDICT: the model's first
+ * switch is recorded at the checkpoint of the upgrade (the records before
+ * it were not scored), and the rows after it carry version 1. */
+static void test_upgrade_adds_predict(void)
+{
+    Fixture f;
+    fixture_open(&f, true);
+    EddyError err;
+    CHECK_EQ_INT(run_path(f.e, "CREATE MODEL risk FROM '%s';", f.v1, &err), 0);
+    CHECK_EQ_INT(run(f.e,
+                     "CREATE STREAM ins (k STRING KEY, n INT, x DOUBLE) WITH (kafka_topic='ins', value_format='JSON', partitions=2);\n"
+                     "CREATE STREAM scored AS SELECT k, n FROM ins;",
+                     &err), 0);
+    produce(f.t, 0, 300);
+    drain(f.e);
+    CHECK_EQ_INT(run(f.e,
+                     "CREATE OR REPLACE STREAM scored AS SELECT k, n, PREDICT(risk, x) AS p, MODEL_VERSION(risk) AS v FROM ins;",
+                     &err), 0);
+    Switch sw;
+    CHECK(read_switch_to(f.state, "CSAS_SCORED_1", 1, &sw));
+    CHECK_EQ_INT(sw.offset[0] + sw.offset[1], 300);
+    CHECK_EQ_INT(sw.offset[0], 150);
+    fixture_close(&f);
+}
+
 int main(void)
 {
     sb_init(&text_out);
@@ -467,6 +497,7 @@ int main(void)
     test_errors();
     test_relative_paths();
     test_push_query();
+    test_upgrade_adds_predict();
     sb_free(&text_out);
     sb_free(&log_out);
     return testutil_done();
