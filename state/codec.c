@@ -402,6 +402,7 @@ static int key_decode_seq(Reader *r, Value **items_out, int32_t *n_out, int per,
 {
     Value *items = NULL;
     size_t n = 0, cap = 0;
+    EntrySpan prev = {NULL, 0};
     for (;;) {
         if (!have(r, 1))
             return -1;
@@ -414,9 +415,18 @@ static int key_decode_seq(Reader *r, Value **items_out, int32_t *n_out, int per,
             items = arena_realloc(r->a, items, cap * sizeof(Value), ncap * sizeof(Value));
             cap = ncap;
         }
+        const unsigned char *entry = r->p;
         for (int j = 0; j < per; j++)
             if (key_decode_value(r, &items[n++], depth + 1) != 0)
                 return -1;
+        /* A map's entries in the encoder's order (sorted by their bytes):
+         * any other order would decode to a map that encodes differently. */
+        if (per == 2) {
+            EntrySpan cur = {entry, (size_t)(r->p - entry)};
+            if (prev.p && span_cmp(&prev, &cur) > 0)
+                return -1;
+            prev = cur;
+        }
         if (n / (size_t)per > INT32_MAX)
             return -1;
     }
@@ -464,6 +474,9 @@ static int key_decode_value(Reader *r, Value *out, int depth)
         if (!have(r, 8))
             return -1;
         out->u.d = double_from_key_bits(be64_get(r->p));
+        /* Only the encoder's bits: one NaN, no negative zero. */
+        if (double_key_bits(out->u.d) != be64_get(r->p))
+            return -1;
         r->p += 8;
         return 0;
     case TYPE_DECIMAL:
