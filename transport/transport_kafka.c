@@ -21,7 +21,8 @@
  *    the group's first-join delay (~3 s).  The group id names the
  *    committed offsets; commits need no membership.
  *  - Consumers never auto-commit: the runtime commits the offsets its
- *    checkpoint reflects (consumer_commit).
+ *    checkpoint reflects (consumer_commit), asynchronously, so a broker
+ *    outage never holds the query loop; failures are logged.
  *  - librdkafka never calls back from its own threads: logs go through
  *    log.queue to the handle's poll queue, so t->log and the delivery-report
  *    callback run inside produce/poll/flush/consumer_poll on the caller's
@@ -263,13 +264,15 @@ static int kt_flush(Transport *tr, int timeout_ms, EddyError *err)
     if (failed > 0)
         return kafka_error(err, KAFKA_NO_CODE, "%ld record(s) not delivered; first: %s",
                            failed, t->first_failure);
-    if (e == RD_KAFKA_RESP_ERR__TIMED_OUT)
-        return kafka_error(err, KAFKA_NO_CODE,
-                           "flush timed out after %d ms with %d record(s) undelivered",
-                           timeout_ms, rd_kafka_outq_len(t->producer));
     char fatal[256];
     if (rd_kafka_fatal_error(t->producer, fatal, sizeof fatal))
         return kafka_error(err, KAFKA_NO_CODE, "producer failed: %s", fatal);
+    if (e == RD_KAFKA_RESP_ERR__TIMED_OUT) {
+        kafka_error(err, KAFKA_NO_CODE,
+                    "flush timed out after %d ms with %d record(s) undelivered", timeout_ms,
+                    rd_kafka_outq_len(t->producer));
+        return -2;   /* none failed: still queued (the broker may be away) */
+    }
     return 0;
 }
 

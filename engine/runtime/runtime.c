@@ -15,6 +15,13 @@
  * ahead of delivered output (at-least-once).  Bad records are skipped,
  * counted and logged with topic, partition and offset, at most a few
  * lines per second per query.
+ *
+ * Stall watch: a query whose input has records past its position (or whose
+ * position is not known) and that took none for a while is "stalled"
+ * (runtime_stall_check); the engine logs the change and shows it.  The
+ * position is the query's own: its consumer is assigned every partition at
+ * the offsets stored with its state and never rebalanced, so a broker
+ * outage cannot move it (librdkafka resumes fetching there).
  */
 #include "eddy/engine/runtime.h"
 #include "eddy/store.h"
@@ -46,6 +53,10 @@ struct QueryRuntime {
     int64_t commit_interval_ms, last_commit_ms;
     int64_t log_window_ms, logged_in_window, suppressed;
     int64_t emitted;
+    /* Stall watch (runtime_stall_check): when a poll last took records (or
+     * the start), and whether the query is reported stalled now. */
+    int64_t progress_ms;
+    bool stalled;
     /* Muting (runtime_mute_until): the target offset per partition, and
      * whether the record being processed is below its partition's. */
     TopicPartitionOffset *mute;   /* topics borrow the query's inputs' */
@@ -189,6 +200,7 @@ QueryRuntime *runtime_start(Query *q, Transport *t, StateDb *db, OffsetReset res
     rt->batch = arena_create(256 * 1024);
     rt->commit_interval_ms = commit_interval_ms;
     rt->last_commit_ms = eddy_mono_ms();
+    rt->progress_ms = rt->last_commit_ms;
     rt->ctx.eval.arena = rt->batch;
     rt->ctx.out = (OpOutput){.produce = rt_produce, .deliver = rt_deliver, .ud = rt};
     rt->ctx.emitted = &rt->emitted;
@@ -273,6 +285,7 @@ int runtime_poll(QueryRuntime *rt, int timeout_ms, EddyError *err)
     int n = rt->t->ops->consumer_poll(rt->consumer, rt->recs, BATCH_MAX, timeout_ms, err);
     if (n <= 0)
         return n;
+    rt->progress_ms = eddy_mono_ms();
     Query *q = rt->q;
     for (int i = 0; i < n && !runtime_done(rt); i++) {
         const TransportRecord *rec = &rt->recs[i];
@@ -348,6 +361,27 @@ bool runtime_at_end(QueryRuntime *rt)
 int64_t runtime_lag(QueryRuntime *rt)
 {
     return rt->t->ops->consumer_lag ? rt->t->ops->consumer_lag(rt->consumer) : -1;
+}
+
+/* Stalled: no record taken for after_ms while the input has records past
+ * the query's position (lag > 0), or while that is not known at all
+ * (lag -1: no answer from the input's partitions since the start).  A
+ * query at the end of its input is idle, not stalled. */
+int runtime_stall_check(QueryRuntime *rt, int64_t now_ms, int64_t after_ms, int64_t *lag,
+                        int64_t *idle_ms)
+{
+    *lag = runtime_lag(rt);
+    *idle_ms = now_ms - rt->progress_ms;
+    bool stalled = *idle_ms >= after_ms && *lag != 0 && !runtime_at_end(rt);
+    if (stalled == rt->stalled)
+        return 0;
+    rt->stalled = stalled;
+    return stalled ? 1 : -1;
+}
+
+bool runtime_stalled(const QueryRuntime *rt)
+{
+    return rt->stalled;
 }
 
 bool runtime_done(QueryRuntime *rt)
