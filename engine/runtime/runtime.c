@@ -57,6 +57,7 @@ struct QueryRuntime {
      * the start), and whether the query is reported stalled now. */
     int64_t progress_ms;
     bool stalled;
+    int64_t stalled_ms;           /* idle time at the last check while stalled */
     /* Muting (runtime_mute_until): the target offset per partition, and
      * whether the record being processed is below its partition's. */
     TopicPartitionOffset *mute;   /* topics borrow the query's inputs' */
@@ -373,6 +374,10 @@ int runtime_stall_check(QueryRuntime *rt, int64_t now_ms, int64_t after_ms, int6
     *lag = runtime_lag(rt);
     *idle_ms = now_ms - rt->progress_ms;
     bool stalled = *idle_ms >= after_ms && *lag != 0 && !runtime_at_end(rt);
+    if (stalled)
+        rt->stalled_ms = *idle_ms;
+    else if (rt->stalled)
+        *idle_ms = rt->stalled_ms;   /* moving again: how long it was stuck */
     if (stalled == rt->stalled)
         return 0;
     rt->stalled = stalled;

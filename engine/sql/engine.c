@@ -489,7 +489,7 @@ int engine_checkpoint(Engine *e, EddyError *err)
 {
     if (e->t->ops->flush(e->t, 60000, err) != 0)
         return -1;
-    e->delivering = false;
+    e->delivering = e->delivering_logged = false;
     return checkpoint_store(e, err);
 }
 
@@ -555,20 +555,23 @@ static int checkpoint_step(Engine *e, int wait_ms, EddyError *err)
     int rc = e->t->ops->flush(e->t, wait_ms, err);
     int64_t now = eddy_mono_ms();
     if (rc == -2) {
-        if (!e->delivering)
-            engine_log(e, 1, "checkpoint waits for output to be delivered (%s); queries paused",
-                       err->msg);
         e->delivering_since_ms = e->delivering ? e->delivering_since_ms : now;
         e->delivering = true;
+        /* A busy moment is no news: say so after a second. */
+        if (!e->delivering_logged && now - e->delivering_since_ms >= 1000) {
+            engine_log(e, 1, "checkpoint waits for output to be delivered (%s); queries paused",
+                       err->msg);
+            e->delivering_logged = true;
+        }
         eddy_error_clear(err);
         return 0;
     }
     if (rc != 0)
         return -1;
-    if (e->delivering)
+    if (e->delivering_logged)
         engine_log(e, 0, "output delivered after %.1f s; checkpoint taken, queries resume",
                    (double)(now - e->delivering_since_ms) / 1000.0);
-    e->delivering = false;
+    e->delivering = e->delivering_logged = false;
     return checkpoint_store(e, err);
 }
 

@@ -34,7 +34,7 @@ struct Engine {
     int64_t last_checkpoint_ms;
     /* A periodic checkpoint waiting for its output to be delivered (the
      * broker away): queries are not polled meanwhile (engine_poll). */
-    bool delivering;
+    bool delivering, delivering_logged;
     int64_t delivering_since_ms;
     /* SET/UNSET go to the command log only just before the next statement
      * that is logged, and only if they change what the log says, so a

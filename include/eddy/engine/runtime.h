@@ -40,7 +40,8 @@ int64_t runtime_lag(QueryRuntime *rt);
 /* Stall watch at now_ms: the query is stalled once it took no record for
  * after_ms while its input has records past its position (or the position
  * is not known).  Sets *lag (runtime_lag) and *idle_ms (since the last
- * record was taken, or the start); returns +1 when it just became stalled,
+ * record was taken, or the start; on the return of -1, how long it was
+ * stuck); returns +1 when it just became stalled,
  * -1 when it just stopped being so, else 0. */
 int runtime_stall_check(QueryRuntime *rt, int64_t now_ms, int64_t after_ms, int64_t *lag,
                         int64_t *idle_ms);
