@@ -14,7 +14,8 @@
  * the engine before runtime_commit, so a committed offset never runs
  * ahead of delivered output (at-least-once).  Bad records are skipped,
  * counted and logged with topic, partition and offset, at most a few
- * lines per second per query.
+ * lines per second per query; with the processing log on, each is also
+ * written to its topic (log_to_topic).
  *
  * Stall watch: a query whose input has records past its position (or whose
  * position is not known) and that took none for a while is "stalled"
@@ -25,7 +26,9 @@
  */
 #include "eddy/engine/runtime.h"
 #include "eddy/store.h"
+#include "eddy/value.h"
 
+#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -53,6 +56,7 @@ struct QueryRuntime {
     int64_t commit_interval_ms, last_commit_ms;
     int64_t log_window_ms, logged_in_window, suppressed;
     int64_t emitted;
+    char *plog_topic;             /* processing log topic (runtime_set_processing_log), or NULL */
     /* Stall watch (runtime_stall_check): when a poll last took records (or
      * the start), and whether the query is reported stalled now. */
     int64_t progress_ms;
@@ -97,6 +101,44 @@ static void log_bad_record(QueryRuntime *rt, const TransportRecord *rec, const c
                rec->partition, (long long)rec->offset, why);
     else
         rt->suppressed++;
+}
+
+/* The processing log's entry for a skipped record, in ksqlDB's shape (a
+ * deserialization error, message type 0) with the record's partition and
+ * offset added, and its value's bytes always included (README.md,
+ * "Processing log").  Not while muted: a REPLAY re-processing records
+ * already logged would log them again. */
+static int log_to_topic(QueryRuntime *rt, const TransportRecord *rec, const char *why,
+                        EddyError *err)
+{
+    if (rt->plog_topic == NULL || rt->muted)
+        return 0;
+    StrBuf b64 = {0};
+    value_base64_encode(rec->value ? rec->value : "", rec->value_len, &b64);
+    char logger[300];
+    snprintf(logger, sizeof logger, "processing.%s", rt->q->id);
+    json_t *entry = json_pack(
+        "{s:s, s:s, s:I, s:{s:i, s:{s:s, s:s, s:s, s:[], s:s, s:i, s:I}, s:n, s:n, s:n, s:n}}",
+        "level", "ERROR", "logger", logger, "time", (json_int_t)eddy_now_ms(), "message",
+        "type", 0, "deserializationError", "target", "value", "errorMessage", why ? why : "",
+        "recordB64", b64.data ? b64.data : "", "cause", "topic", rec->topic, "partition",
+        (int)rec->partition, "offset", (json_int_t)rec->offset, "recordProcessingError",
+        "productionError", "serializationError", "kafkaStreamsThreadError");
+    sb_free(&b64);
+    char *text = entry ? json_dumps(entry, JSON_COMPACT) : NULL;
+    json_decref(entry);
+    if (text == NULL)
+        EDDY_PANIC("out of memory");
+    int rc = rt->t->ops->produce(rt->t, rt->plog_topic, -1, NULL, 0, text, strlen(text),
+                                 rec->timestamp, err);
+    free(text);
+    return rc;
+}
+
+void runtime_set_processing_log(QueryRuntime *rt, const char *topic)
+{
+    free(rt->plog_topic);
+    rt->plog_topic = topic ? strdup(topic) : NULL;
 }
 
 /* The sink's output (OpCtx.out): records to the transport, a transient
@@ -302,6 +344,8 @@ int runtime_poll(QueryRuntime *rt, int timeout_ms, EddyError *err)
         if (rc > 0) {
             q->records_skipped++;
             log_bad_record(rt, rec, rerr.msg);
+            if (log_to_topic(rt, rec, rerr.msg, err) != 0)
+                return -1;   /* as a sink that cannot produce */
         } else if (rc < 0) {
             /* An output that cannot be encoded or produced: the record's
              * result is lost only if we go on, so stop the query. */
@@ -447,5 +491,6 @@ void runtime_stop(QueryRuntime *rt)
     arena_destroy(rt->batch);
     free(rt->offs);
     free(rt->mute);
+    free(rt->plog_topic);
     free(rt);
 }

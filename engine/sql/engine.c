@@ -137,6 +137,10 @@ static int exec_set(Engine *e, const AstStmt *s, EddyError *err)
         !str_ieq(value, "latest"))
         return eddy_error(err, ERR_ANALYSIS, s->pos,
                           "auto.offset.reset must be 'earliest' or 'latest', not '%s'", value);
+    if (strcmp(name, "ksql.logging.processing.topic.auto.create") == 0 &&
+        !str_ieq(value, "true") && !str_ieq(value, "false"))
+        return eddy_error(err, ERR_ANALYSIS, s->pos, "%s must be 'true' or 'false', not '%s'",
+                          name, value);
     static const char *const counts[] = {"commit.interval.ms", "snapshot.interval.ms",
                                          "snapshot.retention.ms", "snapshot.retention.count"};
     for (size_t i = 0; i < sizeof counts / sizeof counts[0]; i++) {

@@ -66,6 +66,10 @@ void runtime_drop_state(QueryRuntime *rt);
 void runtime_mute_until(QueryRuntime *rt, const TopicPartitionOffset *until, int n);
 /* Sink records not produced because they were muted, since the start. */
 int64_t runtime_muted_records(const QueryRuntime *rt);
+/* Writes each skipped (bad) record to `topic` as a processing-log entry
+ * (JSON: query id, source topic/partition/offset, error, the value's bytes
+ * in base64); NULL turns it off.  Copies topic. */
+void runtime_set_processing_log(QueryRuntime *rt, const char *topic);
 /* Number of state stores the query's operators opened: 0 = stateless. */
 int runtime_store_count(const QueryRuntime *rt);
 
