@@ -276,6 +276,11 @@ static int kt_flush(Transport *tr, int timeout_ms, EddyError *err)
     return 0;
 }
 
+static int64_t kt_pending(Transport *tr)
+{
+    return rd_kafka_outq_len(((KafkaTransport *)tr)->producer);
+}
+
 /* ---- metadata and topics -------------------------------------------- */
 
 int kafka_fetch_metadata(KafkaTransport *t, const struct rd_kafka_metadata **md, EddyError *err)
@@ -646,6 +651,7 @@ static const TransportOps kafka_ops = {
     .poll = kt_poll,
     .flush = kt_flush,
     .destroy = kt_destroy,
+    .pending = kt_pending,
 };
 
 /* Checks every pass-through pair against librdkafka, keeps the valid ones
@@ -706,6 +712,11 @@ Transport *kafka_transport_create(const char *const *props, EddyError *err)
         kafka_conf_set(conf, "enable.idempotence", "true", NULL, err) < 0 ||
         kafka_conf_set(conf, "partitioner", "murmur2_random", NULL, err) < 0 ||
         kafka_conf_set(conf, "linger.ms", "5", NULL, err) < 0 ||
+        /* Room for what the queries produce between two checkpoints: a
+         * full queue would block produce (so the whole loop) while the
+         * broker is away; the engine pauses its queries well before
+         * (engine_poll, PENDING_PAUSE). */
+        kafka_conf_set(conf, "queue.buffering.max.messages", "1000000", NULL, err) < 0 ||
         accept_props(t, props, conf, err) < 0) {
         rd_kafka_conf_destroy(conf);
         kt_destroy(&t->base);

@@ -605,11 +605,18 @@ static void stall_reports(Engine *e, int64_t now)
     }
 }
 
+/* Output waiting in the producer beyond which the queries pause for a
+ * checkpoint: far below the producer's queue (1,000,000 records), whose
+ * filling up would block produce, and with it the loop, while the broker
+ * is away. */
+#define PENDING_PAUSE 100000
+
 int engine_poll(Engine *e, int timeout_ms, EddyError *err)
 {
     int total = 0, nq = engine_running_queries(e) + engine_has_transient(e);
     int per = nq > 0 ? timeout_ms / nq : 0;
-    if (e->delivering && checkpoint_step(e, timeout_ms, err) != 0)
+    bool backlog = e->t->ops->pending && e->t->ops->pending(e->t) > PENDING_PAUSE;
+    if ((e->delivering || backlog) && checkpoint_step(e, timeout_ms, err) != 0)
         return -1;
     for (int i = 0; i < e->cat.queries.n && !e->delivering; i++) {
         Query *q = e->cat.queries.items[i];

@@ -112,6 +112,9 @@ typedef struct TransportOps {
      * queued: a later flush may deliver them); err is set for both. */
     int (*flush)(Transport *t, int timeout_ms, EddyError *err);
     void (*destroy)(Transport *t);
+    /* Records produced and not delivered yet (may be NULL: none ever
+     * wait).  Asks the cluster nothing. */
+    int64_t (*pending)(Transport *t);
 } TransportOps;
 
 struct Transport {
