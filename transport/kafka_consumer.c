@@ -548,11 +548,38 @@ int kafka_consumer_seek(Consumer *c, const TopicPartitionOffset *offs, int n, Ed
     return rc;
 }
 
+/* How long a close waits for its last asynchronous commits. */
+#define CLOSE_TIMEOUT_MS 2000
+
+/* The close has only the last commits to finish (no group membership), and
+ * those wait for the coordinator: with the broker gone for good,
+ * rd_kafka_consumer_close never returned and `eddy run` hung at exit.  So
+ * the close is given CLOSE_TIMEOUT_MS, then the handle is destroyed without
+ * it (the offsets stored with the state are the truth; the group's copy
+ * only lags). */
 void kafka_consumer_close(Consumer *c)
 {
     if (c == NULL)
         return;
     consumer_release_held(c);
-    rd_kafka_consumer_close(c->rk);
+    rd_kafka_queue_t *q = rd_kafka_queue_new(c->rk);
+    rd_kafka_error_t *error = rd_kafka_consumer_close_queue(c->rk, q);
+    if (error)
+        rd_kafka_error_destroy(error);
+    int64_t deadline = eddy_mono_ms() + CLOSE_TIMEOUT_MS;
+    while (!error && !rd_kafka_consumer_closed(c->rk) && eddy_mono_ms() < deadline) {
+        rd_kafka_event_t *ev = rd_kafka_queue_poll(q, 100);
+        if (ev)
+            rd_kafka_event_destroy(ev);
+    }
+    rd_kafka_queue_destroy(q);
+    if (!rd_kafka_consumer_closed(c->rk)) {
+        kafka_log(c->t, EDDY_LOG_WARNING,
+                  "kafka consumer: group %s: closed without its last commit to Kafka (broker "
+                  "unreachable; the offsets stored with the state are safe)",
+                  c->group);
+        rd_kafka_destroy_flags(c->rk, RD_KAFKA_DESTROY_F_NO_CONSUMER_CLOSE);
+        c->rk = NULL;
+    }
     kafka_consumer_free(c);
 }

@@ -491,7 +491,11 @@ static int checkpoint_store(Engine *e, EddyError *err);
 
 int engine_checkpoint(Engine *e, EddyError *err)
 {
-    if (e->t->ops->flush(e->t, 60000, err) != 0)
+    /* After a flush that timed out (the broker away), the next ones (each
+     * query's stop at exit) wait only a moment: no 60 s more per query. */
+    int rc = e->t->ops->flush(e->t, e->flush_timed_out ? 1000 : 60000, err);
+    e->flush_timed_out = rc == -2;
+    if (rc != 0)
         return -1;
     e->delivering = e->delivering_logged = false;
     return checkpoint_store(e, err);

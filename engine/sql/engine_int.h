@@ -35,6 +35,7 @@ struct Engine {
     /* A periodic checkpoint waiting for its output to be delivered (the
      * broker away): queries are not polled meanwhile (engine_poll). */
     bool delivering, delivering_logged;
+    bool flush_timed_out;         /* engine_checkpoint's last flush timed out */
     int64_t delivering_since_ms;
     /* SET/UNSET go to the command log only just before the next statement
      * that is logged, and only if they change what the log says, so a
