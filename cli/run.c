@@ -92,9 +92,10 @@ static void progress_tick(Engine *e, Progress *p, bool until_caught_up)
             snprintf(replay, sizeof replay, ", replaying %lld%% (%lld of %lld records)",
                      (long long)(100 * qs[i].replay_done / qs[i].replay_total),
                      (long long)qs[i].replay_done, (long long)qs[i].replay_total);
-        cli_say(true, "[%llds] %s: %lld in (%.0f/s), %lld out%s%s, %s",
+        cli_say(true, "[%llds] %s: %lld in (%.0f/s), %lld out%s%s, %s%s",
                 (long long)((now - p->start_ms) / 1000), qs[i].id, (long long)qs[i].records_in,
-                r, (long long)qs[i].records_out, bad, replay, lagtext);
+                r, (long long)qs[i].records_out, bad, replay, lagtext,
+                qs[i].stalled ? ", STALLED" : "");
         lag = lag < 0 || qs[i].lag < 0 ? -1 : lag + qs[i].lag;
         rate += r;
         p->last_in[i] = qs[i].records_in;

@@ -225,6 +225,7 @@ static rd_kafka_t *consumer_handle(Consumer *c, OffsetReset reset, EddyError *er
 {
     KafkaTransport *t = c->t;
     rd_kafka_conf_t *conf = kafka_consumer_conf(c);
+    kafka_consumer_conf_commits(conf);
     /* A deep prefetch queue keeps the engine fed: with librdkafka's default
      * (100,000 messages across partitions) the poll loop waited on an empty
      * queue about a third of the time (bench_throughput, perf).  Before the
@@ -448,15 +449,47 @@ static rd_kafka_topic_partition_list_t *tpo_list(const TopicPartitionOffset *off
     return list;
 }
 
+/* The commit's outcome, served by consumer_poll on the caller's thread:
+ * a failure is logged (once per run of failures), a success after
+ * failures says so.  The offsets stored with the state are the truth; the
+ * group's copy is for monitoring. */
+static void commit_done_cb(rd_kafka_t *rk, rd_kafka_resp_err_t e,
+                           rd_kafka_topic_partition_list_t *offsets, void *opaque)
+{
+    Consumer *c = opaque;
+    for (int i = 0; e == RD_KAFKA_RESP_ERR_NO_ERROR && offsets && i < offsets->cnt; i++)
+        e = offsets->elems[i].err;
+    if (e == RD_KAFKA_RESP_ERR__NO_OFFSET)
+        e = RD_KAFKA_RESP_ERR_NO_ERROR;   /* nothing new to commit */
+    if (e != RD_KAFKA_RESP_ERR_NO_ERROR && c->commit_failures++ == 0)
+        kafka_log(c->t, EDDY_LOG_WARNING,
+                  "kafka consumer: group %s: committing offsets to Kafka failed (the offsets "
+                  "stored with the state are safe; retried at the next checkpoint): %s",
+                  c->group, rd_kafka_err2str(e));
+    else if (e == RD_KAFKA_RESP_ERR_NO_ERROR && c->commit_failures > 0) {
+        kafka_log(c->t, EDDY_LOG_INFO,
+                  "kafka consumer: group %s: committing offsets to Kafka works again (after %d "
+                  "failed commit(s))", c->group, c->commit_failures);
+        c->commit_failures = 0;
+    }
+}
+
+void kafka_consumer_conf_commits(rd_kafka_conf_t *conf)
+{
+    rd_kafka_conf_set_offset_commit_cb(conf, commit_done_cb);
+}
+
+/* Asynchronous: a commit waits for the group's coordinator, which during a
+ * broker outage would hold the query loop (no progress lines, no answer to
+ * SHOW QUERIES) until the broker is back.  The outcome is logged by
+ * commit_done_cb. */
 int kafka_consumer_commit(Consumer *c, const TopicPartitionOffset *offs, int n, EddyError *err)
 {
     kafka_flush_logs(c->t);
     if (n <= 0)
         return 0;
     rd_kafka_topic_partition_list_t *list = tpo_list(offs, n);
-    rd_kafka_resp_err_t e = rd_kafka_commit(c->rk, list, 0 /* synchronous */);
-    for (int i = 0; e == RD_KAFKA_RESP_ERR_NO_ERROR && i < list->cnt; i++)
-        e = list->elems[i].err;
+    rd_kafka_resp_err_t e = rd_kafka_commit(c->rk, list, 1 /* asynchronous */);
     rd_kafka_topic_partition_list_destroy(list);
     if (e != RD_KAFKA_RESP_ERR_NO_ERROR)
         return kafka_error(err, e, "kafka commit");
@@ -515,11 +548,38 @@ int kafka_consumer_seek(Consumer *c, const TopicPartitionOffset *offs, int n, Ed
     return rc;
 }
 
+/* How long a close waits for its last asynchronous commits. */
+#define CLOSE_TIMEOUT_MS 2000
+
+/* The close has only the last commits to finish (no group membership), and
+ * those wait for the coordinator: with the broker gone for good,
+ * rd_kafka_consumer_close never returned and `eddy run` hung at exit.  So
+ * the close is given CLOSE_TIMEOUT_MS, then the handle is destroyed without
+ * it (the offsets stored with the state are the truth; the group's copy
+ * only lags). */
 void kafka_consumer_close(Consumer *c)
 {
     if (c == NULL)
         return;
     consumer_release_held(c);
-    rd_kafka_consumer_close(c->rk);
+    rd_kafka_queue_t *q = rd_kafka_queue_new(c->rk);
+    rd_kafka_error_t *error = rd_kafka_consumer_close_queue(c->rk, q);
+    if (error)
+        rd_kafka_error_destroy(error);
+    int64_t deadline = eddy_mono_ms() + CLOSE_TIMEOUT_MS;
+    while (!error && !rd_kafka_consumer_closed(c->rk) && eddy_mono_ms() < deadline) {
+        rd_kafka_event_t *ev = rd_kafka_queue_poll(q, 100);
+        if (ev)
+            rd_kafka_event_destroy(ev);
+    }
+    rd_kafka_queue_destroy(q);
+    if (!rd_kafka_consumer_closed(c->rk)) {
+        kafka_log(c->t, EDDY_LOG_WARNING,
+                  "kafka consumer: group %s: closed without its last commit to Kafka (broker "
+                  "unreachable; the offsets stored with the state are safe)",
+                  c->group);
+        rd_kafka_destroy_flags(c->rk, RD_KAFKA_DESTROY_F_NO_CONSUMER_CLOSE);
+        c->rk = NULL;
+    }
     kafka_consumer_free(c);
 }

@@ -48,6 +48,7 @@ struct Consumer {
     int neof;                  /* parts with eof set */
     int hint;                  /* index into parts of the last record's partition */
     OffsetReset reset;
+    int commit_failures;       /* asynchronous commits failed in a row (commit_done_cb) */
     char group[256];           /* for messages */
 };
 
@@ -110,6 +111,9 @@ int kafka_consumer_poll(Consumer *c, TransportRecord *out, int max, int timeout_
                         EddyError *err);
 bool kafka_consumer_at_end(Consumer *c);
 int64_t kafka_consumer_lag(Consumer *c);
+/* Sets the callback that reports the outcome of consumer_commit's
+ * asynchronous commits (served by consumer_poll). */
+void kafka_consumer_conf_commits(rd_kafka_conf_t *conf);
 int kafka_consumer_commit(Consumer *c, const TopicPartitionOffset *offs, int n, EddyError *err);
 int kafka_consumer_seek(Consumer *c, const TopicPartitionOffset *offs, int n, EddyError *err);
 void kafka_consumer_close(Consumer *c);

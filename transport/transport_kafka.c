@@ -21,7 +21,8 @@
  *    the group's first-join delay (~3 s).  The group id names the
  *    committed offsets; commits need no membership.
  *  - Consumers never auto-commit: the runtime commits the offsets its
- *    checkpoint reflects (consumer_commit).
+ *    checkpoint reflects (consumer_commit), asynchronously, so a broker
+ *    outage never holds the query loop; failures are logged.
  *  - librdkafka never calls back from its own threads: logs go through
  *    log.queue to the handle's poll queue, so t->log and the delivery-report
  *    callback run inside produce/poll/flush/consumer_poll on the caller's
@@ -263,14 +264,21 @@ static int kt_flush(Transport *tr, int timeout_ms, EddyError *err)
     if (failed > 0)
         return kafka_error(err, KAFKA_NO_CODE, "%ld record(s) not delivered; first: %s",
                            failed, t->first_failure);
-    if (e == RD_KAFKA_RESP_ERR__TIMED_OUT)
-        return kafka_error(err, KAFKA_NO_CODE,
-                           "flush timed out after %d ms with %d record(s) undelivered",
-                           timeout_ms, rd_kafka_outq_len(t->producer));
     char fatal[256];
     if (rd_kafka_fatal_error(t->producer, fatal, sizeof fatal))
         return kafka_error(err, KAFKA_NO_CODE, "producer failed: %s", fatal);
+    if (e == RD_KAFKA_RESP_ERR__TIMED_OUT) {
+        kafka_error(err, KAFKA_NO_CODE,
+                    "flush timed out after %d ms with %d record(s) undelivered", timeout_ms,
+                    rd_kafka_outq_len(t->producer));
+        return -2;   /* none failed: still queued (the broker may be away) */
+    }
     return 0;
+}
+
+static int64_t kt_pending(Transport *tr)
+{
+    return rd_kafka_outq_len(((KafkaTransport *)tr)->producer);
 }
 
 /* ---- metadata and topics -------------------------------------------- */
@@ -643,6 +651,7 @@ static const TransportOps kafka_ops = {
     .poll = kt_poll,
     .flush = kt_flush,
     .destroy = kt_destroy,
+    .pending = kt_pending,
 };
 
 /* Checks every pass-through pair against librdkafka, keeps the valid ones
@@ -703,6 +712,11 @@ Transport *kafka_transport_create(const char *const *props, EddyError *err)
         kafka_conf_set(conf, "enable.idempotence", "true", NULL, err) < 0 ||
         kafka_conf_set(conf, "partitioner", "murmur2_random", NULL, err) < 0 ||
         kafka_conf_set(conf, "linger.ms", "5", NULL, err) < 0 ||
+        /* Room for what the queries produce between two checkpoints: a
+         * full queue would block produce (so the whole loop) while the
+         * broker is away; the engine pauses its queries well before
+         * (engine_poll, PENDING_PAUSE). */
+        kafka_conf_set(conf, "queue.buffering.max.messages", "1000000", NULL, err) < 0 ||
         accept_props(t, props, conf, err) < 0) {
         rd_kafka_conf_destroy(conf);
         kt_destroy(&t->base);

@@ -14,11 +14,21 @@
  * the engine before runtime_commit, so a committed offset never runs
  * ahead of delivered output (at-least-once).  Bad records are skipped,
  * counted and logged with topic, partition and offset, at most a few
- * lines per second per query.
+ * lines per second per query; with the processing log on, each is also
+ * written to its topic (log_to_topic).
+ *
+ * Stall watch: a query whose input has records past its position (or whose
+ * position is not known) and that took none for a while is "stalled"
+ * (runtime_stall_check); the engine logs the change and shows it.  The
+ * position is the query's own: its consumer is assigned every partition at
+ * the offsets stored with its state and never rebalanced, so a broker
+ * outage cannot move it (librdkafka resumes fetching there).
  */
 #include "eddy/engine/runtime.h"
 #include "eddy/store.h"
+#include "eddy/value.h"
 
+#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -46,6 +56,12 @@ struct QueryRuntime {
     int64_t commit_interval_ms, last_commit_ms;
     int64_t log_window_ms, logged_in_window, suppressed;
     int64_t emitted;
+    char *plog_topic;             /* processing log topic (runtime_set_processing_log), or NULL */
+    /* Stall watch (runtime_stall_check): when a poll last took records (or
+     * the start), and whether the query is reported stalled now. */
+    int64_t progress_ms;
+    bool stalled;
+    int64_t stalled_ms;           /* idle time at the last check while stalled */
     /* Muting (runtime_mute_until): the target offset per partition, and
      * whether the record being processed is below its partition's. */
     TopicPartitionOffset *mute;   /* topics borrow the query's inputs' */
@@ -85,6 +101,44 @@ static void log_bad_record(QueryRuntime *rt, const TransportRecord *rec, const c
                rec->partition, (long long)rec->offset, why);
     else
         rt->suppressed++;
+}
+
+/* The processing log's entry for a skipped record, in ksqlDB's shape (a
+ * deserialization error, message type 0) with the record's partition and
+ * offset added, and its value's bytes always included (README.md,
+ * "Processing log").  Not while muted: a REPLAY re-processing records
+ * already logged would log them again. */
+static int log_to_topic(QueryRuntime *rt, const TransportRecord *rec, const char *why,
+                        EddyError *err)
+{
+    if (rt->plog_topic == NULL || rt->muted)
+        return 0;
+    StrBuf b64 = {0};
+    value_base64_encode(rec->value ? rec->value : "", rec->value_len, &b64);
+    char logger[300];
+    snprintf(logger, sizeof logger, "processing.%s", rt->q->id);
+    json_t *entry = json_pack(
+        "{s:s, s:s, s:I, s:{s:i, s:{s:s, s:s, s:s, s:[], s:s, s:i, s:I}, s:n, s:n, s:n, s:n}}",
+        "level", "ERROR", "logger", logger, "time", (json_int_t)eddy_now_ms(), "message",
+        "type", 0, "deserializationError", "target", "value", "errorMessage", why ? why : "",
+        "recordB64", b64.data ? b64.data : "", "cause", "topic", rec->topic, "partition",
+        (int)rec->partition, "offset", (json_int_t)rec->offset, "recordProcessingError",
+        "productionError", "serializationError", "kafkaStreamsThreadError");
+    sb_free(&b64);
+    char *text = entry ? json_dumps(entry, JSON_COMPACT) : NULL;
+    json_decref(entry);
+    if (text == NULL)
+        EDDY_PANIC("out of memory");
+    int rc = rt->t->ops->produce(rt->t, rt->plog_topic, -1, NULL, 0, text, strlen(text),
+                                 rec->timestamp, err);
+    free(text);
+    return rc;
+}
+
+void runtime_set_processing_log(QueryRuntime *rt, const char *topic)
+{
+    free(rt->plog_topic);
+    rt->plog_topic = topic ? strdup(topic) : NULL;
 }
 
 /* The sink's output (OpCtx.out): records to the transport, a transient
@@ -228,6 +282,7 @@ QueryRuntime *runtime_start(Query *q, Transport *t, StateDb *db, OffsetReset res
     rt->batch = arena_create(256 * 1024);
     rt->commit_interval_ms = commit_interval_ms;
     rt->last_commit_ms = eddy_mono_ms();
+    rt->progress_ms = rt->last_commit_ms;
     rt->ctx.eval.arena = rt->batch;
     rt->ctx.out = (OpOutput){.produce = rt_produce, .deliver = rt_deliver, .ud = rt};
     rt->ctx.emitted = &rt->emitted;
@@ -321,6 +376,7 @@ int runtime_poll(QueryRuntime *rt, int timeout_ms, EddyError *err)
     int n = rt->t->ops->consumer_poll(rt->consumer, rt->recs, BATCH_MAX, timeout_ms, err);
     if (n <= 0)
         return n;
+    rt->progress_ms = eddy_mono_ms();
     Query *q = rt->q;
     for (int i = 0; i < n && !runtime_done(rt); i++) {
         const TransportRecord *rec = &rt->recs[i];
@@ -336,6 +392,8 @@ int runtime_poll(QueryRuntime *rt, int timeout_ms, EddyError *err)
         if (rc > 0) {
             q->records_skipped++;
             log_bad_record(rt, rec, rerr.msg);
+            if (log_to_topic(rt, rec, rerr.msg, err) != 0)
+                return -1;   /* as a sink that cannot produce */
         } else if (rc < 0) {
             /* An output that cannot be encoded or produced: the record's
              * result is lost only if we go on, so stop the query. */
@@ -398,6 +456,31 @@ int64_t runtime_lag(QueryRuntime *rt)
     return rt->t->ops->consumer_lag ? rt->t->ops->consumer_lag(rt->consumer) : -1;
 }
 
+/* Stalled: no record taken for after_ms while the input has records past
+ * the query's position (lag > 0), or while that is not known at all
+ * (lag -1: no answer from the input's partitions since the start).  A
+ * query at the end of its input is idle, not stalled. */
+int runtime_stall_check(QueryRuntime *rt, int64_t now_ms, int64_t after_ms, int64_t *lag,
+                        int64_t *idle_ms)
+{
+    *lag = runtime_lag(rt);
+    *idle_ms = now_ms - rt->progress_ms;
+    bool stalled = *idle_ms >= after_ms && *lag != 0 && !runtime_at_end(rt);
+    if (stalled)
+        rt->stalled_ms = *idle_ms;
+    else if (rt->stalled)
+        *idle_ms = rt->stalled_ms;   /* moving again: how long it was stuck */
+    if (stalled == rt->stalled)
+        return 0;
+    rt->stalled = stalled;
+    return stalled ? 1 : -1;
+}
+
+bool runtime_stalled(const QueryRuntime *rt)
+{
+    return rt->stalled;
+}
+
 bool runtime_done(QueryRuntime *rt)
 {
     const Plan *sink = rt->q->plan;
@@ -456,5 +539,6 @@ void runtime_stop(QueryRuntime *rt)
     arena_destroy(rt->batch);
     free(rt->offs);
     free(rt->mute);
+    free(rt->plog_topic);
     free(rt);
 }

@@ -138,6 +138,10 @@ static int exec_set(Engine *e, const AstStmt *s, EddyError *err)
         !str_ieq(value, "latest"))
         return eddy_error(err, ERR_ANALYSIS, s->pos,
                           "auto.offset.reset must be 'earliest' or 'latest', not '%s'", value);
+    if (strcmp(name, "ksql.logging.processing.topic.auto.create") == 0 &&
+        !str_ieq(value, "true") && !str_ieq(value, "false"))
+        return eddy_error(err, ERR_ANALYSIS, s->pos, "%s must be 'true' or 'false', not '%s'",
+                          name, value);
     static const char *const counts[] = {"commit.interval.ms", "snapshot.interval.ms",
                                          "snapshot.retention.ms", "snapshot.retention.count"};
     for (size_t i = 0; i < sizeof counts / sizeof counts[0]; i++) {
@@ -522,10 +526,23 @@ void engine_cancel_transient(Engine *e)
  * output delivered; (2) dirty state and each query's next offsets in one
  * synced RocksDB WriteBatch; (3) the same offsets committed to Kafka, for
  * monitoring only: the RocksDB copy is the truth on restart. */
+static int checkpoint_store(Engine *e, EddyError *err);
+
 int engine_checkpoint(Engine *e, EddyError *err)
 {
-    if (e->t->ops->flush(e->t, 60000, err) != 0)
+    /* After a flush that timed out (the broker away), the next ones (each
+     * query's stop at exit) wait only a moment: no 60 s more per query. */
+    int rc = e->t->ops->flush(e->t, e->flush_timed_out ? 1000 : 60000, err);
+    e->flush_timed_out = rc == -2;
+    if (rc != 0)
         return -1;
+    e->delivering = e->delivering_logged = false;
+    return checkpoint_store(e, err);
+}
+
+/* Steps (2) and (3), once the output is delivered. */
+static int checkpoint_store(Engine *e, EddyError *err)
+{
     int n = 0;
     for (int i = 0; i < e->cat.queries.n; i++) {
         Query *q = e->cat.queries.items[i];
@@ -580,11 +597,78 @@ static int poll_query(Engine *e, Query *q, int timeout_ms, EddyError *err)
     return n;
 }
 
+/* The periodic checkpoint waits for its output in steps of at most
+ * wait_ms: while the broker is away the records stay queued in the
+ * producer (they fail only after its message.timeout.ms), and the loop
+ * goes on answering (progress, SHOW QUERIES) instead of blocking in one
+ * long flush that would fail the run.  Until they are delivered the
+ * queries are not polled, so neither state nor output runs further ahead
+ * of what the next checkpoint stores.  A record that failed is fatal. */
+static int checkpoint_step(Engine *e, int wait_ms, EddyError *err)
+{
+    int rc = e->t->ops->flush(e->t, wait_ms, err);
+    int64_t now = eddy_mono_ms();
+    if (rc == -2) {
+        e->delivering_since_ms = e->delivering ? e->delivering_since_ms : now;
+        e->delivering = true;
+        /* A busy moment is no news: say so after a second. */
+        if (!e->delivering_logged && now - e->delivering_since_ms >= 1000) {
+            engine_log(e, 1, "checkpoint waits for output to be delivered (%s); queries paused",
+                       err->msg);
+            e->delivering_logged = true;
+        }
+        eddy_error_clear(err);
+        return 0;
+    }
+    if (rc != 0)
+        return -1;
+    if (e->delivering_logged)
+        engine_log(e, 0, "output delivered after %.1f s; checkpoint taken, queries resume",
+                   (double)(now - e->delivering_since_ms) / 1000.0);
+    e->delivering = e->delivering_logged = false;
+    return checkpoint_store(e, err);
+}
+
+/* A query that took no record for this long while its input has some
+ * left is reported stalled (a log line; STALLED in SHOW QUERIES and the
+ * progress lines). */
+#define STALL_REPORT_MS 10000
+
+static void stall_reports(Engine *e, int64_t now)
+{
+    for (int i = 0; i < e->cat.queries.n; i++) {
+        Query *q = e->cat.queries.items[i];
+        int64_t lag, idle;
+        if (q->rt == NULL)
+            continue;
+        int change = runtime_stall_check(q->rt, now, STALL_REPORT_MS, &lag, &idle);
+        char left[64];
+        snprintf(left, sizeof left, lag < 0 ? "its input's end not known" : "%lld records to read",
+                 (long long)lag);
+        if (change > 0)
+            engine_log(e, 1, "query %s: stalled: %s and none taken for %lld s%s", q->id, left,
+                       (long long)(idle / 1000),
+                       e->delivering ? " (its output waits for the broker)" : "");
+        else if (change < 0)
+            engine_log(e, 0, "query %s: resumed after %lld s without progress", q->id,
+                       (long long)(idle / 1000));
+    }
+}
+
+/* Output waiting in the producer beyond which the queries pause for a
+ * checkpoint: far below the producer's queue (1,000,000 records), whose
+ * filling up would block produce, and with it the loop, while the broker
+ * is away. */
+#define PENDING_PAUSE 100000
+
 int engine_poll(Engine *e, int timeout_ms, EddyError *err)
 {
     int total = 0, nq = engine_running_queries(e) + engine_has_transient(e);
     int per = nq > 0 ? timeout_ms / nq : 0;
-    for (int i = 0; i < e->cat.queries.n; i++) {
+    bool backlog = e->t->ops->pending && e->t->ops->pending(e->t) > PENDING_PAUSE;
+    if ((e->delivering || backlog) && checkpoint_step(e, timeout_ms, err) != 0)
+        return -1;
+    for (int i = 0; i < e->cat.queries.n && !e->delivering; i++) {
         Query *q = e->cat.queries.items[i];
         if (q->rt)
             total += poll_query(e, q, per, err);
@@ -604,8 +688,10 @@ int engine_poll(Engine *e, int timeout_ms, EddyError *err)
     }
     /* A full write-back cache also forces a checkpoint: writing dirty state
      * to RocksDB between checkpoints would let state run ahead of offsets. */
-    if ((due || statedb_cache_full(e->state)) && engine_checkpoint(e, err) != 0)
+    if (!e->delivering && (due || statedb_cache_full(e->state)) &&
+        checkpoint_step(e, timeout_ms, err) != 0)
         return -1;
+    stall_reports(e, now);
     snapshots_tick(e);
     if (nq == 0 && timeout_ms > 0) {
         struct timespec ts = {timeout_ms / 1000, (timeout_ms % 1000) * 1000000L};
@@ -651,7 +737,8 @@ int engine_query_progress(Engine *e, EngineQueryProgress *out, int max)
                                            .records_out = q->records_out,
                                            .records_skipped = q->records_skipped,
                                            .eval_errors = q->eval_errors,
-                                           .lag = runtime_lag(q->rt)};
+                                           .lag = runtime_lag(q->rt),
+                                           .stalled = runtime_stalled(q->rt)};
             if (!replay_progress(e, q, &out[n].replay_done, &out[n].replay_total))
                 out[n].replay_done = out[n].replay_total = 0;
         }

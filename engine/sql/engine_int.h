@@ -32,6 +32,11 @@ struct Engine {
     struct PrintTask *print;      /* the running PRINT, if any (show.c) */
     Arena *transient_arena;
     int64_t last_checkpoint_ms;
+    /* A periodic checkpoint waiting for its output to be delivered (the
+     * broker away): queries are not polled meanwhile (engine_poll). */
+    bool delivering, delivering_logged;
+    bool flush_timed_out;         /* engine_checkpoint's last flush timed out */
+    int64_t delivering_since_ms;
     /* SET/UNSET go to the command log only just before the next statement
      * that is logged, and only if they change what the log says, so a
      * restarted `eddy run` of the same file adds nothing (engine.c). */

@@ -125,6 +125,18 @@ static int start_now(Engine *e, QueryStart *qs, EddyError *err)
                           qs->commit_interval_ms, err);
     if (q->rt == NULL)
         return -1;
+    /* The processing log (README.md): ksqlDB's property names. */
+    if (str_ieq(catalog_prop(&e->cat, "ksql.logging.processing.topic.auto.create", "false"),
+                "true")) {
+        const char *topic =
+            catalog_prop(&e->cat, "ksql.logging.processing.topic.name", "eddy_processing_log");
+        if (e->t->ops->topic_ensure(e->t, topic, 1, 1, err) < 0) {
+            runtime_stop(q->rt);
+            q->rt = NULL;
+            return -1;
+        }
+        runtime_set_processing_log(q->rt, topic);
+    }
     q->state = QSTATE_RUNNING;
     /* State that does not match the catalog's record is refused: the
      * runtime stays (so REPLAY ... WITH EMPTY STATE or FROM SNAPSHOT can

@@ -94,6 +94,8 @@ static void show_queries(Engine *e)
         int64_t done, total;
         if (q->state == QSTATE_RUNNING && replay_progress(e, q, &done, &total))
             tfmt_cell(&t, arena_sprintf(t.arena, "REPLAYING (%d%%)", (int)(100 * done / total)));
+        else if (q->rt && runtime_stalled(q->rt))
+            tfmt_cell(&t, "STALLED");   /* running, but input left and no progress */
         else
             tfmt_cell(&t, state_name(q->state));
         tfmt_cell(&t, q->sink ? q->sink->name : "");

@@ -87,6 +87,7 @@ typedef struct EngineQueryProgress {
      * at the REPLAY: records of the replayed range processed, and their
      * total; both 0 when it is not replaying. */
     int64_t replay_done, replay_total;
+    bool stalled;                 /* input left but no progress (engine_poll's stall watch) */
 } EngineQueryProgress;
 /* Fills out[0 .. min(n, max)) with the running persistent queries in
  * creation order and returns n, their number.  Changes nothing. */

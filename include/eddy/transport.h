@@ -91,7 +91,8 @@ typedef struct TransportOps {
      * cluster nothing).  -1 while not known (before the assignment and the
      * first fetch of every partition not at its end). */
     int64_t (*consumer_lag)(Consumer *c);
-    /* Commits next-offsets (synchronously). */
+    /* Commits next-offsets.  Kafka: asynchronously (the outcome is
+     * logged), so an unreachable broker does not hold the caller. */
     int (*consumer_commit)(Consumer *c, const TopicPartitionOffset *offs, int n, EddyError *err);
     /* Moves the given partitions' position (for replay / restore from state). */
     int (*consumer_seek)(Consumer *c, const TopicPartitionOffset *offs, int n, EddyError *err);
@@ -106,9 +107,14 @@ typedef struct TransportOps {
     /* Serves delivery callbacks without blocking (call often). */
     void (*poll)(Transport *t);
     /* Waits until everything produced so far is delivered (or failed).
-     * Returns 0 if all delivered, -1 if any delivery failed or timeout. */
+     * Returns 0 if all delivered, -1 if any delivery failed, -2 if the
+     * timeout passed with records still queued and none failed (they stay
+     * queued: a later flush may deliver them); err is set for both. */
     int (*flush)(Transport *t, int timeout_ms, EddyError *err);
     void (*destroy)(Transport *t);
+    /* Records produced and not delivered yet (may be NULL: none ever
+     * wait).  Asks the cluster nothing. */
+    int64_t (*pending)(Transport *t);
 } TransportOps;
 
 struct Transport {

@@ -37,6 +37,16 @@ int runtime_poll(QueryRuntime *rt, int timeout_ms, EddyError *err);
 bool runtime_at_end(QueryRuntime *rt);
 /* Input records not consumed yet (the transport's consumer_lag); -1 = not known. */
 int64_t runtime_lag(QueryRuntime *rt);
+/* Stall watch at now_ms: the query is stalled once it took no record for
+ * after_ms while its input has records past its position (or the position
+ * is not known).  Sets *lag (runtime_lag) and *idle_ms (since the last
+ * record was taken, or the start; on the return of -1, how long it was
+ * stuck); returns +1 when it just became stalled,
+ * -1 when it just stopped being so, else 0. */
+int runtime_stall_check(QueryRuntime *rt, int64_t now_ms, int64_t after_ms, int64_t *lag,
+                        int64_t *idle_ms);
+/* As the last runtime_stall_check found. */
+bool runtime_stalled(const QueryRuntime *rt);
 bool runtime_done(QueryRuntime *rt);          /* transient LIMIT reached */
 /* Commits the offsets of processed records (output must be flushed first). */
 int runtime_commit(QueryRuntime *rt, EddyError *err);
@@ -56,6 +66,10 @@ void runtime_drop_state(QueryRuntime *rt);
 void runtime_mute_until(QueryRuntime *rt, const TopicPartitionOffset *until, int n);
 /* Sink records not produced because they were muted, since the start. */
 int64_t runtime_muted_records(const QueryRuntime *rt);
+/* Writes each skipped (bad) record to `topic` as a processing-log entry
+ * (JSON: query id, source topic/partition/offset, error, the value's bytes
+ * in base64); NULL turns it off.  Copies topic. */
+void runtime_set_processing_log(QueryRuntime *rt, const char *topic);
 /* Number of state stores the query's operators opened: 0 = stateless. */
 int runtime_store_count(const QueryRuntime *rt);
 
