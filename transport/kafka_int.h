@@ -110,6 +110,7 @@ int kafka_consumer_poll(Consumer *c, TransportRecord *out, int max, int timeout_
                         EddyError *err);
 bool kafka_consumer_at_end(Consumer *c);
 int64_t kafka_consumer_lag(Consumer *c);
+int64_t kafka_consumer_partition_lag(Consumer *c, const char *topic, int32_t partition);
 int kafka_consumer_commit(Consumer *c, const TopicPartitionOffset *offs, int n, EddyError *err);
 int kafka_consumer_seek(Consumer *c, const TopicPartitionOffset *offs, int n, EddyError *err);
 void kafka_consumer_close(Consumer *c);
