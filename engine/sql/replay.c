@@ -125,6 +125,7 @@ static int start_now(Engine *e, QueryStart *qs, EddyError *err)
                           qs->commit_interval_ms, err);
     if (q->rt == NULL)
         return -1;
+    runtime_set_max_task_idle(q->rt, strtoll(catalog_prop(&e->cat, "max.task.idle.ms", "500"), NULL, 10));
     q->state = QSTATE_RUNNING;
     Replay *r = replay_find(e, q->id);
     if (r && r->until.n > 0)
