@@ -20,10 +20,10 @@
  * buffer per input partition, and the record processed next is the head
  * with the smallest timestamp (ties: the partition first in input order).
  * While a partition's buffer is empty nothing is processed unless that
- * partition is caught up (no lag) and has been for max.task.idle.ms, or
- * idling is off (< 0); a partition whose records are still on the broker
- * is waited for (at most FETCH_WAIT_MS, so a partition the broker cannot
- * serve does not stop the query).  Offsets (runtime_offsets) are those of
+ * partition is caught up (no lag) and the query has idled max.task.idle.ms
+ * (may_skip), or idling is off (< 0); a partition whose records are still
+ * on the broker is waited for (at most FETCH_WAIT_MS, so a partition the
+ * broker cannot serve does not stop the query).  Offsets (runtime_offsets) are those of
  * processed records only: a buffered record is read again after a crash.
  * Buffered records are copied out of the consumer's (borrowed) records
  * before the next poll; past BUFFER_MAX_BYTES of copies the smallest head
@@ -54,6 +54,7 @@ typedef struct PartBuf {
     BufRec *recs;
     int head, n, cap;
     int64_t empty_since;          /* mono ms it was first found empty, -1 = not empty */
+    bool idled;                   /* found empty and caught up since its last record */
 } PartBuf;
 
 struct QueryRuntime {
@@ -87,6 +88,7 @@ struct QueryRuntime {
     int nparts;
     int64_t buffered, buffered_bytes;
     int64_t max_task_idle_ms;
+    int64_t idle_since;           /* mono ms the idle wait began, -1 = none (may_skip) */
     TransportRecord recs[BATCH_MAX];
 };
 
@@ -206,6 +208,9 @@ static void buffer_add(QueryRuntime *rt, const TransportRecord *rec)
     b->recs[b->n].rec.topic = b->topic;
     b->n++;
     b->empty_since = -1;
+    if (b->idled)
+        rt->idle_since = -1;   /* a partition idled for is live: the next idle waits afresh */
+    b->idled = false;
     rt->buffered++;
 }
 
@@ -234,20 +239,30 @@ static void buffer_own(QueryRuntime *rt)
 }
 
 /* True if an empty partition need not be waited for now (see the file
- * header): idling is off, or it is caught up and has been idle for
- * max.task.idle.ms, or its records have been waited for FETCH_WAIT_MS. */
+ * header): idling is off, or its records have been waited for
+ * FETCH_WAIT_MS, or it is caught up and the query has idled
+ * max.task.idle.ms.  That idle is one wait for all caught-up partitions,
+ * not one each (a Kafka Streams task's deadlines are per partition, but a
+ * task has one partition per input; a query here has all): it starts when
+ * the first is found, and only records on a partition idled for start the
+ * next.  So a catch-up whose partitions reach their ends one after the
+ * other idles once, not once per partition. */
 static bool may_skip(QueryRuntime *rt, PartBuf *b, int64_t now)
 {
     if (rt->max_task_idle_ms < 0)
         return true;
-    if (b->empty_since < 0)
-        b->empty_since = now;
     int64_t lag = rt->t->ops->consumer_partition_lag
                       ? rt->t->ops->consumer_partition_lag(rt->consumer, b->topic, b->partition)
                       : 0;
-    int64_t wait = lag == 0 ? rt->max_task_idle_ms
-                   : rt->max_task_idle_ms > FETCH_WAIT_MS ? rt->max_task_idle_ms : FETCH_WAIT_MS;
-    return now - b->empty_since >= wait;
+    if (lag != 0) {
+        if (b->empty_since < 0)
+            b->empty_since = now;
+        return now - b->empty_since >= FETCH_WAIT_MS;
+    }
+    b->idled = true;
+    if (rt->idle_since < 0)
+        rt->idle_since = now;
+    return now - rt->idle_since >= rt->max_task_idle_ms;
 }
 
 /* The buffer whose head is processed next, or NULL to wait (an empty
@@ -339,6 +354,7 @@ QueryRuntime *runtime_start(Query *q, Transport *t, StateDb *db, OffsetReset res
     rt->commit_interval_ms = commit_interval_ms;
     rt->last_commit_ms = eddy_mono_ms();
     rt->max_task_idle_ms = RUNTIME_MAX_TASK_IDLE_MS;
+    rt->idle_since = -1;
     rt->ctx.eval.arena = rt->batch;
     rt->ctx.out = (OpOutput){.produce = rt_produce, .deliver = rt_deliver, .ud = rt};
     rt->ctx.emitted = &rt->emitted;

@@ -164,6 +164,32 @@ static void test_idle_wait_ends(void)
     t->ops->destroy(t);
 }
 
+/* The idle is one wait for every caught-up partition, not one each: a
+ * catch-up whose partitions run out one after the other idles once. */
+static void test_one_idle_for_all_partitions(void)
+{
+    Transport *t = memory_transport_create(3);
+    Engine *e = make(t, NULL);
+    EddyError err;
+    CHECK_EQ_INT(run(e, "SET 'max.task.idle.ms'='300';", &err), 0);
+    CHECK_EQ_INT(run(e, "CREATE STREAM s (k VARCHAR KEY, v INT) WITH (kafka_topic='ev', "
+                        "value_format='JSON', partitions=3);", &err), 0);
+    CHECK_EQ_INT(run(e, CSAS, &err), 0);
+    put(t, 0, 10);
+    put(t, 1, 20);
+    put(t, 1, 30);
+    put(t, 2, 40);
+    put(t, 2, 50);
+    drain(e);
+    CHECK_STR(outputs(t), "10");             /* partition 0 ran out: idle */
+    struct timespec pause = {0, 400 * 1000000L};
+    nanosleep(&pause, NULL);
+    drain(e);
+    CHECK_STR(outputs(t), "10,20,30,40,50"); /* partition 1 runs out too: no second wait */
+    engine_destroy(e);
+    t->ops->destroy(t);
+}
+
 /* The ksqlDB spelling of the property; a value that is not a number is
  * refused. */
 static void test_property(void)
@@ -192,6 +218,7 @@ int main(void)
     test_waits_for_records_not_fetched();
     test_idle_wait_and_checkpoint_offsets();
     test_idle_wait_ends();
+    test_one_idle_for_all_partitions();
     test_property();
     sb_free(&text_out);
     sb_free(&log_out);
