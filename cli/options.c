@@ -114,12 +114,18 @@ int cli_parse_options(int argc, char **argv, CliOptions *o, const char *usage)
             o->files[o->nfiles++] = argv[i];
         }
     }
+    bool idle_given = false;
     for (int i = 0; i < o->nprops; i++) {
         if (strcmp(o->props[2 * i], "bootstrap.servers") == 0 && o->bootstrap == NULL)
             o->bootstrap = o->props[2 * i + 1];
         if (strcmp(o->props[2 * i], "state.dir") == 0 && o->state_dir == NULL)
             o->state_dir = o->props[2 * i + 1];
+        idle_given = idle_given || strcmp(o->props[2 * i], "max.task.idle.ms") == 0;
     }
+    /* A run that ends at the inputs' current ends waits for no record that
+     * is not on the broker yet: only for the ones still to be fetched. */
+    if (o->until_caught_up && !idle_given)
+        add_prop(o, "max.task.idle.ms", strlen("max.task.idle.ms"), "0");
     return 0;
 }
 
@@ -135,7 +141,8 @@ static bool is_engine_prop(const char *k)
 {
     return strcmp(k, "auto.offset.reset") == 0 || strcmp(k, "commit.interval.ms") == 0 ||
            strcmp(k, "cache.max.bytes.buffering") == 0 || strcmp(k, "processing.guarantee") == 0 ||
-           strcmp(k, "state.dir") == 0 || strncmp(k, "ksql.", 5) == 0 ||
+           strcmp(k, "state.dir") == 0 || strcmp(k, "max.task.idle.ms") == 0 ||
+           strncmp(k, "ksql.", 5) == 0 ||
            strcmp(k, "bootstrap.servers") == 0;
 }
 

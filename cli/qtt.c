@@ -315,7 +315,9 @@ void qtt_run(json_t *test, const char *file, bool verbose, QttResult *r)
     Collected col = {.verbose = verbose};
     sb_init(&col.log);
     Transport *t = memory_transport_create(1);
-    const char *props[] = {"auto.offset.reset", "earliest", NULL};
+    /* max.task.idle.ms 0 as ksqlDB's own test driver: each input is
+     * processed when it is produced, as the expected outputs assume. */
+    const char *props[] = {"auto.offset.reset", "earliest", "max.task.idle.ms", "0", NULL};
     EngineConfig cfg = {
         .transport = t,
         .out = {.text = ignore_text, .log = collect_log, .ud = &col},

@@ -336,6 +336,19 @@ int64_t kafka_consumer_lag(Consumer *c)
     return lag;
 }
 
+int64_t kafka_consumer_partition_lag(Consumer *c, const char *topic, int32_t partition)
+{
+    const PartState *p = part_find(c, topic, partition);
+    if (p == NULL)
+        return -1;
+    if (p->eof)
+        return 0;
+    int64_t hi = cached_high(c, p);
+    if (hi < 0 || p->next < 0)
+        return -1;
+    return hi > p->next ? hi - p->next : 0;
+}
+
 /* Handles an event (error or EOF) from the consumer queue.  Returns -1 only
  * for a fatal error. */
 int kafka_consumer_event(Consumer *c, const rd_kafka_message_t *m, EddyError *err)

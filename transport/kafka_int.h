@@ -111,6 +111,7 @@ int kafka_consumer_poll(Consumer *c, TransportRecord *out, int max, int timeout_
                         EddyError *err);
 bool kafka_consumer_at_end(Consumer *c);
 int64_t kafka_consumer_lag(Consumer *c);
+int64_t kafka_consumer_partition_lag(Consumer *c, const char *topic, int32_t partition);
 /* Sets the callback that reports the outcome of consumer_commit's
  * asynchronous commits (served by consumer_poll). */
 void kafka_consumer_conf_commits(rd_kafka_conf_t *conf);

@@ -644,6 +644,7 @@ static const TransportOps kafka_ops = {
     .consumer_poll = kafka_consumer_poll,
     .consumer_at_end = kafka_consumer_at_end,
     .consumer_lag = kafka_consumer_lag,
+    .consumer_partition_lag = kafka_consumer_partition_lag,
     .consumer_commit = kafka_consumer_commit,
     .consumer_seek = kafka_consumer_seek,
     .consumer_close = kafka_consumer_close,

@@ -248,6 +248,18 @@ static int64_t mem_consumer_lag(Consumer *cc)
     return lag;
 }
 
+static int64_t mem_consumer_partition_lag(Consumer *cc, const char *topic, int32_t partition)
+{
+    MemConsumer *c = (MemConsumer *)cc;
+    sync_positions(c);
+    for (int i = 0; i < c->ntopics; i++) {
+        MemTopic *mt = find_topic(c->t, c->topics[i]);
+        if (mt && strcmp(mt->name, topic) == 0 && partition >= 0 && partition < mt->npart)
+            return mt->parts[partition].n - c->pos[i][partition];
+    }
+    return -1;
+}
+
 static bool mem_consumer_at_end(Consumer *cc)
 {
     return mem_consumer_lag(cc) == 0;
@@ -371,6 +383,7 @@ static const TransportOps mem_ops = {
     .consumer_poll = mem_consumer_poll,
     .consumer_at_end = mem_consumer_at_end,
     .consumer_lag = mem_consumer_lag,
+    .consumer_partition_lag = mem_consumer_partition_lag,
     .consumer_commit = mem_consumer_commit,
     .consumer_seek = mem_consumer_seek,
     .consumer_close = mem_consumer_close,

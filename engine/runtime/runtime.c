@@ -23,6 +23,19 @@
  * position is the query's own: its consumer is assigned every partition at
  * the offsets stored with its state and never rebalanced, so a broker
  * outage cannot move it (librdkafka resumes fetching there).
+ *
+ * Event-time order (as a Kafka Streams task): polled records wait in a
+ * buffer per input partition, and the record processed next is the head
+ * with the smallest timestamp (ties: the partition first in input order).
+ * While a partition's buffer is empty nothing is processed unless that
+ * partition is caught up (no lag) and the query has idled max.task.idle.ms
+ * (may_skip), or idling is off (< 0); a partition whose records are still
+ * on the broker is waited for (at most FETCH_WAIT_MS, so a partition the
+ * broker cannot serve does not stop the query).  Offsets (runtime_offsets) are those of
+ * processed records only: a buffered record is read again after a crash.
+ * Buffered records are copied out of the consumer's (borrowed) records
+ * before the next poll; past BUFFER_MAX_BYTES of copies the smallest head
+ * goes on without waiting (Kafka Streams pauses full partitions instead).
  */
 #include "eddy/engine/runtime.h"
 #include "eddy/store.h"
@@ -34,6 +47,25 @@
 #include <string.h>
 
 #define BATCH_MAX 500
+#define FETCH_WAIT_MS 10000
+#define BUFFER_MAX_BYTES (64 << 20)
+
+/* A buffered record; own is its key and value copied (NULL while they
+ * are still the consumer's, i.e. within the poll that brought it). */
+typedef struct BufRec {
+    TransportRecord rec;
+    char *own;
+} BufRec;
+
+/* One input partition's records waiting to be processed, recs[head..n). */
+typedef struct PartBuf {
+    const char *topic;            /* the query's copy of the name */
+    int32_t partition;
+    BufRec *recs;
+    int head, n, cap;
+    int64_t empty_since;          /* mono ms it was first found empty, -1 = not empty */
+    bool idled;                   /* found empty and caught up since its last record */
+} PartBuf;
 
 struct QueryRuntime {
     Query *q;
@@ -68,6 +100,11 @@ struct QueryRuntime {
     int nmute;
     bool muted;
     int64_t muted_out;            /* records the sink wrote while muted */
+    PartBuf *parts;               /* event-time order: a buffer per input partition */
+    int nparts;
+    int64_t buffered, buffered_bytes;
+    int64_t max_task_idle_ms;
+    int64_t idle_since;           /* mono ms the idle wait began, -1 = none (may_skip) */
     TransportRecord recs[BATCH_MAX];
 };
 
@@ -178,6 +215,133 @@ static void rt_deliver(void *ud, const Schema *schema, const Row *row)
 
 static void note_offset(QueryRuntime *rt, const TransportRecord *rec);
 
+/* The query's own copy of an input topic's name, NULL if not an input. */
+static const char *input_topic(const QueryRuntime *rt, const char *name)
+{
+    for (int i = 0; i < rt->q->ninputs; i++)
+        if (strcmp(rt->q->inputs[i]->topic, name) == 0)
+            return rt->q->inputs[i]->topic;
+    return NULL;
+}
+
+/* The buffer of (topic, partition), added if new; NULL if topic is not
+ * an input of the query. */
+static PartBuf *part_buf(QueryRuntime *rt, const char *topic, int32_t partition)
+{
+    for (int i = 0; i < rt->nparts; i++)
+        if (rt->parts[i].partition == partition && strcmp(rt->parts[i].topic, topic) == 0)
+            return &rt->parts[i];
+    const char *own = input_topic(rt, topic);
+    if (own == NULL)
+        return NULL;
+    rt->parts = realloc(rt->parts, sizeof *rt->parts * (size_t)(rt->nparts + 1));
+    if (rt->parts == NULL)
+        EDDY_PANIC("out of memory");
+    PartBuf *b = &rt->parts[rt->nparts++];
+    *b = (PartBuf){.topic = own, .partition = partition, .empty_since = -1};
+    return b;
+}
+
+static void buffer_add(QueryRuntime *rt, const TransportRecord *rec)
+{
+    PartBuf *b = part_buf(rt, rec->topic, rec->partition);
+    if (b == NULL)
+        return;   /* not an input (cannot happen: the consumer reads the inputs) */
+    if (b->head > 0 && b->n == b->cap) {
+        memmove(b->recs, b->recs + b->head, sizeof *b->recs * (size_t)(b->n - b->head));
+        b->n -= b->head;
+        b->head = 0;
+    }
+    if (b->n == b->cap) {
+        b->cap = b->cap ? b->cap * 2 : 64;
+        b->recs = realloc(b->recs, sizeof *b->recs * (size_t)b->cap);
+        if (b->recs == NULL)
+            EDDY_PANIC("out of memory");
+    }
+    b->recs[b->n] = (BufRec){.rec = *rec};
+    b->recs[b->n].rec.topic = b->topic;
+    b->n++;
+    b->empty_since = -1;
+    if (b->idled)
+        rt->idle_since = -1;   /* a partition idled for is live: the next idle waits afresh */
+    b->idled = false;
+    rt->buffered++;
+}
+
+/* Copies the key and value of every record still borrowed from the
+ * consumer: its next poll ends them. */
+static void buffer_own(QueryRuntime *rt)
+{
+    for (int i = 0; i < rt->nparts; i++)
+        for (int k = rt->parts[i].head; k < rt->parts[i].n; k++) {
+            BufRec *r = &rt->parts[i].recs[k];
+            if (r->own != NULL || (r->rec.key == NULL && r->rec.value == NULL))
+                continue;
+            r->own = malloc(r->rec.key_len + r->rec.value_len + 1);
+            if (r->own == NULL)
+                EDDY_PANIC("out of memory");
+            if (r->rec.key) {
+                memcpy(r->own, r->rec.key, r->rec.key_len);
+                r->rec.key = r->own;
+            }
+            if (r->rec.value) {
+                memcpy(r->own + r->rec.key_len, r->rec.value, r->rec.value_len);
+                r->rec.value = r->own + r->rec.key_len;
+            }
+            rt->buffered_bytes += (int64_t)(r->rec.key_len + r->rec.value_len);
+        }
+}
+
+/* True if an empty partition need not be waited for now (see the file
+ * header): idling is off, or its records have been waited for
+ * FETCH_WAIT_MS, or it is caught up and the query has idled
+ * max.task.idle.ms.  That idle is one wait for all caught-up partitions,
+ * not one each (a Kafka Streams task's deadlines are per partition, but a
+ * task has one partition per input; a query here has all): it starts when
+ * the first is found, and only records on a partition idled for start the
+ * next.  So a catch-up whose partitions reach their ends one after the
+ * other idles once, not once per partition. */
+static bool may_skip(QueryRuntime *rt, PartBuf *b, int64_t now)
+{
+    if (rt->max_task_idle_ms < 0)
+        return true;
+    int64_t lag = rt->t->ops->consumer_partition_lag
+                      ? rt->t->ops->consumer_partition_lag(rt->consumer, b->topic, b->partition)
+                      : 0;
+    if (lag != 0) {
+        if (b->empty_since < 0)
+            b->empty_since = now;
+        return now - b->empty_since >= FETCH_WAIT_MS;
+    }
+    b->idled = true;
+    if (rt->idle_since < 0)
+        rt->idle_since = now;
+    return now - rt->idle_since >= rt->max_task_idle_ms;
+}
+
+/* The buffer whose head is processed next, or NULL to wait (an empty
+ * partition may still bring an earlier record). */
+static PartBuf *next_part(QueryRuntime *rt)
+{
+    PartBuf *best = NULL;
+    bool wait = false;
+    int64_t now = -1;
+    for (int i = 0; i < rt->nparts; i++) {
+        PartBuf *b = &rt->parts[i];
+        if (b->head == b->n) {
+            if (now < 0)
+                now = eddy_mono_ms();
+            wait = wait || !may_skip(rt, b, now);
+            continue;
+        }
+        if (best == NULL || b->recs[b->head].rec.timestamp < best->recs[best->head].rec.timestamp)
+            best = b;
+    }
+    if (wait && rt->buffered_bytes < BUFFER_MAX_BYTES)
+        return NULL;
+    return best;
+}
+
 /* Creates the operators of p and its inputs, p's output going to down
  * (the sink first, then upward).  The only switch on plan tags that
  * builds operators. */
@@ -283,6 +447,8 @@ QueryRuntime *runtime_start(Query *q, Transport *t, StateDb *db, OffsetReset res
     rt->commit_interval_ms = commit_interval_ms;
     rt->last_commit_ms = eddy_mono_ms();
     rt->progress_ms = rt->last_commit_ms;
+    rt->max_task_idle_ms = RUNTIME_MAX_TASK_IDLE_MS;
+    rt->idle_since = -1;
     rt->ctx.eval.arena = rt->batch;
     rt->ctx.out = (OpOutput){.produce = rt_produce, .deliver = rt_deliver, .ud = rt};
     rt->ctx.emitted = &rt->emitted;
@@ -333,6 +499,13 @@ QueryRuntime *runtime_start(Query *q, Transport *t, StateDb *db, OffsetReset res
     if (nstored > 0)
         rt->dirty = false;
     statedb_free_offsets(stored, nstored);
+    /* Every partition the consumer was assigned, so that one that has not
+     * delivered yet is waited for too. */
+    for (int i = 0; i < q->ninputs; i++) {
+        int np = t->ops->topic_partitions(t, q->inputs[i]->topic);
+        for (int p = 0; p < np; p++)
+            part_buf(rt, q->inputs[i]->topic, p);
+    }
     return rt;
 }
 
@@ -348,10 +521,7 @@ static void note_offset(QueryRuntime *rt, const TransportRecord *rec)
         rt->offs = realloc(rt->offs, sizeof(TopicPartitionOffset) * (size_t)rt->capoffs);
     }
     /* Topic names of records are borrowed; keep the query's own copy. */
-    const char *topic = NULL;
-    for (int i = 0; i < rt->q->ninputs; i++)
-        if (strcmp(rt->q->inputs[i]->topic, rec->topic) == 0)
-            topic = rt->q->inputs[i]->topic;
+    const char *topic = input_topic(rt, rec->topic);
     if (topic == NULL)
         return;   /* not an input of this query (a stale stored offset) */
     rt->offs[rt->noffs++] = (TopicPartitionOffset){topic, rec->partition, rec->offset + 1};
@@ -371,41 +541,70 @@ static int batch_end(QueryRuntime *rt, EddyError *err)
     return 0;
 }
 
+/* Processes one record (its result, its offset). */
+static int process(QueryRuntime *rt, const TransportRecord *rec, EddyError *err)
+{
+    Query *q = rt->q;
+    EddyError rerr;
+    eddy_error_clear(&rerr);
+    int64_t before = rt->emitted, muted_before = rt->muted_out;
+    rt->muted = rt->nmute > 0 && below_mute(rt, rec);
+    int rc = 0;
+    for (int k = 0; k < rt->nsources && rc == 0; k++)
+        if (strcmp(rt->source_topics[k], rec->topic) == 0)
+            rc = op_source_record(rt->sources[k], rec, &rerr);
+    q->records_in++;
+    if (rc > 0) {
+        q->records_skipped++;
+        log_bad_record(rt, rec, rerr.msg);
+        if (log_to_topic(rt, rec, rerr.msg, err) != 0)
+            return -1;   /* as a sink that cannot produce */
+    } else if (rc < 0) {
+        /* An output that cannot be encoded or produced: the record's
+         * result is lost only if we go on, so stop the query. */
+        *err = rerr;
+        return -1;
+    }
+    q->records_out += (rt->emitted - before) - (rt->muted_out - muted_before);
+    note_offset(rt, rec);
+    rt->dirty = true;
+    return 0;
+}
+
 int runtime_poll(QueryRuntime *rt, int timeout_ms, EddyError *err)
 {
+    /* No wait for new records while buffered ones can go now. */
+    if (rt->buffered > 0 && next_part(rt) != NULL)
+        timeout_ms = 0;
     int n = rt->t->ops->consumer_poll(rt->consumer, rt->recs, BATCH_MAX, timeout_ms, err);
-    if (n <= 0)
+    if (n < 0)
         return n;
-    rt->progress_ms = eddy_mono_ms();
-    Query *q = rt->q;
-    for (int i = 0; i < n && !runtime_done(rt); i++) {
-        const TransportRecord *rec = &rt->recs[i];
-        EddyError rerr;
-        eddy_error_clear(&rerr);
-        int64_t before = rt->emitted, muted_before = rt->muted_out;
-        rt->muted = rt->nmute > 0 && below_mute(rt, rec);
-        int rc = 0;
-        for (int k = 0; k < rt->nsources && rc == 0; k++)
-            if (strcmp(rt->source_topics[k], rec->topic) == 0)
-                rc = op_source_record(rt->sources[k], rec, &rerr);
-        q->records_in++;
-        if (rc > 0) {
-            q->records_skipped++;
-            log_bad_record(rt, rec, rerr.msg);
-            if (log_to_topic(rt, rec, rerr.msg, err) != 0)
-                return -1;   /* as a sink that cannot produce */
-        } else if (rc < 0) {
-            /* An output that cannot be encoded or produced: the record's
-             * result is lost only if we go on, so stop the query. */
-            *err = rerr;
+    for (int i = 0; i < n; i++)
+        buffer_add(rt, &rt->recs[i]);
+    /* Up to two batches per call (the batch arena's lifetime), so that a
+     * buffer filled while waiting drains. */
+    int done = 0;
+    for (PartBuf *b; done < 2 * BATCH_MAX && !runtime_done(rt) && (b = next_part(rt)) != NULL;
+         done++) {
+        BufRec *r = &b->recs[b->head];
+        if (process(rt, &r->rec, err) != 0)
             return -1;
+        if (r->own) {
+            rt->buffered_bytes -= (int64_t)(r->rec.key_len + r->rec.value_len);
+            free(r->own);
         }
-        q->records_out += (rt->emitted - before) - (rt->muted_out - muted_before);
-        note_offset(rt, rec);
-        rt->dirty = true;
+        rt->buffered--;
+        if (++b->head == b->n)
+            b->head = b->n = 0;
     }
+    buffer_own(rt);
+    if (n > 0 || done > 0)
+        rt->progress_ms = eddy_mono_ms();   /* the stall watch: records taken */
+    if (done == 0)
+        return n;
     if (batch_end(rt, err) != 0)
         return -1;
+    Query *q = rt->q;
     if (rt->ctx.eval.errors > 0) {
         q->eval_errors += rt->ctx.eval.errors;
         rt_log(rt, 1, "query %s: %lld expression errors in the last batch (values set to null), last: %s",
@@ -414,7 +613,12 @@ int runtime_poll(QueryRuntime *rt, int timeout_ms, EddyError *err)
     }
     rt->muted = false;
     arena_reset(rt->batch);
-    return n;
+    return n > done ? n : done;
+}
+
+void runtime_set_max_task_idle(QueryRuntime *rt, int64_t ms)
+{
+    rt->max_task_idle_ms = ms;
 }
 
 void runtime_mute_until(QueryRuntime *rt, const TopicPartitionOffset *until, int n)
@@ -423,10 +627,7 @@ void runtime_mute_until(QueryRuntime *rt, const TopicPartitionOffset *until, int
     rt->mute = NULL;
     rt->nmute = 0;
     for (int i = 0; i < n; i++) {
-        const char *topic = NULL;   /* the query's own copy of the name */
-        for (int k = 0; k < rt->q->ninputs && topic == NULL; k++)
-            if (strcmp(rt->q->inputs[k]->topic, until[i].topic) == 0)
-                topic = rt->q->inputs[k]->topic;
+        const char *topic = input_topic(rt, until[i].topic);
         if (topic == NULL)
             continue;
         rt->mute = realloc(rt->mute, sizeof *rt->mute * (size_t)(rt->nmute + 1));
@@ -448,12 +649,13 @@ int runtime_store_count(const QueryRuntime *rt)
 
 bool runtime_at_end(QueryRuntime *rt)
 {
-    return rt->t->ops->consumer_at_end(rt->consumer);
+    return rt->buffered == 0 && rt->t->ops->consumer_at_end(rt->consumer);
 }
 
 int64_t runtime_lag(QueryRuntime *rt)
 {
-    return rt->t->ops->consumer_lag ? rt->t->ops->consumer_lag(rt->consumer) : -1;
+    int64_t lag = rt->t->ops->consumer_lag ? rt->t->ops->consumer_lag(rt->consumer) : -1;
+    return lag < 0 ? lag : lag + rt->buffered;
 }
 
 /* Stalled: no record taken for after_ms while the input has records past
@@ -537,6 +739,12 @@ void runtime_stop(QueryRuntime *rt)
     for (int i = 0; i < rt->nsources; i++)
         op_source_destroy(rt->sources[i]);
     arena_destroy(rt->batch);
+    for (int i = 0; i < rt->nparts; i++) {
+        for (int k = rt->parts[i].head; k < rt->parts[i].n; k++)
+            free(rt->parts[i].recs[k].own);
+        free(rt->parts[i].recs);
+    }
+    free(rt->parts);
     free(rt->offs);
     free(rt->mute);
     free(rt->plog_topic);

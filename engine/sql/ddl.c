@@ -920,6 +920,7 @@ int exec_select(Engine *e, const AstStmt *s, EddyError *err)
     q->rt = runtime_start(q, e->t, e->scratch, reset, client_rows, e, &e->out, 1000000000, err);
     if (q->rt == NULL)
         return -1;
+    runtime_set_max_task_idle(q->rt, strtoll(catalog_prop(&e->cat, "max.task.idle.ms", "500"), NULL, 10));
     q->state = QSTATE_RUNNING;
     e->transient = q;
     if (e->out.row) {

@@ -134,6 +134,8 @@ static int exec_set(Engine *e, const AstStmt *s, EddyError *err)
     /* ksqlDB accepts both spellings of the offset reset. */
     if (strcmp(name, "ksql.streams.auto.offset.reset") == 0)
         name = "auto.offset.reset";
+    if (strcmp(name, "ksql.streams.max.task.idle.ms") == 0)
+        name = "max.task.idle.ms";
     if (strcmp(name, "auto.offset.reset") == 0 && !str_ieq(value, "earliest") &&
         !str_ieq(value, "latest"))
         return eddy_error(err, ERR_ANALYSIS, s->pos,
@@ -143,11 +145,13 @@ static int exec_set(Engine *e, const AstStmt *s, EddyError *err)
         return eddy_error(err, ERR_ANALYSIS, s->pos, "%s must be 'true' or 'false', not '%s'",
                           name, value);
     static const char *const counts[] = {"commit.interval.ms", "snapshot.interval.ms",
-                                         "snapshot.retention.ms", "snapshot.retention.count"};
+                                         "snapshot.retention.ms", "snapshot.retention.count",
+                                         "max.task.idle.ms"};
     for (size_t i = 0; i < sizeof counts / sizeof counts[0]; i++) {
         char *end;
         long long v = strtoll(value, &end, 10);
-        if (strcmp(name, counts[i]) == 0 && (*end || end == value || v < 0))
+        long long min = strcmp(name, "max.task.idle.ms") == 0 ? -1 : 0;   /* -1: never idle */
+        if (strcmp(name, counts[i]) == 0 && (*end || end == value || v < min))
             return eddy_error(err, ERR_ANALYSIS, s->pos, "%s must be a number%s, not '%s'", name,
                               strstr(name, ".ms") ? " of milliseconds" : "", value);
     }

@@ -125,6 +125,7 @@ static int start_now(Engine *e, QueryStart *qs, EddyError *err)
                           qs->commit_interval_ms, err);
     if (q->rt == NULL)
         return -1;
+    runtime_set_max_task_idle(q->rt, strtoll(catalog_prop(&e->cat, "max.task.idle.ms", "500"), NULL, 10));
     /* The processing log (README.md): ksqlDB's property names. */
     if (str_ieq(catalog_prop(&e->cat, "ksql.logging.processing.topic.auto.create", "false"),
                 "true")) {

@@ -146,6 +146,7 @@ static void show_properties(Engine *e)
         {"auto.offset.reset", "latest"},
         {"commit.interval.ms", "2000"},
         {"cache.max.bytes.buffering", "10000000"},
+        {"max.task.idle.ms", "500"},
         {"processing.guarantee", "at_least_once"},
         {"snapshot.interval.ms", "3600000"},
         {"snapshot.retention.count", "24"},

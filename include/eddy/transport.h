@@ -91,6 +91,10 @@ typedef struct TransportOps {
      * cluster nothing).  -1 while not known (before the assignment and the
      * first fetch of every partition not at its end). */
     int64_t (*consumer_lag)(Consumer *c);
+    /* The same for one assigned partition: 0 = caught up, -1 = not known
+     * (or not assigned).  The runtime's event-time order waits for a
+     * partition that still has records on the broker. */
+    int64_t (*consumer_partition_lag)(Consumer *c, const char *topic, int32_t partition);
     /* Commits next-offsets.  Kafka: asynchronously (the outcome is
      * logged), so an unreachable broker does not hold the caller. */
     int (*consumer_commit)(Consumer *c, const TopicPartitionOffset *offs, int n, EddyError *err);

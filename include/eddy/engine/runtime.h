@@ -30,11 +30,19 @@ struct StateDb;
 QueryRuntime *runtime_start(Query *q, Transport *t, struct StateDb *db, OffsetReset reset,
                             RowFn rows, void *rows_ud, const EngineOutput *out,
                             int64_t commit_interval_ms, EddyError *err);
-/* Consumes and processes up to one batch.  Returns records consumed, or -1
+/* Consumes up to one batch and processes the buffered records in
+ * event-time order as far as they may go.  Returns records consumed or
+ * processed (the larger), or -1
  * with err when the query cannot go on (an output that cannot be produced,
  * a state read that failed): the caller stops it. */
 int runtime_poll(QueryRuntime *rt, int timeout_ms, EddyError *err);
-bool runtime_at_end(QueryRuntime *rt);
+bool runtime_at_end(QueryRuntime *rt);   /* consumer at its end, nothing buffered */
+/* max.task.idle.ms: how long the event-time order waits for a caught-up
+ * input partition with no buffered record before it processes the others
+ * without it; < 0 = never wait, not even for records still on the broker
+ * (runtime.c's header).  ksqlDB's default: */
+#define RUNTIME_MAX_TASK_IDLE_MS 500
+void runtime_set_max_task_idle(QueryRuntime *rt, int64_t ms);
 /* Input records not consumed yet (the transport's consumer_lag); -1 = not known. */
 int64_t runtime_lag(QueryRuntime *rt);
 /* Stall watch at now_ms: the query is stalled once it took no record for
@@ -52,7 +60,9 @@ bool runtime_done(QueryRuntime *rt);          /* transient LIMIT reached */
 int runtime_commit(QueryRuntime *rt, EddyError *err);
 bool runtime_commit_due(QueryRuntime *rt, int64_t now_ms);
 void runtime_stop(QueryRuntime *rt);          /* closes the consumer and operators, frees */
-/* The next offsets of every partition consumed so far; *offs borrows
+/* The next offsets of every partition processed so far (a record polled
+ * but still buffered is not in them: it is read again after a restart);
+ * *offs borrows
  * until the next runtime_poll or runtime_stop. */
 int runtime_offsets(QueryRuntime *rt, const TopicPartitionOffset **offs);
 void runtime_mark_clean(QueryRuntime *rt);

@@ -30,7 +30,7 @@ static void on_row(void *ud, const char *const *cols, int n, bool header) {}
 
 static Engine *make(Transport *t, const char *state_dir)
 {
-    const char *props[] = {"auto.offset.reset", "earliest", NULL};
+    const char *props[] = {"auto.offset.reset", "earliest", "max.task.idle.ms", "0", NULL};
     EngineConfig cfg = {.transport = t, .state_dir = state_dir,
                         .out = {.text = on_text, .log = on_log, .row = on_row},
                         .props = props, .auto_create_topics = true, .deterministic = true};
@@ -473,7 +473,7 @@ static void test_restart(void)
     append(log, "REPLAY QUERY `CTAS_CNT_1` FROM OFFSETS ('ev':0:3, 'ev':1:3) WITH (GENERATION=9, "
                 "SNAPSHOT='GONE', ENDS='ev:0:6,ev:1:6', REQUEST='x');\n");
     EddyError err;
-    const char *props[] = {"auto.offset.reset", "earliest", NULL};
+    const char *props[] = {"auto.offset.reset", "earliest", "max.task.idle.ms", "0", NULL};
     EngineConfig cfg = {.transport = t, .state_dir = dir, .out = {.text = on_text, .log = on_log},
                         .props = props, .deterministic = true};
     CHECK(engine_create(&cfg, &err) == NULL);

@@ -32,7 +32,7 @@ typedef struct Fixture {
 static Fixture open_engine(const char *ddl)
 {
     Fixture f = {.t = memory_transport_create(1)};
-    const char *props[] = {"auto.offset.reset", "earliest", NULL};
+    const char *props[] = {"auto.offset.reset", "earliest", "max.task.idle.ms", "0", NULL};
     EngineConfig cfg = {.transport = f.t, .out = {.text = on_text, .log = on_log, .row = on_row},
                         .props = props, .auto_create_topics = true, .deterministic = true};
     EddyError err;
