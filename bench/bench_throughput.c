@@ -598,7 +598,9 @@ static void eddy_stage(const char *bootstrap, const char *query, long expect, in
         snprintf(r->note, sizeof r->note, "%.200s", err.msg);
         goto out;
     }
-    const char *props[] = {"auto.offset.reset", "earliest", NULL};
+    /* A backlog read to its end, as `eddy run --until-caught-up` does: no
+     * idle wait for records not on the broker yet (max.task.idle.ms 0). */
+    const char *props[] = {"auto.offset.reset", "earliest", "max.task.idle.ms", "0", NULL};
     EngineConfig cfg = {
         .transport = t,
         .state_dir = dir,
