@@ -296,7 +296,7 @@ static Value eval_func(const BExpr *e, const Row *row, EvalCtx *ctx)
     Value out = v_null();
     EddyError ferr;
     eddy_error_clear(&ferr);
-    FuncCtx fctx = {.arena = ctx->arena, .err = &ferr};
+    FuncCtx fctx = {.arena = ctx->arena, .err = &ferr, .types = call->params};
     if (call->fn(args, n, &out, &fctx) != 0) {
         ctx->errors++;
         eddy_error(&ctx->last_error, ERR_RUNTIME, e->pos, "%s: %s", call->name,

@@ -46,7 +46,12 @@
     X(fn_timeadd) X(fn_timesub) X(fn_timestampadd) X(fn_timestampsub)                       \
     /* func_json.c */                                                                       \
     X(fn_extractjsonfield) X(fn_is_json_string) X(fn_json_array_length) X(fn_json_keys)     \
-    X(fn_json_records) X(fn_json_concat) X(fn_json_array_contains)                          \
+    X(fn_json_records) X(fn_json_concat) X(fn_json_array_contains) X(fn_json_items)         \
+    X(fn_to_json_string)                                                                    \
+    /* func_url.c */                                                                        \
+    X(fn_url_extract_host) X(fn_url_extract_path) X(fn_url_extract_port)                    \
+    X(fn_url_extract_protocol) X(fn_url_extract_query) X(fn_url_extract_fragment)           \
+    X(fn_url_extract_parameter) X(fn_url_encode_param) X(fn_url_decode_param)               \
     /* func_collection.c */                                                                 \
     X(fn_as_value) X(fn_coalesce) X(fn_ifnull) X(fn_nullif) X(fn_array_length)              \
     X(fn_array_contains) X(fn_array_distinct) X(fn_array_union) X(fn_array_intersect)       \

@@ -2,7 +2,8 @@
  * func_json.c - the JSON-string functions of the builtin registry (the
  * table is in functions.c): EXTRACTJSONFIELD, IS_JSON_STRING,
  * JSON_ARRAY_LENGTH, JSON_KEYS, JSON_RECORDS, JSON_CONCAT,
- * JSON_ARRAY_CONTAINS.
+ * JSON_ARRAY_CONTAINS, JSON_ITEMS, and TO_JSON_STRING (a Value written as
+ * JSON, which reads struct field names from the argument's type).
  *
  * In:  STRING arguments holding JSON text (and a JSON path, or a value to
  *      look for).  Out: a Value in ctx->arena, or -1 with ctx->err set.
@@ -16,6 +17,7 @@
  */
 #include "func_int.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -681,5 +683,145 @@ int fn_json_array_contains(const Value *a, int n, Value *out, FuncCtx *ctx)
             return 0;
         }
     }
+    return 0;
+}
+
+/* JSON_ITEMS(json): the items of a JSON array, each as compact JSON text.
+ * As ksqlDB: text that is not a JSON array is an error (-> NULL); an
+ * array with any item that is not an object gives NULL. */
+int fn_json_items(const Value *a, int n, Value *out, FuncCtx *ctx)
+{
+    (void)n;
+    size_t vs, ve, ks, ke, cs, ce;
+    const char *s = a[0].u.str.ptr;
+    int len = a[0].u.str.len;
+    if (!j_document(s, (size_t)len, &vs, &ve) || s[vs] != '[')
+        return func_fail(ctx, "JSON_ITEMS: not a JSON array: '%.*s'", len > 100 ? 100 : len, s);
+    JIter it;
+    ji_init(&it, s, vs, ve);
+    VVec v = {.a = ctx->arena};
+    while (ji_next(&it, &ks, &ke, &cs, &ce)) {
+        if (s[cs] != '{')
+            RETURN_NULL;
+        vv_push(&v, compact_value(ctx->arena, s + cs, ce - cs));
+    }
+    *out = array_of(v.items, v.n);
+    return 0;
+}
+
+/* ---- TO_JSON_STRING ------------------------------------------------------ */
+
+/* Sort order of map entries / struct fields: ksqlDB writes them through a
+ * TreeMap, so by name (byte order here, Java's UTF-16 order for the BMP). */
+typedef struct JEntry {
+    const char *name;
+    size_t len;
+    const Value *v;
+    const SqlType *t;
+} JEntry;
+
+static int jentry_cmp(const void *x, const void *y)
+{
+    const JEntry *a = x, *b = y;
+    int c = memcmp(a->name, b->name, a->len < b->len ? a->len : b->len);
+    return c ? c : (a->len > b->len) - (a->len < b->len);
+}
+
+static void to_json(const Value *v, const SqlType *t, StrBuf *sb, Arena *a);
+
+static void to_json_object(JEntry *e, int32_t n, StrBuf *sb, Arena *a)
+{
+    qsort(e, (size_t)n, sizeof *e, jentry_cmp);
+    sb_putc(sb, '{');
+    for (int32_t i = 0; i < n; i++) {
+        if (i)
+            sb_putc(sb, ',');
+        sb_put_json_string(sb, e[i].name, e[i].len);
+        sb_putc(sb, ':');
+        to_json(e[i].v, e[i].t, sb, a);
+    }
+    sb_putc(sb, '}');
+}
+
+/* Writes v (of type t, which may be NULL for an untyped NULL) as Jackson
+ * writes what ksqlDB hands it: numbers bare (DOUBLE as Double.toString,
+ * NaN/Infinity quoted; DECIMAL plain with its scale), BYTES as base64,
+ * DATE/TIME/TIMESTAMP as their ISO text, composites compact. */
+static void to_json(const Value *v, const SqlType *t, StrBuf *sb, Arena *a)
+{
+    switch (v->kind) {
+    case TYPE_NULL:
+        sb_puts(sb, "null");
+        return;
+    case TYPE_BOOLEAN:
+    case TYPE_INT:
+    case TYPE_BIGINT:
+    case TYPE_DECIMAL:
+        value_format(v, sb);
+        return;
+    case TYPE_DOUBLE:
+        if (isfinite(v->u.d)) {
+            value_format_double(v->u.d, sb);
+            return;
+        }
+        break;
+    case TYPE_ARRAY: {
+        sb_putc(sb, '[');
+        for (int32_t i = 0; i < v->u.arr.n; i++) {
+            if (i)
+                sb_putc(sb, ',');
+            to_json(&v->u.arr.items[i], t && t->kind == TYPE_ARRAY ? t->elem : NULL, sb, a);
+        }
+        sb_putc(sb, ']');
+        return;
+    }
+    case TYPE_MAP: {
+        JEntry *e = arena_alloc(a, sizeof(JEntry) * (size_t)(v->u.map.n + 1));
+        int32_t m = 0;
+        for (int32_t i = 0; i < v->u.map.n; i++) {
+            const Value *k = &v->u.map.keys[i];
+            if (k->kind != TYPE_STRING)
+                continue;   /* ksqlDB map keys are STRING; a NULL key has no JSON name */
+            e[m++] = (JEntry){k->u.str.ptr, (size_t)k->u.str.len, &v->u.map.vals[i],
+                              t && t->kind == TYPE_MAP ? t->elem : NULL};
+        }
+        to_json_object(e, m, sb, a);
+        return;
+    }
+    case TYPE_STRUCT: {
+        bool named = t && t->kind == TYPE_STRUCT && t->nfields == v->u.st.n;
+        JEntry *e = arena_alloc(a, sizeof(JEntry) * (size_t)(v->u.st.n + 1));
+        char *idx = arena_alloc(a, (size_t)v->u.st.n * 12 + 1);
+        for (int32_t i = 0; i < v->u.st.n; i++) {
+            const char *name = named ? t->fields[i].name : idx + i * 12;
+            if (!named)
+                snprintf(idx + i * 12, 12, "F%d", (int)i);
+            e[i] = (JEntry){name, strlen(name), &v->u.st.fields[i], named ? t->fields[i].type : NULL};
+        }
+        to_json_object(e, v->u.st.n, sb, a);
+        return;
+    }
+    case TYPE_STRING:
+        sb_put_json_string(sb, v->u.str.ptr, (size_t)v->u.str.len);
+        return;
+    default:
+        break;
+    }
+    /* The rest (BYTES, DATE, TIME, TIMESTAMP, NaN, Infinity) is a JSON
+     * string of its text form, which holds nothing to escape. */
+    sb_putc(sb, '"');
+    value_format(v, sb);
+    sb_putc(sb, '"');
+}
+
+/* TO_JSON_STRING(value): not null-in-null-out, NULL is the text 'null'. */
+int fn_to_json_string(const Value *a, int n, Value *out, FuncCtx *ctx)
+{
+    (void)n;
+    StrBuf *sb = func_scratch();
+    to_json(&a[0], ctx->types ? ctx->types[0] : NULL, sb, ctx->arena);
+    if (sb->len > FUNC_MAX_RESULT)
+        return func_fail(ctx, "TO_JSON_STRING: result would exceed %d bytes", FUNC_MAX_RESULT);
+    *out = v_string(ctx->arena, sb->data ? sb->data : "", (int32_t)sb->len);
     return 0;
 }

@@ -29,8 +29,8 @@
  * which the analyzer hands over as a STRING argument ('SECONDS').
  *
  * Not here: lambda functions (TRANSFORM, FILTER, REDUCE), which need
- * grammar support first; TO_JSON_STRING needs field names at run time,
- * which Values do not carry.
+ * grammar support first.  TO_JSON_STRING reads its argument's type (for
+ * struct field names) from FuncCtx.types.
  */
 #include "eddy/engine/aggregates.h"
 #include "../registry.h"
@@ -81,6 +81,7 @@ enum {
     F_VAR = 2,          /* the last parameter repeats (zero or more times) */
     F_PRIM = 4,         /* T must be a primitive (non-composite) type */
     F_NONDET = 8,       /* not deterministic (RANDOM, UUID, now) */
+    F_BOUND_T = 16,     /* T must be bound by a non-NULL argument (ksqlDB rejects GREATEST(NULL, NULL)) */
 };
 
 #define FUNC_MAX_PARAMS 6
@@ -108,6 +109,7 @@ typedef struct Overload {
 #define CAT_NULL "CONDITIONAL"
 #define CAT_CONV "CONVERSIONS"
 #define CAT_GEO "OTHER"
+#define CAT_URL "URL"
 
 /* ---- overloads, by function ----------------------------------------------- */
 
@@ -243,7 +245,7 @@ static const Overload ov_GEO_DISTANCE[] = {
     OV(fn_geo_distance, 0, R(K_DOUBLE), "lat1, lon1, lat2, lon2, unit", K_DOUBLE, K_DOUBLE, K_DOUBLE,
        K_DOUBLE, K_STRING),
 };
-static const Overload ov_GREATEST[] = {OV(fn_greatest, F_VAR | F_PRIM, R_T, "first, others", K_T, K_T)};
+static const Overload ov_GREATEST[] = {OV(fn_greatest, F_VAR | F_PRIM | F_BOUND_T, R_T, "first, others", K_T, K_T)};
 static const Overload ov_IFNULL[] = {OV(fn_ifnull, 0, R_T, "expression, alt_value", K_T, K_T)};
 static const Overload ov_INITCAP[] = {OV(fn_initcap, F_NULL, R(K_STRING), "str", K_STRING)};
 static const Overload ov_INSTR[] = {
@@ -265,10 +267,11 @@ static const Overload ov_JSON_ARRAY_LENGTH[] = {
 static const Overload ov_JSON_CONCAT[] = {
     OV(fn_json_concat, F_NULL | F_VAR, R(K_STRING), "json1, json2", K_STRING, K_STRING),
 };
+static const Overload ov_JSON_ITEMS[] = {OV(fn_json_items, F_NULL, R_ARRAY(K_STRING), "json", K_STRING)};
 static const Overload ov_JSON_KEYS[] = {OV(fn_json_keys, F_NULL, R_ARRAY(K_STRING), "json", K_STRING)};
 static const Overload ov_JSON_RECORDS[] = {OV(fn_json_records, F_NULL, R_MAP(K_STRING), "json", K_STRING)};
 static const Overload ov_LCASE[] = {OV(fn_lcase, F_NULL, R(K_STRING), "str", K_STRING)};
-static const Overload ov_LEAST[] = {OV(fn_least, F_VAR | F_PRIM, R_T, "first, others", K_T, K_T)};
+static const Overload ov_LEAST[] = {OV(fn_least, F_VAR | F_PRIM | F_BOUND_T, R_T, "first, others", K_T, K_T)};
 static const Overload ov_LEN[] = {
     OV(fn_len_string, F_NULL, R(K_INT), "str", K_STRING),
     OV(fn_len_bytes, F_NULL, R(K_INT), "bytes", K_BYTES),
@@ -390,6 +393,7 @@ static const Overload ov_TRUNC[] = {
     OV(fn_trunc, F_NULL, R_DEC_WHOLE, "x", K_DECIMAL),
     OV(fn_trunc, F_NULL, R_ARG0, "x, places", K_DECIMAL, K_INT),
 };
+static const Overload ov_TO_JSON_STRING[] = {OV(fn_to_json_string, 0, R(K_STRING), "value", K_T)};
 static const Overload ov_UCASE[] = {OV(fn_ucase, F_NULL, R(K_STRING), "str", K_STRING)};
 static const Overload ov_UNIX_DATE[] = {
     OV0(fn_unix_date, F_NONDET, R(K_INT)),
@@ -398,6 +402,19 @@ static const Overload ov_UNIX_DATE[] = {
 static const Overload ov_UNIX_TIMESTAMP[] = {
     OV0(fn_unix_timestamp, F_NONDET, R(K_BIGINT)),
     OV(fn_unix_timestamp, F_NULL, R(K_BIGINT), "ts", K_TS),
+};
+#define URL_FN(name, fn, ret) static const Overload ov_##name[] = {OV(fn, F_NULL, R(ret), "url", K_STRING)};
+URL_FN(URL_DECODE_PARAM, fn_url_decode_param, K_STRING)
+URL_FN(URL_ENCODE_PARAM, fn_url_encode_param, K_STRING)
+URL_FN(URL_EXTRACT_FRAGMENT, fn_url_extract_fragment, K_STRING)
+URL_FN(URL_EXTRACT_HOST, fn_url_extract_host, K_STRING)
+URL_FN(URL_EXTRACT_PATH, fn_url_extract_path, K_STRING)
+URL_FN(URL_EXTRACT_PORT, fn_url_extract_port, K_INT)
+URL_FN(URL_EXTRACT_PROTOCOL, fn_url_extract_protocol, K_STRING)
+URL_FN(URL_EXTRACT_QUERY, fn_url_extract_query, K_STRING)
+#undef URL_FN
+static const Overload ov_URL_EXTRACT_PARAMETER[] = {
+    OV(fn_url_extract_parameter, F_NULL, R(K_STRING), "url, parameter_name", K_STRING, K_STRING),
 };
 static const Overload ov_UUID[] = {OV0(fn_uuid, F_NONDET, R(K_STRING))};
 
@@ -464,6 +481,7 @@ static const Overload ov_UUID[] = {OV0(fn_uuid, F_NONDET, R(K_STRING))};
     X(JSON_ARRAY_CONTAINS, CAT_JSON, "Whether a JSON array string holds the given primitive value.") \
     X(JSON_ARRAY_LENGTH, CAT_JSON, "The number of elements of a top-level JSON array.")              \
     X(JSON_CONCAT, CAT_JSON, "JSON values merged: objects by key, anything else into one array.")    \
+    X(JSON_ITEMS, CAT_JSON, "A JSON array's items as JSON text; NULL unless every item is an object.") \
     X(JSON_KEYS, CAT_JSON, "The top-level keys of a JSON object.")                                   \
     X(JSON_RECORDS, CAT_JSON, "A JSON object's top-level keys mapped to their values' JSON text.")   \
     X(LCASE, CAT_STRING, "The string in lower case.")                                                \
@@ -515,11 +533,21 @@ static const Overload ov_UUID[] = {OV0(fn_uuid, F_NONDET, R(K_STRING))};
     X(TIMESTAMPTOSTRING, CAT_DATETIME, "Deprecated: epoch milliseconds formatted with a pattern; use FORMAT_TIMESTAMP.") \
     X(TIMESUB, CAT_DATETIME, "A TIME minus n units, wrapping around midnight.") \
     X(TO_BYTES, CAT_STRING, "Text in hex, utf8, ascii or base64 decoded to BYTES.")                  \
+    X(TO_JSON_STRING, CAT_JSON, "Any value as JSON text (struct fields and map keys sorted; NULL -> 'null').") \
     X(TRIM, CAT_STRING, "The string without leading and trailing whitespace.")                       \
     X(TRUNC, CAT_MATH, "x truncated toward zero to 0 or the given decimal places.")                  \
     X(UCASE, CAT_STRING, "The string in upper case.")                                                \
     X(UNIX_DATE, CAT_DATETIME, "Days since 1970-01-01 of a DATE, or of today (UTC).")                \
     X(UNIX_TIMESTAMP, CAT_DATETIME, "Milliseconds since the epoch of a TIMESTAMP, or of now.")       \
+    X(URL_DECODE_PARAM, CAT_URL, "Decodes application/x-www-form-urlencoded text ('+' -> space, %XX -> UTF-8).") \
+    X(URL_ENCODE_PARAM, CAT_URL, "Encodes text as application/x-www-form-urlencoded (space -> '+').") \
+    X(URL_EXTRACT_FRAGMENT, CAT_URL, "The decoded fragment of a URL, NULL if none.") \
+    X(URL_EXTRACT_HOST, CAT_URL, "The host of a URL, NULL if none.") \
+    X(URL_EXTRACT_PARAMETER, CAT_URL, "The value of the named query parameter of a URL ('' if bare), NULL if absent.") \
+    X(URL_EXTRACT_PATH, CAT_URL, "The decoded path of a URL ('' if empty).") \
+    X(URL_EXTRACT_PORT, CAT_URL, "The port of a URL, NULL if none.") \
+    X(URL_EXTRACT_PROTOCOL, CAT_URL, "The scheme of a URL, NULL if none.") \
+    X(URL_EXTRACT_QUERY, CAT_URL, "The decoded query of a URL, NULL if none.") \
     X(UUID, CAT_STRING, "A random (version 4) UUID.")
 
 typedef struct FuncDef {
@@ -669,6 +697,8 @@ static int try_overload(const Overload *ov, const SqlType *const *args, int n, A
         }
     }
     if (T && (ov->flags & F_PRIM) && is_composite(T))
+        return -1;
+    if (T == NULL && (ov->flags & F_BOUND_T))
         return -1;
     if (T == NULL)
         T = type_prim(TYPE_STRING);

@@ -30,6 +30,10 @@ typedef struct FuncCtx {
      * (bad format string, unparsable date): the evaluator then yields NULL
      * and counts/logs it. */
     EddyError *err;
+    /* Borrowed, may be NULL: the arguments' types (the overload's resolved
+     * parameter types, ResolvedCall.params), for a function that needs
+     * more than the Values carry (TO_JSON_STRING: struct field names). */
+    const SqlType *const *types;
 } FuncCtx;
 
 /* Evaluates one overload.  args (borrowed, nargs of them) are already cast
