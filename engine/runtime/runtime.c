@@ -48,6 +48,7 @@
 
 #define BATCH_MAX 500
 #define FETCH_WAIT_MS 10000
+#define SKIP_RECHECK_MS 50
 #define BUFFER_MAX_BYTES (64 << 20)
 
 /* A buffered record; own is its key and value copied (NULL while they
@@ -65,6 +66,7 @@ typedef struct PartBuf {
     int head, n, cap;
     int64_t empty_since;          /* mono ms it was first found empty, -1 = not empty */
     bool idled;                   /* found empty and caught up since its last record */
+    int64_t skip_until;           /* mono ms: may_skip said yes, ask again after this */
 } PartBuf;
 
 struct QueryRuntime {
@@ -262,8 +264,12 @@ static void buffer_add(QueryRuntime *rt, const TransportRecord *rec)
     b->recs[b->n].rec.topic = b->topic;
     b->n++;
     b->empty_since = -1;
-    if (b->idled)
+    b->skip_until = 0;
+    if (b->idled) {
         rt->idle_since = -1;   /* a partition idled for is live: the next idle waits afresh */
+        for (int i = 0; i < rt->nparts; i++)
+            rt->parts[i].skip_until = 0;   /* and may_skip's answers are stale */
+    }
     b->idled = false;
     rt->buffered++;
 }
@@ -301,10 +307,8 @@ static void buffer_own(QueryRuntime *rt)
  * the first is found, and only records on a partition idled for start the
  * next.  So a catch-up whose partitions reach their ends one after the
  * other idles once, not once per partition. */
-static bool may_skip(QueryRuntime *rt, PartBuf *b, int64_t now)
+static bool may_skip_now(QueryRuntime *rt, PartBuf *b, int64_t now)
 {
-    if (rt->max_task_idle_ms < 0)
-        return true;
     int64_t lag = rt->t->ops->consumer_partition_lag
                       ? rt->t->ops->consumer_partition_lag(rt->consumer, b->topic, b->partition)
                       : 0;
@@ -317,6 +321,19 @@ static bool may_skip(QueryRuntime *rt, PartBuf *b, int64_t now)
     if (rt->idle_since < 0)
         rt->idle_since = now;
     return now - rt->idle_since >= rt->max_task_idle_ms;
+}
+
+/* may_skip, remembered for SKIP_RECHECK_MS once it says yes: the lag
+ * lookup is per partition, and a query with many empty partitions (a
+ * small table over many partitions) would ask it for each, per record. */
+static bool may_skip(QueryRuntime *rt, PartBuf *b, int64_t now)
+{
+    if (rt->max_task_idle_ms < 0 || now < b->skip_until)
+        return true;
+    bool skip = may_skip_now(rt, b, now);
+    if (skip)   /* asked again in a while, not for every record */
+        b->skip_until = now + SKIP_RECHECK_MS;
+    return skip;
 }
 
 /* The buffer whose head is processed next, or NULL to wait (an empty

@@ -470,7 +470,7 @@ int fn_url_extract_port(const Value *a, int n, Value *out, FuncCtx *ctx)
 int fn_url_extract_parameter(const Value *a, int n, Value *out, FuncCtx *ctx)
 {
     (void)n;
-    Value q;
+    Value q = v_null();
     if (url_component(a, &q, ctx, "URL_EXTRACT_PARAMETER", offsetof(Uri, query), true) != 0)
         return -1;
     if (v_is_null(&q))
