@@ -530,7 +530,7 @@ int keycodec_decode_prefix(const void *buf, size_t len, Value *out, int n, size_
 
 int keycodec_decode(const void *buf, size_t len, Value *out, int n, Arena *a, EddyError *err)
 {
-    size_t used;
+    size_t used = 0;
     if (keycodec_decode_prefix(buf, len, out, n, &used, a, err) != 0)
         return -1;
     if (used != len)
