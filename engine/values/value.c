@@ -229,7 +229,8 @@ static int compare_maps(const Value *a, const Value *b, bool *ok)
         if (c != 0)
             return c;
     }
-    return 1;   /* unreachable in practice: equal entries in order are equal maps */
+    return 0;   /* equal entries in order: equal maps (with a repeated key, which
+                 * map_contains cannot tell apart: decoded from damaged state) */
 }
 
 static int compare_seq(const Value *a, int32_t na, const Value *b, int32_t nb, bool *ok)
