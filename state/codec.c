@@ -61,6 +61,13 @@ enum { KT_END = 0x00, KT_NULL = 0x01, KT_BASE = 0x10 };
  * for negatives. */
 enum { KD_NEG = 0x01, KD_ZERO = 0x02, KD_POS = 0x03, KD_POS_END = 0x00, KD_NEG_END = 0x0B };
 
+/* A DECIMAL value's precision and scale as the engine makes them: the
+ * scale indexes value_pow10 (0..18), so a decoder takes nothing else. */
+static bool decimal_shape_ok(int32_t precision, int32_t scale)
+{
+    return scale >= 0 && scale <= 18 && precision >= 0 && precision <= 1000;
+}
+
 static int key_encode_value(const Value *v, StrBuf *out, int depth);
 
 /* Sign-folded IEEE bits: the unsigned order of the result is the numeric
@@ -325,6 +332,8 @@ static int key_decode_decimal(Reader *r, Value *out)
     int32_t precision = (int32_t)(get_be32(r->p) ^ 0x80000000U);
     int32_t scale = (int32_t)(get_be32(r->p + 4) ^ 0x80000000U);
     r->p += 8;
+    if (!decimal_shape_ok(precision, scale))
+        return -1;
     /* unscaled = digits * 10^(E - n + scale), which must be exact and fit. */
     int64_t k = e - nd + (int64_t)scale;
     if (m != 0) {
@@ -823,7 +832,7 @@ static int row_decode_value(Reader *r, Value *out, int depth)
         if (r_svarint(r, &out->u.dec.unscaled) != 0 || r_i32(r, &out->u.dec.precision) != 0
             || r_i32(r, &out->u.dec.scale) != 0)
             return -1;
-        return 0;
+        return decimal_shape_ok(out->u.dec.precision, out->u.dec.scale) ? 0 : -1;
     case TYPE_STRING:
     case TYPE_BYTES: {
         int32_t n;

@@ -707,6 +707,22 @@ static void test_key_canonical(void)
             b[1 + k] = (unsigned char)(bits >> (56 - 8 * k));
         CHECK_EQ_INT(keycodec_decode(b, sizeof b, out, 1, a, &err), i < 2 ? 0 : -1);
     }
+    /* A DECIMAL whose scale is outside 0..18 (value_pow10's range) is
+     * refused by both decoders (found by fuzz_codec under UBSan). */
+    for (int scale = -1; scale <= 40; scale += 41) {
+        Value d = v_decimal(5, 10, 2);
+        int m2;
+        sb_reset(&e1);
+        CHECK_EQ_INT(rowcodec_encode(&d, 1, &e1), 0);
+        CHECK_EQ_INT(rowcodec_decode(e1.data, e1.len, out, 1, &m2, a, &err), 0);
+        d.u.dec.scale = scale;
+        sb_reset(&e1);
+        CHECK_EQ_INT(rowcodec_encode(&d, 1, &e1), 0);
+        CHECK_EQ_INT(rowcodec_decode(e1.data, e1.len, out, 1, &m2, a, &err), -1);
+        sb_reset(&e1);
+        if (keycodec_encode(&d, 1, &e1) == 0)
+            CHECK_EQ_INT(keycodec_decode(e1.data, e1.len, out, 1, a, &err), -1);
+    }
     sb_free(&e1);
     sb_free(&e2);
     sb_free(&m);
