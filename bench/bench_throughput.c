@@ -78,11 +78,14 @@ typedef struct Options {
 
 /* Set once by main: the -X properties. */
 static const Options *opts;
+static int stage_threads = 1;   /* num.stream.threads of the eddy rows */
 
 static const char *const stage_names[] = {"consume", "parse", "stateless", "tumbling",
                                           "tumbling_final", "join_ss", "join_st",
                                           "py_stateless", "py_tumbling", "predict_base",
-                                          "predict"};
+                                          "predict", "threads1_stateless", "threads2_stateless",
+                                          "threads1_keyagg", "threads2_keyagg",
+                                          "threads1_city", "threads2_city"};
 #define NSTAGES ((int)(sizeof stage_names / sizeof stage_names[0]))
 
 static void usage(FILE *f)
@@ -136,7 +139,7 @@ static int parse_options(int argc, char **argv, Options *o)
     if (o->only) {
         bool known = false;
         for (int i = 0; i < NSTAGES; i++)
-            known |= strcmp(o->only, stage_names[i]) == 0;
+            known |= strcmp(o->only, stage_names[i]) == 0 || strcmp(o->only, "threads") == 0;
         if (!known) {
             fprintf(stderr, "bench: unknown stage '%s'\n", o->only);
             usage(stderr);
@@ -150,6 +153,8 @@ static bool wanted(const Options *o, const char *stage)
 {
     if (o->only && strncmp(o->only, "predict", 7) == 0 && strncmp(stage, "predict", 7) == 0)
         return true;   /* the PREDICT row is read beside its base row, from the same run */
+    if (o->only && strcmp(o->only, "threads") == 0)
+        return strncmp(stage, "threads", 7) == 0;   /* the 1- and 2-thread rows together */
     return o->only == NULL || strcmp(o->only, stage) == 0;
 }
 
@@ -600,7 +605,11 @@ static void eddy_stage(const char *bootstrap, const char *query, long expect, in
     }
     /* A backlog read to its end, as `eddy run --until-caught-up` does: no
      * idle wait for records not on the broker yet (max.task.idle.ms 0). */
-    const char *props[] = {"auto.offset.reset", "earliest", "max.task.idle.ms", "0", NULL};
+    /* One worker thread unless the row is about threads (stage_threads). */
+    char threads[16];
+    snprintf(threads, sizeof threads, "%d", stage_threads);
+    const char *props[] = {"auto.offset.reset", "earliest", "max.task.idle.ms", "0",
+                           "num.stream.threads", threads, NULL};
     EngineConfig cfg = {
         .transport = t,
         .state_dir = dir,
@@ -938,6 +947,12 @@ int main(int argc, char **argv)
         {.name = "python tumbling agg (changes)"},
         {.name = "eddy projection (PREDICT base)"},
         {.name = "eddy projection + PREDICT"},
+        {.name = "eddy stateless, 1 thread"},
+        {.name = "eddy stateless, 2 threads"},
+        {.name = "eddy agg by key, 1 thread"},
+        {.name = "eddy agg by key, 2 threads"},
+        {.name = "eddy agg by city, 1 thread"},
+        {.name = "eddy agg by city, 2 threads"},
     };
     Result *consume = &rs[0];
     int failed = 0, rc = 1;
@@ -1050,6 +1065,34 @@ int main(int argc, char **argv)
                    "FROM acc a LEFT JOIN cities c ON a.city = c.city;",
                    o.records + NCITIES, bytes, &rs[6]);
     }
+    /* Tasks on threads: the same query with 1 and 2 worker threads (tasks
+     * are per input partition; an aggregate by the record key keeps to its
+     * task, one by city hands rows to the task owning the city through the
+     * in-process exchange). */
+    static const char *const threaded[] = {   /* distinct sinks: distinct groups */
+        "CREATE STREAM severe_t1 AS SELECT id, UCASE(city) AS city, temperature_f FROM acc "
+        "WHERE severity >= 3;",
+        "CREATE STREAM severe_t2 AS SELECT id, UCASE(city) AS city, temperature_f FROM acc "
+        "WHERE severity >= 3;",
+        "CREATE TABLE per_id_t1 AS SELECT id, COUNT(*) AS n, SUM(temperature_f) AS total "
+        "FROM acc WINDOW TUMBLING (SIZE 1 MINUTE) GROUP BY id EMIT CHANGES;",
+        "CREATE TABLE per_id_t2 AS SELECT id, COUNT(*) AS n, SUM(temperature_f) AS total "
+        "FROM acc WINDOW TUMBLING (SIZE 1 MINUTE) GROUP BY id EMIT CHANGES;",
+        "CREATE TABLE per_city_t1 AS SELECT city, COUNT(*) AS n, SUM(temperature_f) AS total, "
+        "AVG(temperature_f) AS avg_t FROM acc WINDOW TUMBLING (SIZE 1 MINUTE) GROUP BY city "
+        "EMIT CHANGES;",
+        "CREATE TABLE per_city_t2 AS SELECT city, COUNT(*) AS n, SUM(temperature_f) AS total, "
+        "AVG(temperature_f) AS avg_t FROM acc WINDOW TUMBLING (SIZE 1 MINUTE) GROUP BY city "
+        "EMIT CHANGES;",
+    };
+    for (int i = 0; i < 6; i++) {
+        if (!wanted(&o, stage_names[11 + i]))
+            continue;
+        fprintf(stderr, "%s ...\n", rs[11 + i].name);
+        stage_threads = 1 + i % 2;
+        eddy_stage(bootstrap, threaded[i], o.records, bytes, &rs[11 + i]);
+        stage_threads = 1;
+    }
     char model_note[256] = "";
     if (wanted(&o, "predict"))
         predict_stages(bootstrap, o.records, bytes, &rs[9], &rs[10], model_note, sizeof model_note);
@@ -1086,6 +1129,10 @@ int main(int argc, char **argv)
                    "(grace 0; %d partitions)\n",
                    counted, o.records, o.partitions);
     }
+    for (int i = 11; i + 1 < 17; i += 2)
+        if (rs[i].ran && rs[i + 1].ran && steady_rate(&rs[i]) > 0 && steady_rate(&rs[i + 1]) > 0)
+            printf("%s -> 2 threads: %.2fx (goal >= 1.8x)\n", rs[i].name,
+                   steady_rate(&rs[i + 1]) / steady_rate(&rs[i]));
     if (rs[9].ran && rs[10].ran && steady_rate(&rs[9]) > 0 && steady_rate(&rs[10]) > 0)
         printf("PREDICT (%s) runs at %.1f %% of the same query without it (goal: 50 %%)\n",
                model_note, 100.0 * steady_rate(&rs[10]) / steady_rate(&rs[9]));

@@ -119,7 +119,7 @@ static int info_offsets(StateDb *src, StateSnapshotInfo *info, EddyError *err)
             s->restoring = true;
             continue;
         }
-        if (e.generation || e.checkpoint_id)
+        if (e.generation || e.checkpoint_id || e.tasks)
             continue;
         s->offsets = realloc(s->offsets, sizeof *s->offsets * (size_t)(s->noffsets + 1));
         if (s->offsets == NULL)
@@ -217,6 +217,7 @@ typedef struct Restore {
     int nstores;
     TopicPartitionOffset *offs;  /* the snapshot's offsets of the scope */
     int noffs;
+    int ntasks;                  /* the snapshot's task count of the scope (0: whole) */
     /* writing */
     BackendBatch *b;
     size_t batch_bytes;
@@ -230,7 +231,8 @@ static int restore_read(Restore *r, EddyError *err)
     StateDb *src = r->src;
     if ((r->nstores = scope_stores(src, r->scope, &r->stores, err)) < 0)
         return -1;
-    if (statedb_read_offsets(src, r->scope, &r->offs, &r->noffs, err) != 0)
+    if (statedb_read_offsets(src, r->scope, &r->offs, &r->noffs, err) != 0 ||
+        statedb_read_tasks(src, r->scope, &r->ntasks, err) != 0)
         return -1;
     for (int i = 0; i < r->nstores; i++) {
         StoreFamily *f = src->ops->family_open(src, r->stores[i], false, err);
@@ -337,6 +339,11 @@ static int restore_write(Restore *r, EddyError *err)
             Store *s = val;
             cache_clear(&s->cache);
             cache_init(&s->cache, &db->cache);
+            for (int v = 0; v < s->nviews; v++) {
+                CacheShared *sh = s->views[v]->cache.shared;
+                cache_clear(&s->views[v]->cache);
+                cache_init(&s->views[v]->cache, sh);
+            }
         }
     }
 
@@ -367,6 +374,12 @@ static int restore_write(Restore *r, EddyError *err)
             unsigned char v[8];
             statedb_offsets_key(&k, r->scope, r->offs[i].topic, r->offs[i].partition);
             keycodec_put_i64(v, r->offs[i].offset);
+            ops->batch_put(r->b, db->offsets, k.data, k.len, v, 8);
+        }
+        if (r->ntasks > 0) {   /* the layout of the restored state (engine/README.md) */
+            unsigned char v[8];
+            statedb_tasks_key(&k, r->scope);
+            keycodec_put_i64(v, r->ntasks);
             ops->batch_put(r->b, db->offsets, k.data, k.len, v, 8);
         }
         sb_free(&k);

@@ -73,6 +73,8 @@ int statedb_init(StateDb *db, const StateDbOps *ops, void *impl, size_t cache_ma
     db->impl = impl;
     db->stores = strmap_create();
     cache_shared_init(&db->cache, cache_max_bytes);
+    memset(db->slots, 0, sizeof db->slots);
+    pthread_mutex_init(&db->lock, NULL);
     db->iters = NULL;
     db->niters = 0;
     db->pool = NULL;
@@ -91,7 +93,11 @@ int statedb_init(StateDb *db, const StateDbOps *ops, void *impl, size_t cache_ma
 
 static void store_free(Store *s)
 {
+    for (int i = 0; i < s->nviews; i++)
+        store_free(s->views[i]);
+    free(s->views);
     cache_clear(&s->cache);
+    sb_free(&s->kbuf);
     free(s->name);
     free(s);
 }
@@ -115,6 +121,9 @@ void statedb_close(StateDb *db)
             store_free(val);
         strmap_destroy(db->stores);
     }
+    for (int i = 0; i < STATEDB_MAX_SLOTS; i++)
+        free(db->slots[i]);
+    pthread_mutex_destroy(&db->lock);
     statedb_record_free(db);
     db->ops->close(db);
 }
@@ -168,6 +177,55 @@ Store *statedb_store(StateDb *db, const char *name, EddyError *err)
     cache_init(&s->cache, &db->cache);
     strmap_put(db->stores, name, s);
     return s;
+}
+
+Store *statedb_store_task(StateDb *db, const char *name, int task, int slot, EddyError *err)
+{
+    if (task < 0 || slot < 0 || slot >= STATEDB_MAX_SLOTS) {
+        eddy_error(err, ERR_INTERNAL, NOPOS, "state store %s: task %d on slot %d", name, task,
+                   slot);
+        return NULL;
+    }
+    Store *whole = statedb_store(db, name, err);
+    if (whole == NULL)
+        return NULL;
+    unsigned char prefix[4] = {(unsigned char)(task >> 24), (unsigned char)(task >> 16),
+                               (unsigned char)(task >> 8), (unsigned char)task};
+    for (int i = 0; i < whole->nviews; i++)
+        if (memcmp(whole->views[i]->prefix, prefix, 4) == 0)
+            return whole->views[i];
+    CacheShared *sh = &db->cache;
+    if (slot > 0) {
+        if (db->slots[slot] == NULL) {
+            db->slots[slot] = malloc(sizeof *db->slots[slot]);
+            if (db->slots[slot] == NULL)
+                EDDY_PANIC("out of memory");
+            cache_shared_init(db->slots[slot], db->cache.max_bytes);
+        }
+        sh = db->slots[slot];
+    }
+    Store *v = calloc(1, sizeof *v);
+    Store **grown = realloc(whole->views, sizeof *grown * (size_t)(whole->nviews + 1));
+    if (v == NULL || grown == NULL)
+        EDDY_PANIC("out of memory");
+    whole->views = grown;
+    whole->views[whole->nviews++] = v;
+    v->db = db;
+    v->name = strdup(name);
+    if (v->name == NULL)
+        EDDY_PANIC("out of memory");
+    v->fam = whole->fam;
+    v->whole = whole;
+    memcpy(v->prefix, prefix, 4);
+    v->plen = 4;
+    cache_init(&v->cache, sh);
+    return v;
+}
+
+int statedb_store_views(Store *s, Store ***views)
+{
+    *views = s->views;
+    return s->nviews;
 }
 
 int statedb_drop_store(StateDb *db, const char *name, EddyError *err)
@@ -241,9 +299,21 @@ void statedb_free_names(char **names, int n)
 static const char EMPTY[1];
 #define NONNULL(p) ((p) ? (const void *)(p) : (const void *)EMPTY)
 
+/* The key as the family holds it: a view's prefix + key.  Borrows s->kbuf. */
+static const void *phys_key(Store *s, const void *key, size_t *klen)
+{
+    if (s->plen == 0)
+        return NONNULL(key);
+    sb_reset(&s->kbuf);
+    sb_append(&s->kbuf, (const char *)s->prefix, s->plen);
+    sb_append(&s->kbuf, NONNULL(key), *klen);
+    *klen = s->kbuf.len;
+    return s->kbuf.data;
+}
+
 int store_get(Store *s, const void *key, size_t klen, StrBuf *out, EddyError *err)
 {
-    key = NONNULL(key);
+    key = phys_key(s, key, &klen);
     sb_reset(out);
     CacheEntry *e = cache_lookup(&s->cache, key, klen);
     if (e) {
@@ -268,12 +338,14 @@ int store_get(Store *s, const void *key, size_t klen, StrBuf *out, EddyError *er
 
 int store_put(Store *s, const void *key, size_t klen, const void *val, size_t vlen)
 {
-    return cache_put(&s->cache, NONNULL(key), klen, NONNULL(val), vlen, false);
+    key = phys_key(s, key, &klen);
+    return cache_put(&s->cache, key, klen, NONNULL(val), vlen, false);
 }
 
 int store_delete(Store *s, const void *key, size_t klen)
 {
-    return cache_put(&s->cache, NONNULL(key), klen, EMPTY, 0, true);
+    key = phys_key(s, key, &klen);
+    return cache_put(&s->cache, key, klen, EMPTY, 0, true);
 }
 
 /* ---- iterators ----------------------------------------------------------- */
@@ -292,11 +364,14 @@ static StoreIter *iter_open(Store *s, const void *lo, size_t lolen, const void *
                             bool reverse)
 {
     StateDb *db = s->db;
+    pthread_mutex_lock(&db->lock);
     StoreIter *it = db->pool;
     if (it) {
         db->pool = it->next;
         db->npool--;
-    } else {
+    }
+    pthread_mutex_unlock(&db->lock);
+    if (it == NULL) {
         it = calloc(1, sizeof *it);
         if (it == NULL)
             EDDY_PANIC("out of memory");
@@ -308,10 +383,28 @@ static StoreIter *iter_open(Store *s, const void *lo, size_t lolen, const void *
     sb_reset(&it->lo);
     sb_reset(&it->hi);
     sb_reset(&it->pos);
+    if (s->plen > 0) {
+        /* A view scans its own keys only: [prefix + lo, prefix + hi), or
+         * up to the next prefix. */
+        it->has_lo = it->has_hi = true;
+        sb_append(&it->lo, (const char *)s->prefix, s->plen);
+        sb_append(&it->hi, (const char *)s->prefix, s->plen);
+        if (hi == NULL) {
+            for (size_t i = s->plen; i-- > 0;)
+                if ((unsigned char)++it->hi.data[i] != 0)
+                    break;
+        }
+    }
     if (lo)
         sb_append(&it->lo, lo, lolen);
     if (hi)
         sb_append(&it->hi, hi, hilen);
+    if (s->plen > 0) {
+        lo = it->lo.data;
+        lolen = it->lo.len;
+        hi = it->hi.data;
+        hilen = it->hi.len;
+    }
     it->db_valid = false;
     it->db_advance = true;    /* the first next() fetches */
     it->ce = NULL;
@@ -319,12 +412,14 @@ static StoreIter *iter_open(Store *s, const void *lo, size_t lolen, const void *
     it->has_pos = false;
     it->failed = false;
     it->bi = db->ops->iter_open(db, s->fam, lo, lolen, hi, hilen, reverse);
+    pthread_mutex_lock(&db->lock);
     it->prev = NULL;
     it->next = db->iters;
     if (db->iters)
         db->iters->prev = it;
     db->iters = it;
     db->niters++;
+    pthread_mutex_unlock(&db->lock);
     return it;
 }
 
@@ -414,10 +509,11 @@ bool store_iter_next(StoreIter *it, const void **key, size_t *klen, const void *
             if (it->reverse)
                 cmp = -cmp;
         }
+        size_t plen = it->s->plen;   /* a view's keys come out without its prefix */
         if (cmp > 0) {
             set_pos(it, it->dk, it->dkl);
-            *key = it->dk;
-            *klen = it->dkl;
+            *key = (const char *)it->dk + plen;
+            *klen = it->dkl - plen;
             *val = it->dv;
             *vlen = it->dvl;
             it->db_advance = true;
@@ -433,8 +529,8 @@ bool store_iter_next(StoreIter *it, const void **key, size_t *klen, const void *
         sb_append(&it->outk, (const char *)cache_entry_key(c), c->klen);
         sb_reset(&it->outv);
         sb_append(&it->outv, (const char *)c->val, c->vlen);
-        *key = it->outk.data;
-        *klen = it->outk.len;
+        *key = it->outk.data + plen;
+        *klen = it->outk.len - plen;
         *val = it->outv.data;
         *vlen = it->outv.len;
         return true;
@@ -461,6 +557,7 @@ void store_iter_close(StoreIter *it)
     StateDb *db = it->s->db;
     db->ops->iter_close(it->bi);
     it->bi = NULL;
+    pthread_mutex_lock(&db->lock);
     if (it->prev)
         it->prev->next = it->next;
     else
@@ -473,38 +570,52 @@ void store_iter_close(StoreIter *it)
         it->next = db->pool;
         db->pool = it;
         db->npool++;
-    } else {
-        iter_free_all(it);
+        it = NULL;
     }
+    pthread_mutex_unlock(&db->lock);
+    if (it)
+        iter_free_all(it);
 }
 
 /* ---- cache --------------------------------------------------------------- */
 
+/* Each worker's budget is cache_max_bytes (the first is db->cache). */
 bool statedb_cache_full(const StateDb *db)
 {
+    for (int i = 1; i < STATEDB_MAX_SLOTS; i++)
+        if (db->slots[i] && db->slots[i]->dirty_bytes > db->slots[i]->max_bytes)
+            return true;
     return db->cache.dirty_bytes > db->cache.max_bytes;
 }
 
 size_t statedb_cache_bytes(const StateDb *db)
 {
-    return db->cache.dirty_bytes;
+    size_t n = db->cache.dirty_bytes;
+    for (int i = 1; i < STATEDB_MAX_SLOTS; i++)
+        n += db->slots[i] ? db->slots[i]->dirty_bytes : 0;
+    return n;
 }
 
 size_t statedb_cache_total_bytes(const StateDb *db)
 {
-    return db->cache.total_bytes;
+    size_t n = db->cache.total_bytes;
+    for (int i = 1; i < STATEDB_MAX_SLOTS; i++)
+        n += db->slots[i] ? db->slots[i]->total_bytes : 0;
+    return n;
 }
 
 /* ---- read errors and writes ---------------------------------------------- */
 
 void statedb_note_read_error(StateDb *db, const EddyError *e)
 {
-    if (db->read_failed)
-        return;
-    db->read_failed = true;
-    db->read_error = *e;
-    if (db->read_error.kind == ERR_NONE)
-        db->read_error.kind = ERR_IO;
+    pthread_mutex_lock(&db->lock);   /* workers read too */
+    if (!db->read_failed) {
+        db->read_failed = true;
+        db->read_error = *e;
+        if (db->read_error.kind == ERR_NONE)
+            db->read_error.kind = ERR_IO;
+    }
+    pthread_mutex_unlock(&db->lock);
 }
 
 int statedb_read_error(const StateDb *db, EddyError *err)
@@ -600,10 +711,11 @@ bool statedb_offsets_decode(const void *k, size_t klen, const void *v, size_t vl
         out->marker = true;
         return true;
     }
-    if (rest == 2 && topic[0] == '\0' && topic[1] == '\x01') {
+    if (rest == 2 && topic[0] == '\0' && (topic[1] == '\x01' || topic[1] == '\x02')) {
         if (vlen != 8)
             return false;
-        out->checkpoint_id = true;
+        out->checkpoint_id = topic[1] == '\x01';
+        out->tasks = topic[1] == '\x02';
         out->offset = keycodec_get_i64(v);
         return true;
     }
@@ -645,7 +757,7 @@ int statedb_checkpoint(StateDb *db, const char *const *scopes, const TopicPartit
         if (scopes[i] == NULL || offs[i].topic == NULL)
             return eddy_error(err, ERR_INTERNAL, NOPOS, "checkpoint: offset %d has no %s", i,
                               scopes[i] ? "topic" : "scope");
-    if (n == 0 && db->cache.dirty_bytes == 0)
+    if (n == 0 && statedb_cache_bytes(db) == 0)
         return 0;
     const StateDbOps *ops = db->ops;
     BackendBatch *b = ops->batch_create(db);
@@ -653,12 +765,15 @@ int statedb_checkpoint(StateDb *db, const char *const *scopes, const TopicPartit
     const char *name;
     void *val;
     while (strmap_next(db->stores, &i, &name, &val)) {
-        Store *s = val;
-        for (CacheEntry *e = s->cache.head[0]; e; e = e->fwd[0]) {
-            if (e->tombstone)
-                ops->batch_delete(b, s->fam, cache_entry_key(e), e->klen);
-            else
-                ops->batch_put(b, s->fam, cache_entry_key(e), e->klen, e->val, e->vlen);
+        Store *whole = val;
+        for (int v = -1; v < whole->nviews; v++) {
+            Store *s = v < 0 ? whole : whole->views[v];
+            for (CacheEntry *e = s->cache.head[0]; e; e = e->fwd[0]) {
+                if (e->tombstone)
+                    ops->batch_delete(b, s->fam, cache_entry_key(e), e->klen);
+                else
+                    ops->batch_put(b, s->fam, cache_entry_key(e), e->klen, e->val, e->vlen);
+            }
         }
     }
     StrBuf k;
@@ -689,8 +804,12 @@ int statedb_checkpoint(StateDb *db, const char *const *scopes, const TopicPartit
     ops->batch_destroy(b);
     if (rc == 0) {
         i = 0;
-        while (strmap_next(db->stores, &i, &name, &val))
-            cache_checkpointed(&((Store *)val)->cache);
+        while (strmap_next(db->stores, &i, &name, &val)) {
+            Store *whole = val;
+            cache_checkpointed(&whole->cache);
+            for (int v = 0; v < whole->nviews; v++)
+                cache_checkpointed(&whole->views[v]->cache);
+        }
         if (nids > 0)
             rc = statedb_record_commit(db, ids, nids, id, err);
     }
@@ -733,7 +852,7 @@ int statedb_read_offsets(StateDb *db, const char *scope, TopicPartitionOffset **
                             scope, (int)vlen, (const char *)val);
             break;
         }
-        if (e.generation || e.checkpoint_id)
+        if (e.generation || e.checkpoint_id || e.tasks)
             continue;
         if (count == cap) {
             cap = cap ? cap * 2 : 8;
@@ -823,9 +942,22 @@ int statedb_reset_offsets(StateDb *db, const char *scope, const TopicPartitionOf
     sb_init(&hi);
     sb_init(&k);
     statedb_scope_range(&lo, &hi, scope);
+    /* The task count describes the state's layout, which stays. */
+    int ntasks = 0;
+    if (statedb_read_tasks(db, scope, &ntasks, err) != 0) {
+        sb_free(&lo);
+        sb_free(&hi);
+        sb_free(&k);
+        return -1;
+    }
     BackendBatch *b = ops->batch_create(db);
     ops->batch_delete_range(b, db->offsets, lo.data, lo.len, hi.data, hi.len);
     unsigned char v[8];
+    if (ntasks > 0) {
+        statedb_tasks_key(&k, scope);
+        keycodec_put_i64(v, ntasks);
+        ops->batch_put(b, db->offsets, k.data, k.len, v, 8);
+    }
     generation_key(&k, scope);
     keycodec_put_i64(v, generation);
     ops->batch_put(b, db->offsets, k.data, k.len, v, 8);
@@ -848,19 +980,69 @@ int statedb_reset_offsets(StateDb *db, const char *scope, const TopicPartitionOf
     return rc;
 }
 
-int statedb_read_generation(StateDb *db, const char *scope, int64_t *generation, EddyError *err)
+/* The 8-byte number kept under key k of the offsets family (0 if none). */
+static int read_number(StateDb *db, const StrBuf *k, const char *what, const char *scope,
+                       int64_t *out, EddyError *err)
 {
-    StrBuf k, v;
-    sb_init(&k);
+    StrBuf v;
     sb_init(&v);
-    generation_key(&k, scope);
-    int rc = db->ops->get(db, db->offsets, k.data, k.len, &v, err);
-    *generation = 0;
+    int rc = db->ops->get(db, db->offsets, k->data, k->len, &v, err);
+    *out = 0;
     if (rc == 1 && v.len != 8)
-        rc = eddy_error(err, ERR_IO, NOPOS, "malformed generation in the offsets of '%s'", scope);
+        rc = eddy_error(err, ERR_IO, NOPOS, "malformed %s in the offsets of '%s'", what, scope);
     else if (rc == 1)
-        *generation = keycodec_get_i64((const unsigned char *)v.data);
-    sb_free(&k);
+        *out = keycodec_get_i64((const unsigned char *)v.data);
     sb_free(&v);
     return rc < 0 ? -1 : 0;
+}
+
+int statedb_read_generation(StateDb *db, const char *scope, int64_t *generation, EddyError *err)
+{
+    StrBuf k;
+    sb_init(&k);
+    generation_key(&k, scope);
+    int rc = read_number(db, &k, "generation", scope, generation, err);
+    sb_free(&k);
+    return rc;
+}
+
+/* ---- a query's task count -------------------------------------------------- */
+
+/* "scope 0x00 0x00 0x02": beside the generation (0x00) and the checkpoint
+ * id (0x00 0x01). */
+void statedb_tasks_key(StrBuf *k, const char *scope)
+{
+    sb_reset(k);
+    sb_append(k, scope, strlen(scope) + 1);
+    sb_putc(k, '\0');
+    sb_putc(k, '\x02');
+}
+
+int statedb_read_tasks(StateDb *db, const char *scope, int *ntasks, EddyError *err)
+{
+    StrBuf k;
+    sb_init(&k);
+    statedb_tasks_key(&k, scope);
+    int64_t n;
+    int rc = read_number(db, &k, "task count", scope, &n, err);
+    *ntasks = rc == 0 && n > 0 && n <= INT32_MAX ? (int)n : 0;
+    sb_free(&k);
+    return rc;
+}
+
+int statedb_write_tasks(StateDb *db, const char *scope, int ntasks, EddyError *err)
+{
+    if (statedb_write_error(db, err) != 0)
+        return -1;
+    StrBuf k;
+    sb_init(&k);
+    statedb_tasks_key(&k, scope);
+    unsigned char v[8];
+    keycodec_put_i64(v, ntasks);
+    BackendBatch *b = db->ops->batch_create(db);
+    db->ops->batch_put(b, db->offsets, k.data, k.len, v, 8);
+    int rc = statedb_batch_write(db, b, err);
+    db->ops->batch_destroy(b);
+    sb_free(&k);
+    return rc;
 }

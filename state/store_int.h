@@ -13,6 +13,8 @@
 #include "eddy/store.h"
 #include "cache.h"
 
+#include <pthread.h>
+
 typedef struct StoreFamily StoreFamily;   /* one column family */
 typedef struct BackendIter BackendIter;
 typedef struct BackendBatch BackendBatch;
@@ -70,12 +72,25 @@ typedef struct StateDbOps {
     void (*close)(StateDb *db);
 } StateDbOps;
 
+/* A whole store, or one task's part of it (a task view, statedb_store_task):
+ * a view's keys are its 4-byte task prefix + the key in the family, and it
+ * has a cache of its own, in its worker's budget (StateDb.slots), touched
+ * only by the worker that runs the task. */
 struct Store {
     StateDb *db;
     char *name;
     StoreFamily *fam;
     Cache cache;
+    Store *whole;                /* a view: the store it is part of; NULL for a whole store */
+    unsigned char prefix[4];     /* a view's task id, big-endian */
+    size_t plen;                 /* 4 for a view, 0 for a whole store */
+    StrBuf kbuf;                 /* a view's prefixed key */
+    Store **views;               /* a whole store: its views (freed with it) */
+    int nviews;
 };
+
+/* Worker budgets past the first (which is StateDb.cache) for task views. */
+#define STATEDB_MAX_SLOTS 64
 
 struct StateDb {
     const StateDbOps *ops;
@@ -83,6 +98,8 @@ struct StateDb {
     StrMap *stores;              /* name -> Store* */
     StoreFamily *offsets;        /* the "offsets" family */
     CacheShared cache;
+    CacheShared *slots[STATEDB_MAX_SLOTS];   /* slot k >= 1: worker k's budget (NULL until used) */
+    pthread_mutex_t lock;        /* iters, pool and read_error: workers open iterators */
     StoreIter *iters;            /* open iterators (closed by statedb_close) */
     int niters;
     StoreIter *pool;             /* closed iterators kept for reuse */
@@ -150,6 +167,9 @@ int statedb_record_manifest(const char *path, StrBuf *name, uint64_t *size, Eddy
  * Appends to lo and hi. */
 void statedb_scope_range(StrBuf *lo, StrBuf *hi, const char *scope);
 
+/* The key of a scope's task count (statedb_read_tasks). */
+void statedb_tasks_key(StrBuf *k, const char *scope);
+
 /* The key of one offset (sb_reset first). */
 void statedb_offsets_key(StrBuf *k, const char *scope, const char *topic, int32_t partition);
 
@@ -158,6 +178,7 @@ typedef struct OffsetsEntry {
     bool marker;                 /* the restore marker (the fields below unset) */
     bool generation;             /* the generation entry: its value is in offset */
     bool checkpoint_id;          /* the checkpoint id entry: its value is in offset */
+    bool tasks;                  /* the task count entry: its value is in offset */
     const char *topic;           /* borrows from the key */
     int32_t partition;
     int64_t offset;

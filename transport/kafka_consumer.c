@@ -106,7 +106,8 @@ static void parts_clear(Consumer *c)
 /* Every partition of `topics` now, in a new list (offsets INVALID).  A
  * topic just created may take a moment to show in the metadata. */
 static rd_kafka_topic_partition_list_t *all_partitions(KafkaTransport *t, const char *const *topics,
-                                                       int ntopics, EddyError *err)
+                                                       int ntopics, int task, int ntasks,
+                                                       EddyError *err)
 {
     int64_t deadline = eddy_mono_ms() + METADATA_TIMEOUT_MS;
     for (;;) {
@@ -120,7 +121,8 @@ static rd_kafka_topic_partition_list_t *all_partitions(KafkaTransport *t, const 
             if (n <= 0)
                 missing = topics[i];
             for (int p = 0; p < n; p++)
-                rd_kafka_topic_partition_list_add(list, topics[i], p);
+                if (p % ntasks == task)
+                    rd_kafka_topic_partition_list_add(list, topics[i], p);
         }
         if (missing == NULL) {
             rd_kafka_metadata_destroy(md);
@@ -257,6 +259,14 @@ Consumer *kafka_consumer_open(Transport *tr, const char *group, const char *cons
                               int ntopics, OffsetReset reset, const TopicPartitionOffset *start,
                               int nstart, EddyError *err)
 {
+    return kafka_consumer_open_task(tr, group, topics, ntopics, reset, start, nstart, 0, 1, err);
+}
+
+Consumer *kafka_consumer_open_task(Transport *tr, const char *group, const char *const *topics,
+                                   int ntopics, OffsetReset reset,
+                                   const TopicPartitionOffset *start, int nstart, int task,
+                                   int ntasks, EddyError *err)
+{
     KafkaTransport *t = (KafkaTransport *)tr;
     kafka_flush_logs(t);
     if (group == NULL || group[0] == '\0' || ntopics <= 0) {
@@ -271,7 +281,7 @@ Consumer *kafka_consumer_open(Transport *tr, const char *group, const char *cons
     c->t = t;
     c->reset = reset;
     snprintf(c->group, sizeof c->group, "%s", group);
-    rd_kafka_topic_partition_list_t *list = all_partitions(t, topics, ntopics, err);
+    rd_kafka_topic_partition_list_t *list = all_partitions(t, topics, ntopics, task, ntasks, err);
     if (list == NULL || (c->rk = consumer_handle(c, reset, err)) == NULL) {
         if (list)
             rd_kafka_topic_partition_list_destroy(list);

@@ -104,6 +104,10 @@ int kafka_list_offsets(rd_kafka_t *rk, const rd_kafka_topic_partition_list_t *pa
 
 /* ---- consumers (kafka_consumer.c): TransportOps entries ---------------- */
 
+Consumer *kafka_consumer_open_task(Transport *tr, const char *group, const char *const *topics,
+                                   int ntopics, OffsetReset reset,
+                                   const TopicPartitionOffset *start, int nstart, int task,
+                                   int ntasks, EddyError *err);
 Consumer *kafka_consumer_open(Transport *tr, const char *group, const char *const *topics,
                               int ntopics, OffsetReset reset, const TopicPartitionOffset *start,
                               int nstart, EddyError *err);

@@ -42,6 +42,7 @@
  */
 #include "kafka_int.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -80,11 +81,17 @@ rd_kafka_t *kafka_new(rd_kafka_type_t type, rd_kafka_conf_t *conf, const char *w
     return rk;
 }
 
+/* Consumers of tasks on worker threads log from those threads (their
+ * callbacks run inside consumer_poll): one line at a time. */
+static pthread_mutex_t log_lock = PTHREAD_MUTEX_INITIALIZER;
+
 void kafka_log(KafkaTransport *t, int level, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
+    pthread_mutex_lock(&log_lock);
     eddy_vlog(t->base.log, t->base.log_ud, level, fmt, ap);
+    pthread_mutex_unlock(&log_lock);
     va_end(ap);
 }
 
@@ -213,10 +220,12 @@ static void dr_msg_cb(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
     KafkaTransport *t = opaque;
     if (m->err == RD_KAFKA_RESP_ERR_NO_ERROR)
         return;
+    pthread_mutex_lock(&log_lock);   /* produce may serve reports on a worker thread */
     if (t->failed++ == 0)
         snprintf(t->first_failure, sizeof t->first_failure, "%s [%d]: %s",
                  m->rkt ? rd_kafka_topic_name(m->rkt) : "?", (int)m->partition,
                  rd_kafka_err2str(m->err));
+    pthread_mutex_unlock(&log_lock);
 }
 
 static int kt_produce(Transport *tr, const char *topic, int32_t partition, const void *key,
@@ -641,6 +650,7 @@ static const TransportOps kafka_ops = {
     .watermarks = kt_watermarks,
     .offsets_for_times = kafka_offsets_for_times,
     .consumer_open = kafka_consumer_open,
+    .consumer_open_task = kafka_consumer_open_task,
     .consumer_poll = kafka_consumer_poll,
     .consumer_at_end = kafka_consumer_at_end,
     .consumer_lag = kafka_consumer_lag,

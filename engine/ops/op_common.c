@@ -44,7 +44,8 @@ Store *op_store(OpCtx *ctx, const char *name, EddyError *err)
 {
     char full[512];
     snprintf(full, sizeof full, "%s.%s", ctx->query_id, name);
-    Store *s = statedb_store(ctx->state, full, err);
+    Store *s = ctx->ntasks > 1 ? statedb_store_task(ctx->state, full, ctx->task, ctx->slot, err)
+                               : statedb_store(ctx->state, full, err);
     if (s && ctx->nstores < 32)
         ctx->store_names[ctx->nstores++] = strdup(full);
     return s;

@@ -68,8 +68,8 @@ static void explain_aggregate(const Plan *p, const char *qid, int depth, StrBuf 
     sb_puts(out, "\n");
     for (int i = 0; i < depth; i++)
         sb_puts(out, "  ");
-    sb_puts(out, "    internal topics: none (one task reads every input partition, so grouping"
-                 " by any expression is co-partitioned in process)");
+    sb_puts(out, "    internal topics: none (grouped by the input's key: one task per partition"
+                 " group; by anything else: one task reads every input partition)");
 }
 
 static void explain_node(const Plan *p, const char *qid, int depth, StrBuf *out)

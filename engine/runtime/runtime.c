@@ -6,12 +6,12 @@
  * operators never call the transport.
  *
  * A query REPLAY moved back to a snapshot older than its target is
- * "muted" up to the target (runtime_mute_until): records of a partition
+ * "muted" up to the target (task_mute_until): records of a partition
  * below its target offset update state but their output is dropped, so
  * the replay re-emits exactly the records from the target on.
  *
  * Checkpoint order for stateless queries (issue 2): output is flushed by
- * the engine before runtime_commit, so a committed offset never runs
+ * the engine before task_commit, so a committed offset never runs
  * ahead of delivered output (at-least-once).  Bad records are skipped,
  * counted and logged with topic, partition and offset, at most a few
  * lines per second per query; with the processing log on, each is also
@@ -19,7 +19,7 @@
  *
  * Stall watch: a query whose input has records past its position (or whose
  * position is not known) and that took none for a while is "stalled"
- * (runtime_stall_check); the engine logs the change and shows it.  The
+ * (task_stall_check); the engine logs the change and shows it.  The
  * position is the query's own: its consumer is assigned every partition at
  * the offsets stored with its state and never rebalanced, so a broker
  * outage cannot move it (librdkafka resumes fetching there).
@@ -31,7 +31,7 @@
  * partition is caught up (no lag) and the query has idled max.task.idle.ms
  * (may_skip), or idling is off (< 0); a partition whose records are still
  * on the broker is waited for (at most FETCH_WAIT_MS, so a partition the
- * broker cannot serve does not stop the query).  Offsets (runtime_offsets) are those of
+ * broker cannot serve does not stop the query).  Offsets (task_offsets) are those of
  * processed records only: a buffered record is read again after a crash.
  * Buffered records are copied out of the consumer's (borrowed) records
  * before the next poll; past BUFFER_MAX_BYTES of copies the smallest head
@@ -58,6 +58,10 @@ typedef struct BufRec {
     char *own;
 } BufRec;
 
+typedef struct Task Task;
+static void task_stop(Task *rt);
+static bool task_done(Task *rt);
+
 /* One input partition's records waiting to be processed, recs[head..n). */
 typedef struct PartBuf {
     const char *topic;            /* the query's copy of the name */
@@ -69,10 +73,18 @@ typedef struct PartBuf {
     int64_t skip_until;           /* mono ms: may_skip said yes, ask again after this */
 } PartBuf;
 
-struct QueryRuntime {
+struct Task {
+    QueryRuntime *qr;             /* the query this is a task of */
+    int index, ntasks;            /* partitions p with p % ntasks == index */
+    /* Counts and log lines since the last round end (runtime_round_end):
+     * a task on a worker thread touches neither the Query nor the log. */
+    int64_t n_in, n_out, n_skipped, n_eval, n_late;
+    struct { int level; char *text; } *logs;
+    int nlogs, caplogs;
     Query *q;
     Transport *t;
     StateDb *db;
+    Operator *xop;                /* the exchange below the aggregate, or NULL */
     Consumer *consumer;
     SourceOp *sources[16];        /* one per SOURCE node; a topic may feed several (self-join) */
     const char *source_topics[16];
@@ -90,13 +102,13 @@ struct QueryRuntime {
     int64_t commit_interval_ms, last_commit_ms;
     int64_t log_window_ms, logged_in_window, suppressed;
     int64_t emitted;
-    char *plog_topic;             /* processing log topic (runtime_set_processing_log), or NULL */
-    /* Stall watch (runtime_stall_check): when a poll last took records (or
+    char *plog_topic;             /* processing log topic (task_set_processing_log), or NULL */
+    /* Stall watch (task_stall_check): when a poll last took records (or
      * the start), and whether the query is reported stalled now. */
     int64_t progress_ms;
     bool stalled;
     int64_t stalled_ms;           /* idle time at the last check while stalled */
-    /* Muting (runtime_mute_until): the target offset per partition, and
+    /* Muting (task_mute_until): the target offset per partition, and
      * whether the record being processed is below its partition's. */
     TopicPartitionOffset *mute;   /* topics borrow the query's inputs' */
     int nmute;
@@ -110,21 +122,34 @@ struct QueryRuntime {
     TransportRecord recs[BATCH_MAX];
 };
 
-static void rt_log(QueryRuntime *rt, int level, const char *fmt, ...)
+static void rt_log(Task *rt, int level, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
-static void rt_log(QueryRuntime *rt, int level, const char *fmt, ...)
+/* Kept until the round ends (task_merge, on the engine's thread). */
+static void rt_log(Task *rt, int level, const char *fmt, ...)
 {
     if (rt->out == NULL)
         return;
     va_list ap;
     va_start(ap, fmt);
-    eddy_vlog(rt->out->log, rt->out->ud, level, fmt, ap);
+    char line[1024];
+    vsnprintf(line, sizeof line, fmt, ap);
     va_end(ap);
+    if (rt->nlogs == rt->caplogs) {
+        rt->caplogs = rt->caplogs ? rt->caplogs * 2 : 8;
+        rt->logs = realloc(rt->logs, sizeof *rt->logs * (size_t)rt->caplogs);
+        if (rt->logs == NULL)
+            EDDY_PANIC("out of memory");
+    }
+    rt->logs[rt->nlogs].level = level;
+    rt->logs[rt->nlogs].text = strdup(line);
+    if (rt->logs[rt->nlogs].text == NULL)
+        EDDY_PANIC("out of memory");
+    rt->nlogs++;
 }
 
 /* At most 5 bad-record lines per second per query; the rest are counted. */
-static void log_bad_record(QueryRuntime *rt, const TransportRecord *rec, const char *why)
+static void log_bad_record(Task *rt, const TransportRecord *rec, const char *why)
 {
     int64_t now = eddy_mono_ms();
     if (now - rt->log_window_ms >= 1000) {
@@ -147,7 +172,7 @@ static void log_bad_record(QueryRuntime *rt, const TransportRecord *rec, const c
  * offset added, and its value's bytes always included (README.md,
  * "Processing log").  Not while muted: a REPLAY re-processing records
  * already logged would log them again. */
-static int log_to_topic(QueryRuntime *rt, const TransportRecord *rec, const char *why,
+static int log_to_topic(Task *rt, const TransportRecord *rec, const char *why,
                         EddyError *err)
 {
     if (rt->plog_topic == NULL || rt->muted)
@@ -174,7 +199,7 @@ static int log_to_topic(QueryRuntime *rt, const TransportRecord *rec, const char
     return rc;
 }
 
-void runtime_set_processing_log(QueryRuntime *rt, const char *topic)
+static void task_set_processing_log(Task *rt, const char *topic)
 {
     free(rt->plog_topic);
     rt->plog_topic = topic ? strdup(topic) : NULL;
@@ -185,7 +210,7 @@ void runtime_set_processing_log(QueryRuntime *rt, const char *topic)
 static int rt_produce(void *ud, const char *topic, const void *key, size_t klen, const void *value,
                       size_t vlen, int64_t timestamp, EddyError *err)
 {
-    QueryRuntime *rt = ud;
+    Task *rt = ud;
     if (rt->muted) {
         rt->muted_out++;
         return 0;
@@ -195,7 +220,7 @@ static int rt_produce(void *ud, const char *topic, const void *key, size_t klen,
 
 /* True while rec lies below its partition's mute target; a partition that
  * reached its target leaves the list (the replay there is past muting). */
-static bool below_mute(QueryRuntime *rt, const TransportRecord *rec)
+static bool below_mute(Task *rt, const TransportRecord *rec)
 {
     for (int i = 0; i < rt->nmute; i++) {
         TopicPartitionOffset *m = &rt->mute[i];
@@ -211,14 +236,14 @@ static bool below_mute(QueryRuntime *rt, const TransportRecord *rec)
 
 static void rt_deliver(void *ud, const Schema *schema, const Row *row)
 {
-    QueryRuntime *rt = ud;
+    Task *rt = ud;
     rt->rows(rt->rows_ud, schema, row);
 }
 
-static void note_offset(QueryRuntime *rt, const TransportRecord *rec);
+static void note_offset(Task *rt, const TransportRecord *rec);
 
 /* The query's own copy of an input topic's name, NULL if not an input. */
-static const char *input_topic(const QueryRuntime *rt, const char *name)
+static const char *input_topic(const Task *rt, const char *name)
 {
     for (int i = 0; i < rt->q->ninputs; i++)
         if (strcmp(rt->q->inputs[i]->topic, name) == 0)
@@ -228,7 +253,7 @@ static const char *input_topic(const QueryRuntime *rt, const char *name)
 
 /* The buffer of (topic, partition), added if new; NULL if topic is not
  * an input of the query. */
-static PartBuf *part_buf(QueryRuntime *rt, const char *topic, int32_t partition)
+static PartBuf *part_buf(Task *rt, const char *topic, int32_t partition)
 {
     for (int i = 0; i < rt->nparts; i++)
         if (rt->parts[i].partition == partition && strcmp(rt->parts[i].topic, topic) == 0)
@@ -244,7 +269,7 @@ static PartBuf *part_buf(QueryRuntime *rt, const char *topic, int32_t partition)
     return b;
 }
 
-static void buffer_add(QueryRuntime *rt, const TransportRecord *rec)
+static void buffer_add(Task *rt, const TransportRecord *rec)
 {
     PartBuf *b = part_buf(rt, rec->topic, rec->partition);
     if (b == NULL)
@@ -276,7 +301,7 @@ static void buffer_add(QueryRuntime *rt, const TransportRecord *rec)
 
 /* Copies the key and value of every record still borrowed from the
  * consumer: its next poll ends them. */
-static void buffer_own(QueryRuntime *rt)
+static void buffer_own(Task *rt)
 {
     for (int i = 0; i < rt->nparts; i++)
         for (int k = rt->parts[i].head; k < rt->parts[i].n; k++) {
@@ -307,7 +332,7 @@ static void buffer_own(QueryRuntime *rt)
  * the first is found, and only records on a partition idled for start the
  * next.  So a catch-up whose partitions reach their ends one after the
  * other idles once, not once per partition. */
-static bool may_skip_now(QueryRuntime *rt, PartBuf *b, int64_t now)
+static bool may_skip_now(Task *rt, PartBuf *b, int64_t now)
 {
     int64_t lag = rt->t->ops->consumer_partition_lag
                       ? rt->t->ops->consumer_partition_lag(rt->consumer, b->topic, b->partition)
@@ -326,7 +351,7 @@ static bool may_skip_now(QueryRuntime *rt, PartBuf *b, int64_t now)
 /* may_skip, remembered for SKIP_RECHECK_MS once it says yes: the lag
  * lookup is per partition, and a query with many empty partitions (a
  * small table over many partitions) would ask it for each, per record. */
-static bool may_skip(QueryRuntime *rt, PartBuf *b, int64_t now)
+static bool may_skip(Task *rt, PartBuf *b, int64_t now)
 {
     if (rt->max_task_idle_ms < 0 || now < b->skip_until)
         return true;
@@ -338,7 +363,7 @@ static bool may_skip(QueryRuntime *rt, PartBuf *b, int64_t now)
 
 /* The buffer whose head is processed next, or NULL to wait (an empty
  * partition may still bring an earlier record). */
-static PartBuf *next_part(QueryRuntime *rt)
+static PartBuf *next_part(Task *rt)
 {
     PartBuf *best = NULL;
     bool wait = false;
@@ -362,7 +387,7 @@ static PartBuf *next_part(QueryRuntime *rt)
 /* Creates the operators of p and its inputs, p's output going to down
  * (the sink first, then upward).  The only switch on plan tags that
  * builds operators. */
-static int build(QueryRuntime *rt, const Plan *p, Operator *down, EddyError *err)
+static int build(Task *rt, const Plan *p, Operator *down, EddyError *err)
 {
     if (rt->nchain >= 60)
         return eddy_error(err, ERR_INTERNAL, (SrcPos){0}, "plan too large");
@@ -379,7 +404,16 @@ static int build(QueryRuntime *rt, const Plan *p, Operator *down, EddyError *err
     case PLAN_PROJECT: op = op_project_create(p, &rt->ctx); break;
     case PLAN_REKEY: op = op_rekey_create(p, &rt->ctx); break;
     case PLAN_FILTER: op = op_filter_create(p, &rt->ctx); break;
-    case PLAN_AGGREGATE: op = op_aggregate_create(p, &rt->ctx, err); break;
+    case PLAN_AGGREGATE:
+        op = op_aggregate_create(p, &rt->ctx, err);
+        if (op && rt->ctx.exchange) {
+            /* Rows reach the aggregate through the exchange (op_exchange.c). */
+            op->downstream = down;
+            rt->chain[rt->nchain++] = op;
+            down = op;
+            op = rt->xop = op_exchange_create(p, &rt->ctx);
+        }
+        break;
     case PLAN_SCORE: op = op_score_create(p, &rt->ctx); break;
     case PLAN_JOIN: {
         op = op_join_create(p, &rt->ctx, err);
@@ -403,7 +437,7 @@ static int build(QueryRuntime *rt, const Plan *p, Operator *down, EddyError *err
     return build(rt, p->input, op, err);
 }
 
-static int build_chain(QueryRuntime *rt, EddyError *err)
+static int build_chain(Task *rt, EddyError *err)
 {
     return build(rt, rt->q->plan, NULL, err);
 }
@@ -415,7 +449,7 @@ static int build_chain(QueryRuntime *rt, EddyError *err)
  * state built from the middle of a topic would count wrong.  A stateless
  * query may resume from them (its output is at-least-once anyway).
  * *out is malloc'd (topics borrowed from the query's sources). */
-static int fresh_start(QueryRuntime *rt, OffsetReset reset, TopicPartitionOffset **out, int *n,
+static int fresh_start(Task *rt, OffsetReset reset, TopicPartitionOffset **out, int *n,
                        EddyError *err)
 {
     const Query *q = rt->ctx.query;
@@ -447,13 +481,17 @@ static int fresh_start(QueryRuntime *rt, OffsetReset reset, TopicPartitionOffset
     return 0;
 }
 
-QueryRuntime *runtime_start(Query *q, Transport *t, StateDb *db, OffsetReset reset, RowFn rows,
-                            void *rows_ud, const EngineOutput *out, int64_t commit_interval_ms,
-                            EddyError *err)
+static Task *task_start(QueryRuntime *qr, int index, int ntasks, int slot, Exchange *exchange,
+                       Query *q, Transport *t, StateDb *db, OffsetReset reset, RowFn rows,
+                       void *rows_ud, const EngineOutput *out, int64_t commit_interval_ms,
+                       EddyError *err)
 {
-    QueryRuntime *rt = calloc(1, sizeof *rt);
+    Task *rt = calloc(1, sizeof *rt);
     if (rt == NULL)
         EDDY_PANIC("out of memory");
+    rt->qr = qr;
+    rt->index = index;
+    rt->ntasks = ntasks;
     rt->q = q;
     rt->t = t;
     rt->db = db;
@@ -471,10 +509,15 @@ QueryRuntime *runtime_start(Query *q, Transport *t, StateDb *db, OffsetReset res
     rt->ctx.emitted = &rt->emitted;
     rt->ctx.state = db;
     rt->ctx.query_id = q->id;
-    rt->ctx.late_dropped = &q->records_late;
+    rt->ctx.late_dropped = &rt->n_late;
+    rt->ctx.task = index;
+    rt->ctx.ntasks = ntasks;
+    rt->ctx.slot = slot;
+    rt->ctx.exchange = exchange;
+    rt->ctx.muted = &rt->muted;
     rt->ctx.query = q;
     if (build_chain(rt, err) != 0) {
-        runtime_stop(rt);
+        task_stop(rt);
         return NULL;
     }
     /* The offsets stored with the state win over the group's commits: the
@@ -484,14 +527,14 @@ QueryRuntime *runtime_start(Query *q, Transport *t, StateDb *db, OffsetReset res
     int nstored = 0;
     if (db && q->kind != QUERY_TRANSIENT &&
         statedb_read_offsets(db, q->id, &stored, &nstored, err) != 0) {
-        runtime_stop(rt);
+        task_stop(rt);
         return NULL;
     }
     TopicPartitionOffset *fresh = NULL;
     int nfresh = 0;
     if (nstored == 0 && rt->ctx.nstores > 0 && q->kind != QUERY_TRANSIENT &&
         fresh_start(rt, reset, &fresh, &nfresh, err) != 0) {
-        runtime_stop(rt);
+        task_stop(rt);
         return NULL;
     }
     const char **topics = calloc((size_t)q->ninputs, sizeof(char *));
@@ -499,16 +542,22 @@ QueryRuntime *runtime_start(Query *q, Transport *t, StateDb *db, OffsetReset res
         topics[i] = q->inputs[i]->topic;
     char group[512];
     snprintf(group, sizeof group, "eddy_%s", q->id);
-    rt->consumer = t->ops->consumer_open(t, group, topics, q->ninputs, reset,
-                                         nfresh ? fresh : stored, nfresh ? nfresh : nstored, err);
+    const TopicPartitionOffset *start = nfresh ? fresh : stored;
+    int nstart = nfresh ? nfresh : nstored;
+    rt->consumer = ntasks > 1 ? t->ops->consumer_open_task(t, group, topics, q->ninputs, reset,
+                                                           start, nstart, index, ntasks, err)
+                              : t->ops->consumer_open(t, group, topics, q->ninputs, reset, start,
+                                                      nstart, err);
     free(topics);
     free(fresh);
     if (rt->consumer == NULL) {
         statedb_free_offsets(stored, nstored);
-        runtime_stop(rt);
+        task_stop(rt);
         return NULL;
     }
     for (int i = 0; i < nstored; i++) {
+        if (stored[i].partition % ntasks != index)
+            continue;   /* another task's */
         TransportRecord r = {.topic = stored[i].topic, .partition = stored[i].partition,
                              .offset = stored[i].offset - 1};
         note_offset(rt, &r);
@@ -520,13 +569,13 @@ QueryRuntime *runtime_start(Query *q, Transport *t, StateDb *db, OffsetReset res
      * delivered yet is waited for too. */
     for (int i = 0; i < q->ninputs; i++) {
         int np = t->ops->topic_partitions(t, q->inputs[i]->topic);
-        for (int p = 0; p < np; p++)
+        for (int p = index; p < np; p += ntasks)
             part_buf(rt, q->inputs[i]->topic, p);
     }
     return rt;
 }
 
-static void note_offset(QueryRuntime *rt, const TransportRecord *rec)
+static void note_offset(Task *rt, const TransportRecord *rec)
 {
     for (int i = 0; i < rt->noffs; i++)
         if (rt->offs[i].partition == rec->partition && strcmp(rt->offs[i].topic, rec->topic) == 0) {
@@ -548,20 +597,19 @@ static void note_offset(QueryRuntime *rt, const TransportRecord *rec)
  * upstream ones first (chain[] is built from the sink upward), so one
  * holding rows for another below it hands them over before that one ends
  * its batch. */
-static int batch_end(QueryRuntime *rt, EddyError *err)
+static int batch_end(Task *rt, EddyError *err)
 {
     int64_t before = rt->emitted;
     for (int i = rt->nchain - 1; i >= 0; i--)
         if (rt->chain[i]->ops->batch_end && rt->chain[i]->ops->batch_end(rt->chain[i], err) != 0)
             return -1;
-    rt->q->records_out += rt->emitted - before;
+    rt->n_out += rt->emitted - before;
     return 0;
 }
 
 /* Processes one record (its result, its offset). */
-static int process(QueryRuntime *rt, const TransportRecord *rec, EddyError *err)
+static int process(Task *rt, const TransportRecord *rec, EddyError *err)
 {
-    Query *q = rt->q;
     EddyError rerr;
     eddy_error_clear(&rerr);
     int64_t before = rt->emitted, muted_before = rt->muted_out;
@@ -570,9 +618,9 @@ static int process(QueryRuntime *rt, const TransportRecord *rec, EddyError *err)
     for (int k = 0; k < rt->nsources && rc == 0; k++)
         if (strcmp(rt->source_topics[k], rec->topic) == 0)
             rc = op_source_record(rt->sources[k], rec, &rerr);
-    q->records_in++;
+    rt->n_in++;
     if (rc > 0) {
-        q->records_skipped++;
+        rt->n_skipped++;
         log_bad_record(rt, rec, rerr.msg);
         if (log_to_topic(rt, rec, rerr.msg, err) != 0)
             return -1;   /* as a sink that cannot produce */
@@ -582,13 +630,13 @@ static int process(QueryRuntime *rt, const TransportRecord *rec, EddyError *err)
         *err = rerr;
         return -1;
     }
-    q->records_out += (rt->emitted - before) - (rt->muted_out - muted_before);
+    rt->n_out += (rt->emitted - before) - (rt->muted_out - muted_before);
     note_offset(rt, rec);
     rt->dirty = true;
     return 0;
 }
 
-int runtime_poll(QueryRuntime *rt, int timeout_ms, EddyError *err)
+static int task_poll(Task *rt, int timeout_ms, EddyError *err)
 {
     /* No wait for new records while buffered ones can go now. */
     if (rt->buffered > 0 && next_part(rt) != NULL)
@@ -601,7 +649,7 @@ int runtime_poll(QueryRuntime *rt, int timeout_ms, EddyError *err)
     /* Up to two batches per call (the batch arena's lifetime), so that a
      * buffer filled while waiting drains. */
     int done = 0;
-    for (PartBuf *b; done < 2 * BATCH_MAX && !runtime_done(rt) && (b = next_part(rt)) != NULL;
+    for (PartBuf *b; done < 2 * BATCH_MAX && !task_done(rt) && (b = next_part(rt)) != NULL;
          done++) {
         BufRec *r = &b->recs[b->head];
         if (process(rt, &r->rec, err) != 0)
@@ -623,7 +671,7 @@ int runtime_poll(QueryRuntime *rt, int timeout_ms, EddyError *err)
         return -1;
     Query *q = rt->q;
     if (rt->ctx.eval.errors > 0) {
-        q->eval_errors += rt->ctx.eval.errors;
+        rt->n_eval += rt->ctx.eval.errors;
         rt_log(rt, 1, "query %s: %lld expression errors in the last batch (values set to null), last: %s",
                q->id, (long long)rt->ctx.eval.errors, rt->ctx.eval.last_error.msg);
         rt->ctx.eval.errors = 0;
@@ -633,19 +681,40 @@ int runtime_poll(QueryRuntime *rt, int timeout_ms, EddyError *err)
     return n > done ? n : done;
 }
 
-void runtime_set_max_task_idle(QueryRuntime *rt, int64_t ms)
+/* The rows other tasks sent this one this round go up through its
+ * aggregate (op_exchange_drain); then the batch ends as a poll's does. */
+static int task_drain(Task *rt, EddyError *err)
+{
+    if (rt->xop == NULL)
+        return 0;
+    int64_t before = rt->emitted, muted_before = rt->muted_out;
+    if (op_exchange_drain(rt->xop, err) != 0)
+        return -1;
+    rt->n_out += (rt->emitted - before) - (rt->muted_out - muted_before);
+    if (batch_end(rt, err) != 0)
+        return -1;
+    if (rt->ctx.eval.errors > 0) {
+        rt->n_eval += rt->ctx.eval.errors;
+        rt->ctx.eval.errors = 0;
+    }
+    rt->muted = false;
+    arena_reset(rt->batch);
+    return 0;
+}
+
+static void task_set_max_task_idle(Task *rt, int64_t ms)
 {
     rt->max_task_idle_ms = ms;
 }
 
-void runtime_mute_until(QueryRuntime *rt, const TopicPartitionOffset *until, int n)
+static void task_mute_until(Task *rt, const TopicPartitionOffset *until, int n)
 {
     free(rt->mute);
     rt->mute = NULL;
     rt->nmute = 0;
     for (int i = 0; i < n; i++) {
         const char *topic = input_topic(rt, until[i].topic);
-        if (topic == NULL)
+        if (topic == NULL || until[i].partition % rt->ntasks != rt->index)
             continue;
         rt->mute = realloc(rt->mute, sizeof *rt->mute * (size_t)(rt->nmute + 1));
         if (rt->mute == NULL)
@@ -654,64 +723,39 @@ void runtime_mute_until(QueryRuntime *rt, const TopicPartitionOffset *until, int
     }
 }
 
-int64_t runtime_muted_records(const QueryRuntime *rt)
+static int64_t task_muted_records(const Task *rt)
 {
     return rt->muted_out;
 }
 
-int runtime_store_count(const QueryRuntime *rt)
+static int task_store_count(const Task *rt)
 {
     return rt->ctx.nstores;
 }
 
-bool runtime_at_end(QueryRuntime *rt)
+static bool task_at_end(Task *rt)
 {
     return rt->buffered == 0 && rt->t->ops->consumer_at_end(rt->consumer);
 }
 
-int64_t runtime_lag(QueryRuntime *rt)
+static int64_t task_lag(Task *rt)
 {
     int64_t lag = rt->t->ops->consumer_lag ? rt->t->ops->consumer_lag(rt->consumer) : -1;
     return lag < 0 ? lag : lag + rt->buffered;
 }
 
-/* Stalled: no record taken for after_ms while the input has records past
- * the query's position (lag > 0), or while that is not known at all
- * (lag -1: no answer from the input's partitions since the start).  A
- * query at the end of its input is idle, not stalled. */
-int runtime_stall_check(QueryRuntime *rt, int64_t now_ms, int64_t after_ms, int64_t *lag,
-                        int64_t *idle_ms)
-{
-    *lag = runtime_lag(rt);
-    *idle_ms = now_ms - rt->progress_ms;
-    bool stalled = *idle_ms >= after_ms && *lag != 0 && !runtime_at_end(rt);
-    if (stalled)
-        rt->stalled_ms = *idle_ms;
-    else if (rt->stalled)
-        *idle_ms = rt->stalled_ms;   /* moving again: how long it was stuck */
-    if (stalled == rt->stalled)
-        return 0;
-    rt->stalled = stalled;
-    return stalled ? 1 : -1;
-}
-
-bool runtime_stalled(const QueryRuntime *rt)
-{
-    return rt->stalled;
-}
-
-bool runtime_done(QueryRuntime *rt)
+static bool task_done(Task *rt)
 {
     const Plan *sink = rt->q->plan;
     return sink->tag == PLAN_SINK && sink->u.sink.limit >= 0 && rt->emitted >= sink->u.sink.limit;
 }
 
-bool runtime_commit_due(QueryRuntime *rt, int64_t now_ms)
+static bool task_commit_due(Task *rt, int64_t now_ms)
 {
     return rt->dirty && now_ms - rt->last_commit_ms >= rt->commit_interval_ms;
 }
 
-int runtime_commit(QueryRuntime *rt, EddyError *err)
+static int task_commit(Task *rt, EddyError *err)
 {
     rt->last_commit_ms = eddy_mono_ms();
     if (!rt->dirty || rt->noffs == 0)
@@ -722,18 +766,18 @@ int runtime_commit(QueryRuntime *rt, EddyError *err)
     return 0;
 }
 
-int runtime_offsets(QueryRuntime *rt, const TopicPartitionOffset **offs)
+static int task_offsets(Task *rt, const TopicPartitionOffset **offs)
 {
     *offs = rt->offs;
     return rt->noffs;
 }
 
-void runtime_mark_clean(QueryRuntime *rt)
+static void task_mark_clean(Task *rt)
 {
     rt->dirty = false;
 }
 
-void runtime_drop_state(QueryRuntime *rt)
+static void task_drop_state(Task *rt)
 {
     EddyError err;
     if (rt->db == NULL)
@@ -743,7 +787,7 @@ void runtime_drop_state(QueryRuntime *rt)
     statedb_delete_offsets(rt->db, rt->q->id, &err);
 }
 
-void runtime_stop(QueryRuntime *rt)
+static void task_stop(Task *rt)
 {
     if (rt == NULL)
         return;
@@ -765,5 +809,371 @@ void runtime_stop(QueryRuntime *rt)
     free(rt->offs);
     free(rt->mute);
     free(rt->plog_topic);
+    for (int i = 0; i < rt->nlogs; i++)
+        free(rt->logs[i].text);
+    free(rt->logs);
+    free(rt);
+}
+
+/* ---- the query: its tasks ------------------------------------------------ */
+
+struct QueryRuntime {
+    Query *q;
+    Task **tasks;
+    int ntasks;
+    int workers;                  /* task i runs on worker i % workers */
+    TopicPartitionOffset *offs;   /* runtime_offsets: every task's, one after the other */
+    int capoffs;
+    bool stalled;
+    int64_t stalled_ms;           /* idle time at the last check while stalled */
+    Exchange exchange;            /* ntasks > 0: groups spread over tasks (op_exchange.c) */
+};
+
+/* Are the rows a node gives keyed as its source's records are (so a key
+ * lives in one input partition)?  *ok turns false for a node whose state
+ * would span partitions: a join, an aggregate or a table grouped by
+ * anything but the source's key.  Such a query is one task. */
+static bool keyed_like_source(const Plan *p, bool *ok, bool *exchange)
+{
+    switch (p->tag) {
+    case PLAN_SOURCE:
+        if (p->u.source.src->window_kind != WKIND_NONE)
+            *ok = false;
+        return true;
+    case PLAN_FILTER:
+    case PLAN_SCORE:
+    case PLAN_PROJECT:
+        return keyed_like_source(p->input, ok, exchange);
+    case PLAN_REKEY:
+        keyed_like_source(p->input, ok, exchange);
+        return false;
+    case PLAN_AGGREGATE: {
+        const Schema *in = p->input->schema;
+        bool keyed = keyed_like_source(p->input, ok, exchange);
+        bool same = keyed && p->u.aggregate.nkeys == in->nkeys;
+        for (int i = 0; same && i < p->u.aggregate.nkeys; i++) {
+            const BExpr *k = p->u.aggregate.keys[i];
+            same = k->kind == BX_COLUMN && k->u.column == i;
+        }
+        /* Grouped by something else: the groups are spread over the tasks
+         * through an exchange, for a stream's aggregate (a table's
+         * retracts a row's old group, which may be another task's). */
+        if (!same && p->u.aggregate.input_is_table)
+            *ok = false;
+        else if (!same)
+            *exchange = true;
+        return true;
+    }
+    case PLAN_SINK: {
+        bool keyed = keyed_like_source(p->input, ok, exchange);
+        if (p->u.sink.sink && p->u.sink.sink->is_table && !keyed)
+            *ok = false;
+        return keyed;
+    }
+    case PLAN_JOIN:
+        *ok = false;
+        return false;
+    }
+    *ok = false;
+    return false;
+}
+
+static bool plan_stateful(const Plan *p)
+{
+    for (; p; p = p->input) {
+        if (p->tag == PLAN_AGGREGATE || p->tag == PLAN_JOIN)
+            return true;
+        if (p->tag == PLAN_SOURCE && p->u.source.src->is_table)
+            return true;
+        if (p->tag == PLAN_SINK && p->u.sink.sink && p->u.sink.sink->is_table)
+            return true;
+    }
+    return false;
+}
+
+/* How many tasks q runs as (engine/README.md, "Tasks and threads"): one
+ * per worker (at most one per input partition) when its state keeps to
+ * partitions, and stateful state records the count, which then holds for
+ * the state's life; state written whole (a count of 0 with offsets) stays
+ * one task. */
+static int task_count(Query *q, Transport *t, StateDb *db, int workers, bool *exchange,
+                      EddyError *err)
+{
+    bool ok = q->kind != QUERY_TRANSIENT && q->ninputs == 1 && t->ops->consumer_open_task;
+    *exchange = false;
+    if (ok)
+        keyed_like_source(q->plan, &ok, exchange);
+    bool stateful = db && q->kind != QUERY_TRANSIENT && plan_stateful(q->plan);
+    int recorded = 0;
+    if (stateful && statedb_read_tasks(db, q->id, &recorded, err) != 0)
+        return -1;
+    if (recorded > 1 && !ok)
+        return eddy_error(err, ERR_UNSUPPORTED, (SrcPos){0},
+                          "the state of query %s is split into %d tasks, and its plan now needs "
+                          "one task: rebuild it with REPLAY QUERY %s FROM BEGINNING WITH EMPTY "
+                          "STATE", q->id, recorded, q->id);
+    if (recorded > 0)
+        return recorded;
+    if (!ok || workers <= 1)
+        return 1;
+    int np = t->ops->topic_partitions(t, q->inputs[0]->topic);
+    int n = np < workers ? np : workers;
+    if (n < 1)
+        n = 1;
+    if (!stateful)
+        return n;
+    TopicPartitionOffset *stored = NULL;
+    int nstored = 0;
+    if (statedb_read_offsets(db, q->id, &stored, &nstored, err) != 0)
+        return -1;
+    statedb_free_offsets(stored, nstored);
+    if (nstored > 0)
+        return 1;   /* whole state from before */
+    if (n > 1 && statedb_write_tasks(db, q->id, n, err) != 0)
+        return -1;
+    return n;
+}
+
+QueryRuntime *runtime_start(Query *q, Transport *t, StateDb *db, OffsetReset reset, RowFn rows,
+                            void *rows_ud, const EngineOutput *out, int64_t commit_interval_ms,
+                            int workers, EddyError *err)
+{
+    bool exchange;
+    int n = task_count(q, t, db, workers, &exchange, err);
+    if (n < 0)
+        return NULL;
+    QueryRuntime *rt = calloc(1, sizeof *rt);
+    if (rt == NULL || (rt->tasks = calloc((size_t)n, sizeof *rt->tasks)) == NULL)
+        EDDY_PANIC("out of memory");
+    rt->q = q;
+    rt->workers = workers > 1 ? workers : 1;
+    if (exchange && n > 1) {
+        rt->exchange.ntasks = n;
+        rt->exchange.box = calloc((size_t)(n * n), sizeof(StrBuf));
+        if (rt->exchange.box == NULL)
+            EDDY_PANIC("out of memory");
+    }
+    for (int i = 0; i < n; i++) {
+        rt->tasks[i] = task_start(rt, i, n, n > 1 ? i % rt->workers : 0,
+                                  rt->exchange.ntasks ? &rt->exchange : NULL, q, t, db, reset,
+                                  rows, rows_ud, out, commit_interval_ms, err);
+        if (rt->tasks[i] == NULL) {
+            runtime_stop(rt);
+            return NULL;
+        }
+        rt->ntasks++;
+    }
+    return rt;
+}
+
+int runtime_ntasks(const QueryRuntime *rt)
+{
+    return rt->ntasks;
+}
+
+int runtime_task_worker(const QueryRuntime *rt, int task)
+{
+    return rt->ntasks > 1 ? task % rt->workers : 0;
+}
+
+int runtime_poll_task(QueryRuntime *rt, int task, int timeout_ms, EddyError *err)
+{
+    return task_poll(rt->tasks[task], timeout_ms, err);
+}
+
+/* A task's counts into its Query and its log lines out, on the engine's
+ * thread. */
+static void task_merge(Task *k)
+{
+    Query *q = k->q;
+    q->records_in += k->n_in;
+    q->records_out += k->n_out;
+    q->records_skipped += k->n_skipped;
+    q->eval_errors += k->n_eval;
+    q->records_late += k->n_late;
+    k->n_in = k->n_out = k->n_skipped = k->n_eval = k->n_late = 0;
+    for (int i = 0; i < k->nlogs; i++) {
+        eddy_log(k->out->log, k->out->ud, k->logs[i].level, "%s", k->logs[i].text);
+        free(k->logs[i].text);
+    }
+    k->nlogs = 0;
+}
+
+void runtime_round_end(QueryRuntime *rt)
+{
+    for (int i = 0; i < rt->ntasks; i++)
+        task_merge(rt->tasks[i]);
+}
+
+int runtime_drain_task(QueryRuntime *rt, int task, EddyError *err)
+{
+    return task_drain(rt->tasks[task], err);
+}
+
+bool runtime_exchanges(const QueryRuntime *rt)
+{
+    return rt->exchange.ntasks > 0;
+}
+
+int runtime_poll(QueryRuntime *rt, int timeout_ms, EddyError *err)
+{
+    int total = 0, per = timeout_ms / rt->ntasks;
+    for (int i = 0; i < rt->ntasks && total >= 0; i++) {
+        int n = task_poll(rt->tasks[i], per, err);
+        total = n < 0 ? -1 : total + n;
+    }
+    for (int i = 0; i < rt->ntasks && total >= 0; i++)
+        if (task_drain(rt->tasks[i], err) != 0)
+            total = -1;
+    runtime_round_end(rt);
+    return total;
+}
+
+void runtime_set_processing_log(QueryRuntime *rt, const char *topic)
+{
+    for (int i = 0; i < rt->ntasks; i++)
+        task_set_processing_log(rt->tasks[i], topic);
+}
+
+void runtime_set_max_task_idle(QueryRuntime *rt, int64_t ms)
+{
+    for (int i = 0; i < rt->ntasks; i++)
+        task_set_max_task_idle(rt->tasks[i], ms);
+}
+
+void runtime_mute_until(QueryRuntime *rt, const TopicPartitionOffset *until, int n)
+{
+    for (int i = 0; i < rt->ntasks; i++)
+        task_mute_until(rt->tasks[i], until, n);
+}
+
+int64_t runtime_muted_records(const QueryRuntime *rt)
+{
+    int64_t n = 0;
+    for (int i = 0; i < rt->ntasks; i++)
+        n += task_muted_records(rt->tasks[i]);
+    return n;
+}
+
+int runtime_store_count(const QueryRuntime *rt)
+{
+    return task_store_count(rt->tasks[0]);
+}
+
+bool runtime_at_end(QueryRuntime *rt)
+{
+    for (int i = 0; i < rt->ntasks; i++)
+        if (!task_at_end(rt->tasks[i]))
+            return false;
+    return true;
+}
+
+int64_t runtime_lag(QueryRuntime *rt)
+{
+    int64_t lag = 0;
+    for (int i = 0; i < rt->ntasks; i++) {
+        int64_t l = task_lag(rt->tasks[i]);
+        if (l < 0)
+            return l;
+        lag += l;
+    }
+    return lag;
+}
+
+/* Stalled: no record taken for after_ms while the input has records past
+ * the query's position (lag > 0), or while that is not known at all
+ * (lag -1: no answer from the input's partitions since the start).  A
+ * query at the end of its input is idle, not stalled.  Progress is the
+ * latest of its tasks'. */
+int runtime_stall_check(QueryRuntime *rt, int64_t now_ms, int64_t after_ms, int64_t *lag,
+                        int64_t *idle_ms)
+{
+    int64_t progress = 0;
+    for (int i = 0; i < rt->ntasks; i++)
+        if (rt->tasks[i]->progress_ms > progress)
+            progress = rt->tasks[i]->progress_ms;
+    *lag = runtime_lag(rt);
+    *idle_ms = now_ms - progress;
+    bool stalled = *idle_ms >= after_ms && *lag != 0 && !runtime_at_end(rt);
+    if (stalled)
+        rt->stalled_ms = *idle_ms;
+    else if (rt->stalled)
+        *idle_ms = rt->stalled_ms;   /* moving again: how long it was stuck */
+    if (stalled == rt->stalled)
+        return 0;
+    rt->stalled = stalled;
+    return stalled ? 1 : -1;
+}
+
+bool runtime_stalled(const QueryRuntime *rt)
+{
+    return rt->stalled;
+}
+
+bool runtime_done(QueryRuntime *rt)
+{
+    return task_done(rt->tasks[0]);
+}
+
+bool runtime_commit_due(QueryRuntime *rt, int64_t now_ms)
+{
+    for (int i = 0; i < rt->ntasks; i++)
+        if (task_commit_due(rt->tasks[i], now_ms))
+            return true;
+    return false;
+}
+
+int runtime_commit(QueryRuntime *rt, EddyError *err)
+{
+    int rc = 0;
+    for (int i = 0; i < rt->ntasks; i++)
+        if (task_commit(rt->tasks[i], err) != 0)
+            rc = -1;
+    return rc;
+}
+
+int runtime_offsets(QueryRuntime *rt, const TopicPartitionOffset **offs)
+{
+    if (rt->ntasks == 1)
+        return task_offsets(rt->tasks[0], offs);
+    int n = 0;
+    for (int i = 0; i < rt->ntasks; i++) {
+        const TopicPartitionOffset *o;
+        int m = task_offsets(rt->tasks[i], &o);
+        if (n + m > rt->capoffs) {
+            rt->capoffs = (n + m) * 2;
+            rt->offs = realloc(rt->offs, sizeof *rt->offs * (size_t)rt->capoffs);
+            if (rt->offs == NULL)
+                EDDY_PANIC("out of memory");
+        }
+        memcpy(rt->offs + n, o, sizeof *o * (size_t)m);
+        n += m;
+    }
+    *offs = rt->offs;
+    return n;
+}
+
+void runtime_mark_clean(QueryRuntime *rt)
+{
+    for (int i = 0; i < rt->ntasks; i++)
+        task_mark_clean(rt->tasks[i]);
+}
+
+void runtime_drop_state(QueryRuntime *rt)
+{
+    task_drop_state(rt->tasks[0]);   /* every task's stores have the same names */
+}
+
+void runtime_stop(QueryRuntime *rt)
+{
+    if (rt == NULL)
+        return;
+    for (int i = 0; i < rt->ntasks; i++)
+        task_stop(rt->tasks[i]);
+    free(rt->tasks);
+    free(rt->offs);
+    for (int i = 0; i < rt->exchange.ntasks * rt->exchange.ntasks; i++)
+        sb_free(&rt->exchange.box[i]);
+    free(rt->exchange.box);
     free(rt);
 }

@@ -917,7 +917,8 @@ int exec_select(Engine *e, const AstStmt *s, EddyError *err)
      * and runs until LIMIT or cancel. */
     OffsetReset reset = sel->emit == EMIT_NONE ? RESET_EARLIEST : offset_reset(e);
     models_attach(e, q, a);
-    q->rt = runtime_start(q, e->t, e->scratch, reset, client_rows, e, &e->out, 1000000000, err);
+    q->rt = runtime_start(q, e->t, e->scratch, reset, client_rows, e, &e->out, 1000000000, 1,
+                          err);
     if (q->rt == NULL)
         return -1;
     runtime_set_max_task_idle(q->rt, strtoll(catalog_prop(&e->cat, "max.task.idle.ms", "500"), NULL, 10));

@@ -144,6 +144,11 @@ static int exec_set(Engine *e, const AstStmt *s, EddyError *err)
         !str_ieq(value, "true") && !str_ieq(value, "false"))
         return eddy_error(err, ERR_ANALYSIS, s->pos, "%s must be 'true' or 'false', not '%s'",
                           name, value);
+    if ((strcmp(name, "num.stream.threads") == 0 ||
+         strcmp(name, "ksql.streams.num.stream.threads") == 0) &&
+        (atoi(value) < 1 || atoi(value) > 64 || strspn(value, "0123456789") != strlen(value)))
+        return eddy_error(err, ERR_ANALYSIS, s->pos,
+                          "%s must be a number of threads from 1 to 64, not '%s'", name, value);
     static const char *const counts[] = {"commit.interval.ms", "snapshot.interval.ms",
                                          "snapshot.retention.ms", "snapshot.retention.count",
                                          "max.task.idle.ms"};
@@ -344,6 +349,7 @@ void engine_destroy(Engine *e)
     if (e->transient && e->transient->rt)
         engine_stop_query(e, e->transient);
     print_stop(e);
+    pool_destroy(e->pool);
     arena_destroy(e->transient_arena);
     replay_state_free(e);
     if (e->state)
@@ -544,9 +550,28 @@ int engine_checkpoint(Engine *e, EddyError *err)
     return checkpoint_store(e, err);
 }
 
+/* EDDY_TEST_CHECKPOINT_PAUSE_MS (tests only): each checkpoint stops that
+ * long, saying so, once its output is delivered and before its state is
+ * written, and again after, so a test can kill the process in the middle
+ * of one (tests/integration/crash/test_crash_threads.sh). */
+static void test_pause(Engine *e, const char *where)
+{
+    static int pause_ms = -1;
+    if (pause_ms < 0) {
+        const char *v = getenv("EDDY_TEST_CHECKPOINT_PAUSE_MS");
+        pause_ms = v ? atoi(v) : 0;
+    }
+    if (pause_ms <= 0)
+        return;
+    engine_log(e, 0, "checkpoint paused %s (EDDY_TEST_CHECKPOINT_PAUSE_MS)", where);
+    struct timespec ts = {pause_ms / 1000, (pause_ms % 1000) * 1000000L};
+    nanosleep(&ts, NULL);
+}
+
 /* Steps (2) and (3), once the output is delivered. */
 static int checkpoint_store(Engine *e, EddyError *err)
 {
+    test_pause(e, "before the state write");
     int n = 0;
     for (int i = 0; i < e->cat.queries.n; i++) {
         Query *q = e->cat.queries.items[i];
@@ -573,6 +598,7 @@ static int checkpoint_store(Engine *e, EddyError *err)
     free(offs);
     if (rc != 0)
         return -1;
+    test_pause(e, "after the state write");
     for (int i = 0; i < e->cat.queries.n; i++) {
         Query *q = e->cat.queries.items[i];
         if (q->rt && runtime_commit(q->rt, err) != 0)
@@ -583,6 +609,8 @@ static int checkpoint_store(Engine *e, EddyError *err)
     return 0;
 }
 
+static void query_failed(Engine *e, Query *q, EddyError *err);
+
 static int poll_query(Engine *e, Query *q, int timeout_ms, EddyError *err)
 {
     /* State that does not match the catalog is never run (a REPLAY given
@@ -592,10 +620,7 @@ static int poll_query(Engine *e, Query *q, int timeout_ms, EddyError *err)
     if (n == 0)
         n = runtime_poll(q->rt, timeout_ms, err);
     if (n < 0) {
-        engine_log(e, 2, "query %s failed and was stopped: %s", q->id, err->msg);
-        engine_stop_query(e, q);
-        q->state = QSTATE_ERROR;
-        eddy_error_clear(err);
+        query_failed(e, q, err);
         return 0;
     }
     return n;
@@ -665,6 +690,162 @@ static void stall_reports(Engine *e, int64_t now)
  * is away. */
 #define PENDING_PAUSE 100000
 
+int engine_workers(Engine *e)
+{
+    if (e->deterministic || e->t->ops->consumer_open_task == NULL)
+        return 1;
+    long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    char dflt[32];
+    snprintf(dflt, sizeof dflt, "%ld", cores > 0 ? cores : 1);
+    const char *v = catalog_prop(&e->cat, "num.stream.threads",
+                                 catalog_prop(&e->cat, "ksql.streams.num.stream.threads", dflt));
+    long n = strtol(v, NULL, 10);
+    return n < 1 ? 1 : n > 64 ? 64 : (int)n;
+}
+
+/* A query whose task failed stops, with the first task's error. */
+static void query_failed(Engine *e, Query *q, EddyError *err)
+{
+    engine_log(e, 2, "query %s failed and was stopped: %s", q->id, err->msg);
+    engine_stop_query(e, q);
+    q->state = QSTATE_ERROR;
+    eddy_error_clear(err);
+}
+
+/* The persistent queries' tasks on the worker threads, in rounds (pool.c):
+ * first without waiting, so a busy task is not held up by an idle one on
+ * another worker; if no task had anything, once more with each worker's
+ * share of the timeout.  A query with refused state is not polled there
+ * (poll_query reports it). */
+#define ROUND_BUDGET_MS 50
+
+/* The drains that end a round for queries whose groups are spread over
+ * their tasks (runtime_exchanges): each task on its worker, after every
+ * task's polls.  A query with a failed task is not drained (it stops); a
+ * failed drain fails its job. */
+static void drain_round(Engine *e, PoolJob *jobs, int k)
+{
+    PoolJob *d = calloc((size_t)k + 1, sizeof *d);
+    int *from = calloc((size_t)k + 1, sizeof *from);
+    if (d == NULL || from == NULL)
+        EDDY_PANIC("out of memory");
+    int nd = 0;
+    for (int j = 0; j < k; j++) {
+        if (!runtime_exchanges(jobs[j].rt))
+            continue;
+        bool failed = false;
+        for (int m = 0; m < k; m++)
+            failed = failed || (jobs[m].rt == jobs[j].rt && jobs[m].result < 0);
+        if (failed)
+            continue;
+        d[nd] = jobs[j];
+        d[nd].drain = true;
+        from[nd++] = j;
+    }
+    if (nd > 0)
+        pool_run(e->pool, d, nd, 0);
+    for (int i = 0; i < nd; i++)
+        if (d[i].result < 0) {
+            jobs[from[i]].result = -1;
+            jobs[from[i]].err = d[i].err;
+        }
+    free(d);
+    free(from);
+}
+
+static int poll_tasks(Engine *e, int timeout_ms, EddyError *err)
+{
+    int njobs = 0, workers = 1, total = 0;
+    for (int i = 0; i < e->cat.queries.n; i++) {
+        Query *q = e->cat.queries.items[i];
+        if (q->rt && !statedb_scope_refused(e->state, q->id))
+            njobs += runtime_ntasks(q->rt);
+    }
+    PoolJob *jobs = calloc((size_t)njobs + 1, sizeof *jobs);
+    int *per = calloc(65, sizeof *per);
+    if (jobs == NULL || per == NULL)
+        EDDY_PANIC("out of memory");
+    int k = 0;
+    for (int i = 0; i < e->cat.queries.n; i++) {
+        Query *q = e->cat.queries.items[i];
+        if (q->rt == NULL)
+            continue;
+        if (statedb_scope_refused(e->state, q->id)) {
+            total += poll_query(e, q, 0, err);
+            continue;
+        }
+        for (int t = 0; t < runtime_ntasks(q->rt); t++) {
+            int w = runtime_task_worker(q->rt, t);
+            jobs[k++] = (PoolJob){.rt = q->rt, .task = t, .worker = w};
+            per[w]++;
+            workers = w + 1 > workers ? w + 1 : workers;
+        }
+    }
+    if (e->pool && pool_workers(e->pool) < workers) {
+        pool_destroy(e->pool);
+        e->pool = NULL;
+    }
+    if (e->pool == NULL)
+        e->pool = pool_create(workers);
+    for (int pass = 0; pass < 2 && k > 0; pass++) {
+        for (int j = 0; j < k; j++)
+            jobs[j].timeout_ms = pass == 0 ? 0 : timeout_ms / per[jobs[j].worker];
+        pool_run(e->pool, jobs, k, ROUND_BUDGET_MS);
+        drain_round(e, jobs, k);
+        int got = 0;
+        for (int j = 0; j < k; j++) {
+            if (j == 0 || jobs[j].rt != jobs[j - 1].rt)
+                runtime_round_end(jobs[j].rt);
+            got += jobs[j].result > 0 ? jobs[j].result : 0;
+        }
+        /* Failures after the round: a query stops once, with its first error. */
+        for (int j = 0; j < k; j++) {
+            if (jobs[j].result >= 0)
+                continue;
+            Query *q = NULL;
+            for (int i = 0; i < e->cat.queries.n && q == NULL; i++) {
+                Query *c = e->cat.queries.items[i];
+                if (c->rt == jobs[j].rt)
+                    q = c;
+            }
+            for (int m = j + 1; m < k; m++)
+                if (jobs[m].rt == jobs[j].rt)
+                    jobs[m].result = 0;
+            if (q) {
+                *err = jobs[j].err;
+                query_failed(e, q, err);
+            }
+            for (int m = j; m < k; m++)
+                if (jobs[m].rt == jobs[j].rt)
+                    jobs[m].rt = NULL;
+        }
+        int live = 0;
+        for (int j = 0; j < k; j++)
+            if (jobs[j].rt)
+                jobs[live++] = jobs[j];
+        k = live;
+        total += got;
+        if (got > 0 || timeout_ms <= 0)
+            break;
+    }
+    free(jobs);
+    free(per);
+    return total;
+}
+
+/* Are the queries split into tasks on more than one worker? */
+static bool any_threaded(Engine *e)
+{
+    for (int i = 0; i < e->cat.queries.n; i++) {
+        Query *q = e->cat.queries.items[i];
+        if (q->rt)
+            for (int t = 0; t < runtime_ntasks(q->rt); t++)
+                if (runtime_task_worker(q->rt, t) > 0)
+                    return true;
+    }
+    return false;
+}
+
 int engine_poll(Engine *e, int timeout_ms, EddyError *err)
 {
     int total = 0, nq = engine_running_queries(e) + engine_has_transient(e);
@@ -672,11 +853,14 @@ int engine_poll(Engine *e, int timeout_ms, EddyError *err)
     bool backlog = e->t->ops->pending && e->t->ops->pending(e->t) > PENDING_PAUSE;
     if ((e->delivering || backlog) && checkpoint_step(e, timeout_ms, err) != 0)
         return -1;
-    for (int i = 0; i < e->cat.queries.n && !e->delivering; i++) {
-        Query *q = e->cat.queries.items[i];
-        if (q->rt)
-            total += poll_query(e, q, per, err);
-    }
+    if (!e->delivering && any_threaded(e))
+        total += poll_tasks(e, per * engine_running_queries(e), err);
+    else
+        for (int i = 0; i < e->cat.queries.n && !e->delivering; i++) {
+            Query *q = e->cat.queries.items[i];
+            if (q->rt)
+                total += poll_query(e, q, per, err);
+        }
     if (e->transient && e->transient->rt) {
         total += poll_query(e, e->transient, per, err);
         if (e->transient->rt && runtime_done(e->transient->rt))

@@ -47,7 +47,12 @@ struct Engine {
                                    * (its file's; "." for the REPL and stdin) */
     bool starting_logged;         /* replay_start_queries: the log's queries start */
     struct ReplayState *replay;   /* snapshots, replays, query starts (replay.h) */
+    struct WorkerPool *pool;      /* worker threads for tasks (engine_poll), once needed */
 };
+
+/* num.stream.threads: the workers a query started now is split for (1 in
+ * deterministic runs and on a transport that cannot split a consumer). */
+int engine_workers(Engine *e);
 
 void engine_text(Engine *e, const char *text);
 void engine_log(Engine *e, int level, const char *fmt, ...) __attribute__((format(printf, 3, 4)));

@@ -206,6 +206,14 @@ int exec_pull(Engine *e, const AstStmt *s, CatSource *table, EddyError *err)
     Store *st = statedb_store(e->state, name, err);
     if (st == NULL)
         goto out;
+    /* A query split into tasks keeps each task's rows in its view
+     * (engine/README.md, "Tasks and threads"): read them view by view. */
+    Store **parts = &st;
+    int nparts = statedb_store_views(st, &parts);
+    if (nparts == 0) {
+        parts = &st;
+        nparts = 1;
+    }
     if (e->out.row) {
         const char *cells[256];
         int n = an.plan->schema->ncols < 256 ? an.plan->schema->ncols : 256;
@@ -217,7 +225,9 @@ int exec_pull(Engine *e, const AstStmt *s, CatSource *table, EddyError *err)
     const AstExpr *lits[64];
     int nl = sc->nkeys == 1 ? key_literals(sel->where, sc->cols[0].name, lits, 64) : -1;
     if (nl < 0) {
-        rc = scan(&p, st, NULL, 0, NULL, 0, err);   /* a table scan */
+        rc = 0;
+        for (int i = 0; i < nparts && rc == 0; i++)
+            rc = scan(&p, parts[i], NULL, 0, NULL, 0, err);   /* a table scan */
         goto out;
     }
     Scope none = {0};
@@ -238,7 +248,9 @@ int exec_pull(Engine *e, const AstStmt *s, CatSource *table, EddyError *err)
         if (kv.kind == TYPE_NULL || keycodec_encode(&kv, 1, &key) != 0)
             continue;
         if (table->window_kind == WKIND_NONE) {
-            int found = store_get(st, key.data, key.len, &tmp, err);
+            int found = 0;
+            for (int v = 0; v < nparts && found == 0; v++)
+                found = store_get(parts[v], key.data, key.len, &tmp, err);
             if (found < 0) {
                 rc = -1;
             } else if (found == 1) {
@@ -254,7 +266,8 @@ int exec_pull(Engine *e, const AstStmt *s, CatSource *table, EddyError *err)
             for (int j = 0; j < 17; j++)
                 sb_putc(&hi, (char)0xff);
             Pull q = p;
-            rc = scan(&q, st, key.data, key.len, hi.data, hi.len, err);
+            for (int v = 0; v < nparts && rc == 0; v++)
+                rc = scan(&q, parts[v], key.data, key.len, hi.data, hi.len, err);
             p.rows = q.rows;
             sb_free(&hi);
         }

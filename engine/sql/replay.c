@@ -122,7 +122,7 @@ static int start_now(Engine *e, QueryStart *qs, EddyError *err)
     Query *q = qs->q;
     models_attach(e, q, e->cat.arena);   /* the versions in force now */
     q->rt = runtime_start(q, e->t, e->state, qs->reset, NULL, NULL, &e->out,
-                          qs->commit_interval_ms, err);
+                          qs->commit_interval_ms, engine_workers(e), err);
     if (q->rt == NULL)
         return -1;
     runtime_set_max_task_idle(q->rt, strtoll(catalog_prop(&e->cat, "max.task.idle.ms", "500"), NULL, 10));

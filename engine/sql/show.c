@@ -334,6 +334,17 @@ int exec_explain(Engine *e, const AstStmt *s, EddyError *err)
     sb_init(&sb);
     sb_printf(&sb, "Statement: %s\n\nExecution plan:\n", sql);
     plan_explain(plan, qid, &sb);
+    if (qid && engine_find_query(e, qid)->rt) {
+        /* Tasks and threads (engine/README.md, "Tasks and threads"). */
+        QueryRuntime *rt = engine_find_query(e, qid)->rt;
+        int n = runtime_ntasks(rt), workers = 1;
+        for (int t = 0; t < n; t++)
+            if (runtime_task_worker(rt, t) + 1 > workers)
+                workers = runtime_task_worker(rt, t) + 1;
+        sb_printf(&sb, "\nTasks: %d (partitions p with p %% %d == task) on %d worker thread%s%s\n", n,
+                  n, workers, workers == 1 ? "" : "s",
+                  n == 1 ? "; one task reads every partition" : "");
+    }
     engine_text(e, sb.data);
     sb_free(&sb);
     arena_destroy(a);

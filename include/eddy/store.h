@@ -87,6 +87,21 @@ Store *statedb_store(StateDb *db, const char *name, EddyError *err);
  * iterator of db is open. */
 int statedb_drop_store(StateDb *db, const char *name, EddyError *err);
 
+/* One task's part of the store `name` (created if missing): the keys it
+ * reads and writes are the task's own, stored as a 4-byte task prefix +
+ * key in the family, so a query split into tasks keeps one family per
+ * store and each task scans only its keys.  Its cache counts against
+ * worker `slot`'s budget (0: the database's; each worker's is
+ * cache_max_bytes), and only that worker may touch it while others run.
+ * Owned by the whole store (freed when it is dropped or the database
+ * closes).  The same (name, task) gives the same pointer; statedb_store
+ * of the name gives the whole store, whose own reads do not see the
+ * views' unwritten entries: read a split store through its views
+ * (statedb_store_views). */
+Store *statedb_store_task(StateDb *db, const char *name, int task, int slot, EddyError *err);
+/* The task views of a whole store, in the order they were opened. */
+int statedb_store_views(Store *s, Store ***views);
+
 const char *store_name(const Store *s);   /* borrows until the store is dropped */
 
 /* Reads see the cache first, then the database (a database hit is cached
@@ -182,6 +197,14 @@ int statedb_reset_offsets(StateDb *db, const char *scope, const TopicPartitionOf
  * since a checkpoint-only history, a restore, or statedb_delete_offsets).
  * 0, or -1 with err. */
 int statedb_read_generation(StateDb *db, const char *scope, int64_t *generation, EddyError *err);
+
+/* The number of tasks scope's state is split into (statedb_store_task),
+ * 0 if never written: state written before it is whole.  Kept with the
+ * scope's offsets, so statedb_delete_offsets and a snapshot's restore
+ * carry it.  write_tasks writes it at once (not with a checkpoint: it
+ * describes the layout, not the state). */
+int statedb_read_tasks(StateDb *db, const char *scope, int *ntasks, EddyError *err);
+int statedb_write_tasks(StateDb *db, const char *scope, int ntasks, EddyError *err);
 
 /* 0, or -1 with err set to the first store_get or store iterator of db
  * that failed.  Sticky until statedb_close: checkpoints fail after it. */

@@ -79,6 +79,13 @@ typedef struct TransportOps {
     Consumer *(*consumer_open)(Transport *t, const char *group, const char *const *topics,
                                int ntopics, OffsetReset reset, const TopicPartitionOffset *start,
                                int nstart, EddyError *err);
+    /* The same for one task of a query split into ntasks: assigned only the
+     * partitions p with p % ntasks == task (partition p of every input is
+     * the same task: co-partitioned inputs).  consumer_open is (0, 1). */
+    Consumer *(*consumer_open_task)(Transport *t, const char *group, const char *const *topics,
+                                    int ntopics, OffsetReset reset,
+                                    const TopicPartitionOffset *start, int nstart, int task,
+                                    int ntasks, EddyError *err);
     /* Up to max records into out[]; waits at most timeout_ms for the first.
      * Returns count (0 = none now), -1 on fatal error (err set). */
     int (*consumer_poll)(Consumer *c, TransportRecord *out, int max, int timeout_ms,

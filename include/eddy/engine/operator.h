@@ -33,6 +33,14 @@ typedef struct OpOutput {
     void *ud;
 } OpOutput;
 
+/* Rows tasks hand to each other (op_exchange.c): box[from * ntasks + to],
+ * written by task `from` while the tasks run, read and emptied by task
+ * `to` in the drain that ends the round. */
+typedef struct Exchange {
+    int ntasks;
+    StrBuf *box;
+} Exchange;
+
 typedef struct OpCtx {
     EvalCtx eval;                /* batch arena + per-row error count */
     struct StateDb *state;       /* the engine's state database */
@@ -43,6 +51,10 @@ typedef struct OpCtx {
     OpOutput out;
     int64_t *emitted;            /* rows the sink wrote or delivered */
     const Query *query;          /* the query the operators run for (its model versions) */
+    int task, ntasks;            /* ntasks > 1: the query's state is split into tasks (op_store) */
+    int slot;                    /* the worker the task runs on (its cache budget) */
+    Exchange *exchange;          /* the query's, when its groups are spread over tasks */
+    bool *muted;                 /* the task's "output muted" flag (a REPLAY below its target) */
 } OpCtx;
 
 typedef struct OperatorOps {
@@ -79,6 +91,10 @@ Operator *op_project_create(const Plan *p, OpCtx *ctx);
 Operator *op_sink_create(const Plan *p, OpCtx *ctx, EddyError *err);
 Operator *op_aggregate_create(const Plan *p, OpCtx *ctx, EddyError *err);
 Operator *op_score_create(const Plan *p, OpCtx *ctx);
+/* Routes rows to the task owning their group of aggregate `agg`; drain
+ * pushes the rows other tasks sent this one (op_exchange.c). */
+Operator *op_exchange_create(const Plan *agg, OpCtx *ctx);
+int op_exchange_drain(Operator *x, EddyError *err);
 /* A join has two entry points: op_join_side(join, 0) takes left rows,
  * op_join_side(join, 1) right rows (each an operator whose downstream is
  * the join).  Closing the join closes its sides' storage, not the sides. */

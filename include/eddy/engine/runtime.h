@@ -29,7 +29,7 @@ struct StateDb;
  * with err on failure. */
 QueryRuntime *runtime_start(Query *q, Transport *t, struct StateDb *db, OffsetReset reset,
                             RowFn rows, void *rows_ud, const EngineOutput *out,
-                            int64_t commit_interval_ms, EddyError *err);
+                            int64_t commit_interval_ms, int workers, EddyError *err);
 /* Consumes up to one batch and processes the buffered records in
  * event-time order as far as they may go.  Returns records consumed or
  * processed (the larger), or -1
@@ -82,5 +82,40 @@ int64_t runtime_muted_records(const QueryRuntime *rt);
 void runtime_set_processing_log(QueryRuntime *rt, const char *topic);
 /* Number of state stores the query's operators opened: 0 = stateless. */
 int runtime_store_count(const QueryRuntime *rt);
+
+/* Tasks (engine/README.md, "Tasks and threads"): a query whose state keeps
+ * to input partitions runs as up to `workers` tasks, task i over the
+ * partitions p with p % ntasks == i, on worker runtime_task_worker (0: the
+ * engine's own thread).  runtime_poll_task polls one task and may run on
+ * its worker while other tasks run on theirs; nothing else of the runtime
+ * may run meanwhile.  runtime_round_end (after every task's poll, on the
+ * engine's thread) moves their counts into the Query and logs their lines;
+ * runtime_poll is all three on the calling thread. */
+int runtime_ntasks(const QueryRuntime *rt);
+int runtime_task_worker(const QueryRuntime *rt, int task);
+int runtime_poll_task(QueryRuntime *rt, int task, int timeout_ms, EddyError *err);
+void runtime_round_end(QueryRuntime *rt);
+/* A query whose groups are spread over its tasks (op_exchange.c): after
+ * every task's poll of a round, each task's drain (on its worker) pushes
+ * the rows the others sent it, before runtime_round_end. */
+bool runtime_exchanges(const QueryRuntime *rt);
+int runtime_drain_task(QueryRuntime *rt, int task, EddyError *err);
+
+/* Worker threads for tasks (pool.c).  A job is a task polled on its
+ * worker, again while it brings records and budget_ms has not passed;
+ * pool_run runs worker 0's on the calling thread and returns when all are
+ * done (result: the records taken, or -1 with err). */
+typedef struct PoolJob {
+    QueryRuntime *rt;
+    int task, worker, timeout_ms;
+    bool drain;                   /* runtime_drain_task instead of polls */
+    int result;
+    EddyError err;
+} PoolJob;
+typedef struct WorkerPool WorkerPool;
+WorkerPool *pool_create(int nworkers);
+int pool_workers(const WorkerPool *p);
+void pool_run(WorkerPool *p, PoolJob *jobs, int njobs, int budget_ms);
+void pool_destroy(WorkerPool *p);
 
 #endif

@@ -917,6 +917,75 @@ static void bench_cache(const Backend *b)
     statedb_close(db);
 }
 
+
+/* Task views (statedb_store_task): each task's keys are its own (prefixed
+ * in the family), scans see only them, the whole store's views read them
+ * all, a checkpoint writes every view's dirty entries, and the task count
+ * kept with the offsets survives offset rewrites and is skipped by
+ * read_offsets. */
+static void test_task_views(StateDb *db)
+{
+    EddyError err;
+    Store *v0 = statedb_store_task(db, "qt.agg", 0, 0, &err);
+    Store *v1 = statedb_store_task(db, "qt.agg", 1, 1, &err);
+    CHECK(v0 != NULL && v1 != NULL && v0 != v1);
+    CHECK(statedb_store_task(db, "qt.agg", 1, 1, &err) == v1);
+    CHECK_EQ_INT(store_put(v0, "a", 1, "A0", 2), 0);
+    CHECK_EQ_INT(store_put(v0, "c", 1, "C0", 2), 0);
+    CHECK_EQ_INT(store_put(v1, "b", 1, "B1", 2), 0);
+    CHECK_EQ_INT(store_put(v1, "a", 1, "A1", 2), 0);   /* the same key in another task */
+    StrBuf out;
+    sb_init(&out);
+    CHECK_EQ_INT(store_get(v0, "a", 1, &out, &err), 1);
+    CHECK(out.len == 2 && memcmp(out.data, "A0", 2) == 0);
+    CHECK_EQ_INT(store_get(v1, "a", 1, &out, &err), 1);
+    CHECK(out.len == 2 && memcmp(out.data, "A1", 2) == 0);
+    CHECK_EQ_INT(store_get(v0, "b", 1, &out, &err), 0);
+    for (int round = 0; round < 2; round++) {   /* from the caches, then from the database */
+        StoreIter *it = store_iter(v1, NULL, 0, NULL, 0);
+        const void *k, *v;
+        size_t kl, vl;
+        StrBuf keys;
+        sb_init(&keys);
+        while (store_iter_next(it, &k, &kl, &v, &vl))
+            sb_append(&keys, k, kl);
+        store_iter_close(it);
+        CHECK(keys.len == 2 && memcmp(keys.data, "ab", 2) == 0);
+        sb_free(&keys);
+        it = store_iter_reverse(v0, NULL, 0, "c", 1);
+        CHECK(store_iter_next(it, &k, &kl, &v, &vl) && kl == 1 && memcmp(k, "a", 1) == 0);
+        CHECK(!store_iter_next(it, &k, &kl, &v, &vl));
+        store_iter_close(it);
+        const char *scope = "qt";
+        TopicPartitionOffset off = {"t", 0, 5};
+        CHECK_EQ_INT(statedb_checkpoint(db, &scope, &off, 1, &err), 0);
+    }
+    Store *whole = statedb_store(db, "qt.agg", &err);
+    Store **views;
+    CHECK_EQ_INT(statedb_store_views(whole, &views), 2);
+    CHECK_EQ_INT(store_get(views[1], "b", 1, &out, &err), 1);
+
+    int n = -1;
+    CHECK_EQ_INT(statedb_read_tasks(db, "qt", &n, &err), 0);
+    CHECK_EQ_INT(n, 0);
+    CHECK_EQ_INT(statedb_write_tasks(db, "qt", 2, &err), 0);
+    CHECK_EQ_INT(statedb_read_tasks(db, "qt", &n, &err), 0);
+    CHECK_EQ_INT(n, 2);
+    TopicPartitionOffset *got;
+    int ng;
+    CHECK_EQ_INT(statedb_read_offsets(db, "qt", &got, &ng, &err), 0);
+    CHECK(ng == 1 && got[0].offset == 5);
+    statedb_free_offsets(got, ng);
+    TopicPartitionOffset start = {"t", 0, 3};
+    CHECK_EQ_INT(statedb_reset_offsets(db, "qt", &start, 1, 7, &err), 0);
+    CHECK_EQ_INT(statedb_read_tasks(db, "qt", &n, &err), 0);
+    CHECK_EQ_INT(n, 2);   /* the layout stays with the state */
+    CHECK_EQ_INT(statedb_delete_offsets(db, "qt", &err), 0);
+    CHECK_EQ_INT(statedb_read_tasks(db, "qt", &n, &err), 0);
+    CHECK_EQ_INT(n, 0);
+    sb_free(&out);
+}
+
 /* ---- main ------------------------------------------------------------------------ */
 
 int main(int argc, char **argv)
@@ -936,7 +1005,7 @@ int main(int argc, char **argv)
         const Backend *b = &BACKENDS[i];
         printf("backend %s\n", b->name);
         void (*tests[])(StateDb *) = {test_get_put_delete, test_iteration, test_iter_while_writing,
-                                      test_offsets, test_drop};
+                                      test_offsets, test_drop, test_task_views};
         for (size_t t = 0; t < sizeof tests / sizeof tests[0]; t++) {
             StateDb *db = b->open(NULL, STATEDB_DEFAULT_CACHE_BYTES);
             CHECK(db != NULL);
