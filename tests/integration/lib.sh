@@ -157,3 +157,23 @@ changelog_table() {
     sort -k1,1n -k2,2n | cut -d' ' -f3- | jq -r -c "$2" |
     awk '{ last[$1 " " $2] = $0 } END { for (k in last) print last[k] }' | sort
 }
+
+# user_events N USERS MOD STEP: the crash tests' input, N lines
+# "Uk|{"USER":"Uk","AMOUNT":a,"TS":t}": record i is user U(i*7919 % USERS),
+# amount (i*31) % MOD + 1, time 1700000000000 + i*STEP ms.
+user_events() {
+  awk -v n="$1" -v users="$2" -v mod="$3" -v step="$4" 'BEGIN {
+    for (i = 0; i < n; i++) {
+      u = sprintf("U%d", (i * 7919) % users);
+      printf "%s|{\"USER\":\"%s\",\"AMOUNT\":%d,\"TS\":%.0f}\n", u, u, (i * 31) % mod + 1, 1700000000000 + i * step;
+    }
+  }'
+}
+
+# window_totals FILE: "user window-start count sum" per (user, 1-minute
+# window) of user_events lines, sorted: the expected table, by awk.
+window_totals() {
+  awk -F'|' '{ split($2, f, /[:,}]/); u = $1; amt = f[4]; ts = f[6];
+               w = ts - ts % 60000; k = u " " sprintf("%.0f", w); n[k]++; s[k] += amt }
+             END { for (k in n) printf "%s %d %.0f\n", k, n[k], s[k] }' "$1" | sort
+}

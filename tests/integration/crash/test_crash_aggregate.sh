@@ -17,12 +17,7 @@ echo "random seed: $seed (set CRASH_SEED to repeat)"
 
 # 200,000 records in 5 chunks; 300 users; event time 20 ms apart, so
 # ~67 one-minute windows; amounts 1..1000.
-awk -v n=200000 'BEGIN {
-  for (i = 0; i < n; i++) {
-    u = sprintf("U%d", (i * 7919) % 300);
-    printf "%s|{\"USER\":\"%s\",\"AMOUNT\":%d,\"TS\":%.0f}\n", u, u, (i * 31) % 1000 + 1, 1700000000000 + i * 20;
-  }
-}' > "$work/input.txt"
+user_events 200000 300 1000 20 > "$work/input.txt"
 split -n l/5 -d "$work/input.txt" "$work/chunk."
 
 ddl="SET 'auto.offset.reset' = 'earliest';
@@ -68,9 +63,7 @@ timeout 600 "$EDDY" run "$work/ref.ksql" --bootstrap-servers "$BOOTSTRAP" \
 row='"\(.U) \(.WS) \(.N) \(.TOTAL) \(.AVERAGE)"'
 changelog_table STATS "$row" > "$work/crash.table"
 changelog_table STATS_REF "$row" > "$work/ref.table"
-awk -F'|' '{ split($2, f, /[:,}]/); u = $1; amt = f[4]; ts = f[6];
-             w = ts - ts % 60000; k = u " " sprintf("%.0f", w); n[k]++; s[k] += amt }
-           END { for (k in n) printf "%s %d %.0f\n", k, n[k], s[k] }' "$work/input.txt" | sort > "$work/awk.table"
+window_totals "$work/input.txt" > "$work/awk.table"
 
 rows=$(wc -l < "$work/awk.table")
 check_eq "reference table has a row per (user, window)" "$rows" "$(wc -l < "$work/ref.table")"

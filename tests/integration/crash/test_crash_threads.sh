@@ -20,12 +20,7 @@ start_broker --topic events:8 --topic STATS:8 --topic STATS_REF:8 --topic MODS:8
 seed=${CRASH_SEED:-$RANDOM}
 echo "random seed: $seed (set CRASH_SEED to repeat)"
 
-awk -v n=200000 'BEGIN {
-  for (i = 0; i < n; i++) {
-    u = sprintf("U%d", (i * 7919) % 300);
-    printf "%s|{\"USER\":\"%s\",\"AMOUNT\":%d,\"TS\":%.0f}\n", u, u, (i * 31) % 1000 + 1, 1700000000000 + i * 20;
-  }
-}' > "$work/input.txt"
+user_events 200000 300 1000 20 > "$work/input.txt"
 split -n l/5 -d "$work/input.txt" "$work/chunk."
 
 ddl="SET 'auto.offset.reset' = 'earliest';
@@ -101,9 +96,7 @@ check "the reference ran as 1 task (EXPLAIN)" grep -q "Tasks: 1 " "$work/ref.log
 row='"\(.U) \(.WS) \(.N) \(.TOTAL) \(.AVERAGE)"'
 changelog_table STATS "$row" > "$work/crash.table"
 changelog_table STATS_REF "$row" > "$work/ref.table"
-awk -F'|' '{ split($2, f, /[:,}]/); u = $1; amt = f[4]; ts = f[6];
-             w = ts - ts % 60000; k = u " " sprintf("%.0f", w); n[k]++; s[k] += amt }
-           END { for (k in n) printf "%s %d %.0f\n", k, n[k], s[k] }' "$work/input.txt" | sort > "$work/awk.table"
+window_totals "$work/input.txt" > "$work/awk.table"
 
 changelog_table MODS "$row" > "$work/crash.mods"
 changelog_table MODS_REF "$row" > "$work/ref.mods"

@@ -31,12 +31,7 @@ RANDOM=$seed
 
 # 20,000 then 60,000 records; 200 users; event time 10 ms apart (~14 one-
 # minute windows); amounts 1..997.
-awk -v n=80000 'BEGIN {
-  for (i = 0; i < n; i++) {
-    u = sprintf("U%d", (i * 7919) % 200);
-    printf "%s|{\"USER\":\"%s\",\"AMOUNT\":%d,\"TS\":%.0f}\n", u, u, (i * 31) % 997 + 1, 1700000000000 + i * 10;
-  }
-}' > "$work/input.txt"
+user_events 80000 200 997 10 > "$work/input.txt"
 head -n 20000 "$work/input.txt" > "$work/first.txt"
 tail -n +20001 "$work/input.txt" > "$work/second.txt"
 
@@ -127,9 +122,7 @@ timeout 300 "$EDDY" run "$work/ref.ksql" --bootstrap-servers "$BOOTSTRAP" \
 row='"\(.U) \(.WS) \(.N) \(.TOTAL)"'
 changelog_table STATS "$row" > "$work/replayed.table"
 changelog_table STATS_REF "$row" > "$work/ref.table"
-awk -F'|' '{ split($2, f, /[:,}]/); u = $1; amt = f[4]; ts = f[6];
-             w = ts - ts % 60000; k = u " " sprintf("%.0f", w); n[k]++; s[k] += amt }
-           END { for (k in n) printf "%s %d %.0f\n", k, n[k], s[k] }' "$work/input.txt" | sort > "$work/awk.table"
+window_totals "$work/input.txt" > "$work/awk.table"
 rows=$(wc -l < "$work/awk.table")
 check_eq "the replayed table has a row per (user, window)" "$rows" "$(wc -l < "$work/replayed.table")"
 check "the replayed table equals the uninterrupted run's" cmp -s "$work/replayed.table" "$work/ref.table"

@@ -34,17 +34,10 @@ work=$(mktemp -d)
 
 # 40,000 records (30,000 then 10,000); 300 users; event time 20 ms apart
 # (~14 one-minute windows); amounts 1..997.
-awk -v n=40000 'BEGIN {
-  for (i = 0; i < n; i++) {
-    u = sprintf("U%d", (i * 7919) % 300);
-    printf "%s|{\"USER\":\"%s\",\"AMOUNT\":%d,\"TS\":%.0f}\n", u, u, (i * 31) % 997 + 1, 1700000000000 + i * 20;
-  }
-}' > "$work/input.txt"
+user_events 40000 300 997 20 > "$work/input.txt"
 head -n 30000 "$work/input.txt" > "$work/first.txt"
 tail -n +30001 "$work/input.txt" > "$work/second.txt"
-awk -F'|' '{ split($2, f, /[:,}]/); u = $1; amt = f[4]; ts = f[6];
-             k = u " " sprintf("%.0f", ts - ts % 60000); n[k]++; s[k] += amt }
-           END { for (k in n) printf "%s %d %.0f\n", k, n[k], s[k] }' "$work/input.txt" | sort > "$work/awk.wstats"
+window_totals "$work/input.txt" > "$work/awk.wstats"
 awk -F'|' '{ split($2, f, /[:,}]/); n[$1]++; s[$1] += f[4] }
            END { for (k in n) printf "%s - %d %.0f\n", k, n[k], s[k] }' "$work/input.txt" | sort > "$work/awk.totals"
 
