@@ -1146,7 +1146,8 @@ int runtime_offsets(QueryRuntime *rt, const TopicPartitionOffset **offs)
             if (rt->offs == NULL)
                 EDDY_PANIC("out of memory");
         }
-        memcpy(rt->offs + n, o, sizeof *o * (size_t)m);
+        if (m > 0)   /* a task that has read nothing yet has no offsets (o NULL) */
+            memcpy(rt->offs + n, o, sizeof *o * (size_t)m);
         n += m;
     }
     *offs = rt->offs;
