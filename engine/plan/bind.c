@@ -488,6 +488,8 @@ static int bind_func(const Scope *s, const AstExpr *e, Arena *a, BExpr **out, Ed
     const char *name = e->u.func.name;
     if (bind_is_model_call(name))
         return bind_model_call(s, e, a, out, err);
+    if (func_is_table(name))
+        return bind_table_fn(s, e, a, out, err);
     if (func_is_aggregate(name)) {
         if (s->in_aggregate_arg)
             return eddy_error(err, ERR_ANALYSIS, e->pos,

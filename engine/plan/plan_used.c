@@ -165,6 +165,17 @@ static void mark(Arena *a, Plan *p, const bool *out)
         mark(a, p->right, ok ? ru : all_used(a, rin));
         return;
     }
+    case PLAN_FLATMAP: {
+        int nin = p->input->schema->ncols;
+        bool *u = none_used(a, p->input->schema);
+        bool ok = nin == p->u.flatmap.nbase && nout == nin + p->u.flatmap.n;
+        for (int i = 0; i < nin && ok; i++)
+            u[i] |= out[i];
+        for (int i = 0; i < p->u.flatmap.n && ok; i++)
+            ok = expr_cols(p->u.flatmap.args[i], u, nin);
+        mark(a, p->input, ok ? u : all_used(a, nin));
+        return;
+    }
     case PLAN_SINK:
     default:
         /* A SINK writes every column; a node not known here keeps all. */

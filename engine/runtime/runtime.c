@@ -381,6 +381,7 @@ static int build(QueryRuntime *rt, const Plan *p, Operator *down, EddyError *err
     case PLAN_FILTER: op = op_filter_create(p, &rt->ctx); break;
     case PLAN_AGGREGATE: op = op_aggregate_create(p, &rt->ctx, err); break;
     case PLAN_SCORE: op = op_score_create(p, &rt->ctx); break;
+    case PLAN_FLATMAP: op = op_flatmap_create(p, &rt->ctx); break;
     case PLAN_JOIN: {
         op = op_join_create(p, &rt->ctx, err);
         if (op == NULL)

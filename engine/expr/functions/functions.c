@@ -110,6 +110,7 @@ typedef struct Overload {
 #define CAT_CONV "CONVERSIONS"
 #define CAT_GEO "OTHER"
 #define CAT_URL "URL"
+#define CAT_TABLE "TABLE"
 
 /* ---- overloads, by function ----------------------------------------------- */
 
@@ -181,6 +182,11 @@ static const Overload ov_CONCAT_WS[] = {
     OV(fn_concat_ws, F_VAR, R(K_STRING), "separator, strings", K_STRING, K_STRING),
     OV(fn_concat_ws, F_VAR, R(K_BYTES), "separator, bytes", K_BYTES, K_BYTES),
 };
+/* Table functions: typed and listed here, but never called per value: the
+ * planner turns each call into a column of a FLATMAP node (op_flatmap.c)
+ * that emits one row per element. */
+static const Overload ov_CUBE_EXPLODE[] = {OV(fn_table_function, 0, R_ARRAY_T, "array", K_ARRAY_T)};
+static const Overload ov_EXPLODE[] = {OV(fn_table_function, 0, R_T, "array", K_ARRAY_T)};
 static const Overload ov_CONVERT_TZ[] = {
     OV(fn_convert_tz, F_NULL, R(K_TS), "ts, from_tz, to_tz", K_TS, K_STRING, K_STRING),
 };
@@ -452,6 +458,7 @@ static const Overload ov_UUID[] = {OV0(fn_uuid, F_NONDET, R(K_STRING))};
     X(COS, CAT_MATH, "The cosine of x (radians).")                                                   \
     X(COSH, CAT_MATH, "The hyperbolic cosine of x.")                                                 \
     X(COT, CAT_MATH, "The cotangent of x (radians).")                                                \
+    X(CUBE_EXPLODE, CAT_TABLE, "Table function: one row per combination of the array's elements, each either kept or NULL (2^n rows; a NULL element gives only NULL).") \
     X(DATEADD, CAT_DATETIME, "A DATE plus n units (DAYS, WEEKS, ...): DATEADD(DAYS, 2, d).") \
     X(DATESUB, CAT_DATETIME, "A DATE minus n units: DATESUB(DAYS, 2, d).") \
     X(DATETOSTRING, CAT_DATETIME, "Deprecated: days since the epoch formatted with a pattern; use FORMAT_DATE.") \
@@ -461,6 +468,7 @@ static const Overload ov_UUID[] = {OV0(fn_uuid, F_NONDET, R(K_STRING))};
     X(ENCODE, CAT_STRING, "Text re-encoded between hex, utf8, ascii and base64.")                    \
     X(ENTRIES, CAT_MAP, "A map's entries as an array of STRUCT<K, V>, optionally sorted by key.")     \
     X(EXP, CAT_MATH, "e raised to the power x.")                                                     \
+    X(EXPLODE, CAT_TABLE, "Table function: one row per element of the array; none for an empty or NULL array.") \
     X(EXTRACTJSONFIELD, CAT_JSON, "The value at a JSONPath ($.a.b, $.a[0], $['a']) in a JSON string, as text.") \
     X(FIELD, CAT_STRING, "The 1-based position of a string among the following ones, 0 if absent.")  \
     X(FLOOR, CAT_MATH, "The largest integral value not above x.")                                    \
@@ -576,6 +584,12 @@ static const FuncDef *find_def(const char *name)
 bool func_exists(const char *name)
 {
     return find_def(name) != NULL;
+}
+
+bool func_is_table(const char *name)
+{
+    const FuncDef *d = find_def(name);
+    return d != NULL && strcmp(d->category, CAT_TABLE) == 0;
 }
 
 /* Aggregates live in one list, the aggregate registry's. */

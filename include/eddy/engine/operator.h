@@ -79,6 +79,7 @@ Operator *op_project_create(const Plan *p, OpCtx *ctx);
 Operator *op_sink_create(const Plan *p, OpCtx *ctx, EddyError *err);
 Operator *op_aggregate_create(const Plan *p, OpCtx *ctx, EddyError *err);
 Operator *op_score_create(const Plan *p, OpCtx *ctx);
+Operator *op_flatmap_create(const Plan *p, OpCtx *ctx);
 /* A join has two entry points: op_join_side(join, 0) takes left rows,
  * op_join_side(join, 1) right rows (each an operator whose downstream is
  * the join).  Closing the join closes its sides' storage, not the sides. */
