@@ -46,6 +46,23 @@ int plan_table_fns(const AstSelect *sel, const CatSource *src, Plan **pp, Scope 
  * a select list over one, else the error that it is not allowed there. */
 int bind_table_fn(const Scope *s, const AstExpr *e, Arena *a, BExpr **out, EddyError *err);
 
+/* ---- lambdas (bind_lambda.c) --------------------------------------------
+ *
+ * In a lambda body the parameters of it and of its enclosing lambdas are
+ * in scope: parameter i (outermost first) is slot i of EvalCtx.vars. */
+
+typedef struct LambdaScope {
+    const char *names[EXPR_MAX_LAMBDA_VARS];
+    const SqlType *types[EXPR_MAX_LAMBDA_VARS];
+    int n;
+} LambdaScope;
+
+/* Binds TRANSFORM / FILTER / REDUCE call e (func_is_lambda) in s. */
+int bind_lambda_call(const Scope *s, const AstExpr *e, Arena *a, BExpr **out, EddyError *err);
+/* 1 and *out a BX_LAMBDA_VAR if column reference e names a parameter of
+ * an enclosing lambda, else 0. */
+int bind_lambda_var(const Scope *s, const AstExpr *e, Arena *a, BExpr **out);
+
 /* ---- models (bind_model.c) ----------------------------------------------
  *
  * PREDICT(model, feature, ...) and MODEL_VERSION(model) are not functions

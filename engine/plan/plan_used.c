@@ -71,6 +71,13 @@ static bool expr_cols(const BExpr *e, bool *used, int n)
             if (!expr_cols(e->u.map.keys[i], used, n) || !expr_cols(e->u.map.vals[i], used, n))
                 return false;
         return true;
+    case BX_LAMBDA_VAR:
+        return true;
+    case BX_LAMBDA_CALL:
+        return expr_cols(e->u.lambda.coll, used, n) &&
+               (!e->u.lambda.init || expr_cols(e->u.lambda.init, used, n)) &&
+               expr_cols(e->u.lambda.body[0], used, n) &&
+               (!e->u.lambda.body[1] || expr_cols(e->u.lambda.body[1], used, n));
     }
     return false;
 }

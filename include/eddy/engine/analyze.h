@@ -91,6 +91,8 @@ typedef struct Scope {
     struct ScoreScope *score;     /* non-NULL where PREDICT / MODEL_VERSION may be used:
                                    * collects them for a SCORE node (plan_int.h) */
     const TableFnScope *tfn;      /* non-NULL in the select list over a FLATMAP */
+    const struct LambdaScope *lambda;   /* non-NULL in a lambda's body: its parameters
+                                         * (plan_int.h) */
 } Scope;
 
 /* Types and binds e in scope s (INSERT VALUES and pull-query keys use an

@@ -72,6 +72,9 @@ bool func_is_aggregate(const char *name);
  * The registry types its calls (func_resolve: the result is one output
  * row's value); the planner turns them into a FLATMAP node. */
 bool func_is_table(const char *name);
+/* Is `name` a lambda function (TRANSFORM, FILTER, REDUCE)?  Listed by the
+ * registry; binding types its calls (BX_LAMBDA_CALL). */
+bool func_is_lambda(const char *name);
 
 /* Is `name` a known scalar function?  Case-insensitive. */
 bool func_exists(const char *name);
