@@ -228,6 +228,8 @@ int exec_show(Engine *e, const AstStmt *s, EddyError *err)
     EDDY_PANIC("bad SHOW %d", (int)s->u.show.what);
 }
 
+/* DESCRIBE FUNCTION: a scalar, table or lambda function of the function
+ * registry, or an aggregate of its own registry. */
 static int describe_function(Engine *e, const AstStmt *s, EddyError *err)
 {
     const FuncInfo *f = func_info(s->u.describe.name.name);
@@ -235,21 +237,15 @@ static int describe_function(Engine *e, const AstStmt *s, EddyError *err)
     if (f == NULL && g == NULL)
         return eddy_error(err, ERR_ANALYSIS, s->u.describe.name.pos, "unknown function %s",
                           s->u.describe.name.name);
+    const char *name = f ? f->name : g->name, *category = f ? f->category : "AGGREGATE";
+    const char *description = f ? f->description : g->description;
+    int n = f ? f->noverloads : g->nsignatures;
+    const char *const *sigs = f ? f->signatures : g->signatures;
     StrBuf sb;
     sb_init(&sb);
-    if (g) {
-        sb_printf(&sb, "Name        : %s\nCategory    : AGGREGATE\nDescription : %s\n", g->name,
-                  g->description);
-        for (int i = 0; i < g->nsignatures; i++)
-            sb_printf(&sb, "Variation   : %s\n", g->signatures[i]);
-        engine_text(e, sb.data);
-        sb_free(&sb);
-        return 0;
-    }
-    sb_printf(&sb, "Name        : %s\nCategory    : %s\nDescription : %s\n", f->name, f->category,
-              f->description);
-    for (int i = 0; i < f->noverloads; i++)
-        sb_printf(&sb, "Variation   : %s\n", f->signatures[i]);
+    sb_printf(&sb, "Name        : %s\nCategory    : %s\nDescription : %s\n", name, category, description);
+    for (int i = 0; i < n; i++)
+        sb_printf(&sb, "Variation   : %s\n", sigs[i]);
     engine_text(e, sb.data);
     sb_free(&sb);
     return 0;
