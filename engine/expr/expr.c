@@ -8,7 +8,7 @@
  * expression and are counted in the EvalCtx, as ksqlDB logs and continues.
  */
 #include "eddy/ast.h"
-#include "eddy/engine/expr.h"
+#include "expr_int.h"
 
 #include <math.h>
 #include <string.h>
@@ -533,6 +533,10 @@ static Value eval(const BExpr *e, const Row *row, EvalCtx *ctx)
         }
         return out;
     }
+    case BX_LAMBDA_VAR:
+        return ctx->vars[e->u.column];
+    case BX_LAMBDA_CALL:
+        return expr_eval_lambda(e, row, ctx);
     }
     EDDY_PANIC("bad expression kind %d", (int)e->kind);
 }

@@ -246,6 +246,8 @@ static int resolve_join_column(const Scope *s, const AstExpr *e, Arena *a, BExpr
 static int resolve_column(const Scope *s, const AstExpr *e, Arena *a, BExpr **out,
                           EddyError *err)
 {
+    if (bind_lambda_var(s, e, a, out))
+        return 0;
     if (s->join) {
         int rc = resolve_join_column(s, e, a, out, err);
         if (rc <= 0)
@@ -488,6 +490,10 @@ static int bind_func(const Scope *s, const AstExpr *e, Arena *a, BExpr **out, Ed
     const char *name = e->u.func.name;
     if (bind_is_model_call(name))
         return bind_model_call(s, e, a, out, err);
+    if (func_is_table(name))
+        return bind_table_fn(s, e, a, out, err);
+    if (func_is_lambda(name))
+        return bind_lambda_call(s, e, a, out, err);
     if (func_is_aggregate(name)) {
         if (s->in_aggregate_arg)
             return eddy_error(err, ERR_ANALYSIS, e->pos,
@@ -502,7 +508,9 @@ static int bind_func(const Scope *s, const AstExpr *e, Arena *a, BExpr **out, Ed
     for (int i = 0; i < n; i++) {
         const AstExpr *arg = e->u.func.args.items[i];
         if (arg->kind == EXPR_LAMBDA)
-            return eddy_error(err, ERR_UNSUPPORTED, arg->pos, "lambda functions are not supported yet");
+            return eddy_error(err, ERR_ANALYSIS, arg->pos,
+                              "function %s does not take a lambda: lambdas are arguments of TRANSFORM, FILTER and REDUCE",
+                              name);
         if (i == 0 && takes_unit(name) && arg->kind == EXPR_COLUMN && arg->u.col.qualifier == NULL) {
             /* DATEADD(DAYS, 2, d): the unit is a keyword, passed as its name. */
             args[i] = bind_node(a, BX_CONST, type_prim(TYPE_STRING), arg->pos);
@@ -691,6 +699,9 @@ static int bind_grouped(const Scope *s, const AstExpr *e, Arena *a, BExpr **out,
     }
     if (e->kind == EXPR_FUNC && !func_exists(e->u.func.name) && !bind_is_model_call(e->u.func.name))
         return eddy_error(err, ERR_ANALYSIS, e->pos, "unknown function %s", e->u.func.name);
+    BExpr *lv;
+    if (e->kind == EXPR_COLUMN && bind_lambda_var(s, e, a, &lv))
+        return 0;   /* a lambda's parameter, not a column */
     if (e->kind == EXPR_COLUMN) {
         PseudoCol pc;
         if (pseudo_column(e->u.col.name, s->windowed, &pc) == 0 &&
@@ -1008,7 +1019,8 @@ static int bind(const Scope *s, const AstExpr *e, Arena *a, BExpr **out, EddyErr
         return 0;
     }
     case EXPR_LAMBDA:
-        return eddy_error(err, ERR_UNSUPPORTED, e->pos, "lambda expressions are not supported yet");
+        return eddy_error(err, ERR_ANALYSIS, e->pos,
+                          "a lambda is only allowed as an argument of TRANSFORM, FILTER or REDUCE");
     case EXPR_INTERVAL:
         return eddy_error(err, ERR_UNSUPPORTED, e->pos, "interval expressions are not supported yet");
     default:

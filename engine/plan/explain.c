@@ -153,6 +153,12 @@ static void explain_node(const Plan *p, const char *qid, int depth, StrBuf *out)
         sb_puts(out, "; one model call per poll batch, rows wait in the node until it ends");
         break;
     }
+    case PLAN_FLATMAP:
+        sb_puts(out, " ");
+        for (int i = 0; i < p->u.flatmap.n; i++)
+            sb_printf(out, "%s%s", i ? ", " : "", p->u.flatmap.texts[i]);
+        sb_puts(out, " (one row per element; several calls are zipped)");
+        break;
     case PLAN_SINK:
         if (p->u.sink.sink)
             sb_printf(out, " %s (topic %s, key %s, value %s)", p->u.sink.sink->name,

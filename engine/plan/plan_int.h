@@ -24,6 +24,45 @@ const SqlType *bind_common_type(Arena *a, const SqlType *x, const SqlType *y);
  * PARTITION BY expressions in the select list; "?" for NULL. */
 char *bind_text(Arena *a, const AstExpr *e);
 
+/* Collects the calls of functions `is` says yes to (func_is_aggregate,
+ * func_is_table) in e, not descending into them, deduplicated by text:
+ * calls gets the AstExpr*, texts their bind_text (planner.c). */
+void plan_collect_calls(const AstExpr *e, bool (*is)(const char *), Arena *a, PtrVec *calls,
+                        PtrVec *texts);
+
+/* ---- table functions (plan_tfunc.c) -------------------------------------
+ *
+ * EXPLODE / CUBE_EXPLODE in a select list become a FLATMAP node (plan.h)
+ * below the PROJECT; each call binds to its column of that node. */
+
+/* ksqlDB's rules that hold before anything is bound: no table function
+ * with an aggregation or GROUP BY, none nested in another. */
+int plan_check_table_fns(const AstSelect *sel, bool grouped, Arena *a, EddyError *err);
+/* Puts the FLATMAP over *pp when the select list calls table functions
+ * (src: the FROM source, which must be a stream) and points scope at it. */
+int plan_table_fns(const AstSelect *sel, const CatSource *src, Plan **pp, Scope *scope, Arena *a,
+                   EddyError *err);
+/* A table function call e met while binding: its FLATMAP column when s is
+ * a select list over one, else the error that it is not allowed there. */
+int bind_table_fn(const Scope *s, const AstExpr *e, Arena *a, BExpr **out, EddyError *err);
+
+/* ---- lambdas (bind_lambda.c) --------------------------------------------
+ *
+ * In a lambda body the parameters of it and of its enclosing lambdas are
+ * in scope: parameter i (outermost first) is slot i of EvalCtx.vars. */
+
+typedef struct LambdaScope {
+    const char *names[EXPR_MAX_LAMBDA_VARS];
+    const SqlType *types[EXPR_MAX_LAMBDA_VARS];
+    int n;
+} LambdaScope;
+
+/* Binds TRANSFORM / FILTER / REDUCE call e (func_is_lambda) in s. */
+int bind_lambda_call(const Scope *s, const AstExpr *e, Arena *a, BExpr **out, EddyError *err);
+/* 1 and *out a BX_LAMBDA_VAR if column reference e names a parameter of
+ * an enclosing lambda, else 0. */
+int bind_lambda_var(const Scope *s, const AstExpr *e, Arena *a, BExpr **out);
+
 /* ---- models (bind_model.c) ----------------------------------------------
  *
  * PREDICT(model, feature, ...) and MODEL_VERSION(model) are not functions

@@ -71,6 +71,13 @@ static bool expr_cols(const BExpr *e, bool *used, int n)
             if (!expr_cols(e->u.map.keys[i], used, n) || !expr_cols(e->u.map.vals[i], used, n))
                 return false;
         return true;
+    case BX_LAMBDA_VAR:
+        return true;
+    case BX_LAMBDA_CALL:
+        return expr_cols(e->u.lambda.coll, used, n) &&
+               (!e->u.lambda.init || expr_cols(e->u.lambda.init, used, n)) &&
+               expr_cols(e->u.lambda.body[0], used, n) &&
+               (!e->u.lambda.body[1] || expr_cols(e->u.lambda.body[1], used, n));
     }
     return false;
 }
@@ -163,6 +170,17 @@ static void mark(Arena *a, Plan *p, const bool *out)
         ok = ok && expr_cols(p->u.join.left_key, lu, lin) && expr_cols(p->u.join.right_key, ru, rin);
         mark(a, p->input, ok ? lu : all_used(a, lin));
         mark(a, p->right, ok ? ru : all_used(a, rin));
+        return;
+    }
+    case PLAN_FLATMAP: {
+        int nin = p->input->schema->ncols;
+        bool *u = none_used(a, p->input->schema);
+        bool ok = nin == p->u.flatmap.nbase && nout == nin + p->u.flatmap.n;
+        for (int i = 0; i < nin && ok; i++)
+            u[i] |= out[i];
+        for (int i = 0; i < p->u.flatmap.n && ok; i++)
+            ok = expr_cols(p->u.flatmap.args[i], u, nin);
+        mark(a, p->input, ok ? u : all_used(a, nin));
         return;
     }
     case PLAN_SINK:

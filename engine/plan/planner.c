@@ -72,12 +72,14 @@ static int rekey_match(const Plan *rekey, const AstExpr *e)
 
 /* ---- aggregation ---------------------------------------------------------- */
 
-/* Collects the aggregate calls in e (not descending into them), deduplicated by text. */
-static void collect_aggs(const AstExpr *e, Arena *a, PtrVec *calls, PtrVec *texts)
+/* Collects the calls of functions `is` says yes to in e (not descending
+ * into them), deduplicated by text. */
+void plan_collect_calls(const AstExpr *e, bool (*is)(const char *), Arena *a, PtrVec *calls,
+                        PtrVec *texts)
 {
     if (e == NULL)
         return;
-    if (e->kind == EXPR_FUNC && func_is_aggregate(e->u.func.name)) {
+    if (e->kind == EXPR_FUNC && is(e->u.func.name)) {
         const char *t = bind_text(a, e);
         for (int i = 0; i < texts->n; i++)
             if (strcmp(texts->items[i], t) == 0)
@@ -87,52 +89,58 @@ static void collect_aggs(const AstExpr *e, Arena *a, PtrVec *calls, PtrVec *text
         return;
     }
     switch (e->kind) {
-    case EXPR_UNARY: collect_aggs(e->u.unary.a, a, calls, texts); break;
+    case EXPR_UNARY: plan_collect_calls(e->u.unary.a, is, a, calls, texts); break;
     case EXPR_BINARY: case EXPR_IS_DISTINCT: case EXPR_SUBSCRIPT:
-        collect_aggs(e->u.binary.a, a, calls, texts);
-        collect_aggs(e->u.binary.b, a, calls, texts);
+        plan_collect_calls(e->u.binary.a, is, a, calls, texts);
+        plan_collect_calls(e->u.binary.b, is, a, calls, texts);
         break;
     case EXPR_LIKE:
-        collect_aggs(e->u.like.a, a, calls, texts);
-        collect_aggs(e->u.like.pattern, a, calls, texts);
+        plan_collect_calls(e->u.like.a, is, a, calls, texts);
+        plan_collect_calls(e->u.like.pattern, is, a, calls, texts);
         break;
     case EXPR_BETWEEN:
-        collect_aggs(e->u.between.a, a, calls, texts);
-        collect_aggs(e->u.between.lo, a, calls, texts);
-        collect_aggs(e->u.between.hi, a, calls, texts);
+        plan_collect_calls(e->u.between.a, is, a, calls, texts);
+        plan_collect_calls(e->u.between.lo, is, a, calls, texts);
+        plan_collect_calls(e->u.between.hi, is, a, calls, texts);
         break;
     case EXPR_IN:
-        collect_aggs(e->u.in.a, a, calls, texts);
+        plan_collect_calls(e->u.in.a, is, a, calls, texts);
         for (int i = 0; i < e->u.in.list.n; i++)
-            collect_aggs(e->u.in.list.items[i], a, calls, texts);
+            plan_collect_calls(e->u.in.list.items[i], is, a, calls, texts);
         break;
-    case EXPR_IS_NULL: collect_aggs(e->u.is_null.a, a, calls, texts); break;
+    case EXPR_IS_NULL: plan_collect_calls(e->u.is_null.a, is, a, calls, texts); break;
     case EXPR_CASE:
-        collect_aggs(e->u.case_.operand, a, calls, texts);
+        plan_collect_calls(e->u.case_.operand, is, a, calls, texts);
         for (int i = 0; i < e->u.case_.whens.n; i++) {
             const AstWhen *w = e->u.case_.whens.items[i];
-            collect_aggs(w->when, a, calls, texts);
-            collect_aggs(w->then, a, calls, texts);
+            plan_collect_calls(w->when, is, a, calls, texts);
+            plan_collect_calls(w->then, is, a, calls, texts);
         }
-        collect_aggs(e->u.case_.else_, a, calls, texts);
+        plan_collect_calls(e->u.case_.else_, is, a, calls, texts);
         break;
-    case EXPR_CAST: collect_aggs(e->u.cast.a, a, calls, texts); break;
-    case EXPR_DEREF: collect_aggs(e->u.deref.a, a, calls, texts); break;
+    case EXPR_CAST: plan_collect_calls(e->u.cast.a, is, a, calls, texts); break;
+    case EXPR_DEREF: plan_collect_calls(e->u.deref.a, is, a, calls, texts); break;
     case EXPR_FUNC:
         for (int i = 0; i < e->u.func.args.n; i++)
-            collect_aggs(e->u.func.args.items[i], a, calls, texts);
+            plan_collect_calls(e->u.func.args.items[i], is, a, calls, texts);
         break;
     case EXPR_ARRAY:
         for (int i = 0; i < e->u.list.n; i++)
-            collect_aggs(e->u.list.items[i], a, calls, texts);
+            plan_collect_calls(e->u.list.items[i], is, a, calls, texts);
         break;
     case EXPR_MAP: case EXPR_STRUCT:
         for (int i = 0; i < e->u.map.vals.n; i++)
-            collect_aggs(e->u.map.vals.items[i], a, calls, texts);
+            plan_collect_calls(e->u.map.vals.items[i], is, a, calls, texts);
         break;
+    case EXPR_LAMBDA: plan_collect_calls(e->u.lambda.body, is, a, calls, texts); break;
     default:
         break;
     }
+}
+
+static void collect_aggs(const AstExpr *e, Arena *a, PtrVec *calls, PtrVec *texts)
+{
+    plan_collect_calls(e, func_is_aggregate, a, calls, texts);
 }
 
 static bool is_literal(const AstExpr *e)
@@ -801,9 +809,11 @@ static int analyze_projection(const AstSelect *sel, bool persistent, const char 
                               Plan **pp, const Scope *scope, Arena *a, EddyError *err)
 {
     Plan *p = *pp;
-    const Schema *in = p->schema;
-    bool rekeyed = p->tag == PLAN_REKEY;
-    int nkeys_new = rekeyed ? p->u.rekey.nkeys : -1;
+    /* Over a FLATMAP, * and the keys are its input's (a prefix of its columns). */
+    const Plan *base = p->tag == PLAN_FLATMAP ? p->input : p;
+    const Schema *in = base->schema;
+    bool rekeyed = base->tag == PLAN_REKEY;
+    int nkeys_new = rekeyed ? base->u.rekey.nkeys : -1;
     bool star_window = !persistent && scope->windowed && !scope->join && !scope->agg;
     int nitems = 0;
     for (int i = 0; i < sel->items.n; i++) {
@@ -878,7 +888,7 @@ static int analyze_projection(const AstSelect *sel, bool persistent, const char 
             }
             continue;
         }
-        int keyref = nkeys_new > 0 ? rekey_match(p, it->expr) : -1;
+        int keyref = nkeys_new > 0 ? rekey_match(base, it->expr) : -1;
         if (keyref >= 0) {   /* the PARTITION BY expression itself: the new key */
             exprs[n] = bind_node(a, BX_COLUMN, in->cols[keyref].type, it->expr->pos);
             exprs[n]->u.column = keyref;
@@ -975,6 +985,8 @@ int analyze_select(const Catalog *c, const AstSelect *sel, bool persistent, Aren
 {
     memset(out, 0, sizeof *out);
     bool grouped = sel->group_by.n > 0;
+    if (plan_check_table_fns(sel, grouped, a, err) != 0)
+        return -1;
     if (!grouped) {
         if (any_aggregate(sel, a))
             return eddy_error(err, ERR_ANALYSIS, sel->pos,
@@ -1024,8 +1036,13 @@ int analyze_select(const Catalog *c, const AstSelect *sel, bool persistent, Aren
             return -1;
         scope.score = score_scope_new(c, p, a);
     }
+    if (!grouped && plan_table_fns(sel, src, &p, &scope, a, err) != 0)
+        return -1;
     if (analyze_projection(sel, persistent, src->name, &p, &scope, a, err) != 0)
         return -1;
+    if (scope.tfn && ((input_models && input_models->calls.n > 0) || (scope.score && scope.score->calls.n > 0)))
+        return eddy_error(err, ERR_UNSUPPORTED, sel->pos,
+                          "PREDICT and MODEL_VERSION cannot be combined with table functions yet");
     plan_place_score(p, input_models, a);
     if (scope.score != input_models)
         plan_place_score(p, scope.score, a);

@@ -415,6 +415,7 @@ static int build(Task *rt, const Plan *p, Operator *down, EddyError *err)
         }
         break;
     case PLAN_SCORE: op = op_score_create(p, &rt->ctx); break;
+    case PLAN_FLATMAP: op = op_flatmap_create(p, &rt->ctx); break;
     case PLAN_JOIN: {
         op = op_join_create(p, &rt->ctx, err);
         if (op == NULL)
@@ -843,6 +844,7 @@ static bool keyed_like_source(const Plan *p, bool *ok, bool *exchange)
     case PLAN_FILTER:
     case PLAN_SCORE:
     case PLAN_PROJECT:
+    case PLAN_FLATMAP:   /* a table function's rows keep their record's key */
         return keyed_like_source(p->input, ok, exchange);
     case PLAN_REKEY:
         keyed_like_source(p->input, ok, exchange);

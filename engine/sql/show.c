@@ -179,16 +179,28 @@ static void show_properties(Engine *e)
     render(e, &t);
 }
 
+/* Every function, as ksqlDB lists them: scalar, table and lambda functions
+ * from the function registry, aggregates (category AGGREGATE) from theirs,
+ * merged by name. */
 static void show_functions(Engine *e)
 {
     TextTable t;
     tfmt_init(&t, 2);
     tfmt_cell(&t, "Function Name");
     tfmt_cell(&t, "Category");
-    for (int i = 0; i < func_count(); i++) {
-        const FuncInfo *f = func_info_at(i);
-        tfmt_cell(&t, f->name);
-        tfmt_cell(&t, f->category);
+    int i = 0, j = 0, nf = func_count(), na = agg_count();
+    while (i < nf || j < na) {
+        const FuncInfo *f = i < nf ? func_info_at(i) : NULL;
+        const AggInfo *g = j < na ? agg_info_at(j) : NULL;
+        if (f && (g == NULL || strcmp(f->name, g->name) < 0)) {
+            tfmt_cell(&t, f->name);
+            tfmt_cell(&t, f->category);
+            i++;
+        } else {
+            tfmt_cell(&t, g->name);
+            tfmt_cell(&t, "AGGREGATE");
+            j++;
+        }
     }
     render(e, &t);
 }
@@ -216,18 +228,24 @@ int exec_show(Engine *e, const AstStmt *s, EddyError *err)
     EDDY_PANIC("bad SHOW %d", (int)s->u.show.what);
 }
 
+/* DESCRIBE FUNCTION: a scalar, table or lambda function of the function
+ * registry, or an aggregate of its own registry. */
 static int describe_function(Engine *e, const AstStmt *s, EddyError *err)
 {
     const FuncInfo *f = func_info(s->u.describe.name.name);
-    if (f == NULL)
+    const AggInfo *g = f ? NULL : agg_info(s->u.describe.name.name);
+    if (f == NULL && g == NULL)
         return eddy_error(err, ERR_ANALYSIS, s->u.describe.name.pos, "unknown function %s",
                           s->u.describe.name.name);
+    const char *name = f ? f->name : g->name, *category = f ? f->category : "AGGREGATE";
+    const char *description = f ? f->description : g->description;
+    int n = f ? f->noverloads : g->nsignatures;
+    const char *const *sigs = f ? f->signatures : g->signatures;
     StrBuf sb;
     sb_init(&sb);
-    sb_printf(&sb, "Name        : %s\nCategory    : %s\nDescription : %s\n", f->name, f->category,
-              f->description);
-    for (int i = 0; i < f->noverloads; i++)
-        sb_printf(&sb, "Variation   : %s\n", f->signatures[i]);
+    sb_printf(&sb, "Name        : %s\nCategory    : %s\nDescription : %s\n", name, category, description);
+    for (int i = 0; i < n; i++)
+        sb_printf(&sb, "Variation   : %s\n", sigs[i]);
     engine_text(e, sb.data);
     sb_free(&sb);
     return 0;

@@ -34,7 +34,7 @@ static int skeleton(const Plan *p, const Plan **out, int n, int max)
 {
     for (; p; p = p->input) {
         bool stateless = p->tag == PLAN_FILTER || p->tag == PLAN_PROJECT ||
-                         p->tag == PLAN_SCORE || p->tag == PLAN_SINK;
+                         p->tag == PLAN_SCORE || p->tag == PLAN_FLATMAP || p->tag == PLAN_SINK;
         if (!stateless && n < max)
             out[n++] = p;
         if (p->tag == PLAN_JOIN)

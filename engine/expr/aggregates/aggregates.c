@@ -133,19 +133,20 @@ static const AggSig sig_SUM[] = {
     SIG(agg_sum_fns, R_ARG, S(T_ARG), "col", P_INT), SIG(agg_sum_fns, R_ARG, S(T_ARG), "col", P_BIGINT),
     SIG(agg_sum_fns, R_ARG, S(T_ARG), "col", P_DOUBLE), SIG(agg_sum_fns, R_ARG, S(T_ARG), "col", P_DECIMAL),
 };
-static const AggSig sig_TOPK[] = {
-    SIG(agg_topk_fns, R_ARRAY, S(T_ARRAY_ARG), "col, k", P_INT, P_LIT_INT),
-    SIG(agg_topk_fns, R_ARRAY, S(T_ARRAY_ARG), "col, k", P_BIGINT, P_LIT_INT),
-    SIG(agg_topk_fns, R_ARRAY, S(T_ARRAY_ARG), "col, k", P_DOUBLE, P_LIT_INT),
-    SIG(agg_topk_fns, R_ARRAY, S(T_ARRAY_ARG), "col, k", P_STRING, P_LIT_INT),
-};
-static const AggSig sig_TOPKDISTINCT[] = {
-    SIG(agg_topkdistinct_fns, R_ARRAY, S(T_ARRAY_ARG), "col, k", P_INT, P_LIT_INT),
-    SIG(agg_topkdistinct_fns, R_ARRAY, S(T_ARRAY_ARG), "col, k", P_BIGINT, P_LIT_INT),
-    SIG(agg_topkdistinct_fns, R_ARRAY, S(T_ARRAY_ARG), "col, k", P_DOUBLE, P_LIT_INT),
-    SIG(agg_topkdistinct_fns, R_ARRAY, S(T_ARRAY_ARG), "col, k", P_STRING, P_LIT_INT),
-    SIG(agg_topkdistinct_fns, R_ARRAY, S(T_ARRAY_ARG), "col, k", P_DECIMAL, P_LIT_INT),
-};
+/* TOPK, TOPKDISTINCT: every comparable type of MIN and MAX (ksqlDB takes INT,
+ * BIGINT, DOUBLE and STRING for TOPK; the others order the same way). */
+#define SIGS_TOPK(fns_)                                                                          \
+    SIG(fns_, R_ARRAY, S(T_ARRAY_ARG), "col, k", P_INT, P_LIT_INT),                              \
+    SIG(fns_, R_ARRAY, S(T_ARRAY_ARG), "col, k", P_BIGINT, P_LIT_INT),                           \
+    SIG(fns_, R_ARRAY, S(T_ARRAY_ARG), "col, k", P_DOUBLE, P_LIT_INT),                           \
+    SIG(fns_, R_ARRAY, S(T_ARRAY_ARG), "col, k", P_STRING, P_LIT_INT),                           \
+    SIG(fns_, R_ARRAY, S(T_ARRAY_ARG), "col, k", P_DECIMAL, P_LIT_INT),                          \
+    SIG(fns_, R_ARRAY, S(T_ARRAY_ARG), "col, k", P_DATE, P_LIT_INT),                             \
+    SIG(fns_, R_ARRAY, S(T_ARRAY_ARG), "col, k", P_TIME, P_LIT_INT),                             \
+    SIG(fns_, R_ARRAY, S(T_ARRAY_ARG), "col, k", P_TS, P_LIT_INT),                               \
+    SIG(fns_, R_ARRAY, S(T_ARRAY_ARG), "col, k", P_BYTES, P_LIT_INT)
+static const AggSig sig_TOPK[] = {SIGS_TOPK(agg_topk_fns)};
+static const AggSig sig_TOPKDISTINCT[] = {SIGS_TOPK(agg_topkdistinct_fns)};
 
 /* ---- the table ---------------------------------------------------------------- */
 

@@ -58,3 +58,15 @@ void map_put(VVec *keys, VVec *vals, const Value *k, const Value *v)
     vv_push(keys, *k);
     vv_push(vals, *v);
 }
+
+/* EXPLODE and CUBE_EXPLODE are planned as a FLATMAP node, TRANSFORM,
+ * FILTER and REDUCE bound as lambda calls: none is evaluated as a scalar.
+ * A call reaching here is a planner bug, reported as a per-row error
+ * rather than a crash. */
+int fn_not_scalar(const Value *args, int nargs, Value *out, FuncCtx *ctx)
+{
+    (void)args;
+    (void)nargs;
+    *out = v_null();
+    return func_fail(ctx, "a table or lambda function cannot be evaluated as a scalar");
+}

@@ -57,7 +57,9 @@
     X(fn_array_contains) X(fn_array_distinct) X(fn_array_union) X(fn_array_intersect)       \
     X(fn_array_except) X(fn_array_concat) X(fn_array_remove) X(fn_array_max)                \
     X(fn_array_min) X(fn_array_sort) X(fn_array_join) X(fn_slice) X(fn_generate_series)     \
-    X(fn_map_keys) X(fn_map_values) X(fn_map_union) X(fn_as_map) X(fn_entries)
+    X(fn_map_keys) X(fn_map_values) X(fn_map_union) X(fn_as_map) X(fn_entries)          \
+    /* func_common.c */                                                                     \
+    X(fn_not_scalar)
 
 #define FUNC_DECLARE_IMPL(f) int f(const Value *args, int nargs, Value *out, FuncCtx *ctx);
 FUNC_IMPLS(FUNC_DECLARE_IMPL)

@@ -28,8 +28,10 @@
  * TIMESTAMPADD(SECONDS, 5, ts) and its kin take a bare time-unit keyword,
  * which the analyzer hands over as a STRING argument ('SECONDS').
  *
- * Not here: lambda functions (TRANSFORM, FILTER, REDUCE), which need
- * grammar support first.  TO_JSON_STRING reads its argument's type (for
+ * Listed but not resolved here: the table functions (EXPLODE,
+ * CUBE_EXPLODE: a FLATMAP plan node) and the lambda functions (TRANSFORM,
+ * FILTER, REDUCE: typed by plan/bind_lambda.c, run by expr_lambda.c).
+ * TO_JSON_STRING reads its argument's type (for
  * struct field names) from FuncCtx.types.
  */
 #include "eddy/engine/aggregates.h"
@@ -52,6 +54,19 @@ enum {
     K_ARRAY_T,          /* ARRAY<T> */
     K_MAP_T,            /* MAP<STRING, T> */
     K_ARRAY_STRING,     /* ARRAY<STRING> */
+    /* Only in the signatures of the lambda functions (TRANSFORM, FILTER,
+     * REDUCE), which binding types itself (bind_lambda.c): never resolved. */
+    K_S,                /* S, a REDUCE state */
+    K_MAP_KV,           /* MAP<K, V> */
+    K_ARRAY_R,          /* ARRAY<R> */
+    K_MAP_RW,           /* MAP<R, W> */
+    K_FN_T_R,           /* (T) => R */
+    K_FN_T_BOOL,        /* (T) => BOOLEAN */
+    K_FN_KV_R,          /* (K, V) => R */
+    K_FN_KV_W,          /* (K, V) => W */
+    K_FN_KV_BOOL,       /* (K, V) => BOOLEAN */
+    K_FN_ST_S,          /* (S, T) => S */
+    K_FN_SKV_S,         /* (S, K, V) => S */
 };
 
 typedef enum RetRule {
@@ -64,6 +79,7 @@ typedef enum RetRule {
     RET_ARG0,           /* the first parameter's type (DECIMAL keeps precision/scale) */
     RET_DECIMAL_WHOLE,  /* DECIMAL(p - s, 0) of the first parameter */
     RET_ENTRIES,        /* ARRAY<STRUCT<K STRING, V T>> */
+    RET_SPEC,           /* the parameter kind ret_kind, as displayed (lambda functions) */
 } RetRule;
 
 #define R(k) RET_FIXED, k
@@ -75,6 +91,7 @@ typedef enum RetRule {
 #define R_ARG0 RET_ARG0, 0
 #define R_DEC_WHOLE RET_DECIMAL_WHOLE, 0
 #define R_ENTRIES RET_ENTRIES, 0
+#define R_SPEC(k) RET_SPEC, k
 
 enum {
     F_NULL = 1,         /* any NULL argument -> NULL result (the evaluator may skip the call) */
@@ -110,6 +127,8 @@ typedef struct Overload {
 #define CAT_CONV "CONVERSIONS"
 #define CAT_GEO "OTHER"
 #define CAT_URL "URL"
+#define CAT_TABLE "TABLE"
+#define CAT_LAMBDA "LAMBDA"
 
 /* ---- overloads, by function ----------------------------------------------- */
 
@@ -181,6 +200,27 @@ static const Overload ov_CONCAT_WS[] = {
     OV(fn_concat_ws, F_VAR, R(K_STRING), "separator, strings", K_STRING, K_STRING),
     OV(fn_concat_ws, F_VAR, R(K_BYTES), "separator, bytes", K_BYTES, K_BYTES),
 };
+/* Table functions: typed and listed here, but never called per value: the
+ * planner turns each call into a column of a FLATMAP node (op_flatmap.c)
+ * that emits one row per element. */
+/* Lambda functions: listed here for SHOW FUNCTIONS / DESCRIBE FUNCTION;
+ * binding types and builds their calls itself (plan/bind_lambda.c) and the
+ * evaluator runs them (expr_lambda.c). */
+static const Overload ov_FILTER[] = {
+    OV(fn_not_scalar, 0, R_ARRAY_T, "array, function", K_ARRAY_T, K_FN_T_BOOL),
+    OV(fn_not_scalar, 0, R_SPEC(K_MAP_KV), "map, function", K_MAP_KV, K_FN_KV_BOOL),
+};
+static const Overload ov_REDUCE[] = {
+    OV(fn_not_scalar, 0, R_SPEC(K_S), "array, initial_state, function", K_ARRAY_T, K_S, K_FN_ST_S),
+    OV(fn_not_scalar, 0, R_SPEC(K_S), "map, initial_state, function", K_MAP_KV, K_S, K_FN_SKV_S),
+};
+static const Overload ov_TRANSFORM[] = {
+    OV(fn_not_scalar, 0, R_SPEC(K_ARRAY_R), "array, function", K_ARRAY_T, K_FN_T_R),
+    OV(fn_not_scalar, 0, R_SPEC(K_MAP_RW), "map, key_function, value_function", K_MAP_KV, K_FN_KV_R,
+       K_FN_KV_W),
+};
+static const Overload ov_CUBE_EXPLODE[] = {OV(fn_not_scalar, 0, R_ARRAY_T, "array", K_ARRAY_T)};
+static const Overload ov_EXPLODE[] = {OV(fn_not_scalar, 0, R_T, "array", K_ARRAY_T)};
 static const Overload ov_CONVERT_TZ[] = {
     OV(fn_convert_tz, F_NULL, R(K_TS), "ts, from_tz, to_tz", K_TS, K_STRING, K_STRING),
 };
@@ -452,6 +492,7 @@ static const Overload ov_UUID[] = {OV0(fn_uuid, F_NONDET, R(K_STRING))};
     X(COS, CAT_MATH, "The cosine of x (radians).")                                                   \
     X(COSH, CAT_MATH, "The hyperbolic cosine of x.")                                                 \
     X(COT, CAT_MATH, "The cotangent of x (radians).")                                                \
+    X(CUBE_EXPLODE, CAT_TABLE, "Table function: one row per combination of the array's elements, each either kept or NULL (2^n rows; a NULL element gives only NULL).") \
     X(DATEADD, CAT_DATETIME, "A DATE plus n units (DAYS, WEEKS, ...): DATEADD(DAYS, 2, d).") \
     X(DATESUB, CAT_DATETIME, "A DATE minus n units: DATESUB(DAYS, 2, d).") \
     X(DATETOSTRING, CAT_DATETIME, "Deprecated: days since the epoch formatted with a pattern; use FORMAT_DATE.") \
@@ -461,8 +502,10 @@ static const Overload ov_UUID[] = {OV0(fn_uuid, F_NONDET, R(K_STRING))};
     X(ENCODE, CAT_STRING, "Text re-encoded between hex, utf8, ascii and base64.")                    \
     X(ENTRIES, CAT_MAP, "A map's entries as an array of STRUCT<K, V>, optionally sorted by key.")     \
     X(EXP, CAT_MATH, "e raised to the power x.")                                                     \
+    X(EXPLODE, CAT_TABLE, "Table function: one row per element of the array; none for an empty or NULL array.") \
     X(EXTRACTJSONFIELD, CAT_JSON, "The value at a JSONPath ($.a.b, $.a[0], $['a']) in a JSON string, as text.") \
     X(FIELD, CAT_STRING, "The 1-based position of a string among the following ones, 0 if absent.")  \
+    X(FILTER, CAT_LAMBDA, "Lambda function: the array's elements, or the map's entries, for which the lambda is TRUE.") \
     X(FLOOR, CAT_MATH, "The largest integral value not above x.")                                    \
     X(FORMAT_DATE, CAT_DATETIME, "A DATE formatted with a date pattern such as 'yyyy-MM-dd'.")       \
     X(FORMAT_TIME, CAT_DATETIME, "A TIME formatted with a time pattern such as 'HH:mm:ss'.")         \
@@ -507,6 +550,7 @@ static const Overload ov_UUID[] = {OV0(fn_uuid, F_NONDET, R(K_STRING))};
     X(POWER, CAT_MATH, "base raised to the power exponent.")                                         \
     X(RADIANS, CAT_MATH, "Degrees converted to radians.")                                            \
     X(RANDOM, CAT_MATH, "A random DOUBLE in [0.0, 1.0).")                                            \
+    X(REDUCE, CAT_LAMBDA, "Lambda function: folds an array or map into one value from an initial state: (s, x) => ... or (s, k, v) => ...") \
     X(REGEXP_EXTRACT, CAT_REGEX, "The first match of a regex in a string (or of one of its groups).") \
     X(REGEXP_EXTRACT_ALL, CAT_REGEX, "Every match of a regex in a string (or of one of its groups).") \
     X(REGEXP_REPLACE, CAT_REGEX, "The string with every regex match replaced ($n refers to groups).") \
@@ -534,6 +578,7 @@ static const Overload ov_UUID[] = {OV0(fn_uuid, F_NONDET, R(K_STRING))};
     X(TIMESUB, CAT_DATETIME, "A TIME minus n units, wrapping around midnight.") \
     X(TO_BYTES, CAT_STRING, "Text in hex, utf8, ascii or base64 decoded to BYTES.")                  \
     X(TO_JSON_STRING, CAT_JSON, "Any value as JSON text (struct fields and map keys sorted; NULL -> 'null').") \
+    X(TRANSFORM, CAT_LAMBDA, "Lambda function: each array element through x => ..., or each map entry's key and value through (k, v) => ... lambdas.") \
     X(TRIM, CAT_STRING, "The string without leading and trailing whitespace.")                       \
     X(TRUNC, CAT_MATH, "x truncated toward zero to 0 or the given decimal places.")                  \
     X(UCASE, CAT_STRING, "The string in upper case.")                                                \
@@ -576,6 +621,18 @@ static const FuncDef *find_def(const char *name)
 bool func_exists(const char *name)
 {
     return find_def(name) != NULL;
+}
+
+bool func_is_lambda(const char *name)
+{
+    const FuncDef *d = find_def(name);
+    return d != NULL && strcmp(d->category, CAT_LAMBDA) == 0;
+}
+
+bool func_is_table(const char *name)
+{
+    const FuncDef *d = find_def(name);
+    return d != NULL && strcmp(d->category, CAT_TABLE) == 0;
 }
 
 /* Aggregates live in one list, the aggregate registry's. */
@@ -646,6 +703,8 @@ static int try_overload(const Overload *ov, const SqlType *const *args, int n, A
 {
     if (ov->flags & F_VAR ? n < ov->nparams - 1 : n != ov->nparams)
         return -1;
+    if (ov->ret_rule == RET_SPEC)
+        return -1;   /* a lambda function: bound by plan/bind_lambda.c, never here */
     const SqlType *T = NULL;
     bool strong = false;
 
@@ -746,6 +805,8 @@ static int try_overload(const Overload *ov, const SqlType *const *args, int n, A
     }
 
     switch ((RetRule)ov->ret_rule) {
+    case RET_SPEC:
+        return -1;   /* (refused above) */
     case RET_FIXED:
         *result = type_prim((TypeKind)ov->ret_kind);
         break;
@@ -791,6 +852,17 @@ static void put_spec(StrBuf *sb, uint8_t spec)
     case K_ARRAY_T: sb_puts(sb, "ARRAY<T>"); break;
     case K_MAP_T: sb_puts(sb, "MAP<STRING, T>"); break;
     case K_ARRAY_STRING: sb_puts(sb, "ARRAY<STRING>"); break;
+    case K_S: sb_puts(sb, "S"); break;
+    case K_MAP_KV: sb_puts(sb, "MAP<K, V>"); break;
+    case K_ARRAY_R: sb_puts(sb, "ARRAY<R>"); break;
+    case K_MAP_RW: sb_puts(sb, "MAP<R, W>"); break;
+    case K_FN_T_R: sb_puts(sb, "(T) => R"); break;
+    case K_FN_T_BOOL: sb_puts(sb, "(T) => BOOLEAN"); break;
+    case K_FN_KV_R: sb_puts(sb, "(K, V) => R"); break;
+    case K_FN_KV_W: sb_puts(sb, "(K, V) => W"); break;
+    case K_FN_KV_BOOL: sb_puts(sb, "(K, V) => BOOLEAN"); break;
+    case K_FN_ST_S: sb_puts(sb, "(S, T) => S"); break;
+    case K_FN_SKV_S: sb_puts(sb, "(S, K, V) => S"); break;
     default: sb_puts(sb, type_kind_name((TypeKind)spec)); break;
     }
 }
@@ -807,6 +879,7 @@ static void put_ret(StrBuf *sb, const Overload *ov)
     case RET_ARG0: put_spec(sb, ov->params[0]); break;
     case RET_DECIMAL_WHOLE: sb_puts(sb, "DECIMAL"); break;
     case RET_ENTRIES: sb_puts(sb, "ARRAY<STRUCT<K STRING, V T>>"); break;
+    case RET_SPEC: put_spec(sb, ov->ret_kind); break;
     }
 }
 

@@ -71,6 +71,14 @@ typedef struct JoinScope {
     int nrels;
 } JoinScope;
 
+/* Above a FLATMAP node: table function call i (matched by its text) is
+ * column base + i of the node's output. */
+typedef struct TableFnScope {
+    const char *const *texts;
+    int n;
+    int base;
+} TableFnScope;
+
 typedef struct Scope {
     const Schema *schema;
     const char *rel_name;         /* source name, for qualified refs and messages */
@@ -82,6 +90,9 @@ typedef struct Scope {
     const JoinScope *join;        /* non-NULL: columns resolve through the join's relations */
     struct ScoreScope *score;     /* non-NULL where PREDICT / MODEL_VERSION may be used:
                                    * collects them for a SCORE node (plan_int.h) */
+    const TableFnScope *tfn;      /* non-NULL in the select list over a FLATMAP */
+    const struct LambdaScope *lambda;   /* non-NULL in a lambda's body: its parameters
+                                         * (plan_int.h) */
 } Scope;
 
 /* Types and binds e in scope s (INSERT VALUES and pull-query keys use an

@@ -41,8 +41,17 @@ typedef enum BExprKind {
     BX_SUBSCRIPT,    /* u.binary: array[int] 1-based (negative from end) or map[key] */
     BX_ARRAY,        /* u.list */
     BX_MAP,          /* u.map */
-    BX_STRUCT        /* u.list in type field order */
+    BX_STRUCT,       /* u.list in type field order */
+    BX_LAMBDA_VAR,   /* u.column: the slot of a lambda parameter (EvalCtx.vars) */
+    BX_LAMBDA_CALL   /* u.lambda: TRANSFORM, FILTER or REDUCE over an array or a map */
 } BExprKind;
+
+typedef enum LambdaFn { LAMBDA_TRANSFORM, LAMBDA_FILTER, LAMBDA_REDUCE } LambdaFn;
+
+/* Lambda parameters live in EvalCtx.vars while a lambda body runs; each
+ * lambda of an expression has its own slots (nested ones after their
+ * outer ones), so at most this many parameters are in scope at once. */
+#define EXPR_MAX_LAMBDA_VARS 16
 
 typedef enum PseudoCol { PSEUDO_ROWTIME, PSEUDO_ROWPARTITION, PSEUDO_ROWOFFSET,
                          PSEUDO_WINDOWSTART, PSEUDO_WINDOWEND } PseudoCol;
@@ -67,6 +76,11 @@ struct BExpr {
         struct { BExpr *a; int field; } deref;
         struct { BExpr **items; int n; } list;
         struct { BExpr **keys, **vals; int n; } map;
+        /* coll: the ARRAY or MAP (map says which); init: REDUCE's initial
+         * state; body[0]: the lambda, body[1]: TRANSFORM's value lambda over
+         * a map.  The parameters are slots slot, slot + 1, ...: the element
+         * (array), or key and value (map), after REDUCE's state. */
+        struct { LambdaFn fn; bool map; BExpr *coll, *init, *body[2]; int slot; } lambda;
     } u;
 };
 
@@ -74,6 +88,7 @@ typedef struct EvalCtx {
     Arena *arena;            /* borrowed: results live here (the batch arena) */
     int64_t errors;          /* per-row evaluation errors so far */
     EddyError last_error;    /* the most recent one, for the log */
+    Value vars[EXPR_MAX_LAMBDA_VARS];   /* lambda parameters being evaluated */
 } EvalCtx;
 
 /* Evaluates e over row (both borrowed); never fails: errors give NULL and

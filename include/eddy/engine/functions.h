@@ -68,6 +68,14 @@ int func_resolve(const char *name, const SqlType *const *arg_types, int nargs,
  * those elsewhere (aggregates are a later milestone). */
 bool func_is_aggregate(const char *name);
 
+/* Is `name` a table function (EXPLODE, CUBE_EXPLODE)?  Case-insensitive.
+ * The registry types its calls (func_resolve: the result is one output
+ * row's value); the planner turns them into a FLATMAP node. */
+bool func_is_table(const char *name);
+/* Is `name` a lambda function (TRANSFORM, FILTER, REDUCE)?  Listed by the
+ * registry; binding types its calls (BX_LAMBDA_CALL). */
+bool func_is_lambda(const char *name);
+
 /* Is `name` a known scalar function?  Case-insensitive. */
 bool func_exists(const char *name);
 

@@ -95,6 +95,7 @@ Operator *op_score_create(const Plan *p, OpCtx *ctx);
  * pushes the rows other tasks sent this one (op_exchange.c). */
 Operator *op_exchange_create(const Plan *agg, OpCtx *ctx);
 int op_exchange_drain(Operator *x, EddyError *err);
+Operator *op_flatmap_create(const Plan *p, OpCtx *ctx);
 /* A join has two entry points: op_join_side(join, 0) takes left rows,
  * op_join_side(join, 1) right rows (each an operator whose downstream is
  * the join).  Closing the join closes its sides' storage, not the sides. */

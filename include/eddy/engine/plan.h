@@ -16,6 +16,11 @@
  *          -> PROJECT -> SINK
  * AGGREGATE's output schema is [group keys (KEY)] + [one column per
  * aggregate call]; HAVING and the select list are bound to it.
+ * Table functions (EXPLODE, CUBE_EXPLODE in the select list of a stream
+ * query): a FLATMAP node right below the PROJECT emits, per input row, as
+ * many rows as the longest call's result, each the input's columns plus
+ * one column per call (NULL where a call's result is shorter: ksqlDB zips
+ * them); the calls bind to those columns.
  * Models: a SCORE node sits right above the node whose output the PREDICT /
  * MODEL_VERSION calls read (the source or join, a PARTITION BY's REKEY,
  * the AGGREGATE), adding their results as hidden columns after that
@@ -36,6 +41,7 @@
     X(PLAN_AGGREGATE, "Aggregate") \
     X(PLAN_JOIN,    "Join")    \
     X(PLAN_SCORE,   "Score")   \
+    X(PLAN_FLATMAP, "FlatMap") \
     X(PLAN_SINK,    "Sink")
 
 typedef enum PlanTag {
@@ -127,6 +133,14 @@ struct Plan {
             bool copy_rows;       /* rows must be copied to wait (input not a SOURCE,
                                    * whose rows live in the batch arena already) */
         } score;
+        /* Output: the input's columns, then column nbase + i for call i. */
+        struct {
+            BExpr **args;         /* each call's ARRAY argument, over the input */
+            const char **texts;   /* the calls as written, e.g. EXPLODE(A) */
+            bool *cube;           /* CUBE_EXPLODE (else EXPLODE) */
+            int n;
+            int nbase;            /* input columns kept */
+        } flatmap;
         struct {
             CatSource *sink;      /* NULL = transient: rows go to the client */
             int64_t limit;        /* transient LIMIT; -1 = none */

@@ -473,8 +473,10 @@ static void test_info(void)
     CHECK(!agg_exists(NULL));
     const AggInfo *f = agg_info("topk");
     CHECK(f && strcmp(f->name, "TOPK") == 0);
-    CHECK_EQ_INT(f->nsignatures, 4);
+    CHECK_EQ_INT(f->nsignatures, 9);   /* every comparable type, as MIN and MAX */
     CHECK_STR(f->signatures[0], "TOPK(col INTEGER, k INTEGER literal) -> ARRAY<INTEGER>");
+    CHECK_STR(f->signatures[8], "TOPK(col BYTES, k INTEGER literal) -> ARRAY<BYTES>");
+    CHECK_EQ_INT(agg_info("TOPKDISTINCT")->nsignatures, 9);
     f = agg_info("COUNT");
     CHECK_STR(f->signatures[0], "COUNT(*) -> BIGINT");
     CHECK_STR(f->signatures[1], "COUNT(col T) -> BIGINT");
