@@ -16,9 +16,9 @@
  * offset, window, tombstone and muted flag (a REPLAY's muted output
  * stays muted on the other task).
  *
- * Box entry: u8 flags (1 tombstone, 4 muted), i64 rowtime, i32 partition,
- * i64 offset, i64 window start, i64 window end, u32 byte count, the
- * row codec's bytes of the columns.
+ * Box entry: u8 flags (1 tombstone, 4 muted), then 8 bytes each: rowtime,
+ * partition, offset, window start, window end, column count, byte count;
+ * then the row codec's bytes of the columns.
  */
 #include "eddy/codec.h"
 #include "op_int.h"
@@ -81,6 +81,7 @@ static int exchange_push(Operator *op, Row *row, EddyError *err)
     put_u64(box, (uint64_t)row->offset);
     put_u64(box, (uint64_t)row->window_start);
     put_u64(box, (uint64_t)row->window_end);
+    put_u64(box, (uint64_t)row->ncols);
     put_u64(box, (uint64_t)x->row.len);
     sb_append(box, x->row.data, x->row.len);
     return 0;
@@ -97,7 +98,7 @@ int op_exchange_drain(Operator *op, EddyError *err)
         const unsigned char *p = (const unsigned char *)box->data, *end = p + box->len;
         int rc = 0;
         while (rc == 0 && p < end) {
-            if (end - p < 49)
+            if (end - p < 57)
                 return eddy_error(err, ERR_INTERNAL, (SrcPos){0}, "exchange: a cut entry");
             Row row = {0};
             int flags = p[0];
@@ -106,12 +107,13 @@ int op_exchange_drain(Operator *op, EddyError *err)
             row.offset = (int64_t)get_u64(p + 17);
             row.window_start = (int64_t)get_u64(p + 25);
             row.window_end = (int64_t)get_u64(p + 33);
-            size_t len = (size_t)get_u64(p + 41);
-            p += 49;
+            int cap = (int)get_u64(p + 41);
+            size_t len = (size_t)get_u64(p + 49);
+            p += 57;
             if ((size_t)(end - p) < len)
                 return eddy_error(err, ERR_INTERNAL, (SrcPos){0}, "exchange: a cut row");
-            int cap = 1024, n = 0;
-            row.cols = arena_alloc(ctx->eval.arena, sizeof(Value) * (size_t)cap);
+            int n = 0;
+            row.cols = arena_alloc(ctx->eval.arena, sizeof(Value) * (size_t)(cap + 1));
             if (rowcodec_decode(p, len, row.cols, cap, &n, ctx->eval.arena, err) != 0)
                 return -1;
             p += len;
