@@ -435,7 +435,18 @@ typedef struct Result {
     double wall_s;         /* start-up included: eddy from engine_create, Python from its spawn */
     double rss_mb;         /* resident set at the end of the row (Python: its peak) */
     double rss_growth_mb;  /* growth during the row (in-process rows) */
+    double cpu_pct;        /* eddy rows: process CPU from the first record on, % of one core
+                            * (the in-process broker's threads included) */
 } Result;
+
+/* User + system CPU seconds of the whole process so far. */
+static double cpu_now_s(void)
+{
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    return (double)ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 + (double)ru.ru_stime.tv_sec +
+           ru.ru_stime.tv_usec / 1e6;
+}
 
 /* The process's resident set now, in MB (from /proc/self/statm). */
 static double rss_now_mb(void)
@@ -636,7 +647,7 @@ static void eddy_stage(const char *bootstrap, const char *query, long expect, in
     }
     EngineStats st = {0};
     int64_t first_in = 0;
-    double last_progress = now_s();
+    double last_progress = now_s(), cpu1 = 0;
     for (;;) {
         int n = engine_poll(e, 100, &err);
         if (n < 0) {
@@ -648,6 +659,7 @@ static void eddy_stage(const char *bootstrap, const char *query, long expect, in
             last_progress = now_s();
             if (t1 == 0) {
                 t1 = last_progress;
+                cpu1 = cpu_now_s();
                 first_in = st.records_in;
                 fprintf(stderr, "  first records %.3f s after the first statement\n", t1 - t0);
             }
@@ -679,6 +691,7 @@ static void eddy_stage(const char *bootstrap, const char *query, long expect, in
     r->rss_mb = rss_now_mb();
     r->rss_growth_mb = r->rss_mb - rss0;
     r->steady_s = t1 > 0 ? t2 - t1 : 0;
+    r->cpu_pct = r->steady_s > 0 ? 100.0 * (cpu_now_s() - cpu1) / r->steady_s : 0;
     r->steady_records = (long)(st.records_in - first_in);
     r->ok = st.records_in == expect && r->note[0] == '\0';
     if (r->ok && (st.records_skipped > 0 || st.eval_errors > 0)) {
@@ -1129,6 +1142,10 @@ int main(int argc, char **argv)
                    "(grace 0; %d partitions)\n",
                    counted, o.records, o.partitions);
     }
+    for (int i = 2; i < NSTAGES; i++)
+        if (rs[i].ran && rs[i].cpu_pct > 0)
+            printf("%s: process CPU %.0f %% of one core (broker and librdkafka threads included)\n",
+                   rs[i].name, rs[i].cpu_pct);
     for (int i = 11; i + 1 < 17; i += 2)
         if (rs[i].ran && rs[i + 1].ran && steady_rate(&rs[i]) > 0 && steady_rate(&rs[i + 1]) > 0)
             printf("%s -> 2 threads: %.2fx (goal >= 1.8x)\n", rs[i].name,
