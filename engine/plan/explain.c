@@ -68,8 +68,8 @@ static void explain_aggregate(const Plan *p, const char *qid, int depth, StrBuf 
     sb_puts(out, "\n");
     for (int i = 0; i < depth; i++)
         sb_puts(out, "  ");
-    sb_puts(out, "    internal topics: none (grouped by the input's key: one task per partition"
-                 " group; by anything else: one task reads every input partition)");
+    sb_puts(out, "    internal topics: none (grouping happens in process: tasks hand each row"
+                 " to the task that owns its group, or one task reads every partition)");
 }
 
 static void explain_node(const Plan *p, const char *qid, int depth, StrBuf *out)

@@ -361,7 +361,11 @@ int exec_explain(Engine *e, const AstStmt *s, EddyError *err)
                 workers = runtime_task_worker(rt, t) + 1;
         sb_printf(&sb, "\nTasks: %d (partitions p with p %% %d == task) on %d worker thread%s%s\n", n,
                   n, workers, workers == 1 ? "" : "s",
-                  n == 1 ? "; one task reads every partition" : "");
+                  n == 1                     ? "; one task reads every partition"
+                  : runtime_exchanges(rt) ? "; groups spread over the tasks by a hash of their key"
+                                            " (in-process exchange)"
+                  : runtime_store_count(rt) > 0 ? "; each key's state stays in its partition's task"
+                                                : "");
     }
     engine_text(e, sb.data);
     sb_free(&sb);
