@@ -146,7 +146,20 @@ static void damaged_hint(const char *store, EddyError *e)
         e->kind = ERR_IO;
 }
 
+static Store *store_open(StateDb *db, const char *name, EddyError *err);
+
+/* Operators may open a store at their first record, on a worker thread
+ * (a table source's): the registry and a store's views are opened under
+ * db->lock. */
 Store *statedb_store(StateDb *db, const char *name, EddyError *err)
+{
+    pthread_mutex_lock(&db->lock);
+    Store *s = store_open(db, name, err);
+    pthread_mutex_unlock(&db->lock);
+    return s;
+}
+
+static Store *store_open(StateDb *db, const char *name, EddyError *err)
 {
     if (name == NULL || name[0] == '\0' || statedb_reserved_name(name)) {
         eddy_error(err, ERR_INTERNAL, NOPOS, "invalid state store name '%s'", name ? name : "");
@@ -179,6 +192,8 @@ Store *statedb_store(StateDb *db, const char *name, EddyError *err)
     return s;
 }
 
+static Store *view_open(StateDb *db, const char *name, int task, int slot, EddyError *err);
+
 Store *statedb_store_task(StateDb *db, const char *name, int task, int slot, EddyError *err)
 {
     if (task < 0 || slot < 0 || slot >= STATEDB_MAX_SLOTS) {
@@ -186,7 +201,15 @@ Store *statedb_store_task(StateDb *db, const char *name, int task, int slot, Edd
                    slot);
         return NULL;
     }
-    Store *whole = statedb_store(db, name, err);
+    pthread_mutex_lock(&db->lock);
+    Store *v = view_open(db, name, task, slot, err);
+    pthread_mutex_unlock(&db->lock);
+    return v;
+}
+
+static Store *view_open(StateDb *db, const char *name, int task, int slot, EddyError *err)
+{
+    Store *whole = store_open(db, name, err);
     if (whole == NULL)
         return NULL;
     unsigned char prefix[4] = {(unsigned char)(task >> 24), (unsigned char)(task >> 16),

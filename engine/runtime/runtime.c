@@ -858,9 +858,13 @@ static bool keyed_like_source(const Plan *p, bool *ok, bool *exchange)
             same = k->kind == BX_COLUMN && k->u.column == i;
         }
         /* Grouped by something else: the groups are spread over the tasks
-         * through an exchange, for a stream's aggregate (a table's
-         * retracts a row's old group, which may be another task's). */
-        if (!same && p->u.aggregate.input_is_table)
+         * through an exchange, for a stream's aggregate without windows.
+         * A table's retracts a row's old group, which may be another
+         * task's; a windowed one closes windows on the stream times of the
+         * partitions it has rows from, and a group's owner would not hear
+         * of a partition another task is still behind on (its windows
+         * would close early).  Those are one task. */
+        if (!same && (p->u.aggregate.input_is_table || p->u.aggregate.window.kind != WKIND_NONE))
             *ok = false;
         else if (!same)
             *exchange = true;
@@ -872,9 +876,24 @@ static bool keyed_like_source(const Plan *p, bool *ok, bool *exchange)
             *ok = false;
         return keyed;
     }
-    case PLAN_JOIN:
-        *ok = false;
-        return false;
+    case PLAN_JOIN: {
+        /* Two sources joined on their keys (co-partitioned: task_count
+         * checks their partition counts) keep each key's rows, buffers and
+         * table rows in one task; any other join is one task. */
+        const Plan *l = p->input, *r = p->right;
+        const BExpr *lk = p->u.join.left_key, *rk = p->u.join.right_key;
+        bool keyed = l->tag == PLAN_SOURCE && r->tag == PLAN_SOURCE &&
+                     p->u.join.kind != JOIN_TABLE_TABLE_FK && lk && rk && lk->kind == BX_COLUMN &&
+                     rk->kind == BX_COLUMN && lk->u.column == 0 && rk->u.column == 0 &&
+                     l->schema->nkeys == 1 && r->schema->nkeys == 1;
+        if (keyed) {
+            keyed_like_source(l, ok, exchange);
+            keyed_like_source(r, ok, exchange);
+        } else {
+            *ok = false;
+        }
+        return keyed;
+    }
     }
     *ok = false;
     return false;
@@ -901,10 +920,16 @@ static bool plan_stateful(const Plan *p)
 static int task_count(Query *q, Transport *t, StateDb *db, int workers, bool *exchange,
                       EddyError *err)
 {
-    bool ok = q->kind != QUERY_TRANSIENT && q->ninputs == 1 && t->ops->consumer_open_task;
+    bool ok = q->kind != QUERY_TRANSIENT && q->ninputs >= 1 && t->ops->consumer_open_task;
     *exchange = false;
     if (ok)
         keyed_like_source(q->plan, &ok, exchange);
+    /* Partition p of every input is task p's: inputs must be co-partitioned. */
+    for (int i = 1; ok && i < q->ninputs; i++)
+        ok = t->ops->topic_partitions(t, q->inputs[i]->topic) ==
+             t->ops->topic_partitions(t, q->inputs[0]->topic);
+    if (*exchange && q->ninputs > 1)
+        ok = false;   /* an exchange below a join's aggregate: not built */
     bool stateful = db && q->kind != QUERY_TRANSIENT && plan_stateful(q->plan);
     int recorded = 0;
     if (stateful && statedb_read_tasks(db, q->id, &recorded, err) != 0)
