@@ -200,6 +200,21 @@ static int resolve_format(const char *name, Format dflt, Format *out, SrcPos pos
     return 0;
 }
 
+/* PARTITION BY NULL makes a stream without key columns, whose key
+ * format is NONE: naming another KEY_FORMAT (or FORMAT) is refused, in
+ * ksqlDB's words. */
+static int partition_by_null_key_format(const AstSelect *sel, const Props *p, EddyError *err)
+{
+    if (sel->partition_by.n != 1 || ((const AstExpr *)sel->partition_by.items[0])->kind != EXPR_NULL)
+        return 0;
+    const char *fmt = p->key_format ? p->key_format : p->format;
+    if (fmt == NULL || str_ieq(fmt, "NONE"))
+        return 0;
+    return eddy_error(err, ERR_ANALYSIS, p->pos_format,
+                      "Key format specified for stream without key columns. (PARTITION BY NULL leaves the records without a key: drop %s='%s')",
+                      p->key_format ? "KEY_FORMAT" : "FORMAT", fmt);
+}
+
 /* Formats and serde options of a new source; `inherit` gives CSAS defaults. */
 static int apply_formats(CatSource *src, const Props *p, const CatSource *inherit, SrcPos pos,
                          EddyError *err)
@@ -329,6 +344,10 @@ static int check_new_name(Engine *e, const AstStmt *s, const char *kind, EddyErr
         return 0;
     if (s->u.create.if_not_exists)
         return 1;
+    if (s->u.create.or_replace && (old->read_only || s->u.create.is_source))
+        return eddy_error(err, ERR_ANALYSIS, s->u.create.name.pos,
+                          "cannot add %s '%s': CREATE OR REPLACE is not supported on source streams or tables.",
+                          kind, old->name);
     if (s->u.create.or_replace && s->kind == STMT_CREATE_AS && old->writer)
         return 2;
     if (s->u.create.or_replace && s->kind == STMT_CREATE_AS)
@@ -367,6 +386,7 @@ int exec_create_source(Engine *e, const AstStmt *s, EddyError *err)
     src->name = copy_name(e, s->u.create.name.name);
     src->is_table = is_table;
     src->topic = copy_name(e, p.topic);
+    src->read_only = s->u.create.is_source;
     src->sql = arena_strdup(a, s->text);
     src->schema = schema_create(a, ncols);
     int nk = 0;
@@ -565,7 +585,8 @@ int exec_create_as(Engine *e, const AstStmt *s, EddyError *err)
             return eddy_error(err, ERR_ANALYSIS, s->u.create.select->pos,
                               "%s is a reserved column name; please use an alias",
                               src->schema->cols[i].name);
-    if (apply_formats(src, &p, in, s->pos, err) || apply_timestamp(src, &p, err))
+    if (partition_by_null_key_format(s->u.create.select, &p, err) != 0 ||
+        apply_formats(src, &p, in, s->pos, err) || apply_timestamp(src, &p, err))
         return -1;
     if (replaced)
         return exec_replace_query(e, s, replaced, src, &an, err);
@@ -601,7 +622,11 @@ int exec_insert_select(Engine *e, const AstStmt *s, EddyError *err)
                           s->u.insert.target.name);
     if (dst->is_table)
         return eddy_error(err, ERR_ANALYSIS, s->u.insert.target.pos,
-                          "INSERT INTO can only be used to insert into a stream; %s is a table",
+                          "INSERT INTO can only be used to insert into a stream. %s is a table.",
+                          dst->name);
+    if (dst->read_only)
+        return eddy_error(err, ERR_ANALYSIS, s->u.insert.target.pos,
+                          "cannot insert into read-only stream: %s (it was created with CREATE SOURCE STREAM)",
                           dst->name);
     Arena *a = e->cat.arena;
     SelectAnalysis an;
@@ -671,6 +696,10 @@ int exec_insert_values(Engine *e, const AstStmt *s, EddyError *err)
     if (dst == NULL)
         return eddy_error(err, ERR_ANALYSIS, s->u.insert.target.pos, "unknown stream or table %s",
                           s->u.insert.target.name);
+    if (dst->read_only)
+        return eddy_error(err, ERR_ANALYSIS, s->u.insert.target.pos,
+                          "cannot insert values into read-only %s: %s (it was created with CREATE SOURCE %s)",
+                          dst->is_table ? "table" : "stream", dst->name, dst->is_table ? "TABLE" : "STREAM");
     const Schema *sc = dst->schema;
     int ncols = s->u.insert.columns.n;
     int nvals = s->u.insert.values.n;
@@ -808,6 +837,9 @@ int exec_drop(Engine *e, const AstStmt *s, EddyError *err)
     if (src->is_table != s->u.drop.is_table)
         return eddy_error(err, ERR_ANALYSIS, s->u.drop.name.pos, "%s is a %s, not a %s", name,
                           src->is_table ? "table" : "stream", kind);
+    if (s->u.drop.delete_topic && src->read_only)
+        return eddy_error(err, ERR_ANALYSIS, s->u.drop.name.pos,
+                          "cannot delete topic for read-only source: %s (drop it without DELETE TOPIC)", name);
     StrBuf readers;
     sb_init(&readers);
     for (int i = 0; i < e->cat.queries.n; i++) {
