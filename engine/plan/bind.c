@@ -503,8 +503,11 @@ static int bind_func(const Scope *s, const AstExpr *e, Arena *a, BExpr **out, Ed
         const AstExpr *arg = e->u.func.args.items[i];
         if (arg->kind == EXPR_LAMBDA)
             return eddy_error(err, ERR_UNSUPPORTED, arg->pos, "lambda functions are not supported yet");
-        if (i == 0 && takes_unit(name) && arg->kind == EXPR_COLUMN && arg->u.col.qualifier == NULL) {
-            /* DATEADD(DAYS, 2, d): the unit is a keyword, passed as its name. */
+        if (i == 0 && takes_unit(name) && arg->kind == EXPR_COLUMN && arg->u.col.qualifier == NULL &&
+            dt_unit_ms(arg->u.col.name) != 0) {
+            /* DATEADD(DAYS, 2, d): the unit is a keyword, passed as its name.
+             * Any other name is bound as a column, so DATEADD(d, 5, d)
+             * fails on its argument types as in ksqlDB. */
             args[i] = bind_node(a, BX_CONST, type_prim(TYPE_STRING), arg->pos);
             args[i]->u.constant = v_string_cstr(a, arg->u.col.name);
             types[i] = args[i]->type;
