@@ -529,7 +529,14 @@ static int analyze_joins(const Catalog *c, const AstSelect *sel, Arena *a, Selec
                                       "foreign-key table-table joins are not supported on windowed tables");
                 if (type == JOINTYPE_RIGHT || type == JOINTYPE_FULL)
                     return eddy_error(err, ERR_ANALYSIS, aj->pos,
-                                      "foreign-key table-table joins support INNER and LEFT only");
+                                      "%s OUTER JOIN on a foreign key is not supported: foreign-key table-table joins support INNER and LEFT only",
+                                      type == JOINTYPE_RIGHT ? "RIGHT" : "FULL");
+                /* The result is keyed by the left table's primary key,
+                 * which the join keeps as one column. */
+                if (left->schema->nkeys > 1)
+                    return eddy_error(err, ERR_UNSUPPORTED, aj->pos,
+                                      "foreign-key joins from a table with %d PRIMARY KEY columns are not supported yet",
+                                      left->schema->nkeys);
                 kind = JOIN_TABLE_TABLE_FK;
             }
         }
@@ -795,6 +802,89 @@ static int add_window_bounds(BExpr **exprs, Column *cols, int n, Arena *a, SrcPo
     return n;
 }
 
+/* Which relation of a join a plain column reference names: by its
+ * qualifier, else the first holding the name; -1 if none. */
+static int ref_rel(const JoinScope *js, const AstExpr *e)
+{
+    const char *q = e->u.col.qualifier;
+    for (int r = 0; r < js->nrels; r++)
+        if (q ? strcmp(q, js->rels[r].alias) == 0 || strcmp(q, js->rels[r].name) == 0
+              : schema_find(js->rels[r].schema, e->u.col.name) >= 0)
+            return r;
+    return -1;
+}
+
+/* Do two select items that both resolve to key column k name the same
+ * source column?  Without a join, always (SELECT *, or K and K AS K2).
+ * In a join each side's join column resolves to the key, and ksqlDB
+ * keeps the left one as the key and the right one as a value (SELECT *
+ * gives L_ID KEY and R_ID): only two references to the same column of
+ * the same relation are a repeated key. */
+static bool same_key_ref(const Scope *scope, const AstSelectItem *x, const AstSelectItem *y)
+{
+    if (scope->join == NULL)
+        return true;
+    const AstExpr *ex = x->expr, *ey = y->expr;
+    if (ex->kind != EXPR_COLUMN || ey->kind != EXPR_COLUMN || strcmp(ex->u.col.name, ey->u.col.name) != 0)
+        return false;
+    int rx = ref_rel(scope->join, ex);
+    return rx >= 0 && rx == ref_rel(scope->join, ey);
+}
+
+/* ksqlDB's "The projection contains a key column more than once": a key
+ * column is the record's key once, so a second plain reference to it
+ * (K, K AS K2; or SELECT *, K AS K2) is refused rather than silently made
+ * a value column; AS_VALUE(K) copies it.  The names are listed sorted, as
+ * ksqlDB does ("K and K2", "A, B and C"); the error points at the
+ * second reference. */
+static int key_repeated(const Schema *in, int k, BExpr *const *exprs, const Column *cols,
+                        const AstSelectItem *const *item_of, int n, int found, const Scope *scope,
+                        Arena *a, EddyError *err)
+{
+    const char **names = arena_alloc(a, sizeof(char *) * (size_t)(n + 1));
+    int nn = 0, second = -1;
+    names[nn++] = cols[found].name;
+    for (int j = found + 1; j < n; j++)
+        if (is_column_ref(exprs[j], k) && same_key_ref(scope, item_of[found], item_of[j])) {
+            names[nn++] = cols[j].name;
+            if (second < 0)
+                second = j;
+        }
+    if (second < 0)
+        return 0;
+    for (int i = 1; i < nn; i++)   /* insertion sort: a handful of names */
+        for (int j = i; j > 0 && strcmp(names[j - 1], names[j]) > 0; j--) {
+            const char *t = names[j];
+            names[j] = names[j - 1];
+            names[j - 1] = t;
+        }
+    StrBuf sb;
+    sb_init(&sb);
+    for (int i = 0; i < nn; i++)
+        sb_printf(&sb, "%s%s", i == 0 ? "" : i == nn - 1 ? " and " : ", ", names[i]);
+    const AstSelectItem *it = item_of[second];
+    eddy_error(err, ERR_ANALYSIS, it->alias.name ? it->alias.pos : it->expr->pos,
+               "The projection contains a key column (`%s`) more than once, aliased as: %s. Each key column can be in the projection only once; to copy the key into the value, use AS_VALUE(%s)",
+               in->cols[k].name, sb.data, cols[found].name);
+    sb_free(&sb);
+    return -1;
+}
+
+/* "Key missing from projection", in ksqlDB's words for a foreign-key join
+ * (whose key is the left table's primary key). */
+static int key_missing(const AstSelect *sel, const Plan *p, const Scope *scope, int k, EddyError *err)
+{
+    while (p->tag == PLAN_FILTER)
+        p = p->input;
+    if (p->tag == PLAN_JOIN && p->u.join.kind == JOIN_TABLE_TABLE_FK && p->u.join.left_skip == 0 && scope->join)
+        return eddy_error(err, ERR_ANALYSIS, sel->pos,
+                          "Primary key column missing in projection. For foreign-key table-table joins, the projection must include all primary key columns from the left input table (`%s`). Missing column: `%s`.",
+                          scope->join->rels[0].name, scope->join->rels[0].schema->cols[0].name);
+    return eddy_error(err, ERR_ANALYSIS, sel->pos,
+                      "key missing from projection: the query must include the key column %s in its projection",
+                      p->schema->cols[k].name);
+}
+
 /* The select list over p's schema; key columns of p must be projected by a
  * persistent query (ksqlDB: "Key missing from projection"). */
 static int analyze_projection(const AstSelect *sel, bool persistent, const char *src_name,
@@ -823,9 +913,12 @@ static int analyze_projection(const AstSelect *sel, bool persistent, const char 
     }
     BExpr **exprs = arena_alloc(a, sizeof(BExpr *) * (size_t)(nitems + 1));
     Column *cols = arena_alloc(a, sizeof(Column) * (size_t)(nitems + 1));
+    const AstSelectItem **item_of = arena_alloc(a, sizeof(AstSelectItem *) * (size_t)(nitems + 1));
     int n = 0, gen = 0;
     for (int i = 0; i < sel->items.n; i++) {
         const AstSelectItem *it = sel->items.items[i];
+        for (int j = n; j < nitems; j++)   /* the columns this item adds */
+            item_of[j] = it;
         if (it->expr->kind == EXPR_STAR && scope->join) {
             /* Every relation's columns (or one relation's: a.*), named
              * <ALIAS>_<COLUMN>; the key-side join column is the key. */
@@ -915,9 +1008,9 @@ static int analyze_projection(const AstSelect *sel, bool persistent, const char 
                 if (is_column_ref(exprs[j], k) && cols[j].role == COL_VALUE)
                     found = j;
             if (found < 0)
-                return eddy_error(err, ERR_ANALYSIS, sel->pos,
-                                  "key missing from projection: the query must include the key column %s in its projection",
-                                  in->cols[k].name);
+                return key_missing(sel, p, scope, k, err);
+            if (key_repeated(in, k, exprs, cols, item_of, n, found, scope, a, err) != 0)
+                return -1;
             cols[found].role = COL_KEY;
             nkeys++;
         }
