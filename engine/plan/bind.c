@@ -321,6 +321,19 @@ char *bind_text(Arena *a, const AstExpr *e)
     return s;
 }
 
+/* ksqlDB's name of an ordering comparison (LESS_THAN, ...), or NULL for
+ * the others (=, <>, IS DISTINCT FROM, IN). */
+static const char *ordering_op_name(const char *opname)
+{
+    static const char *const ops[][2] = {{"<", "LESS_THAN"}, {"<=", "LESS_THAN_OR_EQUAL"},
+                                         {">", "GREATER_THAN"}, {">=", "GREATER_THAN_OR_EQUAL"},
+                                         {"BETWEEN", "BETWEEN"}};
+    for (size_t i = 0; i < sizeof ops / sizeof ops[0]; i++)
+        if (strcmp(opname, ops[i][0]) == 0)
+            return ops[i][1];
+    return NULL;
+}
+
 /* Brings two operands of a comparison to one type; errors name both
  * (ax, ay: their source, for the message; may be NULL). */
 static int coerce_comparable_named(Arena *a, BExpr **x, BExpr **y, const char *opname, SrcPos pos,
@@ -339,10 +352,17 @@ static int coerce_comparable_named(Arena *a, BExpr **x, BExpr **y, const char *o
         return 0;
     }
     const SqlType *c = bind_common_type(a, tx, ty);
-    if (c == NULL || (c->kind == TYPE_MAP || c->kind == TYPE_STRUCT))
+    if (c == NULL)
         return eddy_error(err, ERR_ANALYSIS, pos, "cannot compare %s (%s) with %s (%s) using %s",
                           bind_text(a, ax), type_str(a, tx), bind_text(a, ay), type_str(a, ty),
                           opname);
+    /* ARRAY, MAP and STRUCT values are equal or not (=, <>, IS [NOT]
+     * DISTINCT FROM, IN) but have no order, as in ksqlDB, whose message
+     * names the operator as Java's enum does. */
+    const char *order_op = ordering_op_name(opname);
+    if (order_op && (c->kind == TYPE_ARRAY || c->kind == TYPE_MAP || c->kind == TYPE_STRUCT))
+        return eddy_error(err, ERR_ANALYSIS, pos, "Cannot compare %s (%s) to %s (%s) with %s.",
+                          bind_text(a, ax), type_str(a, tx), bind_text(a, ay), type_str(a, ty), order_op);
     if (numeric_rank(c->kind)) {   /* value_compare handles mixed numerics exactly */
         return 0;
     }
