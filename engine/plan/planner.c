@@ -717,6 +717,8 @@ static int analyze_where(const AstSelect *sel, Plan **pp, const Scope *scope, Ar
 }
 
 /* PARTITION BY: new key columns; every input column becomes a value. */
+static int ref_rel(const JoinScope *js, const AstExpr *e);
+
 static int analyze_partition_by(const AstSelect *sel, Plan **pp, Scope *scope, Arena *a,
                                 EddyError *err)
 {
@@ -753,7 +755,11 @@ static int analyze_partition_by(const AstSelect *sel, Plan **pp, Scope *scope, A
     Schema *rs = schema_create(a, nk + in->ncols);
     int gen = 0;
     for (int i = 0; i < nk; i++) {
-        rs->cols[i].name = default_name(sel->partition_by.items[i], a, &gen);
+        const AstExpr *ke = sel->partition_by.items[i];
+        int rel = scope->join && ke->kind == EXPR_COLUMN ? ref_rel(scope->join, ke) : -1;
+        /* A join's column keeps its <ALIAS>_<COLUMN> name as the key (ksqlDB). */
+        rs->cols[i].name = rel >= 0 ? arena_sprintf(a, "%s_%s", scope->join->rels[rel].alias, ke->u.col.name)
+                                    : default_name(ke, a, &gen);
         rs->cols[i].type = r->u.rekey.keys[i]->type;
         rs->cols[i].role = COL_KEY;
     }
@@ -765,6 +771,20 @@ static int analyze_partition_by(const AstSelect *sel, Plan **pp, Scope *scope, A
     r->schema = rs;
     *pp = r;
     scope->schema = rs;
+    if (scope->join) {
+        /* The join's columns now start after the new key: each relation's
+         * columns (its key's value copy included) and event time move by
+         * nk, and the old join key is no longer the key. */
+        JoinScope *js = arena_alloc(a, sizeof *js);
+        *js = *scope->join;
+        for (int i = 0; i < js->nrels; i++) {
+            js->rels[i].offset += nk;
+            js->rels[i].key_col = -1;
+            if (js->rels[i].rowtime_col > 0)
+                js->rels[i].rowtime_col += nk;
+        }
+        scope->join = js;
+    }
     return 0;
 }
 
@@ -811,6 +831,22 @@ static int ref_rel(const JoinScope *js, const AstExpr *e)
         if (q ? strcmp(q, js->rels[r].alias) == 0 || strcmp(q, js->rels[r].name) == 0
               : schema_find(js->rels[r].schema, e->u.col.name) >= 0)
             return r;
+    return -1;
+}
+
+/* Which PARTITION BY column of a join does the plain column reference e
+ * name (the same column of the same relation)?  -1 if none.  (Without a
+ * join the new key resolves by its name.) */
+static int rekey_column_match(const AstSelect *sel, const JoinScope *js, const AstExpr *e)
+{
+    if (e->kind != EXPR_COLUMN)
+        return -1;
+    int rel = ref_rel(js, e);
+    for (int k = 0; rel >= 0 && k < sel->partition_by.n; k++) {
+        const AstExpr *pe = sel->partition_by.items[k];
+        if (pe->kind == EXPR_COLUMN && strcmp(pe->u.col.name, e->u.col.name) == 0 && ref_rel(js, pe) == rel)
+            return k;
+    }
     return -1;
 }
 
@@ -941,6 +977,10 @@ static int analyze_projection(const AstSelect *sel, bool persistent, const char 
                     continue;
                 any = true;
                 for (int k = 0; k < rel->schema->ncols; k++) {
+                    /* After PARTITION BY, the column the new key was named
+                     * after is the key (as without a join). */
+                    if (nkeys_new >= 0 && names_taken(cols, n, in->cols[rel->offset + k].name))
+                        continue;
                     int col = k == rel->key_col ? 0 : rel->offset + k;
                     exprs[n] = bind_column(a, in, col, it->expr->pos);
                     cols[n] = in->cols[rel->offset + k];
@@ -972,6 +1012,8 @@ static int analyze_projection(const AstSelect *sel, bool persistent, const char 
             continue;
         }
         int keyref = nkeys_new > 0 ? rekey_match(p, it->expr) : -1;
+        if (keyref < 0 && nkeys_new > 0 && scope->join)
+            keyref = rekey_column_match(sel, scope->join, it->expr);
         if (keyref >= 0) {   /* the PARTITION BY expression itself: the new key */
             exprs[n] = bind_node(a, BX_COLUMN, in->cols[keyref].type, it->expr->pos);
             exprs[n]->u.column = keyref;
