@@ -18,7 +18,10 @@
  * "meta" so a restart resumes them.  Windows are deleted once end + retention <= stream time
  * (index store "expiry": end | window key).  EMIT FINAL keeps pending
  * windows in index store "final" (end | window key) and emits each once it
- * closes.  The output timestamp is the largest rowtime in the window/group.
+ * closes, unless stream time has moved more than the retention past its
+ * start by then (Kafka Streams no longer sees such a window: see
+ * emit_closed).  The output timestamp is the largest rowtime in the
+ * window/group.
  */
 #include "eddy/codec.h"
 #include "eddy/store.h"
@@ -377,7 +380,13 @@ static int emit_closed(AggOp *op, EddyError *err)
             int64_t ws = session ? be64_get_ordered((const unsigned char *)wk + keylen + 8)
                                  : be64_get_ordered((const unsigned char *)wk + keylen);
             int64_t we = session ? be64_get_ordered((const unsigned char *)wk + keylen) : ws + w->size_ms;
-            rc = emit(op, kv, ws, we, false, session ? we : op->states[0].u.i64, NULL, err);
+            /* Kafka Streams reads closed windows from a store that hides
+             * those starting before stream time - retention, so a window
+             * that closes only after stream time jumped past it (a jump
+             * of more than size + grace, by default) is never emitted:
+             * ksqlDB's EMIT FINAL shows nothing for it, and so do we. */
+            if (session || ws >= op->times.min - w->retention_ms)
+                rc = emit(op, kv, ws, we, false, session ? we : op->states[0].u.i64, NULL, err);
         }
         if (rc == 0)
             rc = store_delete(op->final, ik, ikl);

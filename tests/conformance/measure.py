@@ -91,6 +91,9 @@ def run_file(eddy, path, timeout):
             return None, "unreadable: %s" % e
     tests, skipped = [], collections.Counter()
     for t in doc.get("tests", []):
+        if t.get("enabled") is False:   # ksqlDB's runner skips these too
+            skipped["disabled in ksqlDB"] += 1
+            continue
         kept, why = expand(t)
         if not kept:
             skipped[why or "no runnable variant"] += 1
