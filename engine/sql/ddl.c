@@ -12,6 +12,7 @@
  * query's output inherits its windowing instead).
  */
 #include "engine_int.h"
+#include "eddy/datetime.h"
 #include "eddy/engine/runtime.h"
 #include "eddy/engine/serde.h"
 #include "replay.h"
@@ -28,7 +29,7 @@ typedef struct Props {
     const char *window_type, *window_size;
     int partitions, replicas;
     int wrap_single;              /* -1 = not given */
-    SrcPos pos_topic, pos_format, pos_timestamp, pos_window_type, pos_window_size;
+    SrcPos pos_topic, pos_format, pos_timestamp, pos_timestamp_format, pos_window_type, pos_window_size;
 } Props;
 
 static const char *prop_text(Arena *a, const AstExpr *v)
@@ -76,6 +77,7 @@ static int parse_props(const PtrVec *props, bool for_create_as, Arena *a, Props 
             out->timestamp = v;
             out->pos_timestamp = p->pos;
         } else if (str_ieq(n, "TIMESTAMP_FORMAT")) {
+            out->pos_timestamp_format = p->pos;
             out->timestamp_format = v;
         } else if (str_ieq(n, "VALUE_DELIMITER")) {
             out->value_delimiter = v;
@@ -262,7 +264,7 @@ static int apply_formats(CatSource *src, const Props *p, const CatSource *inheri
     return 0;
 }
 
-static int apply_timestamp(CatSource *src, const Props *p, EddyError *err)
+static int apply_timestamp(CatSource *src, const Props *p, Arena *a, EddyError *err)
 {
     src->timestamp_col = -1;
     if (p->timestamp_format && p->timestamp == NULL)
@@ -288,7 +290,15 @@ static int apply_timestamp(CatSource *src, const Props *p, EddyError *err)
     if (p->timestamp_format && k != TYPE_STRING)
         return eddy_error(err, ERR_ANALYSIS, p->pos_timestamp,
                           "TIMESTAMP_FORMAT applies only to a STRING timestamp column");
+    if (p->timestamp_format) {   /* a bad pattern is refused now, not per record */
+        unsigned fields;
+        if (dt_pattern_fields(p->timestamp_format, &fields, err) != 0) {
+            err->pos = p->pos_timestamp_format;
+            return -1;
+        }
+    }
     src->timestamp_col = idx;
+    src->timestamp_format = p->timestamp_format ? arena_strdup(a, p->timestamp_format) : NULL;
     return 0;
 }
 
@@ -440,7 +450,7 @@ int exec_create_source(Engine *e, const AstStmt *s, EddyError *err)
     if (nk == ncols)
         return eddy_error(err, ERR_ANALYSIS, s->u.create.name.pos,
                           "%s %s has no value columns", kind, src->name);
-    if (apply_formats(src, &p, NULL, s->pos, err) || apply_timestamp(src, &p, err) ||
+    if (apply_formats(src, &p, NULL, s->pos, err) || apply_timestamp(src, &p, a, err) ||
         apply_window(src, &p, err))
         return -1;
     if (ensure_topic(e, src, &p, 0, s->pos, err) != 0)
@@ -586,7 +596,7 @@ int exec_create_as(Engine *e, const AstStmt *s, EddyError *err)
                               "%s is a reserved column name; please use an alias",
                               src->schema->cols[i].name);
     if (partition_by_null_key_format(s->u.create.select, &p, err) != 0 ||
-        apply_formats(src, &p, in, s->pos, err) || apply_timestamp(src, &p, err))
+        apply_formats(src, &p, in, s->pos, err) || apply_timestamp(src, &p, a, err))
         return -1;
     if (replaced)
         return exec_replace_query(e, s, replaced, src, &an, err);
