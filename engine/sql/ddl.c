@@ -217,9 +217,16 @@ static int partition_by_null_key_format(const AstSelect *sel, const Props *p, Ed
                       p->key_format ? "KEY_FORMAT" : "FORMAT", fmt);
 }
 
+/* ksql.persistence.wrap.single.values as SET: 1, 0, or -1 when not set. */
+static int wrap_single_prop(Engine *e)
+{
+    const char *v = catalog_prop(&e->cat, "ksql.persistence.wrap.single.values", NULL);
+    return v == NULL ? -1 : str_ieq(v, "true") ? 1 : 0;
+}
+
 /* Formats and serde options of a new source; `inherit` gives CSAS defaults. */
-static int apply_formats(CatSource *src, const Props *p, const CatSource *inherit, SrcPos pos,
-                         EddyError *err)
+static int apply_formats(CatSource *src, const Props *p, const CatSource *inherit, int wrap_default,
+                         SrcPos pos, EddyError *err)
 {
     Format key_default = inherit ? inherit->key_format : FMT_KAFKA;
     Format value_default = inherit ? inherit->value_format : FMT_NONE;
@@ -242,11 +249,15 @@ static int apply_formats(CatSource *src, const Props *p, const CatSource *inheri
         return eddy_error(err, ERR_ANALYSIS, p->pos_format,
                           "the KAFKA format supports a single column only");
     src->key_opts.wrap_single = false;
-    src->value_opts.wrap_single = p->wrap_single < 0 ? (inherit ? inherit->value_opts.wrap_single : true)
-                                                     : p->wrap_single == 1;
+    /* WRAP_SINGLE_VALUE, else ksql.persistence.wrap.single.values when SET,
+     * else the source's (CREATE ... AS SELECT) or wrapped. */
+    src->value_opts.wrap_single = p->wrap_single >= 0 ? p->wrap_single == 1
+                                : wrap_default >= 0 ? wrap_default == 1
+                                : inherit ? inherit->value_opts.wrap_single : true;
     if (p->wrap_single >= 0 && src->schema->ncols - src->schema->nkeys != 1)
         return eddy_error(err, ERR_ANALYSIS, pos,
-                          "WRAP_SINGLE_VALUE applies only to a value with one column");
+                          "'WRAP_SINGLE_VALUE' is only valid for single-field value schemas: %s has %d value columns",
+                          src->name, src->schema->ncols - src->schema->nkeys);
     if (parse_delimiter(p->value_delimiter, &src->value_opts.delimiter, pos, err) ||
         parse_delimiter(p->key_delimiter, &src->key_opts.delimiter, pos, err))
         return -1;
@@ -450,7 +461,7 @@ int exec_create_source(Engine *e, const AstStmt *s, EddyError *err)
     if (nk == ncols)
         return eddy_error(err, ERR_ANALYSIS, s->u.create.name.pos,
                           "%s %s has no value columns", kind, src->name);
-    if (apply_formats(src, &p, NULL, s->pos, err) || apply_timestamp(src, &p, a, err) ||
+    if (apply_formats(src, &p, NULL, wrap_single_prop(e), s->pos, err) || apply_timestamp(src, &p, a, err) ||
         apply_window(src, &p, err))
         return -1;
     if (ensure_topic(e, src, &p, 0, s->pos, err) != 0)
@@ -596,7 +607,7 @@ int exec_create_as(Engine *e, const AstStmt *s, EddyError *err)
                               "%s is a reserved column name; please use an alias",
                               src->schema->cols[i].name);
     if (partition_by_null_key_format(s->u.create.select, &p, err) != 0 ||
-        apply_formats(src, &p, in, s->pos, err) || apply_timestamp(src, &p, a, err))
+        apply_formats(src, &p, in, wrap_single_prop(e), s->pos, err) || apply_timestamp(src, &p, a, err))
         return -1;
     if (replaced)
         return exec_replace_query(e, s, replaced, src, &an, err);
