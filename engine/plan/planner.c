@@ -916,9 +916,20 @@ static int key_missing(const AstSelect *sel, const Plan *p, const Scope *scope, 
         return eddy_error(err, ERR_ANALYSIS, sel->pos,
                           "Primary key column missing in projection. For foreign-key table-table joins, the projection must include all primary key columns from the left input table (`%s`). Missing column: `%s`.",
                           scope->join->rels[0].name, scope->join->rels[0].schema->cols[0].name);
+    /* ksqlDB's words; exec_create_as adds the sink's name. */
+    const char *what = "key column", *text = p->schema->cols[k].name;
+    if (p->tag == PLAN_REKEY && k < p->u.rekey.nkeys && p->u.rekey.texts[k] &&
+        ((const AstExpr *)sel->partition_by.items[k])->kind != EXPR_COLUMN) {
+        what = "partitioning expression";
+        text = p->u.rekey.texts[k];
+    } else if (p->tag == PLAN_AGGREGATE && k < p->u.aggregate.nkeys && p->u.aggregate.key_texts[k] &&
+               ((const AstExpr *)sel->group_by.items[k])->kind != EXPR_COLUMN) {
+        what = "grouping expression";
+        text = p->u.aggregate.key_texts[k];
+    }
     return eddy_error(err, ERR_ANALYSIS, sel->pos,
-                      "key missing from projection: the query must include the key column %s in its projection",
-                      p->schema->cols[k].name);
+                      "Key missing from projection (ie, SELECT). The query must include the %s %s in its projection (eg, SELECT %s...).",
+                      what, text, text);
 }
 
 /* The select list over p's schema; key columns of p must be projected by a

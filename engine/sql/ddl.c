@@ -217,6 +217,21 @@ static int partition_by_null_key_format(const AstSelect *sel, const Props *p, Ed
                       p->key_format ? "KEY_FORMAT" : "FORMAT", fmt);
 }
 
+/* ksqlDB's "The query used to build `OUTPUT` must include ...": the
+ * analyzer does not know the sink's name.  Returns -1. */
+static int name_sink_in_error(EddyError *err, const char *sink)
+{
+    static const char from[] = "The query must include";
+    char *at = strstr(err->msg, from);
+    if (at == NULL)
+        return -1;
+    char rest[sizeof err->msg];
+    snprintf(rest, sizeof rest, "%s", at + 10);   /* "must include ..." */
+    size_t head = (size_t)(at - err->msg);
+    snprintf(at, sizeof err->msg - head, "The query used to build `%s` %s", sink, rest);
+    return -1;
+}
+
 /* ksql.persistence.wrap.single.values as SET: 1, 0, or -1 when not set. */
 static int wrap_single_prop(Engine *e)
 {
@@ -569,7 +584,7 @@ int exec_create_as(Engine *e, const AstStmt *s, EddyError *err)
         return -1;
     SelectAnalysis an;
     if (analyze_select(&e->cat, s->u.create.select, true, a, &an, err) != 0)
-        return -1;
+        return name_sink_in_error(err, s->u.create.name.name);
     if (s->u.create.select->limit >= 0)
         return eddy_error(err, ERR_ANALYSIS, s->u.create.select->pos,
                           "LIMIT is not allowed in a persistent query");
