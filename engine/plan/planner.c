@@ -57,8 +57,11 @@ static bool is_column_ref(const BExpr *e, int idx)
 /* Which PARTITION BY expression (by its text) does e repeat?  -1 if none. */
 static int rekey_match(const Plan *rekey, const AstExpr *e)
 {
-    if (e->kind == EXPR_COLUMN)
-        return -1;   /* plain columns resolve by name */
+    if (e->kind == EXPR_COLUMN && e->u.col.qualifier == NULL && strcmp(e->u.col.name, "ROWTIME") != 0 &&
+        strcmp(e->u.col.name, "ROWPARTITION") != 0 && strcmp(e->u.col.name, "ROWOFFSET") != 0)
+        return -1;   /* plain columns resolve by name; pseudo columns match as expressions */
+    if (e->kind == EXPR_COLUMN && e->u.col.qualifier)
+        return -1;
     StrBuf sb;
     sb_init(&sb);
     ast_format_expr(e, &sb);
@@ -758,8 +761,12 @@ static int analyze_partition_by(const AstSelect *sel, Plan **pp, Scope *scope, A
         const AstExpr *ke = sel->partition_by.items[i];
         int rel = scope->join && ke->kind == EXPR_COLUMN ? ref_rel(scope->join, ke) : -1;
         /* A join's column keeps its <ALIAS>_<COLUMN> name as the key (ksqlDB). */
+        /* A pseudo column (PARTITION BY ROWTIME) gets a generated name, as
+         * any expression: ROWTIME cannot name a column. */
+        bool pseudo = r->u.rekey.keys[i]->kind == BX_PSEUDO;
         rs->cols[i].name = rel >= 0 ? arena_sprintf(a, "%s_%s", scope->join->rels[rel].alias, ke->u.col.name)
-                                    : default_name(ke, a, &gen);
+                         : pseudo ? arena_sprintf(a, "KSQL_COL_%d", gen++)
+                                  : default_name(ke, a, &gen);
         rs->cols[i].type = r->u.rekey.keys[i]->type;
         rs->cols[i].role = COL_KEY;
     }
@@ -919,7 +926,8 @@ static int key_missing(const AstSelect *sel, const Plan *p, const Scope *scope, 
     /* ksqlDB's words; exec_create_as adds the sink's name. */
     const char *what = "key column", *text = p->schema->cols[k].name;
     if (p->tag == PLAN_REKEY && k < p->u.rekey.nkeys && p->u.rekey.texts[k] &&
-        ((const AstExpr *)sel->partition_by.items[k])->kind != EXPR_COLUMN) {
+        (((const AstExpr *)sel->partition_by.items[k])->kind != EXPR_COLUMN ||
+         p->u.rekey.keys[k]->kind == BX_PSEUDO)) {
         what = "partitioning expression";
         text = p->u.rekey.texts[k];
     } else if (p->tag == PLAN_AGGREGATE && k < p->u.aggregate.nkeys && p->u.aggregate.key_texts[k] &&
