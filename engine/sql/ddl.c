@@ -654,8 +654,8 @@ int exec_insert_select(Engine *e, const AstStmt *s, EddyError *err)
 {
     CatSource *dst = catalog_find(&e->cat, s->u.insert.target.name);
     if (dst == NULL)
-        return eddy_error(err, ERR_ANALYSIS, s->u.insert.target.pos, "unknown stream %s",
-                          s->u.insert.target.name);
+        return eddy_error(err, ERR_ANALYSIS, s->u.insert.target.pos,
+                          "Source `%s` does not exist: no stream of that name", s->u.insert.target.name);
     if (dst->is_table)
         return eddy_error(err, ERR_ANALYSIS, s->u.insert.target.pos,
                           "INSERT INTO can only be used to insert into a stream. %s is a table.",
@@ -730,8 +730,8 @@ int exec_insert_values(Engine *e, const AstStmt *s, EddyError *err)
         return 0;   /* the records are in the topic already */
     CatSource *dst = catalog_find(&e->cat, s->u.insert.target.name);
     if (dst == NULL)
-        return eddy_error(err, ERR_ANALYSIS, s->u.insert.target.pos, "unknown stream or table %s",
-                          s->u.insert.target.name);
+        return eddy_error(err, ERR_ANALYSIS, s->u.insert.target.pos,
+                          "Source `%s` does not exist: no stream or table of that name", s->u.insert.target.name);
     if (dst->read_only)
         return eddy_error(err, ERR_ANALYSIS, s->u.insert.target.pos,
                           "cannot insert values into read-only %s: %s (it was created with CREATE SOURCE %s)",
