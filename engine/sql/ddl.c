@@ -269,6 +269,10 @@ static int apply_formats(CatSource *src, const Props *p, const CatSource *inheri
     src->value_opts.wrap_single = p->wrap_single >= 0 ? p->wrap_single == 1
                                 : wrap_default >= 0 ? wrap_default == 1
                                 : inherit ? inherit->value_opts.wrap_single : true;
+    /* DELIMITED and KAFKA values are never wrapped (ksqlDB). */
+    if (p->wrap_single == 1 && (src->value_format == FMT_DELIMITED || src->value_format == FMT_KAFKA))
+        return eddy_error(err, ERR_ANALYSIS, pos, "Format '%s' does not support 'WRAP_SINGLE_VALUE' set to 'true'.",
+                          format_name(src->value_format));
     if (p->wrap_single >= 0 && src->schema->ncols - src->schema->nkeys != 1)
         return eddy_error(err, ERR_ANALYSIS, pos,
                           "'WRAP_SINGLE_VALUE' is only valid for single-field value schemas: %s has %d value columns",
@@ -836,8 +840,7 @@ int exec_insert_values(Engine *e, const AstStmt *s, EddyError *err)
     StrBuf kb, vb;
     sb_init(&kb);
     sb_init(&vb);
-    bool null_key = (sc->nkeys == 0 && dst->window_kind == WKIND_NONE) ||
-                    (sc->nkeys == 1 && row[0].kind == TYPE_NULL);
+    bool null_key = serde_key_absent(row, sc->nkeys, dst->window_kind);
     if ((!null_key && serde_encode_key(dst->key_format, &dst->key_opts, sc->cols, sc->nkeys, row,
                                        dst->window_kind, wstart, wend, &kb, err) != 0) ||
         serde_encode(dst->value_format, &dst->value_opts, sc->cols + sc->nkeys, sc->ncols - sc->nkeys,
