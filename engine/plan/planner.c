@@ -40,6 +40,18 @@ static const char *default_name(const AstExpr *e, Arena *a, int *gen)
     return arena_sprintf(a, "KSQL_COL_%d", (*gen)++);
 }
 
+static int ref_rel(const JoinScope *js, const AstExpr *e);
+
+/* One side of a join condition as ksqlDB prints it in its messages: a
+ * column qualified by its relation ("LEFT_TABLE.F1"), else the text. */
+static const char *join_side_text(const JoinScope *both, const AstExpr *e, Arena *a)
+{
+    if (e->kind == EXPR_COLUMN && e->u.col.qualifier)
+        return arena_sprintf(a, "%s.%s", e->u.col.qualifier, e->u.col.name);
+    int r = e->kind == EXPR_COLUMN ? ref_rel(both, e) : -1;
+    return r >= 0 ? arena_sprintf(a, "%s.%s", both->rels[r].alias, e->u.col.name) : bind_text(a, e);
+}
+
 static bool names_taken(Column *cols, int n, const char *name)
 {
     for (int i = 0; i < n; i++)
@@ -524,8 +536,9 @@ static int analyze_joins(const Catalog *c, const AstSelect *sel, Arena *a, Selec
             bool left_on_key = lk->kind == BX_COLUMN && left->schema->nkeys == 1 && lk->u.column == 0;
             if (!right_on_key)
                 return eddy_error(err, ERR_ANALYSIS, re->pos,
-                                  "table-table joins must be on the right table's primary key: %s is not its PRIMARY KEY",
-                                  bind_text(a, re));
+                                  "Invalid join condition: table-table joins require to join on the primary key of the right input table. Got %s = %s. (%s is not %s's PRIMARY KEY)",
+                                  join_side_text(&both, on->u.binary.a, a), join_side_text(&both, on->u.binary.b, a),
+                                  bind_text(a, re), rs->name);
             if (!left_on_key) {
                 if (windowed)
                     return eddy_error(err, ERR_ANALYSIS, aj->pos,
@@ -557,11 +570,15 @@ static int analyze_joins(const Catalog *c, const AstSelect *sel, Arena *a, Selec
                               bind_text(a, re), rs->name);
         if (!type_equal(lk->type, rk->type)) {
             const SqlType *common = bind_common_type(a, lk->type, rk->type);
-            if (common == NULL || kind == JOIN_TABLE_TABLE)
+            if (common == NULL || kind == JOIN_TABLE_TABLE) {
+                bool swapped = le != on->u.binary.a;   /* print in the statement's order */
                 return eddy_error(err, ERR_ANALYSIS, on->pos,
-                                  "invalid join condition: types differ: %s (%s) and %s (%s)",
-                                  bind_text(a, le), type_to_string(a, lk->type), bind_text(a, re),
-                                  type_to_string(a, rk->type));
+                                  "Invalid join condition: types don't match. Got %s{%s} = %s{%s}.",
+                                  join_side_text(&both, on->u.binary.a, a),
+                                  type_to_string(a, swapped ? rk->type : lk->type),
+                                  join_side_text(&both, on->u.binary.b, a),
+                                  type_to_string(a, swapped ? lk->type : rk->type));
+            }
             lk = analyze_coerce(a, lk, common);
             rk = analyze_coerce(a, rk, common);
         }
@@ -720,8 +737,6 @@ static int analyze_where(const AstSelect *sel, Plan **pp, const Scope *scope, Ar
 }
 
 /* PARTITION BY: new key columns; every input column becomes a value. */
-static int ref_rel(const JoinScope *js, const AstExpr *e);
-
 static int analyze_partition_by(const AstSelect *sel, Plan **pp, Scope *scope, Arena *a,
                                 EddyError *err)
 {
