@@ -18,7 +18,9 @@
  * "meta" so a restart resumes them.  Windows are deleted once end + retention <= stream time
  * (index store "expiry": end | window key).  EMIT FINAL keeps pending
  * windows in index store "final" (end | window key) and emits each once it
- * closes.  The output timestamp is the largest rowtime in the window/group.
+ * closes, unless stream time has moved on so far that Kafka Streams
+ * would no longer see it (final_visible).  The output timestamp is the largest rowtime in the
+ * window/group.
  */
 #include "eddy/codec.h"
 #include "eddy/store.h"
@@ -327,6 +329,20 @@ static bool window_closed(const AggOp *op, const WindowSpec *w, int64_t end)
     return w->kind == WKIND_SESSION ? end < now - w->grace_ms : end + w->grace_ms <= now;
 }
 
+/* Would Kafka Streams still show this closed time window to EMIT FINAL?
+ * It reads closed windows from a store that hides those starting more
+ * than the retention (size + grace unless RETENTION) before the newest
+ * window start it holds, the start of the latest window stream time
+ * `now` falls in.  So a window whose close finds stream time already a
+ * window further on (a jump past it) is never emitted: ksqlDB's EMIT
+ * FINAL shows nothing for it (its suppress tests), and neither do we. */
+static bool final_visible(const WindowSpec *w, int64_t ws, int64_t now)
+{
+    int64_t adv = w->advance_ms > 0 ? w->advance_ms : w->size_ms;
+    int64_t newest = now >= 0 ? now - now % adv : now;
+    return ws >= newest - w->retention_ms;
+}
+
 /* Emits pending EMIT FINAL windows that have closed.  The earliest pending
  * end is remembered, so most records cost no scan of the index at all. */
 static int emit_closed(AggOp *op, EddyError *err)
@@ -377,7 +393,8 @@ static int emit_closed(AggOp *op, EddyError *err)
             int64_t ws = session ? be64_get_ordered((const unsigned char *)wk + keylen + 8)
                                  : be64_get_ordered((const unsigned char *)wk + keylen);
             int64_t we = session ? be64_get_ordered((const unsigned char *)wk + keylen) : ws + w->size_ms;
-            rc = emit(op, kv, ws, we, false, session ? we : op->states[0].u.i64, NULL, err);
+            if (session || final_visible(w, ws, op->times.min))
+                rc = emit(op, kv, ws, we, false, session ? we : op->states[0].u.i64, NULL, err);
         }
         if (rc == 0)
             rc = store_delete(op->final, ik, ikl);

@@ -560,13 +560,16 @@ static int table_table_fk(JoinOp *j, int side, const Row *row, EddyError *err)
         Row *r1 = now ? right_by_fk(j, &nfk, err, &rc) : NULL;
         if (rc < 0)
             return -1;
-        Row *r0 = old ? right_by_fk(j, &ofk, err, &rc) : NULL;
-        if (rc < 0)
-            return -1;
-        bool cur = now && (!inner || r1), prev = old && (!inner || r0);
+        bool cur = now && (!inner || r1);
         if (cur)
             return emit(j, &lkv, now, r1, max64(now->rowtime, r1 ? r1->rowtime : INT64_MIN), false, err);
-        if (prev)
+        /* As Kafka Streams' foreign-key join: a deleted left row, or an
+         * updated one whose key finds no right row, writes a tombstone
+         * whether or not a result was out ("unset any output of the
+         * previous foreign key"); an inner join skips a row whose
+         * foreign key is NULL, and a new left row without a match writes
+         * nothing. */
+        if (old && !(inner && now && nfk.kind == TYPE_NULL))
             return emit(j, &lkv, NULL, NULL, row->rowtime, true, err);
         return 0;
     }

@@ -98,8 +98,7 @@ static int write_record(SinkOp *s, const Row *row, EddyError *err)
         return 0;
     sb_reset(&s->key);
     sb_reset(&s->value);
-    bool null_key = (sc->nkeys == 0 && dst->window_kind == WKIND_NONE) ||
-                    (sc->nkeys == 1 && row->cols[0].kind == TYPE_NULL);
+    bool null_key = serde_key_absent(row->cols, sc->nkeys, dst->window_kind);
     if (!null_key &&
         serde_encode_key(dst->key_format, &dst->key_opts, sc->cols, sc->nkeys, row->cols,
                          dst->window_kind, row->window_start, row->window_end, &s->key, err) != 0)

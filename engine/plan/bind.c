@@ -295,12 +295,27 @@ static int bind(const Scope *s, const AstExpr *e, Arena *a, BExpr **out, EddyErr
 int bind_bool(const Scope *s, const AstExpr *e, Arena *a, BExpr **out, const char *what,
                      EddyError *err)
 {
-    if (bind(s, e, a, out, err) != 0)
+    /* WHERE and HAVING say which clause, in ksqlDB's words too. */
+    const char *clause = strcmp(what, "WHERE condition") == 0 ? "WHERE"
+                       : strcmp(what, "HAVING condition") == 0 ? "HAVING" : NULL;
+    if (bind(s, e, a, out, err) != 0) {
+        if (clause && strncmp(err->msg, "Cannot compare ", 15) == 0) {
+            char msg[sizeof err->msg + 64];
+            int n = snprintf(msg, sizeof msg, "Error in %s expression: %s", clause, err->msg);
+            size_t keep = n < 0 ? 0 : (size_t)n < sizeof err->msg ? (size_t)n : sizeof err->msg - 1;
+            memcpy(err->msg, msg, keep);
+            err->msg[keep] = '\0';
+        }
         return -1;
+    }
     if ((*out)->type->kind == TYPE_NULL) {
         *out = analyze_coerce(a, *out, type_prim(TYPE_BOOLEAN));
         return 0;
     }
+    if ((*out)->type->kind != TYPE_BOOLEAN && clause)
+        return eddy_error(err, ERR_ANALYSIS, e->pos,
+                          "Type error in %s expression: Should evaluate to boolean but is %s (%s) instead.",
+                          clause, bind_text(a, e), type_str(a, (*out)->type));
     if ((*out)->type->kind != TYPE_BOOLEAN)
         return eddy_error(err, ERR_ANALYSIS, e->pos, "%s must be BOOLEAN, but %s is %s", what,
                           bind_text(a, e), type_str(a, (*out)->type));
@@ -323,6 +338,26 @@ char *bind_text(Arena *a, const AstExpr *e)
     return s;
 }
 
+/* ksqlDB's (Java's) name of a comparison operator, for its messages. */
+static const char *java_op_name(const char *opname)
+{
+    static const char *const ops[][2] = {
+        {"=", "EQUAL"}, {"<>", "NOT_EQUAL"}, {"!=", "NOT_EQUAL"}, {"<", "LESS_THAN"},
+        {"<=", "LESS_THAN_OR_EQUAL"}, {">", "GREATER_THAN"}, {">=", "GREATER_THAN_OR_EQUAL"},
+        {"IS DISTINCT FROM", "IS_DISTINCT_FROM"}, {"IS NOT DISTINCT FROM", "IS_NOT_DISTINCT_FROM"}};
+    for (size_t i = 0; i < sizeof ops / sizeof ops[0]; i++)
+        if (strcmp(opname, ops[i][0]) == 0)
+            return ops[i][1];
+    return opname;   /* BETWEEN, IN */
+}
+
+/* Does the operator order its operands (ARRAY, MAP, STRUCT have no order)? */
+static bool is_ordering(const char *opname)
+{
+    return strcmp(opname, "<") == 0 || strcmp(opname, "<=") == 0 || strcmp(opname, ">") == 0 ||
+           strcmp(opname, ">=") == 0 || strcmp(opname, "BETWEEN") == 0;
+}
+
 /* Brings two operands of a comparison to one type; errors name both
  * (ax, ay: their source, for the message; may be NULL). */
 static int coerce_comparable_named(Arena *a, BExpr **x, BExpr **y, const char *opname, SrcPos pos,
@@ -341,10 +376,17 @@ static int coerce_comparable_named(Arena *a, BExpr **x, BExpr **y, const char *o
         return 0;
     }
     const SqlType *c = bind_common_type(a, tx, ty);
-    if (c == NULL || (c->kind == TYPE_MAP || c->kind == TYPE_STRUCT))
-        return eddy_error(err, ERR_ANALYSIS, pos, "cannot compare %s (%s) with %s (%s) using %s",
+    if (c == NULL)
+        return eddy_error(err, ERR_ANALYSIS, pos, "Cannot compare %s (%s) to %s (%s) with %s.",
                           bind_text(a, ax), type_str(a, tx), bind_text(a, ay), type_str(a, ty),
-                          opname);
+                          java_op_name(opname));
+    /* ARRAY, MAP and STRUCT values are equal or not (=, <>, IS [NOT]
+     * DISTINCT FROM, IN) but have no order, as in ksqlDB, whose message
+     * names the operator as Java's enum does. */
+    if (is_ordering(opname) && (c->kind == TYPE_ARRAY || c->kind == TYPE_MAP || c->kind == TYPE_STRUCT))
+        return eddy_error(err, ERR_ANALYSIS, pos, "Cannot compare %s (%s) to %s (%s) with %s.",
+                          bind_text(a, ax), type_str(a, tx), bind_text(a, ay), type_str(a, ty),
+                          java_op_name(opname));
     if (numeric_rank(c->kind)) {   /* value_compare handles mixed numerics exactly */
         return 0;
     }
@@ -511,8 +553,11 @@ static int bind_func(const Scope *s, const AstExpr *e, Arena *a, BExpr **out, Ed
             return eddy_error(err, ERR_ANALYSIS, arg->pos,
                               "function %s does not take a lambda: lambdas are arguments of TRANSFORM, FILTER and REDUCE",
                               name);
-        if (i == 0 && takes_unit(name) && arg->kind == EXPR_COLUMN && arg->u.col.qualifier == NULL) {
-            /* DATEADD(DAYS, 2, d): the unit is a keyword, passed as its name. */
+        if (i == 0 && takes_unit(name) && arg->kind == EXPR_COLUMN && arg->u.col.qualifier == NULL &&
+            dt_unit_ms(arg->u.col.name) != 0) {
+            /* DATEADD(DAYS, 2, d): the unit is a keyword, passed as its name.
+             * Any other name is bound as a column, so DATEADD(d, 5, d)
+             * fails on its argument types as in ksqlDB. */
             args[i] = bind_node(a, BX_CONST, type_prim(TYPE_STRING), arg->pos);
             args[i]->u.constant = v_string_cstr(a, arg->u.col.name);
             types[i] = args[i]->type;
@@ -581,6 +626,9 @@ static int bind_case(const Scope *s, const AstExpr *e, Arena *a, BExpr **out, Ed
                               type_str(a, b->u.case_.else_->type));
         t = c;
     }
+    if (t->kind == TYPE_NULL)
+        return eddy_error(err, ERR_ANALYSIS, e->pos,
+                          "Invalid Case expression. All case branches have NULL type: CAST one of them, e.g. CAST(NULL AS STRING)");
     for (int i = 0; i < n; i++)
         b->u.case_.thens[i] = analyze_coerce(a, b->u.case_.thens[i], t);
     if (b->u.case_.else_)

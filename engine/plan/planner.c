@@ -40,6 +40,18 @@ static const char *default_name(const AstExpr *e, Arena *a, int *gen)
     return arena_sprintf(a, "KSQL_COL_%d", (*gen)++);
 }
 
+static int ref_rel(const JoinScope *js, const AstExpr *e);
+
+/* One side of a join condition as ksqlDB prints it in its messages: a
+ * column qualified by its relation ("LEFT_TABLE.F1"), else the text. */
+static const char *join_side_text(const JoinScope *both, const AstExpr *e, Arena *a)
+{
+    if (e->kind == EXPR_COLUMN && e->u.col.qualifier)
+        return arena_sprintf(a, "%s.%s", e->u.col.qualifier, e->u.col.name);
+    int r = e->kind == EXPR_COLUMN ? ref_rel(both, e) : -1;
+    return r >= 0 ? arena_sprintf(a, "%s.%s", both->rels[r].alias, e->u.col.name) : bind_text(a, e);
+}
+
 static bool names_taken(Column *cols, int n, const char *name)
 {
     for (int i = 0; i < n; i++)
@@ -57,8 +69,11 @@ static bool is_column_ref(const BExpr *e, int idx)
 /* Which PARTITION BY expression (by its text) does e repeat?  -1 if none. */
 static int rekey_match(const Plan *rekey, const AstExpr *e)
 {
-    if (e->kind == EXPR_COLUMN)
-        return -1;   /* plain columns resolve by name */
+    if (e->kind == EXPR_COLUMN && e->u.col.qualifier == NULL && strcmp(e->u.col.name, "ROWTIME") != 0 &&
+        strcmp(e->u.col.name, "ROWPARTITION") != 0 && strcmp(e->u.col.name, "ROWOFFSET") != 0)
+        return -1;   /* plain columns resolve by name; pseudo columns match as expressions */
+    if (e->kind == EXPR_COLUMN && e->u.col.qualifier)
+        return -1;
     StrBuf sb;
     sb_init(&sb);
     ast_format_expr(e, &sb);
@@ -529,15 +544,23 @@ static int analyze_joins(const Catalog *c, const AstSelect *sel, Arena *a, Selec
             bool left_on_key = lk->kind == BX_COLUMN && left->schema->nkeys == 1 && lk->u.column == 0;
             if (!right_on_key)
                 return eddy_error(err, ERR_ANALYSIS, re->pos,
-                                  "table-table joins must be on the right table's primary key: %s is not its PRIMARY KEY",
-                                  bind_text(a, re));
+                                  "Invalid join condition: table-table joins require to join on the primary key of the right input table. Got %s = %s. (%s is not %s's PRIMARY KEY)",
+                                  join_side_text(&both, on->u.binary.a, a), join_side_text(&both, on->u.binary.b, a),
+                                  bind_text(a, re), rs->name);
             if (!left_on_key) {
                 if (windowed)
                     return eddy_error(err, ERR_ANALYSIS, aj->pos,
                                       "foreign-key table-table joins are not supported on windowed tables");
                 if (type == JOINTYPE_RIGHT || type == JOINTYPE_FULL)
                     return eddy_error(err, ERR_ANALYSIS, aj->pos,
-                                      "foreign-key table-table joins support INNER and LEFT only");
+                                      "%s OUTER JOIN on a foreign key is not supported: foreign-key table-table joins support INNER and LEFT only",
+                                      type == JOINTYPE_RIGHT ? "RIGHT" : "FULL");
+                /* The result is keyed by the left table's primary key,
+                 * which the join keeps as one column. */
+                if (left->schema->nkeys > 1)
+                    return eddy_error(err, ERR_UNSUPPORTED, aj->pos,
+                                      "foreign-key joins from a table with %d PRIMARY KEY columns are not supported yet",
+                                      left->schema->nkeys);
                 kind = JOIN_TABLE_TABLE_FK;
             }
         }
@@ -555,11 +578,15 @@ static int analyze_joins(const Catalog *c, const AstSelect *sel, Arena *a, Selec
                               bind_text(a, re), rs->name);
         if (!type_equal(lk->type, rk->type)) {
             const SqlType *common = bind_common_type(a, lk->type, rk->type);
-            if (common == NULL || kind == JOIN_TABLE_TABLE)
+            if (common == NULL || kind == JOIN_TABLE_TABLE) {
+                bool swapped = le != on->u.binary.a;   /* print in the statement's order */
                 return eddy_error(err, ERR_ANALYSIS, on->pos,
-                                  "invalid join condition: types differ: %s (%s) and %s (%s)",
-                                  bind_text(a, le), type_to_string(a, lk->type), bind_text(a, re),
-                                  type_to_string(a, rk->type));
+                                  "Invalid join condition: types don't match. Got %s{%s} = %s{%s}.",
+                                  join_side_text(&both, on->u.binary.a, a),
+                                  type_to_string(a, swapped ? rk->type : lk->type),
+                                  join_side_text(&both, on->u.binary.b, a),
+                                  type_to_string(a, swapped ? lk->type : rk->type));
+            }
             lk = analyze_coerce(a, lk, common);
             rk = analyze_coerce(a, rk, common);
         }
@@ -754,7 +781,15 @@ static int analyze_partition_by(const AstSelect *sel, Plan **pp, Scope *scope, A
     Schema *rs = schema_create(a, nk + in->ncols);
     int gen = 0;
     for (int i = 0; i < nk; i++) {
-        rs->cols[i].name = default_name(sel->partition_by.items[i], a, &gen);
+        const AstExpr *ke = sel->partition_by.items[i];
+        int rel = scope->join && ke->kind == EXPR_COLUMN ? ref_rel(scope->join, ke) : -1;
+        /* A join's column keeps its <ALIAS>_<COLUMN> name as the key (ksqlDB). */
+        /* A pseudo column (PARTITION BY ROWTIME) gets a generated name, as
+         * any expression: ROWTIME cannot name a column. */
+        bool pseudo = r->u.rekey.keys[i]->kind == BX_PSEUDO;
+        rs->cols[i].name = rel >= 0 ? arena_sprintf(a, "%s_%s", scope->join->rels[rel].alias, ke->u.col.name)
+                         : pseudo ? arena_sprintf(a, "KSQL_COL_%d", gen++)
+                                  : default_name(ke, a, &gen);
         rs->cols[i].type = r->u.rekey.keys[i]->type;
         rs->cols[i].role = COL_KEY;
     }
@@ -766,6 +801,20 @@ static int analyze_partition_by(const AstSelect *sel, Plan **pp, Scope *scope, A
     r->schema = rs;
     *pp = r;
     scope->schema = rs;
+    if (scope->join) {
+        /* The join's columns now start after the new key: each relation's
+         * columns (its key's value copy included) and event time move by
+         * nk, and the old join key is no longer the key. */
+        JoinScope *js = arena_alloc(a, sizeof *js);
+        *js = *scope->join;
+        for (int i = 0; i < js->nrels; i++) {
+            js->rels[i].offset += nk;
+            js->rels[i].key_col = -1;
+            if (js->rels[i].rowtime_col > 0)
+                js->rels[i].rowtime_col += nk;
+        }
+        scope->join = js;
+    }
     return 0;
 }
 
@@ -803,6 +852,117 @@ static int add_window_bounds(BExpr **exprs, Column *cols, int n, Arena *a, SrcPo
     return n;
 }
 
+/* Which relation of a join a plain column reference names: by its
+ * qualifier, else the first holding the name; -1 if none. */
+static int ref_rel(const JoinScope *js, const AstExpr *e)
+{
+    const char *q = e->u.col.qualifier;
+    for (int r = 0; r < js->nrels; r++)
+        if (q ? strcmp(q, js->rels[r].alias) == 0 || strcmp(q, js->rels[r].name) == 0
+              : schema_find(js->rels[r].schema, e->u.col.name) >= 0)
+            return r;
+    return -1;
+}
+
+/* Which PARTITION BY column of a join does the plain column reference e
+ * name (the same column of the same relation)?  -1 if none.  (Without a
+ * join the new key resolves by its name.) */
+static int rekey_column_match(const AstSelect *sel, const JoinScope *js, const AstExpr *e)
+{
+    if (e->kind != EXPR_COLUMN)
+        return -1;
+    int rel = ref_rel(js, e);
+    for (int k = 0; rel >= 0 && k < sel->partition_by.n; k++) {
+        const AstExpr *pe = sel->partition_by.items[k];
+        if (pe->kind == EXPR_COLUMN && strcmp(pe->u.col.name, e->u.col.name) == 0 && ref_rel(js, pe) == rel)
+            return k;
+    }
+    return -1;
+}
+
+/* Do two select items that both resolve to key column k name the same
+ * source column?  Without a join, always (SELECT *, or K and K AS K2).
+ * In a join each side's join column resolves to the key, and ksqlDB
+ * keeps the left one as the key and the right one as a value (SELECT *
+ * gives L_ID KEY and R_ID): only two references to the same column of
+ * the same relation are a repeated key. */
+static bool same_key_ref(const Scope *scope, const AstSelectItem *x, const AstSelectItem *y)
+{
+    if (scope->join == NULL)
+        return true;
+    const AstExpr *ex = x->expr, *ey = y->expr;
+    if (ex->kind != EXPR_COLUMN || ey->kind != EXPR_COLUMN || strcmp(ex->u.col.name, ey->u.col.name) != 0)
+        return false;
+    int rx = ref_rel(scope->join, ex);
+    return rx >= 0 && rx == ref_rel(scope->join, ey);
+}
+
+/* ksqlDB's "The projection contains a key column more than once": a key
+ * column is the record's key once, so a second plain reference to it
+ * (K, K AS K2; or SELECT *, K AS K2) is refused rather than silently made
+ * a value column; AS_VALUE(K) copies it.  The names are listed sorted, as
+ * ksqlDB does ("K and K2", "A, B and C"); the error points at the
+ * second reference. */
+static int key_repeated(const Schema *in, int k, BExpr *const *exprs, const Column *cols,
+                        const AstSelectItem *const *item_of, int n, int found, const Scope *scope,
+                        Arena *a, EddyError *err)
+{
+    const char **names = arena_alloc(a, sizeof(char *) * (size_t)(n + 1));
+    int nn = 0, second = -1;
+    names[nn++] = cols[found].name;
+    for (int j = found + 1; j < n; j++)
+        if (is_column_ref(exprs[j], k) && same_key_ref(scope, item_of[found], item_of[j])) {
+            names[nn++] = cols[j].name;
+            if (second < 0)
+                second = j;
+        }
+    if (second < 0)
+        return 0;
+    for (int i = 1; i < nn; i++)   /* insertion sort: a handful of names */
+        for (int j = i; j > 0 && strcmp(names[j - 1], names[j]) > 0; j--) {
+            const char *t = names[j];
+            names[j] = names[j - 1];
+            names[j - 1] = t;
+        }
+    StrBuf sb;
+    sb_init(&sb);
+    for (int i = 0; i < nn; i++)
+        sb_printf(&sb, "%s%s", i == 0 ? "" : i == nn - 1 ? " and " : ", ", names[i]);
+    const AstSelectItem *it = item_of[second];
+    eddy_error(err, ERR_ANALYSIS, it->alias.name ? it->alias.pos : it->expr->pos,
+               "The projection contains a key column (`%s`) more than once, aliased as: %s. Each key column can be in the projection only once; to copy the key into the value, use AS_VALUE(%s)",
+               in->cols[k].name, sb.data, cols[found].name);
+    sb_free(&sb);
+    return -1;
+}
+
+/* "Key missing from projection", in ksqlDB's words for a foreign-key join
+ * (whose key is the left table's primary key). */
+static int key_missing(const AstSelect *sel, const Plan *p, const Scope *scope, int k, EddyError *err)
+{
+    while (p->tag == PLAN_FILTER)
+        p = p->input;
+    if (p->tag == PLAN_JOIN && p->u.join.kind == JOIN_TABLE_TABLE_FK && p->u.join.left_skip == 0 && scope->join)
+        return eddy_error(err, ERR_ANALYSIS, sel->pos,
+                          "Primary key column missing in projection. For foreign-key table-table joins, the projection must include all primary key columns from the left input table (`%s`). Missing column: `%s`.",
+                          scope->join->rels[0].name, scope->join->rels[0].schema->cols[0].name);
+    /* ksqlDB's words; exec_create_as adds the sink's name. */
+    const char *what = "key column", *text = p->schema->cols[k].name;
+    if (p->tag == PLAN_REKEY && k < p->u.rekey.nkeys && p->u.rekey.texts[k] &&
+        (((const AstExpr *)sel->partition_by.items[k])->kind != EXPR_COLUMN ||
+         p->u.rekey.keys[k]->kind == BX_PSEUDO)) {
+        what = "partitioning expression";
+        text = p->u.rekey.texts[k];
+    } else if (p->tag == PLAN_AGGREGATE && k < p->u.aggregate.nkeys && p->u.aggregate.key_texts[k] &&
+               ((const AstExpr *)sel->group_by.items[k])->kind != EXPR_COLUMN) {
+        what = "grouping expression";
+        text = p->u.aggregate.key_texts[k];
+    }
+    return eddy_error(err, ERR_ANALYSIS, sel->pos,
+                      "Key missing from projection (ie, SELECT). The query must include the %s %s in its projection (eg, SELECT %s...).",
+                      what, text, text);
+}
+
 /* The select list over p's schema; key columns of p must be projected by a
  * persistent query (ksqlDB: "Key missing from projection"). */
 static int analyze_projection(const AstSelect *sel, bool persistent, const char *src_name,
@@ -833,9 +993,12 @@ static int analyze_projection(const AstSelect *sel, bool persistent, const char 
     }
     BExpr **exprs = arena_alloc(a, sizeof(BExpr *) * (size_t)(nitems + 1));
     Column *cols = arena_alloc(a, sizeof(Column) * (size_t)(nitems + 1));
+    const AstSelectItem **item_of = arena_alloc(a, sizeof(AstSelectItem *) * (size_t)(nitems + 1));
     int n = 0, gen = 0;
     for (int i = 0; i < sel->items.n; i++) {
         const AstSelectItem *it = sel->items.items[i];
+        for (int j = n; j < nitems; j++)   /* the columns this item adds */
+            item_of[j] = it;
         if (it->expr->kind == EXPR_STAR && scope->join) {
             /* Every relation's columns (or one relation's: a.*), named
              * <ALIAS>_<COLUMN>; the key-side join column is the key. */
@@ -858,6 +1021,10 @@ static int analyze_projection(const AstSelect *sel, bool persistent, const char 
                     continue;
                 any = true;
                 for (int k = 0; k < rel->schema->ncols; k++) {
+                    /* After PARTITION BY, the column the new key was named
+                     * after is the key (as without a join). */
+                    if (nkeys_new >= 0 && names_taken(cols, n, in->cols[rel->offset + k].name))
+                        continue;
                     int col = k == rel->key_col ? 0 : rel->offset + k;
                     exprs[n] = bind_column(a, in, col, it->expr->pos);
                     cols[n] = in->cols[rel->offset + k];
@@ -889,6 +1056,8 @@ static int analyze_projection(const AstSelect *sel, bool persistent, const char 
             continue;
         }
         int keyref = nkeys_new > 0 ? rekey_match(base, it->expr) : -1;
+        if (keyref < 0 && nkeys_new > 0 && scope->join)
+            keyref = rekey_column_match(sel, scope->join, it->expr);
         if (keyref >= 0) {   /* the PARTITION BY expression itself: the new key */
             exprs[n] = bind_node(a, BX_COLUMN, in->cols[keyref].type, it->expr->pos);
             exprs[n]->u.column = keyref;
@@ -925,9 +1094,9 @@ static int analyze_projection(const AstSelect *sel, bool persistent, const char 
                 if (is_column_ref(exprs[j], k) && cols[j].role == COL_VALUE)
                     found = j;
             if (found < 0)
-                return eddy_error(err, ERR_ANALYSIS, sel->pos,
-                                  "key missing from projection: the query must include the key column %s in its projection",
-                                  in->cols[k].name);
+                return key_missing(sel, p, scope, k, err);
+            if (key_repeated(in, k, exprs, cols, item_of, n, found, scope, a, err) != 0)
+                return -1;
             cols[found].role = COL_KEY;
             nkeys++;
         }

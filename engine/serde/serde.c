@@ -88,6 +88,19 @@ static int check_error(EddyError *err, const char *fmt_name, const Column *c, co
     return -1;
 }
 
+/* "The 'X' format does not support type 'ARRAY'": the base type, as
+ * ksqlDB names it, then the column and its whole type. */
+static int unsupported_type(EddyError *err, const char *fmt_name, const Column *c)
+{
+    StrBuf t;
+    sb_init(&t);
+    type_format(c->type, &t);
+    eddy_error(err, ERR_ANALYSIS, (SrcPos){0, 0}, "The '%s' format does not support type '%s', column: %s (%s)",
+               fmt_name, type_kind_name(c->type->kind), c->name, t.data);
+    sb_free(&t);
+    return -1;
+}
+
 int serde_check(Format fmt, const Column *cols, int ncols, bool is_key, EddyError *err)
 {
     (void)is_key;
@@ -118,14 +131,14 @@ int serde_check(Format fmt, const Column *cols, int ncols, bool is_key, EddyErro
             TypeKind k = cols[i].type->kind;
             if (k != TYPE_INT && k != TYPE_BIGINT && k != TYPE_DOUBLE && k != TYPE_STRING
                 && k != TYPE_BYTES)
-                return check_error(err, "KAFKA", &cols[i], "does not support type");
+                return unsupported_type(err, "KAFKA", &cols[i]);
         }
         return 0;
     case FMT_DELIMITED:
         for (int i = 0; i < ncols; i++) {
             TypeKind k = cols[i].type->kind;
             if (k == TYPE_ARRAY || k == TYPE_MAP || k == TYPE_STRUCT)
-                return check_error(err, "DELIMITED", &cols[i], "does not support type");
+                return unsupported_type(err, "DELIMITED", &cols[i]);
         }
         return 0;
     case FMT_JSON:

@@ -201,16 +201,29 @@ int serde_delim_decode_some(const SerdeOptions *opts, const Column *cols, int nc
     return 0;
 }
 
-static bool delim_needs_quotes(const char *s, size_t n, char delim)
+/* Does a field need quotes?  ksqlDB writes DELIMITED with Apache Commons
+ * CSV's minimal quoting (the version it ships), and so do we: a field
+ * holding the delimiter, a quote, CR or LF; one starting with a character
+ * up to '#' (space, '!', '"', '#', controls) or ending with one up to a
+ * space; and the first field of a record when it is empty or does not
+ * start with a letter or digit ("-5", "/a", "_x" are quoted there).  A
+ * NULL field is written empty, unquoted. */
+static bool delim_needs_quotes(const char *s, size_t n, char delim, bool first)
 {
+    if (n == 0)
+        return first;
+    unsigned char c = (unsigned char)s[0];
+    if (first && !((c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z')))
+        return true;
+    if (c <= '#')
+        return true;
     for (size_t i = 0; i < n; i++)
         if (s[i] == delim || s[i] == '"' || s[i] == '\r' || s[i] == '\n')
             return true;
-    return false;
+    return (unsigned char)s[n - 1] <= ' ';
 }
 
-/* Appends s quoted, each quote doubled (Commons CSV's minimal quoting is
- * used only when the text holds the delimiter, a quote, CR or LF). */
+/* Appends s quoted, each quote doubled. */
 static void delim_put_quoted(StrBuf *out, const char *s, size_t n)
 {
     sb_putc(out, '"');
@@ -225,19 +238,18 @@ static void delim_put_quoted(StrBuf *out, const char *s, size_t n)
     sb_putc(out, '"');
 }
 
-/* For generated text (numbers, base64), which needs quotes only with an
- * unusual delimiter such as '.' or '+': quotes out->data[start..]. */
-static void delim_quote_from(StrBuf *out, size_t start, char delim)
+/* Quotes out->data[start..] in place when the field needs it. */
+static void delim_quote_from(StrBuf *out, size_t start, char delim, bool first)
 {
     size_t n = out->len - start;
-    if (!delim_needs_quotes(out->data + start, n, delim))
+    if (!delim_needs_quotes(out->data ? out->data + start : "", n, delim, first))
         return;
-    char copy[64];
-    if (n > sizeof copy)
-        EDDY_PANIC("DELIMITED: generated field of %zu bytes", n);   /* numbers are short */
-    memcpy(copy, out->data + start, n);
+    StrBuf copy;
+    sb_init(&copy);
+    sb_append(&copy, out->data ? out->data + start : "", n);
     out->len = start;
-    delim_put_quoted(out, copy, n);
+    delim_put_quoted(out, copy.data ? copy.data : "", n);
+    sb_free(&copy);
 }
 
 int serde_delim_encode(const SerdeOptions *opts, const Column *cols, int ncols, const Value *vals,
@@ -253,22 +265,11 @@ int serde_delim_encode(const SerdeOptions *opts, const Column *cols, int ncols, 
         case TYPE_NULL:
             continue;
         case TYPE_STRING:
-            if (delim_needs_quotes(v->u.str.ptr, (size_t)v->u.str.len, delim))
-                delim_put_quoted(out, v->u.str.ptr, (size_t)v->u.str.len);
-            else
-                sb_append(out, v->u.str.ptr, (size_t)v->u.str.len);
-            continue;
-        case TYPE_BYTES:   /* base64 can be long; its alphabet rarely meets a delimiter */
+            sb_append(out, v->u.str.ptr, (size_t)v->u.str.len);
+            break;
+        case TYPE_BYTES:
             value_base64_encode(v->u.str.ptr, (size_t)v->u.str.len, out);
-            if (delim_needs_quotes(out->data + start, out->len - start, delim)) {
-                out->len = start;
-                StrBuf b;
-                sb_init(&b);
-                value_base64_encode(v->u.str.ptr, (size_t)v->u.str.len, &b);
-                delim_put_quoted(out, b.data, b.len);
-                sb_free(&b);
-            }
-            continue;
+            break;
         case TYPE_ARRAY:
         case TYPE_MAP:
         case TYPE_STRUCT:
@@ -286,7 +287,7 @@ int serde_delim_encode(const SerdeOptions *opts, const Column *cols, int ncols, 
             value_format(v, out);
             break;
         }
-        delim_quote_from(out, start, delim);
+        delim_quote_from(out, start, delim, i == 0);
     }
     return 0;
 }

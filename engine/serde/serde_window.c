@@ -93,6 +93,16 @@ int serde_window_decode(WindowKind kind, int64_t size_ms, const void *key, size_
     return 0;
 }
 
+bool serde_key_absent(const Value *vals, int ncols, WindowKind kind)
+{
+    if (ncols == 0)
+        return kind == WKIND_NONE;
+    for (int i = 0; i < ncols; i++)
+        if (vals[i].kind != TYPE_NULL)
+            return false;
+    return true;
+}
+
 int serde_encode_key(Format fmt, const SerdeOptions *opts, const Column *cols, int ncols,
                      const Value *vals, WindowKind kind, int64_t start, int64_t end, StrBuf *out,
                      EddyError *err)

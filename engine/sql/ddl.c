@@ -12,6 +12,7 @@
  * query's output inherits its windowing instead).
  */
 #include "engine_int.h"
+#include "eddy/datetime.h"
 #include "eddy/engine/runtime.h"
 #include "eddy/engine/serde.h"
 #include "replay.h"
@@ -28,7 +29,7 @@ typedef struct Props {
     const char *window_type, *window_size;
     int partitions, replicas;
     int wrap_single;              /* -1 = not given */
-    SrcPos pos_topic, pos_format, pos_timestamp, pos_window_type, pos_window_size;
+    SrcPos pos_topic, pos_format, pos_timestamp, pos_timestamp_format, pos_window_type, pos_window_size;
 } Props;
 
 static const char *prop_text(Arena *a, const AstExpr *v)
@@ -76,6 +77,7 @@ static int parse_props(const PtrVec *props, bool for_create_as, Arena *a, Props 
             out->timestamp = v;
             out->pos_timestamp = p->pos;
         } else if (str_ieq(n, "TIMESTAMP_FORMAT")) {
+            out->pos_timestamp_format = p->pos;
             out->timestamp_format = v;
         } else if (str_ieq(n, "VALUE_DELIMITER")) {
             out->value_delimiter = v;
@@ -200,9 +202,46 @@ static int resolve_format(const char *name, Format dflt, Format *out, SrcPos pos
     return 0;
 }
 
+/* PARTITION BY NULL makes a stream without key columns, whose key
+ * format is NONE: naming another KEY_FORMAT (or FORMAT) is refused, in
+ * ksqlDB's words. */
+static int partition_by_null_key_format(const AstSelect *sel, const Props *p, EddyError *err)
+{
+    if (sel->partition_by.n != 1 || ((const AstExpr *)sel->partition_by.items[0])->kind != EXPR_NULL)
+        return 0;
+    const char *fmt = p->key_format ? p->key_format : p->format;
+    if (fmt == NULL || str_ieq(fmt, "NONE"))
+        return 0;
+    return eddy_error(err, ERR_ANALYSIS, p->pos_format,
+                      "Key format specified for stream without key columns. (PARTITION BY NULL leaves the records without a key: drop %s='%s')",
+                      p->key_format ? "KEY_FORMAT" : "FORMAT", fmt);
+}
+
+/* ksqlDB's "The query used to build `OUTPUT` must include ...": the
+ * analyzer does not know the sink's name.  Returns -1. */
+static int name_sink_in_error(EddyError *err, const char *sink)
+{
+    static const char from[] = "The query must include";
+    char *at = strstr(err->msg, from);
+    if (at == NULL)
+        return -1;
+    char rest[sizeof err->msg];
+    snprintf(rest, sizeof rest, "%s", at + 10);   /* "must include ..." */
+    size_t head = (size_t)(at - err->msg);
+    snprintf(at, sizeof err->msg - head, "The query used to build `%s` %s", sink, rest);
+    return -1;
+}
+
+/* ksql.persistence.wrap.single.values as SET: 1, 0, or -1 when not set. */
+static int wrap_single_prop(Engine *e)
+{
+    const char *v = catalog_prop(&e->cat, "ksql.persistence.wrap.single.values", NULL);
+    return v == NULL ? -1 : str_ieq(v, "true") ? 1 : 0;
+}
+
 /* Formats and serde options of a new source; `inherit` gives CSAS defaults. */
-static int apply_formats(CatSource *src, const Props *p, const CatSource *inherit, SrcPos pos,
-                         EddyError *err)
+static int apply_formats(CatSource *src, const Props *p, const CatSource *inherit, int wrap_default,
+                         SrcPos pos, EddyError *err)
 {
     Format key_default = inherit ? inherit->key_format : FMT_KAFKA;
     Format value_default = inherit ? inherit->value_format : FMT_NONE;
@@ -225,11 +264,19 @@ static int apply_formats(CatSource *src, const Props *p, const CatSource *inheri
         return eddy_error(err, ERR_ANALYSIS, p->pos_format,
                           "the KAFKA format supports a single column only");
     src->key_opts.wrap_single = false;
-    src->value_opts.wrap_single = p->wrap_single < 0 ? (inherit ? inherit->value_opts.wrap_single : true)
-                                                     : p->wrap_single == 1;
+    /* WRAP_SINGLE_VALUE, else ksql.persistence.wrap.single.values when SET,
+     * else the source's (CREATE ... AS SELECT) or wrapped. */
+    src->value_opts.wrap_single = p->wrap_single >= 0 ? p->wrap_single == 1
+                                : wrap_default >= 0 ? wrap_default == 1
+                                : inherit ? inherit->value_opts.wrap_single : true;
+    /* DELIMITED and KAFKA values are never wrapped (ksqlDB). */
+    if (p->wrap_single == 1 && (src->value_format == FMT_DELIMITED || src->value_format == FMT_KAFKA))
+        return eddy_error(err, ERR_ANALYSIS, pos, "Format '%s' does not support 'WRAP_SINGLE_VALUE' set to 'true'.",
+                          format_name(src->value_format));
     if (p->wrap_single >= 0 && src->schema->ncols - src->schema->nkeys != 1)
         return eddy_error(err, ERR_ANALYSIS, pos,
-                          "WRAP_SINGLE_VALUE applies only to a value with one column");
+                          "'WRAP_SINGLE_VALUE' is only valid for single-field value schemas: %s has %d value columns",
+                          src->name, src->schema->ncols - src->schema->nkeys);
     if (parse_delimiter(p->value_delimiter, &src->value_opts.delimiter, pos, err) ||
         parse_delimiter(p->key_delimiter, &src->key_opts.delimiter, pos, err))
         return -1;
@@ -247,7 +294,7 @@ static int apply_formats(CatSource *src, const Props *p, const CatSource *inheri
     return 0;
 }
 
-static int apply_timestamp(CatSource *src, const Props *p, EddyError *err)
+static int apply_timestamp(CatSource *src, const Props *p, Arena *a, EddyError *err)
 {
     src->timestamp_col = -1;
     if (p->timestamp_format && p->timestamp == NULL)
@@ -273,7 +320,15 @@ static int apply_timestamp(CatSource *src, const Props *p, EddyError *err)
     if (p->timestamp_format && k != TYPE_STRING)
         return eddy_error(err, ERR_ANALYSIS, p->pos_timestamp,
                           "TIMESTAMP_FORMAT applies only to a STRING timestamp column");
+    if (p->timestamp_format) {   /* a bad pattern is refused now, not per record */
+        unsigned fields;
+        if (dt_pattern_fields(p->timestamp_format, &fields, err) != 0) {
+            err->pos = p->pos_timestamp_format;
+            return -1;
+        }
+    }
     src->timestamp_col = idx;
+    src->timestamp_format = p->timestamp_format ? arena_strdup(a, p->timestamp_format) : NULL;
     return 0;
 }
 
@@ -329,6 +384,10 @@ static int check_new_name(Engine *e, const AstStmt *s, const char *kind, EddyErr
         return 0;
     if (s->u.create.if_not_exists)
         return 1;
+    if (s->u.create.or_replace && (old->read_only || s->u.create.is_source))
+        return eddy_error(err, ERR_ANALYSIS, s->u.create.name.pos,
+                          "cannot add %s '%s': CREATE OR REPLACE is not supported on source streams or tables.",
+                          kind, old->name);
     if (s->u.create.or_replace && s->kind == STMT_CREATE_AS && old->writer)
         return 2;
     if (s->u.create.or_replace && s->kind == STMT_CREATE_AS)
@@ -367,6 +426,7 @@ int exec_create_source(Engine *e, const AstStmt *s, EddyError *err)
     src->name = copy_name(e, s->u.create.name.name);
     src->is_table = is_table;
     src->topic = copy_name(e, p.topic);
+    src->read_only = s->u.create.is_source;
     src->sql = arena_strdup(a, s->text);
     src->schema = schema_create(a, ncols);
     int nk = 0;
@@ -420,7 +480,7 @@ int exec_create_source(Engine *e, const AstStmt *s, EddyError *err)
     if (nk == ncols)
         return eddy_error(err, ERR_ANALYSIS, s->u.create.name.pos,
                           "%s %s has no value columns", kind, src->name);
-    if (apply_formats(src, &p, NULL, s->pos, err) || apply_timestamp(src, &p, err) ||
+    if (apply_formats(src, &p, NULL, wrap_single_prop(e), s->pos, err) || apply_timestamp(src, &p, a, err) ||
         apply_window(src, &p, err))
         return -1;
     if (ensure_topic(e, src, &p, 0, s->pos, err) != 0)
@@ -528,7 +588,7 @@ int exec_create_as(Engine *e, const AstStmt *s, EddyError *err)
         return -1;
     SelectAnalysis an;
     if (analyze_select(&e->cat, s->u.create.select, true, a, &an, err) != 0)
-        return -1;
+        return name_sink_in_error(err, s->u.create.name.name);
     if (s->u.create.select->limit >= 0)
         return eddy_error(err, ERR_ANALYSIS, s->u.create.select->pos,
                           "LIMIT is not allowed in a persistent query");
@@ -565,7 +625,8 @@ int exec_create_as(Engine *e, const AstStmt *s, EddyError *err)
             return eddy_error(err, ERR_ANALYSIS, s->u.create.select->pos,
                               "%s is a reserved column name; please use an alias",
                               src->schema->cols[i].name);
-    if (apply_formats(src, &p, in, s->pos, err) || apply_timestamp(src, &p, err))
+    if (partition_by_null_key_format(s->u.create.select, &p, err) != 0 ||
+        apply_formats(src, &p, in, wrap_single_prop(e), s->pos, err) || apply_timestamp(src, &p, a, err))
         return -1;
     if (replaced)
         return exec_replace_query(e, s, replaced, src, &an, err);
@@ -597,11 +658,15 @@ int exec_insert_select(Engine *e, const AstStmt *s, EddyError *err)
 {
     CatSource *dst = catalog_find(&e->cat, s->u.insert.target.name);
     if (dst == NULL)
-        return eddy_error(err, ERR_ANALYSIS, s->u.insert.target.pos, "unknown stream %s",
-                          s->u.insert.target.name);
+        return eddy_error(err, ERR_ANALYSIS, s->u.insert.target.pos,
+                          "Source `%s` does not exist: no stream of that name", s->u.insert.target.name);
     if (dst->is_table)
         return eddy_error(err, ERR_ANALYSIS, s->u.insert.target.pos,
-                          "INSERT INTO can only be used to insert into a stream; %s is a table",
+                          "INSERT INTO can only be used to insert into a stream. %s is a table.",
+                          dst->name);
+    if (dst->read_only)
+        return eddy_error(err, ERR_ANALYSIS, s->u.insert.target.pos,
+                          "cannot insert into read-only stream: %s (it was created with CREATE SOURCE STREAM)",
                           dst->name);
     Arena *a = e->cat.arena;
     SelectAnalysis an;
@@ -669,8 +734,12 @@ int exec_insert_values(Engine *e, const AstStmt *s, EddyError *err)
         return 0;   /* the records are in the topic already */
     CatSource *dst = catalog_find(&e->cat, s->u.insert.target.name);
     if (dst == NULL)
-        return eddy_error(err, ERR_ANALYSIS, s->u.insert.target.pos, "unknown stream or table %s",
-                          s->u.insert.target.name);
+        return eddy_error(err, ERR_ANALYSIS, s->u.insert.target.pos,
+                          "Source `%s` does not exist: no stream or table of that name", s->u.insert.target.name);
+    if (dst->read_only)
+        return eddy_error(err, ERR_ANALYSIS, s->u.insert.target.pos,
+                          "cannot insert values into read-only %s: %s (it was created with CREATE SOURCE %s)",
+                          dst->is_table ? "table" : "stream", dst->name, dst->is_table ? "TABLE" : "STREAM");
     const Schema *sc = dst->schema;
     int ncols = s->u.insert.columns.n;
     int nvals = s->u.insert.values.n;
@@ -771,8 +840,7 @@ int exec_insert_values(Engine *e, const AstStmt *s, EddyError *err)
     StrBuf kb, vb;
     sb_init(&kb);
     sb_init(&vb);
-    bool null_key = (sc->nkeys == 0 && dst->window_kind == WKIND_NONE) ||
-                    (sc->nkeys == 1 && row[0].kind == TYPE_NULL);
+    bool null_key = serde_key_absent(row, sc->nkeys, dst->window_kind);
     if ((!null_key && serde_encode_key(dst->key_format, &dst->key_opts, sc->cols, sc->nkeys, row,
                                        dst->window_kind, wstart, wend, &kb, err) != 0) ||
         serde_encode(dst->value_format, &dst->value_opts, sc->cols + sc->nkeys, sc->ncols - sc->nkeys,
@@ -808,6 +876,9 @@ int exec_drop(Engine *e, const AstStmt *s, EddyError *err)
     if (src->is_table != s->u.drop.is_table)
         return eddy_error(err, ERR_ANALYSIS, s->u.drop.name.pos, "%s is a %s, not a %s", name,
                           src->is_table ? "table" : "stream", kind);
+    if (s->u.drop.delete_topic && src->read_only)
+        return eddy_error(err, ERR_ANALYSIS, s->u.drop.name.pos,
+                          "cannot delete topic for read-only source: %s (drop it without DELETE TOPIC)", name);
     StrBuf readers;
     sb_init(&readers);
     for (int i = 0; i < e->cat.queries.n; i++) {

@@ -140,7 +140,8 @@ static int exec_set(Engine *e, const AstStmt *s, EddyError *err)
         !str_ieq(value, "latest"))
         return eddy_error(err, ERR_ANALYSIS, s->pos,
                           "auto.offset.reset must be 'earliest' or 'latest', not '%s'", value);
-    if (strcmp(name, "ksql.logging.processing.topic.auto.create") == 0 &&
+    if ((strcmp(name, "ksql.logging.processing.topic.auto.create") == 0 ||
+         strcmp(name, "ksql.persistence.wrap.single.values") == 0) &&
         !str_ieq(value, "true") && !str_ieq(value, "false"))
         return eddy_error(err, ERR_ANALYSIS, s->pos, "%s must be 'true' or 'false', not '%s'",
                           name, value);

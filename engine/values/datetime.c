@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 /* ---- civil calendar --------------------------------------------------- */
 
@@ -197,3 +198,17 @@ int dt_parse_time_iso(const char *s, int32_t *ms)
     return 0;
 }
 
+/* Milliseconds in a unit keyword (singular or plural), or 0 if unknown. */
+int64_t dt_unit_ms(const char *u)
+{
+    static const struct { const char *name; int64_t ms; } units[] = {
+        {"MILLISECOND", 1}, {"SECOND", 1000}, {"MINUTE", 60000}, {"HOUR", 3600000},
+        {"DAY", MS_PER_DAY}, {"WEEK", 7 * MS_PER_DAY},
+    };
+    for (size_t i = 0; i < sizeof units / sizeof units[0]; i++) {
+        size_t n = strlen(units[i].name);
+        if (strncasecmp(u, units[i].name, n) == 0 && (u[n] == '\0' || ((u[n] == 'S' || u[n] == 's') && u[n + 1] == '\0')))
+            return units[i].ms;
+    }
+    return 0;
+}

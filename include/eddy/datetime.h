@@ -39,6 +39,12 @@ int dt_parse_date_iso(const char *s, int32_t *days);
 void dt_format_time_iso(int32_t ms, StrBuf *out);         /* 10:00:00 (.SSS if non-zero) */
 int dt_parse_time_iso(const char *s, int32_t *ms);
 
+/* Milliseconds in a time-unit keyword (MILLISECOND(S), SECOND(S), MINUTE(S),
+ * HOUR(S), DAY(S), WEEK(S); any case), or 0 for any other word: the unit
+ * argument of DATEADD and its kin, so the binder can tell a unit from a
+ * column name. */
+int64_t dt_unit_ms(const char *u);
+
 /* ---- what the date/time functions need besides ---------------------------- */
 
 /* Kinds of fields a pattern uses. */

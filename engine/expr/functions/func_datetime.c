@@ -264,24 +264,10 @@ int fn_convert_tz(const Value *a, int n, Value *out, FuncCtx *ctx)
 
 /* ---- DATEADD / TIMEADD / TIMESTAMPADD and their SUBs ----------------------- */
 
-/* Milliseconds in a unit keyword (singular or plural), or 0 if unknown. */
-static int64_t unit_ms(const char *u)
-{
-    static const struct { const char *name; int64_t ms; } units[] = {
-        {"MILLISECOND", 1}, {"SECOND", 1000}, {"MINUTE", 60000}, {"HOUR", 3600000},
-        {"DAY", MS_PER_DAY}, {"WEEK", 7 * MS_PER_DAY},
-    };
-    for (size_t i = 0; i < sizeof units / sizeof units[0]; i++) {
-        size_t n = strlen(units[i].name);
-        if (strncasecmp(u, units[i].name, n) == 0 && (u[n] == '\0' || ((u[n] == 'S' || u[n] == 's') && u[n + 1] == '\0')))
-            return units[i].ms;
-    }
-    return 0;
-}
-
 static int shift_ms(const Value *a, int64_t sign, int64_t *delta, FuncCtx *ctx)
 {
-    int64_t ms = unit_ms(a[0].u.str.ptr);
+    *delta = 0;
+    int64_t ms = dt_unit_ms(a[0].u.str.ptr);
     if (ms == 0)
         return eddy_error(ctx->err, ERR_RUNTIME, (SrcPos){0}, "unknown time unit %s", a[0].u.str.ptr);
     int64_t n = a[1].kind == TYPE_INT ? a[1].u.i32 : a[1].u.i64;

@@ -31,6 +31,8 @@ typedef struct CatSource {
     Query *writer;               /* the CSAS/CTAS query that writes it, or NULL */
     WindowKind window_kind;      /* a windowed source: keys carry window bounds (serde.h) */
     int64_t window_size_ms;      /* TUMBLING/HOPPING size (the key holds only the start) */
+    bool read_only;              /* CREATE SOURCE STREAM|TABLE: no INSERT, no DROP ... DELETE
+                                  * TOPIC, no CREATE OR REPLACE (ksqlDB's read-only sources) */
     bool dropped;
 } CatSource;
 

@@ -115,6 +115,12 @@ int serde_encode_key(Format fmt, const SerdeOptions *opts, const Column *cols, i
                      const Value *vals, WindowKind kind, int64_t start, int64_t end, StrBuf *out,
                      EddyError *err);
 
+/* Is a record's key absent (written as a null key)?  No key columns and no
+ * window, or every key column NULL: a stream record read with a null key
+ * passes on as one, however many key columns and whatever the format, as
+ * in ksqlDB. */
+bool serde_key_absent(const Value *vals, int ncols, WindowKind kind);
+
 /* Decodes a record key into out[0..ncols) and, for a windowed kind, its
  * window (*start, *end; both -1 for WKIND_NONE).  Errors as serde_decode,
  * with the reason of a bad window. */

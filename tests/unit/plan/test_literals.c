@@ -189,8 +189,8 @@ static void test_time_text(void)
             fprintf(stderr, "got %s\nwant %s\n", got, want);
         CHECK(strncmp(got, want, strlen(want)) == 0);
     }
-    CHECK_STR(typed("ROWTIME + 0 > '2023'"), "1:20: cannot compare (ROWTIME + 0) (BIGINT) with '2023' (STRING) using >");
-    CHECK_STR(typed("ROWPARTITION > '2023'"), "1:21: cannot compare ROWPARTITION (INTEGER) with '2023' (STRING) using >");
+    CHECK_STR(typed("ROWTIME + 0 > '2023'"), "1:20: Cannot compare (ROWTIME + 0) (BIGINT) to '2023' (STRING) with GREATER_THAN.");
+    CHECK_STR(typed("ROWPARTITION > '2023'"), "1:21: Cannot compare ROWPARTITION (INTEGER) to '2023' (STRING) with GREATER_THAN.");
     arena_destroy(a);
 }
 
