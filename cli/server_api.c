@@ -1,0 +1,788 @@
+/*
+ * server_api.c - the endpoints of `eddy server`, in ksqlDB's shapes
+ * (docs.ksqldb.io, "ksqlDB REST API"): /ksql, /query-stream, /query,
+ * /close-query, /inserts-stream, /info, /healthcheck, /clusterStatus, and
+ * /metrics (Prometheus text).
+ *
+ * Every statement runs through engine_execute, one statement at a time so
+ * each gets its entity (or its error) as ksqlDB answers; the text given to
+ * the engine keeps the statement at its place in the request (what comes
+ * before it blanked, line breaks kept), so an error's line:column is the
+ * request's.
+ *
+ * Errors use ksqlDB's body {"@type", "error_code", "message"} with its
+ * codes: 40000 bad request (malformed JSON, missing field), 40001 a
+ * statement that fails, 40002 a query sent to /ksql, 40400 no such
+ * endpoint, 40500 another method, 41300 a body over the limit, 42900 too
+ * many push queries.
+ */
+#include "server.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+
+#define CT_DELIMITED "application/vnd.ksqlapi.delimited.v1"
+#define CT_KSQL "application/vnd.ksql.v1+json"
+
+/* ---- statements ------------------------------------------------------------ */
+
+/* The first word of a statement (comments and blanks skipped), upper-cased. */
+static void first_word(const char *s, char *out, size_t n)
+{
+    for (;;) {
+        while (isspace((unsigned char)*s))
+            s++;
+        if (s[0] == '-' && s[1] == '-') {
+            while (*s && *s != '\n')
+                s++;
+        } else if (s[0] == '/' && s[1] == '*') {
+            const char *end = strstr(s + 2, "*/");
+            s = end ? end + 2 : s + strlen(s);
+        } else {
+            break;
+        }
+    }
+    size_t i = 0;
+    while (i + 1 < n && isalpha((unsigned char)s[i])) {
+        out[i] = (char)toupper((unsigned char)s[i]);
+        i++;
+    }
+    out[i] = '\0';
+}
+
+/* The end (one past its ';', or the text's end) of the statement that
+ * starts at text + start; start itself when only blanks and comments are
+ * left. */
+static size_t statement_end(const char *text, size_t start)
+{
+    size_t len = strlen(text);
+    char *tmp = malloc(len - start + 1);
+    size_t end = len;
+    for (size_t i = start; i < len; i++) {
+        if (text[i] != ';')
+            continue;
+        memcpy(tmp, text + start, i + 1 - start);
+        tmp[i + 1 - start] = '\0';
+        if (eddy_statement_complete(tmp)) {
+            end = i + 1;
+            break;
+        }
+    }
+    if (end == len) {
+        char w[8];
+        first_word(text + start, w, sizeof w);
+        if (w[0] == '\0')
+            end = start;
+    }
+    free(tmp);
+    return end;
+}
+
+/* Runs text[start, end) as the request's statement, positioned in text.
+ * Output goes where srv's captures say.  0, or -1 with msg ("line L:C: ..."). */
+static int run_statement(Server *srv, const char *text, size_t start, size_t end, char *msg,
+                         size_t msgsz)
+{
+    char *masked = malloc(end + 1);
+    for (size_t i = 0; i < start; i++)
+        masked[i] = text[i] == '\n' ? '\n' : ' ';
+    memcpy(masked + start, text + start, end - start);
+    masked[end] = '\0';
+    EddyError err;
+    int rc = engine_execute(srv->e, masked, "request", &err);
+    if (rc != 0)
+        eddy_error_format(&err, NULL, msg, msgsz);
+    free(masked);
+    return rc;
+}
+
+/* The statement's text without the blanks around it. */
+static json_t *statement_text(const char *text, size_t start, size_t end)
+{
+    while (start < end && isspace((unsigned char)text[start]))
+        start++;
+    while (end > start && isspace((unsigned char)text[end - 1]))
+        end--;
+    return json_stringn(text + start, end - start);
+}
+
+/* Applies a request's properties (SET for each); -1 with msg if one is
+ * refused.  They stay for the statements of this request only (unset_props). */
+static int set_props(Server *srv, json_t *props, char *msg, size_t msgsz)
+{
+    if (props == NULL || json_is_null(props))
+        return 0;
+    if (!json_is_object(props)) {
+        snprintf(msg, msgsz, "properties must be a JSON object");
+        return -1;
+    }
+    const char *k;
+    json_t *v;
+    json_object_foreach(props, k, v) {
+        StrBuf stmt, out;
+        sb_init(&stmt);
+        sb_init(&out);
+        char *vt = json_is_string(v) ? strdup(json_string_value(v)) : json_dumps(v, JSON_ENCODE_ANY);
+        sb_puts(&stmt, "SET '");
+        for (const char *p = k; *p; p++)
+            sb_append(&stmt, p, *p == '\'' ? 0 : 1);
+        sb_puts(&stmt, "' = '");
+        for (const char *p = vt; *p; p++) {
+            if (*p == '\'')
+                sb_putc(&stmt, '\'');
+            sb_putc(&stmt, *p);
+        }
+        sb_puts(&stmt, "';");
+        free(vt);
+        srv->capture_text = &out;
+        int rc = run_statement(srv, stmt.data, 0, stmt.len, msg, msgsz);
+        srv->capture_text = NULL;
+        sb_free(&stmt);
+        sb_free(&out);
+        if (rc != 0)
+            return -1;
+    }
+    return 0;
+}
+
+static void unset_props(Server *srv, json_t *props)
+{
+    if (!json_is_object(props))
+        return;
+    const char *k;
+    json_t *v;
+    json_object_foreach(props, k, v) {
+        StrBuf stmt, out;
+        char msg[256];
+        sb_init(&stmt);
+        sb_init(&out);
+        sb_puts(&stmt, "UNSET '");
+        for (const char *p = k; *p; p++)
+            sb_append(&stmt, p, *p == '\'' ? 0 : 1);
+        sb_puts(&stmt, "';");
+        srv->capture_text = &out;
+        run_statement(srv, stmt.data, 0, stmt.len, msg, sizeof msg);
+        srv->capture_text = NULL;
+        sb_free(&stmt);
+        sb_free(&out);
+    }
+}
+
+/* ---- request bodies ---------------------------------------------------------- */
+
+/* The body as a JSON object; NULL after answering 400 when it is not one. */
+static json_t *body_object(h2o_req_t *req)
+{
+    json_error_t jerr;
+    json_t *j = req->entity.base ? json_loadb(req->entity.base, req->entity.len, 0, &jerr) : NULL;
+    if (j == NULL || !json_is_object(j)) {
+        char msg[400];
+        if (req->entity.base == NULL)
+            snprintf(msg, sizeof msg, "the request has no body (a JSON object is expected)");
+        else if (j == NULL)
+            snprintf(msg, sizeof msg, "malformed JSON in the request body: line %d:%d: %s",
+                     jerr.line, jerr.column, jerr.text);
+        else
+            snprintf(msg, sizeof msg, "the request body must be a JSON object");
+        json_decref(j);
+        server_reply_error(req, 400, "generic_error", 40000, msg);
+        return NULL;
+    }
+    return j;
+}
+
+static bool accepts(h2o_req_t *req, const char *type)
+{
+    ssize_t i = h2o_find_header(&req->headers, H2O_TOKEN_ACCEPT, -1);
+    if (i < 0)
+        return false;
+    h2o_iovec_t v = req->headers.entries[i].value;
+    size_t n = strlen(type);
+    for (size_t k = 0; k + n <= v.len; k++)
+        if (strncasecmp(v.base + k, type, n) == 0)
+            return true;
+    return false;
+}
+
+/* ---- /ksql ------------------------------------------------------------------- */
+
+/* "stream/`S`/create" as ksqlDB names a command, from its words. */
+static json_t *command_id(const char *stmt)
+{
+    char w[3][128] = {{0}};
+    const char *p = stmt;
+    for (int i = 0; i < 3; i++) {
+        while (isspace((unsigned char)*p))
+            p++;
+        int n = 0;
+        while (*p && !isspace((unsigned char)*p) && *p != ';' && *p != '(' && n < 127)
+            w[i][n++] = (char)toupper((unsigned char)*p++);
+    }
+    for (int i = 0; i < 3; i++)
+        for (char *c = w[i]; *c; c++)
+            *c = (char)tolower((unsigned char)*c);
+    char out[512];
+    if (strcmp(w[0], "create") == 0 || strcmp(w[0], "drop") == 0)
+        snprintf(out, sizeof out, "%s/`%s`/%s", w[1], w[2], w[0]);
+    else
+        snprintf(out, sizeof out, "%s/`%s`/execute", w[0], w[1]);
+    for (char *c = strchr(out, '`') + 1; *c && *c != '`'; c++)
+        *c = (char)toupper((unsigned char)*c);
+    return json_string(out);
+}
+
+/* The entity for a statement that ran: a listing or description as the
+ * engine's text ("@type": "eddy_text", see README), everything else as
+ * ksqlDB's currentStatus with the engine's message. */
+static json_t *entity(Server *srv, const char *kw, json_t *stmt_text, const char *text,
+                      json_t *warnings)
+{
+    json_t *ent;
+    if (strcmp(kw, "SHOW") == 0 || strcmp(kw, "LIST") == 0 || strcmp(kw, "DESCRIBE") == 0 ||
+        strcmp(kw, "EXPLAIN") == 0 || strcmp(kw, "HELP") == 0) {
+        ent = json_pack("{s:s, s:s}", "@type", "eddy_text", "text", text);
+    } else {
+        const char *qid = strstr(text, "query with ID ");
+        json_t *q = json_null();
+        if (qid) {
+            qid += strlen("query with ID ");
+            size_t n = strcspn(qid, " \n.,;");
+            q = json_stringn(qid, n);
+        }
+        size_t len = strlen(text);
+        while (len > 0 && text[len - 1] == '\n')
+            len--;
+        ent = json_pack("{s:s, s:o, s:{s:s, s:s%, s:o}, s:I}", "@type", "currentStatus", "commandId",
+                        command_id(json_string_value(stmt_text)), "commandStatus", "status",
+                        "SUCCESS", "message", text, len, "queryId", q, "commandSequenceNumber",
+                        (json_int_t)++srv->seq);
+    }
+    json_object_set(ent, "statementText", stmt_text);
+    json_object_set(ent, "warnings", warnings);
+    return ent;
+}
+
+static void api_ksql(Server *srv, h2o_req_t *req)
+{
+    json_t *body = body_object(req);
+    if (body == NULL)
+        return;
+    const char *text = json_string_value(json_object_get(body, "ksql"));
+    char msg[2048];
+    if (text == NULL) {
+        server_reply_error(req, 400, "generic_error", 40000,
+                           "the request needs \"ksql\": the statements to run, as a string");
+        json_decref(body);
+        return;
+    }
+    json_t *props = json_object_get(body, "streamsProperties");
+    if (set_props(srv, props, msg, sizeof msg) != 0) {
+        server_reply_error(req, 400, "generic_error", 40000, msg);
+        json_decref(body);
+        return;
+    }
+    json_t *entities = json_array();
+    size_t start = 0, end;
+    while ((end = statement_end(text, start)) > start) {
+        char kw[16];
+        first_word(text + start, kw, sizeof kw);
+        json_t *st = statement_text(text, start, end);
+        if (strcmp(kw, "SELECT") == 0 || strcmp(kw, "PRINT") == 0) {
+            json_t *e = json_pack("{s:s, s:i, s:s, s:O, s:o}", "@type", "statement_error",
+                                  "error_code", 40002, "message",
+                                  "SELECT and PRINT run on the /query-stream (or /query) endpoint, not /ksql",
+                                  "statementText", st, "entities", entities);
+            json_decref(st);
+            server_reply_json(req, 400, e);
+            goto out;
+        }
+        StrBuf out;
+        sb_init(&out);
+        json_t *warnings = json_array();
+        srv->capture_text = &out;
+        srv->capture_warnings = warnings;
+        int rc = run_statement(srv, text, start, end, msg, sizeof msg);
+        srv->capture_text = NULL;
+        srv->capture_warnings = NULL;
+        if (rc != 0) {
+            json_t *e = json_pack("{s:s, s:i, s:s, s:o, s:o}", "@type", "statement_error",
+                                  "error_code", 40001, "message", msg, "statementText", st,
+                                  "entities", entities);
+            server_reply_json(req, 400, e);
+            json_decref(warnings);
+            sb_free(&out);
+            goto out;
+        }
+        json_array_append_new(entities, entity(srv, kw, st, out.data ? out.data : "", warnings));
+        json_decref(st);
+        json_decref(warnings);
+        sb_free(&out);
+        start = end;
+    }
+    server_reply_json(req, 200, entities);
+out:
+    unset_props(srv, props);
+    json_decref(body);
+}
+
+/* ---- queries: /query-stream and /query ----------------------------------------------- */
+
+/* Whether a SELECT would start a transient query, replacing a running
+ * one: anything but a pull query (a table without EMIT).  The FROM name is
+ * looked up in SHOW TABLES's answer. */
+static bool starts_transient(Server *srv, const char *sql)
+{
+    char up[4096];
+    size_t n = strlen(sql) < sizeof up - 1 ? strlen(sql) : sizeof up - 1;
+    for (size_t i = 0; i < n; i++)
+        up[i] = (char)toupper((unsigned char)sql[i]);
+    up[n] = '\0';
+    if (strstr(up, " EMIT ") || strstr(up, "\nEMIT "))
+        return true;
+    const char *from = strstr(up, " FROM ");
+    if (from == NULL)
+        return true;
+    from += 6;
+    while (isspace((unsigned char)*from))
+        from++;
+    char name[300];
+    size_t k = 0;
+    while (k + 1 < sizeof name && (isalnum((unsigned char)from[k]) || from[k] == '_'))
+        name[k] = from[k], k++;
+    name[k] = '\0';
+    StrBuf out;
+    sb_init(&out);
+    char msg[256];
+    srv->capture_text = &out;
+    static const char show[] = "SHOW TABLES;";
+    run_statement(srv, show, 0, sizeof show - 1, msg, sizeof msg);
+    srv->capture_text = NULL;
+    bool table = false;
+    for (const char *p = out.data; p && k > 0 && (p = strstr(p, name)); p += k) {
+        bool left = p == out.data || !(isalnum((unsigned char)p[-1]) || p[-1] == '_');
+        bool right = !(isalnum((unsigned char)p[k]) || p[k] == '_');
+        table = table || (left && right);
+    }
+    sb_free(&out);
+    return !table;
+}
+
+static void run_query(Server *srv, h2o_req_t *req, const char *sql, json_t *props, RowFormat fmt)
+{
+    char kw[16], msg[2048];
+    first_word(sql, kw, sizeof kw);
+    size_t end = statement_end(sql, 0);
+    if (strcmp(kw, "SELECT") != 0 || end < strlen(sql)) {
+        while (end < strlen(sql) && isspace((unsigned char)sql[end]))
+            end++;
+        server_reply_error(req, 400, "statement_error", 40001,
+                           strcmp(kw, "SELECT") != 0
+                               ? "a query endpoint runs one SELECT; other statements go to /ksql"
+                               : "a query endpoint runs one SELECT, not several statements");
+        return;
+    }
+    if (srv->push && starts_transient(srv, sql)) {
+        server_reply_error(req, 429, "generic_error", 42900,
+                           "a push query is already running: this server runs one at a time "
+                           "(close it with /close-query, or retry later)");
+        return;
+    }
+    if (set_props(srv, props, msg, sizeof msg) != 0) {
+        server_reply_error(req, 400, "generic_error", 40000, msg);
+        return;
+    }
+    PushClient *pc = server_push_new(srv, req, fmt);
+    srv->capture_rows = &pc->sink;
+    int rc = run_statement(srv, sql, 0, end, msg, sizeof msg);
+    srv->capture_rows = NULL;
+    unset_props(srv, props);
+    if (rc != 0) {
+        json_t *e = json_pack("{s:s, s:i, s:s, s:o}", "@type", "statement_error", "error_code",
+                              40001, "message", msg, "statementText", statement_text(sql, 0, end));
+        server_reply_json(req, 400, e);
+        return;
+    }
+    const char *ct = fmt == FMT_DELIMITED ? CT_DELIMITED : "application/json";
+    /* Without a push query before, a transient one now is this request's
+     * (with one, only a pull query got here). */
+    if (srv->push == NULL && engine_has_transient(srv->e)) {
+        server_push_start(srv, pc, req, ct);
+        return;
+    }
+    server_sink_close(&pc->sink, NULL);
+    server_reply(req, 200, ct, pc->pending.data ? pc->pending.data : "", pc->pending.len);
+}
+
+/* /query-stream and /query: the same query, asked in other field names. */
+static void query_endpoint(Server *srv, h2o_req_t *req, const char *sql_field,
+                           const char *props_field, RowFormat fmt)
+{
+    json_t *body = body_object(req);
+    if (body == NULL)
+        return;
+    const char *sql = json_string_value(json_object_get(body, sql_field));
+    if (sql == NULL) {
+        char msg[200];
+        snprintf(msg, sizeof msg, "the request needs \"%s\": the SELECT to run, as a string", sql_field);
+        server_reply_error(req, 400, "generic_error", 40000, msg);
+    } else {
+        run_query(srv, req, sql, json_object_get(body, props_field), fmt);
+    }
+    json_decref(body);
+}
+
+static void api_query_stream(Server *srv, h2o_req_t *req)
+{
+    bool json = accepts(req, "application/json") && !accepts(req, CT_DELIMITED);
+    query_endpoint(srv, req, "sql", "properties", json ? FMT_JSON : FMT_DELIMITED);
+}
+
+static void api_query(Server *srv, h2o_req_t *req)
+{
+    query_endpoint(srv, req, "ksql", "streamsProperties", FMT_LEGACY);
+}
+
+static void api_close_query(Server *srv, h2o_req_t *req)
+{
+    json_t *body = body_object(req);
+    if (body == NULL)
+        return;
+    const char *id = json_string_value(json_object_get(body, "queryId"));
+    if (id == NULL)
+        server_reply_error(req, 400, "generic_error", 40000,
+                           "the request needs \"queryId\": the push query to close");
+    else if (srv->push == NULL || strcmp(srv->push->sink.query_id, id) != 0) {
+        char msg[512];
+        snprintf(msg, sizeof msg, "no push query with id %s is running", id);
+        server_reply_error(req, 400, "generic_error", 40000, msg);
+    } else {
+        server_push_finish(srv, NULL);
+        server_reply(req, 200, "application/json", "", 0);
+    }
+    json_decref(body);
+}
+
+/* ---- /inserts-stream ------------------------------------------------------------------- */
+
+/* A JSON value as a SQL literal; -1 for one there is none for (an object:
+ * MAP or STRUCT depends on the column). */
+static int sql_literal(json_t *v, StrBuf *out)
+{
+    switch (json_typeof(v)) {
+    case JSON_STRING:
+        sb_putc(out, '\'');
+        for (const char *p = json_string_value(v); *p; p++) {
+            if (*p == '\'')
+                sb_putc(out, '\'');
+            sb_putc(out, *p);
+        }
+        sb_putc(out, '\'');
+        return 0;
+    case JSON_INTEGER:
+        sb_printf(out, "%lld", (long long)json_integer_value(v));
+        return 0;
+    case JSON_REAL:
+        sb_printf(out, "%.17g", json_real_value(v));
+        return 0;
+    case JSON_TRUE:
+        sb_puts(out, "TRUE");
+        return 0;
+    case JSON_FALSE:
+        sb_puts(out, "FALSE");
+        return 0;
+    case JSON_NULL:
+        sb_puts(out, "NULL");
+        return 0;
+    case JSON_ARRAY: {
+        sb_puts(out, "ARRAY[");
+        for (size_t i = 0; i < json_array_size(v); i++) {
+            if (i)
+                sb_puts(out, ", ");
+            if (sql_literal(json_array_get(v, i), out) != 0)
+                return -1;
+        }
+        sb_putc(out, ']');
+        return 0;
+    }
+    default:
+        return -1;
+    }
+}
+
+/* INSERT INTO target (`C`, ...) VALUES (...) for one row; -1 with msg. */
+static int insert_statement(const char *target, json_t *row, StrBuf *stmt, char *msg, size_t msgsz)
+{
+    StrBuf vals;
+    sb_init(&vals);
+    sb_printf(stmt, "INSERT INTO %s (", target);
+    const char *k;
+    json_t *v;
+    int i = 0, rc = 0;
+    json_object_foreach(row, k, v) {
+        /* ksqlDB matches the row's names to columns without regard to case. */
+        sb_puts(stmt, i ? ", `" : "`");
+        for (const char *p = k; *p; p++)
+            if (*p != '`')
+                sb_putc(stmt, (char)toupper((unsigned char)*p));
+        sb_putc(stmt, '`');
+        if (i++)
+            sb_puts(&vals, ", ");
+        if (sql_literal(v, &vals) != 0) {
+            snprintf(msg, msgsz, "field %s: a JSON object value cannot be inserted here (MAP and STRUCT columns are not supported by /inserts-stream yet)", k);
+            rc = -1;
+            break;
+        }
+    }
+    sb_printf(stmt, ") VALUES (%s);", vals.data ? vals.data : "");
+    sb_free(&vals);
+    if (rc == 0 && i == 0) {
+        snprintf(msg, msgsz, "a row needs at least one column");
+        rc = -1;
+    }
+    return rc;
+}
+
+static void api_inserts_stream(Server *srv, h2o_req_t *req)
+{
+    const char *p = req->entity.base, *end = p ? p + req->entity.len : NULL;
+    bool json_out = accepts(req, "application/json") && !accepts(req, CT_DELIMITED);
+    StrBuf out;
+    sb_init(&out);
+    char target[300] = "";
+    int64_t seq = 0;
+    for (bool first = true; p && p < end; first = false) {
+        const char *nl = memchr(p, '\n', (size_t)(end - p));
+        const char *le = nl ? nl : end;
+        json_error_t jerr;
+        json_t *j = json_loadb(p, (size_t)(le - p), 0, &jerr);
+        bool blank = true;
+        for (const char *c = p; c < le; c++)
+            blank = blank && isspace((unsigned char)*c);
+        p = nl ? nl + 1 : end;
+        if (blank && !first) {
+            json_decref(j);
+            continue;
+        }
+        if (first) {
+            const char *t = json_string_value(json_object_get(j, "target"));
+            if (t == NULL || strlen(t) >= sizeof target || strpbrk(t, " ;'`") != NULL) {
+                json_decref(j);
+                sb_free(&out);
+                server_reply_error(req, 400, "generic_error", 40000,
+                                   "the first line of /inserts-stream must be {\"target\": \"STREAM\"}");
+                return;
+            }
+            snprintf(target, sizeof target, "%s", t);
+            json_decref(j);
+            continue;
+        }
+        char msg[2048] = "";
+        int rc = -1;
+        if (!json_is_object(j)) {
+            snprintf(msg, sizeof msg, "row %lld is not a JSON object%s%s", (long long)seq,
+                     j == NULL ? ": " : "", j == NULL ? jerr.text : "");
+        } else {
+            StrBuf stmt, text;
+            sb_init(&stmt);
+            sb_init(&text);
+            if (insert_statement(target, j, &stmt, msg, sizeof msg) == 0) {
+                srv->capture_text = &text;
+                EddyError err;
+                rc = engine_execute(srv->e, stmt.data, "inserts-stream", &err);
+                srv->capture_text = NULL;
+                if (rc != 0)
+                    snprintf(msg, sizeof msg, "%s", err.msg);
+            }
+            sb_free(&stmt);
+            sb_free(&text);
+        }
+        json_decref(j);
+        json_t *ack = rc == 0 ? json_pack("{s:s, s:I}", "status", "ok", "seq", (json_int_t)seq)
+                              : json_pack("{s:s, s:I, s:i, s:s}", "status", "error", "seq",
+                                          (json_int_t)seq, "error_code", 40000, "message", msg);
+        char *a = json_dumps(ack, JSON_COMPACT);
+        if (json_out)
+            sb_printf(&out, "%s%s", seq == 0 ? "[" : ",\n", a);
+        else
+            sb_printf(&out, "%s\n", a);
+        free(a);
+        json_decref(ack);
+        seq++;
+    }
+    if (target[0] == '\0') {
+        sb_free(&out);
+        server_reply_error(req, 400, "generic_error", 40000,
+                           "the first line of /inserts-stream must be {\"target\": \"STREAM\"}");
+        return;
+    }
+    if (json_out)
+        sb_puts(&out, seq == 0 ? "[]\n" : "]\n");
+    server_reply(req, 200, json_out ? "application/json" : CT_DELIMITED, out.data ? out.data : "",
+                 out.len);
+    sb_free(&out);
+}
+
+/* ---- status ------------------------------------------------------------------------------- */
+
+static void api_info(Server *srv, h2o_req_t *req)
+{
+    (void)srv;
+    server_reply_json(req, 200,
+                      json_pack("{s:{s:s, s:s, s:s, s:s}}", "KsqlServerInfo", "version", "0.1.0",
+                                "kafkaClusterId", "", "ksqlServiceId", "eddy", "serverStatus",
+                                "RUNNING"));
+}
+
+static void api_healthcheck(Server *srv, h2o_req_t *req)
+{
+    (void)srv;
+    server_reply_json(req, 200,
+                      json_pack("{s:b, s:{s:{s:b}, s:{s:b}}}", "isHealthy", 1, "details",
+                                "metastore", "isHealthy", 1, "kafka", "isHealthy", 1));
+}
+
+static void api_cluster_status(Server *srv, h2o_req_t *req)
+{
+    json_int_t now = (json_int_t)eddy_now_ms();
+    json_t *host = json_pack("{s:b, s:I, s:{}, s:{s:{}, s:I}}", "hostAlive", 1, "lastStatusUpdateMs",
+                             now, "activeStandbyPerQuery", "hostStoreLags", "stateStoreLags",
+                             "updateTimeMs", now);
+    json_t *st = json_object();
+    json_object_set_new(st, srv->listen, host);
+    server_reply_json(req, 200, json_pack("{s:o}", "clusterStatus", st));
+}
+
+/* ---- /metrics ------------------------------------------------------------------------------ */
+
+static long rss_bytes(void)
+{
+    FILE *f = fopen("/proc/self/statm", "r");
+    long pages = 0, rss = 0;
+    if (f) {
+        if (fscanf(f, "%ld %ld", &pages, &rss) != 2)
+            rss = 0;
+        fclose(f);
+    }
+    return rss * sysconf(_SC_PAGESIZE);
+}
+
+static void metric_head(StrBuf *o, const char *name, const char *type, const char *help)
+{
+    sb_printf(o, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+}
+
+static void api_metrics(Server *srv, h2o_req_t *req)
+{
+    StrBuf o;
+    sb_init(&o);
+    enum { QMAX = 256 };
+    EngineQueryProgress *qs = calloc(QMAX, sizeof *qs);
+    int n = engine_query_progress(srv->e, qs, QMAX);
+    n = n < QMAX ? n : QMAX;
+    static const struct {
+        const char *name, *type, *help;
+        size_t off;
+    } per[] = {
+        {"eddy_query_records_in_total", "counter", "Input records a persistent query consumed.",
+         offsetof(EngineQueryProgress, records_in)},
+        {"eddy_query_records_out_total", "counter", "Records a persistent query produced.",
+         offsetof(EngineQueryProgress, records_out)},
+        {"eddy_query_records_skipped_total", "counter",
+         "Input records a persistent query skipped as bad input.",
+         offsetof(EngineQueryProgress, records_skipped)},
+        {"eddy_query_expression_errors_total", "counter",
+         "Expression errors while evaluating a persistent query.",
+         offsetof(EngineQueryProgress, eval_errors)},
+        {"eddy_query_lag_records", "gauge",
+         "Input records not consumed yet (absent while not known).",
+         offsetof(EngineQueryProgress, lag)},
+        {"eddy_query_replay_done_records", "gauge", "Records of a REPLAY's range processed.",
+         offsetof(EngineQueryProgress, replay_done)},
+        {"eddy_query_replay_total_records", "gauge", "Records of a REPLAY's range.",
+         offsetof(EngineQueryProgress, replay_total)},
+    };
+    for (size_t m = 0; m < sizeof per / sizeof per[0]; m++) {
+        metric_head(&o, per[m].name, per[m].type, per[m].help);
+        for (int i = 0; i < n; i++) {
+            int64_t v = *(const int64_t *)((const char *)&qs[i] + per[m].off);
+            if (v >= 0)
+                sb_printf(&o, "%s{query=\"%s\"} %lld\n", per[m].name, qs[i].id, (long long)v);
+        }
+    }
+    metric_head(&o, "eddy_query_stalled", "gauge", "1 when a query has input left but makes no progress.");
+    for (int i = 0; i < n; i++)
+        sb_printf(&o, "eddy_query_stalled{query=\"%s\"} %d\n", qs[i].id, qs[i].stalled ? 1 : 0);
+    free(qs);
+    EngineStats st;
+    engine_stats(srv->e, &st);
+    metric_head(&o, "eddy_queries_running", "gauge", "Persistent queries running.");
+    sb_printf(&o, "eddy_queries_running %d\n", engine_running_queries(srv->e));
+    metric_head(&o, "eddy_queries_failed", "gauge", "Persistent queries stopped by an error.");
+    sb_printf(&o, "eddy_queries_failed %d\n", st.queries_failed);
+    metric_head(&o, "eddy_push_queries", "gauge", "Push queries a client holds open.");
+    sb_printf(&o, "eddy_push_queries %d\n", srv->push ? 1 : 0);
+    metric_head(&o, "eddy_push_queries_started_total", "counter", "Push queries started.");
+    sb_printf(&o, "eddy_push_queries_started_total %lld\n", (long long)srv->push_started);
+    metric_head(&o, "eddy_push_queries_ended_total", "counter",
+                "Push queries ended (LIMIT, close-query, client gone).");
+    sb_printf(&o, "eddy_push_queries_ended_total %lld\n", (long long)srv->push_freed);
+    metric_head(&o, "eddy_http_requests_total", "counter", "HTTP requests served.");
+    sb_printf(&o, "eddy_http_requests_total %lld\n", (long long)srv->requests);
+    metric_head(&o, "process_resident_memory_bytes", "gauge", "Resident memory size in bytes.");
+    sb_printf(&o, "process_resident_memory_bytes %ld\n", rss_bytes());
+    metric_head(&o, "eddy_uptime_seconds", "gauge", "Seconds since the server started serving.");
+    sb_printf(&o, "eddy_uptime_seconds %.3f\n", (double)(eddy_mono_ms() - srv->start_ms) / 1000.0);
+    server_reply(req, 200, "text/plain; version=0.0.4", o.data, o.len);
+    sb_free(&o);
+}
+
+/* ---- routing ---------------------------------------------------------------------------------- */
+
+typedef struct Route {
+    const char *method, *path;
+    void (*fn)(Server *, h2o_req_t *);
+} Route;
+
+static const Route routes[] = {
+    {"POST", "/ksql", api_ksql},
+    {"POST", "/query-stream", api_query_stream},
+    {"POST", "/query", api_query},
+    {"POST", "/close-query", api_close_query},
+    {"POST", "/inserts-stream", api_inserts_stream},
+    {"GET", "/info", api_info},
+    {"GET", "/healthcheck", api_healthcheck},
+    {"GET", "/clusterStatus", api_cluster_status},
+    {"GET", "/metrics", api_metrics},
+};
+
+int server_route(Server *srv, h2o_req_t *req)
+{
+    h2o_iovec_t path = req->path_normalized;
+    if (req->entity.base && req->entity.len > SERVER_MAX_BODY) {
+        char msg[200];
+        snprintf(msg, sizeof msg, "the request body is larger than %d bytes, the limit",
+                 SERVER_MAX_BODY);
+        server_reply_error(req, 413, "generic_error", 41300, msg);
+        return 0;
+    }
+    bool path_known = false;
+    for (size_t i = 0; i < sizeof routes / sizeof routes[0]; i++) {
+        if (!h2o_memis(path.base, path.len, routes[i].path, strlen(routes[i].path)))
+            continue;
+        path_known = true;
+        if (h2o_memis(req->method.base, req->method.len, routes[i].method, strlen(routes[i].method))) {
+            routes[i].fn(srv, req);
+            return 0;
+        }
+    }
+    char msg[600];
+    snprintf(msg, sizeof msg, path_known ? "%.*s takes another method than %.*s" : "no endpoint %.*s%.*s",
+             (int)(path.len < 256 ? path.len : 256), path.base,
+             path_known ? (int)req->method.len : 0, path_known ? req->method.base : "");
+    server_reply_error(req, path_known ? 405 : 404, "generic_error", path_known ? 40500 : 40400, msg);
+    return 0;
+}

@@ -1,0 +1,177 @@
+#!/usr/bin/env bash
+# eddy server against a real broker process: every endpoint of ksqlDB's
+# REST API it serves, over HTTP/1.1 and over HTTP/2 cleartext (prior
+# knowledge), with curl; shapes as ksqlDB documents them; bad requests
+# (malformed JSON, a bad statement, a query on /ksql, an oversize body, an
+# unknown path, a second push query) get 4xx with ksqlDB's error body; a
+# push query's client that goes away frees the query; SIGTERM ends with a
+# final checkpoint and exit 0.
+set -euo pipefail
+: "${EDDY:?path to the eddy binary}" "${EDDY_SRC:?repo root}"
+source "$EDDY_SRC/tests/integration/lib.sh"
+
+work=$(mktemp -d)
+[ -n "${KEEP_WORK:-}" ] || add_exit_trap "rm -rf '$work'"
+start_broker --topic acc:2
+
+# ---- refusals before serving ---------------------------------------------
+if "$EDDY" server --listen 0.0.0.0:0 --bootstrap-servers "$BOOTSTRAP" 2> "$work/refuse.err"; then
+  fail "eddy server listened on 0.0.0.0 without --insecure"
+fi
+check "a non-loopback address without auth is refused, saying why" \
+  grep -q "not a loopback address" "$work/refuse.err"
+
+cat > "$work/setup.ksql" <<'KSQL'
+CREATE STREAM acc (id STRING KEY, city STRING, sev INT)
+  WITH (kafka_topic = 'acc', value_format = 'JSON');
+CREATE TABLE per_city AS SELECT city, COUNT(*) AS n FROM acc GROUP BY city;
+KSQL
+
+"$EDDY" server --listen 127.0.0.1:0 --bootstrap-servers "$BOOTSTRAP" --state-dir "$work/state" \
+  -p auto.offset.reset=earliest "$work/setup.ksql" > "$work/server.out" 2> "$work/server.err" &
+SERVER_PID=$!
+add_exit_trap "kill -KILL $SERVER_PID 2> /dev/null || true"
+wait_for 20 grep -q 'serving ksqlDB' "$work/server.err" || { cat "$work/server.err"; fail "server did not start"; }
+URL=$(grep -o 'http://[0-9.:]*' "$work/server.err")
+echo "server at $URL (pid $SERVER_PID)"
+
+# req PROTO METHOD PATH [BODY] [curl args...]: body to $work/body, status printed.
+req() {
+  local proto=$1 method=$2 path=$3 body=${4:-}
+  shift 4 || shift $#
+  local args=(-s -o "$work/body" -w '%{http_code}' -X "$method" "$proto")
+  [ -z "$body" ] || args+=(--data-binary "$body")
+  curl "${args[@]}" "$@" "$URL$path"
+}
+jqb() { jq -e "$1" "$work/body" > /dev/null || { cat "$work/body"; echo; return 1; }; }
+metric() { curl -s "$URL/metrics" | awk -v m="$1" '$1 == m { print $2 }'; }
+# For wait_for, which runs its command again each time:
+metric_is() { [ "$(metric "$1")" = "$2" ]; }
+lines_ge() { [ "$(wc -l < "$1")" -ge "$2" ]; }
+pull_has() { curl -s -X POST "$URL/query-stream" -d "{\"sql\": \"$1\"}" | grep -qF "$2"; }
+
+for proto in --http1.1 --http2-prior-knowledge; do
+  P=${proto#--http}; P=${P%%-*}; P=${P%.1}      # 1 or 2
+  echo "---- $proto"
+  check_eq "$proto: protocol spoken" "$([ "$P" = 1 ] && echo 1.1 || echo 2)" \
+    "$(curl -s -o /dev/null -w '%{http_version}' "$proto" "$URL/info")"
+
+  check_eq "$proto: GET /info" 200 "$(req "$proto" GET /info)"
+  check "$proto: /info shape" jqb '.KsqlServerInfo.serverStatus == "RUNNING" and (.KsqlServerInfo.version | type == "string") and (.KsqlServerInfo | has("kafkaClusterId") and has("ksqlServiceId"))'
+  check_eq "$proto: GET /healthcheck" 200 "$(req "$proto" GET /healthcheck)"
+  check "$proto: /healthcheck shape" jqb '.isHealthy == true and .details.kafka.isHealthy == true'
+  check_eq "$proto: GET /clusterStatus" 200 "$(req "$proto" GET /clusterStatus)"
+  check "$proto: /clusterStatus shape" jqb '.clusterStatus | to_entries | length == 1 and .[0].value.hostAlive == true'
+
+  # /ksql: two statements, two entities
+  check_eq "$proto: /ksql CREATE + SHOW" 200 "$(req "$proto" POST /ksql \
+    "{\"ksql\": \"CREATE STREAM s$P (x INT) WITH (kafka_topic='s$P', value_format='JSON', partitions=1); SHOW STREAMS;\", \"streamsProperties\": {}}")"
+  check "$proto: currentStatus entity" jqb ".[0][\"@type\"] == \"currentStatus\" and .[0].commandStatus.status == \"SUCCESS\" and .[0].statementText == \"CREATE STREAM s$P (x INT) WITH (kafka_topic='s$P', value_format='JSON', partitions=1);\" and .[0].commandId == \"stream/\`S$P\`/create\" and (.[0].warnings | type == \"array\")"
+  check "$proto: the SHOW's entity has the new stream" jqb ".[1].statementText == \"SHOW STREAMS;\" and (.[1].text | test(\"S$P \"))"
+
+  # /ksql errors: positioned in the request
+  check_eq "$proto: bad SQL on line 2" 400 "$(req "$proto" POST /ksql '{"ksql": "SHOW STREAMS;\n  SELEC x FROM acc;"}')"
+  check "$proto: statement_error with code and line:col" jqb '.["@type"] == "statement_error" and .error_code == 40001 and (.message | startswith("line 2:3: ")) and .statementText == "SELEC x FROM acc;" and (.entities | length == 1)'
+  check_eq "$proto: a SELECT on /ksql" 400 "$(req "$proto" POST /ksql '{"ksql": "SELECT * FROM acc EMIT CHANGES;"}')"
+  check "$proto: ... its error" jqb '.error_code == 40002'
+  check_eq "$proto: malformed JSON" 400 "$(req "$proto" POST /ksql '{"ksql": "SHOW STREAMS;"')"
+  check "$proto: ... generic_error 40000" jqb '.["@type"] == "generic_error" and .error_code == 40000 and (.message | test("malformed JSON"))'
+  check_eq "$proto: no ksql field" 400 "$(req "$proto" POST /ksql '{"sql": "SHOW STREAMS;"}')"
+  check "$proto: ... says what is missing" jqb '.error_code == 40000 and (.message | test("ksql"))'
+  head -c 2000000 /dev/zero | tr '\0' ' ' > "$work/big"
+  check_eq "$proto: a 2 MB body" 413 "$(req "$proto" POST /ksql "@$work/big")"
+  check "$proto: ... ksqlDB's error body" jqb '.error_code == 41300'
+  check_eq "$proto: unknown path" 404 "$(req "$proto" GET /nope)"
+  check "$proto: ... ksqlDB's error body" jqb '.error_code == 40400'
+  check_eq "$proto: wrong method" 405 "$(req "$proto" GET /ksql)"
+
+  # a push query (delimited), fed by /inserts-stream
+  curl -sN "$proto" -X POST "$URL/query-stream" \
+    -d "{\"sql\": \"SELECT id, city, sev FROM acc WHERE city = 'C$P' EMIT CHANGES;\", \"properties\": {\"auto.offset.reset\": \"earliest\"}}" \
+    > "$work/push$P" 2> /dev/null &
+  CURL=$!
+  wait_for 10 grep -q queryId "$work/push$P" || fail "$proto: no push query header"
+  head -1 "$work/push$P" > "$work/body"
+  check "$proto: push metadata line" jqb '.columnNames == ["ID","CITY","SEV"] and .columnTypes == ["STRING","STRING","INTEGER"] and (.queryId | type == "string")'
+  check_eq "$proto: a second push query while one runs" 429 \
+    "$(req "$proto" POST /query-stream '{"sql": "SELECT * FROM acc EMIT CHANGES;"}')"
+  check "$proto: ... ksqlDB's error body" jqb '.error_code == 42900'
+
+  printf '{"target": "ACC"}\n{"id": "p%s-1", "city": "C%s", "sev": 2}\n{"ID": "p%s-2", "CITY": "C%s", "SEV": 3}\n{"id": "p%s-3", "sev": "high"}\nnot json\n' \
+    "$P" "$P" "$P" "$P" "$P" > "$work/ins"
+  check_eq "$proto: /inserts-stream" 200 "$(req "$proto" POST /inserts-stream "@$work/ins")"
+  check "$proto: one ack per row, errors for the bad ones" diff <(jq -c '[.status, .seq, .error_code]' "$work/body") \
+    <(printf '["ok",0,null]\n["ok",1,null]\n["error",2,40000]\n["error",3,40000]\n')
+  check "$proto: the bad value's ack says why" grep -q 'SEV' "$work/body"
+
+  wait_for 15 lines_ge "$work/push$P" 3 || { cat "$work/push$P"; fail "$proto: push rows did not arrive"; }
+  check "$proto: the push query's rows, exactly" diff <(tail -n +2 "$work/push$P") \
+    <(printf '["p%s-1","C%s",2]\n["p%s-2","C%s",3]\n' "$P" "$P" "$P" "$P")
+  check_eq "$proto: push queries open" 1 "$(metric eddy_push_queries)"
+
+  QID=$(head -1 "$work/push$P" | jq -r .queryId)
+  check_eq "$proto: /close-query of an unknown id" 400 "$(req "$proto" POST /close-query '{"queryId": "nope"}')"
+  check_eq "$proto: /close-query" 200 "$(req "$proto" POST /close-query "{\"queryId\": \"$QID\"}")"
+  wait_for 10 bash -c "! kill -0 $CURL 2> /dev/null" || fail "$proto: close-query did not end the response"
+  check_eq "$proto: push queries open after close-query" 0 "$(metric eddy_push_queries)"
+
+  # pull queries, both formats
+  wait_for 15 pull_has "SELECT * FROM per_city WHERE city = 'C$P';" "[\"C$P\",2]" || true
+  check_eq "$proto: pull query (delimited)" 200 "$(req "$proto" POST /query-stream "{\"sql\": \"SELECT * FROM per_city WHERE city = 'C$P';\"}")"
+  check "$proto: its metadata and row" diff <(jq -c 'if type == "object" then [.columnNames, .columnTypes] else . end' "$work/body") \
+    <(printf '[["CITY","N"],["STRING","BIGINT"]]\n["C%s",2]\n' "$P")
+  check_eq "$proto: pull query (application/json)" 200 "$(req "$proto" POST /query-stream \
+    "{\"sql\": \"SELECT city, n FROM per_city WHERE city = 'C$P';\"}" -H 'Accept: application/json')"
+  check "$proto: one JSON array: metadata, then rows" jqb ".[0].columnNames == [\"CITY\",\"N\"] and .[1] == [\"C$P\",2] and length == 2"
+  check_eq "$proto: a bad query" 400 "$(req "$proto" POST /query-stream '{"sql": "SELECT nope FROM per_city;"}')"
+  check "$proto: ... positioned" jqb '.error_code == 40001 and (.message | startswith("line 1:8: "))'
+  check_eq "$proto: not a SELECT" 400 "$(req "$proto" POST /query-stream '{"sql": "SHOW STREAMS;"}')"
+
+  # the older /query endpoint, to its LIMIT
+  check_eq "$proto: /query with LIMIT" 200 "$(req "$proto" POST /query \
+    "{\"ksql\": \"SELECT id, sev FROM acc WHERE city = 'C$P' EMIT CHANGES LIMIT 2;\", \"streamsProperties\": {\"auto.offset.reset\": \"earliest\"}}")"
+  check "$proto: /query's header, rows and final message" jqb ".[0].header.schema == \"\`ID\` STRING, \`SEV\` INTEGER\" and .[1].row.columns == [\"p$P-1\",2] and .[2].row.columns == [\"p$P-2\",3] and .[3].finalMessage == \"Limit Reached\" and length == 4"
+
+  # a client that goes away mid push query frees it
+  started=$(metric eddy_push_queries_started_total)
+  : > "$work/gone$P"
+  curl -sN "$proto" -X POST "$URL/query-stream" -d '{"sql": "SELECT * FROM acc EMIT CHANGES;"}' > "$work/gone$P" 2> /dev/null &
+  CURL=$!
+  wait_for 10 grep -q queryId "$work/gone$P" || fail "$proto: no header for the push query to leave"
+  check_eq "$proto: push queries open before the client leaves" 1 "$(metric eddy_push_queries)"
+  kill "$CURL"; wait "$CURL" 2> /dev/null || true
+  wait_for 10 metric_is eddy_push_queries 0 || fail "$proto: the push query outlived its client"
+  echo "ok: $proto: the query of a client that left is freed"
+  check_eq "$proto: a new push query can start" 200 "$(req "$proto" POST /query \
+    '{"ksql": "SELECT id FROM acc EMIT CHANGES LIMIT 1;", "streamsProperties": {"auto.offset.reset": "earliest"}}')"
+done
+
+# /metrics: the CTAS read the 4 good rows; Prometheus text
+wait_for 15 metric_is 'eddy_query_records_in_total{query="CTAS_PER_CITY_1"}' 4 || true
+check_eq "metrics: records in of the CTAS" 4 "$(metric 'eddy_query_records_in_total{query="CTAS_PER_CITY_1"}')"
+check_eq "metrics: records out of the CTAS" 4 "$(metric 'eddy_query_records_out_total{query="CTAS_PER_CITY_1"}')"
+check_eq "metrics: bad records of the CTAS" 0 "$(metric 'eddy_query_records_skipped_total{query="CTAS_PER_CITY_1"}')"
+check_eq "metrics: lag of the CTAS" 0 "$(metric 'eddy_query_lag_records{query="CTAS_PER_CITY_1"}')"
+check "metrics: RSS and uptime" test "$(metric process_resident_memory_bytes)" -gt 0
+check "metrics: TYPE lines" grep -q '^# TYPE eddy_query_records_in_total counter' <(curl -s "$URL/metrics")
+echo "figures: RSS $(metric process_resident_memory_bytes) bytes after $(metric eddy_http_requests_total) requests"
+
+if command -v python3 > /dev/null; then
+  check "a plain Python http.client reads /info" python3 - "$URL" <<'PY'
+import http.client, json, sys, urllib.parse
+u = urllib.parse.urlparse(sys.argv[1])
+c = http.client.HTTPConnection(u.hostname, u.port, timeout=10)
+c.request("POST", "/ksql", body=json.dumps({"ksql": "SHOW QUERIES;"}),
+          headers={"Content-Type": "application/vnd.ksql.v1+json"})
+r = c.getresponse()
+body = json.loads(r.read())
+sys.exit(0 if r.status == 200 and "CTAS_PER_CITY_1" in body[0]["text"] else 1)
+PY
+fi
+
+kill -TERM "$SERVER_PID"
+rc=0
+wait "$SERVER_PID" || rc=$?
+check_eq "SIGTERM: exit status" 0 "$rc"
+check "SIGTERM: it says it stopped" grep -q 'stopped after' "$work/server.err"
+echo "PASS"
