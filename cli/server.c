@@ -536,6 +536,14 @@ int cmd_server(int argc, char **argv)
     h2o_socket_read_stop(lsock);
     h2o_socket_close(lsock);
     fd = -1;
+    /* A moment for the responses being written (a push query's end) and
+     * the closes to go out, then h2o lets go of what it holds. */
+    for (int64_t until = eddy_mono_ms() + 300; eddy_mono_ms() < until;)
+        h2o_evloop_run(srv->ctx.loop, 50);
+    h2o_evloop_t *loop = srv->ctx.loop;
+    h2o_context_dispose(&srv->ctx);
+    h2o_evloop_destroy(loop);
+    h2o_config_dispose(&srv->config);
 out_engine:
     engine_destroy(srv->e);
 out_transport:
