@@ -509,6 +509,11 @@ int cmd_server(int argc, char **argv)
 
     h2o_config_init(&srv->config);
     srv->config.max_request_entity_size = SERVER_HARD_MAX_BODY;
+    /* A client has 10 s to send a request's headers and body (HTTP/1.1),
+     * an HTTP/2 connection without a stream is closed after 10 s idle;
+     * an open response (a push query waiting for rows) is not idle. */
+    srv->config.http1.req_timeout = 10000;
+    srv->config.http2.idle_timeout = 10000;
     h2o_hostconf_t *host = h2o_config_register_host(&srv->config, h2o_iovec_init(H2O_STRLIT("default")), 65535);
     h2o_pathconf_t *path = h2o_config_register_path(host, "/", 0);
     Handler *h = (Handler *)h2o_create_handler(path, sizeof *h);

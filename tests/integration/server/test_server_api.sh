@@ -156,6 +156,23 @@ check "metrics: RSS and uptime" test "$(metric process_resident_memory_bytes)" -
 check "metrics: TYPE lines" grep -q '^# TYPE eddy_query_records_in_total counter' <(curl -s "$URL/metrics")
 echo "figures: RSS $(metric process_resident_memory_bytes) bytes after $(metric eddy_http_requests_total) requests"
 
+# A client that sends half a request is cut off (h2o's request timeout,
+# 10 s); the server goes on answering meanwhile.
+slow_closed() {
+  exec 3<> "/dev/tcp/127.0.0.1/${URL##*:}"
+  printf 'POST /ksql HTTP/1.1\r\nHost: x\r\n' >&3
+  timeout 30 cat <&3 > /dev/null
+  local rc=$?
+  exec 3<&-
+  return $rc
+}
+slow_closed &
+SLOW=$!
+check_eq "answers while a slow client holds a connection" 200 "$(req --http1.1 GET /info)"
+t0=$SECONDS
+check "a client that sends half a request is cut off" wait "$SLOW"
+echo "figures: the half request was cut off after $((SECONDS - t0)) s"
+
 if command -v python3 > /dev/null; then
   check "a plain Python http.client reads /info" python3 - "$URL" <<'PY'
 import http.client, json, sys, urllib.parse
