@@ -156,6 +156,22 @@ check "metrics: RSS and uptime" test "$(metric process_resident_memory_bytes)" -
 check "metrics: TYPE lines" grep -q '^# TYPE eddy_query_records_in_total counter' <(curl -s "$URL/metrics")
 echo "figures: RSS $(metric process_resident_memory_bytes) bytes after $(metric eddy_http_requests_total) requests"
 
+# Many clients at once: 200 pull queries, 50 at a time, over both
+# protocols, while a push query is open; every one answered, RSS bounded.
+curl -sN -X POST "$URL/query-stream" -d '{"sql": "SELECT * FROM acc EMIT CHANGES;"}' > "$work/bg" 2> /dev/null &
+BG=$!
+rss0=$(metric process_resident_memory_bytes)
+seq 200 | xargs -P 50 -I{} sh -c 'if [ $(({} % 2)) = 0 ]; then p=--http1.1; else p=--http2-prior-knowledge; fi
+  curl -s -o /dev/null -w "%{http_code}\n" $p -X POST "$1/query-stream" -d "{\"sql\": \"SELECT * FROM per_city;\"}"' _ "$URL" \
+  > "$work/codes"
+check_eq "200 concurrent pull queries, all answered 200" 200 "$(grep -c '^200$' "$work/codes")"
+rss1=$(metric process_resident_memory_bytes)
+echo "figures: RSS $rss0 bytes before the 200 pull queries, $rss1 after"
+check "RSS stays under 256 MiB" test "$rss1" -lt $((256 << 20))
+check_eq "the push query is still open" 1 "$(metric eddy_push_queries)"
+kill "$BG"; wait "$BG" 2> /dev/null || true
+wait_for 10 metric_is eddy_push_queries 0 || fail "the background push query outlived its client"
+
 # A client that sends half a request is cut off (h2o's request timeout,
 # 10 s); the server goes on answering meanwhile.
 slow_closed() {
