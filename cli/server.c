@@ -38,7 +38,8 @@ static const char usage[] =
     "REST API (HTTP/1.1 and HTTP/2 cleartext) until SIGINT/SIGTERM.\n"
     "\n"
     "  --listen HOST:PORT       where to listen (default 127.0.0.1:8088; port 0 picks one)\n"
-    "  --insecure               allow a non-loopback address (no authentication is built yet)\n"
+    "  --insecure               allow a non-loopback address without authentication\n"
+    "  -p server.auth.basic.file=FILE   HTTP basic authentication: user:crypt(3)-hash lines\n"
     "  --bootstrap-servers B    the Kafka cluster (default: an embedded development broker)\n"
     "  --state-dir D            catalog and state (default ./eddy-state)\n"
     "  --config FILE, -p key=value, --verbose, --log-file FILE   as for eddy run\n";
@@ -340,6 +341,14 @@ static int on_req(h2o_handler_t *self, h2o_req_t *req)
 {
     Server *srv = ((Handler *)self)->srv;
     srv->requests++;
+    if (srv->auth && !server_auth_check(srv->auth, req)) {
+        static const char challenge[] = "Basic realm=\"eddy\", charset=\"UTF-8\"";
+        h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_WWW_AUTHENTICATE, NULL, challenge,
+                       sizeof challenge - 1);
+        server_reply_error(req, 401, "generic_error", 40100,
+                           "authentication needed: HTTP basic credentials of a user in server.auth.basic.file");
+        return 0;
+    }
     return server_route(srv, req);
 }
 
@@ -386,7 +395,8 @@ static int listen_on(const char *spec, bool insecure, char *bound, size_t bounds
     if (!is_loopback(ai->ai_addr) && !insecure) {
         fprintf(stderr,
                 "eddy server: refusing to listen on %s, which is not a loopback address, without\n"
-                "             authentication (not built yet); give --insecure to serve it anyway\n",
+                "             authentication (-p server.auth.basic.file=FILE); give --insecure to\n"
+                "             serve it anyway\n",
                 spec);
         freeaddrinfo(ai);
         return -1;
@@ -417,6 +427,38 @@ static int listen_on(const char *spec, bool insecure, char *bound, size_t bounds
     }
     snprintf(bound, boundsz, ss.ss_family == AF_INET6 ? "[%s]:%d" : "%s:%d", addr, port);
     return fd;
+}
+
+/* Takes the server.* properties out of o (librdkafka would refuse them);
+ * server.auth.basic.file into *auth_file (malloc'd).  -1 (said) for one
+ * eddy does not know or has not built. */
+static int take_server_props(CliOptions *o, char **auth_file)
+{
+    int k = 0, rc = 0;
+    for (int i = 0; i < o->nprops; i++) {
+        char *key = o->props[2 * i], *val = o->props[2 * i + 1];
+        if (strncmp(key, "server.", 7) != 0) {
+            o->props[2 * k] = key;
+            o->props[2 * k + 1] = val;
+            k++;
+            continue;
+        }
+        if (strcmp(key, "server.auth.basic.file") == 0) {
+            free(*auth_file);
+            *auth_file = strdup(val);
+        } else {
+            fprintf(stderr, "eddy server: %s: %s\n", key,
+                    strncmp(key, "server.tls.", 11) == 0 ? "TLS is not built yet"
+                                                         : "not a property eddy server knows");
+            rc = -1;
+        }
+        free(key);
+        free(val);
+    }
+    o->nprops = k;
+    if (o->props)
+        o->props[2 * k] = NULL;
+    return rc;
 }
 
 /* ---- the command ----------------------------------------------------------------- */
@@ -473,7 +515,15 @@ int cmd_server(int argc, char **argv)
         if ((texts[i] = cli_read_file(o.files[i])) == NULL)
             goto out_files;
     Server *srv = calloc(1, sizeof *srv);
-    int fd = listen_on(listen_spec, insecure, srv->listen, sizeof srv->listen);
+    char *auth_file = NULL;
+    int fd = -1;
+    if (take_server_props(&o, &auth_file) != 0 ||
+        (auth_file && (srv->auth = server_auth_load(auth_file)) == NULL)) {
+        free(auth_file);
+        goto out_srv;
+    }
+    free(auth_file);
+    fd = listen_on(listen_spec, insecure || srv->auth, srv->listen, sizeof srv->listen);
     if (fd < 0)
         goto out_srv;
 
@@ -559,6 +609,7 @@ out_fd:
     if (fd >= 0)
         close(fd);
 out_srv:
+    server_auth_free(srv->auth);
     free(srv);
 out_files:
     for (int i = 0; i < o.nfiles; i++)

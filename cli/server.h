@@ -55,8 +55,11 @@ typedef struct PushClient {
     const char *final_message;    /* /query's closing message, if any */
 } PushClient;
 
+typedef struct ServerAuth ServerAuth;
+
 typedef struct Server {
     Engine *e;
+    ServerAuth *auth;             /* NULL: no authentication */
     h2o_globalconf_t config;
     h2o_context_t ctx;
     h2o_accept_ctx_t accept_ctx;
@@ -92,6 +95,14 @@ void server_push_finish(Server *srv, const char *final_message);
 void server_sink_row(RowSink *sink, const char *json, bool header);
 /* The closing text of a response in sink's format. */
 void server_sink_close(RowSink *sink, const char *final_message);
+
+/* ---- server_auth.c: HTTP basic authentication ----------------------- */
+
+/* Reads a server.auth.basic.file; NULL (said on stderr) if it cannot. */
+ServerAuth *server_auth_load(const char *path);
+void server_auth_free(ServerAuth *a);
+/* True if req carries the credentials of a user of the file. */
+bool server_auth_check(ServerAuth *a, h2o_req_t *req);
 
 /* ---- server_api.c: endpoints ----------------------------------------- */
 

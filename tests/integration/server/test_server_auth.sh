@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# eddy server's HTTP basic authentication (server.auth.basic.file: user:
+# crypt(3)-hash lines): no credentials, a wrong password, an unknown user
+# and a malformed header get 401 with a challenge and ksqlDB's error body,
+# over HTTP/1.1 and HTTP/2; the right ones get through; with auth on, a
+# non-loopback address is allowed; a bad password file and TLS properties
+# (not built) are refused at start.
+set -euo pipefail
+: "${EDDY:?path to the eddy binary}" "${EDDY_SRC:?repo root}"
+source "$EDDY_SRC/tests/integration/lib.sh"
+
+work=$(mktemp -d)
+[ -n "${KEEP_WORK:-}" ] || add_exit_trap "rm -rf '$work'"
+start_broker
+
+{
+  echo "# eddy server users"
+  echo "alice:$(openssl passwd -6 -salt 5aLtS4lt 's3cret:with colon')"
+  echo "bob:$(openssl passwd -5 -salt 0therSalt hunter2)"
+} > "$work/users"
+
+printf 'alice:$6$x$y\nnot a user line\n' > "$work/bad"
+if "$EDDY" server --listen 127.0.0.1:0 --bootstrap-servers "$BOOTSTRAP" --state-dir "$work/s0" \
+     -p server.auth.basic.file="$work/bad" 2> "$work/bad.err"; then
+  fail "a malformed password file was accepted"
+fi
+check "a malformed password file is refused with its line" grep -q 'line 2 is not user:crypt-hash' "$work/bad.err"
+if "$EDDY" server --listen 127.0.0.1:0 --bootstrap-servers "$BOOTSTRAP" --state-dir "$work/s0" \
+     -p server.tls.cert=/nope 2> "$work/tls.err"; then
+  fail "server.tls.cert was accepted"
+fi
+check "TLS properties say TLS is not built" grep -q 'TLS is not built yet' "$work/tls.err"
+
+# With authentication, a non-loopback address is allowed.
+"$EDDY" server --listen 0.0.0.0:0 --bootstrap-servers "$BOOTSTRAP" --state-dir "$work/state" \
+  -p server.auth.basic.file="$work/users" > "$work/server.out" 2> "$work/server.err" &
+SERVER_PID=$!
+add_exit_trap "kill -KILL $SERVER_PID 2> /dev/null || true"
+wait_for 20 grep -q 'serving ksqlDB' "$work/server.err" || { cat "$work/server.err"; fail "server did not start"; }
+PORT=$(grep -o 'http://[^ ]*' "$work/server.err" | sed 's/.*://')
+URL="http://127.0.0.1:$PORT"
+echo "server on 0.0.0.0:$PORT"
+
+jqb() { jq -e "$1" "$work/body" > /dev/null; }
+code() { curl -s -o "$work/body" -D "$work/headers" -w '%{http_code}' "$@"; }
+for proto in --http1.1 --http2-prior-knowledge; do
+  check_eq "$proto: no credentials" 401 "$(code "$proto" "$URL/info")"
+  check "$proto: ... a Basic challenge" grep -qi '^www-authenticate: Basic realm="eddy"' "$work/headers"
+  check "$proto: ... ksqlDB's error body" jqb '.error_code == 40100 and .["@type"] == "generic_error"'
+  check_eq "$proto: a wrong password" 401 "$(code "$proto" -u 'alice:s3cret' "$URL/info")"
+  check_eq "$proto: an unknown user" 401 "$(code "$proto" -u 'carol:s3cret:with colon' "$URL/info")"
+  check_eq "$proto: a malformed header" 401 "$(code "$proto" -H 'Authorization: Basic !!!' "$URL/info")"
+  check_eq "$proto: alice (a password with a colon, SHA-512 crypt)" 200 "$(code "$proto" -u 'alice:s3cret:with colon' "$URL/info")"
+  check_eq "$proto: bob (SHA-256 crypt)" 200 "$(code "$proto" -u 'bob:hunter2' -X POST "$URL/ksql" -d '{"ksql": "SHOW STREAMS;"}')"
+  check_eq "$proto: bob again (remembered)" 200 "$(code "$proto" -u 'bob:hunter2' "$URL/healthcheck")"
+  check_eq "$proto: statements need credentials too" 401 "$(code "$proto" -X POST "$URL/ksql" -d '{"ksql": "SHOW STREAMS;"}')"
+done
+
+kill -TERM "$SERVER_PID"
+rc=0
+wait "$SERVER_PID" || rc=$?
+check_eq "SIGTERM: exit status" 0 "$rc"
+echo "PASS"
