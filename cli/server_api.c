@@ -5,9 +5,8 @@
  * /metrics (Prometheus text).
  *
  * Every statement runs through engine_execute, one statement at a time so
- * each gets its entity (or its error) as ksqlDB answers; the text given to
- * the engine keeps the statement at its place in the request (what comes
- * before it blanked, line breaks kept), so an error's line:column is the
+ * each gets its entity (or its error) as ksqlDB answers; an error's
+ * line:column is moved by where the statement starts, so it is the
  * request's.
  *
  * Errors use ksqlDB's body {"@type", "error_code", "message"} with its
@@ -56,48 +55,83 @@ static void first_word(const char *s, char *out, size_t n)
 
 /* The end (one past its ';', or the text's end) of the statement that
  * starts at text + start; start itself when only blanks and comments are
- * left. */
-static size_t statement_end(const char *text, size_t start)
+ * left.  One pass, with the lexical rules of eddy_statement_complete
+ * (quotes ', ` and " with the quote doubled inside; -- and block comments),
+ * so a request's cost grows with its length, however many ';' its strings
+ * hold.  *empty (may be NULL): only blanks and comments before the ';'. */
+static size_t statement_end(const char *text, size_t start, bool *empty)
 {
-    size_t len = strlen(text);
-    char *tmp = malloc(len - start + 1);
-    size_t end = len;
-    for (size_t i = start; i < len; i++) {
-        if (text[i] != ';')
-            continue;
-        memcpy(tmp, text + start, i + 1 - start);
-        tmp[i + 1 - start] = '\0';
-        if (eddy_statement_complete(tmp)) {
-            end = i + 1;
-            break;
+    const char *p = text + start;
+    bool significant = false;
+    while (*p) {
+        char c = *p;
+        if (c == '\'' || c == '`' || c == '"') {
+            significant = true;
+            for (p++; *p; p++)
+                if (*p == c) {
+                    if (p[1] != c)
+                        break;
+                    p++;
+                }
+            if (*p)
+                p++;
+        } else if (c == '-' && p[1] == '-') {
+            while (*p && *p != '\n')
+                p++;
+        } else if (c == '/' && p[1] == '*') {
+            const char *e = strstr(p + 2, "*/");
+            p = e ? e + 2 : p + strlen(p);
+        } else if (c == ';') {
+            if (empty)
+                *empty = !significant;
+            return (size_t)(p + 1 - text);
+        } else {
+            significant = significant || !isspace((unsigned char)c);
+            p++;
         }
     }
-    if (end == len) {
-        char w[8];
-        first_word(text + start, w, sizeof w);
-        if (w[0] == '\0')
-            end = start;
-    }
-    free(tmp);
-    return end;
+    if (empty)
+        *empty = !significant;
+    return significant ? (size_t)(p - text) : start;
 }
 
-/* Runs text[start, end) as the request's statement, positioned in text.
- * Output goes where srv's captures say.  0, or -1 with msg ("line L:C: ..."). */
+/* Runs text[start, end) as the request's statement.  Output goes where
+ * srv's captures say.  0, or -1 with msg ("line L:C: ..." counted in the
+ * whole text: *line and *col say where start is, 1-based). */
+static int run_statement_at(Server *srv, const char *text, size_t start, size_t end, int line,
+                            int col, char *msg, size_t msgsz)
+{
+    char *stmt = strndup(text + start, end - start);
+    EddyError err;
+    int rc = engine_execute(srv->e, stmt, "request", &err);
+    if (rc != 0) {
+        if (err.pos.line == 1)
+            err.pos.col += col - 1;
+        if (err.pos.line > 0)
+            err.pos.line += line - 1;
+        eddy_error_format(&err, NULL, msg, msgsz);
+    }
+    free(stmt);
+    return rc;
+}
+
 static int run_statement(Server *srv, const char *text, size_t start, size_t end, char *msg,
                          size_t msgsz)
 {
-    char *masked = malloc(end + 1);
-    for (size_t i = 0; i < start; i++)
-        masked[i] = text[i] == '\n' ? '\n' : ' ';
-    memcpy(masked + start, text + start, end - start);
-    masked[end] = '\0';
-    EddyError err;
-    int rc = engine_execute(srv->e, masked, "request", &err);
-    if (rc != 0)
-        eddy_error_format(&err, NULL, msg, msgsz);
-    free(masked);
-    return rc;
+    return run_statement_at(srv, text, start, end, 1, 1, msg, msgsz);
+}
+
+/* Moves (*line, *col) from text + from to text + to. */
+static void advance_pos(const char *text, size_t from, size_t to, int *line, int *col)
+{
+    for (size_t i = from; i < to; i++) {
+        if (text[i] == '\n') {
+            (*line)++;
+            *col = 1;
+        } else {
+            (*col)++;
+        }
+    }
 }
 
 /* The statement's text without the blanks around it. */
@@ -287,7 +321,13 @@ static void api_ksql(Server *srv, h2o_req_t *req)
     }
     json_t *entities = json_array();
     size_t start = 0, end;
-    while ((end = statement_end(text, start)) > start) {
+    int line = 1, col = 1;
+    bool empty;
+    for (; (end = statement_end(text, start, &empty)) > start; start = end) {
+        if (empty) {   /* a stray ';' */
+            advance_pos(text, start, end, &line, &col);
+            continue;
+        }
         char kw[16];
         first_word(text + start, kw, sizeof kw);
         json_t *st = statement_text(text, start, end);
@@ -305,7 +345,7 @@ static void api_ksql(Server *srv, h2o_req_t *req)
         json_t *warnings = json_array();
         srv->capture_text = &out;
         srv->capture_warnings = warnings;
-        int rc = run_statement(srv, text, start, end, msg, sizeof msg);
+        int rc = run_statement_at(srv, text, start, end, line, col, msg, sizeof msg);
         srv->capture_text = NULL;
         srv->capture_warnings = NULL;
         if (rc != 0) {
@@ -321,7 +361,7 @@ static void api_ksql(Server *srv, h2o_req_t *req)
         json_decref(st);
         json_decref(warnings);
         sb_free(&out);
-        start = end;
+        advance_pos(text, start, end, &line, &col);
     }
     server_reply_json(req, 200, entities);
 out:
@@ -375,10 +415,8 @@ static void run_query(Server *srv, h2o_req_t *req, const char *sql, json_t *prop
 {
     char kw[16], msg[2048];
     first_word(sql, kw, sizeof kw);
-    size_t end = statement_end(sql, 0);
-    if (strcmp(kw, "SELECT") != 0 || end < strlen(sql)) {
-        while (end < strlen(sql) && isspace((unsigned char)sql[end]))
-            end++;
+    size_t end = statement_end(sql, 0, NULL);
+    if (strcmp(kw, "SELECT") != 0 || statement_end(sql, end, NULL) != end) {
         server_reply_error(req, 400, "statement_error", 40001,
                            strcmp(kw, "SELECT") != 0
                                ? "a query endpoint runs one SELECT; other statements go to /ksql"

@@ -72,6 +72,16 @@ for proto in --http1.1 --http2-prior-knowledge; do
   # /ksql errors: positioned in the request
   check_eq "$proto: bad SQL on line 2" 400 "$(req "$proto" POST /ksql '{"ksql": "SHOW STREAMS;\n  SELEC x FROM acc;"}')"
   check "$proto: statement_error with code and line:col" jqb '.["@type"] == "statement_error" and .error_code == 40001 and (.message | startswith("line 2:3: ")) and .statementText == "SELEC x FROM acc;" and (.entities | length == 1)'
+  check_eq "$proto: an error after statements on the same line" 400 "$(req "$proto" POST /ksql '{"ksql": "SHOW STREAMS;\nSHOW TABLES; ; SHOW STREAMS; SELEC x;"}')"
+  check "$proto: ... its column counts from the line's start, stray ';' skipped" jqb '(.message | startswith("line 2:30: ")) and (.entities | length == 3)'
+  check_eq "$proto: ';' and comments inside strings do not split" 200 "$(req "$proto" POST /ksql \
+    "{\"ksql\": \"CREATE STREAM q$P (\\\"a;b\\\" STRING, \`c--d\` INT) WITH (kafka_topic='q;$P', value_format='JSON', partitions=1); -- x;y\\nDESCRIBE q$P;\"}")"
+  check "$proto: ... two statements, the column names whole" jqb '(length == 2) and (.[1].text | test("a;b")) and (.[1].text | test("c--d"))'
+  python3 -c 'import json; print(json.dumps({"ksql": "SHOW STREAMS; SHOW TABLES \x27" + ";" * 1000000 + "\x27;"}))' > "$work/semis"
+  t0=$(date +%s%N)
+  check_eq "$proto: a 1 MB statement of ';' in a string" 400 "$(req "$proto" POST /ksql "@$work/semis")"
+  echo "figures: $proto: answered in $((($(date +%s%N) - t0) / 1000000)) ms"
+  check "$proto: ... its error, one entity before it" jqb '.error_code == 40001 and (.entities | length == 1)'
   check_eq "$proto: a SELECT on /ksql" 400 "$(req "$proto" POST /ksql '{"ksql": "SELECT * FROM acc EMIT CHANGES;"}')"
   check "$proto: ... its error" jqb '.error_code == 40002'
   check_eq "$proto: malformed JSON" 400 "$(req "$proto" POST /ksql '{"ksql": "SHOW STREAMS;"')"
