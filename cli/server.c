@@ -24,6 +24,8 @@
 #include <errno.h>
 #include <netdb.h>
 #include <netinet/in.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -40,6 +42,7 @@ static const char usage[] =
     "  --listen HOST:PORT       where to listen (default 127.0.0.1:8088; port 0 picks one)\n"
     "  --insecure               allow a non-loopback address without authentication\n"
     "  -p server.auth.basic.file=FILE   HTTP basic authentication: user:crypt(3)-hash lines\n"
+    "  -p server.tls.cert=PEM -p server.tls.key=PEM   serve HTTPS (HTTP/2 or HTTP/1.1 by ALPN)\n"
     "  --bootstrap-servers B    the Kafka cluster (default: an embedded development broker)\n"
     "  --state-dir D            catalog and state (default ./eddy-state)\n"
     "  --config FILE, -p key=value, --verbose, --log-file FILE   as for eddy run\n";
@@ -429,10 +432,9 @@ static int listen_on(const char *spec, bool insecure, char *bound, size_t bounds
     return fd;
 }
 
-/* Takes the server.* properties out of o (librdkafka would refuse them);
- * server.auth.basic.file into *auth_file (malloc'd).  -1 (said) for one
- * eddy does not know or has not built. */
-static int take_server_props(CliOptions *o, char **auth_file)
+/* Takes the server.* properties out of o (librdkafka would refuse them)
+ * into the strings given (malloc'd).  -1 (said) for one eddy does not know. */
+static int take_server_props(CliOptions *o, char **auth_file, char **tls_cert, char **tls_key)
 {
     int k = 0, rc = 0;
     for (int i = 0; i < o->nprops; i++) {
@@ -443,13 +445,15 @@ static int take_server_props(CliOptions *o, char **auth_file)
             k++;
             continue;
         }
-        if (strcmp(key, "server.auth.basic.file") == 0) {
-            free(*auth_file);
-            *auth_file = strdup(val);
+        char **dst = strcmp(key, "server.auth.basic.file") == 0 ? auth_file
+                   : strcmp(key, "server.tls.cert") == 0 ? tls_cert
+                   : strcmp(key, "server.tls.key") == 0 ? tls_key : NULL;
+        if (dst) {
+            free(*dst);
+            *dst = strdup(val);
         } else {
-            fprintf(stderr, "eddy server: %s: %s\n", key,
-                    strncmp(key, "server.tls.", 11) == 0 ? "TLS is not built yet"
-                                                         : "not a property eddy server knows");
+            fprintf(stderr, "eddy server: %s: not a property eddy server knows "
+                    "(server.auth.basic.file, server.tls.cert, server.tls.key)\n", key);
             rc = -1;
         }
         free(key);
@@ -459,6 +463,37 @@ static int take_server_props(CliOptions *o, char **auth_file)
     if (o->props)
         o->props[2 * k] = NULL;
     return rc;
+}
+
+/* TLS from a PEM certificate chain and key, HTTP/2 or HTTP/1.1 by ALPN;
+ * NULL (said on stderr) if they cannot be used. */
+static SSL_CTX *tls_context(const char *cert, const char *key)
+{
+    if (cert == NULL || key == NULL) {
+        fprintf(stderr, "eddy server: TLS needs both server.tls.cert and server.tls.key\n");
+        return NULL;
+    }
+    SSL_CTX *ssl = SSL_CTX_new(TLS_server_method());
+    const char *what = NULL;
+    if (ssl == NULL)
+        what = "cannot make a TLS context";
+    else if (SSL_CTX_set_min_proto_version(ssl, TLS1_2_VERSION) != 1)
+        what = "cannot require TLS 1.2";
+    else if (SSL_CTX_use_certificate_chain_file(ssl, cert) != 1)
+        what = "cannot read the certificate (server.tls.cert, PEM)";
+    else if (SSL_CTX_use_PrivateKey_file(ssl, key, SSL_FILETYPE_PEM) != 1)
+        what = "cannot read the private key (server.tls.key, PEM)";
+    else if (SSL_CTX_check_private_key(ssl) != 1)
+        what = "the private key does not match the certificate";
+    if (what) {
+        char detail[256] = "";
+        ERR_error_string_n(ERR_get_error(), detail, sizeof detail);
+        fprintf(stderr, "eddy server: %s: %s\n", what, detail);
+        SSL_CTX_free(ssl);
+        return NULL;
+    }
+    h2o_ssl_register_alpn_protocols(ssl, h2o_http2_alpn_protocols);
+    return ssl;
 }
 
 /* ---- the command ----------------------------------------------------------------- */
@@ -515,14 +550,17 @@ int cmd_server(int argc, char **argv)
         if ((texts[i] = cli_read_file(o.files[i])) == NULL)
             goto out_files;
     Server *srv = calloc(1, sizeof *srv);
-    char *auth_file = NULL;
+    char *auth_file = NULL, *tls_cert = NULL, *tls_key = NULL;
     int fd = -1;
-    if (take_server_props(&o, &auth_file) != 0 ||
-        (auth_file && (srv->auth = server_auth_load(auth_file)) == NULL)) {
-        free(auth_file);
-        goto out_srv;
-    }
+    SSL_CTX *ssl = NULL;
+    bool bad = take_server_props(&o, &auth_file, &tls_cert, &tls_key) != 0 ||
+               (auth_file && (srv->auth = server_auth_load(auth_file)) == NULL) ||
+               ((tls_cert || tls_key) && (ssl = tls_context(tls_cert, tls_key)) == NULL);
     free(auth_file);
+    free(tls_cert);
+    free(tls_key);
+    if (bad)
+        goto out_srv;
     fd = listen_on(listen_spec, insecure || srv->auth, srv->listen, sizeof srv->listen);
     if (fd < 0)
         goto out_srv;
@@ -572,12 +610,13 @@ int cmd_server(int argc, char **argv)
     h2o_context_init(&srv->ctx, h2o_evloop_create(), &srv->config);
     srv->accept_ctx.ctx = &srv->ctx;
     srv->accept_ctx.hosts = srv->config.hosts;
+    srv->accept_ctx.ssl_ctx = ssl;
     h2o_socket_t *lsock = h2o_evloop_socket_create(srv->ctx.loop, fd, H2O_SOCKET_FLAG_DONT_READ);
     lsock->data = &srv->accept_ctx;
     h2o_socket_read_start(lsock, on_accept);
     srv->start_ms = eddy_mono_ms();
-    fprintf(stderr, "eddy server: serving ksqlDB's REST API on http://%s (HTTP/1.1 and h2c)\n",
-            srv->listen);
+    fprintf(stderr, "eddy server: serving ksqlDB's REST API on %s://%s (%s)\n", ssl ? "https" : "http",
+            srv->listen, ssl ? "TLS; HTTP/2 or HTTP/1.1 by ALPN" : "HTTP/1.1 and h2c");
 
     if (serve(srv) == 0) {
         if (srv->push)
@@ -609,6 +648,7 @@ out_fd:
     if (fd >= 0)
         close(fd);
 out_srv:
+    SSL_CTX_free(ssl);
     server_auth_free(srv->auth);
     free(srv);
 out_files:
