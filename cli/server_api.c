@@ -269,14 +269,111 @@ static json_t *command_id(const char *stmt)
     return json_string(out);
 }
 
-/* The entity for a statement that ran: a listing or description as the
- * engine's text ("@type": "eddy_text", see README), everything else as
+/* The rows of a text table the engine printed (" A | B \n----\n x | y \n")
+ * as arrays of trimmed cells, the header first; a row is cut into as many
+ * cells as the header has, so a '|' in the last column (a query's text)
+ * stays in it.  NULL if the text is not such a table. */
+static json_t *text_table(const char *text)
+{
+    json_t *rows = json_array();
+    size_t ncols = 0;
+    int lineno = 0;
+    for (const char *line = text; *line; lineno++) {
+        const char *nl = strchr(line, '\n');
+        const char *end = nl ? nl : line + strlen(line);
+        if (lineno == 1 || memchr(line, '|', (size_t)(end - line)) == NULL) {
+            line = nl ? nl + 1 : end;   /* the rule under the header, a note */
+            continue;
+        }
+        json_t *row = json_array();
+        for (const char *c = line; c <= end;) {
+            const char *bar = json_array_size(row) + 1 == ncols ? NULL : memchr(c, '|', (size_t)(end - c));
+            const char *ce = bar ? bar : end, *cs = c;
+            while (cs < ce && *cs == ' ')
+                cs++;
+            while (ce > cs && ce[-1] == ' ')
+                ce--;
+            json_array_append_new(row, json_stringn(cs, (size_t)(ce - cs)));
+            c = bar ? bar + 1 : end + 1;
+        }
+        if (lineno == 0)
+            ncols = json_array_size(row);
+        json_array_append_new(rows, row);
+        line = nl ? nl + 1 : end;
+    }
+    if (ncols < 2) {
+        json_decref(rows);
+        return NULL;
+    }
+    return rows;
+}
+
+static const char *cell(json_t *row, size_t i)
+{
+    const char *v = json_string_value(json_array_get(row, i));
+    return v ? v : "";
+}
+
+/* SHOW STREAMS / TABLES / QUERIES / TOPICS in ksqlDB's entity shapes, from
+ * the tables the engine prints; NULL for other statements. */
+static json_t *listing(const char *stmt, const char *text)
+{
+    char w[3][16];
+    const char *p = stmt;
+    for (int i = 0; i < 3; i++) {
+        while (isspace((unsigned char)*p))
+            p++;
+        first_word(p, w[i], sizeof w[i]);
+        p += strlen(w[i]);
+    }
+    if (strcmp(w[0], "SHOW") != 0 && strcmp(w[0], "LIST") != 0)
+        return NULL;
+    bool streams = strcmp(w[1], "STREAMS") == 0, tables = strcmp(w[1], "TABLES") == 0;
+    bool queries = strcmp(w[1], "QUERIES") == 0, topics = strcmp(w[1], "TOPICS") == 0;
+    if (!streams && !tables && !queries && !topics)
+        return NULL;
+    json_t *rows = text_table(text);
+    if (rows == NULL)
+        return NULL;
+    json_t *items = json_array();
+    for (size_t r = 1; r < json_array_size(rows); r++) {
+        json_t *row = json_array_get(rows, r);
+        if (streams || tables)
+            json_array_append_new(items, json_pack("{s:s, s:s, s:s, s:s, s:s, s:b}", "type",
+                                                   streams ? "STREAM" : "TABLE", "name", cell(row, 0),
+                                                   "topic", cell(row, 1), "keyFormat", cell(row, 2),
+                                                   "valueFormat", cell(row, 3), "isWindowed",
+                                                   strcmp(cell(row, 4), "true") == 0));
+        else if (queries)
+            json_array_append_new(items, json_pack("{s:s, s:[s], s:s, s:s, s:s}", "queryString",
+                                                   cell(row, 4), "sinks", cell(row, 3),
+                                                   "id", cell(row, 0), "queryType", cell(row, 1),
+                                                   "state", cell(row, 2)));
+        else {
+            json_t *replicas = json_array();
+            for (long i = strtol(cell(row, 1), NULL, 10); i > 0; i--)
+                json_array_append_new(replicas, json_integer(1));
+            json_array_append_new(items, json_pack("{s:s, s:o}", "name", cell(row, 0),
+                                                   "replicaInfo", replicas));
+        }
+    }
+    json_decref(rows);
+    return json_pack("{s:s, s:o}", "@type", streams ? "streams" : tables ? "tables"
+                                            : queries ? "queries" : "kafka_topics",
+                     streams ? "streams" : tables ? "tables" : queries ? "queries" : "topics", items);
+}
+
+/* The entity for a statement that ran: SHOW STREAMS, TABLES, QUERIES and
+ * TOPICS in ksqlDB's shapes (listing); other listings and descriptions as
+ * the engine's text ("@type": "eddy_text", see README); everything else as
  * ksqlDB's currentStatus with the engine's message. */
 static json_t *entity(Server *srv, const char *kw, json_t *stmt_text, const char *text,
                       json_t *warnings)
 {
     json_t *ent;
-    if (strcmp(kw, "SHOW") == 0 || strcmp(kw, "LIST") == 0 || strcmp(kw, "DESCRIBE") == 0 ||
+    if ((ent = listing(json_string_value(stmt_text), text)) != NULL) {
+        /* ksqlDB's shape, built above */
+    } else if (strcmp(kw, "SHOW") == 0 || strcmp(kw, "LIST") == 0 || strcmp(kw, "DESCRIBE") == 0 ||
         strcmp(kw, "EXPLAIN") == 0 || strcmp(kw, "HELP") == 0) {
         ent = json_pack("{s:s, s:s}", "@type", "eddy_text", "text", text);
     } else {

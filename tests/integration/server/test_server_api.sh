@@ -67,7 +67,12 @@ for proto in --http1.1 --http2-prior-knowledge; do
   check_eq "$proto: /ksql CREATE + SHOW" 200 "$(req "$proto" POST /ksql \
     "{\"ksql\": \"CREATE STREAM s$P (x INT) WITH (kafka_topic='s$P', value_format='JSON', partitions=1); SHOW STREAMS;\", \"streamsProperties\": {}}")"
   check "$proto: currentStatus entity" jqb ".[0][\"@type\"] == \"currentStatus\" and .[0].commandStatus.status == \"SUCCESS\" and .[0].statementText == \"CREATE STREAM s$P (x INT) WITH (kafka_topic='s$P', value_format='JSON', partitions=1);\" and .[0].commandId == \"stream/\`S$P\`/create\" and (.[0].warnings | type == \"array\")"
-  check "$proto: the SHOW's entity has the new stream" jqb ".[1].statementText == \"SHOW STREAMS;\" and (.[1].text | test(\"S$P \"))"
+  check "$proto: SHOW STREAMS in ksqlDB's shape, the new stream in it" jqb ".[1][\"@type\"] == \"streams\" and .[1].statementText == \"SHOW STREAMS;\" and (.[1].streams | map(select(.name == \"S$P\" and .type == \"STREAM\" and .topic == \"s$P\" and .keyFormat == \"KAFKA\" and .valueFormat == \"JSON\" and .isWindowed == false)) | length == 1)"
+  check_eq "$proto: LIST TABLES, SHOW QUERIES, SHOW TOPICS, DESCRIBE" 200 "$(req "$proto" POST /ksql '{"ksql": "LIST TABLES; SHOW QUERIES; SHOW TOPICS; DESCRIBE acc;"}')"
+  check "$proto: ... tables" jqb '.[0]["@type"] == "tables" and .[0].tables == [{"type": "TABLE", "name": "PER_CITY", "topic": "PER_CITY", "keyFormat": "KAFKA", "valueFormat": "JSON", "isWindowed": false}]'
+  check "$proto: ... queries" jqb '.[1]["@type"] == "queries" and .[1].queries == [{"queryString": "CREATE TABLE per_city AS SELECT city, COUNT(*) AS n FROM acc GROUP BY city;", "sinks": ["PER_CITY"], "id": "CTAS_PER_CITY_1", "queryType": "PERSISTENT", "state": "RUNNING"}]'
+  check "$proto: ... topics" jqb '.[2]["@type"] == "kafka_topics" and (.[2].topics | map(select(.name == "acc")) == [{"name": "acc", "replicaInfo": [1, 1]}])'
+  check "$proto: ... DESCRIBE as eddy's text" jqb '.[3]["@type"] == "eddy_text" and (.[3].text | test("CITY"))'
 
   # /ksql errors: positioned in the request
   check_eq "$proto: bad SQL on line 2" 400 "$(req "$proto" POST /ksql '{"ksql": "SHOW STREAMS;\n  SELEC x FROM acc;"}')"
@@ -208,7 +213,7 @@ c.request("POST", "/ksql", body=json.dumps({"ksql": "SHOW QUERIES;"}),
           headers={"Content-Type": "application/vnd.ksql.v1+json"})
 r = c.getresponse()
 body = json.loads(r.read())
-sys.exit(0 if r.status == 200 and "CTAS_PER_CITY_1" in body[0]["text"] else 1)
+sys.exit(0 if r.status == 200 and body[0]["queries"][0]["id"] == "CTAS_PER_CITY_1" else 1)
 PY
 fi
 
