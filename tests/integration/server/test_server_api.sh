@@ -100,6 +100,33 @@ for proto in --http1.1 --http2-prior-knowledge; do
   check "$proto: ... ksqlDB's error body" jqb '.error_code == 40400'
   check_eq "$proto: wrong method" 405 "$(req "$proto" GET /ksql)"
 
+  # bad input on every endpoint: 400 with ksqlDB's error body, nothing changes
+  while IFS='|' read -r path body want; do
+    check_eq "$proto: $path $body" 400 "$(req "$proto" POST "$path" "$body")"
+    check "$proto: ... error_code $want" jqb ".error_code == $want"
+  done <<'BAD'
+/ksql|[1, 2]|40000
+/ksql|{"ksql": 5}|40000
+/ksql|{"ksql": "SHOW STREAMS;", "streamsProperties": [1]}|40000
+/ksql|{"ksql": "CREATE STREAM"}|40001
+/ksql|{"ksql": "'unterminated"}|40001
+/query-stream|{"sql": null}|40000
+/query-stream|"SELECT * FROM acc;"|40000
+/query-stream|{"sql": "SELECT * FROM acc; SELECT * FROM acc;"}|40001
+/query-stream|{"sql": "SELECT * FROM per_city;", "properties": "x"}|40000
+/query|{"sql": "SELECT * FROM per_city;"}|40000
+/close-query|{}|40000
+/close-query|{"queryId": 7}|40000
+/inserts-stream|{"target": "ACC; DROP STREAM ACC"}|40000
+/inserts-stream|not json|40000
+BAD
+  check_eq "$proto: /inserts-stream without a body" 400 "$(req "$proto" POST /inserts-stream '')"
+  check_eq "$proto: /inserts-stream into a stream that is not there" 200 \
+    "$(req "$proto" POST /inserts-stream "$(printf '{"target": "NOPE"}\n{"a": 1}\n{"a": {"b": 2}}')")"
+  check "$proto: ... an error ack per row" diff <(jq -c '[.status, .seq]' "$work/body") <(printf '["error",0]\n["error",1]\n')
+  check_eq "$proto: nothing changed: the streams" 200 "$(req "$proto" POST /ksql '{"ksql": "SHOW STREAMS;"}')"
+  check "$proto: ... ACC and S$P still there" jqb "[.[0].streams[].name] | index(\"ACC\") != null and index(\"S$P\") != null"
+
   # a push query (delimited), fed by /inserts-stream
   curl -sN "$proto" -X POST "$URL/query-stream" \
     -d "{\"sql\": \"SELECT id, city, sev FROM acc WHERE city = 'C$P' EMIT CHANGES;\", \"properties\": {\"auto.offset.reset\": \"earliest\"}}" \
