@@ -64,7 +64,7 @@ void server_reply(h2o_req_t *req, int status, const char *content_type, const ch
     req->res.reason = status == 200 ? "OK" : status == 400 ? "Bad Request"
                     : status == 401 ? "Unauthorized" : status == 404 ? "Not Found"
                     : status == 405 ? "Method Not Allowed" : status == 413 ? "Payload Too Large"
-                    : status == 429 ? "Too Many Requests"
+                    : status == 429 ? "Too Many Requests" : status == 503 ? "Service Unavailable"
                     : "Error";
     h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_CONTENT_TYPE, NULL, content_type,
                    strlen(content_type));
@@ -584,6 +584,7 @@ int cmd_server(int argc, char **argv)
                 .width = out_width, .ud = srv},
         .props = cli_engine_props(&o),
     };
+    srv->t = t;
     srv->e = engine_create(&cfg, &err);
     if (srv->e == NULL) {
         fprintf(stderr, "eddy: %s\n", err.msg);

@@ -59,7 +59,11 @@ typedef struct ServerAuth ServerAuth;
 
 typedef struct Server {
     Engine *e;
+    Transport *t;                 /* the engine's, for /healthcheck's ping */
     ServerAuth *auth;             /* NULL: no authentication */
+    int64_t kafka_checked_ms;     /* when /healthcheck last asked the broker */
+    bool kafka_ok;
+    char kafka_error[1024];
     h2o_globalconf_t config;
     h2o_context_t ctx;
     h2o_accept_ctx_t accept_ctx;

@@ -772,12 +772,29 @@ static void api_info(Server *srv, h2o_req_t *req)
                                 "RUNNING"));
 }
 
+/* How long a broker's answer (or silence) stands for /healthcheck, and how
+ * long one check may hold the loop (the queries wait meanwhile). */
+#define HEALTH_TTL_MS 5000
+#define HEALTH_PING_MS 1000
+
+/* 200 with every part healthy, else 503 (as ksqlDB answers); Kafka is
+ * asked at most every HEALTH_TTL_MS, so a client polling it costs little. */
 static void api_healthcheck(Server *srv, h2o_req_t *req)
 {
-    (void)srv;
-    server_reply_json(req, 200,
-                      json_pack("{s:b, s:{s:{s:b}, s:{s:b}}}", "isHealthy", 1, "details",
-                                "metastore", "isHealthy", 1, "kafka", "isHealthy", 1));
+    int64_t now = eddy_mono_ms();
+    if (srv->kafka_checked_ms == 0 || now - srv->kafka_checked_ms >= HEALTH_TTL_MS) {
+        EddyError err;
+        eddy_error_clear(&err);
+        srv->kafka_ok = kafka_transport_ping(srv->t, HEALTH_PING_MS, &err) == 0;
+        snprintf(srv->kafka_error, sizeof srv->kafka_error, "%s", srv->kafka_ok ? "" : err.msg);
+        srv->kafka_checked_ms = eddy_mono_ms();
+    }
+    json_t *kafka = json_pack("{s:b}", "isHealthy", srv->kafka_ok);
+    if (!srv->kafka_ok)
+        json_object_set_new(kafka, "error", json_string(srv->kafka_error));
+    server_reply_json(req, srv->kafka_ok ? 200 : 503,
+                      json_pack("{s:b, s:{s:{s:b}, s:o}}", "isHealthy", srv->kafka_ok, "details",
+                                "metastore", "isHealthy", 1, "kafka", kafka));
 }
 
 static void api_cluster_status(Server *srv, h2o_req_t *req)

@@ -97,4 +97,22 @@ kill -TERM "$SERVER_PID"
 rc=0
 wait "$SERVER_PID" || rc=$?
 check_eq "SIGTERM: exit status" 0 "$rc"
+
+# /healthcheck asks the broker: healthy while it answers, 503 once it is gone
+"$EDDY" server --listen 127.0.0.1:0 --bootstrap-servers "$BOOTSTRAP" --state-dir "$work/state3" \
+  > "$work/server.out" 2> "$work/server.err" &
+SERVER_PID=$!
+add_exit_trap "kill -KILL $SERVER_PID 2> /dev/null || true"
+wait_for 20 grep -q 'serving ksqlDB' "$work/server.err" || { cat "$work/server.err"; fail "server did not start"; }
+URL=$(grep -o 'http://[0-9.:]*' "$work/server.err")
+check_eq "healthcheck with the broker up" 200 "$(code "$URL/healthcheck")"
+check "... healthy" jqb '.isHealthy == true and .details.kafka.isHealthy == true'
+stop_broker || true
+health_503() { [ "$(code "$URL/healthcheck")" = 503 ]; }
+wait_for 20 health_503 || fail "healthcheck still healthy with the broker gone"
+echo "ok: healthcheck 503 once the broker is gone"
+check "... Kafka unhealthy, with the reason" jqb '.isHealthy == false and .details.kafka.isHealthy == false and (.details.kafka.error | length > 0)'
+check_eq "other endpoints still answer" 200 "$(code "$URL/info")"
+kill -KILL "$SERVER_PID"   # a final checkpoint without a broker is not what this checks
+wait "$SERVER_PID" 2> /dev/null || true
 echo "PASS"
