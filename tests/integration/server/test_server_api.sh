@@ -169,6 +169,24 @@ BAD
   check "$proto: ... positioned" jqb '.error_code == 40001 and (.message | startswith("line 1:8: "))'
   check_eq "$proto: not a SELECT" 400 "$(req "$proto" POST /query-stream '{"sql": "SHOW STREAMS;"}')"
 
+  # a SELECT on a stream without EMIT CHANGES: what it holds now, then the end
+  check_eq "$proto: a stream's rows now (pull query on a stream)" 200 "$(req "$proto" POST /query-stream \
+    "{\"sql\": \"SELECT id, sev FROM acc WHERE city = 'C$P';\"}" -H 'Accept: application/json')"
+  check "$proto: ... its rows, the response complete" jqb ".[1:] == [[\"p$P-1\",2],[\"p$P-2\",3]]"
+
+  # a push query in application/json, closed: the body is one whole JSON array
+  : > "$work/pushjson$P"
+  curl -sN "$proto" -X POST "$URL/query-stream" -H 'Accept: application/json' \
+    -d "{\"sql\": \"SELECT id FROM acc WHERE city = 'C$P' EMIT CHANGES;\", \"properties\": {\"auto.offset.reset\": \"earliest\"}}" \
+    > "$work/pushjson$P" 2> /dev/null &
+  CURL=$!
+  wait_for 15 grep -q "p$P-2" "$work/pushjson$P" || { cat "$work/pushjson$P"; fail "$proto: JSON push rows did not arrive"; }
+  QID=$(sed -n 's/.*"queryId":"\([^"]*\)".*/\1/p' "$work/pushjson$P" | head -1)
+  check_eq "$proto: /close-query of the JSON push query" 200 "$(req "$proto" POST /close-query "{\"queryId\": \"$QID\"}")"
+  wait "$CURL" 2> /dev/null || true
+  cp "$work/pushjson$P" "$work/body"
+  check "$proto: ... the whole body one JSON array: metadata, then the rows" jqb ".[0].queryId == \"$QID\" and .[1:] == [[\"p$P-1\"],[\"p$P-2\"]]"
+
   # the older /query endpoint, to its LIMIT
   check_eq "$proto: /query with LIMIT" 200 "$(req "$proto" POST /query \
     "{\"ksql\": \"SELECT id, sev FROM acc WHERE city = 'C$P' EMIT CHANGES LIMIT 2;\", \"streamsProperties\": {\"auto.offset.reset\": \"earliest\"}}")"
