@@ -307,13 +307,16 @@ static void out_row_json(void *ud, const char *json, bool header)
     PushClient *pc = srv->push;
     if (pc == NULL)
         return;
+    if (pc->overflow)
+        return;
     server_sink_row(&pc->sink, json, header);
     if (pc->pending.len > SERVER_PUSH_BACKLOG_MAX) {
         cli_say(true, "server: push query %s ended: its client reads too slowly (%d MiB waiting)",
                 pc->sink.query_id, SERVER_PUSH_BACKLOG_MAX >> 20);
-        /* Rows dropped here would be a silent gap: end the response instead. */
-        sb_reset(&pc->pending);
-        server_push_finish(srv, "Client too slow");
+        /* Rows dropped here would be a silent gap: the response ends
+         * instead, once the poll that is delivering this row is over (the
+         * query cannot be stopped from inside its own delivery). */
+        pc->overflow = true;
         return;
     }
     push_flush(pc);
@@ -515,6 +518,8 @@ static int serve(Server *srv)
         /* The push query ended by itself (its LIMIT). */
         if (srv->push && !engine_has_transient(srv->e))
             server_push_finish(srv, "Limit Reached");
+        if (srv->push && srv->push->overflow)
+            server_push_finish(srv, "Client too slow");
         push_check_gone(srv);
     }
     return 0;

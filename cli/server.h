@@ -52,6 +52,7 @@ typedef struct PushClient {
     StrBuf pending, sending;      /* rows not yet given to h2o / in flight */
     bool inflight, finished;
     bool gone;                    /* the client hung up while a write was in flight */
+    bool overflow;                /* too many rows waiting: ended after the poll */
     const char *final_message;    /* /query's closing message, if any */
 } PushClient;
 

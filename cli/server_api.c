@@ -462,6 +462,10 @@ static void api_ksql(Server *srv, h2o_req_t *req)
     }
     server_reply_json(req, 200, entities);
 out:
+    /* A push query started where no client holds it (a RUN SCRIPT's
+     * SELECT): nobody would read its rows. */
+    if (srv->push == NULL && engine_has_transient(srv->e))
+        engine_cancel_transient(srv->e);
     unset_props(srv, props);
     json_decref(body);
 }
@@ -704,11 +708,15 @@ static void api_inserts_stream(Server *srv, h2o_req_t *req)
         }
         if (first) {
             const char *t = json_string_value(json_object_get(j, "target"));
-            if (t == NULL || strlen(t) >= sizeof target || strpbrk(t, " ;'`") != NULL) {
+            /* A stream's name, unquoted, is all the statement takes from it. */
+            bool name = t != NULL && *t != '\0' && strlen(t) < sizeof target;
+            for (const char *c = t; name && *c; c++)
+                name = isalnum((unsigned char)*c) || *c == '_';
+            if (!name) {
                 json_decref(j);
                 sb_free(&out);
                 server_reply_error(req, 400, "generic_error", 40000,
-                                   "the first line of /inserts-stream must be {\"target\": \"STREAM\"}");
+                                   "the first line of /inserts-stream must be {\"target\": \"STREAM\"}, a stream's name");
                 return;
             }
             snprintf(target, sizeof target, "%s", t);

@@ -118,6 +118,8 @@ for proto in --http1.1 --http2-prior-knowledge; do
 /close-query|{}|40000
 /close-query|{"queryId": 7}|40000
 /inserts-stream|{"target": "ACC; DROP STREAM ACC"}|40000
+/inserts-stream|{"target": "ACC\tSELECT\t*\tFROM\tACC--"}|40000
+/inserts-stream|{"target": ""}|40000
 /inserts-stream|not json|40000
 BAD
   check_eq "$proto: /inserts-stream without a body" 400 "$(req "$proto" POST /inserts-stream '')"
@@ -127,7 +129,16 @@ BAD
   check_eq "$proto: nothing changed: the streams" 200 "$(req "$proto" POST /ksql '{"ksql": "SHOW STREAMS;"}')"
   check "$proto: ... ACC and S$P still there" jqb "[.[0].streams[].name] | index(\"ACC\") != null and index(\"S$P\") != null"
 
+  # a push query a RUN SCRIPT starts in /ksql has no client: it is not left running
+  echo "SELECT * FROM acc EMIT CHANGES;" > "$work/push.ksql"
+  req "$proto" POST /ksql "{\"ksql\": \"RUN SCRIPT '$work/push.ksql';\"}" > /dev/null
+  check "$proto: after RUN SCRIPT of a push query, a pull query is answered whole" \
+    curl -sf -o /dev/null --max-time 5 "$proto" -X POST "$URL/query-stream" -d '{"sql": "SELECT * FROM per_city;"}'
+  check_eq "$proto: ... and a push query can start (none left behind)" 200 "$(req "$proto" POST /query \
+    '{"ksql": "SELECT id FROM acc EMIT CHANGES LIMIT 1;", "streamsProperties": {"auto.offset.reset": "earliest"}}' --max-time 20)"
+
   # a push query (delimited), fed by /inserts-stream
+  : > "$work/push$P"
   curl -sN "$proto" -X POST "$URL/query-stream" \
     -d "{\"sql\": \"SELECT id, city, sev FROM acc WHERE city = 'C$P' EMIT CHANGES;\", \"properties\": {\"auto.offset.reset\": \"earliest\"}}" \
     > "$work/push$P" 2> /dev/null &
