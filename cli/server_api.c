@@ -144,66 +144,94 @@ static json_t *statement_text(const char *text, size_t start, size_t end)
     return json_stringn(text + start, end - start);
 }
 
-/* Applies a request's properties (SET for each); -1 with msg if one is
- * refused.  They stay for the statements of this request only (unset_props). */
-static int set_props(Server *srv, json_t *props, char *msg, size_t msgsz)
+static json_t *text_table(const char *text);
+
+/* SET k = v (v NULL: UNSET k); 0, or -1 with msg. */
+static int set_prop(Server *srv, const char *k, const char *v, char *msg, size_t msgsz)
 {
+    StrBuf stmt, out;
+    sb_init(&stmt);
+    sb_init(&out);
+    sb_puts(&stmt, v ? "SET '" : "UNSET '");
+    for (const char *p = k; *p; p++)
+        if (*p != '\'')
+            sb_putc(&stmt, *p);
+    sb_puts(&stmt, v ? "' = '" : "'");
+    for (const char *p = v; p && *p; p++) {
+        if (*p == '\'')
+            sb_putc(&stmt, '\'');
+        sb_putc(&stmt, *p);
+    }
+    sb_puts(&stmt, v ? "';" : ";");
+    srv->capture_text = &out;
+    int rc = run_statement(srv, stmt.data, 0, stmt.len, msg, msgsz);
+    srv->capture_text = NULL;
+    sb_free(&stmt);
+    sb_free(&out);
+    return rc;
+}
+
+/* The properties SET before this request: SHOW PROPERTIES' SESSION rows
+ * as {key: value}. */
+static json_t *session_props(Server *srv)
+{
+    StrBuf out;
+    sb_init(&out);
+    char msg[256];
+    static const char show[] = "SHOW PROPERTIES;";
+    srv->capture_text = &out;
+    run_statement(srv, show, 0, sizeof show - 1, msg, sizeof msg);
+    srv->capture_text = NULL;
+    json_t *rows = text_table(out.data ? out.data : ""), *session = json_object();
+    for (size_t r = 1; r < json_array_size(rows); r++) {
+        json_t *row = json_array_get(rows, r);
+        if (json_array_size(row) == 3 &&
+            strcmp(json_string_value(json_array_get(row, 1)), "SESSION") == 0)
+            json_object_set(session, json_string_value(json_array_get(row, 0)), json_array_get(row, 2));
+    }
+    json_decref(rows);
+    sb_free(&out);
+    return session;
+}
+
+/* Applies a request's properties (SET for each), for its statements only:
+ * *restore gets what restore_props puts back afterwards (a value SET
+ * before, or null to UNSET), also when this fails (-1 with msg) half way. */
+static int set_props(Server *srv, json_t *props, json_t **restore, char *msg, size_t msgsz)
+{
+    *restore = NULL;
     if (props == NULL || json_is_null(props))
         return 0;
     if (!json_is_object(props)) {
         snprintf(msg, msgsz, "properties must be a JSON object");
         return -1;
     }
+    json_t *session = session_props(srv);
+    *restore = json_object();
     const char *k;
     json_t *v;
+    int rc = 0;
     json_object_foreach(props, k, v) {
-        StrBuf stmt, out;
-        sb_init(&stmt);
-        sb_init(&out);
+        json_t *prior = json_object_get(session, k);
+        json_object_set(*restore, k, prior ? prior : json_null());
         char *vt = json_is_string(v) ? strdup(json_string_value(v)) : json_dumps(v, JSON_ENCODE_ANY);
-        sb_puts(&stmt, "SET '");
-        for (const char *p = k; *p; p++)
-            sb_append(&stmt, p, *p == '\'' ? 0 : 1);
-        sb_puts(&stmt, "' = '");
-        for (const char *p = vt; *p; p++) {
-            if (*p == '\'')
-                sb_putc(&stmt, '\'');
-            sb_putc(&stmt, *p);
-        }
-        sb_puts(&stmt, "';");
+        rc = set_prop(srv, k, vt, msg, msgsz);
         free(vt);
-        srv->capture_text = &out;
-        int rc = run_statement(srv, stmt.data, 0, stmt.len, msg, msgsz);
-        srv->capture_text = NULL;
-        sb_free(&stmt);
-        sb_free(&out);
         if (rc != 0)
-            return -1;
+            break;
     }
-    return 0;
+    json_decref(session);
+    return rc;
 }
 
-static void unset_props(Server *srv, json_t *props)
+static void restore_props(Server *srv, json_t *restore)
 {
-    if (!json_is_object(props))
-        return;
     const char *k;
     json_t *v;
-    json_object_foreach(props, k, v) {
-        StrBuf stmt, out;
-        char msg[256];
-        sb_init(&stmt);
-        sb_init(&out);
-        sb_puts(&stmt, "UNSET '");
-        for (const char *p = k; *p; p++)
-            sb_append(&stmt, p, *p == '\'' ? 0 : 1);
-        sb_puts(&stmt, "';");
-        srv->capture_text = &out;
-        run_statement(srv, stmt.data, 0, stmt.len, msg, sizeof msg);
-        srv->capture_text = NULL;
-        sb_free(&stmt);
-        sb_free(&out);
-    }
+    char msg[256];
+    json_object_foreach(restore, k, v)
+        set_prop(srv, k, json_string_value(v), msg, sizeof msg);
+    json_decref(restore);
 }
 
 /* ---- request bodies ---------------------------------------------------------- */
@@ -410,8 +438,9 @@ static void api_ksql(Server *srv, h2o_req_t *req)
         json_decref(body);
         return;
     }
-    json_t *props = json_object_get(body, "streamsProperties");
-    if (set_props(srv, props, msg, sizeof msg) != 0) {
+    json_t *props = json_object_get(body, "streamsProperties"), *restore;
+    if (set_props(srv, props, &restore, msg, sizeof msg) != 0) {
+        restore_props(srv, restore);
         server_reply_error(req, 400, "generic_error", 40000, msg);
         json_decref(body);
         return;
@@ -466,7 +495,7 @@ out:
      * SELECT): nobody would read its rows. */
     if (srv->push == NULL && engine_has_transient(srv->e))
         engine_cancel_transient(srv->e);
-    unset_props(srv, props);
+    restore_props(srv, restore);
     json_decref(body);
 }
 
@@ -530,7 +559,9 @@ static void run_query(Server *srv, h2o_req_t *req, const char *sql, json_t *prop
                            "(close it with /close-query, or retry later)");
         return;
     }
-    if (set_props(srv, props, msg, sizeof msg) != 0) {
+    json_t *restore;
+    if (set_props(srv, props, &restore, msg, sizeof msg) != 0) {
+        restore_props(srv, restore);
         server_reply_error(req, 400, "generic_error", 40000, msg);
         return;
     }
@@ -538,7 +569,7 @@ static void run_query(Server *srv, h2o_req_t *req, const char *sql, json_t *prop
     srv->capture_rows = &pc->sink;
     int rc = run_statement(srv, sql, 0, end, msg, sizeof msg);
     srv->capture_rows = NULL;
-    unset_props(srv, props);
+    restore_props(srv, restore);
     if (rc != 0) {
         json_t *e = json_pack("{s:s, s:i, s:s, s:o}", "@type", "statement_error", "error_code",
                               40001, "message", msg, "statementText", statement_text(sql, 0, end));
