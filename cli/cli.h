@@ -9,6 +9,7 @@ int cmd_test(int argc, char **argv);     /* cli/qtt.c */
 int cmd_repl(int argc, char **argv);     /* cli/repl.c */
 int cmd_load(int argc, char **argv);     /* cli/load.c */
 int cmd_exec(int argc, char **argv);     /* cli/control.c */
+int cmd_server(int argc, char **argv);   /* cli/server.c */
 
 /* Shared by run and repl (cli/options.c). */
 #include "eddy/eddy.h"

@@ -16,6 +16,7 @@ static const char usage[] =
     "  gen SCENARIO         produce synthetic records (accidents, weather, atm)\n"
     "  load FILE            send a CSV or JSON-lines data set to a topic, paced by its times\n"
     "  exec -e STATEMENTS   run statements in the eddy run that holds a state directory\n"
+    "  server [FILE.ksql...] serve ksqlDB's REST API (HTTP/1.1 and HTTP/2) over the engine\n"
     "  version              print the version\n"
     "\n"
     "'eddy COMMAND --help' describes a command's options.\n";
@@ -54,6 +55,8 @@ static int dispatch(int argc, char **argv)
         return cmd_load(argc - 1, argv + 1);
     if (strcmp(cmd, "exec") == 0)
         return cmd_exec(argc - 1, argv + 1);
+    if (strcmp(cmd, "server") == 0)
+        return cmd_server(argc - 1, argv + 1);
     if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {
         printf("eddy 0.1.0\n");
         return 0;

@@ -943,6 +943,7 @@ int exec_terminate(Engine *e, const AstStmt *s, EddyError *err)
 static void client_rows(void *ud, const Schema *schema, const Row *row)
 {
     Engine *e = ud;
+    engine_json_row(e, schema, row->cols, schema->ncols);
     if (e->out.row == NULL)
         return;
     const char *cells[256] = {0};
@@ -995,6 +996,7 @@ int exec_select(Engine *e, const AstStmt *s, EddyError *err)
     runtime_set_max_task_idle(q->rt, strtoll(catalog_prop(&e->cat, "max.task.idle.ms", "500"), NULL, 10));
     q->state = QSTATE_RUNNING;
     e->transient = q;
+    engine_json_header(e, q->id, sink->schema);
     if (e->out.row) {
         const char *cells[256] = {0};
         int n = sink->schema->ncols < 256 ? sink->schema->ncols : 256;

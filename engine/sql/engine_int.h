@@ -109,6 +109,10 @@ int model_switches_write(Engine *e, const Query *also, EddyError *err);
 int model_switches_read(Engine *e, int *dropped, EddyError *err);
 
 Query *engine_find_query(Engine *e, const char *id);
+/* A client query's rows for out.row_json (client_json.c): its header
+ * (query id, column names and types) and one row of values. */
+void engine_json_header(Engine *e, const char *query_id, const Schema *schema);
+void engine_json_row(Engine *e, const Schema *schema, const Value *vals, int n);
 /* Stops a query's runtime and marks it terminated (its state stays). */
 void engine_stop_query(Engine *e, Query *q);
 /* TERMINATE: stops the query and deletes its state and stored offsets. */

@@ -68,15 +68,17 @@ static void emit_row(Pull *p, const Row *row)
     int n = pr->u.project.n;
     const char *cells[256];
     StrBuf bufs[256];
+    Value vals[256];
+    vals[0].kind = TYPE_NULL;   /* n may be 0; GCC cannot tell the array is read only below n */
     if (n > 256)
         n = 256;
     for (int i = 0; i < n; i++) {
-        Value v;
-        expr_eval(pr->u.project.exprs[i], row, &p->ev, &v);
+        expr_eval(pr->u.project.exprs[i], row, &p->ev, &vals[i]);
         sb_init(&bufs[i]);
-        value_format(&v, &bufs[i]);
+        value_format(&vals[i], &bufs[i]);
         cells[i] = bufs[i].data ? bufs[i].data : "";
     }
+    engine_json_row(p->e, pr->schema, vals, n);
     if (p->e->out.row)
         p->e->out.row(p->e->out.ud, cells, n, false);
     for (int i = 0; i < n; i++)
@@ -213,6 +215,12 @@ int exec_pull(Engine *e, const AstStmt *s, CatSource *table, EddyError *err)
     if (nparts == 0) {
         parts = &st;
         nparts = 1;
+    }
+    if (e->out.row_json) {
+        /* ksqlDB names a pull query too; the id is only for the client. */
+        char qid[300];
+        snprintf(qid, sizeof qid, "pull_%s_%lld", table->name, (long long)eddy_now_ms());
+        engine_json_header(e, qid, an.plan->schema);
     }
     if (e->out.row) {
         const char *cells[256];

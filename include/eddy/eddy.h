@@ -21,6 +21,12 @@ typedef struct EngineOutput {
     /* A row of a transient query, already formatted as "|v1 |v2 |" cells
      * (cols[i] are the formatted values).  header=true for the column names. */
     void (*row)(void *ud, const char *const *cols, int ncols, bool header);
+    /* Optional (NULL: not wanted), for a program rather than a person
+     * (eddy server): the same rows as JSON text.  header=true once per
+     * query, before its rows: {"queryId":"...","columnNames":[...],
+     * "columnTypes":["STRING","INTEGER",...]}; then each row as a JSON
+     * array of its values in ksqlDB's REST encoding. */
+    void (*row_json)(void *ud, const char *json, bool header);
     /* Log: level 0 info, 1 warning, 2 error. */
     void (*log)(void *ud, int level, const char *msg);
     /* Columns text tables should fit in (SHOW QUERIES cuts its longest
