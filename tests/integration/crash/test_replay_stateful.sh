@@ -86,9 +86,10 @@ kills=0
 files=("$work/q.ksql" "$work/replay.ksql")
 for k in 1 2 3; do
   target=$((before + k * 12000 + RANDOM % 6000))
-  # Each checkpoint held 30 ms (a test hook): the replay, on two threads,
-  # would otherwise re-emit the 60,000 records before the kill.
-  EDDY_TEST_CHECKPOINT_PAUSE_MS=30 "$EDDY" run "${files[@]}" --bootstrap-servers "$BOOTSTRAP" \
+  # Each checkpoint held 150 ms (a test hook), so each run lasts past its
+  # first progress line (--progress 1) and the replay, on two threads,
+  # does not re-emit the 60,000 records before the third kill.
+  EDDY_TEST_CHECKPOINT_PAUSE_MS=150 "$EDDY" run "${files[@]}" --bootstrap-servers "$BOOTSTRAP" \
     --state-dir "$work/state" --progress 1 >> "$work/replay.log" 2>&1 &
   pid=$!
   add_exit_trap "kill -KILL $pid 2> /dev/null || true"   # a failed check leaves no eddy behind
