@@ -86,15 +86,16 @@ kills=0
 files=("$work/q.ksql" "$work/replay.ksql")
 for k in 1 2 3; do
   target=$((before + k * 12000 + RANDOM % 6000))
-  # Each checkpoint held 150 ms (a test hook), so each run lasts past its
-  # first progress line (--progress 1) and the replay, on two threads,
-  # does not re-emit the 60,000 records before the third kill.
+  # Each checkpoint held 150 ms (a test hook), so the replay, on two
+  # threads, does not re-emit the 60,000 records before the third kill;
+  # the first run is killed only after its first progress line.
   EDDY_TEST_CHECKPOINT_PAUSE_MS=150 "$EDDY" run "${files[@]}" --bootstrap-servers "$BOOTSTRAP" \
     --state-dir "$work/state" --progress 1 >> "$work/replay.log" 2>&1 &
   pid=$!
   add_exit_trap "kill -KILL $pid 2> /dev/null || true"   # a failed check leaves no eddy behind
   for _ in $(seq 1200); do
-    [ "$(end_offsets STATS 4)" -ge "$target" ] && break
+    [ "$(end_offsets STATS 4)" -ge "$target" ] &&
+      { [ "$k" -gt 1 ] || grep -q "CTAS_STATS_1: .* replaying" "$work/replay.log"; } && break
     kill -0 "$pid" 2> /dev/null || break
     sleep 0.05
   done
