@@ -77,12 +77,15 @@ wait "$SERVER_PID" || fail "the server did not stop cleanly"
 # TLS, with authentication on top
 "$EDDY" server --listen 127.0.0.1:0 --bootstrap-servers "$BOOTSTRAP" --state-dir "$work/state" \
   -p server.auth.basic.file="$work/users" -p server.tls.cert="$work/cert.pem" \
-  -p server.tls.key="$work/key.pem" > "$work/server.out" 2> "$work/server.err" &
+  -p server.tls.key="$work/key.pem" > "$work/server_tls.out" 2> "$work/server_tls.err" &
 SERVER_PID=$!
 add_exit_trap "kill -KILL $SERVER_PID 2> /dev/null || true"
-wait_for 20 grep -q 'serving ksqlDB' "$work/server.err" || { cat "$work/server.err"; fail "TLS server did not start"; }
-check "it says https" grep -q 'on https://127.0.0.1:' "$work/server.err"
-URL=$(grep -o 'https://[^ ]*' "$work/server.err")
+# The whole line, address and port included (a file of its own per server).
+wait_for 20 grep -q "serving ksqlDB's REST API on [a-z]*://[0-9.]*:[0-9]* (" "$work/server_tls.err" ||
+  { cat "$work/server_tls.err"; fail "TLS server did not start"; }
+grep -q 'on https://127.0.0.1:' "$work/server_tls.err" || cat "$work/server_tls.err" >&2
+check "it says https" grep -q 'on https://127.0.0.1:' "$work/server_tls.err"
+URL=$(grep -o 'https://[^ ]*' "$work/server_tls.err")
 for proto in --http1.1 --http2; do
   check_eq "$proto over TLS: protocol spoken" "$([ "$proto" = --http2 ] && echo 2 || echo 1.1)" \
     "$(curl -s -o /dev/null -w '%{http_version}' --cacert "$work/cert.pem" -u bob:hunter2 "$proto" "${URL/127.0.0.1/localhost}/info")"
