@@ -5,6 +5,7 @@
  */
 #include "func_int.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <sys/random.h>
 #include <time.h>
@@ -22,9 +23,30 @@ int func_fail(FuncCtx *ctx, const char *fmt, ...)
     return -1;
 }
 
+/* A thread's scratch buffer lives as long as the thread; a worker thread
+ * that ends (pool.c) frees it through the key's destructor. */
+static pthread_key_t scratch_key;
+static pthread_once_t scratch_once = PTHREAD_ONCE_INIT;
+
+static void scratch_free(void *p)
+{
+    sb_free(p);
+}
+
+static void scratch_key_init(void)
+{
+    pthread_key_create(&scratch_key, scratch_free);
+}
+
 StrBuf *func_scratch(void)
 {
-    static __thread StrBuf sb;   /* kept for the thread's life, never freed */
+    static __thread StrBuf sb;
+    static __thread bool registered;
+    if (!registered) {
+        pthread_once(&scratch_once, scratch_key_init);
+        pthread_setspecific(scratch_key, &sb);
+        registered = true;
+    }
     sb_reset(&sb);
     return &sb;
 }

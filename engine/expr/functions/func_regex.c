@@ -22,6 +22,7 @@
 #include "func_int.h"
 
 #include <ctype.h>
+#include <pthread.h>
 #include <regex.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -46,6 +47,27 @@ typedef struct RxEntry {
 
 static __thread RxEntry rx_cache[RX_CACHE];
 static __thread int rx_next;
+
+/* A thread's cache lives as long as the thread; a worker thread that ends
+ * (pool.c) frees it through the key's destructor. */
+static pthread_key_t rx_key;
+static pthread_once_t rx_once = PTHREAD_ONCE_INIT;
+
+static void rx_cache_free(void *p)
+{
+    RxEntry *cache = p;
+    for (int i = 0; i < RX_CACHE; i++)
+        if (cache[i].pattern) {
+            regfree(&cache[i].rx.re);
+            free(cache[i].pattern);
+            cache[i].pattern = NULL;
+        }
+}
+
+static void rx_key_init(void)
+{
+    pthread_key_create(&rx_key, rx_cache_free);
+}
 
 typedef struct Tr {
     ABuf out;
@@ -380,6 +402,12 @@ static const Rx *rx_get(const char *pat, size_t len, FuncCtx *ctx, const char *f
         func_fail(ctx, "%s: invalid regular expression '%.100s': %s", fname, pat,
                   t.err ? t.err : t.out.overflow ? "too long" : "too many groups");
         return NULL;
+    }
+    static __thread bool registered;
+    if (!registered) {
+        pthread_once(&rx_once, rx_key_init);
+        pthread_setspecific(rx_key, rx_cache);
+        registered = true;
     }
     RxEntry *e = &rx_cache[rx_next];
     rx_next = (rx_next + 1) % RX_CACHE;
