@@ -41,22 +41,6 @@ static uint64_t fnv1a(const char *p, size_t n)
     return h;
 }
 
-static void put_u64(StrBuf *b, uint64_t v)
-{
-    unsigned char x[8];
-    for (int i = 0; i < 8; i++)
-        x[i] = (unsigned char)(v >> (56 - 8 * i));
-    sb_append(b, (const char *)x, 8);
-}
-
-static uint64_t get_u64(const unsigned char *p)
-{
-    uint64_t v = 0;
-    for (int i = 0; i < 8; i++)
-        v = v << 8 | p[i];
-    return v;
-}
-
 static int exchange_push(Operator *op, Row *row, EddyError *err)
 {
     ExchangeOp *x = (ExchangeOp *)op;
@@ -76,13 +60,13 @@ static int exchange_push(Operator *op, Row *row, EddyError *err)
         return eddy_error(err, ERR_INTERNAL, (SrcPos){0}, "exchange: a row that cannot be encoded");
     StrBuf *box = &ctx->exchange->box[ctx->task * ctx->exchange->ntasks + to];
     sb_putc(box, (char)((row->tombstone ? 1 : 0) | (ctx->muted && *ctx->muted ? 4 : 0)));
-    put_u64(box, (uint64_t)row->rowtime);
-    put_u64(box, (uint64_t)(int64_t)row->partition);
-    put_u64(box, (uint64_t)row->offset);
-    put_u64(box, (uint64_t)row->window_start);
-    put_u64(box, (uint64_t)row->window_end);
-    put_u64(box, (uint64_t)row->ncols);
-    put_u64(box, (uint64_t)x->row.len);
+    sb_put_be64(box, (uint64_t)row->rowtime);
+    sb_put_be64(box, (uint64_t)(int64_t)row->partition);
+    sb_put_be64(box, (uint64_t)row->offset);
+    sb_put_be64(box, (uint64_t)row->window_start);
+    sb_put_be64(box, (uint64_t)row->window_end);
+    sb_put_be64(box, (uint64_t)row->ncols);
+    sb_put_be64(box, (uint64_t)x->row.len);
     sb_append(box, x->row.data, x->row.len);
     return 0;
 }
@@ -102,13 +86,13 @@ int op_exchange_drain(Operator *op, EddyError *err)
                 return eddy_error(err, ERR_INTERNAL, (SrcPos){0}, "exchange: a cut entry");
             Row row = {0};
             int flags = p[0];
-            row.rowtime = (int64_t)get_u64(p + 1);
-            row.partition = (int32_t)(int64_t)get_u64(p + 9);
-            row.offset = (int64_t)get_u64(p + 17);
-            row.window_start = (int64_t)get_u64(p + 25);
-            row.window_end = (int64_t)get_u64(p + 33);
-            int cap = (int)get_u64(p + 41);
-            size_t len = (size_t)get_u64(p + 49);
+            row.rowtime = (int64_t)be64_get(p + 1);
+            row.partition = (int32_t)(int64_t)be64_get(p + 9);
+            row.offset = (int64_t)be64_get(p + 17);
+            row.window_start = (int64_t)be64_get(p + 25);
+            row.window_end = (int64_t)be64_get(p + 33);
+            int cap = (int)be64_get(p + 41);
+            size_t len = (size_t)be64_get(p + 49);
             p += 57;
             if ((size_t)(end - p) < len)
                 return eddy_error(err, ERR_INTERNAL, (SrcPos){0}, "exchange: a cut row");

@@ -19,7 +19,7 @@
  *
  * Stall watch: a query whose input has records past its position (or whose
  * position is not known) and that took none for a while is "stalled"
- * (task_stall_check); the engine logs the change and shows it.  The
+ * (runtime_stall_check); the engine logs the change and shows it.  The
  * position is the query's own: its consumer is assigned every partition at
  * the offsets stored with its state and never rebalanced, so a broker
  * outage cannot move it (librdkafka resumes fetching there).
@@ -74,7 +74,6 @@ typedef struct PartBuf {
 } PartBuf;
 
 struct Task {
-    QueryRuntime *qr;             /* the query this is a task of */
     int index, ntasks;            /* partitions p with p % ntasks == index */
     /* Counts and log lines since the last round end (runtime_round_end):
      * a task on a worker thread touches neither the Query nor the log. */
@@ -103,11 +102,9 @@ struct Task {
     int64_t log_window_ms, logged_in_window, suppressed;
     int64_t emitted;
     char *plog_topic;             /* processing log topic (task_set_processing_log), or NULL */
-    /* Stall watch (task_stall_check): when a poll last took records (or
-     * the start), and whether the query is reported stalled now. */
+    /* Stall watch (runtime_stall_check): when a poll last took records
+     * (or the start). */
     int64_t progress_ms;
-    bool stalled;
-    int64_t stalled_ms;           /* idle time at the last check while stalled */
     /* Muting (task_mute_until): the target offset per partition, and
      * whether the record being processed is below its partition's. */
     TopicPartitionOffset *mute;   /* topics borrow the query's inputs' */
@@ -482,7 +479,7 @@ static int fresh_start(Task *rt, OffsetReset reset, TopicPartitionOffset **out, 
     return 0;
 }
 
-static Task *task_start(QueryRuntime *qr, int index, int ntasks, int slot, Exchange *exchange,
+static Task *task_start(int index, int ntasks, int slot, Exchange *exchange,
                        Query *q, Transport *t, StateDb *db, OffsetReset reset, RowFn rows,
                        void *rows_ud, const EngineOutput *out, int64_t commit_interval_ms,
                        EddyError *err)
@@ -490,7 +487,6 @@ static Task *task_start(QueryRuntime *qr, int index, int ntasks, int slot, Excha
     Task *rt = calloc(1, sizeof *rt);
     if (rt == NULL)
         EDDY_PANIC("out of memory");
-    rt->qr = qr;
     rt->index = index;
     rt->ntasks = ntasks;
     rt->q = q;
@@ -961,6 +957,13 @@ static int task_count(Query *q, Transport *t, StateDb *db, int workers, bool *ex
     return n;
 }
 
+/* The worker task i of n runs on (its stores' cache budget too): one
+ * task runs on the engine's own thread. */
+static int worker_of(int task, int ntasks, int workers)
+{
+    return ntasks > 1 ? task % workers : 0;
+}
+
 QueryRuntime *runtime_start(Query *q, Transport *t, StateDb *db, OffsetReset reset, RowFn rows,
                             void *rows_ud, const EngineOutput *out, int64_t commit_interval_ms,
                             int workers, EddyError *err)
@@ -981,7 +984,7 @@ QueryRuntime *runtime_start(Query *q, Transport *t, StateDb *db, OffsetReset res
             EDDY_PANIC("out of memory");
     }
     for (int i = 0; i < n; i++) {
-        rt->tasks[i] = task_start(rt, i, n, n > 1 ? i % rt->workers : 0,
+        rt->tasks[i] = task_start(i, n, worker_of(i, n, rt->workers),
                                   rt->exchange.ntasks ? &rt->exchange : NULL, q, t, db, reset,
                                   rows, rows_ud, out, commit_interval_ms, err);
         if (rt->tasks[i] == NULL) {
@@ -1000,7 +1003,7 @@ int runtime_ntasks(const QueryRuntime *rt)
 
 int runtime_task_worker(const QueryRuntime *rt, int task)
 {
-    return rt->ntasks > 1 ? task % rt->workers : 0;
+    return worker_of(task, rt->ntasks, rt->workers);
 }
 
 int runtime_poll_task(QueryRuntime *rt, int task, int timeout_ms, EddyError *err)

@@ -763,8 +763,8 @@ static int poll_tasks(Engine *e, int timeout_ms, EddyError *err)
             njobs += runtime_ntasks(q->rt);
     }
     PoolJob *jobs = calloc((size_t)njobs + 1, sizeof *jobs);
-    int *per = calloc(65, sizeof *per);
-    if (jobs == NULL || per == NULL)
+    int per[64] = {0};   /* jobs per worker (engine_workers: at most 64) */
+    if (jobs == NULL)
         EDDY_PANIC("out of memory");
     int k = 0;
     for (int i = 0; i < e->cat.queries.n; i++) {
@@ -799,26 +799,23 @@ static int poll_tasks(Engine *e, int timeout_ms, EddyError *err)
                 runtime_round_end(jobs[j].rt);
             got += jobs[j].result > 0 ? jobs[j].result : 0;
         }
-        /* Failures after the round: a query stops once, with its first error. */
+        /* Failures after the round: a query stops once, with its first
+         * error; its jobs leave the list before its runtime is freed. */
         for (int j = 0; j < k; j++) {
-            if (jobs[j].result >= 0)
+            QueryRuntime *failed = jobs[j].rt;
+            if (failed == NULL || jobs[j].result >= 0)
                 continue;
-            Query *q = NULL;
-            for (int i = 0; i < e->cat.queries.n && q == NULL; i++) {
-                Query *c = e->cat.queries.items[i];
-                if (c->rt == jobs[j].rt)
-                    q = c;
-            }
-            for (int m = j + 1; m < k; m++)
-                if (jobs[m].rt == jobs[j].rt)
-                    jobs[m].result = 0;
-            if (q) {
-                *err = jobs[j].err;
-                query_failed(e, q, err);
-            }
+            *err = jobs[j].err;
             for (int m = j; m < k; m++)
-                if (jobs[m].rt == jobs[j].rt)
+                if (jobs[m].rt == failed)
                     jobs[m].rt = NULL;
+            for (int i = 0; i < e->cat.queries.n; i++) {
+                Query *q = e->cat.queries.items[i];
+                if (q->rt == failed) {
+                    query_failed(e, q, err);
+                    break;
+                }
+            }
         }
         int live = 0;
         for (int j = 0; j < k; j++)
@@ -830,7 +827,6 @@ static int poll_tasks(Engine *e, int timeout_ms, EddyError *err)
             break;
     }
     free(jobs);
-    free(per);
     return total;
 }
 
