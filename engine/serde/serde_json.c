@@ -18,6 +18,7 @@
  * strings are escaped per RFC 8259 with invalid UTF-8 bytes as U+FFFD.
  */
 #include "serde_int.h"
+#include "eddy/datetime.h"
 
 #include <ctype.h>
 #include <jansson.h>
@@ -548,8 +549,21 @@ int serde_json_decode(const SerdeOptions *opts, const Column *cols, int ncols, c
 
 /* ---- Value -> JSON text (the hot path: no json_t) --------------------------- */
 
-static void json_write(const Value *v, const SqlType *t, StrBuf *out)
+/* rest: TIMESTAMP, DATE and TIME as ISO text (ksqlDB's REST API) rather
+ * than numbers (its JSON format). */
+static void json_write(const Value *v, const SqlType *t, bool rest, StrBuf *out)
 {
+    if (rest && (v->kind == TYPE_TIMESTAMP || v->kind == TYPE_DATE || v->kind == TYPE_TIME)) {
+        sb_putc(out, '"');
+        if (v->kind == TYPE_TIMESTAMP)
+            dt_format_timestamp_iso(v->u.i64, out);
+        else if (v->kind == TYPE_DATE)
+            dt_format_date_iso(v->u.i32, out);
+        else
+            dt_format_time_iso(v->u.i32, out);
+        sb_putc(out, '"');
+        return;
+    }
     switch (v->kind) {
     case TYPE_NULL:
         sb_puts(out, "null");
@@ -594,7 +608,7 @@ static void json_write(const Value *v, const SqlType *t, StrBuf *out)
         for (int32_t i = 0; i < v->u.arr.n; i++) {
             if (i)
                 sb_putc(out, ',');
-            json_write(&v->u.arr.items[i], et, out);
+            json_write(&v->u.arr.items[i], et, rest, out);
         }
         sb_putc(out, ']');
         return;
@@ -616,7 +630,7 @@ static void json_write(const Value *v, const SqlType *t, StrBuf *out)
                 sb_free(&ks);
             }
             sb_putc(out, ':');
-            json_write(&v->u.map.vals[i], vt, out);
+            json_write(&v->u.map.vals[i], vt, rest, out);
         }
         sb_putc(out, '}');
         return;
@@ -635,7 +649,7 @@ static void json_write(const Value *v, const SqlType *t, StrBuf *out)
                 sb_put_json_string(out, name, (size_t)n);
             }
             sb_putc(out, ':');
-            json_write(&v->u.st.fields[i], named ? t->fields[i].type : NULL, out);
+            json_write(&v->u.st.fields[i], named ? t->fields[i].type : NULL, rest, out);
         }
         sb_putc(out, '}');
         return;
@@ -646,11 +660,16 @@ static void json_write(const Value *v, const SqlType *t, StrBuf *out)
     EDDY_PANIC("json_write: bad kind %d", (int)v->kind);
 }
 
+void value_write_rest_json(const Value *v, const SqlType *type, StrBuf *out)
+{
+    json_write(v, type, true, out);
+}
+
 int serde_json_encode(const SerdeOptions *opts, const Column *cols, int ncols, const Value *vals,
                       StrBuf *out)
 {
     if (ncols == 1 && !opts->wrap_single) {
-        json_write(&vals[0], cols[0].type, out);
+        json_write(&vals[0], cols[0].type, false, out);
         return 0;
     }
     sb_putc(out, '{');
@@ -659,7 +678,7 @@ int serde_json_encode(const SerdeOptions *opts, const Column *cols, int ncols, c
             sb_putc(out, ',');
         sb_put_json_string(out, cols[i].name, strlen(cols[i].name));
         sb_putc(out, ':');
-        json_write(&vals[i], cols[i].type, out);
+        json_write(&vals[i], cols[i].type, false, out);
     }
     sb_putc(out, '}');
     return 0;

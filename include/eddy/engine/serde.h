@@ -140,5 +140,10 @@ int json_to_value(const struct json_t *j, const SqlType *type, Arena *arena, Val
                   EddyError *err);
 /* Returns a new json_t owned by the caller; free with json_decref. */
 struct json_t *value_to_json(const Value *v, const SqlType *type);
+/* Appends v as ksqlDB's REST API writes a row's value: the JSON format's
+ * encoding (DECIMAL with its scale, 12.30; DOUBLE as Java prints it), but
+ * TIMESTAMP, DATE and TIME as ISO text, also inside arrays, maps and
+ * structs. */
+void value_write_rest_json(const Value *v, const SqlType *type, StrBuf *out);
 
 #endif
