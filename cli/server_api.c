@@ -638,84 +638,6 @@ static void api_close_query(Server *srv, h2o_req_t *req)
 
 /* ---- /inserts-stream ------------------------------------------------------------------- */
 
-/* A JSON value as a SQL literal; -1 for one there is none for (an object:
- * MAP or STRUCT depends on the column). */
-static int sql_literal(json_t *v, StrBuf *out)
-{
-    switch (json_typeof(v)) {
-    case JSON_STRING:
-        sb_putc(out, '\'');
-        for (const char *p = json_string_value(v); *p; p++) {
-            if (*p == '\'')
-                sb_putc(out, '\'');
-            sb_putc(out, *p);
-        }
-        sb_putc(out, '\'');
-        return 0;
-    case JSON_INTEGER:
-        sb_printf(out, "%lld", (long long)json_integer_value(v));
-        return 0;
-    case JSON_REAL:
-        sb_printf(out, "%.17g", json_real_value(v));
-        return 0;
-    case JSON_TRUE:
-        sb_puts(out, "TRUE");
-        return 0;
-    case JSON_FALSE:
-        sb_puts(out, "FALSE");
-        return 0;
-    case JSON_NULL:
-        sb_puts(out, "NULL");
-        return 0;
-    case JSON_ARRAY: {
-        sb_puts(out, "ARRAY[");
-        for (size_t i = 0; i < json_array_size(v); i++) {
-            if (i)
-                sb_puts(out, ", ");
-            if (sql_literal(json_array_get(v, i), out) != 0)
-                return -1;
-        }
-        sb_putc(out, ']');
-        return 0;
-    }
-    default:
-        return -1;
-    }
-}
-
-/* INSERT INTO target (`C`, ...) VALUES (...) for one row; -1 with msg. */
-static int insert_statement(const char *target, json_t *row, StrBuf *stmt, char *msg, size_t msgsz)
-{
-    StrBuf vals;
-    sb_init(&vals);
-    sb_printf(stmt, "INSERT INTO %s (", target);
-    const char *k;
-    json_t *v;
-    int i = 0, rc = 0;
-    json_object_foreach(row, k, v) {
-        /* ksqlDB matches the row's names to columns without regard to case. */
-        sb_puts(stmt, i ? ", `" : "`");
-        for (const char *p = k; *p; p++)
-            if (*p != '`')
-                sb_putc(stmt, (char)toupper((unsigned char)*p));
-        sb_putc(stmt, '`');
-        if (i++)
-            sb_puts(&vals, ", ");
-        if (sql_literal(v, &vals) != 0) {
-            snprintf(msg, msgsz, "field %s: a JSON object value cannot be inserted here (MAP and STRUCT columns are not supported by /inserts-stream yet)", k);
-            rc = -1;
-            break;
-        }
-    }
-    sb_printf(stmt, ") VALUES (%s);", vals.data ? vals.data : "");
-    sb_free(&vals);
-    if (rc == 0 && i == 0) {
-        snprintf(msg, msgsz, "a row needs at least one column");
-        rc = -1;
-    }
-    return rc;
-}
-
 static void api_inserts_stream(Server *srv, h2o_req_t *req)
 {
     const char *p = req->entity.base, *end = p ? p + req->entity.len : NULL;
@@ -750,7 +672,10 @@ static void api_inserts_stream(Server *srv, h2o_req_t *req)
                                    "the first line of /inserts-stream must be {\"target\": \"STREAM\"}, a stream's name");
                 return;
             }
-            snprintf(target, sizeof target, "%s", t);
+            /* Unquoted, as a name in a statement: upper case. */
+            for (size_t i = 0; t[i]; i++)
+                target[i] = (char)toupper((unsigned char)t[i]);
+            target[strlen(t)] = '\0';
             json_decref(j);
             continue;
         }
@@ -760,19 +685,10 @@ static void api_inserts_stream(Server *srv, h2o_req_t *req)
             snprintf(msg, sizeof msg, "row %lld is not a JSON object%s%s", (long long)seq,
                      j == NULL ? ": " : "", j == NULL ? jerr.text : "");
         } else {
-            StrBuf stmt, text;
-            sb_init(&stmt);
-            sb_init(&text);
-            if (insert_statement(target, j, &stmt, msg, sizeof msg) == 0) {
-                srv->capture_text = &text;
-                EddyError err;
-                rc = engine_execute(srv->e, stmt.data, "inserts-stream", &err);
-                srv->capture_text = NULL;
-                if (rc != 0)
-                    snprintf(msg, sizeof msg, "%s", err.msg);
-            }
-            sb_free(&stmt);
-            sb_free(&text);
+            EddyError err;
+            rc = engine_insert_json(srv->e, target, j, &err);
+            if (rc != 0)
+                snprintf(msg, sizeof msg, "%s", err.msg);
         }
         json_decref(j);
         json_t *ack = rc == 0 ? json_pack("{s:s, s:I}", "status", "ok", "seq", (json_int_t)seq)

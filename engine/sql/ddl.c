@@ -17,9 +17,11 @@
 #include "eddy/engine/serde.h"
 #include "replay.h"
 
+#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 /* ---- WITH properties ------------------------------------------------------ */
 
@@ -728,18 +730,101 @@ int exec_insert_select(Engine *e, const AstStmt *s, EddyError *err)
     return 0;
 }
 
+/* Puts value v of column col (-2 ROWTIME, -3 WINDOWSTART, -4 WINDOWEND)
+ * into an insert's row or times; a null time keeps the default. */
+static void insert_put(int col, const Value *v, Value *row, int64_t *ts, int64_t *wstart,
+                       int64_t *wend)
+{
+    if (col == -2)
+        *ts = v->kind == TYPE_NULL ? *ts : v->u.i64;
+    else if (col == -3)
+        *wstart = v->kind == TYPE_NULL ? -1 : v->u.i64;
+    else if (col == -4)
+        *wend = v->kind == TYPE_NULL ? -1 : v->u.i64;
+    else
+        row[col] = *v;
+}
+
+/* The stream or table INSERT VALUES and /inserts-stream write to; NULL
+ * with err at pos when there is none or it is read-only. */
+static CatSource *insert_target(Engine *e, const char *name, SrcPos pos, EddyError *err)
+{
+    CatSource *dst = catalog_find(&e->cat, name);
+    if (dst == NULL) {
+        eddy_error(err, ERR_ANALYSIS, pos,
+                   "Source `%s` does not exist: no stream or table of that name", name);
+        return NULL;
+    }
+    if (dst->read_only) {
+        eddy_error(err, ERR_ANALYSIS, pos,
+                   "cannot insert values into read-only %s: %s (it was created with CREATE SOURCE %s)",
+                   dst->is_table ? "table" : "stream", dst->name, dst->is_table ? "TABLE" : "STREAM");
+        return NULL;
+    }
+    return dst;
+}
+
+/* Writes one row of dst (every column in row[], nulls where not given) to
+ * its topic with timestamp ts: INSERT VALUES and eddy server's
+ * /inserts-stream.  wstart/wend: a windowed source's window (-1: not
+ * given).  0, or -1 with err at pos. */
+static int insert_row(Engine *e, const CatSource *dst, const Value *row, int64_t ts,
+                      int64_t wstart, int64_t wend, SrcPos pos, EddyError *err)
+{
+    const Schema *sc = dst->schema;
+    int rc;
+    /* A windowed source's key carries its window (ksqlDB: INSERT INTO w
+     * (k, ..., WINDOWSTART, WINDOWEND) VALUES ...). */
+    if (dst->window_kind != WKIND_NONE) {
+        if (wstart < 0 || (dst->window_kind == WKIND_SESSION && wend < 0)) {
+            eddy_error(err, ERR_ANALYSIS, pos,
+                       "%s is %s-windowed: give WINDOWSTART%s in the column list", dst->name,
+                       window_kind_name(dst->window_kind),
+                       dst->window_kind == WKIND_SESSION ? " and WINDOWEND" : "");
+            return -1;
+        }
+        if (dst->window_kind != WKIND_SESSION) {
+            int64_t end = wstart > INT64_MAX - dst->window_size_ms ? INT64_MAX
+                                                                   : wstart + dst->window_size_ms;
+            if (wend >= 0 && wend != end) {
+                eddy_error(err, ERR_ANALYSIS, pos,
+                           "WINDOWEND of a %s window of %s must be WINDOWSTART + %lld ms (%lld)",
+                           window_kind_name(dst->window_kind), dst->name,
+                           (long long)dst->window_size_ms, (long long)end);
+                return -1;
+            }
+            wend = end;
+        }
+    }
+    StrBuf kb, vb;
+    sb_init(&kb);
+    sb_init(&vb);
+    bool null_key = serde_key_absent(row, sc->nkeys, dst->window_kind);
+    if ((!null_key && serde_encode_key(dst->key_format, &dst->key_opts, sc->cols, sc->nkeys, row,
+                                       dst->window_kind, wstart, wend, &kb, err) != 0) ||
+        serde_encode(dst->value_format, &dst->value_opts, sc->cols + sc->nkeys, sc->ncols - sc->nkeys,
+                     row + sc->nkeys, &vb, err) != 0) {
+        err->pos = pos;
+        sb_free(&kb);
+        sb_free(&vb);
+        return -1;
+    }
+    rc = e->t->ops->produce(e->t, dst->topic, -1, null_key ? NULL : kb.data, null_key ? 0 : kb.len,
+                            vb.data ? vb.data : "", vb.len, ts, err);
+    if (rc == 0)
+        rc = e->t->ops->flush(e->t, 10000, err);
+    sb_free(&kb);
+    sb_free(&vb);
+    return rc;
+}
+
 int exec_insert_values(Engine *e, const AstStmt *s, EddyError *err)
 {
     if (e->replaying)
         return 0;   /* the records are in the topic already */
-    CatSource *dst = catalog_find(&e->cat, s->u.insert.target.name);
+    CatSource *dst = insert_target(e, s->u.insert.target.name, s->u.insert.target.pos, err);
     if (dst == NULL)
-        return eddy_error(err, ERR_ANALYSIS, s->u.insert.target.pos,
-                          "Source `%s` does not exist: no stream or table of that name", s->u.insert.target.name);
-    if (dst->read_only)
-        return eddy_error(err, ERR_ANALYSIS, s->u.insert.target.pos,
-                          "cannot insert values into read-only %s: %s (it was created with CREATE SOURCE %s)",
-                          dst->is_table ? "table" : "stream", dst->name, dst->is_table ? "TABLE" : "STREAM");
+        return -1;
     const Schema *sc = dst->schema;
     int ncols = s->u.insert.columns.n;
     int nvals = s->u.insert.values.n;
@@ -805,58 +890,80 @@ int exec_insert_values(Engine *e, const AstStmt *s, EddyError *err)
                        ctx.last_error.msg);
             goto out;
         }
-        if (col == -2)
-            ts = v.kind == TYPE_NULL ? ts : v.u.i64;
-        else if (col == -3)
-            wstart = v.kind == TYPE_NULL ? -1 : v.u.i64;
-        else if (col == -4)
-            wend = v.kind == TYPE_NULL ? -1 : v.u.i64;
-        else
-            row[col] = v;
+        insert_put(col, &v, row, &ts, &wstart, &wend);
     }
-    /* A windowed source's key carries its window (ksqlDB: INSERT INTO w
-     * (k, ..., WINDOWSTART, WINDOWEND) VALUES ...). */
-    if (dst->window_kind != WKIND_NONE) {
-        if (wstart < 0 || (dst->window_kind == WKIND_SESSION && wend < 0)) {
-            eddy_error(err, ERR_ANALYSIS, s->pos,
-                       "%s is %s-windowed: give WINDOWSTART%s in the column list", dst->name,
-                       window_kind_name(dst->window_kind),
-                       dst->window_kind == WKIND_SESSION ? " and WINDOWEND" : "");
-            goto out;
-        }
-        if (dst->window_kind != WKIND_SESSION) {
-            int64_t end = wstart > INT64_MAX - dst->window_size_ms ? INT64_MAX
-                                                                   : wstart + dst->window_size_ms;
-            if (wend >= 0 && wend != end) {
-                eddy_error(err, ERR_ANALYSIS, s->pos,
-                           "WINDOWEND of a %s window of %s must be WINDOWSTART + %lld ms (%lld)",
-                           window_kind_name(dst->window_kind), dst->name,
-                           (long long)dst->window_size_ms, (long long)end);
-                goto out;
-            }
-            wend = end;
-        }
-    }
-    StrBuf kb, vb;
-    sb_init(&kb);
-    sb_init(&vb);
-    bool null_key = serde_key_absent(row, sc->nkeys, dst->window_kind);
-    if ((!null_key && serde_encode_key(dst->key_format, &dst->key_opts, sc->cols, sc->nkeys, row,
-                                       dst->window_kind, wstart, wend, &kb, err) != 0) ||
-        serde_encode(dst->value_format, &dst->value_opts, sc->cols + sc->nkeys, sc->ncols - sc->nkeys,
-                     row + sc->nkeys, &vb, err) != 0) {
-        err->pos = s->pos;
-        sb_free(&kb);
-        sb_free(&vb);
-        goto out;
-    }
-    rc = e->t->ops->produce(e->t, dst->topic, -1, null_key ? NULL : kb.data, null_key ? 0 : kb.len,
-                            vb.data ? vb.data : "", vb.len, ts, err);
-    if (rc == 0)
-        rc = e->t->ops->flush(e->t, 10000, err);
-    sb_free(&kb);
-    sb_free(&vb);
+    rc = insert_row(e, dst, row, ts, wstart, wend, s->pos, err);
 out:
+    arena_destroy(a);
+    return rc;
+}
+
+/* A name of a JSON row as a column of sc: exactly, else without regard
+ * to case when only one column matches so (ksqlDB's /inserts-stream takes
+ * {"city": ...} for CITY).  -2/-3/-4: ROWTIME/WINDOWSTART/WINDOWEND; -1:
+ * none. */
+static int json_row_column(const CatSource *dst, const char *name)
+{
+    const Schema *sc = dst->schema;
+    int col = schema_find(sc, name), found = 0;
+    if (col >= 0)
+        return col;
+    for (int i = 0; i < sc->ncols; i++)
+        if (strcasecmp(sc->cols[i].name, name) == 0) {
+            col = i;
+            found++;
+        }
+    if (found == 1)
+        return col;
+    if (strcasecmp(name, "ROWTIME") == 0)
+        return -2;
+    if (dst->window_kind != WKIND_NONE && strcasecmp(name, "WINDOWSTART") == 0)
+        return -3;
+    if (dst->window_kind != WKIND_NONE && strcasecmp(name, "WINDOWEND") == 0)
+        return -4;
+    return -1;
+}
+
+int engine_insert_json(Engine *e, const char *target, const struct json_t *row, EddyError *err)
+{
+    SrcPos nopos = {0};
+    CatSource *dst = insert_target(e, target, nopos, err);
+    if (dst == NULL)
+        return -1;
+    if (!json_is_object(row))
+        return eddy_error(err, ERR_ANALYSIS, nopos, "a row must be a JSON object");
+    const Schema *sc = dst->schema;
+    Arena *a = arena_create(0);
+    Value *vals = arena_alloc(a, sizeof(Value) * (size_t)(sc->ncols + 1));
+    for (int i = 0; i < sc->ncols; i++)
+        vals[i] = v_null();
+    int64_t ts = e->deterministic ? 0 : eddy_now_ms();
+    int64_t wstart = -1, wend = -1;
+    int rc = 0, n = 0;
+    const char *k;
+    json_t *jv;
+    json_object_foreach((json_t *)row, k, jv) {
+        int col = json_row_column(dst, k);
+        if (col == -1) {
+            rc = eddy_error(err, ERR_ANALYSIS, nopos, "unknown column %s in %s", k, dst->name);
+            break;
+        }
+        const SqlType *want = col < 0 ? type_prim(TYPE_BIGINT) : sc->cols[col].type;
+        Value v;
+        if (json_to_value(jv, want, a, &v, err) != 0) {
+            char why[sizeof err->msg];
+            snprintf(why, sizeof why, "%s", err->msg);
+            rc = eddy_error(err, ERR_ANALYSIS, nopos, "column %s: %s",
+                            col >= 0 ? sc->cols[col].name : k, why);
+            break;
+        }
+        n++;
+        insert_put(col, &v, vals, &ts, &wstart, &wend);
+    }
+    if (rc == 0 && n == 0)
+        rc = eddy_error(err, ERR_ANALYSIS, nopos, "a row needs at least one column");
+    if (rc == 0)
+        rc = insert_row(e, dst, vals, ts, wstart, wend, nopos, err);
     arena_destroy(a);
     return rc;
 }

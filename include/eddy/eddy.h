@@ -60,6 +60,14 @@ void engine_destroy(Engine *e);
  * skipped with a note. */
 int engine_execute(Engine *e, const char *text, const char *origin, EddyError *err);
 
+/* Writes one row to stream or table `target`, as INSERT VALUES does, from
+ * a JSON object (eddy server's /inserts-stream): its names are columns,
+ * matched without regard to case when not exactly (ROWTIME, WINDOWSTART
+ * and WINDOWEND too); its values are read as the JSON format reads them,
+ * so an object becomes a MAP or a STRUCT by the column's type and a
+ * DECIMAL keeps its digits.  0, or -1 with err; nothing is written then. */
+int engine_insert_json(Engine *e, const char *target, const struct json_t *row, EddyError *err);
+
 /* Runs the queries: consumes up to a batch per query, waiting at most
  * timeout_ms for input.  Returns records processed, -1 on a fatal error. */
 int engine_poll(Engine *e, int timeout_ms, EddyError *err);

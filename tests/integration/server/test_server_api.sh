@@ -247,6 +247,28 @@ for proto in --http1.1 --http2-prior-knowledge; do
   check "$proto: ... a DECIMAL with its scale (pull)" grep -qF '"05:06:07",12.30]' "$work/body"
 done
 
+# /inserts-stream reads each value as the JSON format does, by the column's
+# type: an object is a MAP or a STRUCT, text a TIMESTAMP/DATE/TIME, a
+# DECIMAL keeps its scale; names match without regard to case; ROWTIME too
+cat > "$work/ins_types" <<'JSON'
+{"target": "t"}
+{"k": "k2", "B": false, "i": 2, "L": 3, "d": 2.5, "dc": 1.05, "s": "z", "ts": "2021-03-04T05:06:07.089", "dt": "2021-03-04", "tm": "05:06:07", "arr": ["1970-01-01T00:00:00.001"], "m": {"a": "2000-01-01"}, "st": {"T": "00:00:01.500", "N": 3}, "bs": "aGk=", "ROWTIME": 5}
+{"k": "k3", "m": [1]}
+{"k": "k4", "nope": 1}
+JSON
+check_eq "types: /inserts-stream of every type" 200 "$(req --http1.1 POST /inserts-stream "@$work/ins_types")"
+check "... acks: the first row ok, a MAP given an array and an unknown column refused" \
+  diff <(jq -c '[.status, .seq, (.message // "" | test("column M|unknown column nope"))]' "$work/body") \
+       <(printf '["ok",0,false]\n["error",1,true]\n["error",2,true]\n')
+want_row2='["k2",false,2,3,2.5,1.05,"z","2021-03-04T05:06:07.089","2021-03-04","05:06:07",["1970-01-01T00:00:00.001"],{"a":"2000-01-01"},{"T":"00:00:01.500","N":3},"aGk="]'
+for proto in --http1.1 --http2-prior-knowledge; do
+  check_eq "$proto: types: the inserted row read back" 200 "$(req "$proto" POST /query-stream '{"sql": "SELECT * FROM t WHERE k = '"'k2'"';"}' -H 'Accept: application/json')"
+  check "$proto: ... every value as given" jqb ".[1] == $want_row2 and length == 2"
+  check "$proto: ... its DECIMAL's text" grep -qF ',2.5,1.05,' "$work/body"
+  check_eq "$proto: ... ROWTIME as given" 200 "$(req "$proto" POST /query-stream '{"sql": "SELECT ROWTIME, k FROM t WHERE k = '"'k2'"';"}' -H 'Accept: application/json')"
+  check "$proto: ... ROWTIME 5" jqb '.[1] == [5, "k2"] and length == 2'
+done
+
 # /metrics: the CTAS read the 4 good rows; Prometheus text
 wait_for 15 metric_is 'eddy_query_records_in_total{query="CTAS_PER_CITY_1"}' 4 || true
 check_eq "metrics: records in of the CTAS" 4 "$(metric 'eddy_query_records_in_total{query="CTAS_PER_CITY_1"}')"
