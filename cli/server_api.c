@@ -391,16 +391,63 @@ static json_t *listing(const char *stmt, const char *text)
                      streams ? "streams" : tables ? "tables" : queries ? "queries" : "topics", items);
 }
 
+/* The source a "DESCRIBE [EXTENDED] name [EXTENDED]" statement names, as
+ * the catalog spells it (back-quoted: as written; else upper case), into
+ * name; false for other DESCRIBEs (STREAMS, TABLES, FUNCTION). */
+static bool describe_target(const char *stmt, char *name, size_t n, bool *extended)
+{
+    const char *p = stmt;
+    while (isspace((unsigned char)*p))
+        p++;
+    p += strlen("DESCRIBE");
+    *extended = false;
+    for (int word = 0; word < 3; word++) {
+        while (isspace((unsigned char)*p))
+            p++;
+        size_t len = 0;
+        if (*p == '`') {
+            const char *end = strchr(p + 1, '`');
+            if (end == NULL || (size_t)(end - p - 1) >= n)
+                return false;
+            memcpy(name, p + 1, (size_t)(end - p - 1));
+            name[end - p - 1] = '\0';
+            return true;
+        }
+        while ((isalnum((unsigned char)p[len]) || p[len] == '_') && len + 1 < n) {
+            name[len] = (char)toupper((unsigned char)p[len]);
+            len++;
+        }
+        name[len] = '\0';
+        p += len;
+        if (strcmp(name, "EXTENDED") == 0) {
+            *extended = true;
+            continue;
+        }
+        return len > 0 && strcmp(name, "STREAMS") != 0 && strcmp(name, "TABLES") != 0 &&
+               strcmp(name, "FUNCTION") != 0;
+    }
+    return false;
+}
+
 /* The entity for a statement that ran: SHOW STREAMS, TABLES, QUERIES and
- * TOPICS in ksqlDB's shapes (listing); other listings and descriptions as
- * the engine's text ("@type": "eddy_text", see README); everything else as
+ * TOPICS in ksqlDB's shapes (listing), DESCRIBE of a stream or table as
+ * its sourceDescription (with the engine's text as "text"); other
+ * listings and descriptions as the engine's text ("@type": "eddy_text", see README); everything else as
  * ksqlDB's currentStatus with the engine's message. */
 static json_t *entity(Server *srv, const char *kw, json_t *stmt_text, const char *text,
                       json_t *warnings)
 {
     json_t *ent;
+    char name[256];
+    bool extended;
     if ((ent = listing(json_string_value(stmt_text), text)) != NULL) {
         /* ksqlDB's shape, built above */
+    } else if (strcmp(kw, "DESCRIBE") == 0 &&
+               describe_target(json_string_value(stmt_text), name, sizeof name, &extended) &&
+               (ent = engine_describe_json(srv->e, name, extended)) != NULL) {
+        /* ksqlDB's sourceDescription, and eddy's text as a program may want it */
+        ent = json_pack("{s:s, s:o, s:s}", "@type", "sourceDescription", "sourceDescription", ent,
+                        "text", text);
     } else if (strcmp(kw, "SHOW") == 0 || strcmp(kw, "LIST") == 0 || strcmp(kw, "DESCRIBE") == 0 ||
         strcmp(kw, "EXPLAIN") == 0 || strcmp(kw, "HELP") == 0) {
         ent = json_pack("{s:s, s:s}", "@type", "eddy_text", "text", text);

@@ -57,3 +57,80 @@ void engine_json_row(Engine *e, const Schema *schema, const Value *vals, int n)
     e->out.row_json(e->out.ud, sb.data, false);
     sb_free(&sb);
 }
+
+/* ---- DESCRIBE as ksqlDB's sourceDescription entity ------------------------------ */
+
+/* ksqlDB's SchemaInfo: {"type", "fields" (a STRUCT's), "memberSchema" (an
+ * ARRAY's element, a MAP's value)}, and a DECIMAL's parameters. */
+static json_t *schema_info(const SqlType *t)
+{
+    json_t *fields = json_null(), *member = json_null();
+    if (t->kind == TYPE_STRUCT) {
+        fields = json_array();
+        for (int i = 0; i < t->nfields; i++)
+            json_array_append_new(fields, json_pack("{s:s, s:o}", "name", t->fields[i].name,
+                                                    "schema", schema_info(t->fields[i].type)));
+    } else if ((t->kind == TYPE_ARRAY || t->kind == TYPE_MAP) && t->elem) {
+        member = schema_info(t->elem);
+    }
+    json_t *j = json_pack("{s:s, s:o, s:o}", "type", type_kind_name(t->kind), "fields", fields,
+                          "memberSchema", member);
+    if (t->kind == TYPE_DECIMAL)
+        json_object_set_new(j, "parameters", json_pack("{s:i, s:i}", "precision", t->precision,
+                                                       "scale", t->scale));
+    return j;
+}
+
+/* ksqlDB's RunningQuery: the query's text, sinks and state. */
+static json_t *running_query(const Query *q)
+{
+    const char *state = q->state == QSTATE_RUNNING ? "RUNNING"
+                      : q->state == QSTATE_ERROR ? "ERROR" : "TERMINATED";
+    json_t *sinks = json_array(), *topics = json_array();
+    if (q->sink) {
+        json_array_append_new(sinks, json_string(q->sink->name));
+        json_array_append_new(topics, json_string(q->sink->topic));
+    }
+    return json_pack("{s:s, s:o, s:o, s:s, s:{s:i}, s:s, s:s}", "queryString", q->sql, "sinks", sinks,
+                     "sinkKafkaTopics", topics, "id", q->id, "statusCount", state, 1, "queryType",
+                     "PERSISTENT", "state", state);
+}
+
+json_t *engine_describe_json(Engine *e, const char *name, bool extended)
+{
+    CatSource *src = catalog_find(&e->cat, name);
+    if (src == NULL)
+        return NULL;
+    json_t *fields = json_array(), *reads = json_array(), *writes = json_array();
+    for (int i = 0; i < src->schema->ncols; i++) {
+        const Column *c = &src->schema->cols[i];
+        json_t *f = json_pack("{s:s, s:o}", "name", c->name, "schema", schema_info(c->type));
+        if (c->role == COL_KEY)
+            json_object_set_new(f, "type", json_string("KEY"));
+        json_array_append_new(fields, f);
+    }
+    for (int i = 0; i < e->cat.queries.n; i++) {
+        const Query *q = e->cat.queries.items[i];
+        if (q->state == QSTATE_TERMINATED)
+            continue;
+        bool reader = false;
+        for (int k = 0; k < q->ninputs; k++)
+            reader |= q->inputs[k] == src;
+        if (q->sink == src)
+            json_array_append_new(writes, running_query(q));
+        else if (reader)
+            json_array_append_new(reads, running_query(q));
+    }
+    json_t *window = src->window_kind == WKIND_NONE ? json_null()
+                   : json_string(window_kind_name(src->window_kind));
+    return json_pack("{s:s, s:o, s:o, s:o, s:o, s:s, s:s, s:s, s:s, s:b, s:s, s:s, s:s, s:i, s:i, "
+                     "s:s, s:[], s:[]}",
+                     "name", src->name, "windowType", window, "readQueries", reads, "writeQueries",
+                     writes, "fields", fields, "type", src->is_table ? "TABLE" : "STREAM",
+                     "timestamp", src->timestamp_col >= 0 ? src->schema->cols[src->timestamp_col].name : "",
+                     "statistics", "", "errorStats", "", "extended", extended, "keyFormat",
+                     format_name(src->key_format), "valueFormat", format_name(src->value_format),
+                     "topic", src->topic, "partitions", src->partitions, "replication",
+                     src->replicas, "statement", src->sql, "queryOffsetSummaries",
+                     "sourceConstraints");
+}

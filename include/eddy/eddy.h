@@ -68,6 +68,13 @@ int engine_execute(Engine *e, const char *text, const char *origin, EddyError *e
  * DECIMAL keeps its digits.  0, or -1 with err; nothing is written then. */
 int engine_insert_json(Engine *e, const char *target, const struct json_t *row, EddyError *err);
 
+/* DESCRIBE of stream or table `name` (as the catalog spells it) as
+ * ksqlDB's REST API's "sourceDescription" object: name, type, fields with
+ * their schemas, key and value formats, topic, partitions, the statement,
+ * the queries reading and writing it.  A new json_t owned by the caller,
+ * or NULL when there is no such source. */
+struct json_t *engine_describe_json(Engine *e, const char *name, bool extended);
+
 /* Runs the queries: consumes up to a batch per query, waiting at most
  * timeout_ms for input.  Returns records processed, -1 on a fatal error. */
 int engine_poll(Engine *e, int timeout_ms, EddyError *err);

@@ -72,7 +72,8 @@ for proto in --http1.1 --http2-prior-knowledge; do
   check "$proto: ... tables" jqb '.[0]["@type"] == "tables" and .[0].tables == [{"type": "TABLE", "name": "PER_CITY", "topic": "PER_CITY", "keyFormat": "KAFKA", "valueFormat": "JSON", "isWindowed": false}]'
   check "$proto: ... queries" jqb '.[1]["@type"] == "queries" and .[1].queries == [{"queryString": "CREATE TABLE per_city AS SELECT city, COUNT(*) AS n FROM acc GROUP BY city;", "sinks": ["PER_CITY"], "id": "CTAS_PER_CITY_1", "queryType": "PERSISTENT", "state": "RUNNING"}]'
   check "$proto: ... topics" jqb '.[2]["@type"] == "kafka_topics" and (.[2].topics | map(select(.name == "acc")) == [{"name": "acc", "replicaInfo": [1, 1]}])'
-  check "$proto: ... DESCRIBE as eddy's text" jqb '.[3]["@type"] == "eddy_text" and (.[3].text | test("CITY"))'
+  check "$proto: ... DESCRIBE as ksqlDB's sourceDescription" jqb '.[3]["@type"] == "sourceDescription" and (.[3].sourceDescription | .name == "ACC" and .type == "STREAM" and .topic == "acc" and .keyFormat == "KAFKA" and .valueFormat == "JSON" and .windowType == null and .writeQueries == [] and ([.readQueries[].id] == ["CTAS_PER_CITY_1"]) and .fields == [{"name": "ID", "schema": {"type": "STRING", "fields": null, "memberSchema": null}, "type": "KEY"}, {"name": "CITY", "schema": {"type": "STRING", "fields": null, "memberSchema": null}}, {"name": "SEV", "schema": {"type": "INTEGER", "fields": null, "memberSchema": null}}])'
+  check "$proto: ... with eddy's text" jqb '.[3].text | test("CITY")'
 
   # /ksql errors: positioned in the request
   check_eq "$proto: bad SQL on line 2" 400 "$(req "$proto" POST /ksql '{"ksql": "SHOW STREAMS;\n  SELEC x FROM acc;"}')"
@@ -232,6 +233,14 @@ check_eq "types: CREATE and INSERT" 200 "$(req --http1.1 POST /ksql "$(cat <<'JS
 {"ksql": "CREATE STREAM t (k STRING KEY, b BOOLEAN, i INT, l BIGINT, d DOUBLE, dc DECIMAL(4,2), s STRING, ts TIMESTAMP, dt DATE, tm TIME, arr ARRAY<TIMESTAMP>, m MAP<STRING, DATE>, st STRUCT<t TIME, n INT>, bs BYTES) WITH (kafka_topic='t', value_format='JSON', partitions=1); INSERT INTO t (k, b, i, l, d, dc, s, ts, dt, tm, arr, m, st, bs) VALUES ('k1', true, 1, 10000000000, 0.1, 12.30, 'x\"y', '2021-03-04T05:06:07.089', '2021-03-04', '05:06:07', ARRAY['1970-01-01T00:00:00.001'], MAP('a' := '2000-01-01'), STRUCT(t := '00:00:01.500', n := 2), TO_BYTES('hi', 'utf8')); CREATE TABLE tt AS SELECT k, LATEST_BY_OFFSET(ts) AS ts, LATEST_BY_OFFSET(dt) AS dt, LATEST_BY_OFFSET(tm) AS tm, LATEST_BY_OFFSET(dc) AS dc FROM t GROUP BY k;"}
 JSON
 )")"
+# DESCRIBE's schemas: nested types, a DECIMAL's parameters, a table's writer
+check_eq "types: DESCRIBE of every type" 200 "$(req --http1.1 POST /ksql '{"ksql": "DESCRIBE t; DESCRIBE EXTENDED tt;"}')"
+check "... ARRAY, MAP, STRUCT and DECIMAL schemas" jqb '.[0].sourceDescription.fields | map(select(.name == "DC" or .name == "ARR" or .name == "M" or .name == "ST")) == [
+  {"name": "DC", "schema": {"type": "DECIMAL", "fields": null, "memberSchema": null, "parameters": {"precision": 4, "scale": 2}}},
+  {"name": "ARR", "schema": {"type": "ARRAY", "fields": null, "memberSchema": {"type": "TIMESTAMP", "fields": null, "memberSchema": null}}},
+  {"name": "M", "schema": {"type": "MAP", "fields": null, "memberSchema": {"type": "DATE", "fields": null, "memberSchema": null}}},
+  {"name": "ST", "schema": {"type": "STRUCT", "fields": [{"name": "T", "schema": {"type": "TIME", "fields": null, "memberSchema": null}}, {"name": "N", "schema": {"type": "INTEGER", "fields": null, "memberSchema": null}}], "memberSchema": null}}]'
+check "... a table: its writer, its key, extended" jqb '.[1].sourceDescription | .type == "TABLE" and .extended == true and ([.writeQueries[] | .id, .sinks[0], .state] == ["CTAS_TT_2", "TT", "RUNNING"]) and .readQueries == [] and .fields[0] == {"name": "K", "schema": {"type": "STRING", "fields": null, "memberSchema": null}, "type": "KEY"}'
 want_types='["STRING","BOOLEAN","INTEGER","BIGINT","DOUBLE","DECIMAL(4, 2)","STRING","TIMESTAMP","DATE","TIME","ARRAY<TIMESTAMP>","MAP<STRING, DATE>","STRUCT<`T` TIME, `N` INTEGER>","BYTES"]'
 want_row='["k1",true,1,10000000000,0.1,12.30,"x\"y","2021-03-04T05:06:07.089","2021-03-04","05:06:07",["1970-01-01T00:00:00.001"],{"a":"2000-01-01"},{"T":"00:00:01.500","N":2},"aGk="]'
 for proto in --http1.1 --http2-prior-knowledge; do
