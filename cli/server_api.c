@@ -429,6 +429,27 @@ static bool describe_target(const char *stmt, char *name, size_t n, bool *extend
     return false;
 }
 
+/* The query id an "EXPLAIN id" statement names (upper case, as query ids
+ * are), into id; false for EXPLAIN of a statement. */
+static bool explain_target(const char *stmt, char *id, size_t n)
+{
+    const char *p = stmt;
+    while (isspace((unsigned char)*p))
+        p++;
+    p += strlen("EXPLAIN");
+    while (isspace((unsigned char)*p))
+        p++;
+    size_t len = 0;
+    while ((isalnum((unsigned char)p[len]) || p[len] == '_') && len + 1 < n) {
+        id[len] = (char)toupper((unsigned char)p[len]);
+        len++;
+    }
+    id[len] = '\0';
+    while (isspace((unsigned char)p[len]))
+        len++;
+    return len > 0 && (p[len] == ';' || p[len] == '\0') && strcmp(id, "SELECT") != 0;
+}
+
 /* The entity for a statement that ran: SHOW STREAMS, TABLES, QUERIES and
  * TOPICS in ksqlDB's shapes (listing), DESCRIBE of a stream or table as
  * its sourceDescription (with the engine's text as "text"); other
@@ -447,6 +468,14 @@ static json_t *entity(Server *srv, const char *kw, json_t *stmt_text, const char
                (ent = engine_describe_json(srv->e, name, extended)) != NULL) {
         /* ksqlDB's sourceDescription, and eddy's text as a program may want it */
         ent = json_pack("{s:s, s:o, s:s}", "@type", "sourceDescription", "sourceDescription", ent,
+                        "text", text);
+    } else if (strcmp(kw, "EXPLAIN") == 0 &&
+               explain_target(json_string_value(stmt_text), name, sizeof name) &&
+               (ent = engine_query_json(srv->e, name)) != NULL) {
+        /* ksqlDB's queryDescription; eddy's plan text is its executionPlan */
+        json_object_set_new(ent, "executionPlan", json_string(text));
+        json_object_set_new(ent, "topology", json_string(""));
+        ent = json_pack("{s:s, s:o, s:s}", "@type", "queryDescription", "queryDescription", ent,
                         "text", text);
     } else if (strcmp(kw, "SHOW") == 0 || strcmp(kw, "LIST") == 0 || strcmp(kw, "DESCRIBE") == 0 ||
         strcmp(kw, "EXPLAIN") == 0 || strcmp(kw, "HELP") == 0) {

@@ -81,11 +81,30 @@ static json_t *schema_info(const SqlType *t)
     return j;
 }
 
+static const char *query_state(const Query *q)
+{
+    return q->state == QSTATE_RUNNING ? "RUNNING" : q->state == QSTATE_ERROR ? "ERROR" : "TERMINATED";
+}
+
+/* ksqlDB's FieldInfo list of a schema: name, schema, "type": "KEY" for a
+ * key column. */
+static json_t *schema_fields(const Schema *sc)
+{
+    json_t *fields = json_array();
+    for (int i = 0; sc && i < sc->ncols; i++) {
+        const Column *c = &sc->cols[i];
+        json_t *f = json_pack("{s:s, s:o}", "name", c->name, "schema", schema_info(c->type));
+        if (c->role == COL_KEY)
+            json_object_set_new(f, "type", json_string("KEY"));
+        json_array_append_new(fields, f);
+    }
+    return fields;
+}
+
 /* ksqlDB's RunningQuery: the query's text, sinks and state. */
 static json_t *running_query(const Query *q)
 {
-    const char *state = q->state == QSTATE_RUNNING ? "RUNNING"
-                      : q->state == QSTATE_ERROR ? "ERROR" : "TERMINATED";
+    const char *state = query_state(q);
     json_t *sinks = json_array(), *topics = json_array();
     if (q->sink) {
         json_array_append_new(sinks, json_string(q->sink->name));
@@ -101,14 +120,7 @@ json_t *engine_describe_json(Engine *e, const char *name, bool extended)
     CatSource *src = catalog_find(&e->cat, name);
     if (src == NULL)
         return NULL;
-    json_t *fields = json_array(), *reads = json_array(), *writes = json_array();
-    for (int i = 0; i < src->schema->ncols; i++) {
-        const Column *c = &src->schema->cols[i];
-        json_t *f = json_pack("{s:s, s:o}", "name", c->name, "schema", schema_info(c->type));
-        if (c->role == COL_KEY)
-            json_object_set_new(f, "type", json_string("KEY"));
-        json_array_append_new(fields, f);
-    }
+    json_t *fields = schema_fields(src->schema), *reads = json_array(), *writes = json_array();
     for (int i = 0; i < e->cat.queries.n; i++) {
         const Query *q = e->cat.queries.items[i];
         if (q->state == QSTATE_TERMINATED)
@@ -133,4 +145,28 @@ json_t *engine_describe_json(Engine *e, const char *name, bool extended)
                      "topic", src->topic, "partitions", src->partitions, "replication",
                      src->replicas, "statement", src->sql, "queryOffsetSummaries",
                      "sourceConstraints");
+}
+
+/* ---- EXPLAIN of a query as ksqlDB's queryDescription entity --------------------- */
+
+json_t *engine_query_json(Engine *e, const char *id)
+{
+    const Query *q = engine_find_query(e, id);
+    if (q == NULL)
+        return NULL;
+    json_t *fields = schema_fields(q->sink ? q->sink->schema : NULL), *sources = json_array(),
+           *sinks = json_array(), *topics = json_array();
+    for (int k = 0; k < q->ninputs; k++)
+        json_array_append_new(sources, json_string(q->inputs[k]->name));
+    if (q->sink) {
+        json_array_append_new(sinks, json_string(q->sink->name));
+        json_array_append_new(topics, json_string(q->sink->topic));
+    }
+    const char *state = query_state(q);
+    json_t *window = q->sink == NULL || q->sink->window_kind == WKIND_NONE
+                         ? json_null() : json_string(window_kind_name(q->sink->window_kind));
+    return json_pack("{s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:{}, s:s, s:[], s:s}", "id", q->id,
+                     "statementText", q->sql, "windowType", window, "fields", fields, "sources",
+                     sources, "sinks", sinks, "sinkKafkaTopics", topics, "overriddenProperties",
+                     "queryType", "PERSISTENT", "queryErrors", "state", state);
 }

@@ -75,6 +75,12 @@ int engine_insert_json(Engine *e, const char *target, const struct json_t *row, 
  * or NULL when there is no such source. */
 struct json_t *engine_describe_json(Engine *e, const char *name, bool extended);
 
+/* EXPLAIN of persistent query `id` as ksqlDB's REST API's
+ * "queryDescription" object without its plan texts (id, statementText,
+ * the sink's fields, sources, sinks, state).  A new json_t owned by the
+ * caller, or NULL when there is no such query. */
+struct json_t *engine_query_json(Engine *e, const char *id);
+
 /* Runs the queries: consumes up to a batch per query, waiting at most
  * timeout_ms for input.  Returns records processed, -1 on a fatal error. */
 int engine_poll(Engine *e, int timeout_ms, EddyError *err);
