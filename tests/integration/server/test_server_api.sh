@@ -234,7 +234,9 @@ check_eq "types: CREATE and INSERT" 200 "$(req --http1.1 POST /ksql "$(cat <<'JS
 JSON
 )")"
 # DESCRIBE's schemas: nested types, a DECIMAL's parameters, a table's writer
-check_eq "types: DESCRIBE of every type" 200 "$(req --http1.1 POST /ksql '{"ksql": "DESCRIBE t; DESCRIBE EXTENDED tt;"}')"
+check_eq "types: DESCRIBE of every type" 200 "$(req --http1.1 POST /ksql '{"ksql": "CREATE TABLE tw AS SELECT k, COUNT(*) AS n FROM t WINDOW HOPPING (SIZE 1 HOUR, ADVANCE BY 10 MINUTES) GROUP BY k; CREATE TABLE tsw AS SELECT k, COUNT(*) AS n FROM t WINDOW SESSION (5 MINUTES) GROUP BY k; DESCRIBE tw; DESCRIBE tsw; DESCRIBE t; DESCRIBE EXTENDED tt;"}')"
+check "... windowed tables: their window type" jqb '[.[2].sourceDescription.windowType, .[3].sourceDescription.windowType] == ["HOPPING", "SESSION"]'
+jq '.[4:]' "$work/body" > "$work/body2" && mv "$work/body2" "$work/body"
 check "... ARRAY, MAP, STRUCT and DECIMAL schemas" jqb '.[0].sourceDescription.fields | map(select(.name == "DC" or .name == "ARR" or .name == "M" or .name == "ST")) == [
   {"name": "DC", "schema": {"type": "DECIMAL", "fields": null, "memberSchema": null, "parameters": {"precision": 4, "scale": 2}}},
   {"name": "ARR", "schema": {"type": "ARRAY", "fields": null, "memberSchema": {"type": "TIMESTAMP", "fields": null, "memberSchema": null}}},
