@@ -72,6 +72,7 @@ check_eq "lag of ev/3: empty" 0 "$(metric "$(plag 3)")"
 check_eq "the query's total lag" 15 "$(metric "eddy_query_lag_records{query=\"$Q\"}")"
 check_eq "nothing processed yet" 0 "$(metric "eddy_query_records_in_total{query=\"$Q\"}")"
 check_eq "no checkpoint of it yet" 0 "$(metric "eddy_query_checkpoints_total{query=\"$Q\"}")"
+check_eq "no state written yet" 0 "$(metric "eddy_query_state_bytes{query=\"$Q\"}")"
 curl -s "$URL/metrics" > "$work/metrics1"
 for m in eddy_query_records_in_total eddy_query_records_out_total eddy_query_records_skipped_total \
          eddy_query_expression_errors_total eddy_query_late_records_total eddy_query_lag_records \
@@ -148,7 +149,7 @@ kill -TERM "$SERVER_PID"
 wait "$SERVER_PID" || fail "server exit status $?"
 
 # ---- eddy run: the late count in its summary line --------------------------
-"$EDDY" run --bootstrap-servers "$BOOTSTRAP" --until-caught-up -p auto.offset.reset=earliest \
+"$EDDY" run --bootstrap-servers "$BOOTSTRAP" --state-dir "$work/run-state" --until-caught-up -p auto.offset.reset=earliest \
   "$work/setup.ksql" > "$work/run.out" 2> "$work/run.err" || { cat "$work/run.err"; fail "eddy run failed"; }
 check "eddy run: 2 records dropped as late" grep -q "expression errors, 2 dropped as late" "$work/run.err"
 echo "ok"
