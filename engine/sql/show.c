@@ -419,10 +419,6 @@ int exec_describe(Engine *e, const AstStmt *s, EddyError *err)
             Query *q = e->cat.queries.items[i];
             if (q->state != QSTATE_RUNNING || (!query_reads(q, src) && q->sink != src))
                 continue;
-            sb_printf(&sb, "\n%s query %s: %lld records in, %lld out, %lld skipped as bad input, %lld expression errors\n",
-                      q->sink == src ? "Written by" : "Read by", q->id, (long long)q->records_in,
-                      (long long)q->records_out, (long long)q->records_skipped,
-                      (long long)q->eval_errors);
             runtime_statistics(e, q, &sb);
             if (q->sink == src)
                 replay_describe(e, q, &sb);
