@@ -3,7 +3,8 @@
 # places around Kansas City (one of them moved by a later record), and the
 # radius pull query over POST /query-stream answers exactly the ids awk's
 # haversine (radius 6371 km, ksqlDB's) puts within 5 km; with
-# application/json and over HTTP/2 the same rows.
+# application/json, over HTTP/2 and in `eddy run` (two tasks) the same
+# rows.
 set -euo pipefail
 : "${EDDY:?path to the eddy binary}" "${EDDY_SRC:?repo root}"
 source "$EDDY_SRC/tests/integration/lib.sh"
@@ -92,4 +93,14 @@ check "in miles: the same ids" diff -q "$work/near.expected" "$work/near.mi"
 
 kill -TERM "$SERVER_PID"
 wait "$SERVER_PID" || fail "server exit status $?"
+
+# The same query in `eddy run` on the server's state, the table's query
+# split into two tasks (each with its part of the table and of the geo
+# index): read through the index, the same ids.
+echo "$SQL" > "$work/pull.ksql"
+"$EDDY" run --bootstrap-servers "$BOOTSTRAP" --state-dir "$work/state" -p num.stream.threads=2 \
+  --until-caught-up "$work/pull.ksql" > "$work/run.out" 2> "$work/run.err" || { cat "$work/run.err"; fail "eddy run failed"; }
+check "eddy run: read by the geo index" grep -q "rows from ACCIDENTS_BY_ID, by its geo index" "$work/run.out" "$work/run.err"
+grep -o '^|A-[0-9]* ' "$work/run.out" | tr -d '| ' | sort > "$work/near.run"
+check "eddy run, two tasks: the same ids" diff -q "$work/near.expected" "$work/near.run"
 echo "PASS: the radius pull query answers exactly the accidents within 5 km"
