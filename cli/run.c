@@ -80,14 +80,16 @@ static void progress_tick(Engine *e, Progress *p, bool until_caught_up)
     double rate = 0;
     for (int i = 0; i < n; i++) {
         double r = (double)(qs[i].records_in - (i < p->n ? p->last_in[i] : 0)) / secs;
-        char lagtext[64], bad[96] = "", replay[96] = "";
+        char lagtext[64], bad[128] = "", replay[96] = "";
         if (qs[i].lag >= 0)
             snprintf(lagtext, sizeof lagtext, "lag %lld", (long long)qs[i].lag);
         else
             snprintf(lagtext, sizeof lagtext, "lag not known yet");
-        if (qs[i].records_skipped || qs[i].eval_errors)
-            snprintf(bad, sizeof bad, ", %lld skipped as bad input, %lld expression errors",
-                     (long long)qs[i].records_skipped, (long long)qs[i].eval_errors);
+        if (qs[i].records_skipped || qs[i].eval_errors || qs[i].records_late)
+            snprintf(bad, sizeof bad,
+                     ", %lld skipped as bad input, %lld expression errors, %lld dropped as late",
+                     (long long)qs[i].records_skipped, (long long)qs[i].eval_errors,
+                     (long long)qs[i].records_late);
         if (qs[i].replay_total > 0)
             snprintf(replay, sizeof replay, ", replaying %lld%% (%lld of %lld records)",
                      (long long)(100 * qs[i].replay_done / qs[i].replay_total),
@@ -217,9 +219,10 @@ int cmd_run(int argc, char **argv)
     EngineStats st;
     engine_stats(e, &st);
     fprintf(stderr,
-            "eddy: %lld records in, %lld out, %lld skipped as bad input, %lld expression errors\n",
+            "eddy: %lld records in, %lld out, %lld skipped as bad input, %lld expression errors, "
+            "%lld dropped as late\n",
             (long long)st.records_in, (long long)st.records_out, (long long)st.records_skipped,
-            (long long)st.eval_errors);
+            (long long)st.eval_errors, (long long)st.records_late);
     /* A query stopped by an error (damaged state, a failed write) did not
      * do its work: the run did not succeed, whatever the others did. */
     if (st.queries_failed > 0)

@@ -880,6 +880,16 @@ static void api_metrics(Server *srv, h2o_req_t *req)
         {"eddy_query_expression_errors_total", "counter",
          "Expression errors while evaluating a persistent query.",
          offsetof(EngineQueryProgress, eval_errors)},
+        {"eddy_query_late_records_total", "counter",
+         "Records a windowed aggregate dropped for arriving past the window's grace period.",
+         offsetof(EngineQueryProgress, records_late)},
+        {"eddy_query_checkpoints_total", "counter",
+         "Checkpoints that stored new state and offsets of the query.",
+         offsetof(EngineQueryProgress, checkpoints)},
+        {"eddy_query_state_bytes", "gauge",
+         "Bytes the query's state stores take in RocksDB as of the last checkpoint "
+         "(absent for a stateless query).",
+         offsetof(EngineQueryProgress, state_bytes)},
         {"eddy_query_lag_records", "gauge",
          "Input records not consumed yet (absent while not known).",
          offsetof(EngineQueryProgress, lag)},
@@ -899,6 +909,35 @@ static void api_metrics(Server *srv, h2o_req_t *req)
     metric_head(&o, "eddy_query_stalled", "gauge", "1 when a query has input left but makes no progress.");
     for (int i = 0; i < n; i++)
         sb_printf(&o, "eddy_query_stalled{query=\"%s\"} %d\n", qs[i].id, qs[i].stalled ? 1 : 0);
+    /* A summary without quantiles: _sum and _count give the mean. */
+    metric_head(&o, "eddy_query_checkpoint_duration_seconds", "summary",
+                "Checkpoint durations: output delivery wait, synced state write, offset commit.");
+    for (int i = 0; i < n; i++)
+        sb_printf(&o,
+                  "eddy_query_checkpoint_duration_seconds_sum{query=\"%s\"} %.6f\n"
+                  "eddy_query_checkpoint_duration_seconds_count{query=\"%s\"} %lld\n",
+                  qs[i].id, (double)qs[i].checkpoint_us_total / 1e6, qs[i].id,
+                  (long long)qs[i].checkpoints);
+    metric_head(&o, "eddy_query_last_checkpoint_duration_seconds", "gauge",
+                "Duration of the query's last checkpoint.");
+    for (int i = 0; i < n; i++)
+        if (qs[i].checkpoints > 0)
+            sb_printf(&o, "eddy_query_last_checkpoint_duration_seconds{query=\"%s\"} %.6f\n",
+                      qs[i].id, (double)qs[i].checkpoint_us_last / 1e6);
+    metric_head(&o, "eddy_query_partition_lag_records", "gauge",
+                "Records of an input partition not consumed yet (absent while not known).");
+    enum { PMAX = 4096 };
+    EnginePartitionLag *parts = calloc(PMAX, sizeof *parts);
+    for (int i = 0; i < n; i++) {
+        int np = engine_query_partition_lags(srv->e, qs[i].id, parts, PMAX);
+        for (int k = 0; k < np && k < PMAX; k++)
+            if (parts[k].lag >= 0)
+                sb_printf(&o,
+                          "eddy_query_partition_lag_records{query=\"%s\",topic=\"%s\",partition=\"%d\"} %lld\n",
+                          qs[i].id, parts[k].topic, (int)parts[k].partition,
+                          (long long)parts[k].lag);
+    }
+    free(parts);
     free(qs);
     EngineStats st;
     engine_stats(srv->e, &st);

@@ -42,6 +42,31 @@ int64_t keycodec_get_i64(const unsigned char src[8])
     return be64_get_ordered(src);
 }
 
+static int geocell_axis(double v, double lo, double span)
+{
+    double x = (v - lo) / span * GEOCELL_AXIS_CELLS;
+    if (!(x >= 0))   /* below, or NaN */
+        return 0;
+    return x >= GEOCELL_AXIS_CELLS ? GEOCELL_AXIS_CELLS - 1 : (int)x;
+}
+
+void geocell_axes(double lat, double lng, int *lat_i, int *lng_i)
+{
+    *lat_i = geocell_axis(lat, -90.0, 180.0);
+    *lng_i = geocell_axis(lng, -180.0, 360.0);
+}
+
+void geocell_key(int lat_i, int lng_i, unsigned char out[4])
+{
+    uint32_t cell = 0;
+    for (int b = GEOCELL_AXIS_BITS - 1; b >= 0; b--)
+        cell = (cell << 2) | ((uint32_t)((lng_i >> b) & 1) << 1) | (uint32_t)((lat_i >> b) & 1);
+    out[0] = (unsigned char)(cell >> 24);
+    out[1] = (unsigned char)(cell >> 16);
+    out[2] = (unsigned char)(cell >> 8);
+    out[3] = (unsigned char)cell;
+}
+
 static void append_i32(StrBuf *out, int32_t v)
 {
     unsigned char b[4];

@@ -627,6 +627,17 @@ size_t statedb_cache_total_bytes(const StateDb *db)
     return n;
 }
 
+int64_t statedb_store_bytes(StateDb *db, const char *name)
+{
+    pthread_mutex_lock(&db->lock);   /* workers open stores */
+    Store *s = strmap_get(db->stores, name);
+    StoreFamily *f = s ? s->fam : NULL;
+    pthread_mutex_unlock(&db->lock);
+    if (f == NULL || db->ops->family_bytes == NULL)
+        return -1;
+    return (int64_t)db->ops->family_bytes(db, f);
+}
+
 /* ---- read errors and writes ---------------------------------------------- */
 
 void statedb_note_read_error(StateDb *db, const EddyError *e)

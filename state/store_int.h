@@ -68,6 +68,8 @@ typedef struct StateDbOps {
     /* The database's current MANIFEST file name and size (NULL for a
      * backend without one; -1 when unknown). */
     int (*manifest)(const char *dir, StrBuf *name, uint64_t *size);
+    /* Bytes the family's data takes in the database (NULL: not known). */
+    uint64_t (*family_bytes)(StateDb *db, StoreFamily *f);
     /* Frees the backend (its families included). */
     void (*close)(StateDb *db);
 } StateDbOps;

@@ -443,6 +443,15 @@ static void mem_close(StateDb *db)
     free(db);
 }
 
+static uint64_t mem_family_bytes(StateDb *db, StoreFamily *f)
+{
+    (void)db;
+    uint64_t n = 0;
+    for (size_t i = 0; i < f->n; i++)
+        n += f->items[i]->klen + f->items[i]->vlen;
+    return n;
+}
+
 static const StateDbOps MEMORY_OPS = {
     .name = "memory",
     .family_open = mem_family_open,
@@ -463,6 +472,7 @@ static const StateDbOps MEMORY_OPS = {
     .snapshot_open = mem_snapshot_open,
     .snapshot_size = mem_snapshot_size,
     .snapshot_drop = mem_snapshot_drop,
+    .family_bytes = mem_family_bytes,
     .close = mem_close,
 };
 

@@ -1110,6 +1110,38 @@ int64_t runtime_lag(QueryRuntime *rt)
     return lag;
 }
 
+int runtime_partition_lags(QueryRuntime *rt, EnginePartitionLag *out, int max)
+{
+    int n = 0;
+    for (int i = 0; i < rt->ntasks; i++) {
+        Task *k = rt->tasks[i];
+        for (int j = 0; j < k->nparts; j++, n++) {
+            const PartBuf *b = &k->parts[j];
+            if (n >= max)
+                continue;
+            int64_t lag = k->t->ops->consumer_partition_lag
+                              ? k->t->ops->consumer_partition_lag(k->consumer, b->topic,
+                                                                  b->partition)
+                              : -1;
+            out[n] = (EnginePartitionLag){b->topic, b->partition,
+                                           lag < 0 ? -1 : lag + (b->n - b->head)};
+        }
+    }
+    return n;
+}
+
+int64_t runtime_state_bytes(const QueryRuntime *rt)
+{
+    const Task *k = rt->tasks[0];   /* every task's stores have the same names */
+    int64_t total = -1;
+    for (int i = 0; k->db && i < k->ctx.nstores; i++) {
+        int64_t b = statedb_store_bytes(k->db, k->ctx.store_names[i]);
+        if (b >= 0)
+            total = (total < 0 ? 0 : total) + b;
+    }
+    return total;
+}
+
 /* Stalled: no record taken for after_ms while the input has records past
  * the query's position (lag > 0), or while that is not known at all
  * (lag -1: no answer from the input's partitions since the start).  A
@@ -1182,6 +1214,14 @@ int runtime_offsets(QueryRuntime *rt, const TopicPartitionOffset **offs)
     }
     *offs = rt->offs;
     return n;
+}
+
+bool runtime_dirty(const QueryRuntime *rt)
+{
+    for (int i = 0; i < rt->ntasks; i++)
+        if (rt->tasks[i]->dirty)
+            return true;
+    return false;
 }
 
 void runtime_mark_clean(QueryRuntime *rt)

@@ -537,10 +537,19 @@ void engine_cancel_transient(Engine *e)
  * output delivered; (2) dirty state and each query's next offsets in one
  * synced RocksDB WriteBatch; (3) the same offsets committed to Kafka, for
  * monitoring only: the RocksDB copy is the truth on restart. */
-static int checkpoint_store(Engine *e, EddyError *err);
+static int checkpoint_store(Engine *e, int64_t start_us, EddyError *err);
+
+/* Checkpoint durations are too short for ms. */
+static int64_t mono_us(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
 
 int engine_checkpoint(Engine *e, EddyError *err)
 {
+    int64_t start_us = mono_us();
     /* After a flush that timed out (the broker away), the next ones (each
      * query's stop at exit) wait only a moment: no 60 s more per query. */
     int rc = e->t->ops->flush(e->t, e->flush_timed_out ? 1000 : 60000, err);
@@ -548,7 +557,7 @@ int engine_checkpoint(Engine *e, EddyError *err)
     if (rc != 0)
         return -1;
     e->delivering = e->delivering_logged = false;
-    return checkpoint_store(e, err);
+    return checkpoint_store(e, start_us, err);
 }
 
 /* EDDY_TEST_CHECKPOINT_PAUSE_MS (tests only): each checkpoint stops that
@@ -569,8 +578,9 @@ static void test_pause(Engine *e, const char *where)
     nanosleep(&ts, NULL);
 }
 
-/* Steps (2) and (3), once the output is delivered. */
-static int checkpoint_store(Engine *e, EddyError *err)
+/* Steps (2) and (3), once the output is delivered (the last wait for it
+ * began at start_us: the checkpoint's duration counts from there). */
+static int checkpoint_store(Engine *e, int64_t start_us, EddyError *err)
 {
     test_pause(e, "before the state write");
     int n = 0;
@@ -594,11 +604,20 @@ static int checkpoint_store(Engine *e, EddyError *err)
             offs[k++] = o[j];
         }
     }
+    /* The queries this checkpoint moves on (processed records since the
+     * last): the ones it counts for (Query.checkpoints). */
+    bool *moved = calloc((size_t)e->cat.queries.n + 1, sizeof *moved);
+    for (int i = 0; i < e->cat.queries.n; i++) {
+        Query *q = e->cat.queries.items[i];
+        moved[i] = q->rt && !statedb_scope_refused(e->state, q->id) && runtime_dirty(q->rt);
+    }
     int rc = statedb_checkpoint(e->state, scopes, offs, k, err);
     free(scopes);
     free(offs);
-    if (rc != 0)
+    if (rc != 0) {
+        free(moved);
         return -1;
+    }
     test_pause(e, "after the state write");
     for (int i = 0; i < e->cat.queries.n; i++) {
         Query *q = e->cat.queries.items[i];
@@ -606,6 +625,16 @@ static int checkpoint_store(Engine *e, EddyError *err)
             engine_log(e, 1, "query %s: committing offsets to Kafka failed (state is safe): %s",
                        q->id, err->msg);
     }
+    int64_t took = mono_us() - start_us;
+    for (int i = 0; i < e->cat.queries.n; i++) {
+        Query *q = e->cat.queries.items[i];
+        if (moved[i]) {
+            q->checkpoints++;
+            q->checkpoint_us_total += took;
+            q->checkpoint_us_last = took;
+        }
+    }
+    free(moved);
     e->last_checkpoint_ms = eddy_mono_ms();
     return 0;
 }
@@ -636,6 +665,7 @@ static int poll_query(Engine *e, Query *q, int timeout_ms, EddyError *err)
  * of what the next checkpoint stores.  A record that failed is fatal. */
 static int checkpoint_step(Engine *e, int wait_ms, EddyError *err)
 {
+    int64_t start_us = mono_us();
     int rc = e->t->ops->flush(e->t, wait_ms, err);
     int64_t now = eddy_mono_ms();
     if (rc == -2) {
@@ -656,7 +686,7 @@ static int checkpoint_step(Engine *e, int wait_ms, EddyError *err)
         engine_log(e, 0, "output delivered after %.1f s; checkpoint taken, queries resume",
                    (double)(now - e->delivering_since_ms) / 1000.0);
     e->delivering = e->delivering_logged = false;
-    return checkpoint_store(e, err);
+    return checkpoint_store(e, start_us, err);
 }
 
 /* A query that took no record for this long while its input has some
@@ -906,6 +936,7 @@ void engine_stats(Engine *e, EngineStats *out)
         out->records_out += q->records_out;
         out->records_skipped += q->records_skipped;
         out->eval_errors += q->eval_errors;
+        out->records_late += q->records_late;
         out->queries_failed += q->state == QSTATE_ERROR;
     }
 }
@@ -922,6 +953,11 @@ int engine_query_progress(Engine *e, EngineQueryProgress *out, int max)
                                            .records_out = q->records_out,
                                            .records_skipped = q->records_skipped,
                                            .eval_errors = q->eval_errors,
+                                           .records_late = q->records_late,
+                                           .checkpoints = q->checkpoints,
+                                           .checkpoint_us_total = q->checkpoint_us_total,
+                                           .checkpoint_us_last = q->checkpoint_us_last,
+                                           .state_bytes = runtime_state_bytes(q->rt),
                                            .lag = runtime_lag(q->rt),
                                            .stalled = runtime_stalled(q->rt)};
             if (!replay_progress(e, q, &out[n].replay_done, &out[n].replay_total))
@@ -930,6 +966,17 @@ int engine_query_progress(Engine *e, EngineQueryProgress *out, int max)
         n++;
     }
     return n;
+}
+
+int engine_query_partition_lags(Engine *e, const char *query_id, EnginePartitionLag *out,
+                                int max)
+{
+    for (int i = 0; i < e->cat.queries.n; i++) {
+        Query *q = e->cat.queries.items[i];
+        if (q->rt && strcmp(q->id, query_id) == 0)
+            return runtime_partition_lags(q->rt, out, max);
+    }
+    return -1;
 }
 
 int engine_names(Engine *e, const char ***names)

@@ -10,14 +10,30 @@
  * candidate row, so the lookup is only a shortcut; LIMIT n stops either
  * after n rows.  Window bounds may be epoch milliseconds or ISO-8601 text
  * (WINDOWSTART >= '2023-01-01T05:00'), which binding (engine/plan/bind.c) turns into BIGINT.
+ *
+ * A top-level conjunct GEO_DISTANCE(lat, lng, c1, c2[, unit]) < r (or <=,
+ * or r > ..., with constants) on a table with a geo index (op_sink.c:
+ * DOUBLE columns LAT and LNG, not windowed) reads only the geohash cells
+ * of the box around the circle (geo_scan): every row within r of the
+ * centre lies in the box (its bounds are those of the spherical cap, with
+ * a margin), so the index only leaves out rows the WHERE would reject,
+ * and the WHERE is still evaluated on each row read.  A box that reaches
+ * a pole or the antimeridian, or spans more than GEO_MAX_CELLS cells,
+ * leaves the query a scan.  The rows come in cell order, not key order
+ * (a scan's); with LIMIT n, which n rows is left open, as in ksqlDB.
  */
 #include "engine_int.h"
 #include "eddy/codec.h"
+#include "eddy/engine/operator.h"
 #include "eddy/store.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+/* Beyond this many cells a radius query scans the table instead. */
+#define GEO_MAX_CELLS 4096
 
 typedef struct Pull {
     Engine *e;
@@ -171,6 +187,179 @@ static int key_literals(const AstExpr *w, const char *key, const AstExpr **lits,
     return -1;
 }
 
+/* ---- the geo index ------------------------------------------------------ */
+
+/* The box (degrees) every row of a radius conjunct lies in. */
+typedef struct GeoBox {
+    double lat_lo, lat_hi, lng_lo, lng_hi;
+} GeoBox;
+
+/* b's value if it is a constant (a literal, or casts of one). */
+static bool constant_value(const BExpr *b, EvalCtx *ev, Value *out)
+{
+    const BExpr *x = b;
+    while (x->kind == BX_CAST)
+        x = x->u.unary.a;
+    if (x->kind != BX_CONST)
+        return false;
+    Row none = {0};
+    expr_eval(b, &none, ev, out);
+    return true;
+}
+
+/* b's value as a DOUBLE if it is a constant number. */
+static bool constant_double(const BExpr *b, EvalCtx *ev, double *out)
+{
+    Value v, d;
+    EddyError err;
+    if (!constant_value(b, ev, &v) || v.kind == TYPE_NULL ||
+        value_cast(&v, type_prim(TYPE_DOUBLE), ev->arena, &d, &err) != 0 || d.kind != TYPE_DOUBLE)
+        return false;
+    *out = d.u.d;
+    return true;
+}
+
+/* The GEO_DISTANCE call over the columns lat and lng and constants, or NULL. */
+static const BExpr *geo_call(const BExpr *e, int lat, int lng, EvalCtx *ev)
+{
+    if (e->kind != BX_FUNC || strcmp(e->u.func.call.name, "GEO_DISTANCE") != 0 ||
+        e->u.func.nargs < 4)
+        return NULL;
+    BExpr *const *a = e->u.func.args;
+    if (a[0]->kind != BX_COLUMN || a[0]->u.column != lat || a[1]->kind != BX_COLUMN ||
+        a[1]->u.column != lng)
+        return NULL;
+    for (int i = 2; i < e->u.func.nargs; i++) {
+        Value v;
+        if (!constant_value(a[i], ev, &v))
+            return NULL;
+    }
+    return e;
+}
+
+/* The box of the first top-level conjunct of w that is a radius query
+ * over the columns lat and lng of a row of ncols columns. */
+static bool geo_box(const BExpr *w, int lat, int lng, int ncols, EvalCtx *ev, GeoBox *box)
+{
+    if (w == NULL || w->negated)
+        return false;
+    if (w->kind == BX_AND)
+        return geo_box(w->u.binary.a, lat, lng, ncols, ev, box) ||
+               geo_box(w->u.binary.b, lat, lng, ncols, ev, box);
+    if (w->kind != BX_CMP)
+        return false;
+    const BExpr *call, *bound;
+    int op = w->u.binary.op;
+    if (op == OP_LT || op == OP_LE) {
+        call = w->u.binary.a;
+        bound = w->u.binary.b;
+    } else if (op == OP_GT || op == OP_GE) {
+        call = w->u.binary.b;
+        bound = w->u.binary.a;
+    } else {
+        return false;
+    }
+    double r, lat0, lng0;
+    if ((call = geo_call(call, lat, lng, ev)) == NULL || !constant_double(bound, ev, &r) ||
+        !(r >= 0) || !constant_double(call->u.func.args[2], ev, &lat0) ||
+        !constant_double(call->u.func.args[3], ev, &lng0))
+        return false;
+    /* The call's own unit: its distance along the meridian for one degree
+     * (exactly the radius times pi/180; NULL for a bad unit or centre). */
+    Value *cols = arena_alloc(ev->arena, sizeof(Value) * (size_t)ncols);
+    for (int i = 0; i < ncols; i++)
+        cols[i] = v_null();
+    cols[lat] = v_double(lat0 > 0 ? lat0 - 1 : lat0 + 1);
+    cols[lng] = v_double(lng0);
+    Row probe = {.cols = cols, .ncols = ncols};
+    Value d;
+    int64_t errors = ev->errors;
+    expr_eval(call, &probe, ev, &d);
+    ev->errors = errors;
+    if (d.kind != TYPE_DOUBLE || !(d.u.d > 0))
+        return false;
+    double deg = M_PI / 180.0, theta = r / (d.u.d / deg);   /* radians */
+    double margin = 1e-6;   /* degrees (~10 cm): rounding in the haversine */
+    double dlat = theta / deg + margin;
+    if (fabs(lat0) + dlat >= 89.0)
+        return false;   /* the cap reaches (near) a pole */
+    double s = sin(theta) / cos(lat0 * deg);
+    if (!(s < 1.0))
+        return false;
+    double dlng = asin(s) / deg + margin;
+    *box = (GeoBox){lat0 - dlat, lat0 + dlat, lng0 - dlng, lng0 + dlng};
+    return box->lng_lo > -180.0 && box->lng_hi < 180.0;
+}
+
+static int geo_row(Pull *p, Store **rows, int nrows, const void *mkey, size_t mklen, StrBuf *tmp,
+                   EddyError *err)
+{
+    for (int v = 0; v < nrows; v++) {
+        int found = store_get(rows[v], mkey, mklen, tmp, err);
+        if (found < 0)
+            return -1;
+        if (found == 1) {
+            Row row = {0};
+            if (decode_entry(p, mkey, mklen, tmp->data, tmp->len, &row, err) != 0)
+                return -1;
+            emit_row(p, &row);
+            return 0;
+        }
+    }
+    return 0;   /* an entry the table no longer has: it cannot be (op_sink.c), skip it */
+}
+
+/* The rows of the box's cells: each index entry inside the box is read
+ * from the table (rows[0..nrows): its task views) and goes through the
+ * WHERE as a scan's rows do. */
+static int geo_scan(Pull *p, const GeoBox *box, Store *geo, Store **rows, int nrows,
+                    EddyError *err)
+{
+    Store **views = &geo;
+    int nviews = statedb_store_views(geo, &views);
+    if (nviews == 0) {
+        views = &geo;
+        nviews = 1;
+    }
+    int la0, lg0, la1, lg1;
+    geocell_axes(box->lat_lo, box->lng_lo, &la0, &lg0);
+    geocell_axes(box->lat_hi, box->lng_hi, &la1, &lg1);
+    StrBuf tmp;
+    sb_init(&tmp);
+    int rc = 0;
+    for (int la = la0; la <= la1 && rc == 0; la++)
+        for (int lg = lg0; lg <= lg1 && rc == 0 && !pull_full(p); lg++) {
+            unsigned char lo[4], hi[4];
+            geocell_key(la, lg, lo);
+            memcpy(hi, lo, 4);
+            for (int i = 3; i >= 0 && ++hi[i] == 0; i--) {
+            }
+            for (int v = 0; v < nviews && rc == 0 && !pull_full(p); v++) {
+                StoreIter *it = store_iter(views[v], lo, 4, hi, 4);
+                const void *k, *val;
+                size_t kl, vl;
+                while (rc == 0 && !pull_full(p) && store_iter_next(it, &k, &kl, &val, &vl)) {
+                    double pos[2];
+                    if (vl != sizeof pos || kl < 4)
+                        continue;
+                    memcpy(pos, val, sizeof pos);
+                    if (pos[0] < box->lat_lo || pos[0] > box->lat_hi || pos[1] < box->lng_lo ||
+                        pos[1] > box->lng_hi)
+                        continue;
+                    rc = geo_row(p, rows, nrows, (const char *)k + 4, kl - 4, &tmp, err);
+                }
+                EddyError rerr;
+                eddy_error_clear(&rerr);
+                if (rc == 0 && store_iter_error(it, &rerr) != 0)
+                    rc = eddy_error(err, ERR_IO, (SrcPos){0}, "cannot read state store %s: %s",
+                                    store_name(views[v]), rerr.msg);
+                store_iter_close(it);
+            }
+        }
+    sb_free(&tmp);
+    return rc;
+}
+
 static bool nl_is_scan(const AstSelect *sel, const Schema *sc)
 {
     const AstExpr *lits[64];
@@ -192,6 +381,7 @@ int exec_pull(Engine *e, const AstStmt *s, CatSource *table, EddyError *err)
     p.ev.arena = p.arena;
     SelectAnalysis an;
     int rc = -1;
+    bool by_index = false;   /* a radius query read the geo index */
     if (analyze_select(&e->cat, sel, false, p.arena, &an, err) != 0)
         goto out;
     for (const Plan *n = an.plan; n; n = n->input)
@@ -232,6 +422,21 @@ int exec_pull(Engine *e, const AstStmt *s, CatSource *table, EddyError *err)
     const Schema *sc = table->schema;
     const AstExpr *lits[64];
     int nl = sc->nkeys == 1 ? key_literals(sel->where, sc->cols[0].name, lits, 64) : -1;
+    int lat, lng;
+    GeoBox box;
+    if (nl < 0 && op_geo_columns(sc, table->window_kind != WKIND_NONE, &lat, &lng) &&
+        geo_box(p.pred, lat, lng, sc->ncols, &p.ev, &box)) {
+        int la0, lg0, la1, lg1;
+        geocell_axes(box.lat_lo, box.lng_lo, &la0, &lg0);
+        geocell_axes(box.lat_hi, box.lng_hi, &la1, &lg1);
+        if ((int64_t)(la1 - la0 + 1) * (lg1 - lg0 + 1) <= GEO_MAX_CELLS) {
+            snprintf(name, sizeof name, "%s.geo", table->writer->id);
+            Store *geo = statedb_store(e->state, name, err);
+            rc = geo ? geo_scan(&p, &box, geo, parts, nparts, err) : -1;
+            by_index = true;
+            goto out;
+        }
+    }
     if (nl < 0) {
         rc = 0;
         for (int i = 0; i < nparts && rc == 0; i++)
@@ -286,7 +491,7 @@ out:
     if (rc == 0 && !e->replaying) {
         char buf[160];
         snprintf(buf, sizeof buf, "(%lld row%s from %s%s)\n", (long long)p.rows, p.rows == 1 ? "" : "s",
-                 table->name, nl_is_scan(sel, sc) ? ", by a table scan" : "");
+                 table->name, by_index ? ", by its geo index" : nl_is_scan(sel, sc) ? ", by a table scan" : "");
         engine_text(e, buf);
     }
     arena_destroy(p.arena);

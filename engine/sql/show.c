@@ -76,6 +76,75 @@ static const char *state_name(QueryState s)
     return s == QSTATE_RUNNING ? "RUNNING" : s == QSTATE_ERROR ? "ERROR" : "TERMINATED";
 }
 
+static bool query_reads(const Query *q, const CatSource *src)
+{
+    for (int k = 0; k < q->ninputs; k++)
+        if (q->inputs[k] == src)
+            return true;
+    return false;
+}
+
+/* A statement on one line: a line break and the indentation after it
+ * become one space.  In a (NULL: malloc'd). */
+static char *one_line(Arena *a, const char *text)
+{
+    char *out = a ? arena_strdup(a, text) : strdup(text), *to = out;
+    for (const char *p = text; *p; p++) {
+        bool brk = *p == '\n' || *p == '\r';
+        *to++ = brk || *p == '\t' ? ' ' : *p;
+        while (brk && (p[1] == ' ' || p[1] == '\t' || p[1] == '\n' || p[1] == '\r'))
+            p++;
+    }
+    *to = '\0';
+    return out;
+}
+
+/* A running query's "Local runtime statistics" (ksqlDB's heading): the
+ * numbers GET /metrics serves (engine_query_progress), then its lag per
+ * input partition.  Deterministic runs (eddy test) leave out what the wall
+ * clock decides: checkpoint durations. */
+static void runtime_statistics(Engine *e, Query *q, StrBuf *sb)
+{
+    if (q->rt == NULL)
+        return;
+    int64_t lag = runtime_lag(q->rt), bytes = runtime_state_bytes(q->rt);
+    sb_printf(sb, "\nLocal runtime statistics (%s)\n------------------------\n", q->id);
+    sb_printf(sb, "total-messages: %lld  messages-out: %lld  failed-messages: %lld  "
+                  "expression-errors: %lld  late-messages: %lld\n",
+              (long long)q->records_in, (long long)q->records_out, (long long)q->records_skipped,
+              (long long)q->eval_errors, (long long)q->records_late);
+    sb_printf(sb, "consumer-lag: ");
+    sb_printf(sb, lag < 0 ? "not known yet" : "%lld", (long long)lag);
+    sb_printf(sb, "  state-bytes: ");
+    sb_printf(sb, bytes < 0 ? "none (stateless)" : "%lld", (long long)bytes);
+    sb_printf(sb, "  checkpoints: %lld", (long long)q->checkpoints);
+    if (!e->deterministic && q->checkpoints > 0)
+        sb_printf(sb, "  checkpoint-ms-last: %.3f  checkpoint-ms-avg: %.3f",
+                  (double)q->checkpoint_us_last / 1000.0,
+                  (double)q->checkpoint_us_total / 1000.0 / (double)q->checkpoints);
+    int64_t done, total;
+    if (replay_progress(e, q, &done, &total))
+        sb_printf(sb, "  replay: %lld of %lld records", (long long)done, (long long)total);
+    sb_puts(sb, "\n");
+    EnginePartitionLag parts[256];
+    int n = runtime_partition_lags(q->rt, parts, 256);
+    if (n <= 0)
+        return;
+    TextTable t;
+    tfmt_init(&t, 3);
+    tfmt_cell(&t, "Kafka topic");
+    tfmt_cell(&t, "Partition");
+    tfmt_cell(&t, "Lag");
+    for (int i = 0; i < n && i < 256; i++) {
+        tfmt_cell(&t, parts[i].topic);
+        tfmt_cell(&t, arena_sprintf(t.arena, "%d", (int)parts[i].partition));
+        tfmt_cell(&t, parts[i].lag < 0 ? "not known yet"
+                                       : arena_sprintf(t.arena, "%lld", (long long)parts[i].lag));
+    }
+    tfmt_render(&t, sb);
+    tfmt_free(&t);
+}
+
 static void show_queries(Engine *e)
 {
     TextTable t;
@@ -99,19 +168,36 @@ static void show_queries(Engine *e)
         else
             tfmt_cell(&t, state_name(q->state));
         tfmt_cell(&t, q->sink ? q->sink->name : "");
-        /* The statement on one line (a line break and the indentation after
-         * it become one space); render_fit cuts it to the output's width. */
-        char *sql = arena_strdup(t.arena, q->sql), *to = sql;
-        for (const char *p = q->sql; *p; p++) {
-            bool brk = *p == '\n' || *p == '\r';
-            *to++ = brk || *p == '\t' ? ' ' : *p;
-            while (brk && (p[1] == ' ' || p[1] == '\t' || p[1] == '\n' || p[1] == '\r'))
-                p++;
-        }
-        *to = '\0';
-        tfmt_cell(&t, sql);
+        /* render_fit cuts the statement to the output's width. */
+        tfmt_cell(&t, one_line(t.arena, q->sql));
     }
     render_fit(e, &t, true, 4);   /* the statement gives way first */
+}
+
+/* SHOW QUERIES EXTENDED: a block per query, as ksqlDB's (its id, type,
+ * statement, status, sources and sink), then its runtime statistics. */
+static void show_queries_extended(Engine *e)
+{
+    StrBuf sb;
+    sb_init(&sb);
+    Arena *a = arena_create(4096);
+    for (int i = 0; i < e->cat.queries.n; i++) {
+        Query *q = e->cat.queries.items[i];
+        if (q->state == QSTATE_TERMINATED)
+            continue;
+        sb_printf(&sb, "\nID                   : %s\nQuery Type           : PERSISTENT\n", q->id);
+        sb_printf(&sb, "SQL                  : %s\n", one_line(a, q->sql));
+        sb_printf(&sb, "Status               : %s\n",
+                  q->rt && runtime_stalled(q->rt) ? "STALLED" : state_name(q->state));
+        sb_puts(&sb, "Sources that this query reads from: ");
+        for (int k = 0; k < q->ninputs; k++)
+            sb_printf(&sb, "%s%s", k ? ", " : "", q->inputs[k]->name);
+        sb_printf(&sb, "\nSinks that this query writes to: %s\n", q->sink ? q->sink->name : "");
+        runtime_statistics(e, q, &sb);
+    }
+    arena_destroy(a);
+    engine_text(e, sb.data ? sb.data : "");
+    sb_free(&sb);
 }
 
 /* A broker that does not answer is an error, not an empty list. */
@@ -210,7 +296,12 @@ int exec_show(Engine *e, const AstStmt *s, EddyError *err)
     switch (s->u.show.what) {
     case SHOW_STREAMS: show_sources(e, false, s->u.show.extended); return 0;
     case SHOW_TABLES: show_sources(e, true, s->u.show.extended); return 0;
-    case SHOW_QUERIES: show_queries(e); return 0;
+    case SHOW_QUERIES:
+        if (s->u.show.extended)
+            show_queries_extended(e);
+        else
+            show_queries(e);
+        return 0;
     case SHOW_TOPICS: return show_topics(e, err);
     case SHOW_PROPERTIES: show_properties(e); return 0;
     case SHOW_FUNCTIONS: show_functions(e); return 0;
@@ -299,17 +390,36 @@ int exec_describe(Engine *e, const AstStmt *s, EddyError *err)
                   format_name(src->key_format), format_name(src->value_format));
         sb_printf(&sb, "Kafka topic          : %s (partitions: %d)\n", src->topic, src->partitions);
         sb_printf(&sb, "Statement            : %s\n", src->sql);
+        /* ksqlDB's sections: the queries that write and read the source,
+         * then the runtime statistics of each (its "Local runtime
+         * statistics"), with the consumer lag per partition as its
+         * "Consumer Groups summary" shows it. */
+        for (int pass = 0; pass < 2; pass++) {
+            bool header = false;
+            for (int i = 0; i < e->cat.queries.n; i++) {
+                Query *q = e->cat.queries.items[i];
+                if (q->state != QSTATE_RUNNING || (pass == 0) != (q->sink == src) ||
+                    (pass == 1 && !query_reads(q, src)))
+                    continue;
+                if (!header) {
+                    char h[64];
+                    int hn = snprintf(h, sizeof h, "Queries that %s this %s",
+                                      pass == 0 ? "write into" : "read from",
+                                      src->is_table ? "TABLE" : "STREAM");
+                    sb_printf(&sb, "\n%s\n%.*s\n", h, hn,
+                              "------------------------------------------------");
+                    header = true;
+                }
+                char *sql = one_line(NULL, q->sql);
+                sb_printf(&sb, "%s (%s) : %s\n", q->id, state_name(q->state), sql);
+                free(sql);
+            }
+        }
         for (int i = 0; i < e->cat.queries.n; i++) {
             Query *q = e->cat.queries.items[i];
-            bool reads = false;
-            for (int k = 0; k < q->ninputs; k++)
-                reads |= q->inputs[k] == src;
-            if (q->state != QSTATE_RUNNING || (!reads && q->sink != src))
+            if (q->state != QSTATE_RUNNING || (!query_reads(q, src) && q->sink != src))
                 continue;
-            sb_printf(&sb, "%s query %s: %lld records in, %lld out, %lld skipped as bad input, %lld expression errors\n",
-                      q->sink == src ? "Written by" : "Read by", q->id, (long long)q->records_in,
-                      (long long)q->records_out, (long long)q->records_skipped,
-                      (long long)q->eval_errors);
+            runtime_statistics(e, q, &sb);
             if (q->sink == src)
                 replay_describe(e, q, &sb);
         }

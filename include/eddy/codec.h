@@ -83,6 +83,21 @@ int keycodec_split_session(const void *buf, size_t len, size_t *key_len,
 void keycodec_put_i64(unsigned char dst[8], int64_t v);
 int64_t keycodec_get_i64(const unsigned char src[8]);
 
+/* ---- geohash cells (a table's geo index: op_sink.c, pull.c) ------------ */
+
+/* A cell of a GEOCELL_BITS-bit geohash: longitude and latitude bits
+ * interleaved, longitude first, as geohash does (its base-32 text is the
+ * same bits), so nearby cells sort near each other.  Each axis gets
+ * GEOCELL_AXIS_BITS bits: cells of 180/8192 degrees of latitude (2.4 km)
+ * by 360/8192 of longitude (4.9 km at the equator). */
+#define GEOCELL_AXIS_BITS 13
+#define GEOCELL_BITS (2 * GEOCELL_AXIS_BITS)
+#define GEOCELL_AXIS_CELLS (1 << GEOCELL_AXIS_BITS)
+/* The axis indexes of a position (clamped into range; NaN counts as 0). */
+void geocell_axes(double lat, double lng, int *lat_i, int *lng_i);
+/* The cell's key prefix: 4 bytes, big-endian, the first below 0x04. */
+void geocell_key(int lat_i, int lng_i, unsigned char out[4]);
+
 /* ---- compact rows ------------------------------------------------------ */
 
 /* Appends the row encoding of vals[0..n) to out.  Returns 0, or -1 (out

@@ -98,6 +98,7 @@ void engine_cancel_transient(Engine *e);
 /* Counters over all queries. */
 typedef struct EngineStats {
     int64_t records_in, records_out, records_skipped, eval_errors;
+    int64_t records_late;         /* dropped past a window's grace period */
     int queries_failed;           /* persistent queries stopped by an error */
 } EngineStats;
 void engine_stats(Engine *e, EngineStats *out);
@@ -106,6 +107,17 @@ void engine_stats(Engine *e, EngineStats *out);
 typedef struct EngineQueryProgress {
     const char *id;               /* borrowed: valid until the next statement */
     int64_t records_in, records_out, records_skipped, eval_errors;
+    /* Records a windowed aggregate dropped for arriving past their
+     * window's end plus its grace period. */
+    int64_t records_late;
+    /* Checkpoints that moved the query's stored offsets on (it processed
+     * records since the one before) since it started in this process, and
+     * their total and last duration in microseconds (waiting for output
+     * delivery, the synced state write, the offset commit). */
+    int64_t checkpoints, checkpoint_us_total, checkpoint_us_last;
+    /* Bytes its state stores take in the state database as of the last
+     * checkpoint (statedb_store_bytes); -1 for a stateless query. */
+    int64_t state_bytes;
     /* Input records not consumed yet: the ends of the query's input
      * partitions (as the consumer last saw them) minus its positions;
      * -1 while not known (before its partitions are assigned). */
@@ -119,6 +131,21 @@ typedef struct EngineQueryProgress {
 /* Fills out[0 .. min(n, max)) with the running persistent queries in
  * creation order and returns n, their number.  Changes nothing. */
 int engine_query_progress(Engine *e, EngineQueryProgress *out, int max);
+
+/* One input partition of a running persistent query. */
+typedef struct EnginePartitionLag {
+    const char *topic;            /* borrowed: valid until the next statement */
+    int32_t partition;
+    /* Records on the broker past the query's position in the partition
+     * (its end as the consumer last saw it) plus records polled and not
+     * processed yet; -1 while not known. */
+    int64_t lag;
+} EnginePartitionLag;
+/* Fills out[0 .. min(n, max)) with the input partitions of running query
+ * `query_id` (each task's, in task order) and returns n, their number; -1
+ * when no such query runs.  Changes nothing. */
+int engine_query_partition_lags(Engine *e, const char *query_id, EnginePartitionLag *out,
+                                int max);
 
 /* Names for REPL completion: streams, tables, columns, functions (borrowed
  * strings, valid until the next statement). Returns count. */

@@ -158,6 +158,13 @@ size_t statedb_cache_bytes(const StateDb *db);
 /* Bytes of all cached entries, clean and dirty. */
 size_t statedb_cache_total_bytes(const StateDb *db);
 
+/* Bytes store `name` takes in the database as of its last checkpoint
+ * (RocksDB: its column family's live SST data plus its memtables, both
+ * RocksDB's estimates; memory: its keys and values).  Dirty entries not
+ * checkpointed yet are in the cache, not here.  -1 when the store does
+ * not exist or the backend cannot say. */
+int64_t statedb_store_bytes(StateDb *db, const char *name);
+
 /* THE checkpoint (DESIGN.md section 3, step 2): every store's dirty cache
  * entries AND the next-offsets offs[0..n) in ONE WriteBatch, written with
  * sync=true.  scopes[i] (a query id) names the query offs[i] belongs to;

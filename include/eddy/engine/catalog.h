@@ -106,6 +106,9 @@ struct Query {
     PtrVec models;               /* QueryModelUse*: the models its plan scores with */
     /* counters, for DESCRIBE EXTENDED / SHOW QUERIES */
     int64_t records_in, records_out, records_skipped, eval_errors, records_late;
+    /* Checkpoints that moved its offsets on, and their durations (output
+     * delivery wait, state write, offset commit) in microseconds. */
+    int64_t checkpoints, checkpoint_us_total, checkpoint_us_last;
 };
 
 #endif

@@ -89,6 +89,13 @@ Operator *op_rekey_create(const Plan *p, OpCtx *ctx);
 Operator *op_project_create(const Plan *p, OpCtx *ctx);
 /* NULL with err when a table sink's store "materialized" cannot be opened. */
 Operator *op_sink_create(const Plan *p, OpCtx *ctx, EddyError *err);
+/* The value columns a table's geo index is kept on (op_sink.c's header):
+ * true with their indexes for DOUBLE columns named LAT and LNG (or LON;
+ * or LATITUDE and LONGITUDE) of a table that is not windowed. */
+bool op_geo_columns(const Schema *s, bool windowed, int *lat, int *lng);
+/* The geo index's entry that says it is complete (op_sink.c). */
+#define OP_GEO_MARKER "\xff"
+
 Operator *op_aggregate_create(const Plan *p, OpCtx *ctx, EddyError *err);
 Operator *op_score_create(const Plan *p, OpCtx *ctx);
 /* Routes rows to the task owning their group of aggregate `agg`; drain

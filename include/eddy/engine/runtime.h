@@ -45,6 +45,12 @@ bool runtime_at_end(QueryRuntime *rt);   /* consumer at its end, nothing buffere
 void runtime_set_max_task_idle(QueryRuntime *rt, int64_t ms);
 /* Input records not consumed yet (the transport's consumer_lag); -1 = not known. */
 int64_t runtime_lag(QueryRuntime *rt);
+/* The same per input partition (engine_query_partition_lags says what
+ * the numbers are): fills out[0 .. min(n, max)) and returns n. */
+int runtime_partition_lags(QueryRuntime *rt, EnginePartitionLag *out, int max);
+/* Bytes the query's state stores take in the state database
+ * (statedb_store_bytes summed); -1 for a stateless query or none known. */
+int64_t runtime_state_bytes(const QueryRuntime *rt);
 /* Stall watch at now_ms: the query is stalled once it took no record for
  * after_ms while its input has records past its position (or the position
  * is not known).  Sets *lag (runtime_lag) and *idle_ms (since the last
@@ -65,6 +71,8 @@ void runtime_stop(QueryRuntime *rt);          /* closes the consumer and operato
  * *offs borrows
  * until the next runtime_poll or runtime_stop. */
 int runtime_offsets(QueryRuntime *rt, const TopicPartitionOffset **offs);
+/* True when it processed records since its last commit (runtime_commit). */
+bool runtime_dirty(const QueryRuntime *rt);
 void runtime_mark_clean(QueryRuntime *rt);
 /* Deletes the query's stores and stored offsets (TERMINATE, DROP). */
 void runtime_drop_state(QueryRuntime *rt);
