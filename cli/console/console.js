@@ -243,7 +243,7 @@ function drawPlan(root) {
       svg.append(el('svg:path', {class: 'edge', d: `M${x1},${y1} C${x1},${(y1 + y2) / 2} ${x2},${(y1 + y2) / 2} ${x2},${y2}`}));
     }
   for (const n of nodes) {
-    const detail = n.detail.length > 34 ? n.detail.slice(0, 33) + '…' : n.detail;
+    const detail = n.detail.length > 31 ? n.detail.slice(0, 30) + '…' : n.detail;
     svg.append(el('svg:g', {class: 'node', 'data-op': n.op, transform: `translate(${x(n)},${y(n)})`},
       el('svg:title', {}, [n.op + ' ' + n.detail, ...n.info].join('\n')),
       el('svg:rect', {width: W, height: H}),
