@@ -14,6 +14,7 @@ mouse events at their place on the screen; what the page shows is read
 from its DOM.  Every wait polls for a condition (up to 60 s: chromium on a
 loaded machine is slow); no timing is asserted.
 """
+import atexit
 import base64
 import fcntl
 import json
@@ -59,13 +60,15 @@ class Browser:
                 "--disable-dev-shm-usage", "--hide-scrollbars",
                 f"--user-data-dir={workdir}/chromium-profile", f"--window-size={width},{height}",
                 "about:blank"]
-        if os.geteuid() == 0:
-            args.insert(1, "--no-sandbox")     # chromium refuses to run as root otherwise
+        # Chromium's sandbox needs root's refusal lifted or user namespaces a
+        # CI container may not have; the page is the test's own, on loopback.
+        args.insert(1, "--no-sandbox")
         self.log = open(f"{workdir}/chromium.log", "wb")
         self.proc = subprocess.Popen(args, preexec_fn=child_fds, close_fds=False,
                                      stdin=subprocess.DEVNULL, stdout=self.log, stderr=self.log)
         os.close(to_r_hi)
         os.close(from_w_hi)
+        atexit.register(self.kill)      # also when a check fails (sys.exit)
         self.w = os.fdopen(to_w, "wb")
         self.r = from_r
         self.buf = b""
@@ -159,6 +162,11 @@ class Browser:
         # IHDR: width and height, big-endian, after the signature and the chunk's length and type
         return int.from_bytes(png[16:20], "big"), int.from_bytes(png[20:24], "big")
 
+    def kill(self):
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+
     def close(self):
         try:
             self.call("Browser.close")
@@ -167,8 +175,7 @@ class Browser:
         try:
             self.proc.wait(timeout=20)
         except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
+            self.kill()
 
 
 def rest(url, path, body=None):

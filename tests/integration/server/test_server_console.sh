@@ -42,6 +42,9 @@ for proto in --http1.1 --http2-prior-knowledge; do
   check_eq "$proto: its script" "200 text/javascript; charset=utf-8" "$(head_of "$proto" "$URL/console/console.js")"
   check_eq "$proto: its style sheet" "200 text/css; charset=utf-8" "$(head_of "$proto" "$URL/console/console.css")"
 done
+check_eq "HEAD /" "200 text/html; charset=utf-8" "$(head_of -I "$URL/")"
+check_eq "a query string is no part of the name" "200 text/javascript; charset=utf-8" \
+  "$(head_of "$URL/console/console.js?v=2")"
 check "the page is index.html as in the source tree" cmp -s <(curl -s "$URL/") "$EDDY_SRC/cli/console/index.html"
 check "the script too, byte for byte" cmp -s <(curl -s "$URL/console/console.js") "$EDDY_SRC/cli/console/console.js"
 check_eq "an unknown console file: 404" 404 "$(curl -s -o "$work/body" -w '%{http_code}' "$URL/console/nope.js")"
