@@ -325,7 +325,14 @@ def main():
     b.wait("... and the new stream is listed",
            "[...document.querySelectorAll('#streams tbody tr')].map(r => r.dataset.name).includes('TYPED')", True)
 
-    # ---- a pull query ends by itself
+    # ---- a pull query ends by itself (once the table has counted both rows:
+    # the page runs it once)
+    deadline = time.monotonic() + WAIT_SECS
+    pull = {"sql": "SELECT city, n FROM per_city WHERE city = 'Kansas City';"}
+    while '["Kansas City",2]' not in rest(url, "/query-stream", pull)[1]:
+        if time.monotonic() > deadline:
+            fail("PER_CITY did not count the two Kansas City rows")
+        time.sleep(0.2)
     b.type("#sql", "SELECT city, n FROM per_city WHERE city = 'Kansas City';")
     b.click("#run")
     b.wait("a pull query's row", rows_js("#rows tbody tr"), [["Kansas City", "2"]])
