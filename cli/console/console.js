@@ -71,6 +71,29 @@ function parseMetrics(text) {
   return out;
 }
 
+/* Prometheus text -> Map(query id -> {metric name: value}).  A query's
+ * figure is its line with no other label than query, or else the sum of
+ * its lines (split by partition, say). */
+function queryFigures(text) {
+  const per = new Map(), parts = new Map();
+  for (const m of parseMetrics(text)) {
+    const id = m.labels.query;
+    if (id === undefined)
+      continue;
+    const q = per.get(id) || {};
+    per.set(id, q);
+    const key = `${id}\n${m.name}`;
+    if (Object.keys(m.labels).length === 1) {
+      q[m.name] = m.value;
+      parts.set(key, null);                     /* the total wins */
+    } else if (parts.get(key) !== null) {
+      parts.set(key, (parts.get(key) || 0) + m.value);
+      q[m.name] = parts.get(key);
+    }
+  }
+  return per;
+}
+
 /* ---- streams, tables, queries ------------------------------------------- */
 
 let selectedQuery = null;           /* the query whose graph is shown */
@@ -146,21 +169,16 @@ async function refreshMetrics() {
     if (!r.ok)
       throw new Error(`/metrics: HTTP ${r.status}`);
     const now = performance.now() / 1000;
-    const per = new Map();
-    for (const m of parseMetrics(await r.text())) {
-      if (!m.labels.query)
-        continue;
-      const q = per.get(m.labels.query) || {};
-      q[m.name] = m.value;
-      per.set(m.labels.query, q);
-    }
+    const per = queryFigures(await r.text());
     for (const [id, q] of per) {
       const h = history.get(id) || {last: null, inRate: [], outRate: [], lag: []};
       const cur = {t: now, in: q.eddy_query_records_in_total, out: q.eddy_query_records_out_total};
       if (h.last && cur.t > h.last.t) {
         const dt = cur.t - h.last.t;
-        push(h.inRate, Math.max(0, (cur.in - h.last.in) / dt));
-        push(h.outRate, Math.max(0, (cur.out - h.last.out) / dt));
+        if (Number.isFinite(cur.in - h.last.in))      /* both samples have it */
+          push(h.inRate, Math.max(0, (cur.in - h.last.in) / dt));
+        if (Number.isFinite(cur.out - h.last.out))
+          push(h.outRate, Math.max(0, (cur.out - h.last.out) / dt));
       }
       /* absent while not known: the chart keeps its last value out */
       if (q.eddy_query_lag_records !== undefined)

@@ -236,6 +236,22 @@ def main():
            " return p[0][1] === p[1][1] && p[2][1] > p[0][1] && p[0][0] < p[2][0] && p[2][0] < p[1][0]; })()",
            True)
 
+    # The page's reading of /metrics, on a text of every shape: a query's
+    # line, lines split by another label (summed), both (the total wins).
+    sample = "\n".join([
+        "# HELP eddy_query_lag_records x", "# TYPE eddy_query_lag_records gauge",
+        'eddy_query_records_in_total{query="A"} 5',
+        'eddy_query_lag_records{query="A",partition="0"} 2',
+        'eddy_query_lag_records{query="A",partition="1"} 3',
+        'eddy_query_lag_records{query="B",partition="0"} 1',
+        'eddy_query_lag_records{query="B"} 7',
+        'eddy_query_lag_records{query="B",partition="1"} 1',
+        "eddy_uptime_seconds 1.5", ""])
+    b.wait("metrics: a query's figure is its own line, or the sum of its lines by partition",
+           "JSON.stringify([...queryFigures(%s)])" % json.dumps(sample),
+           '[["A",{"eddy_query_records_in_total":5,"eddy_query_lag_records":5}],'
+           '["B",{"eddy_query_lag_records":7}]]')
+
     # ---- traffic for the charts: a few seconds of inserts at a rate that rises and falls
     cities = ["Wichita", "Lawrence", "Salina", "Olathe"]
     per_second = [2, 5, 9, 12, 9, 5, 2]
