@@ -211,12 +211,13 @@ function setConn(ok, why) {
  * indented under it.  -> the root {op, detail, info[], children[]}. */
 function parsePlan(text) {
   const lines = text.split('\n');
-  let i = lines.indexOf('Execution plan:');
+  const after = lines.indexOf('Execution plan:');         /* -1: the plan alone */
+  let i = lines.findIndex((l, k) => k > after && l.startsWith('> '));
   if (i < 0)
     return null;
   const stack = [];
   let root = null, last = null;
-  for (i++; i < lines.length && lines[i].trim() !== ''; i++) {
+  for (; i < lines.length && lines[i].trim() !== ''; i++) {
     const m = /^( *)> (\S+) ?(.*)$/.exec(lines[i]);
     if (!m) {
       if (last)
@@ -277,10 +278,12 @@ async function showGraph(id) {
   $('#graph-title').textContent = id;
   try {
     const [entity] = await ksql(`EXPLAIN ${id};`);
-    const root = parsePlan(entity.text || '');
+    /* eddy's plan text ("text"; ksqlDB's queryDescription has it as executionPlan) */
+    const text = entity.text || entity.executionPlan || '';
+    const root = parsePlan(text);
     if (selectedQuery !== id)
       return;                                   /* another was picked meanwhile */
-    $('#graph').replaceChildren(root ? drawPlan(root) : el('pre', {}, entity.text || JSON.stringify(entity)));
+    $('#graph').replaceChildren(root ? drawPlan(root) : el('pre', {}, text || JSON.stringify(entity)));
   } catch (e) {
     $('#graph').replaceChildren(el('div', {class: 'error'}, errorText(e)));
   }
