@@ -4,6 +4,7 @@
 Used by test_server_console.sh (which starts the broker and `eddy server`):
 
     console_cdp.py URL SCREENSHOT.png WORKDIR
+    console_cdp.py --auth URL USER:PASSWORD WORKDIR    (a server with basic authentication)
 
 Chromium is driven over the DevTools protocol on a pipe
 (--remote-debugging-pipe: JSON messages ended by a NUL byte, commands on its
@@ -40,7 +41,7 @@ def ok(msg):
 class Browser:
     """A headless chromium and one page of it, over the DevTools pipe."""
 
-    def __init__(self, workdir, width=1280, height=900):
+    def __init__(self, workdir, name, width=1280, height=900):
         # Pipes moved above fd 9 first, so placing them at 3 and 4 in the
         # child cannot overwrite one with the other.
         to_r, to_w = os.pipe()
@@ -58,12 +59,12 @@ class Browser:
         args = [chromium, "--headless", "--remote-debugging-pipe", "--disable-gpu",
                 "--no-first-run", "--no-default-browser-check", "--disable-extensions",
                 "--disable-dev-shm-usage", "--hide-scrollbars",
-                f"--user-data-dir={workdir}/chromium-profile", f"--window-size={width},{height}",
+                f"--user-data-dir={workdir}/chromium-{name}", f"--window-size={width},{height}",
                 "about:blank"]
         # Chromium's sandbox needs root's refusal lifted or user namespaces a
         # CI container may not have; the page is the test's own, on loopback.
         args.insert(1, "--no-sandbox")
-        self.log = open(f"{workdir}/chromium.log", "wb")
+        self.log = open(f"{workdir}/chromium-{name}.log", "wb")
         self.proc = subprocess.Popen(args, preexec_fn=child_fds, close_fds=False,
                                      stdin=subprocess.DEVNULL, stdout=self.log, stderr=self.log)
         os.close(to_r_hi)
@@ -73,6 +74,7 @@ class Browser:
         self.r = from_r
         self.buf = b""
         self.next_id = 0
+        self.on_event = None            # called with each event (a message without id)
         self.session = None
         started = time.monotonic()
         targets = []
@@ -92,29 +94,36 @@ class Browser:
         while b"\0" not in self.buf:
             left = deadline - time.monotonic()
             if left <= 0 or not select.select([self.r], [], [], left)[0]:
-                fail("chromium did not answer within %d s (see chromium.log)" % WAIT_SECS)
+                fail("chromium did not answer within %d s (see chromium-*.log)" % WAIT_SECS)
             data = os.read(self.r, 1 << 16)
             if not data:
-                fail("chromium closed its pipe (see chromium.log)")
+                fail("chromium closed its pipe (see chromium-*.log)")
             self.buf += data
         msg, self.buf = self.buf.split(b"\0", 1)
         return json.loads(msg)
 
-    def call(self, method, params=None):
-        """Sends a command (to the page once attached); its result.  Events are dropped."""
+    def send(self, method, params=None):
+        """Sends a command (to the page once attached); its id."""
         self.next_id += 1
         msg = {"id": self.next_id, "method": method, "params": params or {}}
         if self.session and not method.startswith(("Target.", "Browser.")):
             msg["sessionId"] = self.session
         self.w.write(json.dumps(msg).encode() + b"\0")
         self.w.flush()
+        return self.next_id
+
+    def call(self, method, params=None):
+        """Sends a command; its result.  Events meanwhile go to on_event."""
+        id = self.send(method, params)
         deadline = time.monotonic() + WAIT_SECS
         while True:
             m = self.recv(deadline)
-            if m.get("id") == self.next_id:
+            if m.get("id") == id:
                 if "error" in m:
                     fail(f"{method}: {m['error']}")
                 return m["result"]
+            if "id" not in m and self.on_event:
+                self.on_event(m)
 
     def eval(self, expr):
         """The value of a JavaScript expression in the page (awaited if a promise)."""
@@ -201,9 +210,49 @@ def rows_js(selector):
             % json.dumps(selector))
 
 
+def behind_auth(url, credentials, workdir):
+    """The console of a server with basic authentication: the browser is
+    challenged (401) and answers with the user's credentials, as a person
+    does in its dialog; the page and its API calls then work."""
+    user, password = credentials.split(":", 1)
+    b = Browser(workdir, "auth")
+    challenges = []
+
+    def answer(ev):
+        p = ev.get("params", {})
+        if ev["method"] == "Fetch.requestPaused":
+            b.send("Fetch.continueRequest", {"requestId": p["requestId"]})
+        elif ev["method"] == "Fetch.authRequired":
+            challenges.append(p["request"]["url"])
+            b.send("Fetch.continueWithAuth", {"requestId": p["requestId"], "authChallengeResponse": {
+                "response": "ProvideCredentials", "username": user, "password": password}})
+    b.on_event = answer
+    b.call("Fetch.enable", {"handleAuthRequests": True})
+    b.call("Page.navigate", {"url": url + "/"})
+    b.wait("behind auth: the page loaded", "document.readyState === 'complete' && document.title", "eddy console")
+    b.wait("behind auth: the queries list answered (no queries on this server)",
+           "document.querySelector('#queries tbody').textContent", "no persistent queries")
+    b.wait("behind auth: the server's version from /info", "document.querySelector('#server-info').textContent"
+           ".startsWith('server ')", True)
+    b.type("#sql", "SHOW STREAMS;")
+    b.click("#run")
+    b.wait("behind auth: a statement from the box", "document.querySelector('#run-status').textContent",
+           "1 statement done")
+    b.wait("behind auth: no error shown", "document.querySelector('#conn').textContent + "
+           "(document.querySelector('#error').hidden ? '' : document.querySelector('#error').textContent)", "")
+    # The page's own requests (script, /ksql, /metrics, ...) carry the
+    # credentials the browser was given for the page: no prompt for each.
+    if challenges != [url + "/"]:
+        fail(f"behind auth: the browser should be challenged once, for the page: {challenges}")
+    ok(f"behind auth: one challenge, for the page ({challenges[0]}); its scripts and API calls reuse it")
+    b.close()
+
+
 def main():
+    if sys.argv[1] == "--auth":
+        return behind_auth(*sys.argv[2:5])
     url, screenshot, workdir = sys.argv[1:4]
-    b = Browser(workdir)
+    b = Browser(workdir, "console")
     b.call("Page.navigate", {"url": url + "/"})
     b.wait("the page loaded", "document.readyState === 'complete' && document.title", "eddy console")
 

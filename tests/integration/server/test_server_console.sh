@@ -5,8 +5,9 @@
 # (console_cdp.py): the streams, tables and queries lists, operator graphs
 # drawn from EXPLAIN, a push query typed into the statement box showing rows
 # inserted while it runs, Stop, errors with line:col, a statement that
-# changes the lists, a pull query.  The screenshot taken while the push
-# query runs is left in the build directory (path printed).
+# changes the lists, a pull query; behind basic authentication, one
+# challenge for the page and its API calls working.  The screenshot taken
+# while the push query runs is left in the build directory (path printed).
 set -euo pipefail
 : "${EDDY:?path to the eddy binary}" "${EDDY_SRC:?repo root}"
 source "$EDDY_SRC/tests/integration/lib.sh"
@@ -62,14 +63,15 @@ check_eq "the API's paths are still the API's (/info)" 200 "$(curl -s -o /dev/nu
 shot="$(dirname "$EDDY")/console-screenshot.png"
 rm -f "$shot"
 python3 "$EDDY_SRC/tests/integration/server/console_cdp.py" "$URL" "$shot" "$work" \
-  || { tail -20 "$work/chromium.log" 2> /dev/null; tail -20 "$work/server.err"; fail "the console in chromium"; }
+  || { tail -20 "$work/chromium-console.log" 2> /dev/null; tail -20 "$work/server.err"; fail "the console in chromium"; }
 check "the screenshot is there" test -s "$shot"
 echo "screenshot: $shot"
 check "the server is still up" kill -0 "$SERVER_PID"
 kill -TERM "$SERVER_PID"
 wait "$SERVER_PID" || fail "eddy server exited with $?"
 
-# ---- basic authentication applies to the console's files as to the API
+# ---- basic authentication applies to the console's files as to the API,
+# and the console works behind it in the browser
 cat > "$work/users" <<EOF2
 alice:$(openssl passwd -6 -salt 5aLtS4lt 's3cret')
 EOF2
@@ -87,6 +89,8 @@ done
 check_eq "auth: / with alice's password" 200 "$(curl -s -o /dev/null -w '%{http_code}' -u alice:s3cret "$URL2/")"
 check_eq "auth: the script with alice's password" 200 \
   "$(curl -s -o /dev/null -w '%{http_code}' -u alice:s3cret "$URL2/console/console.js")"
+python3 "$EDDY_SRC/tests/integration/server/console_cdp.py" --auth "$URL2" alice:s3cret "$work" \
+  || { tail -20 "$work/chromium-auth.log" 2> /dev/null; fail "the console behind basic authentication"; }
 kill -TERM "$SERVER2_PID"
 wait "$SERVER2_PID" || fail "eddy server 2 exited with $?"
 echo "PASS"
