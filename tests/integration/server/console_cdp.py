@@ -390,6 +390,14 @@ def main():
     b.wait("... and the new stream is listed",
            "[...document.querySelectorAll('#streams tbody tr')].map(r => r.dataset.name).includes('TYPED')", True)
 
+    # ---- the lists follow changes made elsewhere (the page asks every 3 s)
+    status, text = rest(url, "/ksql", {"ksql": "CREATE STREAM elsewhere (x INT) WITH (kafka_topic='elsewhere', "
+                                               "value_format='JSON', partitions=1);"})
+    if status != 200:
+        fail(f"CREATE STREAM elsewhere: {status} {text}")
+    b.wait("a stream created by another client appears in the list",
+           "[...document.querySelectorAll('#streams tbody tr')].map(r => r.dataset.name).includes('ELSEWHERE')", True)
+
     # ---- a pull query ends by itself (once the table has counted both rows:
     # the page runs it once)
     deadline = time.monotonic() + WAIT_SECS
