@@ -13,6 +13,7 @@
 
 const CATALOG_EVERY_MS = 3000;
 const METRICS_EVERY_MS = 2000;
+const MAX_ROWS_SHOWN = 1000;        /* a query's rows kept on the page, the newest */
 const HISTORY = 30;                 /* samples kept per chart (a minute) */
 const SVG_NS = 'http://www.w3.org/2000/svg';
 
@@ -363,7 +364,11 @@ async function runQuery(text) {
     const v = JSON.parse(line);
     if (Array.isArray(v)) {
       tbody.append(el('tr', {}, ...v.map(cell)));
-      status(`query ${running.queryId}: ${++rows} row${rows === 1 ? '' : 's'}`);
+      if (tbody.rows.length > MAX_ROWS_SHOWN)
+        tbody.rows[0].remove();                   /* a busy push query must not fill the tab */
+      rows++;
+      status(`query ${running.queryId}: ${rows} row${rows === 1 ? '' : 's'}` +
+             (rows > MAX_ROWS_SHOWN ? ` (the last ${MAX_ROWS_SHOWN} shown)` : ''));
     } else if (v.columnNames) {
       running.queryId = v.queryId;
       thead.append(el('tr', {}, ...v.columnNames.map((c, i) => el('th', {title: v.columnTypes[i]}, c))));

@@ -410,6 +410,26 @@ def main():
     b.click("#run")
     b.wait("a pull query's row", rows_js("#rows tbody tr"), [["Kansas City", "2"]])
     b.wait("... and its end", "document.querySelector('#run-status').textContent.endsWith('ended: 1 row')", True)
+
+    # ---- a query with more rows than the page keeps: the newest 1000 stay
+    status, text = rest(url, "/ksql", {"ksql": "CREATE STREAM bulk (x INT) WITH (kafka_topic='bulk', "
+                                               "value_format='JSON', partitions=1);"})
+    if status != 200:
+        fail(f"CREATE STREAM bulk: {status} {text}")
+    body = "\n".join([json.dumps({"target": "BULK"})] + [json.dumps({"x": i}) for i in range(1200)])
+    req = urllib.request.Request(url + "/inserts-stream", data=body.encode())
+    with urllib.request.urlopen(req, timeout=60) as r:
+        acks = r.read().decode()
+    if acks.count('"ok"') != 1200:
+        fail(f"/inserts-stream: {acks[:300]}")
+    b.eval("document.querySelector('#offset').value = 'earliest'")
+    b.type("#sql", "SELECT x FROM bulk EMIT CHANGES LIMIT 1200;")
+    b.click("#run")
+    b.wait("1200 rows: the query ends at its LIMIT",
+           "document.querySelector('#run-status').textContent.endsWith('ended: 1200 rows')", True)
+    b.wait("... the page keeps the newest 1000: x from 200 to 1199, in order",
+           "JSON.stringify([...document.querySelectorAll('#rows tbody tr')].map(tr => Number(tr.cells[0].textContent)))",
+           json.dumps(list(range(200, 1200)), separators=(",", ":")))
     b.close()
 
 
