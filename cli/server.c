@@ -355,6 +355,8 @@ static int on_req(h2o_handler_t *self, h2o_req_t *req)
                            "authentication needed: HTTP basic credentials of a user in server.auth.basic.file");
         return 0;
     }
+    if (server_console(srv, req))
+        return 0;
     return server_route(srv, req);
 }
 

@@ -114,4 +114,9 @@ bool server_auth_check(ServerAuth *a, h2o_req_t *req);
 /* Answers req; returns 0 (h2o's "handled"). */
 int server_route(Server *srv, h2o_req_t *req);
 
+/* ---- server_console.c: the web console's files ------------------------ */
+
+/* Answers a request for `/` or `/console/NAME` (true); false for others. */
+bool server_console(Server *srv, h2o_req_t *req);
+
 #endif
