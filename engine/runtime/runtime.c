@@ -546,12 +546,25 @@ static Task *task_start(int index, int ntasks, int slot, Exchange *exchange,
                               : t->ops->consumer_open(t, group, topics, q->ninputs, reset, start,
                                                       nstart, err);
     free(topics);
-    free(fresh);
     if (rt->consumer == NULL) {
+        free(fresh);
         statedb_free_offsets(stored, nstored);
         task_stop(rt);
         return NULL;
     }
+    /* A fresh start's positions count as processed up to there, so that a
+     * checkpoint taken before a partition's first record still says where
+     * it starts: a restart (or a restore from the changelog) must not take
+     * the reset policy's end again, later (with `latest` that would skip
+     * what arrived meanwhile). */
+    for (int i = 0; i < nfresh; i++) {
+        if (fresh[i].partition % ntasks != index)
+            continue;
+        TransportRecord r = {.topic = fresh[i].topic, .partition = fresh[i].partition,
+                             .offset = fresh[i].offset - 1};
+        note_offset(rt, &r);
+    }
+    free(fresh);
     for (int i = 0; i < nstored; i++) {
         if (stored[i].partition % ntasks != index)
             continue;   /* another task's */
