@@ -37,6 +37,7 @@
  * before the next poll; past BUFFER_MAX_BYTES of copies the smallest head
  * goes on without waiting (Kafka Streams pauses full partitions instead).
  */
+#include "eddy/engine/changelog.h"
 #include "eddy/engine/runtime.h"
 #include "eddy/store.h"
 #include "eddy/value.h"
@@ -837,6 +838,7 @@ struct QueryRuntime {
     bool stalled;
     int64_t stalled_ms;           /* idle time at the last check while stalled */
     Exchange exchange;            /* ntasks > 0: groups spread over tasks (op_exchange.c) */
+    Changelog *changelog;         /* its stores' changelog (changelog.c), or NULL */
 };
 
 /* Are the rows a node gives keyed as its source's records are (so a key
@@ -1219,5 +1221,17 @@ void runtime_stop(QueryRuntime *rt)
     for (int i = 0; i < rt->exchange.ntasks * rt->exchange.ntasks; i++)
         sb_free(&rt->exchange.box[i]);
     free(rt->exchange.box);
+    changelog_close(rt->changelog);
     free(rt);
+}
+
+void runtime_set_changelog(QueryRuntime *rt, Changelog *c)
+{
+    changelog_close(rt->changelog);
+    rt->changelog = c;
+}
+
+Changelog *runtime_changelog(const QueryRuntime *rt)
+{
+    return rt->changelog;
 }

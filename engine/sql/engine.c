@@ -10,6 +10,7 @@
  * if it changes what the log says, so such a restart adds nothing.
  */
 #include "engine_int.h"
+#include "eddy/engine/changelog.h"
 #include "eddy/engine/runtime.h"
 #include "eddy/store.h"
 #include "replay.h"
@@ -569,31 +570,52 @@ static void test_pause(Engine *e, const char *where)
     nanosleep(&ts, NULL);
 }
 
-/* Steps (2) and (3), once the output is delivered. */
+/* Steps (2) and (3), once the output is delivered.  A query with a
+ * changelog writes it first (changelog.h); its positions go into the same
+ * batch as the state, under the changelog's own scope. */
 static int checkpoint_store(Engine *e, EddyError *err)
 {
     test_pause(e, "before the state write");
-    int n = 0;
+    const char **scopes = NULL;
+    TopicPartitionOffset *offs = NULL;
+    int k = 0, cap = 0;
+    bool logged = false;
     for (int i = 0; i < e->cat.queries.n; i++) {
         Query *q = e->cat.queries.items[i];
-        const TopicPartitionOffset *o;
-        if (q->rt && !statedb_scope_refused(e->state, q->id))
-            n += runtime_offsets(q->rt, &o);
-    }
-    const char **scopes = calloc((size_t)n + 1, sizeof(char *));
-    TopicPartitionOffset *offs = calloc((size_t)n + 1, sizeof *offs);
-    int k = 0;
-    for (int i = 0; i < e->cat.queries.n; i++) {
-        Query *q = e->cat.queries.items[i];
-        const TopicPartitionOffset *o;
+        const TopicPartitionOffset *o = NULL, *pos = NULL;
         /* A query whose state was refused (replay.c) is not run: its
          * offsets must not make that state look checkpointed. */
-        int m = q->rt && !statedb_scope_refused(e->state, q->id) ? runtime_offsets(q->rt, &o) : 0;
+        bool live = q->rt && !statedb_scope_refused(e->state, q->id);
+        int m = live ? runtime_offsets(q->rt, &o) : 0;
+        int npos = 0;
+        Changelog *cl = live ? runtime_changelog(q->rt) : NULL;
+        int wrote = cl ? changelog_write(cl, e->state, runtime_ntasks(q->rt), o, m, &pos, &npos,
+                                         err)
+                       : 0;
+        if (wrote < 0) {
+            free(scopes);
+            free(offs);
+            return -1;
+        }
+        logged = logged || wrote > 0;
+        if (k + m + npos > cap) {
+            cap = (k + m + npos) * 2 + 16;
+            scopes = realloc(scopes, sizeof *scopes * (size_t)cap);
+            offs = realloc(offs, sizeof *offs * (size_t)cap);
+            if (scopes == NULL || offs == NULL)
+                EDDY_PANIC("out of memory");
+        }
         for (int j = 0; j < m; j++) {
             scopes[k] = q->id;
             offs[k++] = o[j];
         }
+        for (int j = 0; j < npos; j++) {
+            scopes[k] = changelog_scope(cl);
+            offs[k++] = pos[j];
+        }
     }
+    if (logged)
+        test_pause(e, "after the changelog write");
     int rc = statedb_checkpoint(e->state, scopes, offs, k, err);
     free(scopes);
     free(offs);
