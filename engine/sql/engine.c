@@ -203,6 +203,7 @@ int engine_persist(Engine *e, const char *sql, EddyError *err)
         if (text.len > 0 && text.data[text.len - 1] != '\n')
             sb_putc(&text, '\n');
     }
+    size_t start = text.len;   /* what this statement adds: it goes to the command topic too */
     for (int i = 0; i < e->npending_sets; i++)
         sb_printf(&text, "%s\n", e->pending_sets[i].text);
     sb_printf(&text, "%s\n", sql);
@@ -241,6 +242,11 @@ int engine_persist(Engine *e, const char *sql, EddyError *err)
             pending_set_free(p);
         }
         e->npending_sets = 0;
+    }
+    if (rc == 0 && commands_publish(e, text.data + start, err) != 0) {
+        engine_log(e, 1, "the statement ran here but could not be sent to the command topic: %s",
+                   err->msg);
+        eddy_error_clear(err);
     }
     sb_free(&text);
     sb_free(&tmp);
@@ -351,6 +357,7 @@ void engine_destroy(Engine *e)
     if (e->transient && e->transient->rt)
         engine_stop_query(e, e->transient);
     print_stop(e);
+    commands_close(e);
     pool_destroy(e->pool);
     arena_destroy(e->transient_arena);
     replay_state_free(e);
@@ -886,6 +893,10 @@ int engine_poll(Engine *e, int timeout_ms, EddyError *err)
             engine_stop_query(e, e->transient);
     }
     total += print_poll(e, per, err);
+    if (commands_poll(e, err) < 0) {
+        engine_log(e, 1, "command topic: %s", err->msg);   /* the queries go on */
+        eddy_error_clear(err);
+    }
     e->t->ops->poll(e->t);
     int64_t now = eddy_mono_ms();
     bool due = false;
