@@ -44,6 +44,12 @@
 /* A restore stops waiting for a changelog partition that stays behind its
  * end this long without delivering anything. */
 #define CL_READ_STALL_MS 30000
+/* A changelog is written whole again (a reset, then every key) once this
+ * many records, or twice its last whole write, were written after its last
+ * reset: what a restore needs stays bounded (without compaction, the
+ * development broker keeps about 5 MB per partition and drops the oldest;
+ * a restore needs nothing before the last complete reset). */
+#define CL_REWRITE_RECORDS 20000
 
 typedef struct ClTopic {
     char *topic;                  /* <service>-<qid>-<store>-changelog */
@@ -58,6 +64,8 @@ struct Changelog {
     int ntopics;
     int64_t epoch, seq;
     bool dump_next;               /* write every store whole at the next checkpoint */
+    int64_t since_reset;          /* records written after the last reset (all partitions) */
+    int64_t last_dump;            /* entries of the last whole write (0: none in this run) */
     TopicPartitionOffset *pos;    /* positions past the last records (topics borrowed) */
     int npos;
     TopicPartitionOffset *last;   /* the offsets the last record carried (topics borrowed
@@ -475,13 +483,16 @@ static int full_restore(Changelog *c, struct StateDb *db, ClScan *sc, EddyError 
     int64_t e, s;
     if (!target(sc, &e, &s))
         return 0;
+    /* Records the broker no longer keeps are not needed when they come
+     * before a counted reset. */
     for (int i = 0; i < sc->nparts; i++)
-        if (sc->parts[i].low > 0)
+        if (sc->parts[i].low > 0 && sc->parts[i].reset_at < sc->parts[i].low)
             return eddy_error(err, ERR_IO, (SrcPos){0},
                               "changelog %s partition %d no longer holds its oldest records "
-                              "(they start at offset %lld): the state of query %s cannot be "
-                              "restored exactly from it; restore the state directory, or "
-                              "REPLAY QUERY %s FROM BEGINNING WITH EMPTY STATE",
+                              "(they start at offset %lld, after its last complete rewrite): "
+                              "the state of query %s cannot be restored exactly from it; "
+                              "restore the state directory, or REPLAY QUERY %s FROM "
+                              "BEGINNING WITH EMPTY STATE",
                               c->topics[sc->parts[i].topic].topic, sc->parts[i].partition,
                               (long long)sc->parts[i].low, c->qid, c->qid);
     int64_t t0 = eddy_mono_ms();
@@ -620,6 +631,13 @@ static int prepare(Changelog *c, struct StateDb *db, EddyError *err)
         }
     } else if (rc == 0 && nlocal > 0 && sc.nparts == 0) {
         c->dump_next = true;   /* state from before changelogs were on */
+    }
+    /* What was written after the last reset: known after a full read,
+     * else (the fast path) at most what the broker keeps. */
+    for (int i = 0; i < sc.nparts; i++) {
+        int64_t from_at = sc.parts[i].reset_at >= sc.parts[i].low ? sc.parts[i].reset_at
+                                                                    : sc.parts[i].low;
+        c->since_reset += sc.parts[i].high - from_at;
     }
     free(from);
     scan_free(&sc);
@@ -807,13 +825,20 @@ int changelog_write(Changelog *c, struct StateDb *db, int ntasks, const TopicPar
         *npos = c->npos;
         return 0;
     }
+    int64_t bound = 2 * c->last_dump > CL_REWRITE_RECORDS ? 2 * c->last_dump : CL_REWRITE_RECORDS;
+    if (c->since_reset > bound)
+        c->dump_next = true;
     sb_init(&w.v);
     c->seq++;
     int rc = statedb_scope_dirty(db, c->qid, false, note_store, &w);
-    if (rc == 0 && c->dump_next) {
+    bool dumped = c->dump_next;
+    if (rc == 0 && dumped) {
         rc = dump(&w, db);
-        cl_log(c, 0, "query %s: its state written whole to its changelog (%lld entries)",
-               c->qid, (long long)w.entries);
+        cl_log(c, 0, "query %s: its state written whole to its changelog (%lld entries, "
+                     "%lld records since the last time)", c->qid, (long long)w.entries,
+               (long long)c->since_reset);
+        c->last_dump = w.entries;
+        c->since_reset = 0;
     }
     if (rc == 0)
         rc = statedb_scope_dirty(db, c->qid, true, note_store, &w);
@@ -860,6 +885,7 @@ int changelog_write(Changelog *c, struct StateDb *db, int ntasks, const TopicPar
                           "writing the changelog of query %s: %s", c->qid, msg);
     }
     c->dump_next = false;
+    c->since_reset += w.entries + (int64_t)c->ntopics * w.ntasks;
     keep_offsets(c, offs, n);
     *pos = c->pos;
     *npos = c->npos;
