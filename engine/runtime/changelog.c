@@ -35,6 +35,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #define CL_HEADER 17
@@ -587,8 +588,10 @@ static int prepare(Changelog *c, struct StateDb *db, EddyError *err)
     ClScan sc = {0};
     int rc = scan_topics(c, &sc, err);
     c->epoch = sc.sum_high + 1;
-    if (rc == 0 && p == 1) {
-        /* A restore cut short: its database is complete (it is only put in
+    struct stat st;
+    if (rc == 0 && p == 1 && stat(dir, &st) == 0) {
+        /* A restore of ours cut short (another one, a REPLAY's, is the
+         * engine's to finish): its database is complete (it is only put in
          * place once built); finish it. */
         cl_log(c, 1, "query %s: finishing its restore from the changelog", c->qid);
         rc = statedb_restore_scope(db, dir, c->qid, err);
