@@ -282,7 +282,8 @@ static int cmp_recs(const void *a, const void *b)
  * partition's last counted reset. */
 static void decide(ClScan *sc)
 {
-    qsort(sc->recs, (size_t)sc->nrecs, sizeof *sc->recs, cmp_recs);
+    if (sc->nrecs > 1)
+        qsort(sc->recs, (size_t)sc->nrecs, sizeof *sc->recs, cmp_recs);
     for (int i = 0; i < sc->nrecs;) {
         int j = i;
         uint32_t seen = 0;
