@@ -905,7 +905,13 @@ int changelog_forget(struct StateDb *db, const char *qid, EddyError *err)
 {
     char scope[1100];
     snprintf(scope, sizeof scope, "%s" CHANGELOG_SCOPE_SUFFIX, qid);
-    return statedb_delete_offsets(db, scope, err);
+    TopicPartitionOffset *pos;
+    int n;
+    if (statedb_read_offsets(db, scope, &pos, &n, err) != 0)
+        return -1;
+    statedb_free_offsets(pos, n);
+    /* Nothing to forget without a changelog: no write at all then. */
+    return n > 0 ? statedb_delete_offsets(db, scope, err) : 0;
 }
 
 void changelog_close(Changelog *c)
