@@ -142,7 +142,7 @@ static bool is_engine_prop(const char *k)
     return strcmp(k, "auto.offset.reset") == 0 || strcmp(k, "commit.interval.ms") == 0 ||
            strcmp(k, "cache.max.bytes.buffering") == 0 || strcmp(k, "processing.guarantee") == 0 ||
            strcmp(k, "state.dir") == 0 || strcmp(k, "max.task.idle.ms") == 0 ||
-           strcmp(k, "num.stream.threads") == 0 ||
+           strcmp(k, "num.stream.threads") == 0 || strcmp(k, "service.id") == 0 ||
            strncmp(k, "ksql.", 5) == 0 ||
            strcmp(k, "bootstrap.servers") == 0;
 }

@@ -851,6 +851,41 @@ int statedb_checkpoint(StateDb *db, const char *const *scopes, const TopicPartit
     return rc;
 }
 
+int statedb_scope_dirty(StateDb *db, const char *scope, bool entries, StateEntryFn fn, void *ud)
+{
+    size_t len = strlen(scope), i = 0;
+    const char *name;
+    void *val;
+    while (strmap_next(db->stores, &i, &name, &val)) {
+        Store *whole = val;
+        if (strncmp(name, scope, len) != 0 || name[len] != '.')
+            continue;
+        int rc = fn(ud, name, -1, NULL, 0, NULL, 0);
+        for (int v = -1; v < whole->nviews && entries && rc == 0; v++) {
+            Store *s = v < 0 ? whole : whole->views[v];
+            int task = v < 0 ? -1 : (int)be32_get(s->prefix);
+            for (CacheEntry *e = s->cache.head[0]; e && rc == 0; e = e->fwd[0])
+                rc = fn(ud, name, task, cache_entry_key(e), e->klen,
+                        e->tombstone ? NULL : e->val, e->tombstone ? 0 : e->vlen);
+        }
+        if (rc != 0)
+            return rc;
+    }
+    return 0;
+}
+
+static int any_entry(void *ud, const char *store, int task, const void *key, size_t klen,
+                     const void *val, size_t vlen)
+{
+    (void)ud, (void)store, (void)task, (void)klen, (void)val, (void)vlen;
+    return key != NULL;
+}
+
+bool statedb_scope_has_dirty(StateDb *db, const char *scope)
+{
+    return statedb_scope_dirty(db, scope, true, any_entry, NULL) != 0;
+}
+
 void statedb_scope_range(StrBuf *lo, StrBuf *hi, const char *scope)
 {
     size_t n = strlen(scope);

@@ -37,6 +37,7 @@
  * before the next poll; past BUFFER_MAX_BYTES of copies the smallest head
  * goes on without waiting (Kafka Streams pauses full partitions instead).
  */
+#include "eddy/engine/changelog.h"
 #include "eddy/engine/runtime.h"
 #include "eddy/store.h"
 #include "eddy/value.h"
@@ -546,12 +547,25 @@ static Task *task_start(int index, int ntasks, int slot, Exchange *exchange,
                               : t->ops->consumer_open(t, group, topics, q->ninputs, reset, start,
                                                       nstart, err);
     free(topics);
-    free(fresh);
     if (rt->consumer == NULL) {
+        free(fresh);
         statedb_free_offsets(stored, nstored);
         task_stop(rt);
         return NULL;
     }
+    /* A fresh start's positions count as processed up to there, so that a
+     * checkpoint taken before a partition's first record still says where
+     * it starts: a restart (or a restore from the changelog) must not take
+     * the reset policy's end again, later (with `latest` that would skip
+     * what arrived meanwhile). */
+    for (int i = 0; i < nfresh; i++) {
+        if (fresh[i].partition % ntasks != index)
+            continue;
+        TransportRecord r = {.topic = fresh[i].topic, .partition = fresh[i].partition,
+                             .offset = fresh[i].offset - 1};
+        note_offset(rt, &r);
+    }
+    free(fresh);
     for (int i = 0; i < nstored; i++) {
         if (stored[i].partition % ntasks != index)
             continue;   /* another task's */
@@ -824,6 +838,7 @@ struct QueryRuntime {
     bool stalled;
     int64_t stalled_ms;           /* idle time at the last check while stalled */
     Exchange exchange;            /* ntasks > 0: groups spread over tasks (op_exchange.c) */
+    Changelog *changelog;         /* its stores' changelog (changelog.c), or NULL */
 };
 
 /* Are the rows a node gives keyed as its source's records are (so a key
@@ -1246,5 +1261,17 @@ void runtime_stop(QueryRuntime *rt)
     for (int i = 0; i < rt->exchange.ntasks * rt->exchange.ntasks; i++)
         sb_free(&rt->exchange.box[i]);
     free(rt->exchange.box);
+    changelog_close(rt->changelog);
     free(rt);
+}
+
+void runtime_set_changelog(QueryRuntime *rt, Changelog *c)
+{
+    changelog_close(rt->changelog);
+    rt->changelog = c;
+}
+
+Changelog *runtime_changelog(const QueryRuntime *rt)
+{
+    return rt->changelog;
 }

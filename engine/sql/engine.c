@@ -10,6 +10,7 @@
  * if it changes what the log says, so such a restart adds nothing.
  */
 #include "engine_int.h"
+#include "eddy/engine/changelog.h"
 #include "eddy/engine/runtime.h"
 #include "eddy/store.h"
 #include "replay.h"
@@ -202,6 +203,7 @@ int engine_persist(Engine *e, const char *sql, EddyError *err)
         if (text.len > 0 && text.data[text.len - 1] != '\n')
             sb_putc(&text, '\n');
     }
+    size_t start = text.len;   /* what this statement adds: it goes to the command topic too */
     for (int i = 0; i < e->npending_sets; i++)
         sb_printf(&text, "%s\n", e->pending_sets[i].text);
     sb_printf(&text, "%s\n", sql);
@@ -240,6 +242,11 @@ int engine_persist(Engine *e, const char *sql, EddyError *err)
             pending_set_free(p);
         }
         e->npending_sets = 0;
+    }
+    if (rc == 0 && commands_publish(e, text.data + start, err) != 0) {
+        engine_log(e, 1, "the statement ran here but could not be sent to the command topic: %s",
+                   err->msg);
+        eddy_error_clear(err);
     }
     sb_free(&text);
     sb_free(&tmp);
@@ -350,6 +357,7 @@ void engine_destroy(Engine *e)
     if (e->transient && e->transient->rt)
         engine_stop_query(e, e->transient);
     print_stop(e);
+    commands_close(e);
     pool_destroy(e->pool);
     arena_destroy(e->transient_arena);
     replay_state_free(e);
@@ -579,29 +587,48 @@ static void test_pause(Engine *e, const char *where)
 }
 
 /* Steps (2) and (3), once the output is delivered (the last wait for it
- * began at start_us: the checkpoint's duration counts from there). */
+ * began at start_us: the checkpoint's duration counts from there).  A
+ * query with a changelog writes it first (changelog.h); its positions go
+ * into the same batch as the state, under the changelog's own scope. */
 static int checkpoint_store(Engine *e, int64_t start_us, EddyError *err)
 {
     test_pause(e, "before the state write");
-    int n = 0;
+    const char **scopes = NULL;
+    TopicPartitionOffset *offs = NULL;
+    int k = 0, cap = 0;
+    bool logged = false;
     for (int i = 0; i < e->cat.queries.n; i++) {
         Query *q = e->cat.queries.items[i];
-        const TopicPartitionOffset *o;
-        if (q->rt && !statedb_scope_refused(e->state, q->id))
-            n += runtime_offsets(q->rt, &o);
-    }
-    const char **scopes = calloc((size_t)n + 1, sizeof(char *));
-    TopicPartitionOffset *offs = calloc((size_t)n + 1, sizeof *offs);
-    int k = 0;
-    for (int i = 0; i < e->cat.queries.n; i++) {
-        Query *q = e->cat.queries.items[i];
-        const TopicPartitionOffset *o;
+        const TopicPartitionOffset *o = NULL, *pos = NULL;
         /* A query whose state was refused (replay.c) is not run: its
          * offsets must not make that state look checkpointed. */
-        int m = q->rt && !statedb_scope_refused(e->state, q->id) ? runtime_offsets(q->rt, &o) : 0;
+        bool live = q->rt && !statedb_scope_refused(e->state, q->id);
+        int m = live ? runtime_offsets(q->rt, &o) : 0;
+        int npos = 0;
+        Changelog *cl = live ? runtime_changelog(q->rt) : NULL;
+        int wrote = cl ? changelog_write(cl, e->state, runtime_ntasks(q->rt), o, m, &pos, &npos,
+                                         err)
+                       : 0;
+        if (wrote < 0) {
+            free(scopes);
+            free(offs);
+            return -1;
+        }
+        logged = logged || wrote > 0;
+        if (k + m + npos > cap) {
+            cap = (k + m + npos) * 2 + 16;
+            scopes = realloc(scopes, sizeof *scopes * (size_t)cap);
+            offs = realloc(offs, sizeof *offs * (size_t)cap);
+            if (scopes == NULL || offs == NULL)
+                EDDY_PANIC("out of memory");
+        }
         for (int j = 0; j < m; j++) {
             scopes[k] = q->id;
             offs[k++] = o[j];
+        }
+        for (int j = 0; j < npos; j++) {
+            scopes[k] = changelog_scope(cl);
+            offs[k++] = pos[j];
         }
     }
     /* The queries this checkpoint moves on (processed records since the
@@ -611,6 +638,8 @@ static int checkpoint_store(Engine *e, int64_t start_us, EddyError *err)
         Query *q = e->cat.queries.items[i];
         moved[i] = q->rt && !statedb_scope_refused(e->state, q->id) && runtime_dirty(q->rt);
     }
+    if (logged)
+        test_pause(e, "after the changelog write");
     int rc = statedb_checkpoint(e->state, scopes, offs, k, err);
     free(scopes);
     free(offs);
@@ -894,6 +923,10 @@ int engine_poll(Engine *e, int timeout_ms, EddyError *err)
             engine_stop_query(e, e->transient);
     }
     total += print_poll(e, per, err);
+    if (commands_poll(e, err) < 0) {
+        engine_log(e, 1, "command topic: %s", err->msg);   /* the queries go on */
+        eddy_error_clear(err);
+    }
     e->t->ops->poll(e->t);
     int64_t now = eddy_mono_ms();
     bool due = false;

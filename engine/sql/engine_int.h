@@ -48,7 +48,18 @@ struct Engine {
     bool starting_logged;         /* replay_start_queries: the log's queries start */
     struct ReplayState *replay;   /* snapshots, replays, query starts (replay.h) */
     struct WorkerPool *pool;      /* worker threads for tasks (engine_poll), once needed */
+    struct CommandTopic *commands;   /* the application's command topic (commands.c), once open */
+    bool remote_command;          /* running a statement from the command topic */
 };
+
+/* The command topic (commands.c): opened once service.id is set, with a
+ * state directory.  publish: a statement just logged goes to the other
+ * members (not one that came from them).  poll: runs the other members'
+ * new statements; returns how many records it read, or -1 with err. */
+typedef struct CommandTopic CommandTopic;
+int commands_publish(Engine *e, const char *text, EddyError *err);
+int commands_poll(Engine *e, EddyError *err);
+void commands_close(Engine *e);
 
 /* num.stream.threads: the workers a query started now is split for (1 in
  * deterministic runs and on a transport that cannot split a consumer). */

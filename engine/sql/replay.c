@@ -32,6 +32,7 @@
  * checkpoint.
  */
 #include "replay.h"
+#include "eddy/engine/changelog.h"
 #include "eddy/engine/runtime.h"
 #include "eddy/store.h"
 
@@ -121,10 +122,21 @@ static int start_now(Engine *e, QueryStart *qs, EddyError *err)
 {
     Query *q = qs->q;
     models_attach(e, q, e->cat.arena);   /* the versions in force now */
+    /* With a service.id, the query's stores are backed by changelog topics
+     * (engine/README.md, "Scale-out"), restored from them first if the
+     * local state lacks their last checkpoint. */
+    const char *service = catalog_prop(&e->cat, "service.id", NULL);
+    Changelog *cl = NULL;
+    if (service && *service && e->state_dir &&
+        (cl = changelog_open(e->t, e->state, service, q->id, e->state_dir, err)) == NULL)
+        return -1;
     q->rt = runtime_start(q, e->t, e->state, qs->reset, NULL, NULL, &e->out,
                           qs->commit_interval_ms, engine_workers(e), err);
-    if (q->rt == NULL)
+    if (q->rt == NULL) {
+        changelog_close(cl);
         return -1;
+    }
+    runtime_set_changelog(q->rt, cl);
     runtime_set_max_task_idle(q->rt, strtoll(catalog_prop(&e->cat, "max.task.idle.ms", "500"), NULL, 10));
     /* The processing log (README.md): ksqlDB's property names. */
     if (str_ieq(catalog_prop(&e->cat, "ksql.logging.processing.topic.auto.create", "false"),
@@ -175,6 +187,10 @@ int engine_restart_query(Engine *e, Query *q, EddyError *err)
  * offsets and the generation in one write. */
 static int replay_apply(Engine *e, Query *q, const Replay *r, EddyError *err)
 {
+    /* A changelog (service.id) gets the replayed state whole at the next
+     * start, not the other way round (changelog.h). */
+    if (changelog_forget(e->state, q->id, err) != 0)
+        return -1;
     if (r->snapshot) {
         Snapshot *s = snapshot_find(e, r->snapshot);
         if (s == NULL)

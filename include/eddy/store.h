@@ -213,6 +213,20 @@ int statedb_read_generation(StateDb *db, const char *scope, int64_t *generation,
 int statedb_read_tasks(StateDb *db, const char *scope, int *ntasks, EddyError *err);
 int statedb_write_tasks(StateDb *db, const char *scope, int ntasks, EddyError *err);
 
+/* For a changelog (engine/README.md, "Scale-out"): calls fn once per open
+ * store of scope ("<scope>.<name>"), with key NULL, and, when entries, then
+ * once per dirty cache entry of that store and of its task views, with the
+ * key as the family holds it (a view's 4-byte task prefix included), task
+ * the view's task (-1: the whole store's cache) and val NULL for a
+ * tombstone.  Entries come per cache in key order; what statedb_checkpoint
+ * would write.  Stops at, and returns, fn's first non-zero answer.  Call it
+ * between rounds (no worker touches a cache then). */
+typedef int (*StateEntryFn)(void *ud, const char *store, int task, const void *key, size_t klen,
+                            const void *val, size_t vlen);
+int statedb_scope_dirty(StateDb *db, const char *scope, bool entries, StateEntryFn fn, void *ud);
+/* True when some store of scope (or a task view of one) has a dirty entry. */
+bool statedb_scope_has_dirty(StateDb *db, const char *scope);
+
 /* 0, or -1 with err set to the first store_get or store iterator of db
  * that failed.  Sticky until statedb_close: checkpoints fail after it. */
 int statedb_read_error(const StateDb *db, EddyError *err);

@@ -178,6 +178,21 @@ Transport *kafka_transport_create(const char *const *props, EddyError *err);
  * or -1 with err saying why none did (refused, unknown host, timeout). */
 int kafka_transport_ping(Transport *t, int timeout_ms, EddyError *err);
 
+/* Membership of a consumer group, for the assignment only (transport/
+ * kafka_group.c; engine/README.md, "Scale-out"): joins `group` subscribed
+ * to `topics` with the cooperative-sticky assignor and fetches nothing
+ * (what it is given is paused).  NULL with err on failure. */
+typedef struct GroupMember GroupMember;
+GroupMember *kafka_group_join(Transport *t, const char *group, const char *const *topics,
+                              int ntopics, EddyError *err);
+/* Serves the group (heartbeats, rebalances) for up to timeout_ms; *held
+ * (borrowed until the next call) = the partitions held now, offsets -1.
+ * 1 when they changed since the last call, 0 if not, -1 with err. */
+int kafka_group_poll(GroupMember *m, int timeout_ms, const TopicPartitionOffset **held, int *n,
+                     EddyError *err);
+/* Leaves the group (the others rebalance at once) and frees m. */
+void kafka_group_leave(GroupMember *m);
+
 /* The development broker (librdkafka mock cluster, transport/embedded_broker.c). */
 typedef struct EmbeddedBroker EmbeddedBroker;
 /* Starts a mock cluster with `brokers` brokers; returns NULL on failure. */

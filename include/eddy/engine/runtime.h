@@ -19,6 +19,7 @@ typedef void (*RowFn)(void *ud, const Schema *schema, const Row *row);
 typedef struct QueryRuntime QueryRuntime;
 
 struct StateDb;
+struct Changelog;
 
 /* Starts q (plan ready, sink topic ensured): builds its operators, opens
  * its stores in db and its consumer, which starts at the offsets db holds
@@ -66,6 +67,10 @@ bool runtime_done(QueryRuntime *rt);          /* transient LIMIT reached */
 int runtime_commit(QueryRuntime *rt, EddyError *err);
 bool runtime_commit_due(QueryRuntime *rt, int64_t now_ms);
 void runtime_stop(QueryRuntime *rt);          /* closes the consumer and operators, frees */
+/* The changelog backing the query's stores (changelog.h), owned by rt from
+ * now on (closed by runtime_stop); NULL: none. */
+void runtime_set_changelog(QueryRuntime *rt, struct Changelog *c);
+struct Changelog *runtime_changelog(const QueryRuntime *rt);
 /* The next offsets of every partition processed so far (a record polled
  * but still buffered is not in them: it is read again after a restart);
  * *offs borrows

@@ -1,0 +1,63 @@
+/*
+ * changelog.h - a query's state stores backed by Kafka changelog topics
+ * (engine/README.md, "Scale-out"): every checkpoint writes the query's
+ * dirty store entries to `<service.id>-<query id>-<store>-changelog`,
+ * then a checkpoint record with its input offsets; a query whose local
+ * state is missing (or older than the changelog's last complete
+ * checkpoint) gets it back from there before it starts.
+ *
+ * Exactness does not depend on the broker (no transactions, no
+ * compaction): entries carry the (epoch, sequence) of the checkpoint that
+ * wrote them, and a restore applies only those of checkpoints whose record
+ * reached every partition of every store of the query.
+ */
+#ifndef EDDY_ENGINE_CHANGELOG_H
+#define EDDY_ENGINE_CHANGELOG_H
+
+#include "eddy/base.h"
+#include "eddy/transport.h"
+
+struct StateDb;
+typedef struct Changelog Changelog;
+
+/* Before query qid starts (its stores not opened yet): opens its changelog
+ * and makes db's state of qid the changelog's last complete checkpoint
+ * when db lacks it -- no offsets of qid (a new state directory), or the
+ * changelog holds a checkpoint record past the position db recorded (the
+ * process died between the changelog write and the local one).  A restore
+ * is built in a temporary database under work_dir, then put in place by
+ * statedb_restore_scope (crash-safe: re-run on the next start).  Local
+ * state written before changelogs were on is written whole at the first
+ * checkpoint, as is local state the changelog cannot place (no recorded
+ * positions: see changelog_forget).  NULL with err on failure (the broker unreachable, a
+ * changelog that lost its oldest records). */
+Changelog *changelog_open(Transport *t, struct StateDb *db, const char *service, const char *qid,
+                          const char *work_dir, EddyError *err);
+
+/* Step 2a of a checkpoint, before db's own write: the query's dirty
+ * entries (with ntasks tasks, task i's go to partition i), delivered, then
+ * a checkpoint record on every partition of every store's changelog,
+ * carrying the offsets of that partition's task (offs[0..n): the query's
+ * next offsets), delivered.  Sets *pos (borrowed until the next call) to
+ * the changelog positions past those records, which the caller stores
+ * under changelog_scope(c) in the same batch as the state.  1 when it
+ * wrote, 0 when there was nothing new (no dirty entry, the offsets of the
+ * last record: nothing is written, *pos is the last one's), or -1 with
+ * err (nothing may be written locally then). */
+int changelog_write(Changelog *c, struct StateDb *db, int ntasks, const TopicPartitionOffset *offs,
+                    int n, const TopicPartitionOffset **pos, int *npos, EddyError *err);
+
+/* "<query id>#changelog": the offsets scope db keeps the positions under
+ * (outside the query's own range, so its offsets and restores ignore it). */
+const char *changelog_scope(const Changelog *c);
+#define CHANGELOG_SCOPE_SUFFIX "#changelog"
+
+/* qid's local state was redefined (a REPLAY put a snapshot back or emptied
+ * it): its changelog positions are forgotten, so that its next start
+ * writes the state whole to the changelog (a reset first) instead of
+ * restoring the changelog's older state over it.  0, or -1 with err. */
+int changelog_forget(struct StateDb *db, const char *qid, EddyError *err);
+
+void changelog_close(Changelog *c);
+
+#endif
