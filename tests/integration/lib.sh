@@ -93,9 +93,21 @@ add_exit_trap() {
 BOOTSTRAP=
 BROKER_PID=
 
+# The start time (clock ticks since boot) of process pid, empty when it
+# is gone: with it a saved pid is known to be still the same process, not
+# a later one that got the number again.
+_lib_start_time() {
+  local stat
+  stat=$(cat "/proc/$1/stat" 2> /dev/null) || return 0
+  stat=${stat##*) }                    # after "pid (comm) "
+  set -- $stat
+  echo "${20}"                         # field 22 of the whole line
+}
+
 _lib_kill_broker() {
-  local pid=$1
+  local pid=$1 start=${2:-}
   kill -0 "$pid" 2> /dev/null || return 0
+  [ -z "$start" ] || [ "$(_lib_start_time "$pid")" = "$start" ] || return 0
   kill -TERM "$pid" 2> /dev/null || true
   local i
   for i in $(seq 50); do
@@ -115,11 +127,17 @@ start_broker() {
   local out="$_LIB_TMP/broker$n.out" err="$_LIB_TMP/broker$n.err"
   "$EDDY" broker "$@" > "$out" 2> "$err" &
   local pid=$!
-  add_exit_trap "_lib_kill_broker $pid"
-  # If the script is killed outright (no EXIT trap), do not leave the broker.
+  local start
+  start=$(_lib_start_time "$pid")
+  add_exit_trap "_lib_kill_broker $pid $start"
+  # If the script is killed outright (no EXIT trap), do not leave the
+  # broker; the start time keeps the TERM from a process that took the
+  # broker's pid after the EXIT trap ended it (another test's eddy).
   local parent=$$
   (while kill -0 "$parent" 2> /dev/null && kill -0 "$pid" 2> /dev/null; do sleep 1; done
-   kill -0 "$parent" 2> /dev/null || kill -TERM "$pid" 2> /dev/null) > /dev/null 2>&1 < /dev/null &
+   kill -0 "$parent" 2> /dev/null ||
+     { [ "$(_lib_start_time "$pid")" = "$start" ] && kill -TERM "$pid" 2> /dev/null; }) \
+    > /dev/null 2>&1 < /dev/null &
   disown $! 2> /dev/null || true
 
   if ! wait_for 15 _lib_broker_ready "$out" "$pid"; then
