@@ -286,6 +286,16 @@ AstExpr *ast_deref(ParseState *ps, AstExpr *a, AstName field, EddyLoc l)
     return e;
 }
 
+/* a->* (a select item): u.deref.field NULL; the planner expands it into
+ * one item per field of a's STRUCT type. */
+AstExpr *ast_deref_all(ParseState *ps, AstExpr *a, EddyLoc l)
+{
+    AstExpr *e = new_expr(ps, EXPR_DEREF, loc_pos(l), depth_of(a));
+    e->u.deref.a = a;
+    e->u.deref.field = NULL;
+    return e;
+}
+
 AstExpr *ast_subscript(ParseState *ps, AstExpr *a, AstExpr *index, EddyLoc l)
 {
     AstExpr *e = new_expr(ps, EXPR_SUBSCRIPT, loc_pos(l), max2(depth_of(a), depth_of(index)));

@@ -286,7 +286,10 @@ void ast_format_expr(const AstExpr *e, StrBuf *out)
     case EXPR_DEREF:
         format_base(e->u.deref.a, out);
         sb_puts(out, "->");
-        put_name(out, e->u.deref.field, false);
+        if (e->u.deref.field == NULL)
+            sb_putc(out, '*');
+        else
+            put_name(out, e->u.deref.field, false);
         return;
     case EXPR_SUBSCRIPT:
         format_base(e->u.binary.a, out);

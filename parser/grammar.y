@@ -266,6 +266,7 @@ select_item
     | expr alias                        { $$ = ast_select_item(ps, $1, $2); }
     | '*'                               { $$ = ast_select_item(ps, ast_star(ps, NULL, @1), no_name); }
     | identifier '.' '*'                { $$ = ast_select_item(ps, ast_star(ps, &$1, @1), no_name); }
+    | postfix_expr TK_ARROW '*'         { $$ = ast_select_item(ps, ast_deref_all(ps, $1, @2), no_name); }
     ;
 
 from_clause

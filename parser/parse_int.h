@@ -71,6 +71,7 @@ AstExpr *ast_double(ParseState *ps, const char *text, EddyLoc l);
 AstExpr *ast_string(ParseState *ps, const char *text, EddyLoc l);
 AstExpr *ast_column(ParseState *ps, const AstName *qualifier, AstName name);
 AstExpr *ast_star(ParseState *ps, const AstName *qualifier, EddyLoc l);
+AstExpr *ast_deref_all(ParseState *ps, AstExpr *a, EddyLoc l);
 AstExpr *ast_unary(ParseState *ps, AstOp op, AstExpr *a, EddyLoc l);  /* folds -<number> */
 AstExpr *ast_binary(ParseState *ps, AstOp op, AstExpr *a, AstExpr *b, EddyLoc l);
 AstExpr *ast_like(ParseState *ps, AstExpr *a, AstExpr *pattern, AstExpr *escape, bool negated, EddyLoc l);

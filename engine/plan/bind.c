@@ -943,6 +943,9 @@ static int bind(const Scope *s, const AstExpr *e, Arena *a, BExpr **out, EddyErr
     }
     case EXPR_DEREF: {
         BExpr *x;
+        if (e->u.deref.field == NULL)   /* expanded by the planner where allowed */
+            return eddy_error(err, ERR_ANALYSIS, e->pos,
+                              "->* is only allowed as an item of a SELECT list");
         if (bind(s, e->u.deref.a, a, &x, err) != 0)
             return -1;
         if (x->type->kind != TYPE_STRUCT)

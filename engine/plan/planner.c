@@ -1149,6 +1149,50 @@ static bool any_aggregate(const AstSelect *sel, Arena *a)
     return calls.n > 0;
 }
 
+/* The select list with each a->* item replaced by one item per field of
+ * a's STRUCT type, a->F AS F (ksqlDB's struct "all fields" projection);
+ * *selp is left as it is when there is none.  a is typed over the source
+ * (or join) scope: a struct's fields are the same after WHERE, PARTITION BY
+ * or a table function. */
+static int expand_struct_all(const AstSelect **selp, const Scope *scope, Arena *a, EddyError *err)
+{
+    const AstSelect *sel = *selp;
+    int found = 0;
+    for (int i = 0; i < sel->items.n; i++) {
+        const AstExpr *x = ((const AstSelectItem *)sel->items.items[i])->expr;
+        found += x->kind == EXPR_DEREF && x->u.deref.field == NULL;
+    }
+    if (found == 0)
+        return 0;
+    AstSelect *copy = arena_alloc(a, sizeof *copy);
+    *copy = *sel;
+    copy->items = (PtrVec){0};
+    for (int i = 0; i < sel->items.n; i++) {
+        AstSelectItem *it = sel->items.items[i];
+        if (it->expr->kind != EXPR_DEREF || it->expr->u.deref.field != NULL) {
+            ptrvec_push(a, &copy->items, it);
+            continue;
+        }
+        BExpr *base;
+        if (analyze_expr(scope, it->expr->u.deref.a, a, &base, err) != 0)
+            return -1;
+        if (base->type->kind != TYPE_STRUCT)
+            return eddy_error(err, ERR_ANALYSIS, it->expr->pos, "->* needs a STRUCT, not %s",
+                              type_to_string(a, base->type));
+        for (int f = 0; f < base->type->nfields; f++) {
+            AstExpr *d = arena_alloc(a, sizeof *d);
+            *d = *it->expr;
+            d->u.deref.field = base->type->fields[f].name;
+            AstSelectItem *item = arena_alloc(a, sizeof *item);
+            item->expr = d;
+            item->alias = (AstName){base->type->fields[f].name, true, it->expr->pos};
+            ptrvec_push(a, &copy->items, item);
+        }
+    }
+    *selp = copy;
+    return 0;
+}
+
 int analyze_select(const Catalog *c, const AstSelect *sel, bool persistent, Arena *a,
                    SelectAnalysis *out, EddyError *err)
 {
@@ -1175,6 +1219,8 @@ int analyze_select(const Catalog *c, const AstSelect *sel, bool persistent, Aren
     Plan *p = NULL;
     Scope scope;
     if (analyze_from(c, sel, a, out, &p, &scope, err) != 0)
+        return -1;
+    if (expand_struct_all(&sel, &scope, a, err) != 0)
         return -1;
     for (int i = 0; persistent && i < out->ninputs; i++)
         if (out->inputs[i]->is_table && out->inputs[i]->window_kind != WKIND_NONE)

@@ -36,7 +36,7 @@
     X(EXPR_IS_DISTINCT) /* a IS [NOT] DISTINCT FROM b: u.binary + negated */ \
     X(EXPR_CASE)        /* CASE [operand] WHEN.. THEN.. [ELSE] END: u.case_ */ \
     X(EXPR_CAST)        /* CAST(a AS type): u.cast */                    \
-    X(EXPR_DEREF)       /* a->field: u.deref */                          \
+    X(EXPR_DEREF)       /* a->field: u.deref (field NULL: a->*, a select item) */ \
     X(EXPR_SUBSCRIPT)   /* a[i] (array, 1-based) or m['k']: u.binary (a, i) */ \
     X(EXPR_FUNC)        /* name(args) / COUNT(*) / COUNT(DISTINCT x): u.func */ \
     X(EXPR_ARRAY)       /* ARRAY[a, b]: u.list */                        \
