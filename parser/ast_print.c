@@ -85,7 +85,10 @@ static bool plain_name(const char *name)
     const KeywordClass *kw = bsearch(name, keyword_classes,
                                      sizeof keyword_classes / sizeof keyword_classes[0],
                                      sizeof keyword_classes[0], keyword_cmp);
-    return kw == NULL || kw->cls != KW_RESERVED;
+    /* ARRAY, MAP and STRUCT name columns too, but before '[' or '(' they
+     * read back as constructors: always quoted. */
+    return kw == NULL || (kw->cls != KW_RESERVED && strcmp(name, "ARRAY") != 0 &&
+                          strcmp(name, "MAP") != 0 && strcmp(name, "STRUCT") != 0);
 }
 
 static void put_name(StrBuf *out, const char *name, bool force_quotes)

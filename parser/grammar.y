@@ -26,6 +26,13 @@
 %locations
 %expect 0
 
+/* ARRAY, MAP and STRUCT also name columns and sources (ksqlDB's nonReserved
+ * list); followed by '[' or '(' in an expression they are the constructors
+ * ARRAY[...], MAP(...), STRUCT(...), not a subscript or function call: the
+ * word's reduction to a name ranks below shifting those two tokens. */
+%precedence CONSTRUCTOR_WORD
+%precedence '(' '['
+
 %parse-param {ParseState *ps} {yyscan_t scanner}
 %lex-param {yyscan_t scanner}
 
@@ -153,7 +160,7 @@ static const AstName no_name;
 %type <coldef> table_elem
 %type <kind> opt_role opt_emit
 %type <str> header_key opt_query_id query_id snapshot_id print_topic prop_name
-%type <str> unreserved_keyword noalias_keyword show_or_list
+%type <str> unreserved_keyword noalias_keyword show_or_list constructor_keyword
 %type <name> identifier plain_identifier name_identifier describe_name alias
 %type <target> drop_target describe_target
 %type <flag> opt_or_replace opt_extended opt_delete_topic opt_from_beginning stream_or_table
@@ -203,6 +210,11 @@ name_identifier
     : TK_IDENT                          { $$ = ast_name(ps, $1, false, @1); }
     | TK_QIDENT                         { $$ = ast_name(ps, $1, true, @1); }
     | unreserved_keyword                { $$ = ast_name(ps, $1, false, @1); }
+    | constructor_keyword               { $$ = ast_name(ps, $1, false, @1); }
+    ;
+
+constructor_keyword
+    : TK_ARRAY %prec CONSTRUCTOR_WORD | TK_MAP %prec CONSTRUCTOR_WORD | TK_STRUCT %prec CONSTRUCTOR_WORD
     ;
 
 unreserved_keyword
