@@ -192,9 +192,10 @@ static int window_spec(const AstWindow *w, bool emit_final, WindowSpec *out, Edd
 }
 
 /* GROUP BY [WINDOW] [HAVING]: builds AGGREGATE (+ HAVING filter) over p and
- * returns the scope the select list binds in. */
-static int analyze_aggregate(const AstSelect *sel, Plan **pp, Scope *scope, Arena *a,
-                             EddyError *err)
+ * returns the scope the select list binds in.  src: the query's (first)
+ * source, whose value format ksqlDB also keeps the aggregation state in. */
+static int analyze_aggregate(const AstSelect *sel, const CatSource *src, Plan **pp, Scope *scope,
+                             Arena *a, EddyError *err)
 {
     Plan *p = *pp;
     const Scope in = *scope;
@@ -266,6 +267,15 @@ static int analyze_aggregate(const AstSelect *sel, Plan **pp, Scope *scope, Aren
             err->pos = call->pos;
             return -1;
         }
+        /* ksqlDB stores each group's state in the source's value format,
+         * and DELIMITED holds no STRUCT, ARRAY or MAP: it rejects AVG,
+         * TOPK, COLLECT_LIST... there.  eddy's own state store could keep
+         * them; it rejects them too, so a ksqlDB script means the same. */
+        TypeKind sk = ac->state_type ? ac->state_type->kind : TYPE_NULL;
+        if (src->value_format == FMT_DELIMITED && (sk == TYPE_STRUCT || sk == TYPE_ARRAY || sk == TYPE_MAP))
+            return eddy_error(err, ERR_ANALYSIS, call->pos,
+                              "One of the functions used in the statement has an intermediate type that the value format can not handle. Please remove the function or change the format. (%s keeps a %s per group; %s's value format DELIMITED holds only primitive columns)",
+                              ac->name, type_to_string(a, ac->state_type), src->name);
         if (ag->u.aggregate.input_is_table && ac->fns->undo == NULL)
             return eddy_error(err, ERR_ANALYSIS, call->pos,
                               "the aggregate function %s cannot be used on a table: it cannot retract rows",
@@ -1244,7 +1254,7 @@ int analyze_select(const Catalog *c, const AstSelect *sel, bool persistent, Aren
     if (analyze_where(sel, &p, &scope, a, err) != 0)
         return -1;
     if (grouped) {
-        if (analyze_aggregate(sel, &p, &scope, a, err) != 0)
+        if (analyze_aggregate(sel, src, &p, &scope, a, err) != 0)
             return -1;
     } else if (sel->partition_by.n > 0) {
         if (analyze_partition_by(sel, &p, &scope, a, err) != 0)
