@@ -330,8 +330,24 @@ AstExpr *ast_map(ParseState *ps, PtrVec keys, PtrVec vals, EddyLoc l)
 }
 
 /* STRUCT(name := v): the names become EXPR_STRING keys (ast.h). */
+/* A field named twice in STRUCT(...) or STRUCT<...>: ksqlDB's "Duplicate
+ * field names found in STRUCT", at the second one.  Names compare as
+ * written after case folding (`a` and A differ, a and A do not). */
+static void check_struct_names(ParseState *ps, PtrVec names)
+{
+    for (int i = 1; i < names.n; i++)
+        for (int j = 0; j < i; j++) {
+            const AstName *x = names.items[j], *y = names.items[i];
+            if (strcmp(x->name, y->name) == 0) {
+                ps_error(ps, y->pos, "Duplicate field names found in STRUCT: %s", y->name);
+                return;
+            }
+        }
+}
+
 AstExpr *ast_struct(ParseState *ps, PtrVec names, PtrVec vals, EddyLoc l)
 {
+    check_struct_names(ps, names);
     AstExpr *e = new_expr(ps, EXPR_STRUCT, loc_pos(l), max_depth(&vals));
     for (int i = 0; i < names.n; i++) {
         const AstName *n = names.items[i];
@@ -420,6 +436,7 @@ TypeVal ast_type_map(ParseState *ps, TypeVal key, TypeVal val, EddyLoc l)
 
 TypeVal ast_type_struct(ParseState *ps, PtrVec names, PtrVec types, EddyLoc l)
 {
+    check_struct_names(ps, names);
     SqlField *fields = arena_alloc(ps->arena, sizeof *fields * (size_t)(names.n ? names.n : 1));
     int d = 0;
     for (int i = 0; i < names.n; i++) {

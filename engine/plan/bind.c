@@ -1041,6 +1041,21 @@ static int bind(const Scope *s, const AstExpr *e, Arena *a, BExpr **out, EddyErr
         }
         if (kt->kind == TYPE_NULL || vt->kind == TYPE_NULL)
             return eddy_error(err, ERR_ANALYSIS, e->pos, "cannot infer the types of this map");
+        /* A NULL literal key can never be looked up: ksqlDB refuses it,
+         * listing the keys' types. */
+        for (int i = 0; i < n; i++) {
+            if (b->u.map.keys[i]->type->kind != TYPE_NULL)
+                continue;
+            StrBuf sb;
+            sb_init(&sb);
+            for (int j = 0; j < n; j++)
+                sb_printf(&sb, "%s%s", j ? ", " : "", type_str(a, b->u.map.keys[j]->type));
+            eddy_error(err, ERR_ANALYSIS, b->u.map.keys[i]->pos,
+                       "a MAP key cannot be NULL. Only STRING keys are supported in maps but got: [%s]",
+                       sb.data);
+            sb_free(&sb);
+            return -1;
+        }
         for (int i = 0; i < n; i++) {
             b->u.map.keys[i] = analyze_coerce(a, b->u.map.keys[i], kt);
             b->u.map.vals[i] = analyze_coerce(a, b->u.map.vals[i], vt);
