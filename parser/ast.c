@@ -535,6 +535,15 @@ AstColumnDef *ast_column_def(ParseState *ps, AstName name, TypeVal type, AstColu
     return c;
 }
 
+/* ALTER's "ADD word name type": the word must be COLUMN (unquoted). */
+AstColumnDef *ast_alter_column(ParseState *ps, AstName word, AstName name, TypeVal type)
+{
+    if (word.quoted || strcmp(word.name, "COLUMN") != 0)
+        ps_error(ps, word.pos, "syntax error at '%s', expected COLUMN or a column name and its type",
+                 word.name);
+    return ast_column_def(ps, name, type, COLROLE_VALUE, NULL);
+}
+
 AstSelect *ast_select(ParseState *ps, EddyLoc l)
 {
     AstSelect *s = arena_alloc(ps->arena, sizeof *s);

@@ -692,6 +692,19 @@ void ast_dump_stmt(const AstStmt *s, StrBuf *out)
         }
         sb_putc(out, ')');
         return;
+    case STMT_ALTER:
+        sb_puts(out, s->u.alter.is_table ? "(ALTER TABLE " : "(ALTER STREAM ");
+        dump_name(&s->u.alter.name, out);
+        for (int i = 0; i < s->u.alter.columns.n; i++) {
+            const AstColumnDef *c = s->u.alter.columns.items[i];
+            sb_puts(out, " (ADD ");
+            dump_name(&c->name, out);
+            sb_putc(out, ' ');
+            type_format(c->type, out);
+            sb_putc(out, ')');
+        }
+        sb_putc(out, ')');
+        return;
     case STMT_CREATE_TYPE:
         sb_puts(out, "(CREATE TYPE ");
         if (s->u.create_type.if_not_exists)

@@ -109,6 +109,7 @@ static const AstName no_name;
 
 /* The keywords: exactly the entries of keywords.h (the lexer's table
  * refers to each TK_ name, so a missing one does not compile). */
+%token <str> TK_ADD "ADD" TK_ALTER "ALTER"
 %token <str> TK_ADVANCE "ADVANCE" TK_ALL "ALL" TK_AND "AND" TK_ARRAY "ARRAY" TK_AS "AS"
 %token <str> TK_BEGINNING "BEGINNING" TK_BETWEEN "BETWEEN" TK_BY "BY" TK_CASE "CASE" TK_CAST "CAST"
 %token <str> TK_CHANGES "CHANGES" TK_CHECKPOINT "CHECKPOINT" TK_CREATE "CREATE" TK_DAY "DAY" TK_DAYS "DAYS"
@@ -135,7 +136,8 @@ static const AstName no_name;
 
 %type <stmt> statement query_stmt create_stmt insert_stmt drop_stmt show_stmt describe_stmt
 %type <stmt> explain_stmt terminate_stmt print_stmt set_stmt run_stmt replay_stmt checkpoint_stmt
-%type <stmt> replay_from replay_tail snapshot_stmt
+%type <stmt> replay_from replay_tail snapshot_stmt alter_stmt
+%type <list> alter_list
 %type <list> offset_list
 %type <offset> offset_entry
 %type <stmt> source_head plain_head
@@ -183,7 +185,28 @@ stmt_list
 statement
     : query_stmt | create_stmt | insert_stmt | drop_stmt | show_stmt
     | describe_stmt | explain_stmt | terminate_stmt | print_stmt | set_stmt
-    | run_stmt | replay_stmt | checkpoint_stmt | snapshot_stmt
+    | run_stmt | replay_stmt | checkpoint_stmt | snapshot_stmt | alter_stmt
+    ;
+
+/* ALTER STREAM|TABLE n ADD [COLUMN] c type, ...: COLUMN is no keyword (a
+ * column may be called COLUMN), so "ADD name name type" checks the word. */
+alter_stmt
+    : TK_ALTER stream_or_table identifier alter_list
+        {
+            $$ = ast_stmt(ps, STMT_ALTER, @1);
+            $$->u.alter.is_table = $2;
+            $$->u.alter.name = $3;
+            $$->u.alter.columns = $4;
+        }
+    ;
+
+alter_list
+    : TK_ADD identifier type            { $$ = no_list; PUSH($$, ast_column_def(ps, $2, $3, COLROLE_VALUE, NULL)); }
+    | TK_ADD identifier identifier type { $$ = no_list; PUSH($$, ast_alter_column(ps, $2, $3, $4)); }
+    | alter_list ',' TK_ADD identifier type
+                                        { $$ = $1; PUSH($$, ast_column_def(ps, $4, $5, COLROLE_VALUE, NULL)); }
+    | alter_list ',' TK_ADD identifier identifier type
+                                        { $$ = $1; PUSH($$, ast_alter_column(ps, $4, $5, $6)); }
     ;
 
 /* ---- identifiers --------------------------------------------------------
@@ -218,7 +241,7 @@ constructor_keyword
     ;
 
 unreserved_keyword
-    : TK_ADVANCE | TK_BEGINNING | TK_CHANGES | TK_CHECKPOINT | TK_DAY | TK_DAYS
+    : TK_ADD | TK_ALTER | TK_ADVANCE | TK_BEGINNING | TK_CHANGES | TK_CHECKPOINT | TK_DAY | TK_DAYS
     | TK_DELETE | TK_DESCRIBE | TK_EMPTY | TK_EXPLAIN | TK_FINAL | TK_FOR | TK_FUNCTION | TK_FUNCTIONS
     | TK_HEADER | TK_HEADERS | TK_HOPPING | TK_HOUR | TK_HOURS | TK_IF | TK_INTERVAL
     | TK_KEY | TK_LIST | TK_MILLISECOND | TK_MILLISECONDS | TK_MINUTE | TK_MINUTES

@@ -17,8 +17,10 @@
 #define EDDY_PARSER_KEYWORDS_H
 
 #define EDDY_KEYWORD_LIST(X)       \
+    X(ADD,          KW_UNRESERVED) \
     X(ADVANCE,      KW_UNRESERVED) \
     X(ALL,          KW_RESERVED)   \
+    X(ALTER,        KW_UNRESERVED) \
     X(AND,          KW_RESERVED)   \
     X(ARRAY,        KW_UNRESERVED) \
     X(AS,           KW_RESERVED)   \

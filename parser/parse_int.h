@@ -109,6 +109,7 @@ AstRelation ast_relation(AstName name, AstName alias);
 AstJoin *ast_join(ParseState *ps, AstJoinKind kind, AstRelation right, EddyLoc l);
 AstProperty *ast_property(ParseState *ps, const char *name, AstExpr *value, EddyLoc l);
 AstColumnDef *ast_column_def(ParseState *ps, AstName name, TypeVal type, AstColumnRole role, const char *header_key);
+AstColumnDef *ast_alter_column(ParseState *ps, AstName word, AstName name, TypeVal type);
 AstSelect *ast_select(ParseState *ps, EddyLoc l);
 AstStmt *ast_stmt(ParseState *ps, AstStmtKind kind, EddyLoc l);
 /* REPLAY QUERY id FROM <from> [<tail>]: from (a REPLAY node holding the

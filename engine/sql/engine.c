@@ -457,6 +457,7 @@ static int exec_one(Engine *e, const AstStmt *s, EddyError *err)
     case STMT_INSERT_VALUES: return exec_insert_values(e, s, err);
     case STMT_SELECT: return exec_select(e, s, err);
     case STMT_DROP: return exec_drop(e, s, err);
+    case STMT_ALTER: return exec_alter(e, s, err);
     case STMT_TERMINATE: return exec_terminate(e, s, err);
     case STMT_SHOW: return exec_show(e, s, err);
     case STMT_DESCRIBE: return exec_describe(e, s, err);

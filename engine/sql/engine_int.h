@@ -65,6 +65,7 @@ int exec_create_as(Engine *e, const AstStmt *s, EddyError *err);
 int exec_insert_select(Engine *e, const AstStmt *s, EddyError *err);
 int exec_insert_values(Engine *e, const AstStmt *s, EddyError *err);
 int exec_drop(Engine *e, const AstStmt *s, EddyError *err);
+int exec_alter(Engine *e, const AstStmt *s, EddyError *err);   /* alter.c */
 int exec_terminate(Engine *e, const AstStmt *s, EddyError *err);
 int exec_select(Engine *e, const AstStmt *s, EddyError *err);
 int exec_show(Engine *e, const AstStmt *s, EddyError *err);

@@ -185,7 +185,8 @@ typedef struct AstSelect {
     X(STMT_CHECKPOINT)        /* CHECKPOINT [QUERY id] */ \
     X(STMT_CREATE_TYPE)       /* CREATE TYPE [IF NOT EXISTS] n AS type */ \
     X(STMT_CREATE_SNAPSHOT)   /* CREATE SNAPSHOT [name] [FOR QUERY id] */ \
-    X(STMT_DROP_SNAPSHOT)     /* DROP SNAPSHOT [IF EXISTS] name */
+    X(STMT_DROP_SNAPSHOT)     /* DROP SNAPSHOT [IF EXISTS] name */ \
+    X(STMT_ALTER)             /* ALTER STREAM|TABLE n ADD [COLUMN] c type [, ADD [COLUMN] c type ...] */
 
 typedef enum AstStmtKind {
 #define X(k) k,
@@ -268,6 +269,7 @@ typedef struct AstStmt {
         } snapshot;
         struct { const char *query_id; } checkpoint;   /* NULL = all queries */
         struct { AstName name; const SqlType *type; bool if_not_exists; } create_type;
+        struct { AstName name; bool is_table; PtrVec columns /* AstColumnDef*, value columns */; } alter;
     } u;
 } AstStmt;
 
