@@ -387,10 +387,40 @@ static TypeVal type_val(ParseState *ps, const SqlType *t, int child_depth, EddyL
     return v;
 }
 
+void ast_note_type(ParseState *ps, AstName name, const SqlType *type)
+{
+    ptrvec_push(ps->arena, &ps->type_names, (void *)name.name);
+    ptrvec_push(ps->arena, &ps->type_defs, (void *)type);
+}
+
+/* Nesting depth of a type (a custom type's definition was bounded by
+ * AST_MAX_DEPTH when it was parsed, so this recursion is too). */
+static int type_depth(const SqlType *t)
+{
+    int d = 0;
+    if (t->elem)
+        d = max2(d, type_depth(t->elem));
+    if (t->key)
+        d = max2(d, type_depth(t->key));
+    for (int i = 0; i < t->nfields; i++)
+        d = max2(d, type_depth(t->fields[i].type));
+    return t->elem || t->key || t->nfields ? d + 1 : d;
+}
+
+/* A custom type's definition: the script's latest CREATE TYPE (or DROP
+ * TYPE: none) of that name, else the caller's; NULL if unknown. */
+static const SqlType *custom_type(ParseState *ps, const char *name)
+{
+    for (int i = ps->type_names.n - 1; i >= 0; i--)
+        if (strcmp(ps->type_names.items[i], name) == 0)
+            return ps->type_defs.items[i];
+    const SqlType *t = ps->type_lookup ? ps->type_lookup(ps->type_lookup_ud, name) : NULL;
+    return t ? type_copy(ps->arena, t) : NULL;
+}
+
 /* A named type: BOOLEAN, INT, ..., DECIMAL(p, s), VARCHAR(n) (length
- * ignored, as ksqlDB's strings are unbounded).  ksqlDB's custom types
- * (CREATE TYPE) cannot be referenced yet: SqlType has no kind for a name
- * to resolve later, so an unknown name is an error here. */
+ * ignored, as ksqlDB's strings are unbounded), or a custom type (CREATE
+ * TYPE), replaced by its definition here, as ksqlDB does. */
 TypeVal ast_type_named(ParseState *ps, AstName name, PtrVec params, EddyLoc l)
 {
     SrcPos pos = loc_pos(l);
@@ -401,6 +431,9 @@ TypeVal ast_type_named(ParseState *ps, AstName name, PtrVec params, EddyLoc l)
                         : str_ieq(name.name, type_names[i].name))
             kind = (int)type_names[i].kind;
     if (kind < 0) {
+        const SqlType *custom = params.n == 0 ? custom_type(ps, name.name) : NULL;
+        if (custom)
+            return type_val(ps, custom, type_depth(custom), l);
         ps_error(ps, pos, "unknown type '%s'", name.name);
         return type_val(ps, fallback, 0, l);
     }

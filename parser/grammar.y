@@ -460,12 +460,16 @@ create_stmt
             $$->u.model.props = $7;
         }
     | TK_CREATE TK_TYPE identifier TK_AS type
-        { $$ = ast_stmt(ps, STMT_CREATE_TYPE, @1); $$->u.create_type.name = $3; $$->u.create_type.type = $5.t; }
+        {
+            $$ = ast_stmt(ps, STMT_CREATE_TYPE, @1); $$->u.create_type.name = $3; $$->u.create_type.type = $5.t;
+            ast_note_type(ps, $3, $5.t);
+        }
     | TK_CREATE TK_TYPE TK_IF TK_NOT TK_EXISTS identifier TK_AS type
         {
             $$ = ast_stmt(ps, STMT_CREATE_TYPE, @1);
             $$->u.create_type.name = $6; $$->u.create_type.type = $8.t;
             $$->u.create_type.if_not_exists = true;
+            ast_note_type(ps, $6, $8.t);
         }
     ;
 
@@ -611,6 +615,7 @@ drop_stmt
         {
             $$ = ast_stmt(ps, STMT_DROP, @1);
             $$->u.drop.is_type = true; $$->u.drop.name = $3.name; $$->u.drop.if_exists = $3.flag;
+            ast_note_type(ps, $3.name, NULL);
         }
     | TK_DROP TK_MODEL drop_target
         {

@@ -879,7 +879,7 @@ out:
 int exec_drop(Engine *e, const AstStmt *s, EddyError *err)
 {
     if (s->u.drop.is_type)
-        return eddy_error(err, ERR_UNSUPPORTED, s->pos, "DROP TYPE is not supported yet");
+        return exec_drop_type(e, s, err);
     const char *name = s->u.drop.name.name;
     CatSource *src = catalog_find(&e->cat, name);
     const char *kind = s->u.drop.is_table ? "table" : "stream";

@@ -282,6 +282,15 @@ typedef struct AstStmt {
  * on any input.  All output lives in `arena`. */
 int parse_script(const char *text, Arena *arena, PtrVec *stmts, EddyError *err);
 
+/* The type a custom type name (CREATE TYPE) stands for, or NULL. */
+typedef const SqlType *(*ParseTypeLookup)(void *ud, const char *name);
+
+/* parse_script, where a type name that is not built in is looked up: first
+ * among the script's own CREATE TYPE / DROP TYPE statements before it,
+ * then with lookup (may be NULL).  The type found is copied in. */
+int parse_script_types(const char *text, Arena *arena, PtrVec *stmts, ParseTypeLookup lookup,
+                       void *lookup_ud, EddyError *err);
+
 /* Splits text into statement texts without parsing (for the REPL: is the
  * input complete?).  Returns true if text ends a statement (a ';' outside
  * strings and comments, followed only by whitespace/comments). */

@@ -572,6 +572,13 @@ static void test_other_statements(void)
     CHECK_STR(dump("DROP TABLE bar;"), "(DROP TABLE BAR)");
     CHECK_STR(dump("DROP STREAM if;"), "(DROP STREAM IF)");
     CHECK_STR(dump("DROP TYPE IF EXISTS addr;"), "(DROP TYPE IF EXISTS ADDR)");
+    /* a name CREATE TYPE gave earlier in the script stands for its type;
+     * after DROP TYPE it is unknown again */
+    CHECK_STR(dump("CREATE TYPE pt AS STRUCT<x INT>; CREATE STREAM s (c PT, d ARRAY<pt>) WITH (kafka_topic='t');"),
+              "(CREATE TYPE PT STRUCT<`X` INTEGER>)\n(CREATE STREAM S (COLUMNS (C STRUCT<`X` INTEGER>) "
+              "(D ARRAY<STRUCT<`X` INTEGER>>)) (WITH (KAFKA_TOPIC 't')))");
+    CHECK_STR(error_of("CREATE TYPE pt AS INT; DROP TYPE pt; CREATE STREAM s (c PT) WITH (kafka_topic='t');"),
+              "1:57: unknown type 'PT'");
     CHECK_STR(dump("DROP MODEL m; DROP MODEL IF EXISTS m"), "(DROP MODEL M)\n(DROP MODEL IF EXISTS M)");
     CHECK_STR(dump("SHOW STREAMS; LIST TABLES EXTENDED; SHOW QUERIES EXTENDED; LIST TOPICS; SHOW PROPERTIES; "
                    "SHOW FUNCTIONS; SHOW MODELS; SHOW SNAPSHOTS; LIST TYPES; SHOW VARIABLES;"),
