@@ -74,7 +74,7 @@ OLD_KEY_PROPERTY = re.compile(r"\bWITH\s*\((?:[^()']|'[^']*')*?\bKEY\s*=", re.I)
 # initial state written first, as the first lambda release of ksqlDB took it.
 OLD_REDUCE = re.compile(r"function REDUCE does not accept \((INTEGER|BIGINT|DOUBLE|STRING|BOOLEAN|DECIMAL\(\d+, \d+\)), ")
 ROWKEY_USE = re.compile(r"\bROWKEY\b", re.I)
-ROWKEY_DECLARED = re.compile(r"[(,]\s*ROWKEY\s+[A-Z]+(?:\s*\([^)]*\))?\s+(?:PRIMARY\s+)?KEY\b", re.I)
+ROWKEY_DECLARED = re.compile(r"[(,]\s*ROWKEY\s+(?!AS\b)[A-Z]+(?:\s*\([^)]*\))?\s+(?:PRIMARY\s+)?KEY\b", re.I)
 TABLE_DECL = re.compile(r"\bCREATE\s+(?:OR\s+REPLACE\s+)?(?:SOURCE\s+)?TABLE\s+\S+\s*\(", re.I)
 STREAM_DECL = re.compile(r"\bCREATE\s+(?:OR\s+REPLACE\s+)?(?:SOURCE\s+)?STREAM\s+\S+\s*\(", re.I)
 
@@ -168,8 +168,20 @@ def _numbers_close(e, a):
     return e == a
 
 
+# Tests whose expectation another ksqlDB version's function gives, where
+# eddy follows the one in ksqlDB's current source (engine/README.md).
+FUNCTION_VERSION = {
+    "array_length - primitives": "ARRAY_LENGTH(NULL) is NULL (ksqlDB's ArrayLength)",
+    "array_length - structured": "ARRAY_LENGTH(NULL) is NULL (ksqlDB's ArrayLength)",
+    "extract records from a json object": "JSON_RECORDS returns MAP<STRING, STRING> (ksqlDB's JsonRecords)",
+}
+
+
 def decided(test, detail, expects_exc):
     """The written decision a failure follows, or None."""
+    name = re.sub(r" - (JSON|DELIMITED|KAFKA|NONE)$", "", test.get("name", "")[6:])
+    if name in FUNCTION_VERSION:
+        return FUNCTION_VERSION[name]
     msg = (test.get("expectedException") or {}).get("message") or ""
     if expects_exc and re.search(r"Function '(greatest|least)' does not accept parameters", msg, re.I):
         return "GREATEST / LEAST widen mixed numbers"
@@ -256,6 +268,11 @@ def run_file(eddy, path, timeout):
             excluded = excluded_static(t)
             if excluded is None and not ok and not exc and old_key_passthrough(t, detail):
                 excluded = "old ksqlDB (< 0.10): keyless stream passes the input key through (implicit ROWKEY)"
+            if excluded is None and not ok and not exc and "The projection contains a key column" in detail:
+                # Output expected although the key is selected twice: ksqlDB
+                # since 0.10 refuses that (partition-by.json "key in
+                # projection more than once"); before, the copy was a value.
+                excluded = "old ksqlDB (< 0.10): key column selected twice"
             if excluded is None and not ok and not exc and "Key missing from projection" in detail:
                 # The test expects output although a key column is not
                 # selected: before ksqlDB 0.10 the key was copied implicitly;
