@@ -491,7 +491,7 @@ static int analyze_joins(const Catalog *c, const AstSelect *sel, Arena *a, Selec
             kind = JOIN_TABLE_TABLE;
         else
             return eddy_error(err, ERR_ANALYSIS, aj->pos,
-                              "invalid join order: a table cannot be joined with a stream on its right; put the stream first (stream JOIN table)");
+                              "invalid join order: a table cannot be joined with a stream on its right; put the stream first (stream JOIN table) (ksqlDB: Invalid join order: table-stream joins are not supported; only stream-table joins.)");
         JoinType type = aj->kind == JOIN_LEFT ? JOINTYPE_LEFT : aj->kind == JOIN_RIGHT ? JOINTYPE_RIGHT
                       : aj->kind == JOIN_FULL ? JOINTYPE_FULL : JOINTYPE_INNER;
         if (kind == JOIN_STREAM_STREAM && !aj->has_within)
@@ -502,8 +502,9 @@ static int analyze_joins(const Catalog *c, const AstSelect *sel, Arena *a, Selec
                               "WITHIN is only allowed in stream-stream joins");
         if (kind == JOIN_STREAM_TABLE && (type == JOINTYPE_RIGHT || type == JOINTYPE_FULL))
             return eddy_error(err, ERR_ANALYSIS, aj->pos,
-                              "%s JOIN is not supported for a stream-table join: use INNER or LEFT",
-                              type == JOINTYPE_RIGHT ? "RIGHT" : "FULL OUTER");
+                              "%s JOIN is not supported for a stream-table join: use INNER or LEFT (ksqlDB: Invalid join type: %s join not supported for stream-table joins.)",
+                              type == JOINTYPE_RIGHT ? "RIGHT" : "FULL OUTER",
+                              type == JOINTYPE_RIGHT ? "right" : "full-outer");
 
         /* ON: an equality with one side on the left relations, one on the right. */
         const AstExpr *on = aj->on;
@@ -584,7 +585,7 @@ static int analyze_joins(const Catalog *c, const AstSelect *sel, Arena *a, Selec
                               bind_text(a, on));
         if (kind == JOIN_STREAM_TABLE && !right_on_key)
             return eddy_error(err, ERR_ANALYSIS, re->pos,
-                              "a stream-table join must be on the table's primary key: %s is not %s's PRIMARY KEY",
+                              "a stream-table join must be on the table's primary key: %s is not %s's PRIMARY KEY (ksqlDB: Invalid join condition: stream-table joins require to join on the table's primary key)",
                               bind_text(a, re), rs->name);
         if (!type_equal(lk->type, rk->type)) {
             const SqlType *common = bind_common_type(a, lk->type, rk->type);

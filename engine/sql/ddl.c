@@ -297,8 +297,21 @@ static int apply_formats(CatSource *src, const Props *p, const CatSource *inheri
         return -1;
     if (inherit && p->value_delimiter == NULL && inherit->value_format == src->value_format)
         src->value_opts.delimiter = inherit->value_opts.delimiter;
-    if (src->schema->nkeys > 0 && src->key_format == FMT_NONE)
-        return eddy_error(err, ERR_ANALYSIS, pos, "KEY_FORMAT NONE cannot carry key columns");
+    if (src->schema->nkeys > 0 && src->key_format == FMT_NONE) {
+        /* ksqlDB's words too: "... Got: [`K` STRING KEY]" */
+        StrBuf sb;
+        sb_init(&sb);
+        for (int i = 0; i < src->schema->nkeys; i++) {
+            sb_printf(&sb, "%s`%s` ", i ? ", " : "", src->schema->cols[i].name);
+            type_format(src->schema->cols[i].type, &sb);
+            sb_puts(&sb, " KEY");
+        }
+        eddy_error(err, ERR_ANALYSIS, pos,
+                   "KEY_FORMAT NONE cannot carry key columns: The 'NONE' format can only be used when no columns are defined. Got: [%s]",
+                   sb.data);
+        sb_free(&sb);
+        return -1;
+    }
     if (serde_check(src->key_format, src->schema->cols, src->schema->nkeys, true, err) != 0 ||
         serde_check(src->value_format, src->schema->cols + src->schema->nkeys,
                     src->schema->ncols - src->schema->nkeys, false, err) != 0) {
