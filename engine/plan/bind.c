@@ -338,6 +338,12 @@ static int resolve_column(const Scope *s, const AstExpr *e, Arena *a, BExpr **ou
         *out = b;
         return 0;
     }
+    /* WINDOWSTART/WINDOWEND outside a windowed source or the select list
+     * of a windowed aggregation: ksqlDB's sentence says where they go. */
+    if (s->rel_name && (str_ieq(name, "WINDOWSTART") || str_ieq(name, "WINDOWEND")))
+        return eddy_error(err, ERR_ANALYSIS, e->pos,
+                          "unknown column %s in %s: Window bounds column %s can only be used in the SELECT clause of windowed aggregations",
+                          name, s->rel_name, name);
     const char *hint = s->schema ? suggest_column(s, name) : NULL;
     if (s->rel_name == NULL)
         return eddy_error(err, ERR_ANALYSIS, e->pos, "unknown column %s: no columns are in scope here", name);
