@@ -286,6 +286,16 @@ AstExpr *ast_deref(ParseState *ps, AstExpr *a, AstName field, EddyLoc l)
     return e;
 }
 
+/* a->* (a select item): u.deref.field NULL; the planner expands it into
+ * one item per field of a's STRUCT type. */
+AstExpr *ast_deref_all(ParseState *ps, AstExpr *a, EddyLoc l)
+{
+    AstExpr *e = new_expr(ps, EXPR_DEREF, loc_pos(l), depth_of(a));
+    e->u.deref.a = a;
+    e->u.deref.field = NULL;
+    return e;
+}
+
 AstExpr *ast_subscript(ParseState *ps, AstExpr *a, AstExpr *index, EddyLoc l)
 {
     AstExpr *e = new_expr(ps, EXPR_SUBSCRIPT, loc_pos(l), max2(depth_of(a), depth_of(index)));
@@ -320,8 +330,24 @@ AstExpr *ast_map(ParseState *ps, PtrVec keys, PtrVec vals, EddyLoc l)
 }
 
 /* STRUCT(name := v): the names become EXPR_STRING keys (ast.h). */
+/* A field named twice in STRUCT(...) or STRUCT<...>: ksqlDB's "Duplicate
+ * field names found in STRUCT", at the second one.  Names compare as
+ * written after case folding (`a` and A differ, a and A do not). */
+static void check_struct_names(ParseState *ps, PtrVec names)
+{
+    for (int i = 1; i < names.n; i++)
+        for (int j = 0; j < i; j++) {
+            const AstName *x = names.items[j], *y = names.items[i];
+            if (strcmp(x->name, y->name) == 0) {
+                ps_error(ps, y->pos, "Duplicate field names found in STRUCT: %s", y->name);
+                return;
+            }
+        }
+}
+
 AstExpr *ast_struct(ParseState *ps, PtrVec names, PtrVec vals, EddyLoc l)
 {
+    check_struct_names(ps, names);
     AstExpr *e = new_expr(ps, EXPR_STRUCT, loc_pos(l), max_depth(&vals));
     for (int i = 0; i < names.n; i++) {
         const AstName *n = names.items[i];
@@ -361,10 +387,40 @@ static TypeVal type_val(ParseState *ps, const SqlType *t, int child_depth, EddyL
     return v;
 }
 
+void ast_note_type(ParseState *ps, AstName name, const SqlType *type)
+{
+    ptrvec_push(ps->arena, &ps->type_names, (void *)name.name);
+    ptrvec_push(ps->arena, &ps->type_defs, (void *)type);
+}
+
+/* Nesting depth of a type (a custom type's definition was bounded by
+ * AST_MAX_DEPTH when it was parsed, so this recursion is too). */
+static int type_depth(const SqlType *t)
+{
+    int d = 0;
+    if (t->elem)
+        d = max2(d, type_depth(t->elem));
+    if (t->key)
+        d = max2(d, type_depth(t->key));
+    for (int i = 0; i < t->nfields; i++)
+        d = max2(d, type_depth(t->fields[i].type));
+    return t->elem || t->key || t->nfields ? d + 1 : d;
+}
+
+/* A custom type's definition: the script's latest CREATE TYPE (or DROP
+ * TYPE: none) of that name, else the caller's; NULL if unknown. */
+static const SqlType *custom_type(ParseState *ps, const char *name)
+{
+    for (int i = ps->type_names.n - 1; i >= 0; i--)
+        if (strcmp(ps->type_names.items[i], name) == 0)
+            return ps->type_defs.items[i];
+    const SqlType *t = ps->type_lookup ? ps->type_lookup(ps->type_lookup_ud, name) : NULL;
+    return t ? type_copy(ps->arena, t) : NULL;
+}
+
 /* A named type: BOOLEAN, INT, ..., DECIMAL(p, s), VARCHAR(n) (length
- * ignored, as ksqlDB's strings are unbounded).  ksqlDB's custom types
- * (CREATE TYPE) cannot be referenced yet: SqlType has no kind for a name
- * to resolve later, so an unknown name is an error here. */
+ * ignored, as ksqlDB's strings are unbounded), or a custom type (CREATE
+ * TYPE), replaced by its definition here, as ksqlDB does. */
 TypeVal ast_type_named(ParseState *ps, AstName name, PtrVec params, EddyLoc l)
 {
     SrcPos pos = loc_pos(l);
@@ -375,6 +431,9 @@ TypeVal ast_type_named(ParseState *ps, AstName name, PtrVec params, EddyLoc l)
                         : str_ieq(name.name, type_names[i].name))
             kind = (int)type_names[i].kind;
     if (kind < 0) {
+        const SqlType *custom = params.n == 0 ? custom_type(ps, name.name) : NULL;
+        if (custom)
+            return type_val(ps, custom, type_depth(custom), l);
         ps_error(ps, pos, "unknown type '%s'", name.name);
         return type_val(ps, fallback, 0, l);
     }
@@ -410,6 +469,7 @@ TypeVal ast_type_map(ParseState *ps, TypeVal key, TypeVal val, EddyLoc l)
 
 TypeVal ast_type_struct(ParseState *ps, PtrVec names, PtrVec types, EddyLoc l)
 {
+    check_struct_names(ps, names);
     SqlField *fields = arena_alloc(ps->arena, sizeof *fields * (size_t)(names.n ? names.n : 1));
     int d = 0;
     for (int i = 0; i < names.n; i++) {
@@ -506,6 +566,15 @@ AstColumnDef *ast_column_def(ParseState *ps, AstName name, TypeVal type, AstColu
     c->role = role;
     c->header_key = header_key;
     return c;
+}
+
+/* ALTER's "ADD word name type": the word must be COLUMN (unquoted). */
+AstColumnDef *ast_alter_column(ParseState *ps, AstName word, AstName name, TypeVal type)
+{
+    if (word.quoted || strcmp(word.name, "COLUMN") != 0)
+        ps_error(ps, word.pos, "syntax error at '%s', expected COLUMN or a column name and its type",
+                 word.name);
+    return ast_column_def(ps, name, type, COLROLE_VALUE, NULL);
 }
 
 AstSelect *ast_select(ParseState *ps, EddyLoc l)

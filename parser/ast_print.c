@@ -85,7 +85,10 @@ static bool plain_name(const char *name)
     const KeywordClass *kw = bsearch(name, keyword_classes,
                                      sizeof keyword_classes / sizeof keyword_classes[0],
                                      sizeof keyword_classes[0], keyword_cmp);
-    return kw == NULL || kw->cls != KW_RESERVED;
+    /* ARRAY, MAP and STRUCT name columns too, but before '[' or '(' they
+     * read back as constructors: always quoted. */
+    return kw == NULL || (kw->cls != KW_RESERVED && strcmp(name, "ARRAY") != 0 &&
+                          strcmp(name, "MAP") != 0 && strcmp(name, "STRUCT") != 0);
 }
 
 static void put_name(StrBuf *out, const char *name, bool force_quotes)
@@ -286,7 +289,10 @@ void ast_format_expr(const AstExpr *e, StrBuf *out)
     case EXPR_DEREF:
         format_base(e->u.deref.a, out);
         sb_puts(out, "->");
-        put_name(out, e->u.deref.field, false);
+        if (e->u.deref.field == NULL)
+            sb_putc(out, '*');
+        else
+            put_name(out, e->u.deref.field, false);
         return;
     case EXPR_SUBSCRIPT:
         format_base(e->u.binary.a, out);
@@ -683,6 +689,19 @@ void ast_dump_stmt(const AstStmt *s, StrBuf *out)
         if (s->u.checkpoint.query_id) {
             sb_puts(out, " QUERY ");
             put_name(out, s->u.checkpoint.query_id, false);
+        }
+        sb_putc(out, ')');
+        return;
+    case STMT_ALTER:
+        sb_puts(out, s->u.alter.is_table ? "(ALTER TABLE " : "(ALTER STREAM ");
+        dump_name(&s->u.alter.name, out);
+        for (int i = 0; i < s->u.alter.columns.n; i++) {
+            const AstColumnDef *c = s->u.alter.columns.items[i];
+            sb_puts(out, " (ADD ");
+            dump_name(&c->name, out);
+            sb_putc(out, ' ');
+            type_format(c->type, out);
+            sb_putc(out, ')');
         }
         sb_putc(out, ')');
         return;

@@ -26,6 +26,13 @@
 %locations
 %expect 0
 
+/* ARRAY, MAP and STRUCT also name columns and sources (ksqlDB's nonReserved
+ * list); followed by '[' or '(' in an expression they are the constructors
+ * ARRAY[...], MAP(...), STRUCT(...), not a subscript or function call: the
+ * word's reduction to a name ranks below shifting those two tokens. */
+%precedence CONSTRUCTOR_WORD
+%precedence '(' '['
+
 %parse-param {ParseState *ps} {yyscan_t scanner}
 %lex-param {yyscan_t scanner}
 
@@ -102,6 +109,7 @@ static const AstName no_name;
 
 /* The keywords: exactly the entries of keywords.h (the lexer's table
  * refers to each TK_ name, so a missing one does not compile). */
+%token <str> TK_ADD "ADD" TK_ALTER "ALTER"
 %token <str> TK_ADVANCE "ADVANCE" TK_ALL "ALL" TK_AND "AND" TK_ARRAY "ARRAY" TK_AS "AS"
 %token <str> TK_BEGINNING "BEGINNING" TK_BETWEEN "BETWEEN" TK_BY "BY" TK_CASE "CASE" TK_CAST "CAST"
 %token <str> TK_CHANGES "CHANGES" TK_CHECKPOINT "CHECKPOINT" TK_CREATE "CREATE" TK_DAY "DAY" TK_DAYS "DAYS"
@@ -128,7 +136,8 @@ static const AstName no_name;
 
 %type <stmt> statement query_stmt create_stmt insert_stmt drop_stmt show_stmt describe_stmt
 %type <stmt> explain_stmt terminate_stmt print_stmt set_stmt run_stmt replay_stmt checkpoint_stmt
-%type <stmt> replay_from replay_tail snapshot_stmt
+%type <stmt> replay_from replay_tail snapshot_stmt alter_stmt
+%type <list> alter_list
 %type <list> offset_list
 %type <offset> offset_entry
 %type <stmt> source_head plain_head
@@ -153,7 +162,7 @@ static const AstName no_name;
 %type <coldef> table_elem
 %type <kind> opt_role opt_emit
 %type <str> header_key opt_query_id query_id snapshot_id print_topic prop_name
-%type <str> unreserved_keyword noalias_keyword show_or_list
+%type <str> unreserved_keyword noalias_keyword show_or_list constructor_keyword
 %type <name> identifier plain_identifier name_identifier describe_name alias
 %type <target> drop_target describe_target
 %type <flag> opt_or_replace opt_extended opt_delete_topic opt_from_beginning stream_or_table
@@ -176,7 +185,28 @@ stmt_list
 statement
     : query_stmt | create_stmt | insert_stmt | drop_stmt | show_stmt
     | describe_stmt | explain_stmt | terminate_stmt | print_stmt | set_stmt
-    | run_stmt | replay_stmt | checkpoint_stmt | snapshot_stmt
+    | run_stmt | replay_stmt | checkpoint_stmt | snapshot_stmt | alter_stmt
+    ;
+
+/* ALTER STREAM|TABLE n ADD [COLUMN] c type, ...: COLUMN is no keyword (a
+ * column may be called COLUMN), so "ADD name name type" checks the word. */
+alter_stmt
+    : TK_ALTER stream_or_table identifier alter_list
+        {
+            $$ = ast_stmt(ps, STMT_ALTER, @1);
+            $$->u.alter.is_table = $2;
+            $$->u.alter.name = $3;
+            $$->u.alter.columns = $4;
+        }
+    ;
+
+alter_list
+    : TK_ADD identifier type            { $$ = no_list; PUSH($$, ast_column_def(ps, $2, $3, COLROLE_VALUE, NULL)); }
+    | TK_ADD identifier identifier type { $$ = no_list; PUSH($$, ast_alter_column(ps, $2, $3, $4)); }
+    | alter_list ',' TK_ADD identifier type
+                                        { $$ = $1; PUSH($$, ast_column_def(ps, $4, $5, COLROLE_VALUE, NULL)); }
+    | alter_list ',' TK_ADD identifier identifier type
+                                        { $$ = $1; PUSH($$, ast_alter_column(ps, $4, $5, $6)); }
     ;
 
 /* ---- identifiers --------------------------------------------------------
@@ -203,10 +233,15 @@ name_identifier
     : TK_IDENT                          { $$ = ast_name(ps, $1, false, @1); }
     | TK_QIDENT                         { $$ = ast_name(ps, $1, true, @1); }
     | unreserved_keyword                { $$ = ast_name(ps, $1, false, @1); }
+    | constructor_keyword               { $$ = ast_name(ps, $1, false, @1); }
+    ;
+
+constructor_keyword
+    : TK_ARRAY %prec CONSTRUCTOR_WORD | TK_MAP %prec CONSTRUCTOR_WORD | TK_STRUCT %prec CONSTRUCTOR_WORD
     ;
 
 unreserved_keyword
-    : TK_ADVANCE | TK_BEGINNING | TK_CHANGES | TK_CHECKPOINT | TK_DAY | TK_DAYS
+    : TK_ADD | TK_ALTER | TK_ADVANCE | TK_BEGINNING | TK_CHANGES | TK_CHECKPOINT | TK_DAY | TK_DAYS
     | TK_DELETE | TK_DESCRIBE | TK_EMPTY | TK_EXPLAIN | TK_FINAL | TK_FOR | TK_FUNCTION | TK_FUNCTIONS
     | TK_HEADER | TK_HEADERS | TK_HOPPING | TK_HOUR | TK_HOURS | TK_IF | TK_INTERVAL
     | TK_KEY | TK_LIST | TK_MILLISECOND | TK_MILLISECONDS | TK_MINUTE | TK_MINUTES
@@ -266,6 +301,7 @@ select_item
     | expr alias                        { $$ = ast_select_item(ps, $1, $2); }
     | '*'                               { $$ = ast_select_item(ps, ast_star(ps, NULL, @1), no_name); }
     | identifier '.' '*'                { $$ = ast_select_item(ps, ast_star(ps, &$1, @1), no_name); }
+    | postfix_expr TK_ARROW '*'         { $$ = ast_select_item(ps, ast_deref_all(ps, $1, @2), no_name); }
     ;
 
 from_clause
@@ -424,12 +460,16 @@ create_stmt
             $$->u.model.props = $7;
         }
     | TK_CREATE TK_TYPE identifier TK_AS type
-        { $$ = ast_stmt(ps, STMT_CREATE_TYPE, @1); $$->u.create_type.name = $3; $$->u.create_type.type = $5.t; }
+        {
+            $$ = ast_stmt(ps, STMT_CREATE_TYPE, @1); $$->u.create_type.name = $3; $$->u.create_type.type = $5.t;
+            ast_note_type(ps, $3, $5.t);
+        }
     | TK_CREATE TK_TYPE TK_IF TK_NOT TK_EXISTS identifier TK_AS type
         {
             $$ = ast_stmt(ps, STMT_CREATE_TYPE, @1);
             $$->u.create_type.name = $6; $$->u.create_type.type = $8.t;
             $$->u.create_type.if_not_exists = true;
+            ast_note_type(ps, $6, $8.t);
         }
     ;
 
@@ -575,6 +615,7 @@ drop_stmt
         {
             $$ = ast_stmt(ps, STMT_DROP, @1);
             $$->u.drop.is_type = true; $$->u.drop.name = $3.name; $$->u.drop.if_exists = $3.flag;
+            ast_note_type(ps, $3.name, NULL);
         }
     | TK_DROP TK_MODEL drop_target
         {

@@ -17,10 +17,12 @@
 #define EDDY_PARSER_KEYWORDS_H
 
 #define EDDY_KEYWORD_LIST(X)       \
+    X(ADD,          KW_UNRESERVED) \
     X(ADVANCE,      KW_UNRESERVED) \
     X(ALL,          KW_RESERVED)   \
+    X(ALTER,        KW_UNRESERVED) \
     X(AND,          KW_RESERVED)   \
-    X(ARRAY,        KW_RESERVED)   \
+    X(ARRAY,        KW_UNRESERVED) \
     X(AS,           KW_RESERVED)   \
     X(BEGINNING,    KW_UNRESERVED) \
     X(BETWEEN,      KW_RESERVED)   \
@@ -72,7 +74,7 @@
     X(LIKE,         KW_RESERVED)   \
     X(LIMIT,        KW_RESERVED)   \
     X(LIST,         KW_UNRESERVED) \
-    X(MAP,          KW_RESERVED)   \
+    X(MAP,          KW_UNRESERVED) \
     X(MILLISECOND,  KW_UNRESERVED) \
     X(MILLISECONDS, KW_UNRESERVED) \
     X(MINUTE,       KW_UNRESERVED) \
@@ -113,7 +115,7 @@
     X(STATE,        KW_UNRESERVED) \
     X(STREAM,       KW_UNRESERVED) \
     X(STREAMS,      KW_UNRESERVED) \
-    X(STRUCT,       KW_RESERVED)   \
+    X(STRUCT,       KW_UNRESERVED) \
     X(TABLE,        KW_UNRESERVED) \
     X(TABLES,       KW_UNRESERVED) \
     X(TERMINATE,    KW_UNRESERVED) \

@@ -39,6 +39,12 @@ typedef struct ParseState {
     int line, col, off;
     EddyLoc last_tok;           /* the last token returned (EOF errors point after it) */
     EddyLoc comment_start;      /* an unterminated comment is reported here */
+
+    /* custom type names (parse_script_types): the script's own CREATE TYPE
+     * (DROP TYPE: a NULL type) in order, then the caller's lookup */
+    PtrVec type_names, type_defs;
+    ParseTypeLookup type_lookup;
+    void *type_lookup_ud;
 } ParseState;
 
 /* A type while it is being parsed: the grammar tracks its depth. */
@@ -71,6 +77,7 @@ AstExpr *ast_double(ParseState *ps, const char *text, EddyLoc l);
 AstExpr *ast_string(ParseState *ps, const char *text, EddyLoc l);
 AstExpr *ast_column(ParseState *ps, const AstName *qualifier, AstName name);
 AstExpr *ast_star(ParseState *ps, const AstName *qualifier, EddyLoc l);
+AstExpr *ast_deref_all(ParseState *ps, AstExpr *a, EddyLoc l);
 AstExpr *ast_unary(ParseState *ps, AstOp op, AstExpr *a, EddyLoc l);  /* folds -<number> */
 AstExpr *ast_binary(ParseState *ps, AstOp op, AstExpr *a, AstExpr *b, EddyLoc l);
 AstExpr *ast_like(ParseState *ps, AstExpr *a, AstExpr *pattern, AstExpr *escape, bool negated, EddyLoc l);
@@ -108,6 +115,9 @@ AstRelation ast_relation(AstName name, AstName alias);
 AstJoin *ast_join(ParseState *ps, AstJoinKind kind, AstRelation right, EddyLoc l);
 AstProperty *ast_property(ParseState *ps, const char *name, AstExpr *value, EddyLoc l);
 AstColumnDef *ast_column_def(ParseState *ps, AstName name, TypeVal type, AstColumnRole role, const char *header_key);
+/* A CREATE TYPE (type) or DROP TYPE (NULL) for the statements after it. */
+void ast_note_type(ParseState *ps, AstName name, const SqlType *type);
+AstColumnDef *ast_alter_column(ParseState *ps, AstName word, AstName name, TypeVal type);
 AstSelect *ast_select(ParseState *ps, EddyLoc l);
 AstStmt *ast_stmt(ParseState *ps, AstStmtKind kind, EddyLoc l);
 /* REPLAY QUERY id FROM <from> [<tail>]: from (a REPLAY node holding the

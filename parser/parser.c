@@ -42,6 +42,12 @@ const char *ps_text(ParseState *ps, EddyLoc l)
 
 int parse_script(const char *text, Arena *arena, PtrVec *stmts, EddyError *err)
 {
+    return parse_script_types(text, arena, stmts, NULL, NULL, err);
+}
+
+int parse_script_types(const char *text, Arena *arena, PtrVec *stmts, ParseTypeLookup lookup,
+                       void *lookup_ud, EddyError *err)
+{
     EddyError local;
     if (err == NULL)
         err = &local;
@@ -57,6 +63,7 @@ int parse_script(const char *text, Arena *arena, PtrVec *stmts, EddyError *err)
         .arena = arena, .src = text, .stmts = &out, .err = err,
         .line = 1, .col = 1, .off = 0,
         .last_tok = {1, 1, 1, 1, 0, 0},
+        .type_lookup = lookup, .type_lookup_ud = lookup_ud,
     };
     yyscan_t scanner;
     if (eddy_yylex_init_extra(&ps, &scanner) != 0)

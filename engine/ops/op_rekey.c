@@ -13,7 +13,10 @@ static int rekey_push(Operator *op, Row *row, EddyError *err)
     Row out = *row;
     out.cols = arena_alloc(op->ctx->eval.arena, sizeof(Value) * (size_t)n);
     out.ncols = n;
-    out.tombstone = false;
+    /* A null-value stream record stays one (its new key computed over
+     * null columns): ksqlDB's partition-by.json "nulls" writes it out as
+     * a null value under a null key. */
+    out.tombstone = row->tombstone;
     out.prior = NULL;   /* ksqlDB: the rekeyed row carries the old key as a value */
     for (int i = 0; i < nk; i++)
         expr_eval(p->u.rekey.keys[i], row, &op->ctx->eval, &out.cols[i]);

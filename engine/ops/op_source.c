@@ -11,8 +11,8 @@
  * columns (Plan.u.source.window_cols).
  *
  * A stream record with a null value becomes a "null row" (Row.tombstone):
- * filters drop it, projections pass it on as a null value, PARTITION BY
- * turns it into a row of null values, as ksqlDB does.
+ * filters drop it, projections and PARTITION BY pass it on as a null
+ * value, as ksqlDB does.
  *
  * A table is materialised in the query's store "source" (key bytes ->
  * row encoding of [rowtime, columns]): each record is an upsert (a null

@@ -19,6 +19,9 @@
 #include "eddy/datetime.h"
 #include "plan_int.h"
 
+#include <ctype.h>
+#include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,6 +38,69 @@ BExpr *bind_node(Arena *a, BExprKind k, const SqlType *t, SrcPos pos)
 static char *type_str(Arena *a, const SqlType *t)
 {
     return type_to_string(a, t);
+}
+
+/* ---- string literals among numbers ---------------------------------------
+ * ksqlDB's implicit coercion in ARRAY[...] and MAP(...) values: where the
+ * other elements are numbers (or booleans), a string literal that reads as
+ * one is that number ('2e1' among INTs is 20); one that does not is an
+ * error.  The common type is then found over the converted elements. */
+
+static int numeric_rank(TypeKind k);
+
+/* The type of the elements that are not string literals (TYPE_NULL if
+ * none or if they have no common type). */
+static const SqlType *non_literal_type(Arena *a, BExpr *const *items, const AstExpr *const *asts, int n)
+{
+    const SqlType *t = type_prim(TYPE_NULL);
+    for (int i = 0; i < n && t; i++)
+        if (asts[i]->kind != EXPR_STRING)
+            t = bind_common_type(a, t, items[i]->type);
+    return t ? t : type_prim(TYPE_NULL);
+}
+
+/* Replaces each string literal of items by the number (or boolean) it
+ * reads as when target is numeric (or BOOLEAN); 0, or -1 with err. */
+static int coerce_string_literals(Arena *a, BExpr **items, const AstExpr *const *asts, int n,
+                                  const SqlType *target, const AstExpr *map, EddyError *err)
+{
+    bool num = numeric_rank(target->kind) > 0, boolean = target->kind == TYPE_BOOLEAN;
+    if (!num && !boolean)
+        return 0;
+    for (int i = 0; i < n; i++) {
+        if (asts[i]->kind != EXPR_STRING)
+            continue;
+        const char *text = asts[i]->u.text;
+        BExpr *c = NULL;
+        char *end;
+        if (boolean && (str_ieq(text, "true") || str_ieq(text, "false"))) {
+            c = bind_node(a, BX_CONST, type_prim(TYPE_BOOLEAN), asts[i]->pos);
+            c->u.constant = v_bool(str_ieq(text, "true"));
+        } else if (num && *text && !isspace((unsigned char)*text)) {
+            errno = 0;
+            long long l = strtoll(text, &end, 10);
+            if (*end == '\0' && errno == 0) {
+                c = bind_node(a, BX_CONST, type_prim(TYPE_BIGINT), asts[i]->pos);
+                c->u.constant = v_bigint(l);
+            } else {
+                double d = strtod(text, &end);
+                if (*end == '\0' && isfinite(d)) {
+                    c = bind_node(a, BX_CONST, type_prim(TYPE_DOUBLE), asts[i]->pos);
+                    c->u.constant = v_double(d);
+                }
+            }
+        }
+        if (c == NULL && map)   /* ksqlDB's words for a MAP */
+            return eddy_error(err, ERR_ANALYSIS, asts[i]->pos,
+                              "Cannot construct a map with mismatching value types ([%s, STRING]) from expression %s.",
+                              type_str(a, target), bind_text(a, map));
+        if (c == NULL)
+            return eddy_error(err, ERR_ANALYSIS, asts[i]->pos,
+                              "elements must have one type: '%s' is not a %s (invalid input syntax for type %s: \"%s\")",
+                              text, type_str(a, target), type_str(a, target), text);
+        items[i] = c;
+    }
+    return 0;
 }
 
 /* ---- numeric widening -------------------------------------------------- */
@@ -272,6 +338,12 @@ static int resolve_column(const Scope *s, const AstExpr *e, Arena *a, BExpr **ou
         *out = b;
         return 0;
     }
+    /* WINDOWSTART/WINDOWEND outside a windowed source or the select list
+     * of a windowed aggregation: ksqlDB's sentence says where they go. */
+    if (s->rel_name && (str_ieq(name, "WINDOWSTART") || str_ieq(name, "WINDOWEND")))
+        return eddy_error(err, ERR_ANALYSIS, e->pos,
+                          "unknown column %s in %s: Window bounds column %s can only be used in the SELECT clause of windowed aggregations",
+                          name, s->rel_name, name);
     const char *hint = s->schema ? suggest_column(s, name) : NULL;
     if (s->rel_name == NULL)
         return eddy_error(err, ERR_ANALYSIS, e->pos, "unknown column %s: no columns are in scope here", name);
@@ -943,6 +1015,9 @@ static int bind(const Scope *s, const AstExpr *e, Arena *a, BExpr **out, EddyErr
     }
     case EXPR_DEREF: {
         BExpr *x;
+        if (e->u.deref.field == NULL)   /* expanded by the planner where allowed */
+            return eddy_error(err, ERR_ANALYSIS, e->pos,
+                              "->* is only allowed as an item of a SELECT list");
         if (bind(s, e->u.deref.a, a, &x, err) != 0)
             return -1;
         if (x->type->kind != TYPE_STRUCT)
@@ -999,9 +1074,14 @@ static int bind(const Scope *s, const AstExpr *e, Arena *a, BExpr **out, EddyErr
         b->u.list.n = n;
         b->u.list.items = arena_alloc(a, sizeof(BExpr *) * (size_t)(n + 1));
         const SqlType *t = type_prim(TYPE_NULL);
-        for (int i = 0; i < n; i++) {
+        for (int i = 0; i < n; i++)
             if (bind(s, e->u.list.items[i], a, &b->u.list.items[i], err) != 0)
                 return -1;
+        const AstExpr *const *asts = (const AstExpr *const *)e->u.list.items;
+        if (coerce_string_literals(a, b->u.list.items, asts, n,
+                                   non_literal_type(a, b->u.list.items, asts, n), NULL, err) != 0)
+            return -1;
+        for (int i = 0; i < n; i++) {
             const SqlType *c = bind_common_type(a, t, b->u.list.items[i]->type);
             if (c == NULL)
                 return eddy_error(err, ERR_ANALYSIS, b->u.list.items[i]->pos,
@@ -1010,7 +1090,9 @@ static int bind(const Scope *s, const AstExpr *e, Arena *a, BExpr **out, EddyErr
             t = c;
         }
         if (t->kind == TYPE_NULL)
-            return eddy_error(err, ERR_ANALYSIS, e->pos, "cannot infer the element type of this array");
+            return eddy_error(err, ERR_ANALYSIS, e->pos,
+                              n == 0 ? "cannot infer the element type of this array: Array constructor cannot be empty. Please supply at least one element (see https://github.com/confluentinc/ksql/issues/4239)."
+                                     : "cannot infer the element type of this array: Cannot construct an array with all NULL elements (see https://github.com/confluentinc/ksql/issues/4239). As a workaround, you may cast a NULL value to the desired type.");
         for (int i = 0; i < n; i++)
             b->u.list.items[i] = analyze_coerce(a, b->u.list.items[i], t);
         b->type = type_array(a, t);
@@ -1024,10 +1106,15 @@ static int bind(const Scope *s, const AstExpr *e, Arena *a, BExpr **out, EddyErr
         b->u.map.keys = arena_alloc(a, sizeof(BExpr *) * (size_t)(n + 1));
         b->u.map.vals = arena_alloc(a, sizeof(BExpr *) * (size_t)(n + 1));
         const SqlType *kt = type_prim(TYPE_NULL), *vt = type_prim(TYPE_NULL);
-        for (int i = 0; i < n; i++) {
+        for (int i = 0; i < n; i++)
             if (bind(s, e->u.map.keys.items[i], a, &b->u.map.keys[i], err) ||
                 bind(s, e->u.map.vals.items[i], a, &b->u.map.vals[i], err))
                 return -1;
+        const AstExpr *const *vasts = (const AstExpr *const *)e->u.map.vals.items;
+        if (coerce_string_literals(a, b->u.map.vals, vasts, n, non_literal_type(a, b->u.map.vals, vasts, n),
+                                   e, err) != 0)
+            return -1;
+        for (int i = 0; i < n; i++) {
             const SqlType *ck = bind_common_type(a, kt, b->u.map.keys[i]->type);
             const SqlType *cv = bind_common_type(a, vt, b->u.map.vals[i]->type);
             if (ck == NULL || cv == NULL)
@@ -1036,8 +1123,29 @@ static int bind(const Scope *s, const AstExpr *e, Arena *a, BExpr **out, EddyErr
             kt = ck;
             vt = cv;
         }
-        if (kt->kind == TYPE_NULL || vt->kind == TYPE_NULL)
+        if (n == 0)
+            return eddy_error(err, ERR_ANALYSIS, e->pos,
+                              "cannot infer the types of this map: Map constructor cannot be empty. Please supply at least one key value pair (see https://github.com/confluentinc/ksql/issues/4239).");
+        if (vt->kind == TYPE_NULL)
+            return eddy_error(err, ERR_ANALYSIS, e->pos,
+                              "cannot infer the types of this map: Cannot construct a map with all NULL values (see https://github.com/confluentinc/ksql/issues/4239). As a workaround, you may cast a NULL value to the desired type.");
+        if (kt->kind == TYPE_NULL)
             return eddy_error(err, ERR_ANALYSIS, e->pos, "cannot infer the types of this map");
+        /* A NULL literal key can never be looked up: ksqlDB refuses it,
+         * listing the keys' types. */
+        for (int i = 0; i < n; i++) {
+            if (b->u.map.keys[i]->type->kind != TYPE_NULL)
+                continue;
+            StrBuf sb;
+            sb_init(&sb);
+            for (int j = 0; j < n; j++)
+                sb_printf(&sb, "%s%s", j ? ", " : "", type_str(a, b->u.map.keys[j]->type));
+            eddy_error(err, ERR_ANALYSIS, b->u.map.keys[i]->pos,
+                       "a MAP key cannot be NULL. Only STRING keys are supported in maps but got: [%s]",
+                       sb.data);
+            sb_free(&sb);
+            return -1;
+        }
         for (int i = 0; i < n; i++) {
             b->u.map.keys[i] = analyze_coerce(a, b->u.map.keys[i], kt);
             b->u.map.vals[i] = analyze_coerce(a, b->u.map.vals[i], vt);

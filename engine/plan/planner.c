@@ -192,9 +192,10 @@ static int window_spec(const AstWindow *w, bool emit_final, WindowSpec *out, Edd
 }
 
 /* GROUP BY [WINDOW] [HAVING]: builds AGGREGATE (+ HAVING filter) over p and
- * returns the scope the select list binds in. */
-static int analyze_aggregate(const AstSelect *sel, Plan **pp, Scope *scope, Arena *a,
-                             EddyError *err)
+ * returns the scope the select list binds in.  src: the query's (first)
+ * source, whose value format ksqlDB also keeps the aggregation state in. */
+static int analyze_aggregate(const AstSelect *sel, const CatSource *src, Plan **pp, Scope *scope,
+                             Arena *a, EddyError *err)
 {
     Plan *p = *pp;
     const Scope in = *scope;
@@ -266,6 +267,15 @@ static int analyze_aggregate(const AstSelect *sel, Plan **pp, Scope *scope, Aren
             err->pos = call->pos;
             return -1;
         }
+        /* ksqlDB stores each group's state in the source's value format,
+         * and DELIMITED holds no STRUCT, ARRAY or MAP: it rejects AVG,
+         * TOPK, COLLECT_LIST... there.  eddy's own state store could keep
+         * them; it rejects them too, so a ksqlDB script means the same. */
+        TypeKind sk = ac->state_type ? ac->state_type->kind : TYPE_NULL;
+        if (src->value_format == FMT_DELIMITED && (sk == TYPE_STRUCT || sk == TYPE_ARRAY || sk == TYPE_MAP))
+            return eddy_error(err, ERR_ANALYSIS, call->pos,
+                              "One of the functions used in the statement has an intermediate type that the value format can not handle. Please remove the function or change the format. (%s keeps a %s per group; %s's value format DELIMITED holds only primitive columns)",
+                              ac->name, type_to_string(a, ac->state_type), src->name);
         if (ag->u.aggregate.input_is_table && ac->fns->undo == NULL)
             return eddy_error(err, ERR_ANALYSIS, call->pos,
                               "the aggregate function %s cannot be used on a table: it cannot retract rows",
@@ -481,7 +491,7 @@ static int analyze_joins(const Catalog *c, const AstSelect *sel, Arena *a, Selec
             kind = JOIN_TABLE_TABLE;
         else
             return eddy_error(err, ERR_ANALYSIS, aj->pos,
-                              "invalid join order: a table cannot be joined with a stream on its right; put the stream first (stream JOIN table)");
+                              "invalid join order: a table cannot be joined with a stream on its right; put the stream first (stream JOIN table) (ksqlDB: Invalid join order: table-stream joins are not supported; only stream-table joins.)");
         JoinType type = aj->kind == JOIN_LEFT ? JOINTYPE_LEFT : aj->kind == JOIN_RIGHT ? JOINTYPE_RIGHT
                       : aj->kind == JOIN_FULL ? JOINTYPE_FULL : JOINTYPE_INNER;
         if (kind == JOIN_STREAM_STREAM && !aj->has_within)
@@ -492,8 +502,9 @@ static int analyze_joins(const Catalog *c, const AstSelect *sel, Arena *a, Selec
                               "WITHIN is only allowed in stream-stream joins");
         if (kind == JOIN_STREAM_TABLE && (type == JOINTYPE_RIGHT || type == JOINTYPE_FULL))
             return eddy_error(err, ERR_ANALYSIS, aj->pos,
-                              "%s JOIN is not supported for a stream-table join: use INNER or LEFT",
-                              type == JOINTYPE_RIGHT ? "RIGHT" : "FULL OUTER");
+                              "%s JOIN is not supported for a stream-table join: use INNER or LEFT (ksqlDB: Invalid join type: %s join not supported for stream-table joins.)",
+                              type == JOINTYPE_RIGHT ? "RIGHT" : "FULL OUTER",
+                              type == JOINTYPE_RIGHT ? "right" : "full-outer");
 
         /* ON: an equality with one side on the left relations, one on the right. */
         const AstExpr *on = aj->on;
@@ -574,7 +585,7 @@ static int analyze_joins(const Catalog *c, const AstSelect *sel, Arena *a, Selec
                               bind_text(a, on));
         if (kind == JOIN_STREAM_TABLE && !right_on_key)
             return eddy_error(err, ERR_ANALYSIS, re->pos,
-                              "a stream-table join must be on the table's primary key: %s is not %s's PRIMARY KEY",
+                              "a stream-table join must be on the table's primary key: %s is not %s's PRIMARY KEY (ksqlDB: Invalid join condition: stream-table joins require to join on the table's primary key)",
                               bind_text(a, re), rs->name);
         if (!type_equal(lk->type, rk->type)) {
             const SqlType *common = bind_common_type(a, lk->type, rk->type);
@@ -1149,6 +1160,50 @@ static bool any_aggregate(const AstSelect *sel, Arena *a)
     return calls.n > 0;
 }
 
+/* The select list with each a->* item replaced by one item per field of
+ * a's STRUCT type, a->F AS F (ksqlDB's struct "all fields" projection);
+ * *selp is left as it is when there is none.  a is typed over the source
+ * (or join) scope: a struct's fields are the same after WHERE, PARTITION BY
+ * or a table function. */
+static int expand_struct_all(const AstSelect **selp, const Scope *scope, Arena *a, EddyError *err)
+{
+    const AstSelect *sel = *selp;
+    int found = 0;
+    for (int i = 0; i < sel->items.n; i++) {
+        const AstExpr *x = ((const AstSelectItem *)sel->items.items[i])->expr;
+        found += x->kind == EXPR_DEREF && x->u.deref.field == NULL;
+    }
+    if (found == 0)
+        return 0;
+    AstSelect *copy = arena_alloc(a, sizeof *copy);
+    *copy = *sel;
+    copy->items = (PtrVec){0};
+    for (int i = 0; i < sel->items.n; i++) {
+        AstSelectItem *it = sel->items.items[i];
+        if (it->expr->kind != EXPR_DEREF || it->expr->u.deref.field != NULL) {
+            ptrvec_push(a, &copy->items, it);
+            continue;
+        }
+        BExpr *base;
+        if (analyze_expr(scope, it->expr->u.deref.a, a, &base, err) != 0)
+            return -1;
+        if (base->type->kind != TYPE_STRUCT)
+            return eddy_error(err, ERR_ANALYSIS, it->expr->pos, "->* needs a STRUCT, not %s",
+                              type_to_string(a, base->type));
+        for (int f = 0; f < base->type->nfields; f++) {
+            AstExpr *d = arena_alloc(a, sizeof *d);
+            *d = *it->expr;
+            d->u.deref.field = base->type->fields[f].name;
+            AstSelectItem *item = arena_alloc(a, sizeof *item);
+            item->expr = d;
+            item->alias = (AstName){base->type->fields[f].name, true, it->expr->pos};
+            ptrvec_push(a, &copy->items, item);
+        }
+    }
+    *selp = copy;
+    return 0;
+}
+
 int analyze_select(const Catalog *c, const AstSelect *sel, bool persistent, Arena *a,
                    SelectAnalysis *out, EddyError *err)
 {
@@ -1176,6 +1231,8 @@ int analyze_select(const Catalog *c, const AstSelect *sel, bool persistent, Aren
     Scope scope;
     if (analyze_from(c, sel, a, out, &p, &scope, err) != 0)
         return -1;
+    if (expand_struct_all(&sel, &scope, a, err) != 0)
+        return -1;
     for (int i = 0; persistent && i < out->ninputs; i++)
         if (out->inputs[i]->is_table && out->inputs[i]->window_kind != WKIND_NONE)
             return eddy_error(err, ERR_ANALYSIS, source_pos(sel, out->inputs[i]),
@@ -1198,7 +1255,7 @@ int analyze_select(const Catalog *c, const AstSelect *sel, bool persistent, Aren
     if (analyze_where(sel, &p, &scope, a, err) != 0)
         return -1;
     if (grouped) {
-        if (analyze_aggregate(sel, &p, &scope, a, err) != 0)
+        if (analyze_aggregate(sel, src, &p, &scope, a, err) != 0)
             return -1;
     } else if (sel->partition_by.n > 0) {
         if (analyze_partition_by(sel, &p, &scope, a, err) != 0)

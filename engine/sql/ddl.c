@@ -241,11 +241,26 @@ static int wrap_single_prop(Engine *e)
     return v == NULL ? -1 : str_ieq(v, "true") ? 1 : 0;
 }
 
-/* Formats and serde options of a new source; `inherit` gives CSAS defaults. */
-static int apply_formats(CatSource *src, const Props *p, const CatSource *inherit, int wrap_default,
-                         SrcPos pos, EddyError *err)
+/* ksql.persistence.default.format.key as SET (KAFKA when not set, or not
+ * a format eddy writes keys in): the key format of a CREATE without
+ * KEY_FORMAT, and of a query that gives keys to a source without any. */
+static Format default_key_format(Engine *e)
 {
-    Format key_default = inherit ? inherit->key_format : FMT_KAFKA;
+    const char *v = catalog_prop(&e->cat, "ksql.persistence.default.format.key", NULL);
+    Format f;
+    return v && format_parse(v, &f) == 0 && f != FMT_NONE ? f : FMT_KAFKA;
+}
+
+/* Formats and serde options of a new source; `inherit` gives CSAS defaults.
+ * key_fallback: default_key_format, also taken where the query's source has
+ * KEY_FORMAT NONE but its result has key columns (PARTITION BY, GROUP BY,
+ * a join), as ksqlDB does. */
+static int apply_formats(CatSource *src, const Props *p, const CatSource *inherit, int wrap_default,
+                         Format key_fallback, SrcPos pos, EddyError *err)
+{
+    Format key_default = !inherit ? key_fallback
+                       : inherit->key_format == FMT_NONE && src->schema->nkeys > 0 ? key_fallback
+                       : inherit->key_format;
     Format value_default = inherit ? inherit->value_format : FMT_NONE;
     if (p->format && (p->key_format || p->value_format))
         return eddy_error(err, ERR_ANALYSIS, p->pos_format,
@@ -284,8 +299,21 @@ static int apply_formats(CatSource *src, const Props *p, const CatSource *inheri
         return -1;
     if (inherit && p->value_delimiter == NULL && inherit->value_format == src->value_format)
         src->value_opts.delimiter = inherit->value_opts.delimiter;
-    if (src->schema->nkeys > 0 && src->key_format == FMT_NONE)
-        return eddy_error(err, ERR_ANALYSIS, pos, "KEY_FORMAT NONE cannot carry key columns");
+    if (src->schema->nkeys > 0 && src->key_format == FMT_NONE) {
+        /* ksqlDB's words too: "... Got: [`K` STRING KEY]" */
+        StrBuf sb;
+        sb_init(&sb);
+        for (int i = 0; i < src->schema->nkeys; i++) {
+            sb_printf(&sb, "%s`%s` ", i ? ", " : "", src->schema->cols[i].name);
+            type_format(src->schema->cols[i].type, &sb);
+            sb_puts(&sb, " KEY");
+        }
+        eddy_error(err, ERR_ANALYSIS, pos,
+                   "KEY_FORMAT NONE cannot carry key columns: The 'NONE' format can only be used when no columns are defined. Got: [%s]",
+                   sb.data);
+        sb_free(&sb);
+        return -1;
+    }
     if (serde_check(src->key_format, src->schema->cols, src->schema->nkeys, true, err) != 0 ||
         serde_check(src->value_format, src->schema->cols + src->schema->nkeys,
                     src->schema->ncols - src->schema->nkeys, false, err) != 0) {
@@ -482,7 +510,7 @@ int exec_create_source(Engine *e, const AstStmt *s, EddyError *err)
     if (nk == ncols)
         return eddy_error(err, ERR_ANALYSIS, s->u.create.name.pos,
                           "%s %s has no value columns", kind, src->name);
-    if (apply_formats(src, &p, NULL, wrap_single_prop(e), s->pos, err) || apply_timestamp(src, &p, a, err) ||
+    if (apply_formats(src, &p, NULL, wrap_single_prop(e), default_key_format(e), s->pos, err) || apply_timestamp(src, &p, a, err) ||
         apply_window(src, &p, err))
         return -1;
     if (ensure_topic(e, src, &p, 0, s->pos, err) != 0)
@@ -628,7 +656,7 @@ int exec_create_as(Engine *e, const AstStmt *s, EddyError *err)
                               "%s is a reserved column name; please use an alias",
                               src->schema->cols[i].name);
     if (partition_by_null_key_format(s->u.create.select, &p, err) != 0 ||
-        apply_formats(src, &p, in, wrap_single_prop(e), s->pos, err) || apply_timestamp(src, &p, a, err))
+        apply_formats(src, &p, in, wrap_single_prop(e), default_key_format(e), s->pos, err) || apply_timestamp(src, &p, a, err))
         return -1;
     if (replaced)
         return exec_replace_query(e, s, replaced, src, &an, err);
@@ -971,7 +999,7 @@ int engine_insert_json(Engine *e, const char *target, const struct json_t *row, 
 int exec_drop(Engine *e, const AstStmt *s, EddyError *err)
 {
     if (s->u.drop.is_type)
-        return eddy_error(err, ERR_UNSUPPORTED, s->pos, "DROP TYPE is not supported yet");
+        return exec_drop_type(e, s, err);
     const char *name = s->u.drop.name.name;
     CatSource *src = catalog_find(&e->cat, name);
     const char *kind = s->u.drop.is_table ? "table" : "stream";

@@ -283,6 +283,7 @@ Engine *engine_create(const EngineConfig *cfg, EddyError *err)
     e->cat.props = strmap_create();
     e->cat.models = strmap_create();
     e->logged_props = strmap_create();
+    e->types = strmap_create();
     e->cat.next_query_num = 1;
     e->last_checkpoint_ms = eddy_mono_ms();
     if (e->t && e->t->log == NULL) {
@@ -370,6 +371,7 @@ void engine_destroy(Engine *e)
     strmap_destroy(e->cat.props);
     strmap_destroy(e->cat.models);
     strmap_destroy(e->logged_props);
+    strmap_destroy(e->types);
     for (int i = 0; i < e->npending_sets; i++)
         pending_set_free(&e->pending_sets[i]);
     free(e->pending_sets);
@@ -465,6 +467,7 @@ static int exec_one(Engine *e, const AstStmt *s, EddyError *err)
     case STMT_INSERT_VALUES: return exec_insert_values(e, s, err);
     case STMT_SELECT: return exec_select(e, s, err);
     case STMT_DROP: return exec_drop(e, s, err);
+    case STMT_ALTER: return exec_alter(e, s, err);
     case STMT_TERMINATE: return exec_terminate(e, s, err);
     case STMT_SHOW: return exec_show(e, s, err);
     case STMT_DESCRIBE: return exec_describe(e, s, err);
@@ -483,8 +486,7 @@ static int exec_one(Engine *e, const AstStmt *s, EddyError *err)
     case STMT_REPLAY: return exec_replay(e, s, err);
     case STMT_CREATE_SNAPSHOT: return exec_create_snapshot(e, s, err);
     case STMT_DROP_SNAPSHOT: return exec_drop_snapshot(e, s, err);
-    case STMT_CREATE_TYPE:
-        return eddy_error(err, ERR_UNSUPPORTED, s->pos, "CREATE TYPE is not supported yet");
+    case STMT_CREATE_TYPE: return exec_create_type(e, s, err);
     case STMT__COUNT:
         break;
     }
@@ -496,7 +498,7 @@ int engine_execute(Engine *e, const char *text, const char *origin, EddyError *e
     Arena *a = arena_create(0);
     PtrVec stmts = {0};
     eddy_error_clear(err);
-    if (parse_script(text, a, &stmts, err) != 0) {
+    if (parse_script_types(text, a, &stmts, engine_type_lookup, e, err) != 0) {
         arena_destroy(a);
         return -1;
     }

@@ -43,6 +43,7 @@ struct Engine {
     PendingSet *pending_sets;
     int npending_sets;
     StrMap *logged_props;         /* property values as the command log leaves them */
+    StrMap *types;                /* CREATE TYPE names -> SqlType* (types.c) */
     char *origin_dir;             /* folder relative paths of the running text start from
                                    * (its file's; "." for the REPL and stdin) */
     bool starting_logged;         /* replay_start_queries: the log's queries start */
@@ -76,6 +77,12 @@ int exec_create_as(Engine *e, const AstStmt *s, EddyError *err);
 int exec_insert_select(Engine *e, const AstStmt *s, EddyError *err);
 int exec_insert_values(Engine *e, const AstStmt *s, EddyError *err);
 int exec_drop(Engine *e, const AstStmt *s, EddyError *err);
+int exec_alter(Engine *e, const AstStmt *s, EddyError *err);   /* alter.c */
+/* types.c: custom type names */
+const SqlType *engine_type_lookup(void *ud, const char *name);
+int exec_create_type(Engine *e, const AstStmt *s, EddyError *err);
+int exec_drop_type(Engine *e, const AstStmt *s, EddyError *err);
+void show_types(Engine *e);
 int exec_terminate(Engine *e, const AstStmt *s, EddyError *err);
 int exec_select(Engine *e, const AstStmt *s, EddyError *err);
 int exec_show(Engine *e, const AstStmt *s, EddyError *err);

@@ -312,7 +312,7 @@ int exec_show(Engine *e, const AstStmt *s, EddyError *err)
         return 0;
     }
     case SHOW_SNAPSHOTS: show_snapshots(e); return 0;
-    case SHOW_TYPES:
+    case SHOW_TYPES: show_types(e); return 0;
     case SHOW_VARIABLES:
         return eddy_error(err, ERR_UNSUPPORTED, s->pos, "this SHOW is not supported yet");
     }

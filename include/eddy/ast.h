@@ -36,7 +36,7 @@
     X(EXPR_IS_DISTINCT) /* a IS [NOT] DISTINCT FROM b: u.binary + negated */ \
     X(EXPR_CASE)        /* CASE [operand] WHEN.. THEN.. [ELSE] END: u.case_ */ \
     X(EXPR_CAST)        /* CAST(a AS type): u.cast */                    \
-    X(EXPR_DEREF)       /* a->field: u.deref */                          \
+    X(EXPR_DEREF)       /* a->field: u.deref (field NULL: a->*, a select item) */ \
     X(EXPR_SUBSCRIPT)   /* a[i] (array, 1-based) or m['k']: u.binary (a, i) */ \
     X(EXPR_FUNC)        /* name(args) / COUNT(*) / COUNT(DISTINCT x): u.func */ \
     X(EXPR_ARRAY)       /* ARRAY[a, b]: u.list */                        \
@@ -185,7 +185,8 @@ typedef struct AstSelect {
     X(STMT_CHECKPOINT)        /* CHECKPOINT [QUERY id] */ \
     X(STMT_CREATE_TYPE)       /* CREATE TYPE [IF NOT EXISTS] n AS type */ \
     X(STMT_CREATE_SNAPSHOT)   /* CREATE SNAPSHOT [name] [FOR QUERY id] */ \
-    X(STMT_DROP_SNAPSHOT)     /* DROP SNAPSHOT [IF EXISTS] name */
+    X(STMT_DROP_SNAPSHOT)     /* DROP SNAPSHOT [IF EXISTS] name */ \
+    X(STMT_ALTER)             /* ALTER STREAM|TABLE n ADD [COLUMN] c type [, ADD [COLUMN] c type ...] */
 
 typedef enum AstStmtKind {
 #define X(k) k,
@@ -268,6 +269,7 @@ typedef struct AstStmt {
         } snapshot;
         struct { const char *query_id; } checkpoint;   /* NULL = all queries */
         struct { AstName name; const SqlType *type; bool if_not_exists; } create_type;
+        struct { AstName name; bool is_table; PtrVec columns /* AstColumnDef*, value columns */; } alter;
     } u;
 } AstStmt;
 
@@ -279,6 +281,15 @@ typedef struct AstStmt {
  * err->msg like "syntax error at 'FORM', expected FROM".  Never crashes
  * on any input.  All output lives in `arena`. */
 int parse_script(const char *text, Arena *arena, PtrVec *stmts, EddyError *err);
+
+/* The type a custom type name (CREATE TYPE) stands for, or NULL. */
+typedef const SqlType *(*ParseTypeLookup)(void *ud, const char *name);
+
+/* parse_script, where a type name that is not built in is looked up: first
+ * among the script's own CREATE TYPE / DROP TYPE statements before it,
+ * then with lookup (may be NULL).  The type found is copied in. */
+int parse_script_types(const char *text, Arena *arena, PtrVec *stmts, ParseTypeLookup lookup,
+                       void *lookup_ud, EddyError *err);
 
 /* Splits text into statement texts without parsing (for the REPL: is the
  * input complete?).  Returns true if text ends a statement (a ';' outside

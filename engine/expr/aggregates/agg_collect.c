@@ -257,13 +257,20 @@ const AggFns agg_histogram_fns = {hist_init, hist_step, hist_undo, hist_merge, h
 
 /* ---- TOPK, TOPKDISTINCT: ARRAY<T>, largest first ------------------------------------------ */
 
-/* Where v goes in descending items (after its equals); n if it ranks last. */
-static int32_t rank_of(const Value *items, int32_t n, const Value *v)
+/* What an item is ordered by: itself, or for the variadic TOPK (items
+ * STRUCT<sort_col, col0, ...>) its first field. */
+static const Value *sort_key(const Value *item, bool structured)
+{
+    return structured && item->kind == TYPE_STRUCT && item->u.st.n > 0 ? &item->u.st.fields[0] : item;
+}
+
+/* Where key goes in descending items (after its equals); n if it ranks last. */
+static int32_t rank_of(const Value *items, int32_t n, const Value *key, bool structured)
 {
     int32_t lo = 0, hi = n;
     while (lo < hi) {
         int32_t mid = lo + (hi - lo) / 2;
-        if (agg_compare(&items[mid], v) >= 0)
+        if (agg_compare(sort_key(&items[mid], structured), key) >= 0)
             lo = mid + 1;
         else
             hi = mid;
@@ -271,13 +278,15 @@ static int32_t rank_of(const Value *items, int32_t n, const Value *v)
     return lo;
 }
 
-static void topk_offer(const AggCall *c, Value *state, const Value *v, bool distinct, Arena *a)
+static void topk_offer(const AggCall *c, Value *state, const Value *v, bool distinct, bool structured,
+                       Arena *a)
 {
-    if (v_is_null(v))
+    const Value *key = sort_key(v, structured);
+    if (v_is_null(key))
         return;
     int32_t k = agg_literal_int(c, 1), n;
     const Value *items = items_of(state, &n);
-    int32_t pos = rank_of(items, n, v);
+    int32_t pos = rank_of(items, n, key, structured);
     if (pos >= k)
         return;   /* full, and v is no larger than the last */
     if (distinct && pos > 0 && agg_compare(&items[pos - 1], v) == 0)
@@ -288,17 +297,30 @@ static void topk_offer(const AggCall *c, Value *state, const Value *v, bool dist
 static void topk_step(const AggCall *c, Value *state, const Value *args, int64_t rowtime, int64_t offset,
                       Arena *a)
 {
-    topk_offer(c, state, &args[0], false, a);
+    topk_offer(c, state, &args[0], false, false, a);
+}
+
+/* TOPK(sort_col, col0, ..., k): the row's columns as one STRUCT item. */
+static void topk_struct_step(const AggCall *c, Value *state, const Value *args, int64_t rowtime,
+                             int64_t offset, Arena *a)
+{
+    if (v_is_null(&args[0]))
+        return;
+    Value item = agg_struct(a, c->nargs);
+    for (int i = 0; i < c->nargs; i++)
+        item.u.st.fields[i] = args[i];
+    topk_offer(c, state, &item, false, true, a);
 }
 
 static void topkdistinct_step(const AggCall *c, Value *state, const Value *args, int64_t rowtime,
                               int64_t offset, Arena *a)
 {
-    topk_offer(c, state, &args[0], true, a);
+    topk_offer(c, state, &args[0], true, false, a);
 }
 
 /* Merges two descending lists into the k largest (distinct: equal heads once). */
-static void topk_merge_with(const AggCall *c, Value *state, const Value *other, bool distinct, Arena *a)
+static void topk_merge_with(const AggCall *c, Value *state, const Value *other, bool distinct,
+                            bool structured, Arena *a)
 {
     int32_t k = agg_literal_int(c, 1), n1, n2;
     const Value *x = items_of(state, &n1), *y = items_of(other, &n2);
@@ -309,7 +331,8 @@ static void topk_merge_with(const AggCall *c, Value *state, const Value *other, 
     Value out = agg_array(a, cap);
     int32_t i = 0, j = 0, m = 0;
     while (m < cap && (i < n1 || j < n2)) {
-        int cmp = i >= n1 ? -1 : j >= n2 ? 1 : agg_compare(&x[i], &y[j]);
+        int cmp = i >= n1 ? -1 : j >= n2 ? 1
+                : agg_compare(sort_key(&x[i], structured), sort_key(&y[j], structured));
         if (cmp == 0 && distinct) {
             out.u.arr.items[m++] = x[i++];
             j++;
@@ -325,15 +348,22 @@ static void topk_merge_with(const AggCall *c, Value *state, const Value *other, 
 
 static void topk_merge(const AggCall *c, Value *state, const Value *other, Arena *a)
 {
-    topk_merge_with(c, state, other, false, a);
+    topk_merge_with(c, state, other, false, false, a);
+}
+
+static void topk_struct_merge(const AggCall *c, Value *state, const Value *other, Arena *a)
+{
+    topk_merge_with(c, state, other, false, true, a);
 }
 
 static void topkdistinct_merge(const AggCall *c, Value *state, const Value *other, Arena *a)
 {
-    topk_merge_with(c, state, other, true, a);
+    topk_merge_with(c, state, other, true, false, a);
 }
 
 const AggFns agg_topk_fns = {empty_array_init, topk_step, NULL, topk_merge, array_result};
+const AggFns agg_topk_struct_fns = {empty_array_init, topk_struct_step, NULL, topk_struct_merge,
+                                    array_result};
 const AggFns agg_topkdistinct_fns = {empty_array_init, topkdistinct_step, NULL, topkdistinct_merge,
                                      array_result};
 

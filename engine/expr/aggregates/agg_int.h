@@ -21,7 +21,7 @@
     X(agg_max_fns) X(agg_stddev_samp_fns) X(agg_stddev_sample_fns) X(agg_correlation_fns)   \
     /* agg_collect.c */                                                                     \
     X(agg_collect_list_fns) X(agg_collect_set_fns) X(agg_histogram_fns) X(agg_topk_fns)     \
-    X(agg_topkdistinct_fns) X(agg_attr_fns)                                                 \
+    X(agg_topkdistinct_fns) X(agg_topk_struct_fns) X(agg_attr_fns)                                               \
     /* agg_offset.c */                                                                      \
     X(agg_earliest_fns) X(agg_earliest_n_fns) X(agg_latest_fns) X(agg_latest_n_fns)         \
     /* agg_distinct.c */                                                                    \

@@ -173,7 +173,8 @@ static const AggSig sig_TOPKDISTINCT[] = {SIGS_TOPK(agg_topkdistinct_fns)};
                    "0.0 below two values.")                                                         \
     X(STDDEV_SAMPLE, "The sample standard deviation of the non-NULL values; 0.0 below two values.") \
     X(SUM, "The sum of the non-NULL values (0 when there are none); same type as the column.")      \
-    X(TOPK, "The k largest non-NULL values, largest first, duplicates kept.")                        \
+    X(TOPK, "The k largest non-NULL values, largest first, duplicates kept; TOPK(sort_col, col0, "   \
+            "..., k): the rows of the k largest sort_col, as ARRAY<STRUCT<sort_col, col0, ...>>.")  \
     X(TOPKDISTINCT, "The k largest distinct non-NULL values, largest first.")
 
 typedef struct AggDef {
@@ -400,12 +401,51 @@ static void fill_call(const AggDef *f, const AggSig *sig, const SqlType **params
     out->state_type = rule_type((TypeRule)sig->state_rule, (TypeKind)sig->state_kind, A, arena);
 }
 
+/* TOPK(sort_col, col0, ..., colN, k) (ksqlDB 0.28's variadic TOPK): the
+ * k rows with the largest sort_col, as ARRAY<STRUCT<sort_col, col0, ...>>
+ * (field names as ksqlDB gives them), largest first, ties in arrival
+ * order.  sort_col takes TOPK's types; the other columns any type. */
+#define TOPK_MAX_COLUMNS 64
+
+static int resolve_topk_struct(const AggDef *f, const SqlType *const *arg_types,
+                               const Value *const *literal_args, int nargs, Arena *arena, AggCall *out,
+                               EddyError *err)
+{
+    if (nargs - 1 > TOPK_MAX_COLUMNS)
+        return eddy_error(err, ERR_ANALYSIS, (SrcPos){0, 0}, "TOPK takes at most %d columns", TOPK_MAX_COLUMNS);
+    /* The sort column and k, as TOPK(col, k) takes them. */
+    const SqlType *two[2] = {arg_types[0], arg_types[nargs - 1]};
+    const Value *two_lits[2] = {literal_args ? literal_args[0] : NULL, literal_args ? literal_args[nargs - 1] : NULL};
+    AggCall base;
+    if (agg_resolve(f->name, two, two_lits, 2, false, arena, &base, err) != 0)
+        return -1;
+    int ncols = nargs - 1;
+    memset(out, 0, sizeof *out);
+    out->name = f->name;
+    out->fns = &agg_topk_struct_fns;
+    out->nargs = ncols;
+    out->params = arena_alloc(arena, sizeof(SqlType *) * (size_t)ncols);
+    SqlField *fields = arena_alloc(arena, sizeof(SqlField) * (size_t)ncols);
+    for (int i = 0; i < ncols; i++) {
+        out->params[i] = i == 0 ? base.params[0]
+                       : arg_types[i] && arg_types[i]->kind != TYPE_NULL ? arg_types[i] : type_prim(TYPE_STRING);
+        fields[i].name = i == 0 ? "sort_col" : arena_sprintf(arena, "col%d", i - 1);
+        fields[i].type = out->params[i];
+    }
+    out->nliterals = 1;
+    out->literals = base.literals;
+    out->result = out->state_type = type_array(arena, type_struct(arena, fields, ncols));
+    return 0;
+}
+
 int agg_resolve(const char *name, const SqlType *const *arg_types, const Value *const *literal_args,
                 int nargs, bool count_star, Arena *arena, AggCall *out, EddyError *err)
 {
     const AggDef *f = find_def(name);
     if (f == NULL)
         return unknown_function(name, err);
+    if (f->sigs == sig_TOPK && nargs >= 3 && arg_types != NULL && !count_star)
+        return resolve_topk_struct(f, arg_types, literal_args, nargs, arena, out, err);
     const SqlType *no_types[AGG_MAX_PARAMS] = {0};
     if (arg_types == NULL)   /* every argument a NULL literal */
         arg_types = no_types;

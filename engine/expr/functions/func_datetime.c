@@ -247,18 +247,22 @@ int fn_from_days(const Value *a, int n, Value *out, FuncCtx *ctx)
 }
 
 /* CONVERT_TZ(ts, from, to): shifts the instant by offset(to) - offset(from),
- * both taken at ts (ksqlDB's TimeZone.getOffset arithmetic). */
+ * both taken at ts (ksqlDB's TimeZone.getOffset arithmetic).  A TIME is
+ * taken on 1970-01-01 and the result wraps around midnight, as ksqlDB's
+ * convert-tz.json shows. */
 int fn_convert_tz(const Value *a, int n, Value *out, FuncCtx *ctx)
 {
     if (any_null(a, n))
         RETURN_NULL;
-    int64_t ts = a[0].u.i64;
+    bool time = a[0].kind == TYPE_TIME;
+    int64_t ts = time ? a[0].u.i32 : a[0].u.i64;
     int32_t off_from, off_to;
     EddyError e;
     if (dt_zone_offset(a[1].u.str.ptr, ts, &off_from, &e) != 0 ||
         dt_zone_offset(a[2].u.str.ptr, ts, &off_to, &e) != 0)
         return func_fail(ctx, "Invalid time zone: %s", e.msg);
-    *out = v_timestamp(ts + ((int64_t)off_to - off_from) * 1000);
+    int64_t moved = ts + ((int64_t)off_to - off_from) * 1000;
+    *out = time ? v_time((int32_t)(((moved % MS_PER_DAY) + MS_PER_DAY) % MS_PER_DAY)) : v_timestamp(moved);
     return 0;
 }
 

@@ -792,13 +792,15 @@ static int enc_decode(const char *s, size_t n, Enc e, bool strip_hex, Value *byt
     return 0;
 }
 
-/* Encodes raw bytes as text in encoding e (hex lower-case; bytes that are
- * not valid UTF-8 / ASCII become U+FFFD, as Java's new String does). */
-static int enc_encode(const char *p, size_t n, Enc e, Value *out, FuncCtx *ctx)
+/* Encodes raw bytes as text in encoding e (bytes that are not valid
+ * UTF-8 / ASCII become U+FFFD, as Java's new String does).  Hex digits:
+ * lower-case for ENCODE, upper-case for FROM_BYTES, as ksqlDB writes them
+ * (its QTT encode.json and bytes-and-strings.json). */
+static int enc_encode(const char *p, size_t n, Enc e, bool upper_hex, Value *out, FuncCtx *ctx)
 {
     ABuf b;
     if (e == ENC_HEX) {
-        static const char hx[] = "0123456789abcdef";
+        const char *hx = upper_hex ? "0123456789ABCDEF" : "0123456789abcdef";
         ab_init(&b, ctx->arena, n * 2 + 1);
         for (size_t i = 0; i < n; i++) {
             unsigned char c = (unsigned char)p[i];
@@ -844,7 +846,7 @@ int fn_encode(const Value *a, int n, Value *out, FuncCtx *ctx)
     Value raw;
     if (enc_decode(a[0].u.str.ptr, (size_t)a[0].u.str.len, in, true, &raw, ctx) != 0)
         return -1;
-    return enc_encode(raw.u.str.ptr, (size_t)raw.u.str.len, to, out, ctx);
+    return enc_encode(raw.u.str.ptr, (size_t)raw.u.str.len, to, false, out, ctx);
 }
 
 int fn_to_bytes(const Value *a, int n, Value *out, FuncCtx *ctx)
@@ -866,7 +868,7 @@ int fn_from_bytes(const Value *a, int n, Value *out, FuncCtx *ctx)
     Enc e = enc_parse(&a[1]);
     if (e == ENC_BAD)
         return func_fail(ctx, "Supported encoding types are: hex, utf8, ascii and base64");
-    return enc_encode(a[0].u.str.ptr, (size_t)a[0].u.str.len, e, out, ctx);
+    return enc_encode(a[0].u.str.ptr, (size_t)a[0].u.str.len, e, true, out, ctx);
 }
 
 /* ---- BYTES -> numbers ------------------------------------------------- */

@@ -223,6 +223,7 @@ static const Overload ov_CUBE_EXPLODE[] = {OV(fn_not_scalar, 0, R_ARRAY_T, "arra
 static const Overload ov_EXPLODE[] = {OV(fn_not_scalar, 0, R_T, "array", K_ARRAY_T)};
 static const Overload ov_CONVERT_TZ[] = {
     OV(fn_convert_tz, F_NULL, R(K_TS), "ts, from_tz, to_tz", K_TS, K_STRING, K_STRING),
+    OV(fn_convert_tz, F_NULL, R(K_TIME), "time, from_tz, to_tz", K_TIME, K_STRING, K_STRING),
 };
 static const Overload ov_COS[] = {OV(fn_cos, F_NULL, R(K_DOUBLE), "x", K_DOUBLE)};
 static const Overload ov_COSH[] = {OV(fn_cosh, F_NULL, R(K_DOUBLE), "x", K_DOUBLE)};

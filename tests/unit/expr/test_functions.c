@@ -360,7 +360,8 @@ static void test_chr_elt_field_encode(void)
     CHECK(starts_with(CALL("ENCODE", S("zz"), S("hex"), S("utf8")), "ERR:"));
     CHECK_STR(CALL("TO_BYTES", S("Hello"), S("utf8")), "SGVsbG8=");
     CHECK_STR(CALL("TO_BYTES", S("48656c6c6f"), S("hex")), "SGVsbG8=");
-    CHECK_STR(CALL("FROM_BYTES", BYTES_B64("SGVsbG8="), S("hex")), "48656c6c6f");
+    /* upper case, as ksqlDB writes FROM_BYTES hex (bytes-and-strings.json) */
+    CHECK_STR(CALL("FROM_BYTES", BYTES_B64("SGVsbG8="), S("hex")), "48656C6C6F");
     CHECK_STR(CALL("FROM_BYTES", BYTES_B64("SGVsbG8="), S("utf8")), "Hello");
     CHECK_STR(CALL("FROM_BYTES", BYTES_B64("SGVsbG8="), S("base64")), "SGVsbG8=");
     CHECK(starts_with(CALL("TO_BYTES", S("x"), S("ebcdic")), "ERR:"));
