@@ -13,13 +13,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-static void emit(Engine *e, json_t *j, bool header)
+static void emit(Engine *e, const char *query_id, json_t *j, bool header)
 {
     char *text = json_dumps(j, JSON_COMPACT | JSON_ENCODE_ANY);
     json_decref(j);
     if (text == NULL)
         abort();   /* out of memory: what json_dumps fails on for our values */
-    e->out.row_json(e->out.ud, text, header);
+    e->out.row_json(e->out.ud, query_id, text, header);
     free(text);
 }
 
@@ -37,7 +37,7 @@ void engine_json_header(Engine *e, const char *query_id, const Schema *schema)
         json_array_append_new(types, json_string(sb.data ? sb.data : ""));
     }
     sb_free(&sb);
-    emit(e, json_pack("{s:s, s:o, s:o}", "queryId", query_id, "columnNames", names,
+    emit(e, query_id, json_pack("{s:s, s:o, s:o}", "queryId", query_id, "columnNames", names,
                       "columnTypes", types), true);
 }
 
@@ -101,12 +101,13 @@ static json_t *rest_json(const Value *v, const SqlType *type)
     }
 }
 
-void engine_json_row(Engine *e, const Schema *schema, const Value *vals, int n)
+void engine_json_row(Engine *e, const char *query_id, const Schema *schema, const Value *vals,
+                     int n)
 {
     if (e->out.row_json == NULL)
         return;
     json_t *row = json_array();
     for (int i = 0; i < n && i < schema->ncols; i++)
         json_array_append_new(row, rest_json(&vals[i], schema->cols[i].type));
-    emit(e, row, false);
+    emit(e, query_id, row, false);
 }
