@@ -992,14 +992,14 @@ int exec_select(Engine *e, const AstStmt *s, EddyError *err)
     CatSource *from = catalog_find(&e->cat, sel->from.name.name);
     if (from && from->is_table && sel->emit == EMIT_NONE)
         return exec_pull(e, s, from, err);
+    Arena *a = arena_create(0);
+    SelectAnalysis an;
+    if (analyze_select(&e->cat, sel, false, a, &an, err) != 0)
+        return select_failed(a);   /* a bad SELECT leaves the running ones be */
     /* One push query at a time replaces the running one (the REPL, eddy
      * run); a server runs each client's beside the others. */
     if (!e->many_transients && engine_has_transient(e))
         engine_cancel_transient(e);
-    Arena *a = arena_create(0);
-    SelectAnalysis an;
-    if (analyze_select(&e->cat, sel, false, a, &an, err) != 0)
-        return select_failed(a);
     Plan *sink = plan_sink(a, an.plan, NULL, false, sel->limit);
     Query *q = arena_alloc(a, sizeof *q);
     q->id = transient_id(e, a, an.inputs[0]->name);
