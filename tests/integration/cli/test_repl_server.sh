@@ -7,7 +7,9 @@
 # caret; SET stays in the client and holds for the next queries; a push
 # query without LIMIT ends on SIGINT (Ctrl-C) and the server frees it;
 # basic authentication with --user/--password (-u/-p), and a clear refusal
-# without them.
+# without them; interactively (tmux): Tab completes the server's names, a
+# push query's rows print as they arrive, Ctrl-C returns to the prompt and
+# the server frees the query.
 set -euo pipefail
 : "${EDDY:?path to the eddy binary}" "${EDDY_SRC:?repo root}"
 source "$EDDY_SRC/tests/integration/lib.sh"
@@ -123,6 +125,50 @@ check "... saying the query ended" grep -qx "Query terminated" "$work/push.out"
 check "... the rest of the script not run after Ctrl-C" bash -c "! grep -q 'Stream Name' '$work/push.out'"
 wait_for 10 metric_is eddy_push_queries 0 || fail "the server kept the push query after Ctrl-C"
 echo "ok: the server freed the push query"
+
+# ---- interactive, through tmux: the prompt, Tab completion of the server's
+# names, a push query's rows as they arrive, Ctrl-C back to the prompt ----------
+sess="eddy-repl-server-$$"
+add_exit_trap "tmux kill-session -t '$sess' 2> /dev/null || true"
+export HOME="$work" LC_ALL=C.UTF-8
+tmux -u new-session -d -s "$sess" -x 160 -y 50 \
+  "HOME='$work' '$EDDY' --server '$URL' -u alice -p s3cret; echo CLIENT-EXIT=\$?; sleep 30"
+screen() { tmux capture-pane -p -J -t "$sess" -S -1000; }
+type_keys() {   # tmux reads a trailing ';' as its own separator: send it escaped
+  tmux send-keys -t "$sess" -l "${1%;}"
+  if [[ $1 == *";" ]]; then tmux send-keys -t "$sess" '\;'; fi
+}
+type_line() { type_keys "$1"; tmux send-keys -t "$sess" Enter; }
+wait_screen() {
+  wait_for 30 bash -c "tmux capture-pane -p -J -t '$sess' -S -1000 | grep -qF -- \"\$1\"" _ "$1" ||
+    { screen; fail "the screen never showed: $1"; }
+}
+wait_screen "eddy>"
+check "the banner says it is a server's client" bash -c "tmux capture-pane -p -J -t '$sess' | grep -q \"a server's client\""
+type_line "SET 'auto.offset.reset' = 'earliest';"
+wait_screen "Successfully changed local property"
+tmux send-keys -t "$sess" -l "SELECT id FROM PER_C"
+tmux send-keys -t "$sess" Tab
+wait_screen "SELECT id FROM PER_CITY"
+echo "ok: Tab completes a table name the server knows"
+tmux send-keys -t "$sess" C-u   # drop the line
+type_line "SELECT id, sev FROM acc EMIT CHANGES;"
+wait_screen "|a3 "
+wait_for 10 metric_is eddy_push_queries 1 || fail "the interactive push query is not open on the server"
+printf '{"target": "ACC"}\n{"id": "a9", "city": "Waco", "sev": 5}\n' |
+  curl -s -u alice:s3cret -X POST "$URL/inserts-stream" --data-binary @- > /dev/null
+wait_screen "|a9 "
+echo "ok: a row inserted meanwhile prints as it arrives"
+tmux send-keys -t "$sess" C-c
+wait_screen "Query terminated"
+wait_for 10 metric_is eddy_push_queries 0 || fail "Ctrl-C did not free the push query on the server"
+echo "ok: Ctrl-C ends the push query; the server freed it"
+type_line "SHOW STREAMS;"
+wait_screen " ACC         | acc"
+echo "ok: back at the prompt, statements run"
+tmux send-keys -t "$sess" C-d
+wait_screen "CLIENT-EXIT=0"
+echo "ok: Ctrl-D leaves, exit status 0"
 
 kill -TERM "$SERVER_PID"
 rc=0
