@@ -2,7 +2,7 @@
  * repl_client.c - the REPL as a client of a server (`eddy --server URL`,
  * as `ksql http://...`): a statement goes to POST /ksql, a SELECT to POST
  * /query-stream, and what comes back is printed as the local REPL prints
- * it: SHOW's tables in the same layout (engine/sql/table_fmt.c), query
+ * it: SHOW's tables in the same layout (eddy_format_table), query
  * rows in the same grid (cli_default_output's row), errors with their
  * line:column and a caret.
  *
@@ -16,7 +16,6 @@
  * query is closed with POST /close-query.
  */
 #include "cli.h"
-#include "../engine/sql/table_fmt.h"
 
 #include <ctype.h>
 #include <curl/curl.h>
@@ -111,16 +110,41 @@ static int server_error(long status, const char *body, EddyError *err)
 
 /* ---- rendering ------------------------------------------------------------- */
 
-static void print_table(TextTable *t, int prefer)
+/* A table's cells, row by row (the header first), each a copy. */
+typedef struct Table {
+    int ncols, n, cap;
+    char **cells;
+} Table;
+
+static void table_init(Table *t, int ncols)
+{
+    *t = (Table){.ncols = ncols};
+}
+
+static void table_cell(Table *t, const char *text)
+{
+    if (t->n == t->cap) {
+        t->cap = t->cap ? 2 * t->cap : 32;
+        t->cells = realloc(t->cells, sizeof(char *) * (size_t)t->cap);
+        if (t->cells == NULL)
+            abort();
+    }
+    t->cells[t->n++] = strdup(text ? text : "");
+}
+
+static void print_table(Table *t, int prefer)
 {
     StrBuf sb;
     sb_init(&sb);
     int width = cli_term_width();
     /* One column spare, as the engine's SHOW leaves. */
-    tfmt_render_fit(t, &sb, width > 1 ? width - 1 : 0, prefer);
+    eddy_format_table((const char *const *)t->cells, t->n, t->ncols, width > 1 ? width - 1 : 0,
+                      prefer, &sb);
     fputs(sb.data ? sb.data : "", stdout);
     sb_free(&sb);
-    tfmt_free(t);
+    for (int i = 0; i < t->n; i++)
+        free(t->cells[i]);
+    free(t->cells);
 }
 
 static const char *str(json_t *o, const char *k)
@@ -139,28 +163,28 @@ static bool print_listing(json_t *ent, const char *type)
                                              "Value Format", "Windowed"};
     static const char *const query_cols[] = {"Query ID", "Query Type", "Status", "Sink Name",
                                              "Query String"};
-    TextTable t;
+    Table t;
     size_t i;
     json_t *it;
     if (strcmp(type, "streams") == 0 || strcmp(type, "tables") == 0) {
         bool streams = type[0] == 's';
-        tfmt_init(&t, 5);
+        table_init(&t, 5);
         for (int c = 0; c < 5; c++)
-            tfmt_cell(&t, streams ? stream_cols[c] : table_cols[c]);
+            table_cell(&t, streams ? stream_cols[c] : table_cols[c]);
         json_array_foreach(json_object_get(ent, type), i, it) {
-            tfmt_cell(&t, str(it, "name"));
-            tfmt_cell(&t, str(it, "topic"));
-            tfmt_cell(&t, str(it, "keyFormat"));
-            tfmt_cell(&t, str(it, "valueFormat"));
-            tfmt_cell(&t, json_is_true(json_object_get(it, "isWindowed")) ? "true" : "false");
+            table_cell(&t, str(it, "name"));
+            table_cell(&t, str(it, "topic"));
+            table_cell(&t, str(it, "keyFormat"));
+            table_cell(&t, str(it, "valueFormat"));
+            table_cell(&t, json_is_true(json_object_get(it, "isWindowed")) ? "true" : "false");
         }
         print_table(&t, -1);
         return true;
     }
     if (strcmp(type, "queries") == 0) {
-        tfmt_init(&t, 5);
+        table_init(&t, 5);
         for (int c = 0; c < 5; c++)
-            tfmt_cell(&t, query_cols[c]);
+            table_cell(&t, query_cols[c]);
         json_array_foreach(json_object_get(ent, "queries"), i, it) {
             StrBuf sinks;
             sb_init(&sinks);
@@ -168,25 +192,25 @@ static bool print_listing(json_t *ent, const char *type)
             json_t *s;
             json_array_foreach(json_object_get(it, "sinks"), k, s)
                 sb_printf(&sinks, "%s%s", k ? ", " : "", json_string_value(s) ? json_string_value(s) : "");
-            tfmt_cell(&t, str(it, "id"));
-            tfmt_cell(&t, str(it, "queryType"));
-            tfmt_cell(&t, str(it, "state"));
-            tfmt_cell(&t, sinks.data ? sinks.data : "");
-            tfmt_cell(&t, str(it, "queryString"));
+            table_cell(&t, str(it, "id"));
+            table_cell(&t, str(it, "queryType"));
+            table_cell(&t, str(it, "state"));
+            table_cell(&t, sinks.data ? sinks.data : "");
+            table_cell(&t, str(it, "queryString"));
             sb_free(&sinks);
         }
         print_table(&t, 4);
         return true;
     }
     if (strcmp(type, "kafka_topics") == 0) {
-        tfmt_init(&t, 2);
-        tfmt_cell(&t, "Kafka Topic");
-        tfmt_cell(&t, "Partitions");
+        table_init(&t, 2);
+        table_cell(&t, "Kafka Topic");
+        table_cell(&t, "Partitions");
         json_array_foreach(json_object_get(ent, "topics"), i, it) {
             char n[32];
             snprintf(n, sizeof n, "%zu", json_array_size(json_object_get(it, "replicaInfo")));
-            tfmt_cell(&t, str(it, "name"));
-            tfmt_cell(&t, n);
+            table_cell(&t, str(it, "name"));
+            table_cell(&t, n);
         }
         print_table(&t, -1);
         return true;

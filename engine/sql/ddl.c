@@ -926,6 +926,16 @@ int exec_terminate(Engine *e, const AstStmt *s, EddyError *err)
         return 0;
     }
     Query *q = engine_find_query(e, s->u.terminate.query_id);
+    int ti = q == NULL ? transient_find(e, s->u.terminate.query_id) : -1;
+    if (ti >= 0) {
+        /* A client's push query, as ksqlDB lets TERMINATE end one: nothing
+         * to log (it is not in the catalog); its client sees its end. */
+        char buf[300];
+        snprintf(buf, sizeof buf, "Query %s terminated.\n", e->transients[ti].q->id);
+        transient_free(e, ti);
+        engine_text(e, buf);
+        return 0;
+    }
     if (q == NULL || q->state != QSTATE_RUNNING)
         return eddy_error(err, ERR_ANALYSIS, s->pos, "unknown query id %s (or not running)",
                           s->u.terminate.query_id);

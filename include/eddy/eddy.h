@@ -131,6 +131,13 @@ const char *eddy_function_name(int i);
  * followed only by whitespace and comments. */
 bool eddy_statement_complete(const char *text);
 
+/* Appends a text table in the layout SHOW prints (ksqlDB's CLI's): cells
+ * row by row, the first ncols of them the header; a table wider than
+ * max_width columns (> 0) is made narrower, column `prefer` first (-1 =
+ * none), cut text ending in "…" (engine/sql/table_fmt.c). */
+void eddy_format_table(const char *const *cells, int ncells, int ncols, int max_width, int prefer,
+                       StrBuf *out);
+
 /* ---- values as the engine reads and writes them (engine/sql/embed.c) -- */
 
 /* Appends a DOUBLE as query results show it (Java's Double.toString:

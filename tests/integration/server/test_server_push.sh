@@ -3,7 +3,8 @@
 # half HTTP/2 cleartext) on two streams with different filters, each gets
 # exactly its rows; the 21st is refused with 429 past ksql.max.push.queries;
 # closing one (/close-query) or killing its client frees that query alone
-# (the count drops, the others go on getting rows); 200 concurrent pull
+# (the count drops, the others go on getting rows), as does TERMINATE of its
+# id; 200 concurrent pull
 # queries are answered while the 20 are open; the server's RSS is printed
 # before and after and stays bounded.
 set -euo pipefail
@@ -136,12 +137,21 @@ done
 check "the closed query 1 got the first round only" diff <(expected 1 1) <(got 1)
 check "the killed query 2 got the first round only" diff <(expected 2 1) <(got 2)
 
+# TERMINATE of a push query's id (/ksql, as ksqlDB's) ends it and its response.
+QID3=$(head -1 "$work/q3" | jq -r .queryId)
+check_eq "TERMINATE $QID3 via /ksql" 200 \
+  "$(curl -s -o "$work/body" -w '%{http_code}' -X POST "$URL/ksql" -d "{\"ksql\": \"TERMINATE $QID3;\"}")"
+check "... its message" jq -e ".[0].commandStatus.message | test(\"$QID3 terminated\")" "$work/body" > /dev/null
+wait_for 10 bash -c "! kill -0 ${CURLS[3]} 2> /dev/null" || fail "TERMINATE did not end query 3's response"
+wait_for 10 metric_is eddy_push_queries $((N - 3)) || fail "TERMINATE did not free query 3"
+echo "ok: TERMINATE ends a push query and its response (count $(metric eddy_push_queries))"
+
 rss1=$(rss)
 echo "figures: server RSS $rss0 bytes before the $N push queries, $rss1 with them open after 120 inserts and 200 pull queries"
 check "RSS stays under 256 MiB" test "$rss1" -lt $((256 << 20))
 
 # Every client leaves: the count goes to 0.
-for j in $(seq 3 $N); do kill "${CURLS[$j]}" 2> /dev/null || true; done
+for j in $(seq 4 $N); do kill "${CURLS[$j]}" 2> /dev/null || true; done
 for j in $(seq 3 $N); do wait "${CURLS[$j]}" 2> /dev/null || true; done
 wait_for 15 metric_is eddy_push_queries 0 || fail "push queries outlived their clients ($(metric eddy_push_queries) left)"
 echo "ok: all clients gone, no push query left"

@@ -107,6 +107,16 @@ static void test_many(void)
     CHECK_EQ_INT(rows_of(ids[4]), 4);
     CHECK_EQ_INT(rows_of(ids[5]), 2);
 
+    /* TERMINATE ends a push query too (ksqlDB's TERMINATE of a transient id). */
+    sb_reset(&text_out);
+    char stmt[200];
+    snprintf(stmt, sizeof stmt, "TERMINATE %s;", ids[4]);
+    CHECK_EQ_INT(run(e, stmt, &err), 0);
+    CHECK(!engine_transient_running(e, ids[4]));
+    CHECK_EQ_INT(engine_transient_count(e), 6);
+    CHECK(text_out.data && strstr(text_out.data, "terminated") != NULL);
+    CHECK(run(e, stmt, &err) != 0);   /* not running any more */
+
     /* Ctrl-C: all of them. */
     engine_cancel_transient(e);
     CHECK_EQ_INT(engine_transient_count(e), 0);
@@ -142,8 +152,14 @@ int main(void)
 {
     sb_init(&tagged);
     sb_puts(&tagged, "");
+    sb_init(&text_out);
+    sb_init(&log_out);
+    sb_init(&rows_out);
     test_many();
     test_one_at_a_time();
     sb_free(&tagged);
+    sb_free(&text_out);
+    sb_free(&log_out);
+    sb_free(&rows_out);
     return testutil_done();
 }
