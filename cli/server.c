@@ -198,6 +198,33 @@ static void push_unlink(Server *srv, PushClient *pc)
     srv->push_freed++;
 }
 
+/* Stops a client's query, at once or, while the engine polls (h2o may
+ * call a generator's stop from a write a row started), right after the
+ * poll.  Its rows meanwhile find no client and are dropped. */
+static void push_cancel(Server *srv, const char *query_id)
+{
+    if (!srv->polling) {
+        engine_cancel_query(srv->e, query_id);
+        return;
+    }
+    char **more = realloc(srv->cancel_later, sizeof(char *) * (size_t)(srv->ncancel_later + 1));
+    if (more == NULL)
+        abort();
+    srv->cancel_later = more;
+    srv->cancel_later[srv->ncancel_later++] = strdup(query_id);
+}
+
+static void push_cancel_deferred(Server *srv)
+{
+    for (int i = 0; i < srv->ncancel_later; i++) {
+        engine_cancel_query(srv->e, srv->cancel_later[i]);
+        free(srv->cancel_later[i]);
+    }
+    free(srv->cancel_later);
+    srv->cancel_later = NULL;
+    srv->ncancel_later = 0;
+}
+
 /* The client is gone (or the response failed): its query stops now. */
 static void push_release(PushClient *pc)
 {
@@ -205,7 +232,7 @@ static void push_release(PushClient *pc)
     Server *srv = pc->srv;
     if (pc->listed) {
         push_unlink(srv, pc);
-        engine_cancel_query(srv->e, pc->sink.query_id);
+        push_cancel(srv, pc->sink.query_id);
     }
 }
 
@@ -262,7 +289,7 @@ void server_push_finish(Server *srv, PushClient *pc, const char *final_message)
     if (!pc->listed)
         return;
     push_unlink(srv, pc);
-    engine_cancel_query(srv->e, pc->sink.query_id);
+    push_cancel(srv, pc->sink.query_id);
     server_sink_close(&pc->sink, final_message);
     pc->finished = true;
     push_flush(pc);
@@ -564,7 +591,11 @@ static int serve(Server *srv)
         h2o_evloop_run(srv->ctx.loop, running ? 0 : 100);
         if (!running)
             continue;
-        if (engine_poll(srv->e, 10, &err) < 0) {
+        srv->polling = true;
+        int polled = engine_poll(srv->e, 10, &err);
+        srv->polling = false;
+        push_cancel_deferred(srv);
+        if (polled < 0) {
             fprintf(stderr, "eddy: %s\n", err.msg);
             return -1;
         }

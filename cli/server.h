@@ -85,6 +85,11 @@ typedef struct Server {
     RowSink *capture_rows;
     PushClient *push;             /* the open push responses (a list) */
     int npush, push_max;
+    /* While engine_poll runs, a client's query is cancelled only after it
+     * (push_cancel): never from inside its own row's delivery. */
+    bool polling;
+    char **cancel_later;
+    int ncancel_later;
     int64_t requests, push_started, push_freed;
     int64_t seq;                  /* commandSequenceNumber of /ksql entities */
 } Server;
