@@ -499,6 +499,16 @@ int remote_execute(Remote *r, const char *stmt, volatile sig_atomic_t *stop, Edd
         return 0;
     if (word_is(p, "SELECT"))
         return run_query(r, stmt, stop, err);
+    if (word_is(p, "PRINT")) {
+        SrcPos pos = {.line = 1, .col = 1};
+        for (const char *c = stmt; c < p; c++) {
+            pos.col = *c == '\n' ? 1 : pos.col + 1;
+            pos.line += *c == '\n';
+        }
+        return eddy_error(err, ERR_UNSUPPORTED, pos,
+                          "PRINT is not served over --server (ksqlDB's REST API has no "
+                          "endpoint eddy serves for it): run it in a local eddy REPL");
+    }
     if (word_is(p, "SET") || word_is(p, "UNSET"))
         return set_local(r, stmt, p + (word_is(p, "SET") ? 3 : 5), word_is(p, "UNSET"), err);
     json_t *req = json_pack("{s:s, s:O}", "ksql", stmt, "streamsProperties", r->props);

@@ -55,6 +55,7 @@ SHOW STREAMS;
 SELECT id, city FROM acc WHERE sev >= 3 EMIT CHANGES LIMIT 2;
 SELECT id, sev FROM acc;
 SELECT id, nope FROM acc;
+  PRINT 'acc';
 EOF
 rc=0
 timeout 60 "$EDDY" --server "$URL" -u alice -p s3cret < "$work/script.ksql" > "$work/s.out" 2> "$work/s.err" || rc=$?
@@ -89,6 +90,9 @@ cat > "$work/want.err" <<'EOF'
 stdin: line 11:12: unknown column NOPE in ACC
 SELECT id, nope FROM acc;
            ^
+stdin: line 12:3: PRINT is not served over --server (ksqlDB's REST API has no endpoint eddy serves for it): run it in a local eddy REPL
+  PRINT 'acc';
+  ^
 EOF
 check "the error, positioned in the script, with its caret" diff "$work/want.err" "$work/s.err"
 
