@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # eddy server with many push queries at once: 20 clients (half HTTP/1.1,
-# half HTTP/2 cleartext) on two streams with different filters, each gets
-# exactly its rows; the 21st is refused with 429 past ksql.max.push.queries;
+# half HTTP/2 cleartext; /query-stream delimited and JSON, and /query) on
+# two streams with different filters, each gets exactly its rows; the 21st is refused with 429 past ksql.max.push.queries;
 # closing one (/close-query) or killing its client frees that query alone
 # (the count drops, the others go on getting rows), as does TERMINATE of its
 # id; 200 concurrent pull
@@ -33,26 +33,38 @@ echo "server at $URL (pid $SERVER_PID)"
 rss() { awk '/^VmRSS/ { print $2 * 1024 }' "/proc/$SERVER_PID/status"; }
 metric() { curl -s "$URL/metrics" | awk -v m="$1" '$1 == m { print $2 }'; }
 metric_is() { [ "$(metric "$1")" = "$2" ]; }
-lines_ge() { [ "$(wc -l < "$1")" -ge "$2" ]; }
 proto_of() { if [ $(($1 % 2)) = 1 ]; then echo --http1.1; else echo --http2-prior-knowledge; fi; }
 # Query j reads pa (j <= 12) or pb, the rows whose g is j % 3.
 stream_of() { if [ "$1" -le 12 ]; then echo pa; else echo pb; fi; }
+fmt_of() { if [ "$1" -le 16 ]; then echo delimited; elif [ "$1" -le 18 ]; then echo JSON; else echo /query; fi; }
 
 rss0=$(rss)
 declare -a CURLS
+# Queries 1-16 on /query-stream (delimited), 17-18 on /query-stream with
+# Accept: application/json, 19-20 on the older /query.
 for j in $(seq $N); do
-  curl -sN "$(proto_of $j)" -X POST "$URL/query-stream" \
-    -d "{\"sql\": \"SELECT id, g FROM $(stream_of $j) WHERE g = $((j % 3)) EMIT CHANGES;\", \"properties\": {\"auto.offset.reset\": \"earliest\"}}" \
-    > "$work/q$j" 2> /dev/null &
+  sql="SELECT id, g FROM $(stream_of $j) WHERE g = $((j % 3)) EMIT CHANGES;"
+  if [ "$j" -le 16 ]; then
+    args=("$URL/query-stream" -d "{\"sql\": \"$sql\", \"properties\": {\"auto.offset.reset\": \"earliest\"}}")
+  elif [ "$j" -le 18 ]; then
+    args=("$URL/query-stream" -H 'Accept: application/json' -d "{\"sql\": \"$sql\", \"properties\": {\"auto.offset.reset\": \"earliest\"}}")
+  else
+    args=("$URL/query" -d "{\"ksql\": \"$sql\", \"streamsProperties\": {\"auto.offset.reset\": \"earliest\"}}")
+  fi
+  curl -sN "$(proto_of $j)" -X POST "${args[@]}" > "$work/q$j" 2> /dev/null &
   CURLS[$j]=$!
 done
+# A query's id and its rows, whatever the response's format.
+qid() { grep -o '"queryId":"[^"]*"' "$work/q$1" | head -1 | cut -d'"' -f4; }
+got() { grep -o '\["p[ab]-[0-9]*",[0-9]\]' "$work/q$1" | sort; }
+rows_ge() { [ "$(got "$1" | wc -l)" -ge "$2" ]; }
 for j in $(seq $N); do
   wait_for 15 grep -q queryId "$work/q$j" || fail "push query $j: no metadata line"
 done
 check_eq "$N push queries open at once" $N "$(metric eddy_push_queries)"
-check_eq "... each with an id of its own" $N "$(for j in $(seq $N); do head -1 "$work/q$j" | jq -r .queryId; done | sort -u | wc -l)"
-check "... ids as ksqlDB's: transient_<SOURCE>_<number>" bash -c \
-  "for j in \$(seq $N); do head -1 '$work/q'\$j | jq -r .queryId | grep -Eq '^transient_P[AB]_[0-9]+\$' || exit 1; done"
+check_eq "... each with an id of its own" $N "$(for j in $(seq $N); do qid $j; done | sort -u | wc -l)"
+check_eq "... ids as ksqlDB's: transient_<SOURCE>_<number>" $N \
+  "$(for j in $(seq $N); do qid $j; done | grep -Ec '^transient_P[AB]_[0-9]+$')"
 
 # Past the cap: 429 with ksqlDB's error body, over both protocols; a pull
 # query is not a push query and is answered.
@@ -84,16 +96,15 @@ expected() {
     done
   done | sort
 }
-got() { tail -n +2 "$work/q$1" | sort; }
 
 insert pa- 1 30 PA
 insert pb- 1 30 PB
 for j in $(seq $N); do
-  wait_for 20 lines_ge "$work/q$j" 11 || { cat "$work/q$j"; fail "push query $j: rows did not arrive"; }
+  wait_for 20 rows_ge $j 10 || { cat "$work/q$j"; fail "push query $j: rows did not arrive"; }
 done
 sleep 1   # a wrong extra row would come now
 for j in $(seq $N); do
-  check "push query $j ($(proto_of $j), $(stream_of $j), g = $((j % 3))): exactly its 10 rows" \
+  check "push query $j ($(proto_of $j), $(stream_of $j), g = $((j % 3)), $(fmt_of $j)): exactly its 10 rows" \
     diff <(expected $j 1) <(got $j)
 done
 
@@ -105,7 +116,7 @@ check_eq "200 concurrent pull queries beside $N push queries, all answered 200" 
 check_eq "... the $N push queries still open" $N "$(metric eddy_push_queries)"
 
 # Closing query 1 ends its response; killing query 2's client frees it.
-QID1=$(head -1 "$work/q1" | jq -r .queryId)
+QID1=$(qid 1)
 check_eq "/close-query of query 1" 200 \
   "$(curl -s -o /dev/null -w '%{http_code}' -X POST "$URL/close-query" -d "{\"queryId\": \"$QID1\"}")"
 wait_for 10 bash -c "! kill -0 ${CURLS[1]} 2> /dev/null" || fail "close-query did not end query 1's response"
@@ -128,7 +139,7 @@ wait_for 10 metric_is eddy_push_queries $((N - 2)) || fail "the extra push query
 insert pa- 31 60 PA
 insert pb- 31 60 PB
 for j in $(seq 3 $N); do
-  wait_for 20 lines_ge "$work/q$j" 21 || { cat "$work/q$j"; fail "push query $j: second round did not arrive"; }
+  wait_for 20 rows_ge $j 20 || { cat "$work/q$j"; fail "push query $j: second round did not arrive"; }
 done
 sleep 1
 for j in $(seq 3 $N); do
@@ -138,7 +149,7 @@ check "the closed query 1 got the first round only" diff <(expected 1 1) <(got 1
 check "the killed query 2 got the first round only" diff <(expected 2 1) <(got 2)
 
 # TERMINATE of a push query's id (/ksql, as ksqlDB's) ends it and its response.
-QID3=$(head -1 "$work/q3" | jq -r .queryId)
+QID3=$(qid 3)
 check_eq "TERMINATE $QID3 via /ksql" 200 \
   "$(curl -s -o "$work/body" -w '%{http_code}' -X POST "$URL/ksql" -d "{\"ksql\": \"TERMINATE $QID3;\"}")"
 check "... its message" jq -e ".[0].commandStatus.message | test(\"$QID3 terminated\")" "$work/body" > /dev/null
