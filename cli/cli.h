@@ -39,6 +39,20 @@ void cli_free_options(CliOptions *o);
 Transport *cli_connect(CliOptions *o, EmbeddedBroker **broker);
 /* Prints an engine error with its position and a caret under the token. */
 void cli_print_error(const char *origin, const char *source, const EddyError *err);
+/* ---- the REPL as a server's client (cli/repl_client.c) ---- */
+typedef struct Remote Remote;
+/* Connects to an eddy (or ksqlDB) server at url (http://HOST:PORT) and
+ * checks it answers GET /info; NULL (said on stderr) if not.  user may be
+ * NULL (no authentication). */
+Remote *remote_open(const char *url, const char *user, const char *password);
+void remote_close(Remote *r);
+/* Runs one statement on the server and prints what comes back as the
+ * local REPL would; a push query prints rows until its LIMIT or *stop
+ * (Ctrl-C), then closes it.  0, or -1 with err (positioned in stmt). */
+int remote_execute(Remote *r, const char *stmt, volatile sig_atomic_t *stop, EddyError *err);
+/* Stream and table names for completion (borrowed until the next call). */
+int remote_names(Remote *r, const char ***names);
+
 /* ---- output (cli/output.c) ---- */
 
 /* Default engine output: text and query rows to stdout (rows in a grid

@@ -9,7 +9,7 @@ static const char usage[] =
     "usage: eddy [COMMAND] [ARGS]\n"
     "\n"
     "commands:\n"
-    "  repl                 interactive shell (the default)\n"
+    "  repl                 interactive shell (the default); --server URL: as a server's client\n"
     "  run FILE.ksql...     run the statements, keep the queries running\n"
     "  test FILE.json...    run ksqlDB query-validation tests on in-memory topics\n"
     "  broker               a local development Kafka broker\n"

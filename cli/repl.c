@@ -13,6 +13,11 @@
  * statement by statement, going on after an error (unless --fail-fast),
  * then, if it started persistent queries, running them as `eddy run`
  * does.
+ *
+ * With --server URL the same shell talks to an eddy server instead of an
+ * engine of its own (g_remote; repl_client.c sends the statements and
+ * prints the answers): no engine, nothing to poll, no queries of its own
+ * to stop when leaving.
  */
 #include "cli.h"
 
@@ -36,7 +41,14 @@ static const char usage[] =
     "With standard input not a terminal, runs it as a script, going on after an error:\n"
     "  --fail-fast            stop at the first error instead\n"
     "  --until-caught-up      once the script is done, run its persistent queries until they\n"
-    "                         have caught up (without it: until Ctrl-C or SIGTERM)\n";
+    "                         have caught up (without it: until Ctrl-C or SIGTERM)\n"
+    "\n"
+    "usage: eddy --server http://HOST:PORT [--user U --password P] [--fail-fast]\n"
+    "\n"
+    "The same shell as a client of `eddy server` (or of ksqlDB's REST API), as `ksql URL`:\n"
+    "statements go to the server, push query rows print as they arrive, Ctrl-C closes the query.\n"
+    "  --user U, -u U         HTTP basic authentication (with --password P, -p P; asked for\n"
+    "  --password P, -p P     when only --user is given and stdin is a terminal)\n";
 
 static const char help_text[] =
     "\n"
@@ -77,6 +89,7 @@ static const char help_text[] =
 
 static volatile sig_atomic_t interrupted, terminate_requested;
 static Engine *g_engine;
+static Remote *g_remote;        /* --server: statements go there (NULL: the engine) */
 static const char *g_state_dir;
 static StrBuf pending;          /* a statement being typed over several lines */
 static char *typed_line;        /* the line on_line received, until handled */
@@ -103,7 +116,8 @@ static char *complete_next(const char *text, int state)
     static int nnames;
     if (state == 0) {
         kw = nm = fn = 0;
-        nnames = g_engine ? engine_names(g_engine, &names) : 0;
+        nnames = g_remote ? remote_names(g_remote, &names)
+               : g_engine ? engine_names(g_engine, &names) : 0;
     }
     size_t len = strlen(text);
     const char *const *keywords = eddy_keywords();
@@ -167,9 +181,41 @@ static void prompt_show(void)
 
 /* ---- running statements ---------------------------------------------------------- */
 
+static const char *statement_end(const char *text);
+static void advance_pos(const char *text, size_t n, int *line, int *col);
+
+/* The statements of text on the server, one by one, stopping at the first
+ * error as engine_execute does; err positioned in text. */
+static int remote_run(const char *text, EddyError *err)
+{
+    int line = 1, col = 1;
+    for (const char *p = text; *p;) {
+        const char *end = statement_end(p);
+        char *stmt = strndup(p, (size_t)(end - p));
+        int rc = remote_execute(g_remote, stmt, &interrupted, err);
+        free(stmt);
+        if (rc != 0) {
+            if (err->pos.line == 1)
+                err->pos.col += col - 1;
+            if (err->pos.line > 0)
+                err->pos.line += line - 1;
+            return -1;
+        }
+        advance_pos(p, (size_t)(end - p), &line, &col);
+        p = end;
+    }
+    return 0;
+}
+
 static void run_text(Engine *e, const char *text)
 {
     EddyError err;
+    if (g_remote) {
+        if (remote_run(text, &err) != 0)
+            cli_print_error(NULL, text, &err);
+        interrupted = 0;
+        return;
+    }
     if (engine_execute(e, text, "repl", &err) != 0) {
         cli_print_error(NULL, text, &err);
         return;
@@ -257,7 +303,7 @@ static const char *state_fate(int n)
 /* EXIT or Ctrl-D: leave at once, or ask first while queries run. */
 static void request_leave(Engine *e)
 {
-    int n = engine_running_queries(e);
+    int n = e ? engine_running_queries(e) : 0;
     if (n == 0) {
         leaving = true;
         return;
@@ -364,7 +410,8 @@ static void handle_line(Engine *e, char *line)
 static int run_interactive(Engine *e)
 {
     EddyError err;
-    printf("eddy 0.1.0 - streaming SQL.  Statements end with ';'.  HELP for help, Ctrl-D leaves.\n");
+    printf("eddy 0.1.0 - streaming SQL%s.  Statements end with ';'.  HELP for help, Ctrl-D leaves.\n",
+           g_remote ? " (a server's client)" : "");
     char hist[1024];
     const char *home = getenv("HOME");
     snprintf(hist, sizeof hist, "%s/.eddy_history", home ? home : ".");
@@ -381,7 +428,7 @@ static int run_interactive(Engine *e)
         int r = select(STDIN_FILENO + 1, &fds, NULL, NULL, &tv);
         if (r > 0)
             rl_callback_read_char();
-        else
+        else if (e)
             engine_poll(e, 0, &err);   /* keep persistent queries running */
         if (interrupted) {
             interrupted = 0;
@@ -409,7 +456,7 @@ static int run_interactive(Engine *e)
     cli_set_prompt_hooks(NULL, NULL);
     write_history(hist);
     sb_free(&pending);
-    int n = engine_running_queries(e);
+    int n = e ? engine_running_queries(e) : 0;
     if (n > 0)
         printf("Stopping %d persistent quer%s; %s.\n", n, n == 1 ? "y" : "ies", state_fate(n));
     return 0;
@@ -465,7 +512,9 @@ static int run_script_stdin(Engine *e, const CliOptions *o)
         const char *end = statement_end(p);
         char *stmt = strndup(p, (size_t)(end - p));
         EddyError err;
-        if (engine_execute(e, stmt, "stdin", &err) != 0) {
+        int rc = g_remote ? remote_execute(g_remote, stmt, &interrupted, &err)
+                          : engine_execute(e, stmt, "stdin", &err);
+        if (rc != 0) {
             /* Positions are in the statement; the message gives them in stdin. */
             if (err.pos.line == 1)
                 err.pos.col += col - 1;
@@ -475,16 +524,16 @@ static int run_script_stdin(Engine *e, const CliOptions *o)
             errors++;
             stop = o->fail_fast;
         }
-        while (engine_has_transient(e) && !interrupted && !terminate_requested)
+        while (e && engine_has_transient(e) && !interrupted && !terminate_requested)
             if (engine_poll(e, 100, &err) < 0)
                 break;
-        if (engine_has_transient(e))
+        if (e && engine_has_transient(e))
             engine_cancel_transient(e);
         free(stmt);
         advance_pos(p, (size_t)(end - p), &line, &col);
         p = end;
     }
-    int n = engine_running_queries(e);
+    int n = e ? engine_running_queries(e) : 0;
     if (n > 0) {
         StrBuf ids;
         sb_init(&ids);
@@ -505,8 +554,67 @@ static int run_script_stdin(Engine *e, const CliOptions *o)
     return errors ? 1 : 0;
 }
 
+static void set_signals(void)
+{
+    struct sigaction sa = {0};
+    sa.sa_handler = on_sigint;
+    sigaction(SIGINT, &sa, NULL);
+    sa.sa_handler = on_sigterm;
+    sigaction(SIGTERM, &sa, NULL);
+}
+
+/* eddy --server URL: the shell against a server (see the header). */
+static int cmd_repl_remote(int argc, char **argv)
+{
+    const char *url = NULL, *user = NULL, *password = NULL;
+    CliOptions o = {0};
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        bool has_value = i + 1 < argc;
+        if (strcmp(a, "--server") == 0 && has_value)
+            url = argv[++i];
+        else if ((strcmp(a, "--user") == 0 || strcmp(a, "-u") == 0) && has_value)
+            user = argv[++i];
+        else if ((strcmp(a, "--password") == 0 || strcmp(a, "-p") == 0) && has_value)
+            password = argv[++i];
+        else if (strcmp(a, "--fail-fast") == 0)
+            o.fail_fast = true;
+        else if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+            fputs(usage, stdout);
+            return 0;
+        } else if (strcmp(a, "repl") != 0 || i != 1) {
+            fprintf(stderr, "eddy: %s: not an option of eddy --server (it takes --user, "
+                    "--password, --fail-fast)\n\n%s", a, usage);
+            return 2;
+        }
+    }
+    if (url == NULL) {
+        fprintf(stderr, "eddy: --server needs a URL: eddy --server http://HOST:PORT\n");
+        return 2;
+    }
+    if (user && password == NULL) {
+        if (!isatty(STDIN_FILENO)) {
+            fprintf(stderr, "eddy: --user needs --password when standard input is not a terminal\n");
+            return 2;
+        }
+        password = getpass("Password: ");
+    }
+    set_signals();
+    g_remote = remote_open(url, user, password);
+    if (g_remote == NULL)
+        return 1;
+    sb_init(&pending);
+    int rc = isatty(STDIN_FILENO) ? run_interactive(NULL) : run_script_stdin(NULL, &o);
+    remote_close(g_remote);
+    g_remote = NULL;
+    return rc;
+}
+
 int cmd_repl(int argc, char **argv)
 {
+    for (int i = 1; i < argc; i++)
+        if (strcmp(argv[i], "--server") == 0)
+            return cmd_repl_remote(argc, argv);
     CliOptions o;
     if (cli_parse_options(argc, argv, &o, usage) != 0)
         return 2;
@@ -514,11 +622,7 @@ int cmd_repl(int argc, char **argv)
         cli_free_options(&o);
         return 2;
     }
-    struct sigaction sa = {0};
-    sa.sa_handler = on_sigint;
-    sigaction(SIGINT, &sa, NULL);
-    sa.sa_handler = on_sigterm;
-    sigaction(SIGTERM, &sa, NULL);
+    set_signals();
     EmbeddedBroker *broker = NULL;
     Transport *t = cli_connect(&o, &broker);
     if (t == NULL) {

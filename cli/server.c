@@ -9,14 +9,15 @@
  * prior knowledge share the port: h2o tells them apart by the connection
  * preface.
  *
- * Rows reach clients through EngineOutput.row_json: while a request runs
- * statements they go to its capture (srv->capture_rows); otherwise they
- * belong to the running push query, whose response stays open
- * (PushClient).  h2o takes one buffer at a time per response, so rows
- * arriving while one is on the wire wait in `pending` and go with the next
- * proceed; a client that stops reading while SERVER_PUSH_BACKLOG_MAX bytes
- * wait has its query ended.  A client that goes away (h2o calls the
- * generator's stop, or frees the request) has its query cancelled.
+ * Rows reach clients through EngineOutput.row_json, tagged with their
+ * query's id: while a request runs statements they go to its capture
+ * (srv->capture_rows); otherwise to the push query of that id, whose
+ * response stays open (PushClient, on srv->push).  h2o takes one buffer
+ * at a time per response, so rows arriving while one is on the wire wait
+ * in `pending` and go with the next proceed; a client that stops reading
+ * while SERVER_PUSH_BACKLOG_MAX bytes wait has its query ended.  A client
+ * that goes away (h2o calls the generator's stop, or frees the request)
+ * has its query cancelled; the others run on.
  */
 #include "server.h"
 
@@ -43,6 +44,7 @@ static const char usage[] =
     "  --insecure               allow a non-loopback address without authentication\n"
     "  -p server.auth.basic.file=FILE   HTTP basic authentication: user:crypt(3)-hash lines\n"
     "  -p server.tls.cert=PEM -p server.tls.key=PEM   serve HTTPS (HTTP/2 or HTTP/1.1 by ALPN)\n"
+    "  -p ksql.max.push.queries=N   push queries open at once (default 100; past it: 429)\n"
     "  --bootstrap-servers B    the Kafka cluster (default: an embedded development broker)\n"
     "  --state-dir D            catalog and state (default ./eddy-state)\n"
     "  --config FILE, -p key=value, --verbose, --log-file FILE   as for eddy run\n";
@@ -182,15 +184,55 @@ static void push_proceed(h2o_generator_t *g, h2o_req_t *req)
     push_flush(pc);
 }
 
+static void push_unlink(Server *srv, PushClient *pc)
+{
+    if (pc->prev)
+        pc->prev->next = pc->next;
+    else
+        srv->push = pc->next;
+    if (pc->next)
+        pc->next->prev = pc->prev;
+    pc->prev = pc->next = NULL;
+    pc->listed = false;
+    srv->npush--;
+    srv->push_freed++;
+}
+
+/* Stops a client's query, at once or, while the engine polls (h2o may
+ * call a generator's stop from a write a row started), right after the
+ * poll.  Its rows meanwhile find no client and are dropped. */
+static void push_cancel(Server *srv, const char *query_id)
+{
+    if (!srv->polling) {
+        engine_cancel_query(srv->e, query_id);
+        return;
+    }
+    char **more = realloc(srv->cancel_later, sizeof(char *) * (size_t)(srv->ncancel_later + 1));
+    if (more == NULL)
+        abort();
+    srv->cancel_later = more;
+    srv->cancel_later[srv->ncancel_later++] = strdup(query_id);
+}
+
+static void push_cancel_deferred(Server *srv)
+{
+    for (int i = 0; i < srv->ncancel_later; i++) {
+        engine_cancel_query(srv->e, srv->cancel_later[i]);
+        free(srv->cancel_later[i]);
+    }
+    free(srv->cancel_later);
+    srv->cancel_later = NULL;
+    srv->ncancel_later = 0;
+}
+
 /* The client is gone (or the response failed): its query stops now. */
 static void push_release(PushClient *pc)
 {
     pc->req = NULL;
     Server *srv = pc->srv;
-    if (srv->push == pc) {
-        srv->push = NULL;
-        srv->push_freed++;
-        engine_cancel_transient(srv->e);
+    if (pc->listed) {
+        push_unlink(srv, pc);
+        push_cancel(srv, pc->sink.query_id);
     }
 }
 
@@ -227,7 +269,12 @@ PushClient *server_push_new(Server *srv, h2o_req_t *req, RowFormat fmt)
 void server_push_start(Server *srv, PushClient *pc, h2o_req_t *req, const char *content_type)
 {
     pc->req = req;
+    pc->next = srv->push;
+    if (srv->push)
+        srv->push->prev = pc;
     srv->push = pc;
+    pc->listed = true;
+    srv->npush++;
     srv->push_started++;
     req->res.status = 200;
     req->res.reason = "OK";
@@ -237,28 +284,45 @@ void server_push_start(Server *srv, PushClient *pc, h2o_req_t *req, const char *
     push_flush(pc);
 }
 
-void server_push_finish(Server *srv, const char *final_message)
+void server_push_finish(Server *srv, PushClient *pc, const char *final_message)
 {
-    PushClient *pc = srv->push;
-    if (pc == NULL)
+    if (!pc->listed)
         return;
-    srv->push = NULL;
-    srv->push_freed++;
-    if (engine_has_transient(srv->e))
-        engine_cancel_transient(srv->e);
+    push_unlink(srv, pc);
+    push_cancel(srv, pc->sink.query_id);
     server_sink_close(&pc->sink, final_message);
     pc->finished = true;
     push_flush(pc);
+}
+
+PushClient *server_push_find(Server *srv, const char *query_id)
+{
+    for (PushClient *pc = srv->push; pc; pc = pc->next)
+        if (strcmp(pc->sink.query_id, query_id) == 0)
+            return pc;
+    return NULL;
+}
+
+void server_cancel_unheld(Server *srv)
+{
+    for (int i = 0; i < engine_transient_count(srv->e);) {
+        const char *id = engine_transient_id(srv->e, i);
+        if (server_push_find(srv, id) == NULL)
+            engine_cancel_query(srv->e, id);
+        else
+            i++;
+    }
+    if (srv->push == NULL && engine_has_transient(srv->e))
+        engine_cancel_transient(srv->e);   /* a PRINT */
 }
 
 /* An HTTP/1.1 client that hung up is seen only by a failing write: h2o
  * stops reading a connection while it answers.  A peek at the socket
  * finds the end of the stream sooner, also while no row is coming.
  * (HTTP/2 reads on; h2o calls push_stop when the stream is reset.) */
-static void push_check_gone(Server *srv)
+static void push_check_gone(PushClient *pc)
 {
-    PushClient *pc = srv->push;
-    if (pc == NULL || pc->req == NULL || pc->req->version >= 0x200 ||
+    if (pc->req == NULL || pc->req->version >= 0x200 ||
         pc->req->conn->callbacks->get_socket == NULL)
         return;
     h2o_socket_t *sock = pc->req->conn->callbacks->get_socket(pc->req->conn);
@@ -297,14 +361,15 @@ static void out_row(void *ud, const char *const *cols, int ncols, bool header)
         inner.row(inner.ud, cols, ncols, header);
 }
 
-static void out_row_json(void *ud, const char *json, bool header)
+static void out_row_json(void *ud, const char *query_id, const char *json, bool header)
 {
     Server *srv = ud;
-    if (srv->capture_rows) {
-        server_sink_row(srv->capture_rows, json, header);
+    RowSink *cap = srv->capture_rows;
+    if (cap && (cap->query_id[0] == '\0' || strcmp(cap->query_id, query_id) == 0)) {
+        server_sink_row(cap, json, header);
         return;
     }
-    PushClient *pc = srv->push;
+    PushClient *pc = server_push_find(srv, query_id);
     if (pc == NULL)
         return;
     if (pc->overflow)
@@ -437,13 +502,28 @@ static int listen_on(const char *spec, bool insecure, char *bound, size_t bounds
     return fd;
 }
 
-/* Takes the server.* properties out of o (librdkafka would refuse them)
- * into the strings given (malloc'd).  -1 (said) for one eddy does not know. */
-static int take_server_props(CliOptions *o, char **auth_file, char **tls_cert, char **tls_key)
+/* Takes the server.* properties and ksql.max.push.queries out of o
+ * (librdkafka would refuse them) into the strings given (malloc'd) and
+ * *push_max.  -1 (said) for one eddy does not know or a bad value. */
+static int take_server_props(CliOptions *o, char **auth_file, char **tls_cert, char **tls_key,
+                             int *push_max)
 {
     int k = 0, rc = 0;
     for (int i = 0; i < o->nprops; i++) {
         char *key = o->props[2 * i], *val = o->props[2 * i + 1];
+        if (strcmp(key, "ksql.max.push.queries") == 0) {
+            char *end;
+            long n = strtol(val, &end, 10);
+            if (*val == '\0' || *end != '\0' || n < 1 || n > 100000) {
+                fprintf(stderr, "eddy server: ksql.max.push.queries must be a number from 1 to "
+                        "100000, not '%s'\n", val);
+                rc = -1;
+            }
+            *push_max = (int)n;
+            free(key);
+            free(val);
+            continue;
+        }
         if (strncmp(key, "server.", 7) != 0) {
             o->props[2 * k] = key;
             o->props[2 * k + 1] = val;
@@ -513,16 +593,24 @@ static int serve(Server *srv)
         h2o_evloop_run(srv->ctx.loop, running ? 0 : 100);
         if (!running)
             continue;
-        if (engine_poll(srv->e, 10, &err) < 0) {
+        srv->polling = true;
+        int polled = engine_poll(srv->e, 10, &err);
+        srv->polling = false;
+        push_cancel_deferred(srv);
+        if (polled < 0) {
             fprintf(stderr, "eddy: %s\n", err.msg);
             return -1;
         }
-        /* The push query ended by itself (its LIMIT). */
-        if (srv->push && !engine_has_transient(srv->e))
-            server_push_finish(srv, "Limit Reached");
-        if (srv->push && srv->push->overflow)
-            server_push_finish(srv, "Client too slow");
-        push_check_gone(srv);
+        for (PushClient *pc = srv->push, *next; pc; pc = next) {
+            next = pc->next;
+            /* The push query ended by itself (its LIMIT, or it failed). */
+            if (!engine_transient_running(srv->e, pc->sink.query_id))
+                server_push_finish(srv, pc, "Limit Reached");
+            else if (pc->overflow)
+                server_push_finish(srv, pc, "Client too slow");
+            else
+                push_check_gone(pc);
+        }
     }
     return 0;
 }
@@ -560,7 +648,8 @@ int cmd_server(int argc, char **argv)
     char *auth_file = NULL, *tls_cert = NULL, *tls_key = NULL;
     int fd = -1;
     SSL_CTX *ssl = NULL;
-    bool bad = take_server_props(&o, &auth_file, &tls_cert, &tls_key) != 0 ||
+    srv->push_max = SERVER_PUSH_MAX;
+    bool bad = take_server_props(&o, &auth_file, &tls_cert, &tls_key, &srv->push_max) != 0 ||
                (auth_file && (srv->auth = server_auth_load(auth_file)) == NULL) ||
                ((tls_cert || tls_key) && (ssl = tls_context(tls_cert, tls_key)) == NULL);
     free(auth_file);
@@ -589,6 +678,7 @@ int cmd_server(int argc, char **argv)
         .state_dir = o.state_dir ? o.state_dir : "eddy-state",
         .out = {.text = out_text, .row = out_row, .row_json = out_row_json, .log = out_log,
                 .width = out_width, .ud = srv},
+        .many_transients = true,
         .props = cli_engine_props(&o),
     };
     srv->t = t;
@@ -627,8 +717,8 @@ int cmd_server(int argc, char **argv)
             srv->listen, ssl ? "TLS; HTTP/2 or HTTP/1.1 by ALPN" : "HTTP/1.1 and h2c");
 
     if (serve(srv) == 0) {
-        if (srv->push)
-            server_push_finish(srv, NULL);
+        while (srv->push)
+            server_push_finish(srv, srv->push, NULL);
         if (engine_checkpoint(srv->e, &err) != 0)
             fprintf(stderr, "eddy: final checkpoint failed: %s\n", err.msg);
         else

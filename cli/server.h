@@ -7,8 +7,11 @@
  * single-caller API), the engine's output, and the push-query client
  * whose response stays open.  server_api.c answers the endpoints.
  *
- * Invariant: at most one push query runs (the engine runs one transient
- * query at a time); srv->push is its client while its response is open.
+ * Push queries: each client's runs beside the others (the engine's
+ * many_transients), up to srv->push_max (ksql.max.push.queries, default
+ * SERVER_PUSH_MAX); srv->push lists the clients whose response is open.
+ * Invariant: a PushClient is on the list exactly while the engine runs its
+ * query (sink.query_id); leaving the list cancels the query.
  */
 #ifndef EDDY_SERVER_H
 #define EDDY_SERVER_H
@@ -25,6 +28,9 @@
  * request can take. */
 #define SERVER_MAX_BODY (1 << 20)
 #define SERVER_HARD_MAX_BODY (16 << 20)
+/* Push queries open at once, unless ksql.max.push.queries says otherwise
+ * (ksqlDB's property and default). */
+#define SERVER_PUSH_MAX 100
 /* Rows a push client has not read yet beyond which its query is ended. */
 #define SERVER_PUSH_BACKLOG_MAX (8 << 20)
 
@@ -54,6 +60,8 @@ typedef struct PushClient {
     bool gone;                    /* the client hung up while a write was in flight */
     bool overflow;                /* too many rows waiting: ended after the poll */
     const char *final_message;    /* /query's closing message, if any */
+    bool listed;                  /* on srv->push: its query runs */
+    struct PushClient *prev, *next;
 } PushClient;
 
 typedef struct ServerAuth ServerAuth;
@@ -75,7 +83,13 @@ typedef struct Server {
     StrBuf *capture_text;
     json_t *capture_warnings;
     RowSink *capture_rows;
-    PushClient *push;
+    PushClient *push;             /* the open push responses (a list) */
+    int npush, push_max;
+    /* While engine_poll runs, a client's query is cancelled only after it
+     * (push_cancel): never from inside its own row's delivery. */
+    bool polling;
+    char **cancel_later;
+    int ncancel_later;
     int64_t requests, push_started, push_freed;
     int64_t seq;                  /* commandSequenceNumber of /ksql entities */
 } Server;
@@ -91,11 +105,16 @@ void server_reply_json(h2o_req_t *req, int status, json_t *j);
 void server_reply_error(h2o_req_t *req, int status, const char *type, int code, const char *msg);
 /* A push client for req, in its pool (freed with the request). */
 PushClient *server_push_new(Server *srv, h2o_req_t *req, RowFormat fmt);
-/* Starts a streamed response for a push query; rows already in
- * pc->pending go first.  The client becomes srv->push. */
+/* Starts a streamed response for the push query pc->sink.query_id names;
+ * rows already in pc->pending go first.  The client joins srv->push. */
 void server_push_start(Server *srv, PushClient *pc, h2o_req_t *req, const char *content_type);
-/* Ends the push query's response (its tail, then the end of the body). */
-void server_push_finish(Server *srv, const char *final_message);
+/* Ends a push query and its response (its tail, then the end of the body). */
+void server_push_finish(Server *srv, PushClient *pc, const char *final_message);
+/* The open push response of that query, or NULL. */
+PushClient *server_push_find(Server *srv, const char *query_id);
+/* Cancels the transient queries no client holds (a RUN SCRIPT's SELECT
+ * in /ksql): nobody would read their rows. */
+void server_cancel_unheld(Server *srv);
 /* Appends a query's rows (or its metadata, header=true) to sink. */
 void server_sink_row(RowSink *sink, const char *json, bool header);
 /* The closing text of a response in sink's format. */

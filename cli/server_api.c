@@ -569,16 +569,15 @@ static void api_ksql(Server *srv, h2o_req_t *req)
 out:
     /* A push query started where no client holds it (a RUN SCRIPT's
      * SELECT): nobody would read its rows. */
-    if (srv->push == NULL && engine_has_transient(srv->e))
-        engine_cancel_transient(srv->e);
+    server_cancel_unheld(srv);
     restore_props(srv, restore);
     json_decref(body);
 }
 
 /* ---- queries: /query-stream and /query ----------------------------------------------- */
 
-/* Whether a SELECT would start a transient query, replacing a running
- * one: anything but a pull query (a table without EMIT).  The FROM name is
+/* Whether a SELECT would start a transient query (counted against
+ * ksql.max.push.queries): anything but a pull query (a table without EMIT).  The FROM name is
  * looked up in SHOW TABLES's answer. */
 static bool starts_transient(Server *srv, const char *sql)
 {
@@ -629,10 +628,11 @@ static void run_query(Server *srv, h2o_req_t *req, const char *sql, json_t *prop
                                : "a query endpoint runs one SELECT, not several statements");
         return;
     }
-    if (srv->push && starts_transient(srv, sql)) {
-        server_reply_error(req, 429, "generic_error", 42900,
-                           "a push query is already running: this server runs one at a time "
-                           "(close it with /close-query, or retry later)");
+    if (srv->npush >= srv->push_max && starts_transient(srv, sql)) {
+        snprintf(msg, sizeof msg,
+                 "too many push queries: %d are open, the limit (ksql.max.push.queries) is %d; "
+                 "close one with /close-query, or retry later", srv->npush, srv->push_max);
+        server_reply_error(req, 429, "generic_error", 42900, msg);
         return;
     }
     json_t *restore;
@@ -653,9 +653,9 @@ static void run_query(Server *srv, h2o_req_t *req, const char *sql, json_t *prop
         return;
     }
     const char *ct = fmt == FMT_DELIMITED ? CT_DELIMITED : "application/json";
-    /* Without a push query before, a transient one now is this request's
-     * (with one, only a pull query got here). */
-    if (srv->push == NULL && engine_has_transient(srv->e)) {
+    /* A push query still running after the statement is this request's
+     * (a pull query, or a SELECT on a stream without EMIT, is done). */
+    if (pc->sink.query_id[0] && engine_transient_running(srv->e, pc->sink.query_id)) {
         server_push_start(srv, pc, req, ct);
         return;
     }
@@ -701,12 +701,12 @@ static void api_close_query(Server *srv, h2o_req_t *req)
     if (id == NULL)
         server_reply_error(req, 400, "generic_error", 40000,
                            "the request needs \"queryId\": the push query to close");
-    else if (srv->push == NULL || strcmp(srv->push->sink.query_id, id) != 0) {
+    else if (server_push_find(srv, id) == NULL) {
         char msg[512];
         snprintf(msg, sizeof msg, "no push query with id %s is running", id);
         server_reply_error(req, 400, "generic_error", 40000, msg);
     } else {
-        server_push_finish(srv, NULL);
+        server_push_finish(srv, server_push_find(srv, id), NULL);
         server_reply(req, 200, "application/json", "", 0);
     }
     json_decref(body);
@@ -946,7 +946,7 @@ static void api_metrics(Server *srv, h2o_req_t *req)
     metric_head(&o, "eddy_queries_failed", "gauge", "Persistent queries stopped by an error.");
     sb_printf(&o, "eddy_queries_failed %d\n", st.queries_failed);
     metric_head(&o, "eddy_push_queries", "gauge", "Push queries a client holds open.");
-    sb_printf(&o, "eddy_push_queries %d\n", srv->push ? 1 : 0);
+    sb_printf(&o, "eddy_push_queries %d\n", srv->npush);
     metric_head(&o, "eddy_push_queries_started_total", "counter", "Push queries started.");
     sb_printf(&o, "eddy_push_queries_started_total %lld\n", (long long)srv->push_started);
     metric_head(&o, "eddy_push_queries_ended_total", "counter",

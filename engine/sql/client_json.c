@@ -13,13 +13,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-static void emit(Engine *e, json_t *j, bool header)
+static void emit(Engine *e, const char *query_id, json_t *j, bool header)
 {
     char *text = json_dumps(j, JSON_COMPACT | JSON_ENCODE_ANY);
     json_decref(j);
     if (text == NULL)
         abort();   /* out of memory: what json_dumps fails on for our values */
-    e->out.row_json(e->out.ud, text, header);
+    e->out.row_json(e->out.ud, query_id, text, header);
     free(text);
 }
 
@@ -37,11 +37,12 @@ void engine_json_header(Engine *e, const char *query_id, const Schema *schema)
         json_array_append_new(types, json_string(sb.data ? sb.data : ""));
     }
     sb_free(&sb);
-    emit(e, json_pack("{s:s, s:o, s:o}", "queryId", query_id, "columnNames", names,
+    emit(e, query_id, json_pack("{s:s, s:o, s:o}", "queryId", query_id, "columnNames", names,
                       "columnTypes", types), true);
 }
 
-void engine_json_row(Engine *e, const Schema *schema, const Value *vals, int n)
+void engine_json_row(Engine *e, const char *query_id, const Schema *schema, const Value *vals,
+                     int n)
 {
     if (e->out.row_json == NULL)
         return;
@@ -54,7 +55,7 @@ void engine_json_row(Engine *e, const Schema *schema, const Value *vals, int n)
         value_write_rest_json(&vals[i], schema->cols[i].type, &sb);
     }
     sb_putc(&sb, ']');
-    e->out.row_json(e->out.ud, sb.data, false);
+    e->out.row_json(e->out.ud, query_id, sb.data, false);
     sb_free(&sb);
 }
 

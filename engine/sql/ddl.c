@@ -1061,6 +1061,16 @@ int exec_terminate(Engine *e, const AstStmt *s, EddyError *err)
         return 0;
     }
     Query *q = engine_find_query(e, s->u.terminate.query_id);
+    int ti = q == NULL ? transient_find(e, s->u.terminate.query_id) : -1;
+    if (ti >= 0) {
+        /* A client's push query, as ksqlDB lets TERMINATE end one: nothing
+         * to log (it is not in the catalog); its client sees its end. */
+        char buf[300];
+        snprintf(buf, sizeof buf, "Query %s terminated.\n", e->transients[ti].q->id);
+        transient_free(e, ti);
+        engine_text(e, buf);
+        return 0;
+    }
     if (q == NULL || q->state != QSTATE_RUNNING)
         return eddy_error(err, ERR_ANALYSIS, s->pos, "unknown query id %s (or not running)",
                           s->u.terminate.query_id);
@@ -1075,10 +1085,17 @@ int exec_terminate(Engine *e, const AstStmt *s, EddyError *err)
 
 /* ---- push queries for a client ------------------------------------------- */
 
+/* What a transient query's rows are delivered with (in its arena). */
+typedef struct ClientRows {
+    Engine *e;
+    const char *query_id;
+} ClientRows;
+
 static void client_rows(void *ud, const Schema *schema, const Row *row)
 {
-    Engine *e = ud;
-    engine_json_row(e, schema, row->cols, schema->ncols);
+    ClientRows *cr = ud;
+    Engine *e = cr->e;
+    engine_json_row(e, cr->query_id, schema, row->cols, schema->ncols);
     if (e->out.row == NULL)
         return;
     const char *cells[256] = {0};
@@ -1094,6 +1111,24 @@ static void client_rows(void *ud, const Schema *schema, const Row *row)
         sb_free(&bufs[i]);
 }
 
+/* transient_<SOURCE>_<number>, as ksqlDB names a push query; the number is
+ * the start time in ms, moved on by one where two starts share a ms, so
+ * ids never repeat within a run (a client closes a query by its id). */
+static char *transient_id(Engine *e, Arena *a, const char *source)
+{
+    int64_t num = eddy_now_ms();
+    if (num <= e->transient_num)
+        num = e->transient_num + 1;
+    e->transient_num = num;
+    return arena_sprintf(a, "transient_%s_%lld", source, (long long)num);
+}
+
+static int select_failed(Arena *a)
+{
+    arena_destroy(a);
+    return -1;
+}
+
 int exec_select(Engine *e, const AstStmt *s, EddyError *err)
 {
     if (e->replaying)
@@ -1102,18 +1137,17 @@ int exec_select(Engine *e, const AstStmt *s, EddyError *err)
     CatSource *from = catalog_find(&e->cat, sel->from.name.name);
     if (from && from->is_table && sel->emit == EMIT_NONE)
         return exec_pull(e, s, from, err);
-    if (engine_has_transient(e))
-        engine_cancel_transient(e);
-    e->transient = NULL;   /* it lives in the arena freed next */
-    arena_destroy(e->transient_arena);
-    e->transient_arena = arena_create(0);
-    Arena *a = e->transient_arena;
+    Arena *a = arena_create(0);
     SelectAnalysis an;
     if (analyze_select(&e->cat, sel, false, a, &an, err) != 0)
-        return -1;
+        return select_failed(a);   /* a bad SELECT leaves the running ones be */
+    /* One push query at a time replaces the running one (the REPL, eddy
+     * run); a server runs each client's beside the others. */
+    if (!e->many_transients && engine_has_transient(e))
+        engine_cancel_transient(e);
     Plan *sink = plan_sink(a, an.plan, NULL, false, sel->limit);
     Query *q = arena_alloc(a, sizeof *q);
-    q->id = arena_sprintf(a, "transient_%s_%lld", an.inputs[0]->name, (long long)eddy_now_ms());
+    q->id = transient_id(e, a, an.inputs[0]->name);
     q->kind = QUERY_TRANSIENT;
     q->sql = arena_strdup(a, s->text);
     q->plan = sink;
@@ -1124,13 +1158,21 @@ int exec_select(Engine *e, const AstStmt *s, EddyError *err)
      * and runs until LIMIT or cancel. */
     OffsetReset reset = sel->emit == EMIT_NONE ? RESET_EARLIEST : offset_reset(e);
     models_attach(e, q, a);
-    q->rt = runtime_start(q, e->t, e->scratch, reset, client_rows, e, &e->out, 1000000000, 1,
+    ClientRows *cr = arena_alloc(a, sizeof *cr);
+    *cr = (ClientRows){e, q->id};
+    q->rt = runtime_start(q, e->t, e->scratch, reset, client_rows, cr, &e->out, 1000000000, 1,
                           err);
     if (q->rt == NULL)
-        return -1;
+        return select_failed(a);
     runtime_set_max_task_idle(q->rt, strtoll(catalog_prop(&e->cat, "max.task.idle.ms", "500"), NULL, 10));
     q->state = QSTATE_RUNNING;
-    e->transient = q;
+    if (e->ntransients == e->transients_cap) {
+        e->transients_cap = e->transients_cap ? 2 * e->transients_cap : 8;
+        e->transients = realloc(e->transients, sizeof(Transient) * (size_t)e->transients_cap);
+        if (e->transients == NULL)
+            EDDY_PANIC("out of memory");
+    }
+    e->transients[e->ntransients++] = (Transient){q, a};
     engine_json_header(e, q->id, sink->schema);
     if (e->out.row) {
         const char *cells[256] = {0};
@@ -1141,19 +1183,21 @@ int exec_select(Engine *e, const AstStmt *s, EddyError *err)
     }
     if (sel->emit == EMIT_NONE) {
         /* Drain to the end now. */
-        for (int idle = 0; engine_has_transient(e) && idle < 50;) {
+        for (int idle = 0; idle < 50;) {
             int n = runtime_poll(q->rt, 100, err);
-            if (n < 0)
+            if (n < 0) {
+                transient_free(e, transient_find(e, q->id));
                 return -1;
+            }
             if (runtime_done(q->rt) || (n == 0 && runtime_at_end(q->rt)))
                 break;
             idle = n == 0 ? idle + 1 : 0;
         }
-        engine_cancel_transient(e);
         /* The footer a pull query has too, also (above all) when nothing matched. */
         char buf[300];
         snprintf(buf, sizeof buf, "(%lld row%s from %s)\n", (long long)q->records_out,
                  q->records_out == 1 ? "" : "s", an.inputs[0]->name);
+        transient_free(e, transient_find(e, q->id));
         engine_text(e, buf);
     }
     return 0;

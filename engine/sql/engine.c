@@ -277,6 +277,7 @@ Engine *engine_create(const EngineConfig *cfg, EddyError *err)
     e->t = cfg->transport;
     e->out = cfg->out;
     e->deterministic = cfg->deterministic;
+    e->many_transients = cfg->many_transients;
     e->auto_create_topics = cfg->auto_create_topics;
     e->cat.arena = arena_create(0);
     e->cat.sources = strmap_create();
@@ -355,12 +356,12 @@ void engine_destroy(Engine *e)
         if (q->rt)
             engine_stop_query(e, q);
     }
-    if (e->transient && e->transient->rt)
-        engine_stop_query(e, e->transient);
+    while (e->ntransients > 0)
+        transient_free(e, e->ntransients - 1);
+    free(e->transients);
     print_stop(e);
     commands_close(e);
     pool_destroy(e->pool);
-    arena_destroy(e->transient_arena);
     replay_state_free(e);
     if (e->state)
         statedb_close(e->state);
@@ -531,16 +532,66 @@ int engine_running_queries(Engine *e)
     return n;
 }
 
+int transient_find(Engine *e, const char *id)
+{
+    for (int i = 0; i < e->ntransients; i++)
+        if (str_ieq(e->transients[i].q->id, id))
+            return i;
+    return -1;
+}
+
+/* Its scratch stores go with it: ids never repeat, so nothing would read
+ * them again, and a server running push query after push query would
+ * otherwise keep every one's state. */
+void transient_free(Engine *e, int i)
+{
+    if (i < 0 || i >= e->ntransients)
+        return;
+    Transient t = e->transients[i];
+    memmove(&e->transients[i], &e->transients[i + 1],
+            sizeof(Transient) * (size_t)(e->ntransients - i - 1));
+    e->ntransients--;
+    if (t.q->rt) {
+        runtime_drop_state(t.q->rt);
+        engine_stop_query(e, t.q);
+    }
+    arena_destroy(t.arena);
+}
+
 bool engine_has_transient(Engine *e)
 {
-    return (e->transient && e->transient->rt) || e->print;
+    return e->ntransients > 0 || e->print;
 }
 
 void engine_cancel_transient(Engine *e)
 {
-    if (e->transient && e->transient->rt)
-        engine_stop_query(e, e->transient);
+    while (e->ntransients > 0)
+        transient_free(e, e->ntransients - 1);
     print_stop(e);
+}
+
+int engine_transient_count(Engine *e)
+{
+    return e->ntransients;
+}
+
+const char *engine_transient_id(Engine *e, int i)
+{
+    return i >= 0 && i < e->ntransients ? e->transients[i].q->id : NULL;
+}
+
+bool engine_transient_running(Engine *e, const char *id)
+{
+    return transient_find(e, id) >= 0;
+}
+
+int engine_cancel_query(Engine *e, const char *id)
+{
+    int i = transient_find(e, id);
+    if (i < 0)
+        return -1;
+    transient_free(e, i);
+    return 0;
 }
 
 /* The checkpoint of DESIGN.md section 3: (1) operators flushed and every
@@ -906,7 +957,7 @@ static bool any_threaded(Engine *e)
 
 int engine_poll(Engine *e, int timeout_ms, EddyError *err)
 {
-    int total = 0, nq = engine_running_queries(e) + engine_has_transient(e);
+    int total = 0, nq = engine_running_queries(e) + e->ntransients + (e->print != NULL);
     int per = nq > 0 ? timeout_ms / nq : 0;
     bool backlog = e->t->ops->pending && e->t->ops->pending(e->t) > PENDING_PAUSE;
     if ((e->delivering || backlog) && checkpoint_step(e, timeout_ms, err) != 0)
@@ -919,10 +970,17 @@ int engine_poll(Engine *e, int timeout_ms, EddyError *err)
             if (q->rt)
                 total += poll_query(e, q, per, err);
         }
-    if (e->transient && e->transient->rt) {
-        total += poll_query(e, e->transient, per, err);
-        if (e->transient->rt && runtime_done(e->transient->rt))
-            engine_stop_query(e, e->transient);
+    /* The transient queries run on this thread, one task each (exec_select
+     * starts them with one worker): a client's push query is small next to
+     * the persistent ones, and its rows go out through this thread's
+     * EngineOutput.  One that failed or reached its LIMIT is freed here. */
+    for (int i = 0; i < e->ntransients;) {
+        Query *q = e->transients[i].q;
+        total += poll_query(e, q, per, err);
+        if (q->rt == NULL || runtime_done(q->rt))
+            transient_free(e, i);
+        else
+            i++;
     }
     total += print_poll(e, per, err);
     if (commands_poll(e, err) < 0) {
@@ -957,8 +1015,9 @@ bool engine_caught_up(Engine *e)
         if (q->rt && !runtime_at_end(q->rt))
             return false;
     }
-    if (e->transient && e->transient->rt && !runtime_at_end(e->transient->rt))
-        return false;
+    for (int i = 0; i < e->ntransients; i++)
+        if (e->transients[i].q->rt && !runtime_at_end(e->transients[i].q->rt))
+            return false;
     return print_at_end(e);
 }
 

@@ -28,9 +28,13 @@ struct Engine {
     bool deterministic;
     bool auto_create_topics;
     int script_depth;             /* RUN SCRIPT nesting */
-    Query *transient;             /* the running push query, if any */
+    /* The running push (transient) queries, in start order; each in an
+     * arena of its own, freed as soon as it stops (LIMIT, cancel). */
+    struct Transient *transients;
+    int ntransients, transients_cap;
+    bool many_transients;         /* EngineConfig.many_transients */
+    int64_t transient_num;        /* the last id's number: ids stay unique */
     struct PrintTask *print;      /* the running PRINT, if any (show.c) */
-    Arena *transient_arena;
     int64_t last_checkpoint_ms;
     /* A periodic checkpoint waiting for its output to be delivered (the
      * broker away): queries are not polled meanwhile (engine_poll). */
@@ -61,6 +65,17 @@ typedef struct CommandTopic CommandTopic;
 int commands_publish(Engine *e, const char *text, EddyError *err);
 int commands_poll(Engine *e, EddyError *err);
 void commands_close(Engine *e);
+
+/* A client's push query and the arena it lives in. */
+typedef struct Transient {
+    Query *q;
+    Arena *arena;
+} Transient;
+
+/* The running transient query with that id (case-insensitive), or -1. */
+int transient_find(Engine *e, const char *id);
+/* Stops transient i (deleting its scratch state) and frees it. */
+void transient_free(Engine *e, int i);
 
 /* num.stream.threads: the workers a query started now is split for (1 in
  * deterministic runs and on a transport that cannot split a consumer). */
@@ -130,7 +145,8 @@ Query *engine_find_query(Engine *e, const char *id);
 /* A client query's rows for out.row_json (client_json.c): its header
  * (query id, column names and types) and one row of values. */
 void engine_json_header(Engine *e, const char *query_id, const Schema *schema);
-void engine_json_row(Engine *e, const Schema *schema, const Value *vals, int n);
+void engine_json_row(Engine *e, const char *query_id, const Schema *schema, const Value *vals,
+                     int n);
 /* Stops a query's runtime and marks it terminated (its state stays). */
 void engine_stop_query(Engine *e, Query *q);
 /* TERMINATE: stops the query and deletes its state and stored offsets. */

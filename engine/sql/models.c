@@ -162,11 +162,12 @@ static void collect_calls(const Plan *p, const CatModel *m, Arena *a, PtrVec *ou
 }
 
 /* The queries that score with m now: running persistent ones, then the
- * running transient one. */
+ * running transient ones. */
 static void live_users(Engine *e, const CatModel *m, Arena *a, PtrVec *out)
 {
-    for (int i = 0; i <= e->cat.queries.n; i++) {
-        Query *q = i < e->cat.queries.n ? e->cat.queries.items[i] : e->transient;
+    for (int i = 0; i < e->cat.queries.n + e->ntransients; i++) {
+        Query *q = i < e->cat.queries.n ? e->cat.queries.items[i]
+                                        : e->transients[i - e->cat.queries.n].q;
         if (q && q->rt && query_model_use(q, m))
             ptrvec_push(a, out, q);
     }

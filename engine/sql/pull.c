@@ -44,6 +44,7 @@ typedef struct Pull {
     EvalCtx ev;
     int64_t rows;
     int64_t limit;                /* LIMIT n, or -1 */
+    char qid[300];                /* the id its JSON rows carry (out.row_json) */
 } Pull;
 
 static bool pull_full(const Pull *p)
@@ -94,7 +95,7 @@ static void emit_row(Pull *p, const Row *row)
         value_format(&vals[i], &bufs[i]);
         cells[i] = bufs[i].data ? bufs[i].data : "";
     }
-    engine_json_row(p->e, pr->schema, vals, n);
+    engine_json_row(p->e, p->qid, pr->schema, vals, n);
     if (p->e->out.row)
         p->e->out.row(p->e->out.ud, cells, n, false);
     for (int i = 0; i < n; i++)
@@ -408,9 +409,8 @@ int exec_pull(Engine *e, const AstStmt *s, CatSource *table, EddyError *err)
     }
     if (e->out.row_json) {
         /* ksqlDB names a pull query too; the id is only for the client. */
-        char qid[300];
-        snprintf(qid, sizeof qid, "pull_%s_%lld", table->name, (long long)eddy_now_ms());
-        engine_json_header(e, qid, an.plan->schema);
+        snprintf(p.qid, sizeof p.qid, "pull_%s_%lld", table->name, (long long)eddy_now_ms());
+        engine_json_header(e, p.qid, an.plan->schema);
     }
     if (e->out.row) {
         const char *cells[256];

@@ -679,8 +679,11 @@ int exec_print(Engine *e, const AstStmt *s, EddyError *err)
         sb_free(&hint);
         return -1;
     }
-    /* A new push statement replaces a running one, as a SELECT does. */
-    if (engine_has_transient(e))
+    /* A new push statement replaces a running one, as a SELECT does (with
+     * many_transients: the running PRINT only). */
+    if (e->many_transients)
+        print_stop(e);
+    else if (engine_has_transient(e))
         engine_cancel_transient(e);
     struct PrintTask *pt = calloc(1, sizeof *pt);
     if (pt == NULL)

@@ -105,3 +105,14 @@ void tfmt_render_fit(const TextTable *t, StrBuf *out, int max_width, int prefer)
     }
     free(w);
 }
+
+void eddy_format_table(const char *const *cells, int ncells, int ncols, int max_width, int prefer,
+                       StrBuf *out)
+{
+    TextTable t;
+    tfmt_init(&t, ncols);
+    for (int i = 0; i < ncells; i++)
+        tfmt_cell(&t, cells[i]);
+    tfmt_render_fit(&t, out, max_width, prefer);
+    tfmt_free(&t);
+}

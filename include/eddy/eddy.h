@@ -19,14 +19,18 @@ typedef struct EngineOutput {
     /* A block of text (tables, messages). */
     void (*text)(void *ud, const char *text);
     /* A row of a transient query, already formatted as "|v1 |v2 |" cells
-     * (cols[i] are the formatted values).  header=true for the column names. */
+     * (cols[i] are the formatted values).  header=true for the column names.
+     * For a person, who follows one query at a time: with many_transients
+     * the rows of all running ones come here untagged (use row_json). */
     void (*row)(void *ud, const char *const *cols, int ncols, bool header);
     /* Optional (NULL: not wanted), for a program rather than a person
-     * (eddy server): the same rows as JSON text.  header=true once per
-     * query, before its rows: {"queryId":"...","columnNames":[...],
+     * (eddy server): the same rows as JSON text, each tagged with the id
+     * of its query (a transient query's transient_<SOURCE>_<n>, a pull
+     * query's pull_<TABLE>_<n>).  header=true once per query, before its
+     * rows: {"queryId":"...","columnNames":[...],
      * "columnTypes":["STRING","INTEGER",...]}; then each row as a JSON
      * array of its values in ksqlDB's REST encoding. */
-    void (*row_json)(void *ud, const char *json, bool header);
+    void (*row_json)(void *ud, const char *query_id, const char *json, bool header);
     /* Log: level 0 info, 1 warning, 2 error. */
     void (*log)(void *ud, int level, const char *msg);
     /* Columns text tables should fit in (SHOW QUERIES cuts its longest
@@ -45,6 +49,10 @@ typedef struct EngineConfig {
     /* Create a missing topic a CREATE STREAM names, as a broker with
      * auto.create.topics.enable would (the test runner's topics). */
     bool auto_create_topics;
+    /* A push query (SELECT ... EMIT CHANGES) starts beside the running ones
+     * (eddy server: one per client) instead of replacing them (the REPL,
+     * eddy run: one at a time). */
+    bool many_transients;
 } EngineConfig;
 
 /* Returns an engine owned by the caller; free with engine_destroy.  With a
@@ -92,8 +100,17 @@ int engine_checkpoint(Engine *e, EddyError *err);
 /* Number of running persistent queries / transient queries. */
 int engine_running_queries(Engine *e);
 bool engine_has_transient(Engine *e);
-/* Stops transient queries (Ctrl-C in the REPL). */
+/* Stops every transient query and the running PRINT (Ctrl-C in the REPL). */
 void engine_cancel_transient(Engine *e);
+/* The running transient queries: their number and the id of the i-th (in
+ * start order; borrowed until the next engine call); a query that reached
+ * its LIMIT, failed or was cancelled is gone from the list at once. */
+int engine_transient_count(Engine *e);
+const char *engine_transient_id(Engine *e, int i);
+bool engine_transient_running(Engine *e, const char *id);
+/* Stops the transient query with that id (a client closed it or went
+ * away) and frees it; -1 if none such runs. */
+int engine_cancel_query(Engine *e, const char *id);
 
 /* Counters over all queries. */
 typedef struct EngineStats {
@@ -161,6 +178,13 @@ const char *eddy_function_name(int i);
 /* True if text ends a statement: a ';' outside strings and comments,
  * followed only by whitespace and comments. */
 bool eddy_statement_complete(const char *text);
+
+/* Appends a text table in the layout SHOW prints (ksqlDB's CLI's): cells
+ * row by row, the first ncols of them the header; a table wider than
+ * max_width columns (> 0) is made narrower, column `prefer` first (-1 =
+ * none), cut text ending in "…" (engine/sql/table_fmt.c). */
+void eddy_format_table(const char *const *cells, int ncells, int ncols, int max_width, int prefer,
+                       StrBuf *out);
 
 /* ---- values as the engine reads and writes them (engine/sql/embed.c) -- */
 

@@ -19,16 +19,25 @@ static inline void on_row(void *ud, const char *const *cols, int n, bool header)
     sb_puts(&rows_out, header ? " (header)\n" : "\n");
 }
 
+/* max.task.idle.ms 0, as the test runner's: drain() processes what was
+ * produced without waiting on the wall clock. */
+static const char *const test_engine_props[] = {"auto.offset.reset", "earliest",
+                                                "max.task.idle.ms", "0", NULL};
+
+/* make_engine's configuration, for a test that changes some of it. */
+static inline EngineConfig test_engine_config(Transport *t, const char *state_dir)
+{
+    return (EngineConfig){.transport = t, .state_dir = state_dir,
+                          .out = {.text = on_text, .log = on_log, .row = on_row},
+                          .props = test_engine_props, .auto_create_topics = true,
+                          .deterministic = true};
+}
+
 /* An engine on t (state in state_dir, or in memory for NULL), reading
  * topics from the earliest offset, not idling for empty partitions; NULL with err when it cannot start. */
 static inline Engine *make_engine(Transport *t, const char *state_dir, EddyError *err)
 {
-    /* max.task.idle.ms 0, as the test runner's: drain() processes what
-     * was produced without waiting on the wall clock. */
-    const char *props[] = {"auto.offset.reset", "earliest", "max.task.idle.ms", "0", NULL};
-    EngineConfig cfg = {.transport = t, .state_dir = state_dir,
-                        .out = {.text = on_text, .log = on_log, .row = on_row},
-                        .props = props, .auto_create_topics = true, .deterministic = true};
+    EngineConfig cfg = test_engine_config(t, state_dir);
     return engine_create(&cfg, err);
 }
 
