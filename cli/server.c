@@ -149,26 +149,56 @@ void server_sink_close(RowSink *sink, const char *final_message)
 /* ---- the push query's response ------------------------------------------------ */
 
 /* Hands what is pending to h2o when nothing is in flight; the last buffer
- * of a finished query ends the response. */
+ * of a finished query ends the response.  Delimited rows go one line per
+ * write, as ksqlDB writes them: each becomes its own HTTP/2 DATA frame or
+ * HTTP/1.1 chunk, and some clients (the Node.js ksqldb-client) read a
+ * frame as one row.  The serve loop turns h2o's loop quickly while rows
+ * wait (push_backlog), so a backlog still drains at thousands of rows a
+ * second. */
 static void push_flush(PushClient *pc)
 {
     if (pc->req == NULL || pc->inflight)
         return;
-    if (pc->pending.len == 0 && !pc->finished)
+    size_t left = pc->pending.len - pc->pending_off;
+    if (left == 0 && !pc->finished)
         return;
-    StrBuf t = pc->sending;
-    pc->sending = pc->pending;
-    pc->pending = t;
-    sb_reset(&pc->pending);
+    const char *p = pc->pending.data ? pc->pending.data + pc->pending_off : "";
+    size_t n = left;
+    if (pc->sink.fmt == FMT_DELIMITED) {
+        const char *nl = memchr(p, '\n', left);
+        n = nl ? (size_t)(nl - p) + 1 : left;
+    }
+    bool last = pc->finished && n == left;
+    sb_reset(&pc->sending);
+    sb_append(&pc->sending, p, n);
+    pc->pending_off += n;
+    if (pc->pending_off == pc->pending.len) {
+        sb_reset(&pc->pending);
+        pc->pending_off = 0;
+    } else if (pc->pending_off > (64u << 10) && pc->pending_off > pc->pending.len / 2) {
+        /* what is sent goes, so a client that keeps up keeps pending small */
+        memmove(pc->pending.data, pc->pending.data + pc->pending_off,
+                pc->pending.len - pc->pending_off);
+        pc->pending.len -= pc->pending_off;
+        pc->pending.data[pc->pending.len] = '\0';
+        pc->pending_off = 0;
+    }
     h2o_iovec_t buf = h2o_iovec_init(pc->sending.data ? pc->sending.data : "", pc->sending.len);
     h2o_req_t *req = pc->req;
-    if (pc->finished) {
+    pc->srv->push_writes++;
+    if (last) {
         pc->req = NULL;   /* h2o owns the request from here */
         h2o_send(req, &buf, 1, H2O_SEND_STATE_FINAL);
         return;
     }
     pc->inflight = true;
     h2o_send(req, &buf, 1, H2O_SEND_STATE_IN_PROGRESS);
+}
+
+/* Bytes of rows waiting for pc's client (not yet handed to h2o). */
+static size_t push_waiting(const PushClient *pc)
+{
+    return pc->pending.len - pc->pending_off;
 }
 
 static void push_proceed(h2o_generator_t *g, h2o_req_t *req)
@@ -375,7 +405,7 @@ static void out_row_json(void *ud, const char *query_id, const char *json, bool 
     if (pc->overflow)
         return;
     server_sink_row(&pc->sink, json, header);
-    if (pc->pending.len > SERVER_PUSH_BACKLOG_MAX) {
+    if (push_waiting(pc) > SERVER_PUSH_BACKLOG_MAX) {
         cli_say(true, "server: push query %s ended: its client reads too slowly (%d MiB waiting)",
                 pc->sink.query_id, SERVER_PUSH_BACKLOG_MAX >> 20);
         /* Rows dropped here would be a silent gap: the response ends
@@ -583,6 +613,25 @@ static SSL_CTX *tls_context(const char *cert, const char *key)
 
 /* ---- the command ----------------------------------------------------------------- */
 
+/* While push clients have rows waiting, h2o's loop turns without waiting
+ * (each turn completes a write and hands over the next row, push_flush),
+ * for at most 20 ms and only while writes go out: a client that does not
+ * read stops it at once. */
+static void push_drain(Server *srv)
+{
+    int64_t until = eddy_mono_ms() + 20;
+    for (int idle = 0; idle < 3 && eddy_mono_ms() < until;) {
+        bool waiting = false;
+        for (PushClient *pc = srv->push; pc && !waiting; pc = pc->next)
+            waiting = pc->req != NULL && push_waiting(pc) > 0;
+        if (!waiting)
+            return;
+        int64_t writes = srv->push_writes;
+        h2o_evloop_run(srv->ctx.loop, 0);
+        idle = srv->push_writes == writes ? idle + 1 : 0;
+    }
+}
+
 /* The loop: h2o's events, then a poll of the queries.  With no query
  * running, h2o waits alone (a poll would only sleep). */
 static int serve(Server *srv)
@@ -611,6 +660,7 @@ static int serve(Server *srv)
             else
                 push_check_gone(pc);
         }
+        push_drain(srv);
     }
     return 0;
 }

@@ -56,6 +56,7 @@ typedef struct PushClient {
     h2o_req_t *req;               /* NULL once the response ended or the client left */
     RowSink sink;
     StrBuf pending, sending;      /* rows not yet given to h2o / in flight */
+    size_t pending_off;           /* bytes of pending already handed to h2o */
     bool inflight, finished;
     bool gone;                    /* the client hung up while a write was in flight */
     bool overflow;                /* too many rows waiting: ended after the poll */
@@ -91,6 +92,7 @@ typedef struct Server {
     char **cancel_later;
     int ncancel_later;
     int64_t requests, push_started, push_freed;
+    int64_t push_writes;          /* buffers handed to h2o for push responses */
     int64_t seq;                  /* commandSequenceNumber of /ksql entities */
 } Server;
 
