@@ -224,7 +224,9 @@ static void print_entity(json_t *ent)
     if (print_listing(ent, type))
         return;
     const char *text = NULL;
-    if (strcmp(type, "eddy_text") == 0)
+    /* eddy's own text: its eddy_text entity, and the "text" eddy server
+     * adds to ksqlDB's sourceDescription and queryDescription */
+    if (strcmp(type, "eddy_text") == 0 || json_is_string(json_object_get(ent, "text")))
         text = str(ent, "text");
     else if (strcmp(type, "currentStatus") == 0)
         text = str(json_object_get(ent, "commandStatus"), "message");

@@ -99,7 +99,17 @@ check "the error, positioned in the script, with its caret" diff "$work/want.err
 # The same statements' tables as the local REPL prints them (same layout).
 printf "CREATE STREAM acc (id STRING KEY, city STRING, sev INT) WITH (kafka_topic='acc', value_format='JSON');\nSHOW STREAMS;\n" |
   "$EDDY" --bootstrap-servers "$BOOTSTRAP" > "$work/local.out" 2> /dev/null
+printf "CREATE STREAM acc (id STRING KEY, city STRING, sev INT) WITH (kafka_topic='acc', value_format='JSON');\nDESCRIBE acc;\n" |
+  "$EDDY" --bootstrap-servers "$BOOTSTRAP" > "$work/local_desc.out" 2> /dev/null
 check "SHOW STREAMS as the local REPL prints it" diff <(grep -A2 'Stream Name' "$work/local.out") <(grep -A2 'Stream Name' "$work/s.out")
+
+# DESCRIBE and EXPLAIN (ksqlDB's sourceDescription and queryDescription
+# entities) print the text the local REPL prints.
+printf "DESCRIBE acc;\nEXPLAIN CTAS_PER_CITY_1;\n" |
+  "$EDDY" --server "$URL" -u alice -p s3cret > "$work/desc.out" 2> "$work/desc.err"
+check "DESCRIBE over --server: the local REPL's column table" diff <(grep -A4 ' Field ' "$work/local_desc.out") <(grep -A4 ' Field ' "$work/desc.out")
+check "EXPLAIN over --server: the plan's text" grep -q "Execution plan:" "$work/desc.out"
+check "... not ksqlDB's JSON" bash -c "! grep -q '\"@type\"' '$work/desc.out'"
 
 # A pull query on the table, once the CTAS has counted the three rows.
 pull_ready() { curl -s -u alice:s3cret -X POST "$URL/query-stream" -d "{\"sql\": \"SELECT * FROM per_city WHERE city = 'Dallas';\"}" | grep -q '"Dallas",2'; }
