@@ -88,6 +88,16 @@ add_exit_trap() {
   _LIB_EXIT_CMDS+=("$1")
 }
 
+# ---- memory bounds ---------------------------------------------------------
+
+# The RSS a long-running eddy process must stay under: 256 MiB, or 1 GiB
+# in the AddressSanitizer build, whose shadow memory and quarantine of
+# freed blocks (256 MiB by default) count in RSS (.ci/test exports
+# ASAN_OPTIONS for that stage).
+rss_cap() {
+  if [ -n "${ASAN_OPTIONS:-}" ]; then echo $((1024 << 20)); else echo $((256 << 20)); fi
+}
+
 # ---- the broker ---------------------------------------------------------
 
 BOOTSTRAP=

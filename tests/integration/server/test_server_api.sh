@@ -309,7 +309,7 @@ seq 200 | xargs -P 50 -I{} sh -c 'if [ $(({} % 2)) = 0 ]; then p=--http1.1; else
 check_eq "200 concurrent pull queries, all answered 200" 200 "$(grep -c '^200$' "$work/codes")"
 rss1=$(metric process_resident_memory_bytes)
 echo "figures: RSS $rss0 bytes before the 200 pull queries, $rss1 after"
-check "RSS stays under 256 MiB" test "$rss1" -lt $((256 << 20))
+check "RSS stays under $(($(rss_cap) >> 20)) MiB" test "$rss1" -lt "$(rss_cap)"
 check_eq "the push query is still open" 1 "$(metric eddy_push_queries)"
 kill "$BG"; wait "$BG" 2> /dev/null || true
 wait_for 10 metric_is eddy_push_queries 0 || fail "the background push query outlived its client"
