@@ -371,7 +371,8 @@ int bind_bool(const Scope *s, const AstExpr *e, Arena *a, BExpr **out, const cha
     const char *clause = strcmp(what, "WHERE condition") == 0 ? "WHERE"
                        : strcmp(what, "HAVING condition") == 0 ? "HAVING" : NULL;
     if (bind(s, e, a, out, err) != 0) {
-        if (clause && strncmp(err->msg, "Cannot compare ", 15) == 0) {
+        if (clause && (strncmp(err->msg, "Cannot compare ", 15) == 0 ||
+                       strncmp(err->msg, "Unsupported arithmetic types. ", 30) == 0)) {
             char msg[sizeof err->msg + 64];
             int n = snprintf(msg, sizeof msg, "Error in %s expression: %s", clause, err->msg);
             size_t keep = n < 0 ? 0 : (size_t)n < sizeof err->msg ? (size_t)n : sizeof err->msg - 1;
@@ -566,7 +567,8 @@ static int bind_arith(const Scope *s, const AstExpr *e, Arena *a, BExpr **out, E
     const SqlType *ex = tx->kind == TYPE_NULL ? ty : tx, *ey = ty->kind == TYPE_NULL ? tx : ty;
     if (!numeric_rank(ex->kind) || !numeric_rank(ey->kind))
         return eddy_error(err, ERR_ANALYSIS, e->pos,
-                          "unsupported arithmetic: %s %s %s (both sides must be numeric)",
+                          "Unsupported arithmetic types. %s %s: %s %s %s (both sides must be numeric)",
+                          type_kind_name(tx->kind), type_kind_name(ty->kind),
                           type_str(a, tx), ast_op_name(op), type_str(a, ty));
     const SqlType *t;
     if (ex->kind == TYPE_DOUBLE || ey->kind == TYPE_DOUBLE)
