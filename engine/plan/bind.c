@@ -667,6 +667,8 @@ static int bind_case(const Scope *s, const AstExpr *e, Arena *a, BExpr **out, Ed
     if (e->u.case_.operand && bind(s, e->u.case_.operand, a, &operand, err) != 0)
         return -1;
     const SqlType *t = type_prim(TYPE_NULL);
+    BExpr **results = arena_alloc(a, sizeof(BExpr *) * (size_t)(n + 1));        /* THENs, then ELSE */
+    const AstExpr **rasts = arena_alloc(a, sizeof(AstExpr *) * (size_t)(n + 1));
     for (int i = 0; i < n; i++) {
         const AstWhen *w = e->u.case_.whens.items[i];
         if (operand) {   /* simple CASE x WHEN v: rewritten to x = v */
@@ -681,25 +683,32 @@ static int bind_case(const Scope *s, const AstExpr *e, Arena *a, BExpr **out, Ed
         } else if (bind_bool(s, w->when, a, &b->u.case_.whens[i], "WHEN condition", err) != 0) {
             return -1;
         }
-        if (bind(s, w->then, a, &b->u.case_.thens[i], err) != 0)
+        if (bind(s, w->then, a, &results[i], err) != 0)
             return -1;
-        const SqlType *c = bind_common_type(a, t, b->u.case_.thens[i]->type);
-        if (c == NULL)
-            return eddy_error(err, ERR_ANALYSIS, w->then->pos,
-                              "CASE results must have one type: %s and %s", type_str(a, t),
-                              type_str(a, b->u.case_.thens[i]->type));
-        t = c;
+        rasts[i] = w->then;
     }
+    int nr = n;
     if (e->u.case_.else_) {
-        if (bind(s, e->u.case_.else_, a, &b->u.case_.else_, err) != 0)
+        if (bind(s, e->u.case_.else_, a, &results[nr], err) != 0)
             return -1;
-        const SqlType *c = bind_common_type(a, t, b->u.case_.else_->type);
+        rasts[nr++] = e->u.case_.else_;
+    }
+    /* String literals among numeric (or boolean) results read as those:
+     * CASE WHEN c THEN 10 ELSE '20' END is an INTEGER, as in ksqlDB. */
+    if (coerce_string_literals(a, results, rasts, nr, non_literal_type(a, results, rasts, nr), NULL, err) != 0)
+        return -1;
+    for (int i = 0; i < nr; i++) {
+        const SqlType *c = bind_common_type(a, t, results[i]->type);
         if (c == NULL)
-            return eddy_error(err, ERR_ANALYSIS, e->u.case_.else_->pos,
+            return eddy_error(err, ERR_ANALYSIS, rasts[i]->pos,
                               "CASE results must have one type: %s and %s", type_str(a, t),
-                              type_str(a, b->u.case_.else_->type));
+                              type_str(a, results[i]->type));
         t = c;
     }
+    for (int i = 0; i < n; i++)
+        b->u.case_.thens[i] = results[i];
+    if (e->u.case_.else_)
+        b->u.case_.else_ = results[n];
     if (t->kind == TYPE_NULL)
         return eddy_error(err, ERR_ANALYSIS, e->pos,
                           "Invalid Case expression. All case branches have NULL type: CAST one of them, e.g. CAST(NULL AS STRING)");
@@ -957,10 +966,24 @@ static int bind(const Scope *s, const AstExpr *e, Arena *a, BExpr **out, EddyErr
         int n = e->u.in.list.n;
         b->u.in.n = n;
         b->u.in.list = arena_alloc(a, sizeof(BExpr *) * (size_t)(n + 1));
+        /* The tested value and the list, string literals read as the
+         * numbers (or booleans) the others are: v IN ('1', 2). */
+        BExpr **all = arena_alloc(a, sizeof(BExpr *) * (size_t)(n + 1));
+        const AstExpr **asts = arena_alloc(a, sizeof(AstExpr *) * (size_t)(n + 1));
+        all[0] = b->u.in.a;
+        asts[0] = e->u.in.a;
+        for (int i = 0; i < n; i++) {
+            asts[i + 1] = e->u.in.list.items[i];
+            if (bind(s, asts[i + 1], a, &all[i + 1], err) != 0)
+                return -1;
+        }
+        if (coerce_string_literals(a, all, asts, n + 1, non_literal_type(a, all, asts, n + 1), NULL, err) != 0)
+            return -1;
+        b->u.in.a = all[0];
         for (int i = 0; i < n; i++) {
             BExpr *x = b->u.in.a;
-            if (bind(s, e->u.in.list.items[i], a, &b->u.in.list[i], err) ||
-                coerce_comparable(a, &x, &b->u.in.list[i], "IN", ((AstExpr *)e->u.in.list.items[i])->pos, err))
+            b->u.in.list[i] = all[i + 1];
+            if (coerce_comparable(a, &x, &b->u.in.list[i], "IN", asts[i + 1]->pos, err))
                 return -1;
             b->u.in.a = x;
         }
