@@ -536,11 +536,6 @@ static int bind_time_bounds(const AstExpr *ax, BExpr **x, const AstExpr *ay, BEx
     return bind_time_bound(ay, *y, ax, a, x, err);
 }
 
-static int coerce_comparable(Arena *a, BExpr **x, BExpr **y, const char *opname, SrcPos pos,
-                             EddyError *err)
-{
-    return coerce_comparable_named(a, x, y, opname, pos, NULL, NULL, err);
-}
 
 static int bind_arith(const Scope *s, const AstExpr *e, Arena *a, BExpr **out, EddyError *err)
 {
@@ -673,7 +668,7 @@ static int bind_case(const Scope *s, const AstExpr *e, Arena *a, BExpr **out, Ed
         const AstWhen *w = e->u.case_.whens.items[i];
         if (operand) {   /* simple CASE x WHEN v: rewritten to x = v */
             BExpr *v, *x = operand;
-            if (bind(s, w->when, a, &v, err) || coerce_comparable(a, &x, &v, "=", w->when->pos, err))
+            if (bind(s, w->when, a, &v, err) || coerce_comparable_named(a, &x, &v, "=", w->when->pos, e->u.case_.operand, w->when, err))
                 return -1;
             BExpr *cmp = bind_node(a, BX_CMP, type_prim(TYPE_BOOLEAN), w->when->pos);
             cmp->u.binary.op = OP_EQ;
@@ -949,10 +944,10 @@ static int bind(const Scope *s, const AstExpr *e, Arena *a, BExpr **out, EddyErr
             bind_time_bound(e->u.between.a, b->u.between.a, e->u.between.hi, a, &b->u.between.hi, err))
             return -1;
         BExpr *x = b->u.between.a;
-        if (coerce_comparable(a, &x, &b->u.between.lo, "BETWEEN", e->pos, err))
+        if (coerce_comparable_named(a, &x, &b->u.between.lo, "BETWEEN", e->pos, e->u.between.a, e->u.between.lo, err))
             return -1;
         BExpr *x2 = b->u.between.a;
-        if (coerce_comparable(a, &x2, &b->u.between.hi, "BETWEEN", e->pos, err))
+        if (coerce_comparable_named(a, &x2, &b->u.between.hi, "BETWEEN", e->pos, e->u.between.a, e->u.between.hi, err))
             return -1;
         b->u.between.a = x;
         *out = b;
@@ -983,7 +978,7 @@ static int bind(const Scope *s, const AstExpr *e, Arena *a, BExpr **out, EddyErr
         for (int i = 0; i < n; i++) {
             BExpr *x = b->u.in.a;
             b->u.in.list[i] = all[i + 1];
-            if (coerce_comparable(a, &x, &b->u.in.list[i], "IN", asts[i + 1]->pos, err))
+            if (coerce_comparable_named(a, &x, &b->u.in.list[i], "IN", asts[i + 1]->pos, asts[0], asts[i + 1], err))
                 return -1;
             b->u.in.a = x;
         }
@@ -1004,7 +999,8 @@ static int bind(const Scope *s, const AstExpr *e, Arena *a, BExpr **out, EddyErr
         if (bind(s, e->u.binary.a, a, &b->u.binary.a, err) ||
             bind(s, e->u.binary.b, a, &b->u.binary.b, err) ||
             bind_time_bounds(e->u.binary.a, &b->u.binary.a, e->u.binary.b, &b->u.binary.b, a, err) ||
-            coerce_comparable(a, &b->u.binary.a, &b->u.binary.b, "IS DISTINCT FROM", e->pos, err))
+            coerce_comparable_named(a, &b->u.binary.a, &b->u.binary.b, "IS DISTINCT FROM", e->pos, e->u.binary.a,
+                                    e->u.binary.b, err))
             return -1;
         *out = b;
         return 0;
