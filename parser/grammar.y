@@ -151,7 +151,7 @@ static const AstName no_name;
 %type <kind> join_type show_what comp_op
 %type <within> opt_within
 %type <num> opt_grace duration time_unit uint opt_limit opt_interval
-%type <window> opt_window
+%type <window> opt_window window_spec
 %type <wtail> window_tail
 %type <expr> expr or_expr and_expr not_expr predicate value_expr concat_expr add_expr
 %type <expr> mul_expr unary_expr postfix_expr primary literal func_call func_arg lambda
@@ -352,23 +352,35 @@ opt_grace
 opt_window
     : %empty
         { memset(&$$, 0, sizeof $$); $$.kind = WINDOW_NONE; $$.retention_ms = $$.grace_ms = -1; }
-    | TK_WINDOW TK_TUMBLING '(' TK_SIZE duration window_tail
+    | TK_WINDOW opt_window_name window_spec
+        { $$ = $3; $$.pos = loc_pos(@1); }
+    ;
+
+/* ksqlDB's grammar allows a plain identifier between WINDOW and the window
+ * kind (WINDOW w SESSION (...)) and does nothing with it; so does eddy. */
+opt_window_name
+    : %empty
+    | TK_IDENT                          { (void)$1; }
+    ;
+
+window_spec
+    : TK_TUMBLING '(' TK_SIZE duration window_tail
         {
             memset(&$$, 0, sizeof $$);
-            $$.kind = WINDOW_TUMBLING; $$.size_ms = $5;
-            $$.retention_ms = $6.retention; $$.grace_ms = $6.grace; $$.pos = loc_pos(@1);
+            $$.kind = WINDOW_TUMBLING; $$.size_ms = $4;
+            $$.retention_ms = $5.retention; $$.grace_ms = $5.grace;
         }
-    | TK_WINDOW TK_HOPPING '(' TK_SIZE duration ',' TK_ADVANCE TK_BY duration window_tail
+    | TK_HOPPING '(' TK_SIZE duration ',' TK_ADVANCE TK_BY duration window_tail
         {
             memset(&$$, 0, sizeof $$);
-            $$.kind = WINDOW_HOPPING; $$.size_ms = $5; $$.advance_ms = $9;
-            $$.retention_ms = $10.retention; $$.grace_ms = $10.grace; $$.pos = loc_pos(@1);
+            $$.kind = WINDOW_HOPPING; $$.size_ms = $4; $$.advance_ms = $8;
+            $$.retention_ms = $9.retention; $$.grace_ms = $9.grace;
         }
-    | TK_WINDOW TK_SESSION '(' duration window_tail
+    | TK_SESSION '(' duration window_tail
         {
             memset(&$$, 0, sizeof $$);
-            $$.kind = WINDOW_SESSION; $$.size_ms = $4;
-            $$.retention_ms = $5.retention; $$.grace_ms = $5.grace; $$.pos = loc_pos(@1);
+            $$.kind = WINDOW_SESSION; $$.size_ms = $3;
+            $$.retention_ms = $4.retention; $$.grace_ms = $4.grace;
         }
     ;
 

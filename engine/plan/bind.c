@@ -371,7 +371,8 @@ int bind_bool(const Scope *s, const AstExpr *e, Arena *a, BExpr **out, const cha
     const char *clause = strcmp(what, "WHERE condition") == 0 ? "WHERE"
                        : strcmp(what, "HAVING condition") == 0 ? "HAVING" : NULL;
     if (bind(s, e, a, out, err) != 0) {
-        if (clause && strncmp(err->msg, "Cannot compare ", 15) == 0) {
+        if (clause && (strncmp(err->msg, "Cannot compare ", 15) == 0 ||
+                       strncmp(err->msg, "Unsupported arithmetic types. ", 30) == 0)) {
             char msg[sizeof err->msg + 64];
             int n = snprintf(msg, sizeof msg, "Error in %s expression: %s", clause, err->msg);
             size_t keep = n < 0 ? 0 : (size_t)n < sizeof err->msg ? (size_t)n : sizeof err->msg - 1;
@@ -535,11 +536,6 @@ static int bind_time_bounds(const AstExpr *ax, BExpr **x, const AstExpr *ay, BEx
     return bind_time_bound(ay, *y, ax, a, x, err);
 }
 
-static int coerce_comparable(Arena *a, BExpr **x, BExpr **y, const char *opname, SrcPos pos,
-                             EddyError *err)
-{
-    return coerce_comparable_named(a, x, y, opname, pos, NULL, NULL, err);
-}
 
 static int bind_arith(const Scope *s, const AstExpr *e, Arena *a, BExpr **out, EddyError *err)
 {
@@ -566,7 +562,8 @@ static int bind_arith(const Scope *s, const AstExpr *e, Arena *a, BExpr **out, E
     const SqlType *ex = tx->kind == TYPE_NULL ? ty : tx, *ey = ty->kind == TYPE_NULL ? tx : ty;
     if (!numeric_rank(ex->kind) || !numeric_rank(ey->kind))
         return eddy_error(err, ERR_ANALYSIS, e->pos,
-                          "unsupported arithmetic: %s %s %s (both sides must be numeric)",
+                          "Unsupported arithmetic types. %s %s: %s %s %s (both sides must be numeric)",
+                          type_kind_name(tx->kind), type_kind_name(ty->kind),
                           type_str(a, tx), ast_op_name(op), type_str(a, ty));
     const SqlType *t;
     if (ex->kind == TYPE_DOUBLE || ey->kind == TYPE_DOUBLE)
@@ -665,11 +662,13 @@ static int bind_case(const Scope *s, const AstExpr *e, Arena *a, BExpr **out, Ed
     if (e->u.case_.operand && bind(s, e->u.case_.operand, a, &operand, err) != 0)
         return -1;
     const SqlType *t = type_prim(TYPE_NULL);
+    BExpr **results = arena_alloc(a, sizeof(BExpr *) * (size_t)(n + 1));        /* THENs, then ELSE */
+    const AstExpr **rasts = arena_alloc(a, sizeof(AstExpr *) * (size_t)(n + 1));
     for (int i = 0; i < n; i++) {
         const AstWhen *w = e->u.case_.whens.items[i];
         if (operand) {   /* simple CASE x WHEN v: rewritten to x = v */
             BExpr *v, *x = operand;
-            if (bind(s, w->when, a, &v, err) || coerce_comparable(a, &x, &v, "=", w->when->pos, err))
+            if (bind(s, w->when, a, &v, err) || coerce_comparable_named(a, &x, &v, "=", w->when->pos, e->u.case_.operand, w->when, err))
                 return -1;
             BExpr *cmp = bind_node(a, BX_CMP, type_prim(TYPE_BOOLEAN), w->when->pos);
             cmp->u.binary.op = OP_EQ;
@@ -679,25 +678,32 @@ static int bind_case(const Scope *s, const AstExpr *e, Arena *a, BExpr **out, Ed
         } else if (bind_bool(s, w->when, a, &b->u.case_.whens[i], "WHEN condition", err) != 0) {
             return -1;
         }
-        if (bind(s, w->then, a, &b->u.case_.thens[i], err) != 0)
+        if (bind(s, w->then, a, &results[i], err) != 0)
             return -1;
-        const SqlType *c = bind_common_type(a, t, b->u.case_.thens[i]->type);
-        if (c == NULL)
-            return eddy_error(err, ERR_ANALYSIS, w->then->pos,
-                              "CASE results must have one type: %s and %s", type_str(a, t),
-                              type_str(a, b->u.case_.thens[i]->type));
-        t = c;
+        rasts[i] = w->then;
     }
+    int nr = n;
     if (e->u.case_.else_) {
-        if (bind(s, e->u.case_.else_, a, &b->u.case_.else_, err) != 0)
+        if (bind(s, e->u.case_.else_, a, &results[nr], err) != 0)
             return -1;
-        const SqlType *c = bind_common_type(a, t, b->u.case_.else_->type);
+        rasts[nr++] = e->u.case_.else_;
+    }
+    /* String literals among numeric (or boolean) results read as those:
+     * CASE WHEN c THEN 10 ELSE '20' END is an INTEGER, as in ksqlDB. */
+    if (coerce_string_literals(a, results, rasts, nr, non_literal_type(a, results, rasts, nr), NULL, err) != 0)
+        return -1;
+    for (int i = 0; i < nr; i++) {
+        const SqlType *c = bind_common_type(a, t, results[i]->type);
         if (c == NULL)
-            return eddy_error(err, ERR_ANALYSIS, e->u.case_.else_->pos,
+            return eddy_error(err, ERR_ANALYSIS, rasts[i]->pos,
                               "CASE results must have one type: %s and %s", type_str(a, t),
-                              type_str(a, b->u.case_.else_->type));
+                              type_str(a, results[i]->type));
         t = c;
     }
+    for (int i = 0; i < n; i++)
+        b->u.case_.thens[i] = results[i];
+    if (e->u.case_.else_)
+        b->u.case_.else_ = results[n];
     if (t->kind == TYPE_NULL)
         return eddy_error(err, ERR_ANALYSIS, e->pos,
                           "Invalid Case expression. All case branches have NULL type: CAST one of them, e.g. CAST(NULL AS STRING)");
@@ -938,10 +944,10 @@ static int bind(const Scope *s, const AstExpr *e, Arena *a, BExpr **out, EddyErr
             bind_time_bound(e->u.between.a, b->u.between.a, e->u.between.hi, a, &b->u.between.hi, err))
             return -1;
         BExpr *x = b->u.between.a;
-        if (coerce_comparable(a, &x, &b->u.between.lo, "BETWEEN", e->pos, err))
+        if (coerce_comparable_named(a, &x, &b->u.between.lo, "BETWEEN", e->pos, e->u.between.a, e->u.between.lo, err))
             return -1;
         BExpr *x2 = b->u.between.a;
-        if (coerce_comparable(a, &x2, &b->u.between.hi, "BETWEEN", e->pos, err))
+        if (coerce_comparable_named(a, &x2, &b->u.between.hi, "BETWEEN", e->pos, e->u.between.a, e->u.between.hi, err))
             return -1;
         b->u.between.a = x;
         *out = b;
@@ -955,10 +961,24 @@ static int bind(const Scope *s, const AstExpr *e, Arena *a, BExpr **out, EddyErr
         int n = e->u.in.list.n;
         b->u.in.n = n;
         b->u.in.list = arena_alloc(a, sizeof(BExpr *) * (size_t)(n + 1));
+        /* The tested value and the list, string literals read as the
+         * numbers (or booleans) the others are: v IN ('1', 2). */
+        BExpr **all = arena_alloc(a, sizeof(BExpr *) * (size_t)(n + 1));
+        const AstExpr **asts = arena_alloc(a, sizeof(AstExpr *) * (size_t)(n + 1));
+        all[0] = b->u.in.a;
+        asts[0] = e->u.in.a;
+        for (int i = 0; i < n; i++) {
+            asts[i + 1] = e->u.in.list.items[i];
+            if (bind(s, asts[i + 1], a, &all[i + 1], err) != 0)
+                return -1;
+        }
+        if (coerce_string_literals(a, all, asts, n + 1, non_literal_type(a, all, asts, n + 1), NULL, err) != 0)
+            return -1;
+        b->u.in.a = all[0];
         for (int i = 0; i < n; i++) {
             BExpr *x = b->u.in.a;
-            if (bind(s, e->u.in.list.items[i], a, &b->u.in.list[i], err) ||
-                coerce_comparable(a, &x, &b->u.in.list[i], "IN", ((AstExpr *)e->u.in.list.items[i])->pos, err))
+            b->u.in.list[i] = all[i + 1];
+            if (coerce_comparable_named(a, &x, &b->u.in.list[i], "IN", asts[i + 1]->pos, asts[0], asts[i + 1], err))
                 return -1;
             b->u.in.a = x;
         }
@@ -979,7 +999,8 @@ static int bind(const Scope *s, const AstExpr *e, Arena *a, BExpr **out, EddyErr
         if (bind(s, e->u.binary.a, a, &b->u.binary.a, err) ||
             bind(s, e->u.binary.b, a, &b->u.binary.b, err) ||
             bind_time_bounds(e->u.binary.a, &b->u.binary.a, e->u.binary.b, &b->u.binary.b, a, err) ||
-            coerce_comparable(a, &b->u.binary.a, &b->u.binary.b, "IS DISTINCT FROM", e->pos, err))
+            coerce_comparable_named(a, &b->u.binary.a, &b->u.binary.b, "IS DISTINCT FROM", e->pos, e->u.binary.a,
+                                    e->u.binary.b, err))
             return -1;
         *out = b;
         return 0;

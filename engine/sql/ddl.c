@@ -155,7 +155,7 @@ static int apply_window(CatSource *src, const Props *p, EddyError *err)
     if (src->window_kind == WKIND_SESSION) {
         if (p->window_size)
             return eddy_error(err, ERR_ANALYSIS, p->pos_window_size,
-                              "'WINDOW_SIZE' should not be set for SESSION windows");
+                              "'WINDOW_SIZE' should not be set for SESSION windows.");
         return 0;
     }
     if (p->window_size == NULL)
@@ -251,6 +251,17 @@ static Format default_key_format(Engine *e)
     return v && format_parse(v, &f) == 0 && f != FMT_NONE ? f : FMT_KAFKA;
 }
 
+/* "`A` INT, `B` STRING" (each followed by suffix), as ksqlDB lists columns
+ * in its format errors. */
+static void format_columns(const Column *cols, int n, const char *suffix, StrBuf *sb)
+{
+    for (int i = 0; i < n; i++) {
+        sb_printf(sb, "%s`%s` ", i ? ", " : "", cols[i].name);
+        type_format(cols[i].type, sb);
+        sb_puts(sb, suffix);
+    }
+}
+
 /* Formats and serde options of a new source; `inherit` gives CSAS defaults.
  * key_fallback: default_key_format, also taken where the query's source has
  * KEY_FORMAT NONE but its result has key columns (PARTITION BY, GROUP BY,
@@ -273,6 +284,17 @@ static int apply_formats(CatSource *src, const Props *p, const CatSource *inheri
         if (resolve_format(p->key_format, key_default, &src->key_format, p->pos_format, err) ||
             resolve_format(p->value_format, value_default, &src->value_format, p->pos_format, err))
             return -1;
+    }
+    if (src->value_format == FMT_NONE && (p->format || p->value_format)) {
+        /* Given, not missing: NONE carries no columns (ksqlDB's words too). */
+        StrBuf sb;
+        sb_init(&sb);
+        format_columns(src->schema->cols + src->schema->nkeys, src->schema->ncols - src->schema->nkeys, "", &sb);
+        eddy_error(err, ERR_ANALYSIS, p->pos_format,
+                   "VALUE_FORMAT NONE cannot carry value columns: The 'NONE' format can only be used when no columns are defined. Got: [%s]",
+                   sb.data);
+        sb_free(&sb);
+        return -1;
     }
     if (src->value_format == FMT_NONE)
         return eddy_error(err, ERR_ANALYSIS, pos,
@@ -303,11 +325,7 @@ static int apply_formats(CatSource *src, const Props *p, const CatSource *inheri
         /* ksqlDB's words too: "... Got: [`K` STRING KEY]" */
         StrBuf sb;
         sb_init(&sb);
-        for (int i = 0; i < src->schema->nkeys; i++) {
-            sb_printf(&sb, "%s`%s` ", i ? ", " : "", src->schema->cols[i].name);
-            type_format(src->schema->cols[i].type, &sb);
-            sb_puts(&sb, " KEY");
-        }
+        format_columns(src->schema->cols, src->schema->nkeys, " KEY", &sb);
         eddy_error(err, ERR_ANALYSIS, pos,
                    "KEY_FORMAT NONE cannot carry key columns: The 'NONE' format can only be used when no columns are defined. Got: [%s]",
                    sb.data);
