@@ -3,7 +3,7 @@
  * UNDEFINE name, SHOW VARIABLES, and the lookup the parser substitutes
  * ${name} with (engine_execute hands engine_var_lookup to
  * parse_script_vars, off when ksql.variable.substitution.enable is false
- * or while the command log is replayed).
+ * or while the command log or the command topic's statements run).
  *
  * The variables live as long as the engine's session: a REPL, an `eddy
  * run`, a QTT case.  The server swaps in a request's own set
@@ -42,7 +42,9 @@ const char *engine_var_lookup(void *ud, const char *name)
 
 bool engine_vars_enabled(Engine *e)
 {
-    return !e->replaying &&
+    /* the log's and the command topic's texts are substituted already: a
+     * ${ left in them is literal ($${ in the original) */
+    return !e->replaying && !e->remote_command &&
            !str_ieq(catalog_prop(&e->cat, "ksql.variable.substitution.enable", "true"), "false");
 }
 

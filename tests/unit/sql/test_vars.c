@@ -67,13 +67,16 @@ static void test_logged_after_substitution(void)
     CHECK_EQ_INT(run(e, "DEFINE name = 'acc'; DEFINE topic = 'acc_topic'; DEFINE sev = '3';\n"
                         "CREATE STREAM ${name} (id STRING KEY, severity INT) WITH (kafka_topic='${topic}', value_format='JSON');\n"
                         "CREATE STREAM severe AS SELECT id, severity FROM ${name} WHERE severity > ${sev};", &err), 0);
+    /* $${ is logged as the ${ it stands for, which the restart keeps literal */
+    CHECK_EQ_INT(run(e, "CREATE STREAM lit AS SELECT id, '$${sev}' AS s FROM acc;", &err), 0);
     engine_destroy(e);
     char path[200];
     snprintf(path, sizeof path, "%s/commands.ksql", dir);
     char *log = eddy_read_file(path, &err);
     CHECK(log != NULL);
     if (log) {
-        CHECK(strstr(log, "${") == NULL);
+        const char *lit = strstr(log, "'${sev}' AS s");   /* the escaped one, and only it */
+        CHECK(lit != NULL && strstr(log, "${") == lit + 1 && strstr(lit + 2, "${") == NULL);
         CHECK(strstr(log, "DEFINE") == NULL);
         CHECK(strstr(log, "CREATE STREAM acc (id STRING KEY") != NULL);
         CHECK(strstr(log, "kafka_topic='acc_topic'") != NULL);
@@ -93,6 +96,9 @@ static void test_logged_after_substitution(void)
     sb_reset(&text_out);
     CHECK_EQ_INT(run(e, "DESCRIBE severe EXTENDED;", &err), 0);
     CHECK(strstr(text_out.data, "WHERE severity > 3") != NULL);
+    sb_reset(&text_out);
+    CHECK_EQ_INT(run(e, "DESCRIBE lit EXTENDED;", &err), 0);
+    CHECK(strstr(text_out.data, "SELECT id, '${sev}' AS s FROM acc") != NULL);
     engine_destroy(e);
     t->ops->destroy(t);
     testutil_rmtree(dir);
