@@ -8,7 +8,11 @@
  *
  * SET and UNSET stay in the client, as in ksqlDB's CLI: the properties go
  * with every request (streamsProperties / properties), since the server
- * keeps a request's properties for that request only.
+ * keeps a request's properties for that request only.  Variables too
+ * (DEFINE, UNDEFINE): the session's go with every request as
+ * sessionVariables; a DEFINE or UNDEFINE is sent with a SHOW VARIABLES
+ * after it, whose answer is the session's new set (so the server's parser
+ * judges names, values and errors).
  *
  * HTTP: libcurl, blocking calls (the REPL waits for each answer anyway).
  * A push query's rows are printed as they arrive; the caller's stop flag
@@ -28,6 +32,7 @@ struct Remote {
     char *url;                    /* without a trailing '/' */
     char *userpwd;                /* USER:PASSWORD, or NULL */
     json_t *props;                /* SET in this session */
+    json_t *vars;                 /* DEFINE'd in this session: {name: value} */
 };
 
 /* ---- HTTP ----------------------------------------------------------------- */
@@ -202,6 +207,21 @@ static bool print_listing(json_t *ent, const char *type)
         print_table(&t, 4);
         return true;
     }
+    if (strcmp(type, "variables") == 0) {
+        table_init(&t, 2);
+        table_cell(&t, "Variable Name");
+        table_cell(&t, "Value");
+        json_array_foreach(json_object_get(ent, "variables"), i, it) {
+            table_cell(&t, str(it, "name"));
+            table_cell(&t, str(it, "value"));
+        }
+        print_table(&t, -1);
+        return true;
+    }
+    if (strcmp(type, "warning_entity") == 0) {
+        printf("%s\n", str(ent, "message"));
+        return true;
+    }
     if (strcmp(type, "kafka_topics") == 0) {
         table_init(&t, 2);
         table_cell(&t, "Kafka Topic");
@@ -357,7 +377,8 @@ static bool has_emit(const char *sql)
 
 static int run_query(Remote *r, const char *sql, volatile sig_atomic_t *stop, EddyError *err)
 {
-    json_t *req = json_pack("{s:s, s:O}", "sql", sql, "properties", r->props);
+    json_t *req = json_pack("{s:s, s:O, s:O}", "sql", sql, "properties", r->props,
+                            "sessionVariables", r->vars);
     char *body = json_dumps(req, JSON_COMPACT);
     json_decref(req);
     QueryRun q = {.push = has_emit(sql), .stop = stop};
@@ -513,7 +534,15 @@ int remote_execute(Remote *r, const char *stmt, volatile sig_atomic_t *stop, Edd
     }
     if (word_is(p, "SET") || word_is(p, "UNSET"))
         return set_local(r, stmt, p + (word_is(p, "SET") ? 3 : 5), word_is(p, "UNSET"), err);
-    json_t *req = json_pack("{s:s, s:O}", "ksql", stmt, "streamsProperties", r->props);
+    bool var_stmt = word_is(p, "DEFINE") || word_is(p, "UNDEFINE");
+    StrBuf sent;
+    sb_init(&sent);
+    sb_puts(&sent, stmt);
+    if (var_stmt)   /* a line break first: the statement may end in a -- comment */
+        sb_puts(&sent, "\n;\nSHOW VARIABLES;");
+    json_t *req = json_pack("{s:s, s:O, s:O}", "ksql", sent.data, "streamsProperties", r->props,
+                            "sessionVariables", r->vars);
+    sb_free(&sent);
     char *body = json_dumps(req, JSON_COMPACT);
     json_decref(req);
     StrBuf out;
@@ -528,6 +557,16 @@ int remote_execute(Remote *r, const char *stmt, volatile sig_atomic_t *stop, Edd
         size_t i;
         json_t *ent;
         json_array_foreach(ents, i, ent) {
+            if (var_stmt && i + 1 == json_array_size(ents) &&
+                strcmp(str(ent, "@type"), "variables") == 0) {
+                json_t *vars = json_object(), *v;
+                size_t k;
+                json_array_foreach(json_object_get(ent, "variables"), k, v)
+                    json_object_set_new(vars, str(v, "name"), json_string(str(v, "value")));
+                json_decref(r->vars);
+                r->vars = vars;
+                continue;
+            }
             print_entity(ent);
             json_t *w;
             size_t k;
@@ -565,6 +604,7 @@ Remote *remote_open(const char *url, const char *user, const char *password)
         snprintf(r->userpwd, len, "%s:%s", user, password ? password : "");
     }
     r->props = json_object();
+    r->vars = json_object();
     StrBuf out;
     sb_init(&out);
     long status = 0;
@@ -598,6 +638,7 @@ void remote_close(Remote *r)
     free(r->url);
     free(r->userpwd);
     json_decref(r->props);
+    json_decref(r->vars);
     free(r);
 }
 

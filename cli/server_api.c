@@ -501,6 +501,46 @@ static json_t *entity(Server *srv, const char *kw, json_t *stmt_text, const char
     return ent;
 }
 
+/* A request's sessionVariables ({name: value}, ksqlDB's field): its own
+ * variables, which its DEFINEs join and which end with it.  *outer gets
+ * what vars_end puts back.  0, or -1 with msg (nothing begun then). */
+static int vars_begin(Server *srv, json_t *vars, EngineVars **outer, char *msg, size_t msgsz)
+{
+    if (vars != NULL && !json_is_null(vars) && !json_is_object(vars)) {
+        snprintf(msg, msgsz, "sessionVariables must be a JSON object of {name: value}");
+        return -1;
+    }
+    const char *k;
+    json_t *v;
+    json_object_foreach(vars, k, v) {
+        bool ok = *k && (isalpha((unsigned char)*k) || *k == '_');
+        for (const char *p = k; ok && *p; p++)
+            ok = isalnum((unsigned char)*p) || *p == '_';
+        if (!ok || json_is_object(v) || json_is_array(v) || json_is_null(v)) {
+            snprintf(msg, msgsz, "sessionVariables: '%.100s' must be a variable name (a letter or '_', "
+                     "then letters, digits or '_') with a string, number or boolean value", k);
+            return -1;
+        }
+    }
+    *outer = engine_vars_begin(srv->e);
+    json_object_foreach(vars, k, v) {
+        char *vt = json_is_string(v) ? strdup(json_string_value(v)) : json_dumps(v, JSON_ENCODE_ANY);
+        engine_define(srv->e, k, vt);
+        free(vt);
+    }
+    return 0;
+}
+
+/* SHOW VARIABLES as ksqlDB's "variables" entity. */
+static json_t *variables_entity(Server *srv)
+{
+    json_t *items = json_array();
+    const char *n, *v;
+    for (int i = 0; engine_var_at(srv->e, i, &n, &v) == 0; i++)
+        json_array_append_new(items, json_pack("{s:s, s:s}", "name", n, "value", v));
+    return json_pack("{s:s, s:o}", "@type", "variables", "variables", items);
+}
+
 static void api_ksql(Server *srv, h2o_req_t *req)
 {
     json_t *body = body_object(req);
@@ -514,9 +554,16 @@ static void api_ksql(Server *srv, h2o_req_t *req)
         json_decref(body);
         return;
     }
+    EngineVars *outer_vars;
+    if (vars_begin(srv, json_object_get(body, "sessionVariables"), &outer_vars, msg, sizeof msg) != 0) {
+        server_reply_error(req, 400, "generic_error", 40000, msg);
+        json_decref(body);
+        return;
+    }
     json_t *props = json_object_get(body, "streamsProperties"), *restore;
     if (set_props(srv, props, &restore, msg, sizeof msg) != 0) {
         restore_props(srv, restore);
+        engine_vars_end(srv->e, outer_vars);
         server_reply_error(req, 400, "generic_error", 40000, msg);
         json_decref(body);
         return;
@@ -559,7 +606,31 @@ static void api_ksql(Server *srv, h2o_req_t *req)
             sb_free(&out);
             goto out;
         }
-        json_array_append_new(entities, entity(srv, kw, st, out.data ? out.data : "", warnings));
+        /* ksqlDB: DEFINE answers nothing, UNDEFINE of an unknown name a
+         * warning; SHOW VARIABLES its "variables" entity. */
+        bool show_vars = false;
+        if (strcmp(kw, "SHOW") == 0 || strcmp(kw, "LIST") == 0) {
+            char w[16];
+            const char *p = text + start;
+            while (isspace((unsigned char)*p))
+                p++;
+            first_word(p + 4, w, sizeof w);
+            show_vars = strcmp(w, "VARIABLES") == 0;
+        }
+        if (show_vars) {
+            json_t *ent = variables_entity(srv);
+            json_object_set(ent, "statementText", st);
+            json_object_set(ent, "warnings", warnings);
+            json_array_append_new(entities, ent);
+        } else if (strcmp(kw, "UNDEFINE") == 0 && out.len > 0) {
+            size_t n = out.len;
+            while (n > 0 && out.data[n - 1] == '\n')
+                n--;
+            json_array_append_new(entities, json_pack("{s:s, s:O, s:s%}", "@type", "warning_entity",
+                                                      "statementText", st, "message", out.data, n));
+        } else if (strcmp(kw, "DEFINE") != 0 && strcmp(kw, "UNDEFINE") != 0) {
+            json_array_append_new(entities, entity(srv, kw, st, out.data ? out.data : "", warnings));
+        }
         json_decref(st);
         json_decref(warnings);
         sb_free(&out);
@@ -571,6 +642,7 @@ out:
      * SELECT): nobody would read its rows. */
     server_cancel_unheld(srv);
     restore_props(srv, restore);
+    engine_vars_end(srv->e, outer_vars);
     json_decref(body);
 }
 
@@ -616,7 +688,8 @@ static bool starts_transient(Server *srv, const char *sql)
     return !table;
 }
 
-static void run_query(Server *srv, h2o_req_t *req, const char *sql, json_t *props, RowFormat fmt)
+static void run_query(Server *srv, h2o_req_t *req, const char *sql, json_t *props, json_t *vars,
+                      RowFormat fmt)
 {
     char kw[16], msg[2048];
     first_word(sql, kw, sizeof kw);
@@ -635,9 +708,15 @@ static void run_query(Server *srv, h2o_req_t *req, const char *sql, json_t *prop
         server_reply_error(req, 429, "generic_error", 42900, msg);
         return;
     }
+    EngineVars *outer_vars;
+    if (vars_begin(srv, vars, &outer_vars, msg, sizeof msg) != 0) {
+        server_reply_error(req, 400, "generic_error", 40000, msg);
+        return;
+    }
     json_t *restore;
     if (set_props(srv, props, &restore, msg, sizeof msg) != 0) {
         restore_props(srv, restore);
+        engine_vars_end(srv->e, outer_vars);
         server_reply_error(req, 400, "generic_error", 40000, msg);
         return;
     }
@@ -646,6 +725,7 @@ static void run_query(Server *srv, h2o_req_t *req, const char *sql, json_t *prop
     int rc = run_statement(srv, sql, 0, end, msg, sizeof msg);
     srv->capture_rows = NULL;
     restore_props(srv, restore);
+    engine_vars_end(srv->e, outer_vars);
     if (rc != 0) {
         json_t *e = json_pack("{s:s, s:i, s:s, s:o}", "@type", "statement_error", "error_code",
                               40001, "message", msg, "statementText", statement_text(sql, 0, end));
@@ -676,7 +756,8 @@ static void query_endpoint(Server *srv, h2o_req_t *req, const char *sql_field,
         snprintf(msg, sizeof msg, "the request needs \"%s\": the SELECT to run, as a string", sql_field);
         server_reply_error(req, 400, "generic_error", 40000, msg);
     } else {
-        run_query(srv, req, sql, json_object_get(body, props_field), fmt);
+        run_query(srv, req, sql, json_object_get(body, props_field),
+                  json_object_get(body, "sessionVariables"), fmt);
     }
     json_decref(body);
 }

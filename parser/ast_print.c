@@ -653,6 +653,14 @@ void ast_dump_stmt(const AstStmt *s, StrBuf *out)
         put_string(out, s->u.set.name);
         sb_putc(out, ')');
         return;
+    case STMT_DEFINE:
+        sb_printf(out, "(DEFINE %s ", s->u.define.name);
+        put_string(out, s->u.define.value);
+        sb_putc(out, ')');
+        return;
+    case STMT_UNDEFINE:
+        sb_printf(out, "(UNDEFINE %s)", s->u.define.name);
+        return;
     case STMT_RUN_SCRIPT:
         sb_puts(out, "(RUN SCRIPT ");
         put_string(out, s->u.run_script.path);

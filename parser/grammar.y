@@ -112,7 +112,7 @@ static const AstName no_name;
 %token <str> TK_ADD "ADD" TK_ALTER "ALTER"
 %token <str> TK_ADVANCE "ADVANCE" TK_ALL "ALL" TK_AND "AND" TK_ARRAY "ARRAY" TK_AS "AS"
 %token <str> TK_BEGINNING "BEGINNING" TK_BETWEEN "BETWEEN" TK_BY "BY" TK_CASE "CASE" TK_CAST "CAST"
-%token <str> TK_CHANGES "CHANGES" TK_CHECKPOINT "CHECKPOINT" TK_CREATE "CREATE" TK_DAY "DAY" TK_DAYS "DAYS"
+%token <str> TK_CHANGES "CHANGES" TK_CHECKPOINT "CHECKPOINT" TK_CREATE "CREATE" TK_DAY "DAY" TK_DAYS "DAYS" TK_DEFINE "DEFINE"
 %token <str> TK_DELETE "DELETE" TK_DESCRIBE "DESCRIBE" TK_DISTINCT "DISTINCT" TK_DROP "DROP" TK_ELSE "ELSE"
 %token <str> TK_EMIT "EMIT" TK_EMPTY "EMPTY" TK_END "END" TK_ESCAPE "ESCAPE" TK_EXISTS "EXISTS" TK_EXPLAIN "EXPLAIN"
 %token <str> TK_EXTENDED "EXTENDED" TK_FALSE "FALSE" TK_FINAL "FINAL" TK_FOR "FOR" TK_FROM "FROM" TK_FULL "FULL"
@@ -130,13 +130,14 @@ static const AstName no_name;
 %token <str> TK_SHOW "SHOW" TK_SIZE "SIZE" TK_SNAPSHOT "SNAPSHOT" TK_SNAPSHOTS "SNAPSHOTS" TK_SOURCE "SOURCE" TK_STATE "STATE"
 %token <str> TK_STREAM "STREAM" TK_STREAMS "STREAMS" TK_STRUCT "STRUCT" TK_TABLE "TABLE" TK_TABLES "TABLES"
 %token <str> TK_TERMINATE "TERMINATE" TK_THEN "THEN" TK_TIMESTAMP "TIMESTAMP" TK_TOPIC "TOPIC" TK_TOPICS "TOPICS"
-%token <str> TK_TRUE "TRUE" TK_TUMBLING "TUMBLING" TK_TYPE "TYPE" TK_TYPES "TYPES" TK_UNSET "UNSET"
+%token <str> TK_TRUE "TRUE" TK_TUMBLING "TUMBLING" TK_TYPE "TYPE" TK_TYPES "TYPES" TK_UNDEFINE "UNDEFINE" TK_UNSET "UNSET"
 %token <str> TK_VALUES "VALUES" TK_VARIABLES "VARIABLES" TK_WHEN "WHEN" TK_WHERE "WHERE" TK_WINDOW "WINDOW"
 %token <str> TK_WITH "WITH" TK_WITHIN "WITHIN"
 
 %type <stmt> statement query_stmt create_stmt insert_stmt drop_stmt show_stmt describe_stmt
 %type <stmt> explain_stmt terminate_stmt print_stmt set_stmt run_stmt replay_stmt checkpoint_stmt
-%type <stmt> replay_from replay_tail snapshot_stmt alter_stmt
+%type <stmt> replay_from replay_tail snapshot_stmt alter_stmt var_stmt
+%type <str> var_name
 %type <list> alter_list
 %type <list> offset_list
 %type <offset> offset_entry
@@ -185,7 +186,7 @@ stmt_list
 statement
     : query_stmt | create_stmt | insert_stmt | drop_stmt | show_stmt
     | describe_stmt | explain_stmt | terminate_stmt | print_stmt | set_stmt
-    | run_stmt | replay_stmt | checkpoint_stmt | snapshot_stmt | alter_stmt
+    | run_stmt | replay_stmt | checkpoint_stmt | snapshot_stmt | alter_stmt | var_stmt
     ;
 
 /* ALTER STREAM|TABLE n ADD [COLUMN] c type, ...: COLUMN is no keyword (a
@@ -242,7 +243,7 @@ constructor_keyword
 
 unreserved_keyword
     : TK_ADD | TK_ALTER | TK_ADVANCE | TK_BEGINNING | TK_CHANGES | TK_CHECKPOINT | TK_DAY | TK_DAYS
-    | TK_DELETE | TK_DESCRIBE | TK_EMPTY | TK_EXPLAIN | TK_FINAL | TK_FOR | TK_FUNCTION | TK_FUNCTIONS
+    | TK_DEFINE | TK_DELETE | TK_DESCRIBE | TK_EMPTY | TK_EXPLAIN | TK_FINAL | TK_FOR | TK_FUNCTION | TK_FUNCTIONS
     | TK_HEADER | TK_HEADERS | TK_HOPPING | TK_HOUR | TK_HOURS | TK_IF | TK_INTERVAL
     | TK_KEY | TK_LIST | TK_MILLISECOND | TK_MILLISECONDS | TK_MINUTE | TK_MINUTES
     | TK_MODEL | TK_MODELS | TK_OFFSET | TK_OFFSETS | TK_PERIOD | TK_PRIMARY | TK_PRINT
@@ -250,7 +251,7 @@ unreserved_keyword
     | TK_RUN | TK_SAMPLE | TK_SCRIPT | TK_SECOND | TK_SECONDS | TK_SESSION | TK_SET
     | TK_SHOW | TK_SIZE | TK_SNAPSHOT | TK_SNAPSHOTS | TK_SOURCE | TK_STATE | TK_STREAM | TK_TABLE
     | TK_TERMINATE | TK_TIMESTAMP | TK_TOPIC | TK_TOPICS | TK_TUMBLING | TK_TYPE
-    | TK_TYPES | TK_UNSET | TK_VARIABLES
+    | TK_TYPES | TK_UNDEFINE | TK_UNSET | TK_VARIABLES
     ;
 
 noalias_keyword
@@ -766,6 +767,30 @@ set_stmt
         { $$ = ast_stmt(ps, STMT_SET, @1); $$->u.set.name = $2; $$->u.set.value = $4; }
     | TK_UNSET TK_STRING
         { $$ = ast_stmt(ps, STMT_UNSET, @1); $$->u.set.name = $2; }
+    ;
+
+/* DEFINE / UNDEFINE take effect for the statements after them in the
+ * same script at once (the lexer substitutes while parsing). */
+var_stmt
+    : TK_DEFINE var_name '=' TK_STRING
+        {
+            $$ = ast_stmt(ps, STMT_DEFINE, @1);
+            $$->u.define.name = $2;
+            $$->u.define.value = $4;
+            ps_note_var(ps, $2, $4);
+        }
+    | TK_UNDEFINE var_name
+        { $$ = ast_stmt(ps, STMT_UNDEFINE, @1); $$->u.define.name = $2; ps_note_var(ps, $2, NULL); }
+    ;
+
+/* ksqlDB: a letter or '_', then letters, digits, '_'; kept as written. */
+var_name
+    : identifier
+        {
+            $$ = ps_text(ps, @1);
+            if ($1.quoted || strchr($$, '@'))
+                ps_error(ps, $1.pos, "invalid variable name %s: a letter or '_', then letters, digits or '_'", $$);
+        }
     ;
 
 run_stmt

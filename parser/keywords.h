@@ -34,6 +34,7 @@
     X(CREATE,       KW_RESERVED)   \
     X(DAY,          KW_UNRESERVED) \
     X(DAYS,         KW_UNRESERVED) \
+    X(DEFINE,       KW_UNRESERVED) \
     X(DELETE,       KW_UNRESERVED) \
     X(DESCRIBE,     KW_UNRESERVED) \
     X(DISTINCT,     KW_RESERVED)   \
@@ -127,6 +128,7 @@
     X(TUMBLING,     KW_UNRESERVED) \
     X(TYPE,         KW_UNRESERVED) \
     X(TYPES,        KW_UNRESERVED) \
+    X(UNDEFINE,     KW_UNRESERVED) \
     X(UNSET,        KW_UNRESERVED) \
     X(VALUES,       KW_RESERVED)   \
     X(VARIABLES,    KW_UNRESERVED) \

@@ -45,7 +45,26 @@ typedef struct ParseState {
     PtrVec type_names, type_defs;
     ParseTypeLookup type_lookup;
     void *type_lookup_ud;
+
+    /* variables (parse_script_vars): the script's own DEFINE (UNDEFINE: a
+     * NULL value) in order, then the caller's lookup; NULL = off.  subs:
+     * VarSub*, in source order, so ps_text gives substituted text. */
+    PtrVec var_names, var_values;
+    ParseVarLookup var_lookup;
+    void *var_lookup_ud;
+    PtrVec subs;
 } ParseState;
+
+/* Source [start, end) stands for text once variables are substituted. */
+typedef struct VarSub {
+    int start, end;
+    const char *text;
+} VarSub;
+
+/* A DEFINE (value) or UNDEFINE (NULL) for the statements after it. */
+void ps_note_var(ParseState *ps, const char *name, const char *value);
+/* The variable's value for the text being parsed, or NULL. */
+const char *ps_var(ParseState *ps, const char *name);
 
 /* A type while it is being parsed: the grammar tracks its depth. */
 typedef struct TypeVal {
@@ -62,7 +81,8 @@ static inline SrcPos loc_pos(EddyLoc l)
 void ps_error(ParseState *ps, SrcPos pos, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
-/* Source text [l.start, l.end) copied into the arena. */
+/* Source text [l.start, l.end) copied into the arena, with the
+ * variables substituted in it. */
 const char *ps_text(ParseState *ps, EddyLoc l);
 
 /* ---- node constructors used by grammar actions (ast.c) --------------- */

@@ -37,16 +37,57 @@ const char *ps_text(ParseState *ps, EddyLoc l)
 {
     if (l.end < l.start)
         l.end = l.start;
-    return arena_strndup(ps->arena, ps->src + l.start, (size_t)(l.end - l.start));
+    size_t n = (size_t)(l.end - l.start);
+    for (int i = 0; i < ps->subs.n; i++) {
+        const VarSub *v = ps->subs.items[i];
+        if (v->start >= l.start && v->end <= l.end)
+            n += strlen(v->text) - (size_t)(v->end - v->start);
+    }
+    char *out = arena_alloc(ps->arena, n + 1), *o = out;
+    int at = l.start;
+    for (int i = 0; i < ps->subs.n; i++) {   /* subs are in source order */
+        const VarSub *v = ps->subs.items[i];
+        if (v->start < l.start || v->end > l.end)
+            continue;
+        memcpy(o, ps->src + at, (size_t)(v->start - at));
+        o += v->start - at;
+        size_t t = strlen(v->text);
+        memcpy(o, v->text, t);
+        o += t;
+        at = v->end;
+    }
+    memcpy(o, ps->src + at, (size_t)(l.end - at));
+    o[l.end - at] = '\0';
+    return out;
+}
+
+void ps_note_var(ParseState *ps, const char *name, const char *value)
+{
+    ptrvec_push(ps->arena, &ps->var_names, (void *)name);
+    ptrvec_push(ps->arena, &ps->var_values, (void *)value);
+}
+
+const char *ps_var(ParseState *ps, const char *name)
+{
+    for (int i = ps->var_names.n - 1; i >= 0; i--)
+        if (str_ieq(ps->var_names.items[i], name))
+            return ps->var_values.items[i];
+    return ps->var_lookup ? ps->var_lookup(ps->var_lookup_ud, name) : NULL;
 }
 
 int parse_script(const char *text, Arena *arena, PtrVec *stmts, EddyError *err)
 {
-    return parse_script_types(text, arena, stmts, NULL, NULL, err);
+    return parse_script_vars(text, arena, stmts, NULL, NULL, NULL, NULL, err);
 }
 
 int parse_script_types(const char *text, Arena *arena, PtrVec *stmts, ParseTypeLookup lookup,
                        void *lookup_ud, EddyError *err)
+{
+    return parse_script_vars(text, arena, stmts, lookup, lookup_ud, NULL, NULL, err);
+}
+
+int parse_script_vars(const char *text, Arena *arena, PtrVec *stmts, ParseTypeLookup lookup,
+                      void *lookup_ud, ParseVarLookup var_lookup, void *var_ud, EddyError *err)
 {
     EddyError local;
     if (err == NULL)
@@ -64,6 +105,7 @@ int parse_script_types(const char *text, Arena *arena, PtrVec *stmts, ParseTypeL
         .line = 1, .col = 1, .off = 0,
         .last_tok = {1, 1, 1, 1, 0, 0},
         .type_lookup = lookup, .type_lookup_ud = lookup_ud,
+        .var_lookup = var_lookup, .var_lookup_ud = var_ud,
     };
     yyscan_t scanner;
     if (eddy_yylex_init_extra(&ps, &scanner) != 0)

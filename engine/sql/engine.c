@@ -373,6 +373,7 @@ void engine_destroy(Engine *e)
     strmap_destroy(e->cat.models);
     strmap_destroy(e->logged_props);
     strmap_destroy(e->types);
+    engine_vars_free(e->vars);
     for (int i = 0; i < e->npending_sets; i++)
         pending_set_free(&e->pending_sets[i]);
     free(e->pending_sets);
@@ -488,6 +489,8 @@ static int exec_one(Engine *e, const AstStmt *s, EddyError *err)
     case STMT_CREATE_SNAPSHOT: return exec_create_snapshot(e, s, err);
     case STMT_DROP_SNAPSHOT: return exec_drop_snapshot(e, s, err);
     case STMT_CREATE_TYPE: return exec_create_type(e, s, err);
+    case STMT_DEFINE:
+    case STMT_UNDEFINE: return exec_define(e, s, err);
     case STMT__COUNT:
         break;
     }
@@ -499,7 +502,8 @@ int engine_execute(Engine *e, const char *text, const char *origin, EddyError *e
     Arena *a = arena_create(0);
     PtrVec stmts = {0};
     eddy_error_clear(err);
-    if (parse_script_types(text, a, &stmts, engine_type_lookup, e, err) != 0) {
+    if (parse_script_vars(text, a, &stmts, engine_type_lookup, e,
+                          engine_vars_enabled(e) ? engine_var_lookup : NULL, e, err) != 0) {
         arena_destroy(a);
         return -1;
     }

@@ -48,6 +48,7 @@ struct Engine {
     int npending_sets;
     StrMap *logged_props;         /* property values as the command log leaves them */
     StrMap *types;                /* CREATE TYPE names -> SqlType* (types.c) */
+    EngineVars *vars;             /* DEFINE'd variables, NULL = none (vars.c) */
     char *origin_dir;             /* folder relative paths of the running text start from
                                    * (its file's; "." for the REPL and stdin) */
     bool starting_logged;         /* replay_start_queries: the log's queries start */
@@ -95,6 +96,13 @@ int exec_drop(Engine *e, const AstStmt *s, EddyError *err);
 int exec_alter(Engine *e, const AstStmt *s, EddyError *err);   /* alter.c */
 /* types.c: custom type names */
 const SqlType *engine_type_lookup(void *ud, const char *name);
+
+/* vars.c: variables (DEFINE, UNDEFINE, SHOW VARIABLES) */
+const char *engine_var_lookup(void *ud, const char *name);
+bool engine_vars_enabled(Engine *e);      /* ksql.variable.substitution.enable, not replaying */
+void engine_vars_free(EngineVars *v);
+int exec_define(Engine *e, const AstStmt *s, EddyError *err);   /* DEFINE, UNDEFINE */
+void show_variables(Engine *e);
 int exec_create_type(Engine *e, const AstStmt *s, EddyError *err);
 int exec_drop_type(Engine *e, const AstStmt *s, EddyError *err);
 void show_types(Engine *e);

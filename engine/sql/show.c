@@ -313,8 +313,7 @@ int exec_show(Engine *e, const AstStmt *s, EddyError *err)
     }
     case SHOW_SNAPSHOTS: show_snapshots(e); return 0;
     case SHOW_TYPES: show_types(e); return 0;
-    case SHOW_VARIABLES:
-        return eddy_error(err, ERR_UNSUPPORTED, s->pos, "this SHOW is not supported yet");
+    case SHOW_VARIABLES: show_variables(e); return 0;
     }
     EDDY_PANIC("bad SHOW %d", (int)s->u.show.what);
 }

@@ -186,7 +186,9 @@ typedef struct AstSelect {
     X(STMT_CREATE_TYPE)       /* CREATE TYPE [IF NOT EXISTS] n AS type */ \
     X(STMT_CREATE_SNAPSHOT)   /* CREATE SNAPSHOT [name] [FOR QUERY id] */ \
     X(STMT_DROP_SNAPSHOT)     /* DROP SNAPSHOT [IF EXISTS] name */ \
-    X(STMT_ALTER)             /* ALTER STREAM|TABLE n ADD [COLUMN] c type [, ADD [COLUMN] c type ...] */
+    X(STMT_ALTER)             /* ALTER STREAM|TABLE n ADD [COLUMN] c type [, ADD [COLUMN] c type ...] */ \
+    X(STMT_DEFINE)            /* DEFINE name = 'value' */ \
+    X(STMT_UNDEFINE)          /* UNDEFINE name */
 
 typedef enum AstStmtKind {
 #define X(k) k,
@@ -248,6 +250,7 @@ typedef struct AstStmt {
         struct { const char *topic; bool from_beginning; int64_t interval, limit; } print;  /* -1 = not given */
         struct { const char *name, *value; } set;  /* UNSET: value NULL */
         struct { const char *path; } run_script;
+        struct { const char *name, *value; } define;   /* name as written; UNDEFINE: value NULL */
         struct { AstName name; const char *path; bool or_replace; PtrVec props /* AstProperty* */; } model;
         struct {
             const char *query_id;
@@ -290,6 +293,17 @@ typedef const SqlType *(*ParseTypeLookup)(void *ud, const char *name);
  * then with lookup (may be NULL).  The type found is copied in. */
 int parse_script_types(const char *text, Arena *arena, PtrVec *stmts, ParseTypeLookup lookup,
                        void *lookup_ud, EddyError *err);
+
+/* The value of a variable (DEFINE; case-insensitive name), or NULL. */
+typedef const char *(*ParseVarLookup)(void *ud, const char *name);
+
+/* parse_script_types with variable substitution (ksqlDB's ${name}): a
+ * variable is looked up among the script's own DEFINE / UNDEFINE before
+ * it, then with var_lookup.  var_lookup NULL: substitution is off (`${`
+ * is no token, strings keep it).  Statement texts (AstStmt.text) are the
+ * substituted ones. */
+int parse_script_vars(const char *text, Arena *arena, PtrVec *stmts, ParseTypeLookup lookup,
+                      void *lookup_ud, ParseVarLookup var_lookup, void *var_ud, EddyError *err);
 
 /* Splits text into statement texts without parsing (for the REPL: is the
  * input complete?).  Returns true if text ends a statement (a ';' outside

@@ -68,6 +68,18 @@ void engine_destroy(Engine *e);
  * skipped with a note. */
 int engine_execute(Engine *e, const char *text, const char *origin, EddyError *err);
 
+/* Variables (DEFINE; ${name} in statements) belong to the engine's
+ * session.  A server request gets a set of its own: engine_vars_begin
+ * sets the current set aside (returned) and starts an empty one;
+ * engine_vars_end frees the request's set and puts the outer one back.
+ * engine_define defines one (sessionVariables). */
+typedef struct EngineVars EngineVars;
+EngineVars *engine_vars_begin(Engine *e);
+void engine_vars_end(Engine *e, EngineVars *outer);
+void engine_define(Engine *e, const char *name, const char *value);
+/* The i-th variable (0-based, in defined order): 0, or -1 past the last. */
+int engine_var_at(Engine *e, int i, const char **name, const char **value);
+
 /* Writes one row to stream or table `target`, as INSERT VALUES does, from
  * a JSON object (eddy server's /inserts-stream): its names are columns,
  * matched without regard to case when not exactly (ROWTIME, WINDOWSTART

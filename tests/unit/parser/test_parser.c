@@ -580,6 +580,16 @@ static void test_other_statements(void)
     CHECK_STR(error_of("CREATE TYPE pt AS INT; DROP TYPE pt; CREATE STREAM s (c PT) WITH (kafka_topic='t');"),
               "1:57: unknown type 'PT'");
     CHECK_STR(dump("DROP MODEL m; DROP MODEL IF EXISTS m"), "(DROP MODEL M)\n(DROP MODEL IF EXISTS M)");
+    /* DEFINE / UNDEFINE keep the name as written; both words still name things */
+    CHECK_STR(dump("DEFINE fmt = '''x'''; undefine Fmt; CREATE STREAM define (undefine INT) WITH (kafka_topic='t');"),
+              "(DEFINE fmt '''x''')\n(UNDEFINE Fmt)\n"
+              "(CREATE STREAM DEFINE (COLUMNS (UNDEFINE INTEGER)) (WITH (KAFKA_TOPIC 't')))");
+    CHECK_STR(error_of("DEFINE `a` = '1';"),
+              "1:8: invalid variable name `a`: a letter or '_', then letters, digits or '_'");
+    CHECK_STR(error_of("DEFINE a = 1;"), "1:12: syntax error at '1', expected string");
+    /* parse_script has no variables: ${ is no token, strings keep it */
+    CHECK_STR(error_of("SELECT '${a}' FROM s LIMIT ${n};"),
+              "1:28: invalid character '$' (variable substitution is off: ksql.variable.substitution.enable)");
     CHECK_STR(dump("SHOW STREAMS; LIST TABLES EXTENDED; SHOW QUERIES EXTENDED; LIST TOPICS; SHOW PROPERTIES; "
                    "SHOW FUNCTIONS; SHOW MODELS; SHOW SNAPSHOTS; LIST TYPES; SHOW VARIABLES;"),
               "(SHOW STREAMS)\n(SHOW TABLES EXTENDED)\n(SHOW QUERIES EXTENDED)\n(SHOW TOPICS)\n"
