@@ -63,11 +63,20 @@ wait_for() {
 _LIB_EXIT_CMDS=()
 _LIB_TMP=$(mktemp -d "${TMPDIR:-/tmp}/eddy-it.XXXXXX")
 
+# tmux on a server of the test's own (a socket in its temporary folder),
+# also for `bash -c "tmux ..."` children: another tmux user on the machine
+# (a person's sessions, a `tmux kill-server`) cannot end the test's
+# session, and the server ends with the test (_lib_on_exit).
+export _LIB_TMP
+tmux() { command tmux -S "$_LIB_TMP/tmux.sock" "$@"; }
+export -f tmux
+
 _lib_on_exit() {
   local rc=$? i
   for ((i = ${#_LIB_EXIT_CMDS[@]} - 1; i >= 0; i--)); do
     eval "${_LIB_EXIT_CMDS[i]}" || true
   done
+  [ ! -S "$_LIB_TMP/tmux.sock" ] || command tmux -S "$_LIB_TMP/tmux.sock" kill-server 2> /dev/null || true
   rm -rf "$_LIB_TMP"
   return $rc
 }
