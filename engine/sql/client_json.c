@@ -82,9 +82,23 @@ static json_t *schema_info(const SqlType *t)
     return j;
 }
 
-static const char *query_state(const Query *q)
+/* ksqlDB's windowType of a source: null, or TUMBLING, HOPPING, SESSION. */
+static json_t *window_type(const CatSource *src)
 {
-    return q->state == QSTATE_RUNNING ? "RUNNING" : q->state == QSTATE_ERROR ? "ERROR" : "TERMINATED";
+    return src == NULL || src->window_kind == WKIND_NONE ? json_null()
+                                                         : json_string(window_kind_name(src->window_kind));
+}
+
+/* A query's sink names and topics, as ksqlDB lists them (empty arrays
+ * for a query without a sink). */
+static void sink_lists(const Query *q, json_t **sinks, json_t **topics)
+{
+    *sinks = json_array();
+    *topics = json_array();
+    if (q->sink) {
+        json_array_append_new(*sinks, json_string(q->sink->name));
+        json_array_append_new(*topics, json_string(q->sink->topic));
+    }
 }
 
 /* ksqlDB's FieldInfo list of a schema: name, schema, "type": "KEY" for a
@@ -105,12 +119,9 @@ static json_t *schema_fields(const Schema *sc)
 /* ksqlDB's RunningQuery: the query's text, sinks and state. */
 static json_t *running_query(const Query *q)
 {
-    const char *state = query_state(q);
-    json_t *sinks = json_array(), *topics = json_array();
-    if (q->sink) {
-        json_array_append_new(sinks, json_string(q->sink->name));
-        json_array_append_new(topics, json_string(q->sink->topic));
-    }
+    const char *state = query_state_name(q->state);
+    json_t *sinks, *topics;
+    sink_lists(q, &sinks, &topics);
     return json_pack("{s:s, s:o, s:o, s:s, s:{s:i}, s:s, s:s}", "queryString", q->sql, "sinks", sinks,
                      "sinkKafkaTopics", topics, "id", q->id, "statusCount", state, 1, "queryType",
                      "PERSISTENT", "state", state);
@@ -134,11 +145,9 @@ json_t *engine_describe_json(Engine *e, const char *name, bool extended)
         else if (reader)
             json_array_append_new(reads, running_query(q));
     }
-    json_t *window = src->window_kind == WKIND_NONE ? json_null()
-                   : json_string(window_kind_name(src->window_kind));
     return json_pack("{s:s, s:o, s:o, s:o, s:o, s:s, s:s, s:s, s:s, s:b, s:s, s:s, s:s, s:i, s:i, "
                      "s:s, s:[], s:[]}",
-                     "name", src->name, "windowType", window, "readQueries", reads, "writeQueries",
+                     "name", src->name, "windowType", window_type(src), "readQueries", reads, "writeQueries",
                      writes, "fields", fields, "type", src->is_table ? "TABLE" : "STREAM",
                      "timestamp", src->timestamp_col >= 0 ? src->schema->cols[src->timestamp_col].name : "",
                      "statistics", "", "errorStats", "", "extended", extended, "keyFormat",
@@ -155,19 +164,13 @@ json_t *engine_query_json(Engine *e, const char *id)
     const Query *q = engine_find_query(e, id);
     if (q == NULL)
         return NULL;
-    json_t *fields = schema_fields(q->sink ? q->sink->schema : NULL), *sources = json_array(),
-           *sinks = json_array(), *topics = json_array();
+    json_t *fields = schema_fields(q->sink ? q->sink->schema : NULL), *sources = json_array();
     for (int k = 0; k < q->ninputs; k++)
         json_array_append_new(sources, json_string(q->inputs[k]->name));
-    if (q->sink) {
-        json_array_append_new(sinks, json_string(q->sink->name));
-        json_array_append_new(topics, json_string(q->sink->topic));
-    }
-    const char *state = query_state(q);
-    json_t *window = q->sink == NULL || q->sink->window_kind == WKIND_NONE
-                         ? json_null() : json_string(window_kind_name(q->sink->window_kind));
+    json_t *sinks, *topics;
+    sink_lists(q, &sinks, &topics);
     return json_pack("{s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:{}, s:s, s:[], s:s}", "id", q->id,
-                     "statementText", q->sql, "windowType", window, "fields", fields, "sources",
+                     "statementText", q->sql, "windowType", window_type(q->sink), "fields", fields, "sources",
                      sources, "sinks", sinks, "sinkKafkaTopics", topics, "overriddenProperties",
-                     "queryType", "PERSISTENT", "queryErrors", "state", state);
+                     "queryType", "PERSISTENT", "queryErrors", "state", query_state_name(q->state));
 }

@@ -21,7 +21,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 /* ---- WITH properties ------------------------------------------------------ */
 
@@ -791,6 +790,35 @@ static void insert_put(int col, const Value *v, Value *row, int64_t *ts, int64_t
         row[col] = *v;
 }
 
+/* The column of dst an insert names: -2 ROWTIME, -3 WINDOWSTART, -4
+ * WINDOWEND (a windowed source's), -1 none.  INSERT VALUES' names match
+ * exactly (the parser upper-cased those not quoted); with any_case a name
+ * that matches no column exactly may match one without regard to case,
+ * when only one does (ksqlDB's /inserts-stream takes {"city": ...} for
+ * CITY).  No column is named like the three (reserved_name), so the
+ * order of the lookups changes nothing. */
+static int insert_column(const CatSource *dst, const char *name, bool any_case)
+{
+    const Schema *sc = dst->schema;
+    int col = schema_find(sc, name);
+    if (col >= 0)
+        return col;
+    bool windowed = dst->window_kind != WKIND_NONE;
+    if (any_case ? str_ieq(name, "ROWTIME") : strcmp(name, "ROWTIME") == 0)
+        return -2;
+    if (windowed && (any_case ? str_ieq(name, "WINDOWSTART") : strcmp(name, "WINDOWSTART") == 0))
+        return -3;
+    if (windowed && (any_case ? str_ieq(name, "WINDOWEND") : strcmp(name, "WINDOWEND") == 0))
+        return -4;
+    int found = 0;
+    for (int i = 0; any_case && i < sc->ncols; i++)
+        if (str_ieq(sc->cols[i].name, name)) {
+            col = i;
+            found++;
+        }
+    return found == 1 ? col : -1;
+}
+
 /* The stream or table INSERT VALUES and /inserts-stream write to; NULL
  * with err at pos when there is none or it is read-only. */
 static CatSource *insert_target(Engine *e, const char *name, SrcPos pos, EddyError *err)
@@ -900,18 +928,10 @@ int exec_insert_values(Engine *e, const AstStmt *s, EddyError *err)
         if (ncols > 0) {
             const AstName *n = s->u.insert.columns.items[i];
             cname = n->name;
-            if (strcmp(cname, "ROWTIME") == 0) {
-                col = -2;
-            } else if (dst->window_kind != WKIND_NONE && strcmp(cname, "WINDOWSTART") == 0) {
-                col = -3;
-            } else if (dst->window_kind != WKIND_NONE && strcmp(cname, "WINDOWEND") == 0) {
-                col = -4;
-            } else {
-                col = schema_find(sc, cname);
-                if (col < 0) {
-                    eddy_error(err, ERR_ANALYSIS, n->pos, "unknown column %s in %s", cname, dst->name);
-                    goto out;
-                }
+            col = insert_column(dst, cname, false);
+            if (col == -1) {
+                eddy_error(err, ERR_ANALYSIS, n->pos, "unknown column %s in %s", cname, dst->name);
+                goto out;
             }
         } else {
             col = i;
@@ -944,32 +964,6 @@ out:
     return rc;
 }
 
-/* A name of a JSON row as a column of sc: exactly, else without regard
- * to case when only one column matches so (ksqlDB's /inserts-stream takes
- * {"city": ...} for CITY).  -2/-3/-4: ROWTIME/WINDOWSTART/WINDOWEND; -1:
- * none. */
-static int json_row_column(const CatSource *dst, const char *name)
-{
-    const Schema *sc = dst->schema;
-    int col = schema_find(sc, name), found = 0;
-    if (col >= 0)
-        return col;
-    for (int i = 0; i < sc->ncols; i++)
-        if (strcasecmp(sc->cols[i].name, name) == 0) {
-            col = i;
-            found++;
-        }
-    if (found == 1)
-        return col;
-    if (strcasecmp(name, "ROWTIME") == 0)
-        return -2;
-    if (dst->window_kind != WKIND_NONE && strcasecmp(name, "WINDOWSTART") == 0)
-        return -3;
-    if (dst->window_kind != WKIND_NONE && strcasecmp(name, "WINDOWEND") == 0)
-        return -4;
-    return -1;
-}
-
 int engine_insert_json(Engine *e, const char *target, const struct json_t *row, EddyError *err)
 {
     SrcPos nopos = {0};
@@ -989,7 +983,7 @@ int engine_insert_json(Engine *e, const char *target, const struct json_t *row, 
     const char *k;
     json_t *jv;
     json_object_foreach((json_t *)row, k, jv) {
-        int col = json_row_column(dst, k);
+        int col = insert_column(dst, k, true);
         if (col == -1) {
             rc = eddy_error(err, ERR_ANALYSIS, nopos, "unknown column %s in %s", k, dst->name);
             break;

@@ -153,6 +153,9 @@ Query *engine_find_query(Engine *e, const char *id);
 /* A client query's rows for out.row_json (client_json.c): its header
  * (query id, column names and types) and one row of values. */
 void engine_json_header(Engine *e, const char *query_id, const Schema *schema);
+/* RUNNING, ERROR or TERMINATED, as SHOW QUERIES and ksqlDB's REST API
+ * name a query's state (show.c). */
+const char *query_state_name(QueryState s);
 void engine_json_row(Engine *e, const char *query_id, const Schema *schema, const Value *vals,
                      int n);
 /* Stops a query's runtime and marks it terminated (its state stays). */

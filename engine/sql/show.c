@@ -71,7 +71,7 @@ static void show_sources(Engine *e, bool tables, bool extended)
     render(e, &t);
 }
 
-static const char *state_name(QueryState s)
+const char *query_state_name(QueryState s)
 {
     return s == QSTATE_RUNNING ? "RUNNING" : s == QSTATE_ERROR ? "ERROR" : "TERMINATED";
 }
@@ -166,7 +166,7 @@ static void show_queries(Engine *e)
         else if (q->rt && runtime_stalled(q->rt))
             tfmt_cell(&t, "STALLED");   /* running, but input left and no progress */
         else
-            tfmt_cell(&t, state_name(q->state));
+            tfmt_cell(&t, query_state_name(q->state));
         tfmt_cell(&t, q->sink ? q->sink->name : "");
         /* render_fit cuts the statement to the output's width. */
         tfmt_cell(&t, one_line(t.arena, q->sql));
@@ -188,7 +188,7 @@ static void show_queries_extended(Engine *e)
         sb_printf(&sb, "\nID                   : %s\nQuery Type           : PERSISTENT\n", q->id);
         sb_printf(&sb, "SQL                  : %s\n", one_line(a, q->sql));
         sb_printf(&sb, "Status               : %s\n",
-                  q->rt && runtime_stalled(q->rt) ? "STALLED" : state_name(q->state));
+                  q->rt && runtime_stalled(q->rt) ? "STALLED" : query_state_name(q->state));
         sb_puts(&sb, "Sources that this query reads from: ");
         for (int k = 0; k < q->ninputs; k++)
             sb_printf(&sb, "%s%s", k ? ", " : "", q->inputs[k]->name);
@@ -410,7 +410,7 @@ int exec_describe(Engine *e, const AstStmt *s, EddyError *err)
                     header = true;
                 }
                 char *sql = one_line(NULL, q->sql);
-                sb_printf(&sb, "%s (%s) : %s\n", q->id, state_name(q->state), sql);
+                sb_printf(&sb, "%s (%s) : %s\n", q->id, query_state_name(q->state), sql);
                 free(sql);
             }
         }
