@@ -29,8 +29,8 @@
 
 /* ---- statements ------------------------------------------------------------ */
 
-/* The first word of a statement (comments and blanks skipped), upper-cased. */
-static void first_word(const char *s, char *out, size_t n)
+/* s past blanks and comments. */
+static const char *skip_blank(const char *s)
 {
     for (;;) {
         while (isspace((unsigned char)*s))
@@ -42,9 +42,15 @@ static void first_word(const char *s, char *out, size_t n)
             const char *end = strstr(s + 2, "*/");
             s = end ? end + 2 : s + strlen(s);
         } else {
-            break;
+            return s;
         }
     }
+}
+
+/* The first word of a statement (comments and blanks skipped), upper-cased. */
+static void first_word(const char *s, char *out, size_t n)
+{
+    s = skip_blank(s);
     size_t i = 0;
     while (i + 1 < n && isalpha((unsigned char)s[i])) {
         out[i] = (char)toupper((unsigned char)s[i]);
@@ -278,8 +284,7 @@ static json_t *command_id(const char *stmt)
     char w[3][128] = {{0}};
     const char *p = stmt;
     for (int i = 0; i < 3; i++) {
-        while (isspace((unsigned char)*p))
-            p++;
+        p = skip_blank(p);
         int n = 0;
         while (*p && !isspace((unsigned char)*p) && *p != ';' && *p != '(' && n < 127)
             w[i][n++] = (char)toupper((unsigned char)*p++);
@@ -349,8 +354,7 @@ static json_t *listing(const char *stmt, const char *text)
     char w[3][16];
     const char *p = stmt;
     for (int i = 0; i < 3; i++) {
-        while (isspace((unsigned char)*p))
-            p++;
+        p = skip_blank(p);
         first_word(p, w[i], sizeof w[i]);
         p += strlen(w[i]);
     }
@@ -391,20 +395,28 @@ static json_t *listing(const char *stmt, const char *text)
                      streams ? "streams" : tables ? "tables" : queries ? "queries" : "topics", items);
 }
 
+/* The unquoted name at p (letters, digits, '_'), upper-cased into out (at
+ * most n - 1 characters); returns the characters read. */
+static size_t read_name(const char *p, char *out, size_t n)
+{
+    size_t len = 0;
+    while ((isalnum((unsigned char)p[len]) || p[len] == '_') && len + 1 < n) {
+        out[len] = (char)toupper((unsigned char)p[len]);
+        len++;
+    }
+    out[len] = '\0';
+    return len;
+}
+
 /* The source a "DESCRIBE [EXTENDED] name [EXTENDED]" statement names, as
  * the catalog spells it (back-quoted: as written; else upper case), into
  * name; false for other DESCRIBEs (STREAMS, TABLES, FUNCTION). */
 static bool describe_target(const char *stmt, char *name, size_t n, bool *extended)
 {
-    const char *p = stmt;
-    while (isspace((unsigned char)*p))
-        p++;
-    p += strlen("DESCRIBE");
+    const char *p = skip_blank(stmt) + strlen("DESCRIBE");
     *extended = false;
     for (int word = 0; word < 3; word++) {
-        while (isspace((unsigned char)*p))
-            p++;
-        size_t len = 0;
+        p = skip_blank(p);
         if (*p == '`') {
             const char *end = strchr(p + 1, '`');
             if (end == NULL || (size_t)(end - p - 1) >= n)
@@ -413,11 +425,7 @@ static bool describe_target(const char *stmt, char *name, size_t n, bool *extend
             name[end - p - 1] = '\0';
             return true;
         }
-        while ((isalnum((unsigned char)p[len]) || p[len] == '_') && len + 1 < n) {
-            name[len] = (char)toupper((unsigned char)p[len]);
-            len++;
-        }
-        name[len] = '\0';
+        size_t len = read_name(p, name, n);
         p += len;
         if (strcmp(name, "EXTENDED") == 0) {
             *extended = true;
@@ -433,21 +441,10 @@ static bool describe_target(const char *stmt, char *name, size_t n, bool *extend
  * are), into id; false for EXPLAIN of a statement. */
 static bool explain_target(const char *stmt, char *id, size_t n)
 {
-    const char *p = stmt;
-    while (isspace((unsigned char)*p))
-        p++;
-    p += strlen("EXPLAIN");
-    while (isspace((unsigned char)*p))
-        p++;
-    size_t len = 0;
-    while ((isalnum((unsigned char)p[len]) || p[len] == '_') && len + 1 < n) {
-        id[len] = (char)toupper((unsigned char)p[len]);
-        len++;
-    }
-    id[len] = '\0';
-    while (isspace((unsigned char)p[len]))
-        len++;
-    return len > 0 && (p[len] == ';' || p[len] == '\0') && strcmp(id, "SELECT") != 0;
+    const char *p = skip_blank(skip_blank(stmt) + strlen("EXPLAIN"));
+    size_t len = read_name(p, id, n);
+    p = skip_blank(p + len);
+    return len > 0 && (*p == ';' || *p == '\0') && strcmp(id, "SELECT") != 0;
 }
 
 /* The entity for a statement that ran: SHOW STREAMS, TABLES, QUERIES and
@@ -611,10 +608,7 @@ static void api_ksql(Server *srv, h2o_req_t *req)
         bool show_vars = false;
         if (strcmp(kw, "SHOW") == 0 || strcmp(kw, "LIST") == 0) {
             char w[16];
-            const char *p = text + start;
-            while (isspace((unsigned char)*p))
-                p++;
-            first_word(p + 4, w, sizeof w);
+            first_word(skip_blank(text + start) + 4, w, sizeof w);
             show_vars = strcmp(w, "VARIABLES") == 0;
         }
         if (show_vars) {

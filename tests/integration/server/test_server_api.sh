@@ -83,6 +83,11 @@ for proto in --http1.1 --http2-prior-knowledge; do
   check_eq "$proto: ';' and comments inside strings do not split" 200 "$(req "$proto" POST /ksql \
     "{\"ksql\": \"CREATE STREAM q$P (\\\"a;b\\\" STRING, \`c--d\` INT) WITH (kafka_topic='q;$P', value_format='JSON', partitions=1); -- x;y\\nDESCRIBE q$P;\"}")"
   check "$proto: ... two statements, the column names whole" jqb '(length == 2) and (.[1].text | test("a;b")) and (.[1].text | test("c--d"))'
+  # A statement after a comment is still known for what it is: its
+  # entity, and a CREATE's commandId, read past the comment
+  check_eq "$proto: statements after comments" 200 "$(req "$proto" POST /ksql \
+    "{\"ksql\": \"-- a\\nSHOW STREAMS; /* b */ DESCRIBE acc; -- c\\nEXPLAIN CTAS_PER_CITY_1; /* d */ CREATE STREAM cm$P (x INT) WITH (kafka_topic='cm$P', value_format='JSON', partitions=1); -- e\\nSHOW VARIABLES;\"}")"
+  check "$proto: ... each its entity" jqb "[.[][\"@type\"]] == [\"streams\", \"sourceDescription\", \"queryDescription\", \"currentStatus\", \"variables\"] and .[3].commandId == \"stream/\`CM$P\`/create\""
   python3 -c 'import json; print(json.dumps({"ksql": "SHOW STREAMS; SHOW TABLES \x27" + ";" * 1000000 + "\x27;"}))' > "$work/semis"
   t0=$(date +%s%N)
   check_eq "$proto: a 1 MB statement of ';' in a string" 400 "$(req "$proto" POST /ksql "@$work/semis")"
