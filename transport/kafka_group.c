@@ -72,7 +72,10 @@ static void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t code,
                          rd_kafka_topic_partition_list_t *parts, void *opaque)
 {
     GroupMember *m = opaque;
-    bool cooperative = strcmp(rd_kafka_rebalance_protocol(rk), "COOPERATIVE") == 0;
+    /* NULL while the member has no protocol yet (a close before it
+     * joined: rd_kafka_consumer_close revokes then). */
+    const char *protocol = rd_kafka_rebalance_protocol(rk);
+    bool cooperative = protocol != NULL && strcmp(protocol, "COOPERATIVE") == 0;
     m->rebalances++;
     if (code == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
         rd_kafka_error_t *e = NULL;
