@@ -281,6 +281,43 @@ static void test_insert_values_and_bad_records(void)
     t->ops->destroy(t);
 }
 
+/* CUBE_EXPLODE's bound: 12 elements give all 4,096 combinations, 13 drop
+ * the record as an expression error (logged with its position), and the
+ * records around it are processed. */
+static void test_cube_explode_bound(void)
+{
+    Transport *t = memory_transport_create(1);
+    Engine *e = make(t, NULL);
+    EddyError err;
+    CHECK_EQ_INT(run(e, "CREATE STREAM arrs (id STRING KEY, a ARRAY<INT>) "
+                        "WITH (kafka_topic='arrs', value_format='JSON');", &err), 0);
+    CHECK_EQ_INT(run(e, "CREATE STREAM cubes AS SELECT id, CUBE_EXPLODE(a) AS c FROM arrs;", &err), 0);
+    const char *twelve = "{\"a\":[1,2,3,4,5,6,7,8,9,10,11,12]}";
+    const char *thirteen = "{\"a\":[1,2,3,4,5,6,7,8,9,10,11,12,13]}";
+    const char *two = "{\"a\":[1,2]}";
+    t->ops->produce(t, "arrs", -1, "a", 1, twelve, strlen(twelve), 1, &err);
+    t->ops->produce(t, "arrs", -1, "b", 1, thirteen, strlen(thirteen), 2, &err);
+    t->ops->produce(t, "arrs", -1, "c", 1, two, strlen(two), 3, &err);
+    drain(e);
+    const TransportRecord *recs;
+    int n = memory_transport_records(t, "CUBES", &recs);
+    CHECK_EQ_INT(n, 4096 + 4);
+    if (n == 4096 + 4) {
+        CHECK_STR((const char *)recs[0].value,
+                  "{\"C\":[null,null,null,null,null,null,null,null,null,null,null,null]}");
+        CHECK_STR((const char *)recs[4095].value, "{\"C\":[1,2,3,4,5,6,7,8,9,10,11,12]}");
+        CHECK(recs[4096].key_len == 1 && ((const char *)recs[4096].key)[0] == 'c');
+        CHECK_STR((const char *)recs[4099].value, "{\"C\":[1,2]}");
+    }
+    EngineStats st;
+    engine_stats(e, &st);
+    CHECK_EQ_INT(st.records_in, 3);
+    CHECK_EQ_INT(st.eval_errors, 1);
+    CHECK(strstr(log_out.data, "CUBE_EXPLODE input size (13) exceeds the maximum of 12") != NULL);
+    engine_destroy(e);
+    t->ops->destroy(t);
+}
+
 static void test_push_query_rows(void)
 {
     Transport *t = memory_transport_create(1);
@@ -650,6 +687,7 @@ int main(void)
     test_types_and_alter_persist();
     test_show_describe_explain();
     test_insert_values_and_bad_records();
+    test_cube_explode_bound();
     test_push_query_rows();
     test_pull_queries();
     test_pull_limit();
