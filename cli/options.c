@@ -143,6 +143,7 @@ static bool is_engine_prop(const char *k)
            strcmp(k, "cache.max.bytes.buffering") == 0 || strcmp(k, "processing.guarantee") == 0 ||
            strcmp(k, "state.dir") == 0 || strcmp(k, "max.task.idle.ms") == 0 ||
            strcmp(k, "num.stream.threads") == 0 || strcmp(k, "service.id") == 0 ||
+           strcmp(k, "task.assignment") == 0 ||
            strncmp(k, "ksql.", 5) == 0 ||
            strcmp(k, "bootstrap.servers") == 0;
 }

@@ -10,8 +10,9 @@
  * state, so nothing about exactness changes.  What the member reports is
  * the partitions it holds now, after every change.
  *
- * Not used by the runtime yet: it is the transport half of dividing tasks
- * among processes (tests/unit/transport/test_kafka_group.c).
+ * The engine's assigned mode (engine/README.md, "Scale-out") runs the
+ * tasks of the partitions a query's member holds
+ * (tests/unit/transport/test_kafka_group.c tests the member alone).
  */
 #include "kafka_int.h"
 
@@ -24,7 +25,10 @@ struct GroupMember {
     TopicPartitionOffset *held;   /* the partitions held now (topics malloc'd) */
     int nheld;
     bool changed;                 /* since the last kafka_group_poll */
+    bool lost;                    /* partitions lost (not revoked) since the last poll */
     int rebalances;
+    void (*on_revoke)(void *ud);  /* kafka_group_on_revoke */
+    void *revoke_ud;
 };
 
 static void held_clear(GroupMember *m)
@@ -94,6 +98,14 @@ static void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t code,
             held_clear(m);
         held_add(m, parts);
     } else {
+        /* Partitions given up in a rebalance: the caller checkpoints them
+         * before the group may hand them to another member (that happens
+         * only once this callback returns).  Lost ones (the session timed
+         * out) may have a new owner already: nothing more is written. */
+        if (rd_kafka_assignment_lost(rk))
+            m->lost = true;
+        else if (m->on_revoke)
+            m->on_revoke(m->revoke_ud);
         if (cooperative) {
             rd_kafka_error_t *e = rd_kafka_incremental_unassign(rk, parts);
             if (e)
@@ -110,6 +122,10 @@ static void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t code,
 GroupMember *kafka_group_join(Transport *tr, const char *group, const char *const *topics,
                               int ntopics, EddyError *err)
 {
+    if (!kafka_transport_is(tr)) {
+        eddy_error(err, ERR_UNSUPPORTED, (SrcPos){0}, "group %s: consumer groups need Kafka", group);
+        return NULL;
+    }
     KafkaTransport *t = (KafkaTransport *)tr;
     GroupMember *m = calloc(1, sizeof *m);
     if (m == NULL)
@@ -118,7 +134,12 @@ GroupMember *kafka_group_join(Transport *tr, const char *group, const char *cons
     snprintf(m->c.group, sizeof m->c.group, "%s", group);
     rd_kafka_conf_t *conf = kafka_consumer_conf(&m->c);
     rd_kafka_conf_set_rebalance_cb(conf, rebalance_cb);
+    /* A member that died is noticed after its session timeout: 10 s
+     * rather than librdkafka's 45 s, so that its tasks move on soon (-p
+     * session.timeout.ms=... overrides; brokers refuse less than 6 s). */
     if (kafka_conf_set(conf, "client.id", "eddy", NULL, err) < 0 ||
+        kafka_conf_set(conf, "session.timeout.ms", "10000", NULL, err) < 0 ||
+        kafka_conf_set(conf, "heartbeat.interval.ms", "1000", NULL, err) < 0 ||
         kafka_conf_apply_props(t, conf, err) < 0 ||
         kafka_conf_set(conf, "group.id", group, NULL, err) < 0 ||
         kafka_conf_set(conf, "partition.assignment.strategy", "cooperative-sticky", NULL, err) < 0 ||
@@ -169,10 +190,24 @@ int kafka_group_poll(GroupMember *m, int timeout_ms, const TopicPartitionOffset 
     return changed ? 1 : 0;
 }
 
+void kafka_group_on_revoke(GroupMember *m, void (*fn)(void *ud), void *ud)
+{
+    m->on_revoke = fn;
+    m->revoke_ud = ud;
+}
+
+bool kafka_group_lost(GroupMember *m)
+{
+    bool lost = m->lost;
+    m->lost = false;
+    return lost;
+}
+
 void kafka_group_leave(GroupMember *m)
 {
     if (m == NULL)
         return;
+    m->on_revoke = NULL;   /* the caller checkpointed before leaving, or cannot */
     rd_kafka_consumer_close(m->c.rk);   /* leaves the group: the others rebalance at once */
     rd_kafka_destroy(m->c.rk);
     held_clear(m);

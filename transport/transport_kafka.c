@@ -643,6 +643,13 @@ static void kt_destroy(Transport *tr)
     free(t);
 }
 
+static const TransportOps kafka_ops;
+
+bool kafka_transport_is(const Transport *t)
+{
+    return t != NULL && t->ops == &kafka_ops;
+}
+
 static const TransportOps kafka_ops = {
     .topic_ensure = kt_topic_ensure,
     .topic_partitions = kt_topic_partitions,

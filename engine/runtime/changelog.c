@@ -35,7 +35,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/stat.h>
+#include <unistd.h>
 #include <time.h>
 
 #define CL_HEADER 17
@@ -73,7 +75,23 @@ struct Changelog {
                                    * from the caller's, compared by value) */
     char **last_topics;
     int nlast;
+    /* Assigned mode (changelog_set_owned): the tasks this member runs; its
+     * checkpoint records and whole writes cover their partitions only. */
+    bool owned_mode;
+    int *owned;
+    int nowned;
+    bool shared;                  /* opened by changelog_open_member */
 };
+
+static bool owns(const Changelog *c, int task)
+{
+    if (!c->owned_mode)
+        return true;
+    for (int i = 0; i < c->nowned; i++)
+        if (c->owned[i] == task)
+            return true;
+    return false;
+}
 
 static char *xstrdup(const char *s)
 {
@@ -421,28 +439,44 @@ static int apply_entry(void *ud, int part, const TransportRecord *r)
     return 0;
 }
 
-/* The offsets of checkpoint (e, s): its record on each partition of the
- * first topic carries its task's.  *ntasks from the record. */
-static int target_offsets(const ClScan *sc, int64_t e, int64_t s, TopicPartitionOffset **out,
-                          int *n, int *ntasks)
+/* Where each task's inputs start: the offsets the last complete record
+ * (in log order) on its partition carries -- on the first store topic that
+ * has one.  With one writer every partition's last complete record is the
+ * same checkpoint's; with several members (assigned mode) each partition's
+ * is its last owner's.  *ntasks from the records. */
+static int target_offsets(const ClScan *sc, TopicPartitionOffset **out, int *n, int *ntasks)
 {
     *out = NULL;
     *n = 0;
     *ntasks = 1;
-    int topic = -1;
+    /* best[i]: the record index of part i's last complete record, -1 none */
+    int *best = malloc(sizeof(int) * ((size_t)sc->nparts + 1));
+    if (best == NULL)
+        EDDY_PANIC("out of memory");
+    for (int i = 0; i < sc->nparts; i++)
+        best[i] = -1;
     for (int k = 0; k < sc->nrecs; k++) {
         const ClRecord *r = &sc->recs[k];
-        if (r->part < 0 || r->epoch != e || r->seq != s)
+        if (r->part < 0 || r->seq > committed_seq(sc, r->epoch) || r->len < 12)
             continue;
-        if (topic < 0)
-            topic = sc->parts[r->part].topic;
-        if (sc->parts[r->part].topic != topic || r->len < 12)
+        if (best[r->part] < 0 || sc->recs[best[r->part]].offset < r->offset)
+            best[r->part] = k;
+    }
+    for (int i = 0; i < sc->nparts; i++) {
+        if (best[i] < 0)
             continue;
+        bool earlier = false;   /* partition number taken from an earlier topic */
+        for (int j = 0; j < sc->nparts && !earlier; j++)
+            earlier = best[j] >= 0 && sc->parts[j].partition == sc->parts[i].partition &&
+                      sc->parts[j].topic < sc->parts[i].topic;
+        if (earlier)
+            continue;
+        const ClRecord *r = &sc->recs[best[i]];
         const unsigned char *p = (const unsigned char *)r->payload, *end = p + r->len;
         *ntasks = (int)be32_get(p);
         uint32_t cnt = be32_get(p + 8);
         p += 12;
-        for (uint32_t i = 0; i < cnt && p + 2 <= end; i++) {
+        for (uint32_t j = 0; j < cnt && p + 2 <= end; j++) {
             size_t tl = (size_t)p[0] << 8 | p[1];
             if (p + 2 + tl + 12 > end)
                 break;
@@ -458,6 +492,7 @@ static int target_offsets(const ClScan *sc, int64_t e, int64_t s, TopicPartition
             p += 12;
         }
     }
+    free(best);
     return 0;
 }
 
@@ -508,7 +543,7 @@ static int full_restore(Changelog *c, struct StateDb *db, ClScan *sc, EddyError 
     ClApply a = {c, sc, tmp, err, 0};
     TopicPartitionOffset *offs;
     int n, ntasks;
-    target_offsets(sc, e, s, &offs, &n, &ntasks);
+    target_offsets(sc, &offs, &n, &ntasks);
     const char **scopes = calloc((size_t)n + 1, sizeof *scopes);
     for (int i = 0; i < n; i++)
         scopes[i] = c->qid;
@@ -588,7 +623,13 @@ static int prepare(Changelog *c, struct StateDb *db, EddyError *err)
         return -1;
     ClScan sc = {0};
     int rc = scan_topics(c, &sc, err);
-    c->epoch = sc.sum_high + 1;
+    /* Members of an application may start at the same moment (the same
+     * end offsets): random low bits keep their epochs apart, the high
+     * ones still grow with every record written. */
+    uint16_t salt = 0;
+    if (getrandom(&salt, sizeof salt, 0) != (ssize_t)sizeof salt)
+        salt = (uint16_t)(getpid() ^ eddy_mono_ms());
+    c->epoch = (sc.sum_high + 1) * 65536 + salt;
     struct stat st;
     if (rc == 0 && p == 1 && stat(dir, &st) == 0) {
         /* A restore of ours cut short (another one, a REPLAY's, is the
@@ -608,7 +649,14 @@ static int prepare(Changelog *c, struct StateDb *db, EddyError *err)
     statedb_free_offsets(local, nlocal);
     int64_t *from = calloc((size_t)sc.nparts + 1, sizeof *from);
     bool restore = false;
-    if (rc == 0 && nlocal > 0 && sc.nparts > 0) {
+    if (rc == 0 && c->shared && sc.nparts > 0) {
+        /* A member of an application: other members may have written any
+         * partition since this one last read it (and positions past
+         * partitions it did not own say nothing about them), so its state
+         * comes from the changelog whole (engine/README.md, "Scale-out":
+         * a per-task tail restore is the next refinement). */
+        restore = true;
+    } else if (rc == 0 && nlocal > 0 && sc.nparts > 0) {
         if (local_positions(c, db, &sc, from, err, &rc)) {
             bool found = false;
             rc = read_parts(c, &sc, from, tail_has_record, &found, err);
@@ -648,13 +696,31 @@ static int prepare(Changelog *c, struct StateDb *db, EddyError *err)
     return rc;
 }
 
+static Changelog *open_changelog(Transport *t, struct StateDb *db, const char *service,
+                                 const char *qid, const char *work_dir, bool shared,
+                                 EddyError *err);
+
 Changelog *changelog_open(Transport *t, struct StateDb *db, const char *service, const char *qid,
                           const char *work_dir, EddyError *err)
+{
+    return open_changelog(t, db, service, qid, work_dir, false, err);
+}
+
+Changelog *changelog_open_member(Transport *t, struct StateDb *db, const char *service,
+                                 const char *qid, const char *work_dir, EddyError *err)
+{
+    return open_changelog(t, db, service, qid, work_dir, true, err);
+}
+
+static Changelog *open_changelog(Transport *t, struct StateDb *db, const char *service,
+                                 const char *qid, const char *work_dir, bool shared,
+                                 EddyError *err)
 {
     Changelog *c = calloc(1, sizeof *c);
     if (c == NULL)
         EDDY_PANIC("out of memory");
     c->t = t;
+    c->shared = shared;
     c->service = xstrdup(service);
     c->qid = xstrdup(qid);
     c->work_dir = xstrdup(work_dir);
@@ -723,6 +789,8 @@ static int note_store(void *ud, const char *store, int task, const void *key, si
     ClTopic *ct = topic_of(w->c, store);
     if (key == NULL)
         return ensure(w, ct);
+    if (!owns(w->c, partition_of(w, task, key, klen)))
+        return 0;
     frame(&w->v, val ? 'P' : 'D', w->c->epoch, w->c->seq);
     if (val)
         sb_append(&w->v, val, vlen);
@@ -738,7 +806,7 @@ static int dump(ClWrite *w, struct StateDb *db)
         ClTopic *ct = &w->c->topics[i];
         frame(&w->v, 'R', w->c->epoch, w->c->seq);
         for (int p = 0; p < w->ntasks; p++)
-            if (produce(w, ct, p, CL_RESET_KEY, CL_KEY_LEN(CL_RESET_KEY)) != 0)
+            if (owns(w->c, p) && produce(w, ct, p, CL_RESET_KEY, CL_KEY_LEN(CL_RESET_KEY)) != 0)
                 return -1;
         Store *s = statedb_store(db, ct->store, w->err);
         if (s == NULL)
@@ -748,6 +816,8 @@ static int dump(ClWrite *w, struct StateDb *db)
         size_t kl, vl;
         int rc = 0;
         while (rc == 0 && store_iter_next(it, &k, &kl, &v, &vl)) {
+            if (!owns(w->c, partition_of(w, -1, k, kl)))
+                continue;   /* another member's task (assigned mode) */
             frame(&w->v, 'P', w->c->epoch, w->c->seq);
             sb_append(&w->v, v, vl);
             w->entries++;
@@ -824,6 +894,11 @@ int changelog_write(Changelog *c, struct StateDb *db, int ntasks, const TopicPar
                     int n, const TopicPartitionOffset **pos, int *npos, EddyError *err)
 {
     ClWrite w = {c, ntasks > 0 ? ntasks : 1, {0}, err, 0};
+    if (c->owned_mode && c->nowned == 0) {
+        *pos = c->pos;   /* a member holding no task writes nothing */
+        *npos = c->npos;
+        return 0;
+    }
     if (c->pos && !c->dump_next && !statedb_scope_has_dirty(db, c->qid) && same_offsets(c, offs, n)) {
         *pos = c->pos;   /* nothing new: the last record still says it all */
         *npos = c->npos;
@@ -857,8 +932,11 @@ int changelog_write(Changelog *c, struct StateDb *db, int ntasks, const TopicPar
     /* The records, once every entry is delivered. */
     for (int i = 0; i < c->ntopics && rc == 0; i++)
         for (int p = 0; p < w.ntasks && rc == 0; p++) {
+            if (!owns(c, p))
+                continue;
             frame(&w.v, 'C', c->epoch, c->seq);
-            record_payload(&w.v, p, w.ntasks, c->ntopics * w.ntasks, offs, n);
+            record_payload(&w.v, p, w.ntasks, c->ntopics * (c->owned_mode ? c->nowned : w.ntasks),
+                           offs, n);
             rc = produce(&w, &c->topics[i], p, CL_RECORD_KEY, CL_KEY_LEN(CL_RECORD_KEY));
         }
     if (rc == 0)
@@ -932,5 +1010,18 @@ void changelog_close(Changelog *c)
     free(c->scope);
     free(c->prefix);
     free(c->work_dir);
+    free(c->owned);
     free(c);
+}
+
+void changelog_set_owned(Changelog *c, const int *tasks, int n)
+{
+    free(c->owned);
+    c->owned = calloc((size_t)n + 1, sizeof *c->owned);
+    if (c->owned == NULL)
+        EDDY_PANIC("out of memory");
+    if (n > 0)
+        memcpy(c->owned, tasks, sizeof *tasks * (size_t)n);
+    c->nowned = n;
+    c->owned_mode = true;
 }

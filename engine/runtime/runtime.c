@@ -46,6 +46,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #define BATCH_MAX 500
 #define FETCH_WAIT_MS 10000
@@ -480,7 +481,7 @@ static int fresh_start(Task *rt, OffsetReset reset, TopicPartitionOffset **out, 
     return 0;
 }
 
-static Task *task_start(int index, int ntasks, int slot, Exchange *exchange,
+static Task *task_start(int index, int ntasks, bool assigned, int slot, Exchange *exchange,
                        Query *q, Transport *t, StateDb *db, OffsetReset reset, RowFn rows,
                        void *rows_ud, const EngineOutput *out, int64_t commit_interval_ms,
                        EddyError *err)
@@ -528,12 +529,40 @@ static Task *task_start(int index, int ntasks, int slot, Exchange *exchange,
         task_stop(rt);
         return NULL;
     }
+    /* Assigned mode (engine/README.md, "Scale-out"): a stateless task
+     * moves between members with the offsets committed to Kafka, not the
+     * ones this member stored when it last ran it; a stateful one starts a
+     * partition no checkpoint knows at the reset policy's end, never at
+     * another member's commit (its state would not match). */
+    if (assigned && rt->ctx.nstores == 0) {
+        statedb_free_offsets(stored, nstored);
+        stored = NULL;
+        nstored = 0;
+    }
     TopicPartitionOffset *fresh = NULL;
     int nfresh = 0;
-    if (nstored == 0 && rt->ctx.nstores > 0 && q->kind != QUERY_TRANSIENT &&
+    if ((nstored == 0 || assigned) && rt->ctx.nstores > 0 && q->kind != QUERY_TRANSIENT &&
         fresh_start(rt, reset, &fresh, &nfresh, err) != 0) {
+        statedb_free_offsets(stored, nstored);
         task_stop(rt);
         return NULL;
+    }
+    if (nstored > 0 && nfresh > 0) {
+        int k = 0;
+        for (int i = 0; i < nfresh; i++) {
+            bool known = fresh[i].partition % ntasks != index;
+            for (int j = 0; j < nstored && !known; j++)
+                known = stored[j].partition == fresh[i].partition &&
+                        strcmp(stored[j].topic, fresh[i].topic) == 0;
+            if (!known)
+                fresh[k++] = fresh[i];
+        }
+        nfresh = k;
+        TopicPartitionOffset *both = realloc(fresh, sizeof *both * (size_t)(nfresh + nstored + 1));
+        if (both == NULL)
+            EDDY_PANIC("out of memory");
+        fresh = both;
+        memcpy(fresh + nfresh, stored, sizeof *stored * (size_t)nstored);
     }
     const char **topics = calloc((size_t)q->ninputs, sizeof(char *));
     for (int i = 0; i < q->ninputs; i++)
@@ -541,7 +570,7 @@ static Task *task_start(int index, int ntasks, int slot, Exchange *exchange,
     char group[512];
     snprintf(group, sizeof group, "eddy_%s", q->id);
     const TopicPartitionOffset *start = nfresh ? fresh : stored;
-    int nstart = nfresh ? nfresh : nstored;
+    int nstart = nfresh ? nfresh + (nstored > 0 ? nstored : 0) : nstored;
     rt->consumer = ntasks > 1 ? t->ops->consumer_open_task(t, group, topics, q->ninputs, reset,
                                                            start, nstart, index, ntasks, err)
                               : t->ops->consumer_open(t, group, topics, q->ninputs, reset, start,
@@ -832,6 +861,9 @@ struct QueryRuntime {
     Query *q;
     Task **tasks;
     int ntasks;
+    int total;                    /* tasks of the query (more than ntasks when owned, below) */
+    int *owned;                   /* assigned mode: the task index of each of tasks[] */
+    GroupMember *member;          /* assigned mode: the query's group membership, or NULL */
     int workers;                  /* task i runs on worker i % workers */
     TopicPartitionOffset *offs;   /* runtime_offsets: every task's, one after the other */
     int capoffs;
@@ -923,6 +955,18 @@ static bool plan_stateful(const Plan *p)
     return false;
 }
 
+/* Whether q's state has stored offsets (state from before a split is
+ * whole): 1 yes, 0 no, -1 with err. */
+static int has_offsets(StateDb *db, const Query *q, EddyError *err)
+{
+    TopicPartitionOffset *stored = NULL;
+    int nstored = 0;
+    if (statedb_read_offsets(db, q->id, &stored, &nstored, err) != 0)
+        return -1;
+    statedb_free_offsets(stored, nstored);
+    return nstored > 0;
+}
+
 /* How many tasks q runs as (engine/README.md, "Tasks and threads"): one
  * per worker (at most one per input partition) when its state keeps to
  * partitions, and stateful state records the count, which then holds for
@@ -960,13 +1004,9 @@ static int task_count(Query *q, Transport *t, StateDb *db, int workers, bool *ex
         n = 1;
     if (!stateful)
         return n;
-    TopicPartitionOffset *stored = NULL;
-    int nstored = 0;
-    if (statedb_read_offsets(db, q->id, &stored, &nstored, err) != 0)
-        return -1;
-    statedb_free_offsets(stored, nstored);
-    if (nstored > 0)
-        return 1;   /* whole state from before */
+    int whole = has_offsets(db, q, err);
+    if (whole != 0)
+        return whole < 0 ? -1 : 1;   /* whole state from before */
     if (n > 1 && statedb_write_tasks(db, q->id, n, err) != 0)
         return -1;
     return n;
@@ -979,18 +1019,24 @@ static int worker_of(int task, int ntasks, int workers)
     return ntasks > 1 ? task % workers : 0;
 }
 
-QueryRuntime *runtime_start(Query *q, Transport *t, StateDb *db, OffsetReset reset, RowFn rows,
-                            void *rows_ud, const EngineOutput *out, int64_t commit_interval_ms,
-                            int workers, EddyError *err)
+/* Tasks owned[0..nowned) of n (all n when owned is NULL). */
+static QueryRuntime *start_tasks(Query *q, Transport *t, StateDb *db, OffsetReset reset,
+                                 RowFn rows, void *rows_ud, const EngineOutput *out,
+                                 int64_t commit_interval_ms, int workers, int n, bool exchange,
+                                 const int *owned, int nowned, EddyError *err)
 {
-    bool exchange;
-    int n = task_count(q, t, db, workers, &exchange, err);
-    if (n < 0)
-        return NULL;
+    int k = owned ? nowned : n;
     QueryRuntime *rt = calloc(1, sizeof *rt);
-    if (rt == NULL || (rt->tasks = calloc((size_t)n, sizeof *rt->tasks)) == NULL)
+    if (rt == NULL || (rt->tasks = calloc((size_t)k + 1, sizeof *rt->tasks)) == NULL)
         EDDY_PANIC("out of memory");
     rt->q = q;
+    rt->total = n;
+    if (owned) {
+        rt->owned = calloc((size_t)k + 1, sizeof *rt->owned);
+        if (rt->owned == NULL)
+            EDDY_PANIC("out of memory");
+        memcpy(rt->owned, owned, sizeof *owned * (size_t)k);
+    }
     rt->workers = workers > 1 ? workers : 1;
     if (exchange && n > 1) {
         rt->exchange.ntasks = n;
@@ -998,8 +1044,9 @@ QueryRuntime *runtime_start(Query *q, Transport *t, StateDb *db, OffsetReset res
         if (rt->exchange.box == NULL)
             EDDY_PANIC("out of memory");
     }
-    for (int i = 0; i < n; i++) {
-        rt->tasks[i] = task_start(i, n, worker_of(i, n, rt->workers),
+    for (int i = 0; i < k; i++) {
+        int index = owned ? owned[i] : i;
+        rt->tasks[i] = task_start(index, n, owned != NULL, worker_of(i, k, rt->workers),
                                   rt->exchange.ntasks ? &rt->exchange : NULL, q, t, db, reset,
                                   rows, rows_ud, out, commit_interval_ms, err);
         if (rt->tasks[i] == NULL) {
@@ -1011,9 +1058,68 @@ QueryRuntime *runtime_start(Query *q, Transport *t, StateDb *db, OffsetReset res
     return rt;
 }
 
+QueryRuntime *runtime_start(Query *q, Transport *t, StateDb *db, OffsetReset reset, RowFn rows,
+                            void *rows_ud, const EngineOutput *out, int64_t commit_interval_ms,
+                            int workers, EddyError *err)
+{
+    bool exchange;
+    int n = task_count(q, t, db, workers, &exchange, err);
+    if (n < 0)
+        return NULL;
+    return start_tasks(q, t, db, reset, rows, rows_ud, out, commit_interval_ms, workers, n,
+                       exchange, NULL, 0, err);
+}
+
+int runtime_partition_tasks(Query *q, Transport *t, StateDb *db, EddyError *err)
+{
+    bool ok = q->kind != QUERY_TRANSIENT && q->ninputs >= 1 && t->ops->consumer_open_task;
+    bool exchange = false;
+    if (ok)
+        keyed_like_source(q->plan, &ok, &exchange);
+    int np = ok ? t->ops->topic_partitions(t, q->inputs[0]->topic) : -1;
+    for (int i = 1; ok && i < q->ninputs; i++)
+        ok = t->ops->topic_partitions(t, q->inputs[i]->topic) == np;
+    if (!ok || exchange || np < 1)
+        return 0;
+    if (!(db && plan_stateful(q->plan)))
+        return np;
+    int recorded = 0;
+    if (statedb_read_tasks(db, q->id, &recorded, err) != 0)
+        return -1;
+    if (recorded == np)
+        return np;
+    if (recorded > 0)
+        return 0;   /* split otherwise for its life */
+    int whole = has_offsets(db, q, err);
+    if (whole != 0)
+        return whole < 0 ? -1 : 0;   /* whole state from before */
+    if (statedb_write_tasks(db, q->id, np, err) != 0)
+        return -1;
+    return np;
+}
+
+QueryRuntime *runtime_start_owned(Query *q, Transport *t, StateDb *db, OffsetReset reset,
+                                  const EngineOutput *out, int64_t commit_interval_ms, int workers,
+                                  int ntasks, const int *owned, int nowned, EddyError *err)
+{
+    return start_tasks(q, t, db, reset, NULL, NULL, out, commit_interval_ms, workers, ntasks,
+                       false, owned, nowned, err);
+}
+
 int runtime_ntasks(const QueryRuntime *rt)
 {
     return rt->ntasks;
+}
+
+int runtime_total_tasks(const QueryRuntime *rt)
+{
+    return rt->total;
+}
+
+int runtime_owned(const QueryRuntime *rt, const int **owned)
+{
+    *owned = rt->owned;
+    return rt->owned ? rt->ntasks : -1;
 }
 
 int runtime_task_worker(const QueryRuntime *rt, int task)
@@ -1062,6 +1168,12 @@ bool runtime_exchanges(const QueryRuntime *rt)
 
 int runtime_poll(QueryRuntime *rt, int timeout_ms, EddyError *err)
 {
+    if (rt->ntasks == 0) {
+        /* A member holding no task (assigned mode): nothing to wait on. */
+        struct timespec ts = {0, (long)(timeout_ms < 100 ? timeout_ms : 100) * 1000000L};
+        nanosleep(&ts, NULL);
+        return 0;
+    }
     int total = 0, per = timeout_ms / rt->ntasks;
     for (int i = 0; i < rt->ntasks && total >= 0; i++) {
         int n = task_poll(rt->tasks[i], per, err);
@@ -1257,12 +1369,31 @@ void runtime_stop(QueryRuntime *rt)
     for (int i = 0; i < rt->ntasks; i++)
         task_stop(rt->tasks[i]);
     free(rt->tasks);
+    free(rt->owned);
     free(rt->offs);
     for (int i = 0; i < rt->exchange.ntasks * rt->exchange.ntasks; i++)
         sb_free(&rt->exchange.box[i]);
     free(rt->exchange.box);
     changelog_close(rt->changelog);
+    kafka_group_leave(rt->member);
     free(rt);
+}
+
+void runtime_set_member(QueryRuntime *rt, GroupMember *m)
+{
+    rt->member = m;
+}
+
+GroupMember *runtime_member(const QueryRuntime *rt)
+{
+    return rt->member;
+}
+
+GroupMember *runtime_detach_member(QueryRuntime *rt)
+{
+    GroupMember *m = rt->member;
+    rt->member = NULL;
+    return m;
 }
 
 void runtime_set_changelog(QueryRuntime *rt, Changelog *c)

@@ -173,6 +173,11 @@ int commands_poll(Engine *e, EddyError *err)
     return n;
 }
 
+const char *commands_member_id(Engine *e)
+{
+    return e->commands ? e->commands->member : NULL;
+}
+
 void commands_close(Engine *e)
 {
     CommandTopic *c = e->commands;

@@ -146,6 +146,9 @@ static int exec_set(Engine *e, const AstStmt *s, EddyError *err)
         !str_ieq(value, "true") && !str_ieq(value, "false"))
         return eddy_error(err, ERR_ANALYSIS, s->pos, "%s must be 'true' or 'false', not '%s'",
                           name, value);
+    if (strcmp(name, "task.assignment") == 0 && !str_ieq(value, "group") && !str_ieq(value, "none"))
+        return eddy_error(err, ERR_ANALYSIS, s->pos,
+                          "task.assignment must be 'group' or 'none', not '%s'", value);
     if ((strcmp(name, "num.stream.threads") == 0 ||
          strcmp(name, "ksql.streams.num.stream.threads") == 0) &&
         (atoi(value) < 1 || atoi(value) > 64 || strspn(value, "0123456789") != strlen(value)))
@@ -663,7 +666,7 @@ static int checkpoint_store(Engine *e, int64_t start_us, EddyError *err)
         int m = live ? runtime_offsets(q->rt, &o) : 0;
         int npos = 0;
         Changelog *cl = live ? runtime_changelog(q->rt) : NULL;
-        int wrote = cl ? changelog_write(cl, e->state, runtime_ntasks(q->rt), o, m, &pos, &npos,
+        int wrote = cl ? changelog_write(cl, e->state, runtime_total_tasks(q->rt), o, m, &pos, &npos,
                                          err)
                        : 0;
         if (wrote < 0) {
@@ -966,6 +969,8 @@ int engine_poll(Engine *e, int timeout_ms, EddyError *err)
     bool backlog = e->t->ops->pending && e->t->ops->pending(e->t) > PENDING_PAUSE;
     if ((e->delivering || backlog) && checkpoint_step(e, timeout_ms, err) != 0)
         return -1;
+    if (!e->delivering)
+        replay_reassign(e, err);
     if (!e->delivering && any_threaded(e))
         total += poll_tasks(e, per * engine_running_queries(e), err);
     else

@@ -66,6 +66,8 @@ typedef struct CommandTopic CommandTopic;
 int commands_publish(Engine *e, const char *text, EddyError *err);
 int commands_poll(Engine *e, EddyError *err);
 void commands_close(Engine *e);
+/* The member's id in its application (NULL before the topic is open). */
+const char *commands_member_id(Engine *e);
 
 /* A client's push query and the arena it lives in. */
 typedef struct Transient {

@@ -118,25 +118,9 @@ static QueryStart *start_of(Engine *e, Query *q)
     return qs;
 }
 
-static int start_now(Engine *e, QueryStart *qs, EddyError *err)
+/* What every start of q's runtime sets up after it is built. */
+static int configure(Engine *e, Query *q, EddyError *err)
 {
-    Query *q = qs->q;
-    models_attach(e, q, e->cat.arena);   /* the versions in force now */
-    /* With a service.id, the query's stores are backed by changelog topics
-     * (engine/README.md, "Scale-out"), restored from them first if the
-     * local state lacks their last checkpoint. */
-    const char *service = catalog_prop(&e->cat, "service.id", NULL);
-    Changelog *cl = NULL;
-    if (service && *service && e->state_dir &&
-        (cl = changelog_open(e->t, e->state, service, q->id, e->state_dir, err)) == NULL)
-        return -1;
-    q->rt = runtime_start(q, e->t, e->state, qs->reset, NULL, NULL, &e->out,
-                          qs->commit_interval_ms, engine_workers(e), err);
-    if (q->rt == NULL) {
-        changelog_close(cl);
-        return -1;
-    }
-    runtime_set_changelog(q->rt, cl);
     runtime_set_max_task_idle(q->rt, strtoll(catalog_prop(&e->cat, "max.task.idle.ms", "500"), NULL, 10));
     /* The processing log (README.md): ksqlDB's property names. */
     if (str_ieq(catalog_prop(&e->cat, "ksql.logging.processing.topic.auto.create", "false"),
@@ -160,6 +144,169 @@ static int start_now(Engine *e, QueryStart *qs, EddyError *err)
     Replay *r = replay_find(e, q->id);
     if (r && r->until.n > 0)
         runtime_mute_until(q->rt, r->until.v, r->until.n);
+    return 0;
+}
+
+/* The tasks q divides into among the members of its application
+ * (engine/README.md, "Scale-out"), or 0 when it runs whole here: a
+ * service.id, a state directory, Kafka, and a plan that divides. */
+static int assigned_tasks(Engine *e, Query *q, Changelog *cl, EddyError *err)
+{
+    if (cl == NULL || !kafka_transport_is(e->t) || q->kind == QUERY_TRANSIENT ||
+        !str_ieq(catalog_prop(&e->cat, "task.assignment", "none"), "group"))
+        return 0;
+    return runtime_partition_tasks(q, e->t, e->state, err);
+}
+
+/* Starts q's runtime with tasks owned[0..nowned) of ntasks (assigned
+ * mode; ntasks 0: whole), its changelog cl (restored from first), and
+ * membership m. */
+static int start_runtime(Engine *e, QueryStart *qs, Changelog *cl, int ntasks, const int *owned,
+                         int nowned, GroupMember *m, EddyError *err)
+{
+    Query *q = qs->q;
+    q->rt = ntasks > 0 ? runtime_start_owned(q, e->t, e->state, qs->reset, &e->out,
+                                             qs->commit_interval_ms, engine_workers(e), ntasks,
+                                             owned, nowned, err)
+                       : runtime_start(q, e->t, e->state, qs->reset, NULL, NULL, &e->out,
+                                       qs->commit_interval_ms, engine_workers(e), err);
+    if (q->rt == NULL) {
+        changelog_close(cl);
+        kafka_group_leave(m);
+        return -1;
+    }
+    if (cl && ntasks > 0)
+        changelog_set_owned(cl, owned, nowned);
+    runtime_set_changelog(q->rt, cl);
+    runtime_set_member(q->rt, m);
+    return configure(e, q, err);
+}
+
+/* Partitions of a query are being revoked (inside kafka_group_poll):
+ * checkpoint now, before the group may give them to another member. */
+static void revoked(void *ud)
+{
+    Engine *e = ud;
+    EddyError err;
+    if (engine_checkpoint(e, &err) != 0)
+        engine_log(e, 1, "checkpoint before giving up tasks failed (they restart from their "
+                         "last checkpoint): %s", err.msg);
+}
+
+static int start_now(Engine *e, QueryStart *qs, EddyError *err)
+{
+    Query *q = qs->q;
+    models_attach(e, q, e->cat.arena);   /* the versions in force now */
+    /* With a service.id, the query's stores are backed by changelog topics
+     * (engine/README.md, "Scale-out"), restored from them first if the
+     * local state lacks their last checkpoint. */
+    const char *service = catalog_prop(&e->cat, "service.id", NULL);
+    Changelog *cl = NULL;
+    bool member = str_ieq(catalog_prop(&e->cat, "task.assignment", "none"), "group") &&
+                  kafka_transport_is(e->t) && q->kind != QUERY_TRANSIENT;
+    if (service && *service && e->state_dir &&
+        (cl = (member ? changelog_open_member : changelog_open)(e->t, e->state, service, q->id,
+                                                                e->state_dir, err)) == NULL)
+        return -1;
+    int ntasks = assigned_tasks(e, q, cl, err);
+    if (ntasks < 0) {
+        changelog_close(cl);
+        return -1;
+    }
+    GroupMember *m = NULL;
+    if (ntasks > 0) {
+        /* The group divides the partitions of the first input; task p
+         * reads partition p of every input (co-partitioned). */
+        char group[1024];
+        snprintf(group, sizeof group, "%s_%s", service, q->id);
+        const char *topics[1] = {q->inputs[0]->topic};
+        m = kafka_group_join(e->t, group, topics, 1, err);
+        if (m == NULL) {
+            changelog_close(cl);
+            return -1;
+        }
+        kafka_group_on_revoke(m, revoked, e);
+        engine_log(e, 0, "query %s: %d tasks shared by the members of %s (group %s)", q->id,
+                   ntasks, service, group);
+    }
+    static const int none[1];
+    return start_runtime(e, qs, cl, ntasks, none, 0, m, err);
+}
+
+static int cmp_int(const void *a, const void *b)
+{
+    int x = *(const int *)a, y = *(const int *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* Assigned mode, once per round: a query whose member now holds other
+ * partitions is checkpointed (the whole engine: its output delivered, its
+ * changelog and state written), stopped, and started again with the tasks
+ * held -- restored from the changelog first when other members wrote to
+ * it since this one last read it.  0, or -1 with err (the query failed). */
+static int reassign(Engine *e, Query *q, EddyError *err)
+{
+    const TopicPartitionOffset *held;
+    int n;
+    GroupMember *m = runtime_member(q->rt);
+    int changed = kafka_group_poll(m, 0, &held, &n, err);
+    if (changed <= 0)
+        return changed;
+    int *owned = calloc((size_t)n + 1, sizeof *owned), k = 0;
+    if (owned == NULL)
+        EDDY_PANIC("out of memory");
+    for (int i = 0; i < n; i++)
+        if (strcmp(held[i].topic, q->inputs[0]->topic) == 0)
+            owned[k++] = held[i].partition;
+    qsort(owned, (size_t)k, sizeof *owned, cmp_int);
+    const int *now;
+    int nnow = runtime_owned(q->rt, &now);
+    if (nnow == k && (k == 0 || memcmp(now, owned, sizeof *owned * (size_t)k) == 0)) {
+        free(owned);
+        return 0;
+    }
+    int ntasks = runtime_total_tasks(q->rt);
+    /* Revoked tasks were checkpointed in the rebalance (revoked()); lost
+     * ones must not be: another member may run them already. */
+    if (kafka_group_lost(m))
+        engine_log(e, 1, "query %s: tasks lost (session timed out): they restart from their last "
+                         "checkpoint, here or elsewhere", q->id);
+    else if (engine_checkpoint(e, err) != 0) {
+        /* Exact anyway: the tasks restart from their last checkpoint. */
+        engine_log(e, 1, "query %s: checkpoint before a new assignment failed: %s", q->id,
+                   err->msg);
+        eddy_error_clear(err);
+    }
+    m = runtime_detach_member(q->rt);
+    runtime_stop(q->rt);
+    q->rt = NULL;
+    StrBuf list;
+    sb_init(&list);
+    for (int i = 0; i < k; i++)
+        sb_printf(&list, "%s%d", i ? "," : "", owned[i]);
+    engine_log(e, 0, "query %s: tasks [%s] of %d on this member", q->id, list.data ? list.data : "",
+               ntasks);
+    sb_free(&list);
+    QueryStart *qs = start_of(e, q);
+    const char *service = catalog_prop(&e->cat, "service.id", NULL);
+    Changelog *cl = changelog_open_member(e->t, e->state, service, q->id, e->state_dir, err);
+    int rc = cl ? start_runtime(e, qs, cl, ntasks, owned, k, m, err) : -1;
+    if (cl == NULL)
+        kafka_group_leave(m);
+    free(owned);
+    return rc;
+}
+
+int replay_reassign(Engine *e, EddyError *err)
+{
+    for (int i = 0; i < e->cat.queries.n; i++) {
+        Query *q = e->cat.queries.items[i];
+        if (q->rt && runtime_member(q->rt) && reassign(e, q, err) != 0) {
+            engine_log(e, 2, "query %s: %s", q->id, err->msg);
+            eddy_error_clear(err);
+            q->state = QSTATE_ERROR;
+        }
+    }
     return 0;
 }
 

@@ -134,6 +134,11 @@ int engine_restart_query(Engine *e, Query *q, EddyError *err);
 /* After the command log: applies each noted query's unfinished replay,
  * then starts it.  0, or -1 with err (naming the query). */
 int replay_start_queries(Engine *e, EddyError *err);
+/* Assigned mode (engine/README.md, "Scale-out"), once per engine round:
+ * every query whose group member holds other partitions now restarts with
+ * the tasks it holds (replay.c, reassign).  A query that cannot is failed
+ * and logged. */
+int replay_reassign(Engine *e, EddyError *err);
 void replay_discard(Replay *r);
 /* The latest replay of a query, or NULL. */
 Replay *replay_find(Engine *e, const char *query_id);

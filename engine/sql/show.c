@@ -126,6 +126,16 @@ static void runtime_statistics(Engine *e, Query *q, StrBuf *sb)
     if (replay_progress(e, q, &done, &total))
         sb_printf(sb, "  replay: %lld of %lld records", (long long)done, (long long)total);
     sb_puts(sb, "\n");
+    const int *owned;
+    int nowned = runtime_owned(q->rt, &owned);
+    if (nowned >= 0) {
+        /* Assigned mode: the tasks the group gave this member. */
+        const char *id = commands_member_id(e);
+        sb_printf(sb, "tasks on this member (%s): [", id ? id : "not known yet");
+        for (int i = 0; i < nowned; i++)
+            sb_printf(sb, "%s%d", i ? "," : "", owned[i]);
+        sb_printf(sb, "] of %d\n", runtime_total_tasks(q->rt));
+    }
     EnginePartitionLag parts[256];
     int n = runtime_partition_lags(q->rt, parts, 256);
     if (n <= 0)

@@ -174,6 +174,8 @@ void transport_retention_mark_free(RetentionMark *m);
  * librdkafka (bootstrap.servers, security.*, sasl.*, ...).  Keys that are
  * not librdkafka properties are ignored with a warning. */
 Transport *kafka_transport_create(const char *const *props, EddyError *err);
+/* Whether t is a Kafka transport (consumer groups need one). */
+bool kafka_transport_is(const Transport *t);
 /* Waits until a broker answers (metadata), at most timeout_ms; returns 0,
  * or -1 with err saying why none did (refused, unknown host, timeout). */
 int kafka_transport_ping(Transport *t, int timeout_ms, EddyError *err);
@@ -190,6 +192,12 @@ GroupMember *kafka_group_join(Transport *t, const char *group, const char *const
  * 1 when they changed since the last call, 0 if not, -1 with err. */
 int kafka_group_poll(GroupMember *m, int timeout_ms, const TopicPartitionOffset **held, int *n,
                      EddyError *err);
+/* fn(ud) runs inside kafka_group_poll when partitions are revoked, before
+ * the group may give them to another member: the time to checkpoint them.
+ * kafka_group_lost: whether partitions were lost instead (the member's
+ * session timed out: another may own them already) since the last call. */
+void kafka_group_on_revoke(GroupMember *m, void (*fn)(void *ud), void *ud);
+bool kafka_group_lost(GroupMember *m);
 /* Leaves the group (the others rebalance at once) and frees m. */
 void kafka_group_leave(GroupMember *m);
 

@@ -34,6 +34,12 @@ typedef struct Changelog Changelog;
 Changelog *changelog_open(Transport *t, struct StateDb *db, const char *service, const char *qid,
                           const char *work_dir, EddyError *err);
 
+/* The same for a member of an application whose tasks other members may
+ * have run (assigned mode): local state the changelog cannot place (no
+ * recorded positions) is replaced by the changelog's, never written over
+ * it (changelog_open writes it whole: state from before service.id). */
+Changelog *changelog_open_member(Transport *t, struct StateDb *db, const char *service,
+                                 const char *qid, const char *work_dir, EddyError *err);
 /* Step 2a of a checkpoint, before db's own write: the query's dirty
  * entries (with ntasks tasks, task i's go to partition i), delivered, then
  * a checkpoint record on every partition of every store's changelog,
@@ -58,6 +64,10 @@ const char *changelog_scope(const Changelog *c);
  * restoring the changelog's older state over it.  0, or -1 with err. */
 int changelog_forget(struct StateDb *db, const char *qid, EddyError *err);
 
+/* Assigned mode (engine/README.md, "Scale-out"): this member runs tasks
+ * tasks[0..n) only, so its checkpoint records (and whole writes) go to
+ * their partitions only, and a record counts those partitions. */
+void changelog_set_owned(Changelog *c, const int *tasks, int n);
 void changelog_close(Changelog *c);
 
 #endif

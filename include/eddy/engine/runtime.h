@@ -31,6 +31,29 @@ struct Changelog;
 QueryRuntime *runtime_start(Query *q, Transport *t, struct StateDb *db, OffsetReset reset,
                             RowFn rows, void *rows_ud, const EngineOutput *out,
                             int64_t commit_interval_ms, int workers, EddyError *err);
+/* Assigned mode (engine/README.md, "Scale-out"): the number of tasks q
+ * divides into across an application's members -- one per partition of
+ * its inputs (co-partitioned), its state split the same way (recorded in
+ * db for a new state) -- or 0 when q cannot be divided (a plan whose
+ * state spans partitions, state split otherwise or whole from before);
+ * -1 with err. */
+int runtime_partition_tasks(Query *q, Transport *t, struct StateDb *db, EddyError *err);
+/* Starts only tasks owned[0..nowned) of ntasks (runtime_partition_tasks):
+ * task p reads partition p of every input, its state is view p of each
+ * store.  nowned may be 0 (a member holding nothing yet). */
+QueryRuntime *runtime_start_owned(Query *q, Transport *t, struct StateDb *db, OffsetReset reset,
+                                  const EngineOutput *out, int64_t commit_interval_ms, int workers,
+                                  int ntasks, const int *owned, int nowned, EddyError *err);
+/* The query's task count (runtime_ntasks: how many run here); the tasks
+ * this runtime runs (*owned borrowed), or -1 when not in assigned mode. */
+int runtime_total_tasks(const QueryRuntime *rt);
+int runtime_owned(const QueryRuntime *rt, const int **owned);
+/* Assigned mode: the query's membership of its group (kafka_group_join),
+ * which the runtime holds and runtime_stop leaves; detach takes it back
+ * (a runtime restarted for a new assignment keeps the membership). */
+void runtime_set_member(QueryRuntime *rt, GroupMember *m);
+GroupMember *runtime_member(const QueryRuntime *rt);
+GroupMember *runtime_detach_member(QueryRuntime *rt);
 /* Consumes up to one batch and processes the buffered records in
  * event-time order as far as they may go.  Returns records consumed or
  * processed (the larger), or -1
