@@ -64,6 +64,11 @@ const char *embedded_broker_bootstrap(EmbeddedBroker *b)
     return rd_kafka_mock_cluster_bootstraps(b->mc);
 }
 
+rd_kafka_mock_cluster_t *embedded_broker_mock(EmbeddedBroker *b)
+{
+    return b->mc;
+}
+
 int embedded_broker_create_topic(EmbeddedBroker *b, const char *topic, int partitions,
                                  EddyError *err)
 {

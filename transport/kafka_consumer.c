@@ -214,12 +214,13 @@ void kafka_consumer_free(Consumer *c)
     free(c);
 }
 
-static bool has_prop(const KafkaTransport *t, const char *key)
+/* The value of a pass-through property the user set, or NULL. */
+static const char *prop_value(const KafkaTransport *t, const char *key)
 {
     for (int i = 0; i + 1 < t->nprops; i += 2)
         if (strcmp(t->props[i], key) == 0)
-            return true;
-    return false;
+            return t->props[i + 1];
+    return NULL;
 }
 
 /* The consumer's handle, configured; NULL with err set. */
@@ -232,16 +233,21 @@ static rd_kafka_t *consumer_handle(Consumer *c, OffsetReset reset, EddyError *er
      * (100,000 messages across partitions) the poll loop waited on an empty
      * queue about a third of the time (bench_throughput, perf).  Before the
      * user's properties, so they can override it; ours after them, as the
-     * runtime depends on those. */
+     * runtime depends on those.  isolation.level=read_committed is
+     * librdkafka's default already; set here so no property can change it
+     * (exactly-once output needs every reader to skip aborted and open
+     * transactions, as Kafka Streams' consumers do under exactly-once;
+     * accept_props warns about a property that asks otherwise). */
     if (kafka_conf_set(conf, "client.id", "eddy", NULL, err) < 0 ||
         kafka_conf_set(conf, "queued.min.messages", "1000000", NULL, err) < 0 ||
-        (kafka_is_mock(t) && !has_prop(t, "fetch.wait.max.ms") &&
+        (kafka_is_mock(t) && prop_value(t, "fetch.wait.max.ms") == NULL &&
          kafka_conf_set(conf, "fetch.wait.max.ms", MOCK_FETCH_WAIT_MS, NULL, err) < 0) ||
         kafka_conf_apply_props(t, conf, err) < 0 ||
         kafka_conf_set(conf, "group.id", c->group, NULL, err) < 0 ||
         kafka_conf_set(conf, "enable.auto.commit", "false", NULL, err) < 0 ||
         kafka_conf_set(conf, "enable.auto.offset.store", "false", NULL, err) < 0 ||
         kafka_conf_set(conf, "enable.partition.eof", "true", NULL, err) < 0 ||
+        kafka_conf_set(conf, "isolation.level", "read_committed", NULL, err) < 0 ||
         kafka_conf_set(conf, "auto.offset.reset",
                        reset == RESET_EARLIEST ? "earliest" : "latest", NULL, err) < 0) {
         rd_kafka_conf_destroy(conf);

@@ -69,6 +69,8 @@ rd_kafka_t *kafka_new(rd_kafka_type_t type, rd_kafka_conf_t *conf, const char *w
 /* A line to the transport's log sink (t->base.log), if one is set. */
 void kafka_log(KafkaTransport *t, int level, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+/* librdkafka's log levels (syslog's: 0 emerg .. 7 debug) as the log sink's. */
+int kafka_log_level(int syslog_level);
 /* Delivers the warnings found before the caller could set the log sink;
  * every entry point calls it first. */
 void kafka_flush_logs(KafkaTransport *t);
@@ -79,6 +81,15 @@ void kafka_flush_logs(KafkaTransport *t);
  * keys are reported through *unknown (may be NULL; the caller decides). */
 int kafka_conf_set(rd_kafka_conf_t *conf, const char *key, const char *val, bool *unknown,
                    EddyError *err);
+/* eddy's producer defaults (client.id, idempotence, murmur2 partitioner,
+ * linger, queue room), set before the user's properties so they can
+ * override them: t's producer and the transactional ones (kafka_txn.c). */
+int kafka_producer_defaults(rd_kafka_conf_t *conf, EddyError *err);
+/* Routes a handle's logs and errors to its poll queue, so they are served
+ * on the caller's thread (transport_kafka.c's header). */
+void kafka_conf_route_logs(rd_kafka_conf_t *conf,
+                           void (*log_cb)(const rd_kafka_t *, int, const char *, const char *),
+                           void (*error_cb)(rd_kafka_t *, int, const char *, void *));
 /* Applies the accepted pass-through properties to a consumer's conf. */
 int kafka_conf_apply_props(KafkaTransport *t, rd_kafka_conf_t *conf, EddyError *err);
 /* A new conf for consumer c: its logs and errors go to c->t's log sink
@@ -101,6 +112,15 @@ rd_kafka_resp_err_t kafka_list_offsets_code(rd_kafka_t *rk,
                                             int64_t which, int64_t *out);
 int kafka_list_offsets(rd_kafka_t *rk, const rd_kafka_topic_partition_list_t *parts,
                        int64_t which, int64_t *out, EddyError *err);
+
+/* ---- producing (transport_kafka.c) -------------------------------------- */
+
+/* One record to rk (partition < 0 = by key; buffers copied), waiting for
+ * room while the local queue is full.  Returns librdkafka's error
+ * (RD_KAFKA_RESP_ERR__FATAL once the handle has a fatal error). */
+rd_kafka_resp_err_t kafka_produce_record(rd_kafka_t *rk, const char *topic, int32_t partition,
+                                         const void *key, size_t key_len, const void *value,
+                                         size_t value_len, int64_t timestamp);
 
 /* ---- consumers (kafka_consumer.c): TransportOps entries ---------------- */
 
@@ -129,6 +149,12 @@ int kafka_consumer_event(Consumer *c, const rd_kafka_message_t *m, EddyError *er
 /* Frees c and destroys its handle without closing it (for a consumer that
  * never opened); NULL is fine. */
 void kafka_consumer_free(Consumer *c);
+
+/* ---- the development broker (embedded_broker.c) ------------------------- */
+
+/* The mock cluster behind b (borrowed), for tests that inject errors
+ * (rd_kafka_mock_push_request_errors). */
+struct rd_kafka_mock_cluster_s *embedded_broker_mock(EmbeddedBroker *b);
 
 /* ---- offsets for times (kafka_offsets.c): a TransportOps entry ---------- */
 

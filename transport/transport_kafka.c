@@ -119,8 +119,7 @@ static void add_pending_log(KafkaTransport *t, const char *msg)
         t->pending_logs[t->npending_logs++] = copy;
 }
 
-/* syslog levels (0 emerg .. 7 debug) to the log's. */
-static int map_level(int syslog_level)
+int kafka_log_level(int syslog_level)
 {
     return syslog_level <= 3    ? EDDY_LOG_ERROR
            : syslog_level == 4 ? EDDY_LOG_WARNING
@@ -138,7 +137,7 @@ static void producer_log_cb(const rd_kafka_t *rk, int level, const char *fac, co
 {
     KafkaTransport *t = rd_kafka_opaque(rk);
     if (!duplicate_of_error(fac) && !t->pinging)
-        kafka_log(t, map_level(level), "kafka producer: %s: %s", fac, buf);
+        kafka_log(t, kafka_log_level(level), "kafka producer: %s: %s", fac, buf);
 }
 
 static void producer_error_cb(rd_kafka_t *rk, int err, const char *reason, void *opaque)
@@ -162,7 +161,7 @@ static void consumer_log_cb(const rd_kafka_t *rk, int level, const char *fac, co
 {
     Consumer *c = rd_kafka_opaque(rk);
     if (!duplicate_of_error(fac))
-        kafka_log(c->t, map_level(level), "kafka consumer: %s: %s", fac, buf);
+        kafka_log(c->t, kafka_log_level(level), "kafka consumer: %s: %s", fac, buf);
 }
 
 static void consumer_error_cb(rd_kafka_t *rk, int err, const char *reason, void *opaque)
@@ -195,10 +194,9 @@ int kafka_conf_apply_props(KafkaTransport *t, rd_kafka_conf_t *conf, EddyError *
     return 0;
 }
 
-/* Routes a handle's logs to its poll queue (see the file header). */
-static void conf_route_logs(rd_kafka_conf_t *conf,
-                            void (*log_cb)(const rd_kafka_t *, int, const char *, const char *),
-                            void (*error_cb)(rd_kafka_t *, int, const char *, void *))
+void kafka_conf_route_logs(rd_kafka_conf_t *conf,
+                           void (*log_cb)(const rd_kafka_t *, int, const char *, const char *),
+                           void (*error_cb)(rd_kafka_t *, int, const char *, void *))
 {
     rd_kafka_conf_set_log_cb(conf, log_cb);
     rd_kafka_conf_set_error_cb(conf, error_cb);
@@ -208,7 +206,7 @@ static void conf_route_logs(rd_kafka_conf_t *conf,
 rd_kafka_conf_t *kafka_consumer_conf(Consumer *c)
 {
     rd_kafka_conf_t *conf = rd_kafka_conf_new();
-    conf_route_logs(conf, consumer_log_cb, consumer_error_cb);
+    kafka_conf_route_logs(conf, consumer_log_cb, consumer_error_cb);
     rd_kafka_conf_set_opaque(conf, c);
     return conf;
 }
@@ -228,31 +226,42 @@ static void dr_msg_cb(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
     pthread_mutex_unlock(&log_lock);
 }
 
+rd_kafka_resp_err_t kafka_produce_record(rd_kafka_t *rk, const char *topic, int32_t partition,
+                                         const void *key, size_t key_len, const void *value,
+                                         size_t value_len, int64_t timestamp)
+{
+    for (;;) {
+        rd_kafka_resp_err_t e = rd_kafka_producev(
+            rk, RD_KAFKA_V_TOPIC(topic),
+            RD_KAFKA_V_PARTITION(partition < 0 ? RD_KAFKA_PARTITION_UA : partition),
+            RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+            RD_KAFKA_V_KEY((void *)key, key ? key_len : 0),
+            RD_KAFKA_V_VALUE((void *)value, value ? value_len : 0),
+            RD_KAFKA_V_TIMESTAMP(timestamp >= 0 ? timestamp : 0), RD_KAFKA_V_END);
+        if (e != RD_KAFKA_RESP_ERR__QUEUE_FULL)
+            return e;
+        /* The local queue is full: serve delivery reports until there is
+         * room.  Messages time out after message.timeout.ms, so this ends. */
+        if (rd_kafka_fatal_error(rk, NULL, 0))
+            return RD_KAFKA_RESP_ERR__FATAL;
+        rd_kafka_poll(rk, 50);
+    }
+}
+
 static int kt_produce(Transport *tr, const char *topic, int32_t partition, const void *key,
                       size_t key_len, const void *value, size_t value_len, int64_t timestamp,
                       EddyError *err)
 {
     KafkaTransport *t = (KafkaTransport *)tr;
     kafka_flush_logs(t);
-    for (;;) {
-        rd_kafka_resp_err_t e = rd_kafka_producev(
-            t->producer, RD_KAFKA_V_TOPIC(topic),
-            RD_KAFKA_V_PARTITION(partition < 0 ? RD_KAFKA_PARTITION_UA : partition),
-            RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
-            RD_KAFKA_V_KEY((void *)key, key ? key_len : 0),
-            RD_KAFKA_V_VALUE((void *)value, value ? value_len : 0),
-            RD_KAFKA_V_TIMESTAMP(timestamp >= 0 ? timestamp : 0), RD_KAFKA_V_END);
-        if (e == RD_KAFKA_RESP_ERR_NO_ERROR)
-            return 0;
-        if (e != RD_KAFKA_RESP_ERR__QUEUE_FULL)
-            return kafka_error(err, e, "produce to %s", topic);
-        /* The local queue is full: serve delivery reports until there is
-         * room.  Messages time out after message.timeout.ms, so this ends. */
-        char fatal[256];
-        if (rd_kafka_fatal_error(t->producer, fatal, sizeof fatal))
-            return kafka_error(err, KAFKA_NO_CODE, "produce to %s: %s", topic, fatal);
-        rd_kafka_poll(t->producer, 50);
-    }
+    rd_kafka_resp_err_t e = kafka_produce_record(t->producer, topic, partition, key, key_len,
+                                                 value, value_len, timestamp);
+    if (e == RD_KAFKA_RESP_ERR_NO_ERROR)
+        return 0;
+    char fatal[256];
+    if (rd_kafka_fatal_error(t->producer, fatal, sizeof fatal))
+        return kafka_error(err, KAFKA_NO_CODE, "produce to %s: %s", topic, fatal);
+    return kafka_error(err, e, "produce to %s", topic);
 }
 
 static void kt_poll(Transport *tr)
@@ -672,6 +681,21 @@ static const TransportOps kafka_ops = {
     .pending = kt_pending,
 };
 
+int kafka_producer_defaults(rd_kafka_conf_t *conf, EddyError *err)
+{
+    if (kafka_conf_set(conf, "client.id", "eddy", NULL, err) < 0 ||
+        kafka_conf_set(conf, "enable.idempotence", "true", NULL, err) < 0 ||
+        kafka_conf_set(conf, "partitioner", "murmur2_random", NULL, err) < 0 ||
+        kafka_conf_set(conf, "linger.ms", "5", NULL, err) < 0 ||
+        /* Room for what the queries produce between two checkpoints: a
+         * full queue would block produce (so the whole loop) while the
+         * broker is away; the engine pauses its queries well before
+         * (engine_poll, PENDING_PAUSE). */
+        kafka_conf_set(conf, "queue.buffering.max.messages", "1000000", NULL, err) < 0)
+        return -1;
+    return 0;
+}
+
 /* Checks every pass-through pair against librdkafka, keeps the valid ones
  * for consumers and applies them to the producer's conf. */
 static int accept_props(KafkaTransport *t, const char *const *props, rd_kafka_conf_t *conf,
@@ -695,6 +719,14 @@ static int accept_props(KafkaTransport *t, const char *const *props, rd_kafka_co
             snprintf(msg, sizeof msg, "ignoring %s: not a Kafka client property", props[i]);
             add_pending_log(t, msg);
             continue;
+        }
+        if (strcmp(props[i], "isolation.level") == 0 &&
+            strcmp(props[i + 1], "read_committed") != 0) {
+            char msg[512];
+            snprintf(msg, sizeof msg,
+                     "ignoring isolation.level=%s: eddy's consumers read only committed records",
+                     props[i + 1]);
+            add_pending_log(t, msg);
         }
         if (strcmp(props[i], "bootstrap.servers") == 0 ||
             strcmp(props[i], "metadata.broker.list") == 0 ||
@@ -722,20 +754,11 @@ Transport *kafka_transport_create(const char *const *props, EddyError *err)
     t->is_mock = -1;
 
     rd_kafka_conf_t *conf = rd_kafka_conf_new();
-    conf_route_logs(conf, producer_log_cb, producer_error_cb);
+    kafka_conf_route_logs(conf, producer_log_cb, producer_error_cb);
     rd_kafka_conf_set_dr_msg_cb(conf, dr_msg_cb);
     rd_kafka_conf_set_opaque(conf, t);
     /* Defaults first, so the user's properties can override them. */
-    if (kafka_conf_set(conf, "client.id", "eddy", NULL, err) < 0 ||
-        kafka_conf_set(conf, "enable.idempotence", "true", NULL, err) < 0 ||
-        kafka_conf_set(conf, "partitioner", "murmur2_random", NULL, err) < 0 ||
-        kafka_conf_set(conf, "linger.ms", "5", NULL, err) < 0 ||
-        /* Room for what the queries produce between two checkpoints: a
-         * full queue would block produce (so the whole loop) while the
-         * broker is away; the engine pauses its queries well before
-         * (engine_poll, PENDING_PAUSE). */
-        kafka_conf_set(conf, "queue.buffering.max.messages", "1000000", NULL, err) < 0 ||
-        accept_props(t, props, conf, err) < 0) {
+    if (kafka_producer_defaults(conf, err) < 0 || accept_props(t, props, conf, err) < 0) {
         rd_kafka_conf_destroy(conf);
         kt_destroy(&t->base);
         return NULL;

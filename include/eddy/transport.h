@@ -201,6 +201,73 @@ bool kafka_group_lost(GroupMember *m);
 /* Leaves the group (the others rebalance at once) and frees m. */
 void kafka_group_leave(GroupMember *m);
 
+/* ---- the transactional producer (transport/kafka_txn.c) ---------------- */
+
+/* One task's producer for exactly-once output (engine/README.md,
+ * "Scale-out": Exactly-once): the task's output, changelog and checkpoint
+ * records and its consumed input offsets commit together or not at all. */
+typedef struct TxnProducer TxnProducer;
+
+/* What a transactional call's failure asks of the caller (every failure is
+ * < 0; err.msg starts with the class's name and says why). */
+typedef enum TxnStatus {
+    TXN_OK = 0,
+    /* A passing failure (a timeout, the coordinator moving): make the same
+     * call again; a commit or abort that timed out resumes. */
+    TXN_RETRIABLE = -1,
+    /* The transaction failed: kafka_txn_abort, rewind the task to its last
+     * checkpoint (state and input offsets), begin again and redo. */
+    TXN_ABORTABLE = -2,
+    /* A newer producer opened this transactional id: this member no
+     * longer owns the task.  Stop the task, close; never retry. */
+    TXN_FENCED = -3,
+    /* The producer cannot go on (a broker without transactions, a
+     * transaction.timeout.ms the broker refuses, ...): close it. */
+    TXN_FATAL = -4,
+    /* Called out of order (produce outside a transaction, commit without
+     * begin, begin twice, anything after a fence): a bug in the caller;
+     * nothing was done. */
+    TXN_MISUSE = -5,
+} TxnStatus;
+
+/* Opens a transactional producer with `transactional_id` (one per task:
+ * `<service.id>-<query id>-<partition>`) on t's cluster, with t's
+ * properties (client.id, linger and partitioner as t's own producer;
+ * enable.idempotence is implied), and initializes its transactions:
+ * on a real cluster this fences any older producer with the same id
+ * (Kafka's zombie fencing: its next produce or commit fails TXN_FENCED)
+ * and aborts the transaction it left open (the development broker does
+ * neither: engine/README.md, "Scale-out").  timeout_ms bounds this and every later call of p.  Returns
+ * p owned by the caller (kafka_txn_close), or NULL with *status (may be
+ * NULL) TXN_RETRIABLE (open again) or TXN_FATAL, and err set. */
+TxnProducer *kafka_txn_open(Transport *t, const char *transactional_id, int timeout_ms,
+                            TxnStatus *status, EddyError *err);
+/* Starts a transaction (none may be open). */
+TxnStatus kafka_txn_begin(TxnProducer *p, EddyError *err);
+/* Produces one record in the open transaction; arguments as the
+ * transport's produce (partition < 0 = by key, value NULL = tombstone,
+ * buffers copied).  Delivery is asynchronous: a record that cannot be
+ * delivered fails the transaction, at a later call or at the commit. */
+TxnStatus kafka_txn_produce(TxnProducer *p, const char *topic, int32_t partition,
+                            const void *key, size_t key_len, const void *value,
+                            size_t value_len, int64_t timestamp, EddyError *err);
+/* Adds consumed offsets (next offsets to read) of `group` to the open
+ * transaction: they count as committed only if it commits.  n = 0 does
+ * nothing.  A retriable failure is retried with the same offsets. */
+TxnStatus kafka_txn_send_offsets(TxnProducer *p, const char *group,
+                                 const TopicPartitionOffset *offs, int n, EddyError *err);
+/* Delivers everything produced and commits the open transaction. */
+TxnStatus kafka_txn_commit(TxnProducer *p, EddyError *err);
+/* Aborts the open transaction (the records produced in it are purged or
+ * marked aborted; read_committed readers never see them). */
+TxnStatus kafka_txn_abort(TxnProducer *p, EddyError *err);
+/* True while a transaction is open (begun, not yet committed or aborted). */
+bool kafka_txn_open_transaction(const TxnProducer *p);
+/* Closes p; a transaction still open is aborted first (best effort: the
+ * broker aborts it anyway at the next owner's open or after
+ * transaction.timeout.ms).  NULL is fine. */
+void kafka_txn_close(TxnProducer *p);
+
 /* The development broker (librdkafka mock cluster, transport/embedded_broker.c). */
 typedef struct EmbeddedBroker EmbeddedBroker;
 /* Starts a mock cluster with `brokers` brokers; returns NULL on failure. */
