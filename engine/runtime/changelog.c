@@ -411,11 +411,13 @@ typedef struct ClApply {
     struct StateDb *tmp;
     EddyError *err;
     int64_t applied;
+    int64_t bytes;                /* keys and values read (restore figures) */
 } ClApply;
 
 static int apply_entry(void *ud, int part, const TransportRecord *r)
 {
     ClApply *a = ud;
+    a->bytes += (int64_t)(r->key_len + r->value_len);
     if (!valid_frame(r))
         return 0;
     const unsigned char *v = r->value;
@@ -540,7 +542,7 @@ static int full_restore(Changelog *c, struct StateDb *db, ClScan *sc, EddyError 
     StateDb *tmp = statedb_open(dir, STATEDB_DEFAULT_CACHE_BYTES, err);
     if (tmp == NULL)
         return -1;
-    ClApply a = {c, sc, tmp, err, 0};
+    ClApply a = {c, sc, tmp, err, 0, 0};
     TopicPartitionOffset *offs;
     int n, ntasks;
     target_offsets(sc, &offs, &n, &ntasks);
@@ -567,11 +569,14 @@ static int full_restore(Changelog *c, struct StateDb *db, ClScan *sc, EddyError 
         rc = save_positions(c, db, sc, err);
     if (rc == 0)
         rc = statedb_drop_snapshot(db, dir, err);
-    if (rc == 0)
+    if (rc == 0) {
+        double took = (double)(eddy_mono_ms() - t0) / 1000.0, mb = (double)a.bytes / 1e6;
         cl_log(c, 0, "query %s: state restored from its changelog (checkpoint %lld.%lld, "
                      "%lld entries, %d task%s, inputs at %lld records in %d partitions) in "
-                     "%.1f s", c->qid, (long long)e, (long long)s, (long long)a.applied, ntasks,
-               ntasks == 1 ? "" : "s", (long long)at, n, (double)(eddy_mono_ms() - t0) / 1000.0);
+                     "%.1f s: %.2f MB read, %.2f s per MB", c->qid, (long long)e, (long long)s,
+               (long long)a.applied, ntasks, ntasks == 1 ? "" : "s", (long long)at, n, took, mb,
+               mb > 0 ? took / mb : 0.0);
+    }
     return rc;
 }
 

@@ -864,6 +864,7 @@ struct QueryRuntime {
     int total;                    /* tasks of the query (more than ntasks when owned, below) */
     int *owned;                   /* assigned mode: the task index of each of tasks[] */
     GroupMember *member;          /* assigned mode: the query's group membership, or NULL */
+    bool awaiting;                /* assigned mode: no assignment received yet */
     int workers;                  /* task i runs on worker i % workers */
     TopicPartitionOffset *offs;   /* runtime_offsets: every task's, one after the other */
     int capoffs;
@@ -1219,6 +1220,8 @@ int runtime_store_count(const QueryRuntime *rt)
 
 bool runtime_at_end(QueryRuntime *rt)
 {
+    if (rt->awaiting)
+        return false;   /* a member before its group gave it its tasks */
     for (int i = 0; i < rt->ntasks; i++)
         if (!task_at_end(rt->tasks[i]))
             return false;
@@ -1382,6 +1385,11 @@ void runtime_stop(QueryRuntime *rt)
 void runtime_set_member(QueryRuntime *rt, GroupMember *m)
 {
     rt->member = m;
+}
+
+void runtime_set_awaiting(QueryRuntime *rt, bool awaiting)
+{
+    rt->awaiting = awaiting;
 }
 
 GroupMember *runtime_member(const QueryRuntime *rt)

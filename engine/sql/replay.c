@@ -150,10 +150,10 @@ static int configure(Engine *e, Query *q, EddyError *err)
 /* The tasks q divides into among the members of its application
  * (engine/README.md, "Scale-out"), or 0 when it runs whole here: a
  * service.id, a state directory, Kafka, and a plan that divides. */
-static int assigned_tasks(Engine *e, Query *q, Changelog *cl, EddyError *err)
+static int assigned_tasks(Engine *e, Query *q, EddyError *err)
 {
-    if (cl == NULL || !kafka_transport_is(e->t) || q->kind == QUERY_TRANSIENT ||
-        !str_ieq(catalog_prop(&e->cat, "task.assignment", "none"), "group"))
+    if (!kafka_transport_is(e->t) || q->kind == QUERY_TRANSIENT ||
+        !str_ieq(catalog_prop(&e->cat, "task.assignment", "group"), "group"))
         return 0;
     return runtime_partition_tasks(q, e->t, e->state, err);
 }
@@ -202,17 +202,16 @@ static int start_now(Engine *e, QueryStart *qs, EddyError *err)
      * local state lacks their last checkpoint. */
     const char *service = catalog_prop(&e->cat, "service.id", NULL);
     Changelog *cl = NULL;
-    bool member = str_ieq(catalog_prop(&e->cat, "task.assignment", "none"), "group") &&
-                  kafka_transport_is(e->t) && q->kind != QUERY_TRANSIENT;
+    /* Whether its tasks are shared with other members is known first: a
+     * member's changelog is the truth for its state (changelog_open_member). */
+    int ntasks = service && *service && e->state_dir ? assigned_tasks(e, q, err) : 0;
+    if (ntasks < 0)
+        return -1;
     if (service && *service && e->state_dir &&
-        (cl = (member ? changelog_open_member : changelog_open)(e->t, e->state, service, q->id,
-                                                                e->state_dir, err)) == NULL)
+        (cl = (ntasks > 0 ? changelog_open_member : changelog_open)(e->t, e->state, service,
+                                                                    q->id, e->state_dir, err)) ==
+            NULL)
         return -1;
-    int ntasks = assigned_tasks(e, q, cl, err);
-    if (ntasks < 0) {
-        changelog_close(cl);
-        return -1;
-    }
     GroupMember *m = NULL;
     if (ntasks > 0) {
         /* The group divides the partitions of the first input; task p
@@ -230,7 +229,10 @@ static int start_now(Engine *e, QueryStart *qs, EddyError *err)
                    ntasks, service, group);
     }
     static const int none[1];
-    return start_runtime(e, qs, cl, ntasks, none, 0, m, err);
+    int rc = start_runtime(e, qs, cl, ntasks, none, 0, m, err);
+    if (rc == 0 && m)
+        runtime_set_awaiting(q->rt, true);
+    return rc;
 }
 
 static int cmp_int(const void *a, const void *b)
@@ -261,6 +263,7 @@ static int reassign(Engine *e, Query *q, EddyError *err)
     qsort(owned, (size_t)k, sizeof *owned, cmp_int);
     const int *now;
     int nnow = runtime_owned(q->rt, &now);
+    runtime_set_awaiting(q->rt, false);   /* an assignment came, maybe of nothing */
     if (nnow == k && (k == 0 || memcmp(now, owned, sizeof *owned * (size_t)k) == 0)) {
         free(owned);
         return 0;
@@ -917,6 +920,13 @@ int exec_replay(Engine *e, const AstStmt *s, EddyError *err)
     Query *q = replay_query(e, s, err);
     if (q == NULL)
         return -1;
+    const int *owned;
+    if (q->rt && runtime_owned(q->rt, &owned) >= 0)
+        return eddy_error(err, ERR_UNSUPPORTED, s->pos,
+                          "query %s runs as tasks shared by the members of application %s "
+                          "(task.assignment 'group'): REPLAY of such a query is not supported yet; "
+                          "run it where task.assignment is 'none'", q->id,
+                          catalog_prop(&e->cat, "service.id", ""));
     bool stateful = runtime_store_count(q->rt) > 0;
     Target t;
     StrBuf what;

@@ -54,6 +54,9 @@ int runtime_owned(const QueryRuntime *rt, const int **owned);
 void runtime_set_member(QueryRuntime *rt, GroupMember *m);
 GroupMember *runtime_member(const QueryRuntime *rt);
 GroupMember *runtime_detach_member(QueryRuntime *rt);
+/* While awaiting its first assignment a runtime is not at its inputs'
+ * end (runtime_at_end): `eddy run --until-caught-up` waits for it. */
+void runtime_set_awaiting(QueryRuntime *rt, bool awaiting);
 /* Consumes up to one batch and processes the buffered records in
  * event-time order as far as they may go.  Returns records consumed or
  * processed (the larger), or -1

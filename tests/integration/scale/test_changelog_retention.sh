@@ -22,6 +22,7 @@ head -n 180000 input.txt > first.txt
 tail -n 20000 input.txt > last.txt
 cat > q.ksql <<'KSQL'
 SET 'service.id' = 'long_app';
+SET 'task.assignment' = 'none';
 SET 'num.stream.threads' = '1';
 SET 'auto.offset.reset' = 'earliest';
 SET 'commit.interval.ms' = '20';

@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# bench_scale_members.sh - one application's query on 1 member, then on 2
+# members (task.assignment = 'group', engine/README.md "Scale-out"), over
+# the same input: a windowed COUNT/SUM per key over a 12-partition topic,
+# the changelog on (service.id).  Beside them, in the same run, the raw
+# speed of reading the input with librdkafka alone (kcat).  A benchmark,
+# not a test: prints records per second from each application's first
+# assignment to its last output record, and the machine's load.
+#
+#   bench/bench_scale_members.sh [EDDY] [RECORDS]   (defaults: build/eddy, 300000)
+#
+# The development broker keeps ~5 MB per partition: 300,000 records of ~70
+# bytes on 12 partitions fit.
+set -euo pipefail
+EDDY=${1:-build/eddy}
+N=${2:-300000}
+work=$(mktemp -d)
+pids=()
+cleanup() {
+  for p in "${pids[@]}"; do kill "$p" 2> /dev/null || true; done
+  wait 2> /dev/null || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+now() { date +%s.%N; }
+secs() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", b - a }'; }
+ends() {  # TOPIC: the sum of its 12 partitions' end offsets
+  kcat -b "$B" -Q $(for p in $(seq 0 11); do printf -- '-t %s:%d:-1 ' "$1" "$p"; done) 2> /dev/null |
+    awk '/offset/ { for (i = 1; i < NF; i++) if ($i == "offset") s += $(i + 1) } END { print s + 0 }'
+}
+
+"$EDDY" broker --topic events:12 --topic S1:12 --topic S2:12 > "$work/broker.out" 2> "$work/broker.err" &
+pids+=($!)
+for _ in $(seq 100); do grep -q ':[0-9]*$' "$work/broker.out" 2> /dev/null && break; sleep 0.1; done
+B=$(head -1 "$work/broker.out")
+awk -v n="$N" 'BEGIN { for (i = 0; i < n; i++) { u = sprintf("U%d", (i * 7919) % 1000);
+  printf "%s|{\"USER\":\"%s\",\"AMOUNT\":%d,\"TS\":%.0f}\n", u, u, (i * 31) % 1000 + 1, 1700000000000 + i * 5 } }' \
+  > "$work/input.txt"
+kcat -P -b "$B" -t events -K '|' -l "$work/input.txt"
+
+t0=$(now)
+got=$(kcat -C -b "$B" -t events -o beginning -e -q -f 'x\n' | wc -l)
+raw=$(secs "$t0" "$(now)")
+echo "raw: kcat read $got records in $raw s: $(awk -v n="$got" -v s="$raw" 'BEGIN { printf "%.0f", n / s }') records/s"
+
+app() {  # $1 = members, $2 = sink
+  local k=$1 sink=$2 i
+  printf "SET 'service.id' = 'bench_%s';\nSET 'task.assignment' = 'group';\nSET 'auto.offset.reset' = 'earliest';\nSET 'num.stream.threads' = '1';\nCREATE STREAM events (user STRING KEY, amount BIGINT, ts BIGINT) WITH (kafka_topic = 'events', value_format = 'JSON', timestamp = 'ts');\nCREATE TABLE %s AS SELECT user, WINDOWSTART AS ws, COUNT(*) AS n, SUM(amount) AS total FROM events WINDOW TUMBLING (SIZE 1 MINUTE) GROUP BY user EMIT CHANGES;\n" \
+    "$sink" "$sink" > "$work/$sink.ksql"
+  local mine=()
+  for i in $(seq 1 "$k"); do
+    "$EDDY" run "$work/$sink.ksql" --bootstrap-servers "$B" --state-dir "$work/$sink-state$i" \
+      > "$work/$sink-$i.log" 2>&1 &
+    mine+=($!)
+    pids+=($!)
+  done
+  # From the first assignment (the group formed) to the last output record.
+  for _ in $(seq 600); do grep -q 'tasks \[[0-9]' "$work/$sink"-*.log 2> /dev/null && break; sleep 0.05; done
+  local start
+  start=$(now)
+  until [ "$(ends "$sink")" -ge "$N" ]; do sleep 0.1; done
+  local took
+  took=$(secs "$start" "$(now)")
+  echo "$k member(s): $N records in $took s: $(awk -v n="$N" -v s="$took" 'BEGIN { printf "%.0f", n / s }') records/s, $(awk -v r="$raw" -v s="$took" 'BEGIN { printf "%.3f", r / s }') of kcat's speed; tasks: $(grep -h 'tasks \[' "$work/$sink"-*.log | sed 's/.*tasks /tasks /' | tail -"$k" | tr '\n' ' ')"
+  for i in "${mine[@]}"; do kill -TERM "$i"; wait "$i" || true; done
+}
+app 1 S1
+app 2 S2
+echo "load: $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) cores"
