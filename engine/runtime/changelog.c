@@ -81,6 +81,8 @@ struct Changelog {
     int *owned;
     int nowned;
     bool shared;                  /* opened by changelog_open_member */
+    ChangelogProduceFn txn_produce;   /* changelog_set_producer, or NULL */
+    void *txn_ud;
 };
 
 static bool owns(const Changelog *c, int task)
@@ -759,6 +761,9 @@ typedef struct ClWrite {
 
 static int produce(ClWrite *w, ClTopic *ct, int32_t partition, const void *key, size_t klen)
 {
+    if (w->c->txn_produce)   /* exactly-once: into task `partition`'s transaction */
+        return w->c->txn_produce(w->c->txn_ud, partition, ct->topic, partition, key, klen,
+                                 w->v.data, w->v.len, w->err);
     return w->c->t->ops->produce(w->c->t, ct->topic, partition, key, klen, w->v.data, w->v.len,
                                  -1, w->err);
 }
@@ -863,6 +868,8 @@ static void record_payload(StrBuf *v, int task, int ntasks, int nparts,
 
 static int deliver(Changelog *c, EddyError *err)
 {
+    if (c->txn_produce)
+        return 0;   /* the tasks' commits deliver, entries before records */
     int rc = c->t->ops->flush(c->t, 60000, err);
     return rc == 0 ? 0 : -1;
 }
@@ -1017,6 +1024,12 @@ void changelog_close(Changelog *c)
     free(c->work_dir);
     free(c->owned);
     free(c);
+}
+
+void changelog_set_producer(Changelog *c, ChangelogProduceFn fn, void *ud)
+{
+    c->txn_produce = fn;
+    c->txn_ud = ud;
 }
 
 void changelog_set_owned(Changelog *c, const int *tasks, int n)

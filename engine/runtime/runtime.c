@@ -118,6 +118,10 @@ struct Task {
     int64_t buffered, buffered_bytes;
     int64_t max_task_idle_ms;
     int64_t idle_since;           /* mono ms the idle wait began, -1 = none (may_skip) */
+    /* Exactly-once (runtime_enable_txn): the task's transactional producer,
+     * and the first failure of a produce in the open transaction. */
+    TxnProducer *txn;
+    TxnStatus txn_failed;
     TransportRecord recs[BATCH_MAX];
 };
 
@@ -212,6 +216,20 @@ static int rt_produce(void *ud, const char *topic, const void *key, size_t klen,
     Task *rt = ud;
     if (rt->muted) {
         rt->muted_out++;
+        return 0;
+    }
+    if (rt->txn) {
+        /* A failure is the commit's to handle (the transaction aborts and
+         * the task rewinds): processing goes on until the checkpoint. */
+        EddyError terr;
+        TxnStatus st = rt->txn_failed == TXN_OK
+                           ? kafka_txn_produce(rt->txn, topic, -1, key, klen, value, vlen,
+                                               timestamp, &terr)
+                           : rt->txn_failed;
+        if (st != TXN_OK && rt->txn_failed == TXN_OK) {
+            rt->txn_failed = st;
+            rt_log(rt, 2, "query %s task %d: %s", rt->q->id, rt->index, terr.msg);
+        }
         return 0;
     }
     return rt->t->ops->produce(rt->t, topic, -1, key, klen, value, vlen, timestamp, err);
@@ -831,6 +849,7 @@ static void task_stop(Task *rt)
 {
     if (rt == NULL)
         return;
+    kafka_txn_close(rt->txn);   /* an open transaction is aborted */
     for (int i = 0; i < rt->ctx.nstores; i++)
         free(rt->ctx.store_names[i]);
     if (rt->consumer)
@@ -1413,4 +1432,94 @@ void runtime_set_changelog(QueryRuntime *rt, Changelog *c)
 Changelog *runtime_changelog(const QueryRuntime *rt)
 {
     return rt->changelog;
+}
+
+/* ---- exactly-once (engine/README.md, "Scale-out") ------------------------ */
+
+int runtime_enable_txn(QueryRuntime *rt, const char *service, EddyError *err)
+{
+    for (int i = 0; i < rt->ntasks; i++) {
+        Task *k = rt->tasks[i];
+        char id[1024];
+        snprintf(id, sizeof id, "%s-%s-%d", service, rt->q->id, k->index);
+        TxnStatus st;
+        k->txn = kafka_txn_open(k->t, id, 30000, &st, err);
+        if (k->txn == NULL || kafka_txn_begin(k->txn, err) != TXN_OK)
+            return -1;
+        k->txn_failed = TXN_OK;
+    }
+    return 0;
+}
+
+bool runtime_txn(const QueryRuntime *rt)
+{
+    return rt->ntasks > 0 && rt->tasks[0]->txn != NULL;
+}
+
+int runtime_txn_produce(QueryRuntime *rt, int task, const char *topic, int32_t partition,
+                        const void *key, size_t klen, const void *value, size_t vlen,
+                        EddyError *err)
+{
+    for (int i = 0; i < rt->ntasks; i++) {
+        Task *k = rt->tasks[i];
+        if (k->index != task || k->txn == NULL)
+            continue;
+        if (k->txn_failed != TXN_OK)
+            return eddy_error(err, ERR_IO, (SrcPos){0}, "task %d: its transaction failed", task);
+        TxnStatus st = kafka_txn_produce(k->txn, topic, partition, key, klen, value, vlen, -1, err);
+        if (st != TXN_OK)
+            k->txn_failed = st;
+        return st == TXN_OK ? 0 : -1;
+    }
+    return eddy_error(err, ERR_INTERNAL, (SrcPos){0}, "no transaction for task %d here", task);
+}
+
+/* Tests only: EDDY_TEST_TXN_ABORT_EVERY=n fails every n-th transaction
+ * commit of the process as the broker would an abortable one (the
+ * transaction is aborted), so the engine's rewind runs
+ * (tests/integration/scale/test_assign_eos.sh). */
+static bool test_abort_now(void)
+{
+    static int every = -1, count;
+    if (every < 0) {
+        const char *v = getenv("EDDY_TEST_TXN_ABORT_EVERY");
+        every = v ? atoi(v) : 0;
+    }
+    return every > 0 && ++count % every == 0;
+}
+
+TxnStatus runtime_txn_commit(QueryRuntime *rt, EddyError *err)
+{
+    char group[512];
+    snprintf(group, sizeof group, "eddy_%s", rt->q->id);
+    for (int i = 0; i < rt->ntasks; i++) {
+        Task *k = rt->tasks[i];
+        if (k->txn == NULL)
+            continue;
+        TxnStatus st = k->txn_failed;
+        if (st != TXN_OK) {
+            eddy_error(err, ERR_IO, (SrcPos){0}, "task %d: a record of its transaction failed",
+                       k->index);
+            return st;
+        }
+        st = kafka_txn_send_offsets(k->txn, group, k->offs, k->noffs, err);
+        if (st == TXN_OK && test_abort_now()) {
+            kafka_txn_abort(k->txn, err);
+            k->txn_failed = TXN_ABORTABLE;
+            eddy_error(err, ERR_IO, (SrcPos){0}, "abortable: injected (EDDY_TEST_TXN_ABORT_EVERY)");
+            return TXN_ABORTABLE;
+        }
+        for (int tries = 0; st == TXN_OK && tries < 3; tries++) {
+            st = kafka_txn_commit(k->txn, err);   /* a timed-out commit resumes */
+            if (st != TXN_RETRIABLE)
+                break;
+        }
+        if (st == TXN_OK)
+            st = kafka_txn_begin(k->txn, err);
+        if (st != TXN_OK) {
+            k->txn_failed = st;
+            return st;
+        }
+    }
+    return TXN_OK;
 }

@@ -146,6 +146,11 @@ static int exec_set(Engine *e, const AstStmt *s, EddyError *err)
         !str_ieq(value, "true") && !str_ieq(value, "false"))
         return eddy_error(err, ERR_ANALYSIS, s->pos, "%s must be 'true' or 'false', not '%s'",
                           name, value);
+    if (strcmp(name, "processing.guarantee") == 0 && !str_ieq(value, "at_least_once") &&
+        !str_ieq(value, "exactly_once_v2") && !str_ieq(value, "exactly_once"))
+        return eddy_error(err, ERR_ANALYSIS, s->pos,
+                          "processing.guarantee must be 'at_least_once', 'exactly_once_v2' or "
+                          "'exactly_once', not '%s'", value);
     if (strcmp(name, "task.assignment") == 0 && !str_ieq(value, "group") && !str_ieq(value, "none"))
         return eddy_error(err, ERR_ANALYSIS, s->pos,
                           "task.assignment must be 'group' or 'none', not '%s'", value);
@@ -662,13 +667,29 @@ static int checkpoint_store(Engine *e, int64_t start_us, EddyError *err)
         const TopicPartitionOffset *o = NULL, *pos = NULL;
         /* A query whose state was refused (replay.c) is not run: its
          * offsets must not make that state look checkpointed. */
-        bool live = q->rt && !statedb_scope_refused(e->state, q->id);
+        /* A query whose transactions failed (exactly-once) is left out
+         * until it restarts from its last committed checkpoint. */
+        bool live = q->rt && !statedb_scope_refused(e->state, q->id) && !q->rewind;
         int m = live ? runtime_offsets(q->rt, &o) : 0;
         int npos = 0;
         Changelog *cl = live ? runtime_changelog(q->rt) : NULL;
         int wrote = cl ? changelog_write(cl, e->state, runtime_total_tasks(q->rt), o, m, &pos, &npos,
                                          err)
                        : 0;
+        if (wrote >= 0 && live && runtime_txn(q->rt)) {
+            /* Exactly-once: output, changelog entries, checkpoint records
+             * and input offsets commit per task; the local write follows.
+             * A failed transaction leaves this query out of the local
+             * write: it restarts from its last committed checkpoint. */
+            TxnStatus st = runtime_txn_commit(q->rt, err);
+            if (st != TXN_OK) {
+                engine_log(e, 2, "query %s: exactly-once transaction failed, %s: it restarts "
+                                 "from its last committed checkpoint", q->id, err->msg);
+                eddy_error_clear(err);
+                q->rewind = true;
+                m = npos = 0;
+            }
+        }
         if (wrote < 0) {
             free(scopes);
             free(offs);
@@ -710,7 +731,7 @@ static int checkpoint_store(Engine *e, int64_t start_us, EddyError *err)
     test_pause(e, "after the state write");
     for (int i = 0; i < e->cat.queries.n; i++) {
         Query *q = e->cat.queries.items[i];
-        if (q->rt && runtime_commit(q->rt, err) != 0)
+        if (q->rt && !q->rewind && runtime_commit(q->rt, err) != 0)
             engine_log(e, 1, "query %s: committing offsets to Kafka failed (state is safe): %s",
                        q->id, err->msg);
     }
@@ -969,8 +990,10 @@ int engine_poll(Engine *e, int timeout_ms, EddyError *err)
     bool backlog = e->t->ops->pending && e->t->ops->pending(e->t) > PENDING_PAUSE;
     if ((e->delivering || backlog) && checkpoint_step(e, timeout_ms, err) != 0)
         return -1;
-    if (!e->delivering)
+    if (!e->delivering) {
+        replay_rewind(e, err);
         replay_reassign(e, err);
+    }
     if (!e->delivering && any_threaded(e))
         total += poll_tasks(e, per * engine_running_queries(e), err);
     else

@@ -158,6 +158,12 @@ static int assigned_tasks(Engine *e, Query *q, EddyError *err)
     return runtime_partition_tasks(q, e->t, e->state, err);
 }
 
+static int txn_produce(void *ud, int task, const char *topic, int32_t partition, const void *key,
+                       size_t klen, const void *value, size_t vlen, EddyError *err)
+{
+    return runtime_txn_produce(ud, task, topic, partition, key, klen, value, vlen, err);
+}
+
 /* Starts q's runtime with tasks owned[0..nowned) of ntasks (assigned
  * mode; ntasks 0: whole), its changelog cl (restored from first), and
  * membership m. */
@@ -179,6 +185,24 @@ static int start_runtime(Engine *e, QueryStart *qs, Changelog *cl, int ntasks, c
         changelog_set_owned(cl, owned, nowned);
     runtime_set_changelog(q->rt, cl);
     runtime_set_member(q->rt, m);
+    const char *guarantee = catalog_prop(&e->cat, "processing.guarantee", "at_least_once");
+    if (!str_ieq(guarantee, "at_least_once") && !(cl && kafka_transport_is(e->t)))
+        engine_log(e, 1, "query %s: processing.guarantee %s needs service.id, a state directory "
+                         "and Kafka (a transaction per task, its state in the changelog): it runs "
+                         "at_least_once", q->id, guarantee);
+    if (cl && kafka_transport_is(e->t) && !str_ieq(guarantee, "at_least_once")) {
+        /* Exactly-once: a transaction per task (engine/README.md). */
+        const char *service = catalog_prop(&e->cat, "service.id", "");
+        if (runtime_enable_txn(q->rt, service, err) != 0) {
+            runtime_stop(q->rt);
+            q->rt = NULL;
+            return -1;
+        }
+        changelog_set_producer(cl, txn_produce, q->rt);
+        engine_log(e, 0, "query %s: exactly-once (%s): a transaction per task, %d here "
+                         "(transactional ids %s-%s-<task>)", q->id, guarantee,
+                   runtime_ntasks(q->rt), service, q->id);
+    }
     return configure(e, q, err);
 }
 
@@ -241,6 +265,26 @@ static int cmp_int(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
+/* Stops q's runtime and starts it again with tasks owned[0..n) of ntasks
+ * (ntasks 0: whole), its state restored from the changelog first; the
+ * membership carries over. */
+static int restart_tasks(Engine *e, Query *q, int ntasks, const int *owned, int n, EddyError *err)
+{
+    GroupMember *m = runtime_detach_member(q->rt);
+    runtime_stop(q->rt);
+    q->rt = NULL;
+    QueryStart *qs = start_of(e, q);
+    const char *service = catalog_prop(&e->cat, "service.id", NULL);
+    Changelog *cl = (m ? changelog_open_member : changelog_open)(e->t, e->state, service, q->id,
+                                                                 e->state_dir, err);
+    if (cl == NULL) {
+        kafka_group_leave(m);
+        return -1;
+    }
+    static const int none[1];
+    return start_runtime(e, qs, cl, ntasks, owned ? owned : none, owned ? n : 0, m, err);
+}
+
 /* Assigned mode, once per round: a query whose member now holds other
  * partitions is checkpointed (the whole engine: its output delivered, its
  * changelog and state written), stopped, and started again with the tasks
@@ -280,9 +324,6 @@ static int reassign(Engine *e, Query *q, EddyError *err)
                    err->msg);
         eddy_error_clear(err);
     }
-    m = runtime_detach_member(q->rt);
-    runtime_stop(q->rt);
-    q->rt = NULL;
     StrBuf list;
     sb_init(&list);
     for (int i = 0; i < k; i++)
@@ -290,14 +331,41 @@ static int reassign(Engine *e, Query *q, EddyError *err)
     engine_log(e, 0, "query %s: tasks [%s] of %d on this member", q->id, list.data ? list.data : "",
                ntasks);
     sb_free(&list);
-    QueryStart *qs = start_of(e, q);
-    const char *service = catalog_prop(&e->cat, "service.id", NULL);
-    Changelog *cl = changelog_open_member(e->t, e->state, service, q->id, e->state_dir, err);
-    int rc = cl ? start_runtime(e, qs, cl, ntasks, owned, k, m, err) : -1;
-    if (cl == NULL)
-        kafka_group_leave(m);
+    int rc = restart_tasks(e, q, ntasks, owned, k, err);
     free(owned);
     return rc;
+}
+
+int replay_rewind(Engine *e, EddyError *err)
+{
+    for (int i = 0; i < e->cat.queries.n; i++) {
+        Query *q = e->cat.queries.items[i];
+        if (!q->rt || !q->rewind)
+            continue;
+        q->rewind = false;
+        const int *now;
+        int k = runtime_owned(q->rt, &now);
+        int *owned = calloc((size_t)(k > 0 ? k : 0) + 1, sizeof *owned);
+        if (owned == NULL)
+            EDDY_PANIC("out of memory");
+        if (k > 0)
+            memcpy(owned, now, sizeof *owned * (size_t)k);
+        /* Its local state may be ahead of its offsets (the checkpoint's
+         * local write went on without its offsets): restored whole. */
+        int rc = statedb_delete_offsets(e->state, q->id, err);
+        if (rc == 0)
+            rc = restart_tasks(e, q, k >= 0 ? runtime_total_tasks(q->rt) : 0, k >= 0 ? owned : NULL,
+                               k > 0 ? k : 0, err);
+        free(owned);
+        if (rc != 0) {
+            engine_log(e, 2, "query %s: %s", q->id, err->msg);
+            eddy_error_clear(err);
+            q->state = QSTATE_ERROR;
+        } else {
+            engine_log(e, 1, "query %s: restarted from its last committed checkpoint", q->id);
+        }
+    }
+    return 0;
 }
 
 int replay_reassign(Engine *e, EddyError *err)

@@ -139,6 +139,10 @@ int replay_start_queries(Engine *e, EddyError *err);
  * the tasks it holds (replay.c, reassign).  A query that cannot is failed
  * and logged. */
 int replay_reassign(Engine *e, EddyError *err);
+/* Exactly-once, once per engine round: every query whose transactions
+ * failed at the last checkpoint (Query.rewind) restarts from its last
+ * committed checkpoint, its state restored from the changelog. */
+int replay_rewind(Engine *e, EddyError *err);
 void replay_discard(Replay *r);
 /* The latest replay of a query, or NULL. */
 Replay *replay_find(Engine *e, const char *query_id);

@@ -109,6 +109,9 @@ struct Query {
     /* Checkpoints that moved its offsets on, and their durations (output
      * delivery wait, state write, offset commit) in microseconds. */
     int64_t checkpoints, checkpoint_us_total, checkpoint_us_last;
+    /* Exactly-once: its transactions of the last checkpoint failed; the
+     * engine restarts it from its last committed checkpoint (replay.c). */
+    bool rewind;
 };
 
 #endif

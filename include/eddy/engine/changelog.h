@@ -68,6 +68,14 @@ int changelog_forget(struct StateDb *db, const char *qid, EddyError *err);
  * tasks[0..n) only, so its checkpoint records (and whole writes) go to
  * their partitions only, and a record counts those partitions. */
 void changelog_set_owned(Changelog *c, const int *tasks, int n);
+/* Exactly-once: the changelog's records of task `task` go through fn
+ * (into that task's transaction, runtime_txn_produce) instead of the
+ * transport, and a checkpoint's writes wait for no delivery (the commits
+ * that follow deliver them). */
+typedef int (*ChangelogProduceFn)(void *ud, int task, const char *topic, int32_t partition,
+                                  const void *key, size_t klen, const void *value, size_t vlen,
+                                  EddyError *err);
+void changelog_set_producer(Changelog *c, ChangelogProduceFn fn, void *ud);
 void changelog_close(Changelog *c);
 
 #endif

@@ -57,6 +57,20 @@ GroupMember *runtime_detach_member(QueryRuntime *rt);
 /* While awaiting its first assignment a runtime is not at its inputs'
  * end (runtime_at_end): `eddy run --until-caught-up` waits for it. */
 void runtime_set_awaiting(QueryRuntime *rt, bool awaiting);
+/* Exactly-once (processing.guarantee exactly_once_v2; engine/README.md,
+ * "Scale-out"): every task of rt gets a transactional producer, id
+ * `<service>-<query id>-<task>` (opening it fences an older owner's), and
+ * a transaction begun; the sink's records go there.  0, or -1 with err. */
+int runtime_enable_txn(QueryRuntime *rt, const char *service, EddyError *err);
+bool runtime_txn(const QueryRuntime *rt);
+/* A changelog record of task `task` into its transaction. */
+int runtime_txn_produce(QueryRuntime *rt, int task, const char *topic, int32_t partition,
+                        const void *key, size_t klen, const void *value, size_t vlen,
+                        EddyError *err);
+/* Each task's input offsets into its transaction, the commit, and the next
+ * transaction begun.  TXN_OK, or the first failure's class (the query must
+ * then rewind: its runtime restarts from the last committed checkpoint). */
+TxnStatus runtime_txn_commit(QueryRuntime *rt, EddyError *err);
 /* Consumes up to one batch and processes the buffered records in
  * event-time order as far as they may go.  Returns records consumed or
  * processed (the larger), or -1

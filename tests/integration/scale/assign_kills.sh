@@ -1,0 +1,120 @@
+#!/usr/bin/env bash
+# assign_kills.sh (run by test_assign_kills.sh and test_assign_eos.sh):
+# three members of application $APP share a windowed COUNT/SUM over 12
+# partitions (task.assignment 'group', processing.guarantee $GUARANTEE);
+# $KILLS SIGKILLs of random members, each landing while the members
+# process (the victim holds tasks, input is being produced), each killed
+# member started again at once (its state directory deleted before every
+# third restart, as on a new machine); with ABORT_EVERY=n every n-th
+# transaction commit of a member fails (a test hook, as a broker failing
+# one), so its query rewinds to its last committed checkpoint.  The final
+# table must equal, value for value, an uninterrupted single-process run's
+# and awk's: nothing lost, nothing counted twice.  Figures: starts,
+# rebalances, restores, output records against the uninterrupted run's.
+set -euo pipefail
+: "${EDDY:?path to the eddy binary}" "${EDDY_SRC:?repo root}"
+: "${APP:?application id}" "${KILLS:?number of SIGKILLs}" "${GUARANTEE:?processing.guarantee}"
+ABORT_EVERY=${ABORT_EVERY:-0}
+source "$EDDY_SRC/tests/integration/lib.sh"
+
+work=$(mktemp -d)
+[ -n "${KEEP_WORK:-}" ] || add_exit_trap "rm -rf '$work'"; echo "work dir: $work"
+start_broker --topic events:12 --topic STATS:12 --topic STATS_REF:12
+seed=${CRASH_SEED:-$RANDOM}
+echo "random seed: $seed (set CRASH_SEED to repeat)"
+RANDOM=$seed
+
+user_events 36000 300 1000 20 > "$work/input.txt"
+split -n l/12 -d "$work/input.txt" "$work/chunk."
+
+ddl="CREATE STREAM events (user STRING KEY, amount BIGINT, ts BIGINT)
+  WITH (kafka_topic = 'events', value_format = 'JSON', timestamp = 'ts');"
+query() {  # $1 = sink name
+  echo "CREATE TABLE $1 AS
+  SELECT user, UCASE(user) AS u, WINDOWSTART AS ws, COUNT(*) AS n, SUM(amount) AS total
+  FROM events WINDOW TUMBLING (SIZE 1 MINUTE) GROUP BY user EMIT CHANGES;"
+}
+printf "SET 'service.id' = '$APP';\nSET 'task.assignment' = 'group';\nSET 'processing.guarantee' = '$GUARANTEE';\nSET 'auto.offset.reset' = 'earliest';\nSET 'commit.interval.ms' = '200';\nSET 'num.stream.threads' = '1';\n%s\n%s\n" \
+  "$ddl" "$(query stats)" > "$work/member.ksql"
+printf "SET 'auto.offset.reset' = 'earliest';\nSET 'num.stream.threads' = '1';\n%s\n%s\n" \
+  "$ddl" "$(query stats_ref)" > "$work/ref.ksql"
+
+declare -A pids
+member() {  # $1 = member number
+  echo "--- start" >> "$work/member$1.log"
+  EDDY_TEST_TXN_ABORT_EVERY=$ABORT_EVERY "$EDDY" run "$work/member.ksql" --bootstrap-servers "$BOOTSTRAP" --state-dir "$work/state$1" \
+    -p session.timeout.ms=6000 --verbose >> "$work/member$1.log" 2>&1 &
+  pids[$1]=$!
+  add_exit_trap "kill -KILL ${pids[$1]} 2> /dev/null || true"
+}
+holds_tasks() {  # $1 = member number: since its last start it holds tasks
+  sed -n '/^--- start/h; /^--- start/!H; ${x; p}' "$work/member$1.log" |
+    grep 'tasks \[' | tail -1 | grep -q 'tasks \[[0-9]'
+}
+
+member 1
+wait_for 60 grep -q "Created query\|skipped CREATE TABLE" "$work/member1.log" || fail "member 1 did not start"
+member 2
+member 3
+kills=0 deleted=0
+for k in $(seq 0 $((KILLS - 1))); do
+  kcat -P -b "$BOOTSTRAP" -t events -K '|' -l "$work/chunk.$(printf %02d "$k")" &
+  producer=$!
+  victim=$((RANDOM % 3 + 1))
+  wait_for 90 holds_tasks "$victim" || { tail -20 "$work/member$victim.log"; fail "member $victim was given no task"; }
+  before=$(end_offsets STATS 12)
+  for _ in $(seq 100); do
+    [ "$(end_offsets STATS 12)" -gt "$((before + RANDOM % 500))" ] && break
+    sleep 0.02
+  done
+  kill -0 "${pids[$victim]}" 2> /dev/null || { tail -20 "$work/member$victim.log"; fail "member $victim ended before its kill"; }
+  kill -KILL "${pids[$victim]}" && kills=$((kills + 1))
+  wait "${pids[$victim]}" 2> /dev/null || true
+  how=kept
+  if [ $((k % 3)) -eq 1 ]; then
+    rm -rf "$work/state$victim"
+    deleted=$((deleted + 1))
+    how=deleted
+  fi
+  echo "kill $((k + 1)): member $victim at $(end_offsets STATS 12) output records, state directory $how"
+  wait "$producer"
+  member "$victim"
+done
+for c in $(seq "$KILLS" 11); do kcat -P -b "$BOOTSTRAP" -t events -K '|' -l "$work/chunk.$(printf %02d "$c")"; done
+check_eq "SIGKILLs delivered" "$KILLS" "$kills"
+
+row='"\(.U) \(.WS) \(.N) \(.TOTAL)"'
+window_totals "$work/input.txt" > "$work/awk.table"
+for _ in $(seq 180); do
+  changelog_table STATS "$row" > "$work/members.table"
+  cmp -s "$work/members.table" "$work/awk.table" && break
+  sleep 1
+done
+for m in 1 2 3; do kill -TERM "${pids[$m]}"; done
+for m in 1 2 3; do wait "${pids[$m]}" || fail "member $m did not stop cleanly"; done
+timeout 600 "$EDDY" run "$work/ref.ksql" --bootstrap-servers "$BOOTSTRAP" \
+  --state-dir "$work/refstate" --until-caught-up > "$work/ref.log" 2>&1 || { tail -20 "$work/ref.log"; fail "reference run failed"; }
+changelog_table STATS_REF "$row" > "$work/ref.table"
+
+for m in 1 2 3; do
+  echo "member $m: $(grep -c '^--- start' "$work/member$m.log") starts, $(grep -c 'tasks \[' "$work/member$m.log") assignments, $(grep -c 'state restored from its changelog' "$work/member$m.log" || true) restores"
+done
+out=$(end_offsets STATS 12) ref=$(end_offsets STATS_REF 12)
+if [ "$GUARANTEE" != at_least_once ]; then
+  for m in 1 2 3; do
+    check "member $m ran its tasks in transactions" grep -q "exactly-once ($GUARANTEE): a transaction per task, [1-9]" "$work/member$m.log"
+  done
+fi
+if [ "$ABORT_EVERY" -gt 0 ]; then
+  rewinds=$(cat "$work"/member[123].log | grep -c 'restarted from its last committed checkpoint' || true)
+  echo "transactions failed (injected) and rewound: $rewinds"
+  check "failed transactions rewound the queries" [ "$rewinds" -gt 0 ]
+fi
+check "every failed transaction was an injected one" \
+  bash -c "! grep 'transaction failed' $work/member[123].log | grep -v -q 'injected (EDDY_TEST_TXN_ABORT_EVERY)'"
+echo "figures: $kills SIGKILLs ($deleted with the state directory deleted), $out output records from the members, $ref from the uninterrupted run: $((out - ref)) updates emitted again"
+rows=$(wc -l < "$work/awk.table")
+check_eq "reference table has a row per (user, window)" "$rows" "$(wc -l < "$work/ref.table")"
+check_eq "the members' table has a row per (user, window)" "$rows" "$(wc -l < "$work/members.table")"
+check "the members' COUNT and SUM equal the uninterrupted run's" cmp -s "$work/members.table" "$work/ref.table"
+check "and equal awk's, computed from the input" cmp -s "$work/members.table" "$work/awk.table"
