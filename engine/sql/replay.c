@@ -268,11 +268,22 @@ static int cmp_int(const void *a, const void *b)
 /* Stops q's runtime and starts it again with tasks owned[0..n) of ntasks
  * (ntasks 0: whole), its state restored from the changelog first; the
  * membership carries over. */
+static int start_tasks_again(Engine *e, Query *q, GroupMember *m, int ntasks, const int *owned,
+                             int n, EddyError *err);
+static int drop_stores(Engine *e, Query *q, EddyError *err);
+
 static int restart_tasks(Engine *e, Query *q, int ntasks, const int *owned, int n, EddyError *err)
 {
     GroupMember *m = runtime_detach_member(q->rt);
     runtime_stop(q->rt);
     q->rt = NULL;
+    return start_tasks_again(e, q, m, ntasks, owned, n, err);
+}
+
+/* restart_tasks's second half: q stopped, membership m detached. */
+static int start_tasks_again(Engine *e, Query *q, GroupMember *m, int ntasks, const int *owned,
+                             int n, EddyError *err)
+{
     QueryStart *qs = start_of(e, q);
     const char *service = catalog_prop(&e->cat, "service.id", NULL);
     Changelog *cl = (m ? changelog_open_member : changelog_open)(e->t, e->state, service, q->id,
@@ -351,11 +362,20 @@ int replay_rewind(Engine *e, EddyError *err)
         if (k > 0)
             memcpy(owned, now, sizeof *owned * (size_t)k);
         /* Its local state may be ahead of its offsets (the checkpoint's
-         * local write went on without its offsets): restored whole. */
+         * local write went on without its offsets): dropped, with them,
+         * and restored whole from the changelog's committed checkpoints
+         * (none yet: it starts again from nothing, as nothing committed). */
+        int ntasks = k >= 0 ? runtime_total_tasks(q->rt) : 0;
+        GroupMember *m = runtime_detach_member(q->rt);
+        runtime_stop(q->rt);
+        q->rt = NULL;
         int rc = statedb_delete_offsets(e->state, q->id, err);
         if (rc == 0)
-            rc = restart_tasks(e, q, k >= 0 ? runtime_total_tasks(q->rt) : 0, k >= 0 ? owned : NULL,
-                               k > 0 ? k : 0, err);
+            rc = drop_stores(e, q, err);
+        if (rc == 0)
+            rc = start_tasks_again(e, q, m, ntasks, k >= 0 ? owned : NULL, k > 0 ? k : 0, err);
+        else
+            kafka_group_leave(m);
         free(owned);
         if (rc != 0) {
             engine_log(e, 2, "query %s: %s", q->id, err->msg);
@@ -400,6 +420,22 @@ int engine_restart_query(Engine *e, Query *q, EddyError *err)
     return start_now(e, start_of(e, q), err);
 }
 
+/* Drops every store of q's (its runtime is stopped). */
+static int drop_stores(Engine *e, Query *q, EddyError *err)
+{
+    char **names;
+    int n = statedb_list_stores(e->state, &names, err);
+    if (n < 0)
+        return -1;
+    size_t len = strlen(q->id);
+    int rc = 0;
+    for (int i = 0; i < n && rc == 0; i++)
+        if (strncmp(names[i], q->id, len) == 0 && names[i][len] == '.')
+            rc = statedb_drop_store(e->state, names[i], err);
+    statedb_free_names(names, n);
+    return rc;
+}
+
 /* Puts the query's state and offsets where replay r says (its runtime is
  * stopped): the snapshot restored or the stores dropped, then the start
  * offsets and the generation in one write. */
@@ -417,19 +453,8 @@ static int replay_apply(Engine *e, Query *q, const Replay *r, EddyError *err)
                               (long long)r->generation, r->snapshot);
         if (statedb_restore_scope(e->state, s->dir, q->id, err) != 0)
             return -1;
-    } else if (r->empty_state) {
-        char **names;
-        int n = statedb_list_stores(e->state, &names, err);
-        if (n < 0)
-            return -1;
-        size_t len = strlen(q->id);
-        int rc = 0;
-        for (int i = 0; i < n && rc == 0; i++)
-            if (strncmp(names[i], q->id, len) == 0 && names[i][len] == '.')
-                rc = statedb_drop_store(e->state, names[i], err);
-        statedb_free_names(names, n);
-        if (rc != 0)
-            return -1;
+    } else if (r->empty_state && drop_stores(e, q, err) != 0) {
+        return -1;
     }
     return statedb_reset_offsets(e->state, q->id, r->start.v, r->start.n, r->generation, err);
 }
