@@ -161,4 +161,10 @@ struct rd_kafka_mock_cluster_s *embedded_broker_mock(EmbeddedBroker *b);
 int kafka_offsets_for_times(Transport *tr, const char *topic, int64_t ts_ms,
                             TopicPartitionOffset **out, int *nout, EddyError *err);
 
+/* Whether a librdkafka log line is worth the user's log: not a
+ * connection failure (an error says it too), nor a CONFWARN that one kind
+ * of client ignores a property of the other kind (the user's properties
+ * go to every client). */
+bool kafka_log_wanted(const char *fac, const char *buf);
+
 #endif

@@ -85,7 +85,7 @@ static TxnStatus txn_error(EddyError *err, TxnStatus s, const char *id, const ch
 static void txn_log_cb(const rd_kafka_t *rk, int level, const char *fac, const char *buf)
 {
     TxnProducer *p = rd_kafka_opaque(rk);
-    if (strcmp(fac, "FAIL") != 0)   /* connection failures come as errors too */
+    if (kafka_log_wanted(fac, buf))
         kafka_log(p->t, kafka_log_level(level), "kafka transactional producer %s: %s: %s", p->id,
                   fac, buf);
 }

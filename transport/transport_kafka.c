@@ -128,15 +128,21 @@ int kafka_log_level(int syslog_level)
 
 /* Broker connection failures come both as a FAIL log line and as an error
  * event; the error callbacks report them once. */
-static bool duplicate_of_error(const char *fac)
+bool kafka_log_wanted(const char *fac, const char *buf)
 {
-    return strcmp(fac, "FAIL") == 0;
+    if (strcmp(fac, "FAIL") == 0)
+        return false;   /* connection failures come as errors too */
+    /* The user's librdkafka properties go to every client eddy makes
+     * (producers, consumers, the group member): that one kind ignores the
+     * other's is expected, not news. */
+    return !(strcmp(fac, "CONFWARN") == 0 && (strstr(buf, "is a consumer property") ||
+                                              strstr(buf, "is a producer property")));
 }
 
 static void producer_log_cb(const rd_kafka_t *rk, int level, const char *fac, const char *buf)
 {
     KafkaTransport *t = rd_kafka_opaque(rk);
-    if (!duplicate_of_error(fac) && !t->pinging)
+    if (kafka_log_wanted(fac, buf) && !t->pinging)
         kafka_log(t, kafka_log_level(level), "kafka producer: %s: %s", fac, buf);
 }
 
@@ -160,7 +166,7 @@ static void producer_error_cb(rd_kafka_t *rk, int err, const char *reason, void 
 static void consumer_log_cb(const rd_kafka_t *rk, int level, const char *fac, const char *buf)
 {
     Consumer *c = rd_kafka_opaque(rk);
-    if (!duplicate_of_error(fac))
+    if (kafka_log_wanted(fac, buf))
         kafka_log(c->t, kafka_log_level(level), "kafka consumer: %s: %s", fac, buf);
 }
 

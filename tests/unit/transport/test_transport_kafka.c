@@ -826,10 +826,28 @@ static int offsets_for_times_tool(int argc, char **argv)
     return rc;
 }
 
+/* Which librdkafka log lines reach the user's log (kafka_log_wanted): not
+ * a connection failure (its error says it), not one kind of client
+ * ignoring the other kind's property (the user's -p properties go to
+ * every client); every other warning does. */
+static void test_log_filter(void)
+{
+    CHECK(!kafka_log_wanted("FAIL", "127.0.0.1:9092/1: Connect to ipv4#127.0.0.1:9092 failed"));
+    CHECK(!kafka_log_wanted("CONFWARN", "[thrd:app]: Configuration property session.timeout.ms is "
+                                        "a consumer property and will be ignored by this producer "
+                                        "instance"));
+    CHECK(!kafka_log_wanted("CONFWARN", "[thrd:app]: Configuration property linger.ms is a "
+                                        "producer property and will be ignored by this consumer "
+                                        "instance"));
+    CHECK(kafka_log_wanted("CONFWARN", "[thrd:app]: Configuration property acks is deprecated"));
+    CHECK(kafka_log_wanted("ERROR", "a consumer property"));
+}
+
 int main(int argc, char **argv)
 {
     if (argc > 1 && strcmp(argv[1], "offsets-for-times") == 0)
         return offsets_for_times_tool(argc, argv);
+    test_log_filter();
     EddyError err;
     EmbeddedBroker *b = embedded_broker_start(1, &err);
     CHECK(b != NULL);
