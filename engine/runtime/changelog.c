@@ -76,8 +76,8 @@ struct Changelog {
     char **last_topics;
     int nlast;
     /* Assigned mode (changelog_set_owned): the tasks this member runs; its
-     * checkpoint records and whole writes cover their partitions only. */
-    bool owned_mode;
+     * checkpoint records and whole writes cover their partitions only.
+     * NULL otherwise: every task is this process's. */
     int *owned;
     int nowned;
     bool shared;                  /* opened by changelog_open_member */
@@ -87,7 +87,7 @@ struct Changelog {
 
 static bool owns(const Changelog *c, int task)
 {
-    if (!c->owned_mode)
+    if (c->owned == NULL)
         return true;
     for (int i = 0; i < c->nowned; i++)
         if (c->owned[i] == task)
@@ -906,7 +906,7 @@ int changelog_write(Changelog *c, struct StateDb *db, int ntasks, const TopicPar
                     int n, const TopicPartitionOffset **pos, int *npos, EddyError *err)
 {
     ClWrite w = {c, ntasks > 0 ? ntasks : 1, {0}, err, 0};
-    if (c->owned_mode && c->nowned == 0) {
+    if (c->owned && c->nowned == 0) {
         *pos = c->pos;   /* a member holding no task writes nothing */
         *npos = c->npos;
         return 0;
@@ -947,7 +947,7 @@ int changelog_write(Changelog *c, struct StateDb *db, int ntasks, const TopicPar
             if (!owns(c, p))
                 continue;
             frame(&w.v, 'C', c->epoch, c->seq);
-            record_payload(&w.v, p, w.ntasks, c->ntopics * (c->owned_mode ? c->nowned : w.ntasks),
+            record_payload(&w.v, p, w.ntasks, c->ntopics * (c->owned ? c->nowned : w.ntasks),
                            offs, n);
             rc = produce(&w, &c->topics[i], p, CL_RECORD_KEY, CL_KEY_LEN(CL_RECORD_KEY));
         }
@@ -1041,5 +1041,4 @@ void changelog_set_owned(Changelog *c, const int *tasks, int n)
     if (n > 0)
         memcpy(c->owned, tasks, sizeof *tasks * (size_t)n);
     c->nowned = n;
-    c->owned_mode = true;
 }

@@ -565,7 +565,11 @@ static Task *task_start(int index, int ntasks, bool assigned, int slot, Exchange
         task_stop(rt);
         return NULL;
     }
+    const TopicPartitionOffset *start = nfresh ? fresh : stored;
+    int nstart = nfresh ? nfresh : nstored;
     if (nstored > 0 && nfresh > 0) {
+        /* The stored offsets, and a fresh start for this task's partitions
+         * they lack (assigned mode). */
         int k = 0;
         for (int i = 0; i < nfresh; i++) {
             bool known = fresh[i].partition % ntasks != index;
@@ -581,14 +585,14 @@ static Task *task_start(int index, int ntasks, bool assigned, int slot, Exchange
             EDDY_PANIC("out of memory");
         fresh = both;
         memcpy(fresh + nfresh, stored, sizeof *stored * (size_t)nstored);
+        start = fresh;
+        nstart = nfresh + nstored;
     }
     const char **topics = calloc((size_t)q->ninputs, sizeof(char *));
     for (int i = 0; i < q->ninputs; i++)
         topics[i] = q->inputs[i]->topic;
     char group[512];
     snprintf(group, sizeof group, "eddy_%s", q->id);
-    const TopicPartitionOffset *start = nfresh ? fresh : stored;
-    int nstart = nfresh ? nfresh + (nstored > 0 ? nstored : 0) : nstored;
     rt->consumer = ntasks > 1 ? t->ops->consumer_open_task(t, group, topics, q->ninputs, reset,
                                                            start, nstart, index, ntasks, err)
                               : t->ops->consumer_open(t, group, topics, q->ninputs, reset, start,
@@ -987,6 +991,21 @@ static int has_offsets(StateDb *db, const Query *q, EddyError *err)
     return nstored > 0;
 }
 
+/* Whether q's state keeps to its inputs' partitions, so that partition p
+ * of every input can be task p's (keyed_like_source; inputs
+ * co-partitioned); *exchange when groups are spread through an exchange. */
+static bool partition_local(Query *q, Transport *t, bool *exchange)
+{
+    bool ok = q->kind != QUERY_TRANSIENT && q->ninputs >= 1 && t->ops->consumer_open_task;
+    *exchange = false;
+    if (ok)
+        keyed_like_source(q->plan, &ok, exchange);
+    for (int i = 1; ok && i < q->ninputs; i++)
+        ok = t->ops->topic_partitions(t, q->inputs[i]->topic) ==
+             t->ops->topic_partitions(t, q->inputs[0]->topic);
+    return ok;
+}
+
 /* How many tasks q runs as (engine/README.md, "Tasks and threads"): one
  * per worker (at most one per input partition) when its state keeps to
  * partitions, and stateful state records the count, which then holds for
@@ -995,14 +1014,7 @@ static int has_offsets(StateDb *db, const Query *q, EddyError *err)
 static int task_count(Query *q, Transport *t, StateDb *db, int workers, bool *exchange,
                       EddyError *err)
 {
-    bool ok = q->kind != QUERY_TRANSIENT && q->ninputs >= 1 && t->ops->consumer_open_task;
-    *exchange = false;
-    if (ok)
-        keyed_like_source(q->plan, &ok, exchange);
-    /* Partition p of every input is task p's: inputs must be co-partitioned. */
-    for (int i = 1; ok && i < q->ninputs; i++)
-        ok = t->ops->topic_partitions(t, q->inputs[i]->topic) ==
-             t->ops->topic_partitions(t, q->inputs[0]->topic);
+    bool ok = partition_local(q, t, exchange);
     if (*exchange && q->ninputs > 1)
         ok = false;   /* an exchange below a join's aggregate: not built */
     bool stateful = db && q->kind != QUERY_TRANSIENT && plan_stateful(q->plan);
@@ -1092,13 +1104,9 @@ QueryRuntime *runtime_start(Query *q, Transport *t, StateDb *db, OffsetReset res
 
 int runtime_partition_tasks(Query *q, Transport *t, StateDb *db, EddyError *err)
 {
-    bool ok = q->kind != QUERY_TRANSIENT && q->ninputs >= 1 && t->ops->consumer_open_task;
-    bool exchange = false;
-    if (ok)
-        keyed_like_source(q->plan, &ok, &exchange);
+    bool exchange;
+    bool ok = partition_local(q, t, &exchange);
     int np = ok ? t->ops->topic_partitions(t, q->inputs[0]->topic) : -1;
-    for (int i = 1; ok && i < q->ninputs; i++)
-        ok = t->ops->topic_partitions(t, q->inputs[i]->topic) == np;
     if (!ok || exchange || np < 1)
         return 0;
     if (!(db && plan_stateful(q->plan)))

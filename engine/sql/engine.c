@@ -137,23 +137,36 @@ static int exec_set(Engine *e, const AstStmt *s, EddyError *err)
         name = "auto.offset.reset";
     if (strcmp(name, "ksql.streams.max.task.idle.ms") == 0)
         name = "max.task.idle.ms";
-    if (strcmp(name, "auto.offset.reset") == 0 && !str_ieq(value, "earliest") &&
-        !str_ieq(value, "latest"))
-        return eddy_error(err, ERR_ANALYSIS, s->pos,
-                          "auto.offset.reset must be 'earliest' or 'latest', not '%s'", value);
-    if ((strcmp(name, "ksql.logging.processing.topic.auto.create") == 0 ||
-         strcmp(name, "ksql.persistence.wrap.single.values") == 0) &&
-        !str_ieq(value, "true") && !str_ieq(value, "false"))
-        return eddy_error(err, ERR_ANALYSIS, s->pos, "%s must be 'true' or 'false', not '%s'",
-                          name, value);
-    if (strcmp(name, "processing.guarantee") == 0 && !str_ieq(value, "at_least_once") &&
-        !str_ieq(value, "exactly_once_v2") && !str_ieq(value, "exactly_once"))
-        return eddy_error(err, ERR_ANALYSIS, s->pos,
-                          "processing.guarantee must be 'at_least_once', 'exactly_once_v2' or "
-                          "'exactly_once', not '%s'", value);
-    if (strcmp(name, "task.assignment") == 0 && !str_ieq(value, "group") && !str_ieq(value, "none"))
-        return eddy_error(err, ERR_ANALYSIS, s->pos,
-                          "task.assignment must be 'group' or 'none', not '%s'", value);
+    /* Properties with a fixed set of values: anything else is refused,
+     * naming them. */
+    static const struct {
+        const char *name;
+        const char *values[4];
+    } choices[] = {
+        {"auto.offset.reset", {"earliest", "latest"}},
+        {"ksql.logging.processing.topic.auto.create", {"true", "false"}},
+        {"ksql.persistence.wrap.single.values", {"true", "false"}},
+        {"processing.guarantee", {"at_least_once", "exactly_once_v2", "exactly_once"}},
+        {"task.assignment", {"group", "none"}},
+    };
+    for (size_t i = 0; i < sizeof choices / sizeof choices[0]; i++) {
+        if (strcmp(name, choices[i].name) != 0)
+            continue;
+        int n = 0;
+        bool ok = false;
+        for (; n < 4 && choices[i].values[n]; n++)
+            ok = ok || str_ieq(value, choices[i].values[n]);
+        if (ok)
+            break;
+        StrBuf list;
+        sb_init(&list);
+        for (int k = 0; k < n; k++)
+            sb_printf(&list, "%s'%s'", k == 0 ? "" : k == n - 1 ? " or " : ", ",
+                      choices[i].values[k]);
+        eddy_error(err, ERR_ANALYSIS, s->pos, "%s must be %s, not '%s'", name, list.data, value);
+        sb_free(&list);
+        return -1;
+    }
     if ((strcmp(name, "num.stream.threads") == 0 ||
          strcmp(name, "ksql.streams.num.stream.threads") == 0) &&
         (atoi(value) < 1 || atoi(value) > 64 || strspn(value, "0123456789") != strlen(value)))

@@ -171,9 +171,10 @@ static int start_runtime(Engine *e, QueryStart *qs, Changelog *cl, int ntasks, c
                          int nowned, GroupMember *m, EddyError *err)
 {
     Query *q = qs->q;
+    static const int none[1];   /* runtime_start_owned: NULL would mean every task */
     q->rt = ntasks > 0 ? runtime_start_owned(q, e->t, e->state, qs->reset, &e->out,
                                              qs->commit_interval_ms, engine_workers(e), ntasks,
-                                             owned, nowned, err)
+                                             owned ? owned : none, owned ? nowned : 0, err)
                        : runtime_start(q, e->t, e->state, qs->reset, NULL, NULL, &e->out,
                                        qs->commit_interval_ms, engine_workers(e), err);
     if (q->rt == NULL) {
@@ -252,8 +253,7 @@ static int start_now(Engine *e, QueryStart *qs, EddyError *err)
         engine_log(e, 0, "query %s: %d tasks shared by the members of %s (group %s)", q->id,
                    ntasks, service, group);
     }
-    static const int none[1];
-    int rc = start_runtime(e, qs, cl, ntasks, none, 0, m, err);
+    int rc = start_runtime(e, qs, cl, ntasks, NULL, 0, m, err);
     if (rc == 0 && m)
         runtime_set_awaiting(q->rt, true);
     return rc;
@@ -265,35 +265,48 @@ static int cmp_int(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
-/* Stops q's runtime and starts it again with tasks owned[0..n) of ntasks
- * (ntasks 0: whole), its state restored from the changelog first; the
- * membership carries over. */
-static int start_tasks_again(Engine *e, Query *q, GroupMember *m, int ntasks, const int *owned,
-                             int n, EddyError *err);
 static int drop_stores(Engine *e, Query *q, EddyError *err);
 
-static int restart_tasks(Engine *e, Query *q, int ntasks, const int *owned, int n, EddyError *err)
+/* Stops q's runtime and starts it again with tasks owned[0..n) of ntasks
+ * (ntasks 0: whole; owned may be the runtime's own list), its state
+ * restored from the changelog first; the membership carries over.  With
+ * drop_state, q's local stores and offsets go in between, so the
+ * changelog's last committed checkpoint is all it starts from. */
+static int restart_tasks(Engine *e, Query *q, int ntasks, const int *owned, int n,
+                         bool drop_state, EddyError *err)
 {
+    int *tasks = calloc((size_t)n + 1, sizeof *tasks);
+    if (tasks == NULL)
+        EDDY_PANIC("out of memory");
+    if (n > 0)
+        memcpy(tasks, owned, sizeof *tasks * (size_t)n);
     GroupMember *m = runtime_detach_member(q->rt);
     runtime_stop(q->rt);
     q->rt = NULL;
-    return start_tasks_again(e, q, m, ntasks, owned, n, err);
-}
-
-/* restart_tasks's second half: q stopped, membership m detached. */
-static int start_tasks_again(Engine *e, Query *q, GroupMember *m, int ntasks, const int *owned,
-                             int n, EddyError *err)
-{
-    QueryStart *qs = start_of(e, q);
+    int rc = drop_state ? statedb_delete_offsets(e->state, q->id, err) : 0;
+    if (rc == 0 && drop_state)
+        rc = drop_stores(e, q, err);
     const char *service = catalog_prop(&e->cat, "service.id", NULL);
-    Changelog *cl = (m ? changelog_open_member : changelog_open)(e->t, e->state, service, q->id,
-                                                                 e->state_dir, err);
+    Changelog *cl = rc != 0 ? NULL
+                            : (m ? changelog_open_member : changelog_open)(e->t, e->state, service,
+                                                                           q->id, e->state_dir,
+                                                                           err);
     if (cl == NULL) {
         kafka_group_leave(m);
+        free(tasks);
         return -1;
     }
-    static const int none[1];
-    return start_runtime(e, qs, cl, ntasks, owned ? owned : none, owned ? n : 0, m, err);
+    rc = start_runtime(e, start_of(e, q), cl, ntasks, tasks, n, m, err);
+    free(tasks);
+    return rc;
+}
+
+/* A query that could not start again is failed, saying why. */
+static void restart_failed(Engine *e, Query *q, EddyError *err)
+{
+    engine_log(e, 2, "query %s: %s", q->id, err->msg);
+    eddy_error_clear(err);
+    q->state = QSTATE_ERROR;
 }
 
 /* Assigned mode, once per round: a query whose member now holds other
@@ -342,7 +355,7 @@ static int reassign(Engine *e, Query *q, EddyError *err)
     engine_log(e, 0, "query %s: tasks [%s] of %d on this member", q->id, list.data ? list.data : "",
                ntasks);
     sb_free(&list);
-    int rc = restart_tasks(e, q, ntasks, owned, k, err);
+    int rc = restart_tasks(e, q, ntasks, owned, k, false, err);
     free(owned);
     return rc;
 }
@@ -354,36 +367,17 @@ int replay_rewind(Engine *e, EddyError *err)
         if (!q->rt || !q->rewind)
             continue;
         q->rewind = false;
-        const int *now;
-        int k = runtime_owned(q->rt, &now);
-        int *owned = calloc((size_t)(k > 0 ? k : 0) + 1, sizeof *owned);
-        if (owned == NULL)
-            EDDY_PANIC("out of memory");
-        if (k > 0)
-            memcpy(owned, now, sizeof *owned * (size_t)k);
         /* Its local state may be ahead of its offsets (the checkpoint's
          * local write went on without its offsets): dropped, with them,
          * and restored whole from the changelog's committed checkpoints
          * (none yet: it starts again from nothing, as nothing committed). */
-        int ntasks = k >= 0 ? runtime_total_tasks(q->rt) : 0;
-        GroupMember *m = runtime_detach_member(q->rt);
-        runtime_stop(q->rt);
-        q->rt = NULL;
-        int rc = statedb_delete_offsets(e->state, q->id, err);
-        if (rc == 0)
-            rc = drop_stores(e, q, err);
-        if (rc == 0)
-            rc = start_tasks_again(e, q, m, ntasks, k >= 0 ? owned : NULL, k > 0 ? k : 0, err);
+        const int *owned;
+        int k = runtime_owned(q->rt, &owned);
+        if (restart_tasks(e, q, k >= 0 ? runtime_total_tasks(q->rt) : 0, owned, k > 0 ? k : 0,
+                          true, err) != 0)
+            restart_failed(e, q, err);
         else
-            kafka_group_leave(m);
-        free(owned);
-        if (rc != 0) {
-            engine_log(e, 2, "query %s: %s", q->id, err->msg);
-            eddy_error_clear(err);
-            q->state = QSTATE_ERROR;
-        } else {
             engine_log(e, 1, "query %s: restarted from its last committed checkpoint", q->id);
-        }
     }
     return 0;
 }
@@ -392,11 +386,8 @@ int replay_reassign(Engine *e, EddyError *err)
 {
     for (int i = 0; i < e->cat.queries.n; i++) {
         Query *q = e->cat.queries.items[i];
-        if (q->rt && runtime_member(q->rt) && reassign(e, q, err) != 0) {
-            engine_log(e, 2, "query %s: %s", q->id, err->msg);
-            eddy_error_clear(err);
-            q->state = QSTATE_ERROR;
-        }
+        if (q->rt && runtime_member(q->rt) && reassign(e, q, err) != 0)
+            restart_failed(e, q, err);
     }
     return 0;
 }
