@@ -339,6 +339,12 @@ TxnStatus kafka_txn_abort(TxnProducer *p, EddyError *err)
     return s;
 }
 
+void kafka_txn_flush(TxnProducer *p, int timeout_ms)
+{
+    if (p && p->rk)
+        rd_kafka_flush(p->rk, timeout_ms);
+}
+
 bool kafka_txn_open_transaction(const TxnProducer *p)
 {
     return p->state == TXN_S_OPEN || p->state == TXN_S_COMMITTING ||

@@ -158,6 +158,15 @@ static int assigned_tasks(Engine *e, Query *q, EddyError *err)
     return runtime_partition_tasks(q, e->t, e->state, err);
 }
 
+/* The topic through which q's tasks hand rows to the task owning their
+ * group, when they are shared by members (engine/README.md, "Scale-out":
+ * <service.id>-<query id>-<node>-repartition, ksqlDB's naming). */
+void repartition_topic(Engine *e, const Query *q, char *buf, size_t size)
+{
+    snprintf(buf, size, "%s-%s-Aggregate-GroupBy-repartition",
+             catalog_prop(&e->cat, "service.id", "eddy"), q->id);
+}
+
 static int txn_produce(void *ud, int task, const char *topic, int32_t partition, const void *key,
                        size_t klen, const void *value, size_t vlen, EddyError *err)
 {
@@ -172,9 +181,12 @@ static int start_runtime(Engine *e, QueryStart *qs, Changelog *cl, int ntasks, c
 {
     Query *q = qs->q;
     static const int none[1];   /* runtime_start_owned: NULL would mean every task */
+    char repartition[1024];
+    repartition_topic(e, q, repartition, sizeof repartition);
     q->rt = ntasks > 0 ? runtime_start_owned(q, e->t, e->state, qs->reset, &e->out,
                                              qs->commit_interval_ms, engine_workers(e), ntasks,
-                                             owned ? owned : none, owned ? nowned : 0, err)
+                                             owned ? owned : none, owned ? nowned : 0,
+                                             repartition, err)
                        : runtime_start(q, e->t, e->state, qs->reset, NULL, NULL, &e->out,
                                        qs->commit_interval_ms, engine_workers(e), err);
     if (q->rt == NULL) {

@@ -143,6 +143,11 @@ int replay_reassign(Engine *e, EddyError *err);
  * failed at the last checkpoint (Query.rewind) restarts from its last
  * committed checkpoint, its state restored from the changelog. */
 int replay_rewind(Engine *e, EddyError *err);
+/* The topic through which q's tasks, shared by an application's members,
+ * hand rows to the task owning their group (assigned mode, a GROUP BY
+ * other than the input's key): "<service.id>-<query id>-Aggregate-GroupBy-
+ * repartition". */
+void repartition_topic(Engine *e, const Query *q, char *buf, size_t size);
 void replay_discard(Replay *r);
 /* The latest replay of a query, or NULL. */
 Replay *replay_find(Engine *e, const char *query_id);

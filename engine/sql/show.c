@@ -135,6 +135,8 @@ static void runtime_statistics(Engine *e, Query *q, StrBuf *sb)
         for (int i = 0; i < nowned; i++)
             sb_printf(sb, "%s%d", i ? "," : "", owned[i]);
         sb_printf(sb, "] of %d\n", runtime_total_tasks(q->rt));
+        if (runtime_repartition(q->rt))
+            sb_printf(sb, "repartition topic: %s\n", runtime_repartition(q->rt));
     }
     EnginePartitionLag parts[256];
     int n = runtime_partition_lags(q->rt, parts, 256);
@@ -481,10 +483,16 @@ int exec_explain(Engine *e, const AstStmt *s, EddyError *err)
         sb_printf(&sb, "\nTasks: %d (partitions p with p %% %d == task) on %d worker thread%s%s\n", n,
                   n, workers, workers == 1 ? "" : "s",
                   n == 1                     ? "; one task reads every partition"
+                  : runtime_repartition(rt) ? "; groups spread over the tasks by a hash of their "
+                                              "key (through the repartition topic)"
                   : runtime_exchanges(rt) ? "; groups spread over the tasks by a hash of their key"
                                             " (in-process exchange)"
                   : runtime_store_count(rt) > 0 ? "; each key's state stays in its partition's task"
                                                 : "");
+        if (runtime_repartition(rt))
+            sb_printf(&sb, "Repartition topic: %s (tasks shared by the application's members: a "
+                           "row goes to its group's task through its partition of the topic)\n",
+                      runtime_repartition(rt));
     }
     engine_text(e, sb.data);
     sb_free(&sb);

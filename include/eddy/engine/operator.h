@@ -30,15 +30,24 @@ typedef struct OpOutput {
                    size_t vlen, int64_t timestamp, EddyError *err);
     /* Hands a transient query's row to its client; borrows it for the call. */
     void (*deliver)(void *ud, const Schema *schema, const Row *row);
+    /* Sends an exchange entry to partition `partition` of the query's
+     * repartition topic (Exchange.remote); as produce. */
+    int (*repartition)(void *ud, int32_t partition, const void *key, size_t klen,
+                       const void *value, size_t vlen, int64_t timestamp, EddyError *err);
     void *ud;
 } OpOutput;
 
 /* Rows tasks hand to each other (op_exchange.c): box[from * ntasks + to],
  * written by task `from` while the tasks run, read and emptied by task
- * `to` in the drain that ends the round. */
+ * `to` in the drain that ends the round.  Remote (tasks shared by an
+ * application's members): a row for another task goes to that task's
+ * partition of the repartition topic instead (OpOutput.repartition), and
+ * the task reads it back as an input record (op_exchange_receive). */
 typedef struct Exchange {
     int ntasks;
     StrBuf *box;
+    bool remote;
+    char *topic;                 /* remote: the repartition topic */
 } Exchange;
 
 typedef struct OpCtx {
@@ -102,6 +111,12 @@ Operator *op_score_create(const Plan *p, OpCtx *ctx);
  * pushes the rows other tasks sent this one (op_exchange.c). */
 Operator *op_exchange_create(const Plan *agg, OpCtx *ctx);
 int op_exchange_drain(Operator *x, EddyError *err);
+/* A repartition record's value (an exchange entry): the partition and
+ * offset of the source record its row came from; false if it is not an
+ * entry.  op_exchange_receive pushes its row up: 0, 1 for a bad entry
+ * (err says why; nothing pushed), -1 with err. */
+bool op_exchange_origin(const void *value, size_t len, int32_t *partition, int64_t *offset);
+int op_exchange_receive(Operator *x, const void *value, size_t len, EddyError *err);
 Operator *op_flatmap_create(const Plan *p, OpCtx *ctx);
 /* A join has two entry points: op_join_side(join, 0) takes left rows,
  * op_join_side(join, 1) right rows (each an operator whose downstream is

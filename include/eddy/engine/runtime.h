@@ -40,10 +40,17 @@ QueryRuntime *runtime_start(Query *q, Transport *t, struct StateDb *db, OffsetRe
 int runtime_partition_tasks(Query *q, Transport *t, struct StateDb *db, EddyError *err);
 /* Starts only tasks owned[0..nowned) of ntasks (runtime_partition_tasks):
  * task p reads partition p of every input, its state is view p of each
- * store.  nowned may be 0 (a member holding nothing yet). */
+ * store.  nowned may be 0 (a member holding nothing yet).  A plan that
+ * groups by something other than its input's key hands rows to the
+ * group's task through topic `repartition` (created with ntasks
+ * partitions; task p also reads its partition p). */
 QueryRuntime *runtime_start_owned(Query *q, Transport *t, struct StateDb *db, OffsetReset reset,
                                   const EngineOutput *out, int64_t commit_interval_ms, int workers,
-                                  int ntasks, const int *owned, int nowned, EddyError *err);
+                                  int ntasks, const int *owned, int nowned,
+                                  const char *repartition, EddyError *err);
+/* Whether q's plan hands rows between its tasks (a GROUP BY other than
+ * its input's key): in assigned mode through a repartition topic. */
+bool runtime_plan_exchanges(Query *q, Transport *t);
 /* The query's task count (runtime_ntasks: how many run here); the tasks
  * this runtime runs (*owned borrowed), or -1 when not in assigned mode. */
 int runtime_total_tasks(const QueryRuntime *rt);
@@ -152,6 +159,9 @@ void runtime_round_end(QueryRuntime *rt);
  * every task's poll of a round, each task's drain (on its worker) pushes
  * the rows the others sent it, before runtime_round_end. */
 bool runtime_exchanges(const QueryRuntime *rt);
+/* The repartition topic the tasks exchange through (runtime_start_owned),
+ * or NULL (in-process, or no exchange). */
+const char *runtime_repartition(const QueryRuntime *rt);
 int runtime_drain_task(QueryRuntime *rt, int task, EddyError *err);
 
 /* Worker threads for tasks (pool.c).  A job is a task polled on its

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# assign_kills.sh (run by test_assign_kills.sh and test_assign_eos.sh):
+# assign_kills.sh (run by test_assign_kills.sh, test_assign_eos.sh and
+# test_repartition.sh, KIND=repartition: a GROUP BY on a value column):
 # three members of application $APP share a windowed COUNT/SUM over 12
 # partitions (task.assignment 'group', processing.guarantee $GUARANTEE);
 # $KILLS SIGKILLs of random members, each landing while the members
@@ -24,17 +25,42 @@ seed=${CRASH_SEED:-$RANDOM}
 echo "random seed: $seed (set CRASH_SEED to repeat)"
 RANDOM=$seed
 
-user_events 36000 300 1000 20 > "$work/input.txt"
-split -n l/12 -d "$work/input.txt" "$work/chunk."
-
-ddl="CREATE STREAM events (user STRING KEY, amount BIGINT, ts BIGINT)
+commit_ms=200
+if [ "${KIND:-windowed}" = repartition ]; then
+  # Checkpoints far enough apart that a kill lands after rows went to
+  # other tasks and before the checkpoint that covers them: the next owner
+  # sends them again, and the other tasks must drop them.
+  commit_ms=1000
+  # GROUP BY a value column: rows reach their group's task through the
+  # query's repartition topic.  Input: user_events with a region, R(i*13 % 37).
+  user_events 36000 300 1000 20 |
+    awk -F'|' '{ sub(/^\{/, sprintf("{\"REGION\":\"R%d\",", (NR - 1) * 13 % 37), $2); print $1 "|" $2 }' > "$work/input.txt"
+  ddl="CREATE STREAM events (user STRING KEY, region STRING, amount BIGINT, ts BIGINT)
   WITH (kafka_topic = 'events', value_format = 'JSON', timestamp = 'ts');"
-query() {  # $1 = sink name
-  echo "CREATE TABLE $1 AS
+  query() {  # $1 = sink name
+    echo "CREATE TABLE $1 AS
+  SELECT region, UCASE(region) AS r, COUNT(*) AS n, SUM(amount) AS total
+  FROM events GROUP BY region EMIT CHANGES;"
+  }
+  row='"\(.R) - \(.N) \(.TOTAL)"'
+  expected() {  # "region - count sum" per region, sorted
+    awk -F'|' '{ split($2, f, /[:,}]/); r = f[2]; gsub(/"/, "", r); n[r]++; s[r] += f[6] }
+               END { for (r in n) printf "%s - %d %.0f\n", r, n[r], s[r] }' "$1" | sort
+  }
+else
+  user_events 36000 300 1000 20 > "$work/input.txt"
+  ddl="CREATE STREAM events (user STRING KEY, amount BIGINT, ts BIGINT)
+  WITH (kafka_topic = 'events', value_format = 'JSON', timestamp = 'ts');"
+  query() {  # $1 = sink name
+    echo "CREATE TABLE $1 AS
   SELECT user, UCASE(user) AS u, WINDOWSTART AS ws, COUNT(*) AS n, SUM(amount) AS total
   FROM events WINDOW TUMBLING (SIZE 1 MINUTE) GROUP BY user EMIT CHANGES;"
-}
-printf "SET 'service.id' = '$APP';\nSET 'task.assignment' = 'group';\nSET 'processing.guarantee' = '$GUARANTEE';\nSET 'auto.offset.reset' = 'earliest';\nSET 'commit.interval.ms' = '200';\nSET 'num.stream.threads' = '1';\n%s\n%s\n" \
+  }
+  row='"\(.U) \(.WS) \(.N) \(.TOTAL)"'
+  expected() { window_totals "$1"; }
+fi
+split -n l/12 -d "$work/input.txt" "$work/chunk."
+printf "SET 'service.id' = '$APP';\nSET 'task.assignment' = 'group';\nSET 'processing.guarantee' = '$GUARANTEE';\nSET 'auto.offset.reset' = 'earliest';\nSET 'commit.interval.ms' = '$commit_ms';\nSET 'num.stream.threads' = '1';\n%s\n%s\n" \
   "$ddl" "$(query stats)" > "$work/member.ksql"
 printf "SET 'auto.offset.reset' = 'earliest';\nSET 'num.stream.threads' = '1';\n%s\n%s\n" \
   "$ddl" "$(query stats_ref)" > "$work/ref.ksql"
@@ -56,15 +82,22 @@ member 1
 wait_for 60 grep -q "Created query\|skipped CREATE TABLE" "$work/member1.log" || fail "member 1 did not start"
 member 2
 member 3
+# A kill lands once the output grew (the repartition topic, for KIND
+# repartition) by a random number of records.
+watch=STATS
+if [ "${KIND:-windowed}" = repartition ]; then
+  qid=$(grep -o 'CTAS_STATS_[0-9]*' "$work/member1.log" | head -1)
+  watch="$APP-$qid-Aggregate-GroupBy-repartition"
+fi
 kills=0 deleted=0
 for k in $(seq 0 $((KILLS - 1))); do
   kcat -P -b "$BOOTSTRAP" -t events -K '|' -l "$work/chunk.$(printf %02d "$k")" &
   producer=$!
   victim=$((RANDOM % 3 + 1))
   wait_for 90 holds_tasks "$victim" || { tail -20 "$work/member$victim.log"; fail "member $victim was given no task"; }
-  before=$(end_offsets STATS 12)
+  before=$(end_offsets "$watch" 12)
   for _ in $(seq 100); do
-    [ "$(end_offsets STATS 12)" -gt "$((before + RANDOM % 500))" ] && break
+    [ "$(end_offsets "$watch" 12)" -gt "$((before + RANDOM % 500))" ] && break
     sleep 0.02
   done
   kill -0 "${pids[$victim]}" 2> /dev/null || { tail -20 "$work/member$victim.log"; fail "member $victim ended before its kill"; }
@@ -83,13 +116,23 @@ done
 for c in $(seq "$KILLS" 11); do kcat -P -b "$BOOTSTRAP" -t events -K '|' -l "$work/chunk.$(printf %02d "$c")"; done
 check_eq "SIGKILLs delivered" "$KILLS" "$kills"
 
-row='"\(.U) \(.WS) \(.N) \(.TOTAL)"'
-window_totals "$work/input.txt" > "$work/awk.table"
+expected "$work/input.txt" > "$work/awk.table"
 for _ in $(seq 180); do
   changelog_table STATS "$row" > "$work/members.table"
   cmp -s "$work/members.table" "$work/awk.table" && break
   sleep 1
 done
+if [ "${KIND:-windowed}" = repartition ]; then
+  topic=$watch
+  "$EDDY" exec --state-dir "$work/state1" -e "EXPLAIN $qid;" > "$work/explain.out" 2>&1 || true
+  check "EXPLAIN names the repartition topic" grep -q "Repartition topic: $topic" "$work/explain.out"
+  sent=$(end_offsets "$topic" 12)
+  dropped=$(cat "$work"/member[123].log | sed -n 's/.*: \([0-9]*\) repartition records dropped.*/\1/p' |
+    awk '{ s += $1 } END { print s + 0 }')
+  echo "figures: $sent repartition records, $dropped dropped as sent again after a kill"
+  check "rows went through the repartition topic" [ "$sent" -gt 0 ]
+  check "entries sent again after a kill were dropped" [ "$dropped" -gt 0 ]
+fi
 for m in 1 2 3; do kill -TERM "${pids[$m]}"; done
 for m in 1 2 3; do wait "${pids[$m]}" || fail "member $m did not stop cleanly"; done
 timeout 600 "$EDDY" run "$work/ref.ksql" --bootstrap-servers "$BOOTSTRAP" \
