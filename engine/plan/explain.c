@@ -68,8 +68,9 @@ static void explain_aggregate(const Plan *p, const char *qid, int depth, StrBuf 
     sb_puts(out, "\n");
     for (int i = 0; i < depth; i++)
         sb_puts(out, "  ");
-    sb_puts(out, "    internal topics: none (grouping happens in process: tasks hand each row"
-                 " to the task that owns its group, or one task reads every partition)");
+    sb_puts(out, "    internal topics: none in one process (tasks hand each row to the task"
+                 " that owns its group, or one task reads every partition); a repartition"
+                 " topic when its tasks are shared by an application's members (below)");
 }
 
 static void explain_node(const Plan *p, const char *qid, int depth, StrBuf *out)

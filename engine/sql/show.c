@@ -480,15 +480,24 @@ int exec_explain(Engine *e, const AstStmt *s, EddyError *err)
         for (int t = 0; t < n; t++)
             if (runtime_task_worker(rt, t) + 1 > workers)
                 workers = runtime_task_worker(rt, t) + 1;
-        sb_printf(&sb, "\nTasks: %d (partitions p with p %% %d == task) on %d worker thread%s%s\n", n,
-                  n, workers, workers == 1 ? "" : "s",
-                  n == 1                     ? "; one task reads every partition"
-                  : runtime_repartition(rt) ? "; groups spread over the tasks by a hash of their "
-                                              "key (through the repartition topic)"
-                  : runtime_exchanges(rt) ? "; groups spread over the tasks by a hash of their key"
-                                            " (in-process exchange)"
-                  : runtime_store_count(rt) > 0 ? "; each key's state stays in its partition's task"
-                                                : "");
+        const int *owned;
+        bool assigned = runtime_owned(rt, &owned) >= 0;
+        const char *how = runtime_repartition(rt) ? "; groups spread over the tasks by a hash of "
+                                                    "their key (through the repartition topic)"
+                          : n == 1 && !assigned ? "; one task reads every partition"
+                          : runtime_exchanges(rt) ? "; groups spread over the tasks by a hash of "
+                                                    "their key (in-process exchange)"
+                          : runtime_store_count(rt) > 0
+                              ? "; each key's state stays in its partition's task"
+                              : "";
+        if (assigned)
+            sb_printf(&sb, "\nTasks: %d of %d on this member (task p reads partition p of each "
+                           "input) on %d worker thread%s%s\n",
+                      n, runtime_total_tasks(rt), workers, workers == 1 ? "" : "s", how);
+        else
+            sb_printf(&sb, "\nTasks: %d (partitions p with p %% %d == task) on %d worker "
+                           "thread%s%s\n",
+                      n, n, workers, workers == 1 ? "" : "s", how);
         if (runtime_repartition(rt))
             sb_printf(&sb, "Repartition topic: %s (tasks shared by the application's members: a "
                            "row goes to its group's task through its partition of the topic)\n",
