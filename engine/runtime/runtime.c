@@ -1681,17 +1681,25 @@ TxnStatus runtime_txn_commit(QueryRuntime *rt, EddyError *err)
         }
         st = kafka_txn_send_offsets(k->txn, group, k->offs, k->noffs, err);
         if (st == TXN_OK && test_abort_now()) {
-            /* Every record of the transaction reaches the broker before the
-             * abort: the development broker shows aborted records to
-             * read_committed readers, and a part of a transaction (some
+            /* The development broker shows aborted records to
+             * read_committed readers, so a part of a transaction (some
              * partitions' records delivered, the rest purged by the abort)
-             * would be a state no real cluster shows: there the abort
-             * hides all of them.  Whole, the restore sees it as committed
-             * or (on a real cluster) not at all: either way a consistent
-             * cut. */
-            kafka_txn_flush(k->txn, 10000);
-            kafka_txn_abort(k->txn, err);
-            k->txn_failed = TXN_ABORTABLE;
+             * would be a state no real cluster shows: there an abort hides
+             * all of it.  So every task's open transaction (this one's,
+             * the ones not yet committed, the ones begun after a commit)
+             * reaches the broker whole before it is aborted, and takes
+             * nothing more until the rewind: the restore sees each as
+             * committed, or (on a real cluster) not at all, either way a
+             * consistent cut. */
+            for (int j = 0; j < rt->ntasks; j++) {
+                Task *o = rt->tasks[j];
+                if (o->txn == NULL)
+                    continue;
+                EddyError aerr;
+                kafka_txn_flush(o->txn, 10000);
+                kafka_txn_abort(o->txn, &aerr);
+                o->txn_failed = TXN_ABORTABLE;
+            }
             eddy_error(err, ERR_IO, (SrcPos){0}, "abortable: injected (EDDY_TEST_TXN_ABORT_EVERY)");
             return TXN_ABORTABLE;
         }
