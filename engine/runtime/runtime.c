@@ -220,6 +220,28 @@ static void task_set_processing_log(Task *rt, const char *topic)
     rt->plog_topic = topic ? strdup(topic) : NULL;
 }
 
+/* One record of the task's output (partition -1: the partitioner's):
+ * into its transaction under exactly-once, else to the transport. */
+static int task_send(Task *rt, const char *topic, int32_t partition, const void *key, size_t klen,
+                     const void *value, size_t vlen, int64_t timestamp, EddyError *err)
+{
+    if (rt->txn) {
+        /* A failure is the commit's to handle (the transaction aborts and
+         * the task rewinds): processing goes on until the checkpoint. */
+        EddyError terr;
+        TxnStatus st = rt->txn_failed == TXN_OK
+                           ? kafka_txn_produce(rt->txn, topic, partition, key, klen, value, vlen,
+                                               timestamp, &terr)
+                           : rt->txn_failed;
+        if (st != TXN_OK && rt->txn_failed == TXN_OK) {
+            rt->txn_failed = st;
+            rt_log(rt, 2, "query %s task %d: %s", rt->q->id, rt->index, terr.msg);
+        }
+        return 0;
+    }
+    return rt->t->ops->produce(rt->t, topic, partition, key, klen, value, vlen, timestamp, err);
+}
+
 /* The sink's output (OpCtx.out): records to the transport, a transient
  * query's rows to its client. */
 static int rt_produce(void *ud, const char *topic, const void *key, size_t klen, const void *value,
@@ -230,43 +252,15 @@ static int rt_produce(void *ud, const char *topic, const void *key, size_t klen,
         rt->muted_out++;
         return 0;
     }
-    if (rt->txn) {
-        /* A failure is the commit's to handle (the transaction aborts and
-         * the task rewinds): processing goes on until the checkpoint. */
-        EddyError terr;
-        TxnStatus st = rt->txn_failed == TXN_OK
-                           ? kafka_txn_produce(rt->txn, topic, -1, key, klen, value, vlen,
-                                               timestamp, &terr)
-                           : rt->txn_failed;
-        if (st != TXN_OK && rt->txn_failed == TXN_OK) {
-            rt->txn_failed = st;
-            rt_log(rt, 2, "query %s task %d: %s", rt->q->id, rt->index, terr.msg);
-        }
-        return 0;
-    }
-    return rt->t->ops->produce(rt->t, topic, -1, key, klen, value, vlen, timestamp, err);
+    return task_send(rt, topic, -1, key, klen, value, vlen, timestamp, err);
 }
 
-/* A remote exchange's entry for task `partition` (OpOutput.repartition):
- * into the task's transaction under exactly-once, as its output. */
+/* A remote exchange's entry for task `partition` (OpOutput.repartition). */
 static int rt_repartition(void *ud, int32_t partition, const void *key, size_t klen,
                           const void *value, size_t vlen, int64_t timestamp, EddyError *err)
 {
     Task *rt = ud;
-    if (rt->txn) {
-        EddyError terr;
-        TxnStatus st = rt->txn_failed == TXN_OK
-                           ? kafka_txn_produce(rt->txn, rt->repart, partition, key, klen, value,
-                                               vlen, timestamp, &terr)
-                           : rt->txn_failed;
-        if (st != TXN_OK && rt->txn_failed == TXN_OK) {
-            rt->txn_failed = st;
-            rt_log(rt, 2, "query %s task %d: %s", rt->q->id, rt->index, terr.msg);
-        }
-        return 0;
-    }
-    return rt->t->ops->produce(rt->t, rt->repart, partition, key, klen, value, vlen, timestamp,
-                               err);
+    return task_send(rt, rt->repart, partition, key, klen, value, vlen, timestamp, err);
 }
 
 /* Whether a repartition entry from (source partition, offset) counts: an
@@ -867,8 +861,8 @@ static int task_poll(Task *rt, int timeout_ms, EddyError *err)
  * aggregate (op_exchange_drain); then the batch ends as a poll's does. */
 static int task_drain(Task *rt, EddyError *err)
 {
-    if (rt->xop == NULL)
-        return 0;
+    if (rt->xop == NULL || rt->ctx.exchange->remote)
+        return 0;   /* a remote exchange's rows come as input records */
     int64_t before = rt->emitted, muted_before = rt->muted_out;
     if (op_exchange_drain(rt->xop, err) != 0)
         return -1;
@@ -1207,15 +1201,16 @@ static QueryRuntime *start_tasks(Query *q, Transport *t, StateDb *db, OffsetRese
         memcpy(rt->owned, owned, sizeof *owned * (size_t)k);
     }
     rt->workers = workers > 1 ? workers : 1;
-    if (exchange && n > 1) {
+    if (exchange && n > 1)
         rt->exchange.ntasks = n;
+    if (exchange && n > 1 && !repartition) {
         rt->exchange.box = calloc((size_t)(n * n), sizeof(StrBuf));
         if (rt->exchange.box == NULL)
             EDDY_PANIC("out of memory");
     }
-    if (exchange && repartition) {
+    if (exchange && n > 1 && repartition) {
         /* Tasks shared by members: other tasks' rows through a topic with a
-         * partition per task (op_exchange.c). */
+         * partition per task (op_exchange.c), not through boxes. */
         rt->exchange.remote = true;
         rt->exchange.topic = strdup(repartition);
         if (rt->exchange.topic == NULL)
@@ -1257,7 +1252,9 @@ QueryRuntime *runtime_start(Query *q, Transport *t, StateDb *db, OffsetReset res
                        exchange, NULL, 0, NULL, err);
 }
 
-bool runtime_plan_exchanges(Query *q, Transport *t)
+/* Whether q's plan hands rows between its tasks (a GROUP BY other than
+ * its input's key): in assigned mode through a repartition topic. */
+static bool plan_exchanges(Query *q, Transport *t)
 {
     bool exchange;
     partition_local(q, t, &exchange);
@@ -1294,7 +1291,7 @@ QueryRuntime *runtime_start_owned(Query *q, Transport *t, StateDb *db, OffsetRes
                                   const char *repartition, EddyError *err)
 {
     return start_tasks(q, t, db, reset, NULL, NULL, out, commit_interval_ms, workers, ntasks,
-                       runtime_plan_exchanges(q, t), owned, nowned, repartition, err);
+                       plan_exchanges(q, t), owned, nowned, repartition, err);
 }
 
 int runtime_ntasks(const QueryRuntime *rt)
@@ -1359,7 +1356,7 @@ const char *runtime_repartition(const QueryRuntime *rt)
 
 bool runtime_exchanges(const QueryRuntime *rt)
 {
-    return rt->exchange.ntasks > 0;
+    return rt->exchange.box != NULL;   /* a remote exchange has nothing to drain */
 }
 
 int runtime_poll(QueryRuntime *rt, int timeout_ms, EddyError *err)
@@ -1569,7 +1566,7 @@ void runtime_stop(QueryRuntime *rt)
     free(rt->tasks);
     free(rt->owned);
     free(rt->offs);
-    for (int i = 0; i < rt->exchange.ntasks * rt->exchange.ntasks; i++)
+    for (int i = 0; rt->exchange.box && i < rt->exchange.ntasks * rt->exchange.ntasks; i++)
         sb_free(&rt->exchange.box[i]);
     free(rt->exchange.box);
     free(rt->exchange.topic);

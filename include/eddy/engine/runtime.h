@@ -48,9 +48,6 @@ QueryRuntime *runtime_start_owned(Query *q, Transport *t, struct StateDb *db, Of
                                   const EngineOutput *out, int64_t commit_interval_ms, int workers,
                                   int ntasks, const int *owned, int nowned,
                                   const char *repartition, EddyError *err);
-/* Whether q's plan hands rows between its tasks (a GROUP BY other than
- * its input's key): in assigned mode through a repartition topic. */
-bool runtime_plan_exchanges(Query *q, Transport *t);
 /* The query's task count (runtime_ntasks: how many run here); the tasks
  * this runtime runs (*owned borrowed), or -1 when not in assigned mode. */
 int runtime_total_tasks(const QueryRuntime *rt);
@@ -155,7 +152,8 @@ int runtime_ntasks(const QueryRuntime *rt);
 int runtime_task_worker(const QueryRuntime *rt, int task);
 int runtime_poll_task(QueryRuntime *rt, int task, int timeout_ms, EddyError *err);
 void runtime_round_end(QueryRuntime *rt);
-/* A query whose groups are spread over its tasks (op_exchange.c): after
+/* A query whose groups are spread over its tasks in process (op_exchange.c's
+ * boxes; a remote exchange has none: runtime_repartition): after
  * every task's poll of a round, each task's drain (on its worker) pushes
  * the rows the others sent it, before runtime_round_end. */
 bool runtime_exchanges(const QueryRuntime *rt);
