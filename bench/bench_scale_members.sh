@@ -5,7 +5,12 @@
 # the changelog on (service.id).  Beside them, in the same run, the raw
 # speed of reading the input with librdkafka alone (kcat).  A benchmark,
 # not a test: prints records per second from each application's first
-# assignment to its last output record, and the machine's load.
+# assignment to its last output record, and the machine's load.  Then the
+# restore figures: member 2 of the 2-member application started again
+# with its state directory (it reads the changelog's tail: what member 1
+# wrote since member 2 last read it) and with an empty one (the whole
+# changelog), each in seconds per MB read, beside kcat reading the same
+# changelog topics whole (the raw speed of those bytes).
 #
 #   bench/bench_scale_members.sh [EDDY] [RECORDS]   (defaults: build/eddy, 300000)
 #
@@ -66,4 +71,30 @@ app() {  # $1 = members, $2 = sink
 }
 app 1 S1
 app 2 S2
+
+restore() {  # $1 = state directory, $2 = label: one start, until its restore is logged
+  "$EDDY" run "$work/S2.ksql" --bootstrap-servers "$B" --state-dir "$1" --verbose \
+    > "$work/restore-$2.log" 2>&1 &
+  local p=$!
+  pids+=($p)
+  for _ in $(seq 1200); do grep -q "from its changelog" "$work/restore-$2.log" && break; sleep 0.05; done
+  kill -TERM "$p"
+  wait "$p" || true
+  local line
+  line=$(grep -o "from its changelog.*MB read" "$work/restore-$2.log" | head -1)
+  echo "$2: $(echo "$line" | awk '{ for (i = 1; i < NF; i++) { if ($i == "in" && $(i + 2) == "s:") s = $(i + 1); if ($(i + 1) == "MB") m = $i }
+    printf "%s MB read in %s s (%s s per MB)", m, s, (m > 0 ? sprintf("%.3f", s / m) : "-") }'): $line"
+}
+restore "$work/S2-state2" "tail restore (member 2, its state kept)"
+restore "$work/S2-empty" "whole restore (an empty state directory)"
+t0=$(now)
+bytes=0
+for t in $(kcat -L -b "$B" 2> /dev/null | sed -n 's/.*topic "\(bench_S2-[^"]*-changelog\)".*/\1/p'); do
+  t1=$(now)
+  b=$(kcat -C -b "$B" -t "$t" -X fetch.wait.max.ms=5 -o beginning -e -q -f '%k%s' 2> /dev/null | wc -c)
+  echo "  $t: $b bytes in $(secs "$t1" "$(now)") s"
+  bytes=$((bytes + b))
+done
+took=$(secs "$t0" "$(now)")
+echo "raw: kcat read the changelog topics whole, $(awk -v b="$bytes" 'BEGIN { printf "%.2f", b / 1e6 }') MB in $took s ($(awk -v b="$bytes" -v s="$took" 'BEGIN { printf "%.3f", s / (b / 1e6) }') s per MB)"
 echo "load: $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) cores"

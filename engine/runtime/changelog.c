@@ -81,6 +81,11 @@ struct Changelog {
     int *owned;
     int nowned;
     bool shared;                  /* opened by changelog_open_member */
+    /* A member: where its state stands in each partition it does not own
+     * (topics borrowed): past the last complete checkpoint applied, so
+     * that the tail from there is all a later restore needs (mark_done). */
+    TopicPartitionOffset *base;
+    int nbase;
     ChangelogProduceFn txn_produce;   /* changelog_set_producer, or NULL */
     void *txn_ud;
 };
@@ -152,6 +157,8 @@ typedef struct ClPart {          /* one non-empty partition of one topic */
     int32_t partition;
     int64_t low, high;
     int64_t reset_at;            /* log offset of its last counted reset; -1: none */
+    int64_t done;                /* just past its last complete checkpoint record read
+                                  * (mark_done); where the read began if none */
 } ClPart;
 
 typedef struct ClRecord {
@@ -341,6 +348,23 @@ static void decide(ClScan *sc)
     }
 }
 
+/* Each partition's `done` (read from from[i], NULL: its low watermark):
+ * just past its last complete checkpoint record read.  Every entry that
+ * counts lies before it, since a checkpoint's record follows its entries
+ * on each partition it writes; those after it wait for their checkpoint
+ * to complete (it may, once a member's last record lands). */
+static void mark_done(ClScan *sc, const int64_t *from)
+{
+    for (int i = 0; i < sc->nparts; i++)
+        sc->parts[i].done = from ? from[i] : sc->parts[i].low;
+    for (int k = 0; k < sc->nrecs; k++) {
+        const ClRecord *r = &sc->recs[k];
+        if (r->part >= 0 && r->seq <= committed_seq(sc, r->epoch) &&
+            r->offset + 1 > sc->parts[r->part].done)
+            sc->parts[r->part].done = r->offset + 1;
+    }
+}
+
 /* The newest complete checkpoint: its epoch and sequence, or false. */
 static bool target(const ClScan *sc, int64_t *epoch, int64_t *seq)
 {
@@ -354,14 +378,12 @@ static bool target(const ClScan *sc, int64_t *epoch, int64_t *seq)
     return found;
 }
 
+static void scan_forget_records(ClScan *sc);
+
 static void scan_free(ClScan *sc)
 {
-    for (int i = 0; i < sc->nrecs; i++)
-        free(sc->recs[i].payload);
-    free(sc->recs);
+    scan_forget_records(sc);
     free(sc->parts);
-    free(sc->epochs);
-    free(sc->committed);
     memset(sc, 0, sizeof *sc);
 }
 
@@ -397,7 +419,7 @@ static int scan_topics(Changelog *c, ClScan *sc, EddyError *err)
             sc->parts = realloc(sc->parts, sizeof *sc->parts * (size_t)(sc->nparts + 1));
             if (sc->parts == NULL)
                 EDDY_PANIC("out of memory");
-            sc->parts[sc->nparts++] = (ClPart){ti, p, low[p], high[p], -1};
+            sc->parts[sc->nparts++] = (ClPart){ti, p, low[p], high[p], -1, low[p]};
         }
         free(low);
         free(high);
@@ -444,11 +466,12 @@ static int apply_entry(void *ud, int part, const TransportRecord *r)
 }
 
 /* Where each task's inputs start: the offsets the last complete record
- * (in log order) on its partition carries -- on the first store topic that
- * has one.  With one writer every partition's last complete record is the
+ * (in log order, at or past from[part] if from) on its partition carries
+ * -- on the first store topic that has one.  With one writer every partition's last complete record is the
  * same checkpoint's; with several members (assigned mode) each partition's
  * is its last owner's.  *ntasks from the records. */
-static int target_offsets(const ClScan *sc, TopicPartitionOffset **out, int *n, int *ntasks)
+static int target_offsets(const ClScan *sc, const int64_t *from, TopicPartitionOffset **out,
+                          int *n, int *ntasks)
 {
     *out = NULL;
     *n = 0;
@@ -461,7 +484,8 @@ static int target_offsets(const ClScan *sc, TopicPartitionOffset **out, int *n, 
         best[i] = -1;
     for (int k = 0; k < sc->nrecs; k++) {
         const ClRecord *r = &sc->recs[k];
-        if (r->part < 0 || r->seq > committed_seq(sc, r->epoch) || r->len < 12)
+        if (r->part < 0 || r->seq > committed_seq(sc, r->epoch) || r->len < 12 ||
+            (from && r->offset < from[r->part]))
             continue;
         if (best[r->part] < 0 || sc->recs[best[r->part]].offset < r->offset)
             best[r->part] = k;
@@ -505,15 +529,34 @@ static void tmp_dir(const Changelog *c, char *buf, size_t n)
     snprintf(buf, n, "%s/changelog-restore-%s", c->work_dir, c->qid);
 }
 
-/* Positions past everything the scan saw: where db's state now stands. */
+/* A member's positions (Changelog.base) from a read of the changelog. */
+static void keep_base(Changelog *c, const ClScan *sc)
+{
+    free(c->base);
+    c->base = calloc((size_t)sc->nparts + 1, sizeof *c->base);
+    if (c->base == NULL)
+        EDDY_PANIC("out of memory");
+    for (int i = 0; i < sc->nparts; i++)
+        c->base[i] = (TopicPartitionOffset){c->topics[sc->parts[i].topic].topic,
+                                            sc->parts[i].partition, sc->parts[i].done};
+    c->nbase = sc->nparts;
+}
+
+/* Where db's state now stands after a restore from the whole changelog:
+ * past everything the scan saw (one writer, who is gone), or for a member
+ * (other members write on) past each partition's last complete checkpoint
+ * record. */
 static int save_positions(Changelog *c, struct StateDb *db, const ClScan *sc, EddyError *err)
 {
     TopicPartitionOffset *pos = calloc((size_t)sc->nparts + 1, sizeof *pos);
     for (int i = 0; i < sc->nparts; i++)
         pos[i] = (TopicPartitionOffset){c->topics[sc->parts[i].topic].topic,
-                                        sc->parts[i].partition, sc->parts[i].high};
+                                        sc->parts[i].partition,
+                                        c->shared ? sc->parts[i].done : sc->parts[i].high};
     int rc = statedb_reset_offsets(db, c->scope, pos, sc->nparts, 0, err);
     free(pos);
+    if (rc == 0 && c->shared)
+        keep_base(c, sc);
     return rc;
 }
 
@@ -547,7 +590,7 @@ static int full_restore(Changelog *c, struct StateDb *db, ClScan *sc, EddyError 
     ClApply a = {c, sc, tmp, err, 0, 0};
     TopicPartitionOffset *offs;
     int n, ntasks;
-    target_offsets(sc, &offs, &n, &ntasks);
+    target_offsets(sc, NULL, &offs, &n, &ntasks);
     const char **scopes = calloc((size_t)n + 1, sizeof *scopes);
     for (int i = 0; i < n; i++)
         scopes[i] = c->qid;
@@ -575,7 +618,7 @@ static int full_restore(Changelog *c, struct StateDb *db, ClScan *sc, EddyError 
         double took = (double)(eddy_mono_ms() - t0) / 1000.0, mb = (double)a.bytes / 1e6;
         cl_log(c, 0, "query %s: state restored from its changelog (checkpoint %lld.%lld, "
                      "%lld entries, %d task%s, inputs at %lld records in %d partitions) in "
-                     "%.1f s: %.2f MB read, %.2f s per MB", c->qid, (long long)e, (long long)s,
+                     "%.2f s: %.2f MB read, %.3f s per MB", c->qid, (long long)e, (long long)s,
                (long long)a.applied, ntasks, ntasks == 1 ? "" : "s", (long long)at, n, took, mb,
                mb > 0 ? took / mb : 0.0);
     }
@@ -618,6 +661,123 @@ static bool local_positions(Changelog *c, struct StateDb *db, const ClScan *sc, 
     return all;
 }
 
+/* Deletes view `task` of st (its keys with the task's 4-byte prefix). */
+static int clear_view(Store *st, int task, EddyError *err)
+{
+    unsigned char lo[4], hi[4];
+    be32_put(lo, (uint32_t)task);
+    be32_put(hi, (uint32_t)task + 1);
+    StrBuf keys;   /* each key: length (4), bytes */
+    sb_init(&keys);
+    StoreIter *it = store_iter(st, lo, 4, hi, 4);
+    const void *k, *v;
+    size_t kl, vl;
+    while (store_iter_next(it, &k, &kl, &v, &vl)) {
+        unsigned char b[4];
+        be32_put(b, (uint32_t)kl);
+        sb_append(&keys, (const char *)b, 4);
+        sb_append(&keys, k, kl);
+    }
+    int rc = store_iter_error(it, err);
+    store_iter_close(it);
+    for (size_t at = 0; rc == 0 && at + 4 <= keys.len;) {
+        size_t len = be32_get(keys.data + at);
+        store_delete(st, keys.data + at + 4, len);
+        at += 4 + len;
+    }
+    sb_free(&keys);
+    return rc;
+}
+
+/* Forgets what a read of sc collected (its partitions stay). */
+static void scan_forget_records(ClScan *sc)
+{
+    for (int i = 0; i < sc->nrecs; i++)
+        free(sc->recs[i].payload);
+    free(sc->recs);
+    free(sc->epochs);
+    free(sc->committed);
+    sc->recs = NULL;
+    sc->epochs = sc->committed = NULL;
+    sc->nrecs = sc->nepochs = 0;
+    for (int i = 0; i < sc->nparts; i++)
+        sc->parts[i].reset_at = -1;
+}
+
+/* A member's restore on top of its own state: the changelog past its
+ * positions (from[i] per partition: past the last complete checkpoint it
+ * applied) read, decided and applied in place, then the tasks whose
+ * partitions have a newer complete checkpoint take its offsets, and the
+ * new positions are written with the state in one checkpoint.  A cut-short
+ * tail restore is simply done again: entries are whole values (deletes
+ * too), so the changelog applied again from an earlier point gives the
+ * same state.  0, 1 when the tail cannot be applied here (its records name
+ * another task count: a full restore then), -1 with err. */
+static int tail_restore(Changelog *c, struct StateDb *db, ClScan *sc, const int64_t *from,
+                        EddyError *err)
+{
+    int64_t t0 = eddy_mono_ms();
+    if (read_parts(c, sc, from, collect_records, sc, err) != 0)
+        return -1;
+    decide(sc);
+    mark_done(sc, from);
+    TopicPartitionOffset *offs;
+    int n, ntasks, local_tasks = 0;
+    target_offsets(sc, from, &offs, &n, &ntasks);
+    int rc = statedb_read_tasks(db, c->qid, &local_tasks, err);
+    if (rc == 0 && n > 0 && ntasks != (local_tasks > 0 ? local_tasks : 1)) {
+        statedb_free_offsets(offs, n);
+        return 1;
+    }
+    /* A counted reset in the tail: the view is written whole after it. */
+    for (int i = 0; i < sc->nparts && rc == 0; i++) {
+        if (sc->parts[i].reset_at < from[i])
+            continue;
+        Store *st = statedb_store(db, c->topics[sc->parts[i].topic].store, err);
+        rc = st ? clear_view(st, sc->parts[i].partition, err) : -1;
+    }
+    ClApply a = {c, sc, db, err, 0, 0};
+    if (rc == 0)
+        rc = read_parts(c, sc, from, apply_entry, &a, err);
+    int total = n + sc->nparts;
+    const char **scopes = calloc((size_t)total + 1, sizeof *scopes);
+    TopicPartitionOffset *all = calloc((size_t)total + 1, sizeof *all);
+    if (scopes == NULL || all == NULL)
+        EDDY_PANIC("out of memory");
+    for (int i = 0; i < n; i++) {
+        scopes[i] = c->qid;
+        all[i] = offs[i];
+    }
+    int64_t behind = 0;
+    int moved = 0;   /* tasks with a newer complete checkpoint */
+    for (int i = 0; i < n; i++) {
+        bool again = false;
+        for (int j = 0; j < i && !again; j++)
+            again = offs[j].partition % ntasks == offs[i].partition % ntasks;
+        moved += !again;
+    }
+    for (int i = 0; i < sc->nparts; i++) {
+        scopes[n + i] = c->scope;
+        all[n + i] = (TopicPartitionOffset){c->topics[sc->parts[i].topic].topic,
+                                            sc->parts[i].partition, sc->parts[i].done};
+        behind += sc->parts[i].high - from[i];
+    }
+    if (rc == 0)
+        rc = statedb_checkpoint(db, scopes, all, total, err);
+    free(scopes);
+    free(all);
+    statedb_free_offsets(offs, n);
+    if (rc != 0)
+        return -1;
+    keep_base(c, sc);
+    double took = (double)(eddy_mono_ms() - t0) / 1000.0, mb = (double)a.bytes / 1e6;
+    cl_log(c, 0, "query %s: state brought up to date from its changelog's tail (%lld records "
+                 "past this member's positions, %lld entries applied, %d task%s moved on) in "
+                 "%.2f s: %.2f MB read", c->qid, (long long)behind, (long long)a.applied, moved,
+           moved == 1 ? "" : "s", took, mb);
+    return 0;
+}
+
 static int prepare(Changelog *c, struct StateDb *db, EddyError *err)
 {
     char dir[4200];
@@ -638,7 +798,9 @@ static int prepare(Changelog *c, struct StateDb *db, EddyError *err)
         salt = (uint16_t)(getpid() ^ eddy_mono_ms());
     c->epoch = (sc.sum_high + 1) * 65536 + salt;
     struct stat st;
+    bool finished = false;
     if (rc == 0 && p == 1 && stat(dir, &st) == 0) {
+        finished = true;
         /* A restore of ours cut short (another one, a REPLAY's, is the
          * engine's to finish): its database is complete (it is only put in
          * place once built); finish it. */
@@ -657,12 +819,21 @@ static int prepare(Changelog *c, struct StateDb *db, EddyError *err)
     int64_t *from = calloc((size_t)sc.nparts + 1, sizeof *from);
     bool restore = false;
     if (rc == 0 && c->shared && sc.nparts > 0) {
-        /* A member of an application: other members may have written any
-         * partition since this one last read it (and positions past
-         * partitions it did not own say nothing about them), so its state
-         * comes from the changelog whole (engine/README.md, "Scale-out":
-         * a per-task tail restore is the next refinement). */
-        restore = true;
+        /* A member of an application: its positions say where its state
+         * stands in each partition, the ones it did not own included (past
+         * the last complete checkpoint it applied there), so the tail past
+         * them is all it reads.  Without state, without a position for a
+         * partition (or one the broker no longer keeps), or after a
+         * restore finished above (its positions are the scan's), the
+         * state comes from the changelog whole. */
+        int t = 1;
+        if (nlocal > 0 && !finished && local_positions(c, db, &sc, from, err, &rc) && rc == 0)
+            t = tail_restore(c, db, &sc, from, err);
+        if (t < 0)
+            rc = -1;
+        restore = rc == 0 && t == 1;
+        if (restore)
+            scan_forget_records(&sc);
     } else if (rc == 0 && nlocal > 0 && sc.nparts > 0) {
         if (local_positions(c, db, &sc, from, err, &rc)) {
             bool found = false;
@@ -682,6 +853,7 @@ static int prepare(Changelog *c, struct StateDb *db, EddyError *err)
         rc = read_parts(c, &sc, NULL, collect_records, &sc, err);
         if (rc == 0) {
             decide(&sc);
+            mark_done(&sc, NULL);
             int64_t e, s;
             if (target(&sc, &e, &s))
                 rc = full_restore(c, db, &sc, err);
@@ -902,6 +1074,19 @@ static void keep_offsets(Changelog *c, const TopicPartitionOffset *offs, int n)
     c->nlast = n;
 }
 
+/* A member's position in partition p of ct it does not own: where its
+ * last restore left it (0: never read, so all of it is still to apply). */
+static int64_t base_at(const Changelog *c, const ClTopic *ct, int p)
+{
+    for (int i = 0; i < c->nbase; i++)
+        if (c->base[i].partition == p && c->base[i].topic == ct->topic)
+            return c->base[i].offset;
+    return 0;
+}
+
+/* After it: a member's positions are past its own records on the
+ * partitions it owns (it alone writes them) and its restore's on the
+ * others (changelog.h). */
 int changelog_write(Changelog *c, struct StateDb *db, int ntasks, const TopicPartitionOffset *offs,
                     int n, const TopicPartitionOffset **pos, int *npos, EddyError *err)
 {
@@ -968,7 +1153,9 @@ int changelog_write(Changelog *c, struct StateDb *db, int ntasks, const TopicPar
         if (c->pos == NULL)
             EDDY_PANIC("out of memory");
         for (int p = 0; p < np && p < w.ntasks; p++)
-            c->pos[c->npos++] = (TopicPartitionOffset){c->topics[i].topic, p, high[p]};
+            c->pos[c->npos++] = (TopicPartitionOffset){c->topics[i].topic, p,
+                                                       owns(c, p) ? high[p]
+                                                                  : base_at(c, &c->topics[i], p)};
         free(low);
         free(high);
     }
@@ -1014,6 +1201,7 @@ void changelog_close(Changelog *c)
     }
     free(c->topics);
     free(c->pos);
+    free(c->base);
     keep_offsets(c, NULL, 0);
     free(c->last);
     free(c->last_topics);

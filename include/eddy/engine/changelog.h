@@ -35,9 +35,14 @@ Changelog *changelog_open(Transport *t, struct StateDb *db, const char *service,
                           const char *work_dir, EddyError *err);
 
 /* The same for a member of an application whose tasks other members may
- * have run (assigned mode): local state the changelog cannot place (no
- * recorded positions) is replaced by the changelog's, never written over
- * it (changelog_open writes it whole: state from before service.id). */
+ * have run (assigned mode).  Its recorded positions are past the last
+ * complete checkpoint it applied in each partition (others' partitions
+ * included), so only the changelog's tail past them is read and applied
+ * on top of its state (a tail restore, logged with its figures).  Local
+ * state the changelog cannot place (no recorded positions, or a position
+ * the broker no longer keeps) is replaced by the changelog's whole, never
+ * written over it (changelog_open writes it whole: state from before
+ * service.id). */
 Changelog *changelog_open_member(Transport *t, struct StateDb *db, const char *service,
                                  const char *qid, const char *work_dir, EddyError *err);
 /* Step 2a of a checkpoint, before db's own write: the query's dirty
@@ -45,7 +50,8 @@ Changelog *changelog_open_member(Transport *t, struct StateDb *db, const char *s
  * a checkpoint record on every partition of every store's changelog,
  * carrying the offsets of that partition's task (offs[0..n): the query's
  * next offsets), delivered.  Sets *pos (borrowed until the next call) to
- * the changelog positions past those records, which the caller stores
+ * the changelog positions past those records (a member's: on partitions
+ * it does not own, where its restore left it), which the caller stores
  * under changelog_scope(c) in the same batch as the state.  1 when it
  * wrote, 0 when there was nothing new (no dirty entry, the offsets of the
  * last record: nothing is written, *pos is the last one's), or -1 with

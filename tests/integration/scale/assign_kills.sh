@@ -131,7 +131,6 @@ if [ "${KIND:-windowed}" = repartition ]; then
     awk '{ s += $1 } END { print s + 0 }')
   echo "figures: $sent repartition records, $dropped dropped as sent again after a kill"
   check "rows went through the repartition topic" [ "$sent" -gt 0 ]
-  check "entries sent again after a kill were dropped" [ "$dropped" -gt 0 ]
 fi
 for m in 1 2 3; do kill -TERM "${pids[$m]}"; done
 for m in 1 2 3; do wait "${pids[$m]}" || fail "member $m did not stop cleanly"; done
@@ -140,8 +139,18 @@ timeout 600 "$EDDY" run "$work/ref.ksql" --bootstrap-servers "$BOOTSTRAP" \
 changelog_table STATS_REF "$row" > "$work/ref.table"
 
 for m in 1 2 3; do
-  echo "member $m: $(grep -c '^--- start' "$work/member$m.log") starts, $(grep -c 'tasks \[' "$work/member$m.log") assignments, $(grep -c 'state restored from its changelog' "$work/member$m.log" || true) restores"
+  echo "member $m: $(grep -c '^--- start' "$work/member$m.log") starts, $(grep -c 'tasks \[' "$work/member$m.log") assignments, $(grep -c 'state restored from its changelog' "$work/member$m.log" || true) whole restores, $(grep -c "from its changelog's tail" "$work/member$m.log" || true) tail restores"
 done
+# A member that starts with its state (a restart with the directory kept,
+# a change of its tasks) reads only the changelog past its positions; one
+# without state reads it whole.  MB read by each kind:
+restore_mb() {  # $1 = a pattern of the restore's log line
+  cat "$work"/member[123].log | grep "$1" | sed -n 's/.*: \([0-9.]*\) MB read.*/\1/p' |
+    awk '{ n++; s += $1 } END { printf "%d, %.2f MB read (%.3f MB each)", n, s, n ? s / n : 0 }'
+}
+echo "figures: whole restores $(restore_mb 'state restored from its changelog'); tail restores $(restore_mb "from its changelog's tail")"
+check "members that kept their state restored only the changelog's tail" \
+  grep -q "from its changelog's tail" "$work/member1.log" "$work/member2.log" "$work/member3.log"
 out=$(end_offsets STATS 12) ref=$(end_offsets STATS_REF 12)
 if [ "$GUARANTEE" != at_least_once ]; then
   for m in 1 2 3; do
@@ -157,7 +166,17 @@ check "every failed transaction was an injected one" \
   bash -c "! grep 'transaction failed' $work/member[123].log | grep -v -q 'injected (EDDY_TEST_TXN_ABORT_EVERY)'"
 echo "figures: $kills SIGKILLs ($deleted with the state directory deleted), $out output records from the members, $ref from the uninterrupted run: $((out - ref)) updates emitted again"
 rows=$(wc -l < "$work/awk.table")
-check_eq "reference table has a row per (user, window)" "$rows" "$(wc -l < "$work/ref.table")"
-check_eq "the members' table has a row per (user, window)" "$rows" "$(wc -l < "$work/members.table")"
+per="(user, window)"
+[ "${KIND:-windowed}" = repartition ] && per=region
+check_eq "reference table has a row per $per" "$rows" "$(wc -l < "$work/ref.table")"
+check_eq "the members' table has a row per $per" "$rows" "$(wc -l < "$work/members.table")"
 check "the members' COUNT and SUM equal the uninterrupted run's" cmp -s "$work/members.table" "$work/ref.table"
 check "and equal awk's, computed from the input" cmp -s "$work/members.table" "$work/awk.table"
+# At least once, a kill after rows went to other tasks and before the
+# checkpoint covering them makes the next owner send them again.  Under
+# exactly-once that needs the development broker to show the killed
+# member's open transaction, and a run whose kills land before anything
+# was sent has nothing to drop: the figure is printed, not required.
+if [ "${KIND:-windowed}" = repartition ] && [ "$GUARANTEE" = at_least_once ]; then
+  check "entries sent again after a kill were dropped" [ "$dropped" -gt 0 ]
+fi
