@@ -320,8 +320,11 @@ Consumer *kafka_consumer_open_task(Transport *tr, const char *group, const char 
             part_set_eof(c, &c->parts[i], true);
     }
     free(hi);
-    kafka_log(t, EDDY_LOG_INFO, "kafka consumer: group %s: assigned %d partition(s)", c->group,
-              list->cnt);
+    /* A changelog's reads (restores, a standby's catch-up every second)
+     * say what they read in lines of their own. */
+    if (strncmp(c->group, "eddy_changelog_", strlen("eddy_changelog_")) != 0)
+        kafka_log(t, EDDY_LOG_INFO, "kafka consumer: group %s: assigned %d partition(s)", c->group,
+                  list->cnt);
     rd_kafka_topic_partition_list_destroy(list);
     return c;
 }

@@ -86,6 +86,7 @@ struct Changelog {
      * that the tail from there is all a later restore needs (mark_done). */
     TopicPartitionOffset *base;
     int nbase;
+    int64_t tail_records, tail_bytes;   /* read by tail restores and catch-ups */
     ChangelogProduceFn txn_produce;   /* changelog_set_producer, or NULL */
     void *txn_ud;
 };
@@ -714,7 +715,7 @@ static void scan_forget_records(ClScan *sc)
  * same state.  0, 1 when the tail cannot be applied here (its records name
  * another task count: a full restore then), -1 with err. */
 static int tail_restore(Changelog *c, struct StateDb *db, ClScan *sc, const int64_t *from,
-                        EddyError *err)
+                        bool quiet, EddyError *err)
 {
     int64_t t0 = eddy_mono_ms();
     if (read_parts(c, sc, from, collect_records, sc, err) != 0)
@@ -770,6 +771,10 @@ static int tail_restore(Changelog *c, struct StateDb *db, ClScan *sc, const int6
     if (rc != 0)
         return -1;
     keep_base(c, sc);
+    c->tail_records += behind;
+    c->tail_bytes += a.bytes;
+    if (quiet)
+        return 0;
     double took = (double)(eddy_mono_ms() - t0) / 1000.0, mb = (double)a.bytes / 1e6;
     cl_log(c, 0, "query %s: state brought up to date from its changelog's tail (%lld records "
                  "past this member's positions, %lld entries applied, %d task%s moved on) in "
@@ -828,7 +833,7 @@ static int prepare(Changelog *c, struct StateDb *db, EddyError *err)
          * state comes from the changelog whole. */
         int t = 1;
         if (nlocal > 0 && !finished && local_positions(c, db, &sc, from, err, &rc) && rc == 0)
-            t = tail_restore(c, db, &sc, from, err);
+            t = tail_restore(c, db, &sc, from, false, err);
         if (t < 0)
             rc = -1;
         restore = rc == 0 && t == 1;
@@ -1218,6 +1223,44 @@ void changelog_set_producer(Changelog *c, ChangelogProduceFn fn, void *ud)
 {
     c->txn_produce = fn;
     c->txn_ud = ud;
+}
+
+int changelog_catch_up(Changelog *c, struct StateDb *db, EddyError *err)
+{
+    if (!c->shared || c->owned == NULL)
+        return 0;   /* not a member of an application */
+    ClScan sc = {0};
+    int rc = scan_topics(c, &sc, err);
+    int64_t *from = calloc((size_t)sc.nparts + 1, sizeof *from);
+    if (from == NULL)
+        EDDY_PANIC("out of memory");
+    bool behind = false, lost = false;
+    for (int i = 0; rc == 0 && i < sc.nparts; i++) {
+        const ClPart *p = &sc.parts[i];
+        from[i] = owns(c, p->partition) ? p->high : base_at(c, &c->topics[p->topic], p->partition);
+        behind = behind || from[i] < p->high;
+        lost = lost || from[i] < p->low;   /* the broker dropped what it needs */
+    }
+    int64_t before = c->tail_records;
+    if (rc == 0 && behind && !lost) {
+        int t = tail_restore(c, db, &sc, from, true, err);
+        rc = t < 0 ? -1 : 0;
+    }
+    free(from);
+    scan_free(&sc);
+    if (rc != 0) {
+        char msg[sizeof err->msg];
+        snprintf(msg, sizeof msg, "%s", err->msg);
+        return eddy_error(err, err->kind ? err->kind : ERR_IO, (SrcPos){0},
+                          "keeping the standby copy of query %s: %s", c->qid, msg);
+    }
+    return (int)(c->tail_records - before > 0);
+}
+
+void changelog_tail_figures(const Changelog *c, int64_t *records, int64_t *bytes)
+{
+    *records = c->tail_records;
+    *bytes = c->tail_bytes;
 }
 
 void changelog_set_owned(Changelog *c, const int *tasks, int n)

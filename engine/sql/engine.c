@@ -174,7 +174,7 @@ static int exec_set(Engine *e, const AstStmt *s, EddyError *err)
                           "%s must be a number of threads from 1 to 64, not '%s'", name, value);
     static const char *const counts[] = {"commit.interval.ms", "snapshot.interval.ms",
                                          "snapshot.retention.ms", "snapshot.retention.count",
-                                         "max.task.idle.ms"};
+                                         "max.task.idle.ms", "num.standby.replicas"};
     for (size_t i = 0; i < sizeof counts / sizeof counts[0]; i++) {
         char *end;
         long long v = strtoll(value, &end, 10);
@@ -664,6 +664,33 @@ static void test_pause(Engine *e, const char *where)
     nanosleep(&ts, NULL);
 }
 
+/* num.standby.replicas > 0 (engine/README.md, "Scale-out"): at most once
+ * a second, while no state is dirty (right after a checkpoint, or idle:
+ * the catch-up's own checkpoint writes every dirty entry), each member
+ * applies the changelog written for the tasks it does not own, so a
+ * takeover reads only what is left.  A failure is logged: the takeover
+ * then reads more, nothing is lost. */
+static void keep_standbys(Engine *e)
+{
+    if (e->state == NULL || e->delivering ||
+        strtoll(catalog_prop(&e->cat, "num.standby.replicas", "0"), NULL, 10) <= 0 ||
+        statedb_cache_bytes(e->state) != 0)
+        return;
+    int64_t now = eddy_mono_ms();
+    if (now - e->last_standby_ms < 1000)
+        return;
+    e->last_standby_ms = now;
+    for (int i = 0; i < e->cat.queries.n; i++) {
+        Query *q = e->cat.queries.items[i];
+        Changelog *cl = q->rt && !q->rewind && !statedb_scope_refused(e->state, q->id)
+                            ? runtime_changelog(q->rt)
+                            : NULL;
+        EddyError err;
+        if (cl && changelog_catch_up(cl, e->state, &err) < 0)
+            engine_log(e, 1, "query %s: %s", q->id, err.msg);
+    }
+}
+
 /* Steps (2) and (3), once the output is delivered (the last wait for it
  * began at start_us: the checkpoint's duration counts from there).  A
  * query with a changelog writes it first (changelog.h); its positions go
@@ -759,6 +786,7 @@ static int checkpoint_store(Engine *e, int64_t start_us, EddyError *err)
     }
     free(moved);
     e->last_checkpoint_ms = eddy_mono_ms();
+    keep_standbys(e);
     return 0;
 }
 
@@ -1044,6 +1072,7 @@ int engine_poll(Engine *e, int timeout_ms, EddyError *err)
     if (!e->delivering && (due || statedb_cache_full(e->state)) &&
         checkpoint_step(e, timeout_ms, err) != 0)
         return -1;
+    keep_standbys(e);
     stall_reports(e, now);
     snapshots_tick(e);
     if (nq == 0 && timeout_ms > 0) {

@@ -36,6 +36,7 @@ struct Engine {
     int64_t transient_num;        /* the last id's number: ids stay unique */
     struct PrintTask *print;      /* the running PRINT, if any (show.c) */
     int64_t last_checkpoint_ms;
+    int64_t last_standby_ms;      /* the last standby catch-up (keep_standbys) */
     /* A periodic checkpoint waiting for its output to be delivered (the
      * broker away): queries are not polled meanwhile (engine_poll). */
     bool delivering, delivering_logged;

@@ -4,6 +4,7 @@
  * where ksqlDB has one.
  */
 #include "engine_int.h"
+#include "eddy/engine/changelog.h"
 #include "eddy/engine/runtime.h"
 #include "replay.h"
 #include "table_fmt.h"
@@ -137,6 +138,14 @@ static void runtime_statistics(Engine *e, Query *q, StrBuf *sb)
         sb_printf(sb, "] of %d\n", runtime_total_tasks(q->rt));
         if (runtime_repartition(q->rt))
             sb_printf(sb, "repartition topic: %s\n", runtime_repartition(q->rt));
+        const Changelog *cl = runtime_changelog(q->rt);
+        int64_t recs, bytes;
+        if (cl && strtoll(catalog_prop(&e->cat, "num.standby.replicas", "0"), NULL, 10) > 0) {
+            changelog_tail_figures(cl, &recs, &bytes);
+            sb_printf(sb, "standby copies: the other %d tasks' state, kept from their changelog "
+                          "(%lld records, %.2f MB read since these tasks started)\n",
+                      runtime_total_tasks(q->rt) - nowned, (long long)recs, (double)bytes / 1e6);
+        }
     }
     EnginePartitionLag parts[256];
     int n = runtime_partition_lags(q->rt, parts, 256);
@@ -245,6 +254,7 @@ static void show_properties(Engine *e)
         {"commit.interval.ms", "2000"},
         {"cache.max.bytes.buffering", "10000000"},
         {"max.task.idle.ms", "500"},
+        {"num.standby.replicas", "0"},
         {"processing.guarantee", "at_least_once"},
         {"snapshot.interval.ms", "3600000"},
         {"snapshot.retention.count", "24"},

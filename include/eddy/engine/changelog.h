@@ -74,6 +74,20 @@ int changelog_forget(struct StateDb *db, const char *qid, EddyError *err);
  * tasks[0..n) only, so its checkpoint records (and whole writes) go to
  * their partitions only, and a record counts those partitions. */
 void changelog_set_owned(Changelog *c, const int *tasks, int n);
+
+/* A standby's step (num.standby.replicas > 0, assigned mode): the tail of
+ * the partitions of tasks this member does not own, past its positions,
+ * applied to its state in place with those tasks' offsets and the new
+ * positions, in one checkpoint -- so a takeover reads only what is left.
+ * Call it with no dirty state of c's query (right after a checkpoint): its
+ * checkpoint writes every store's dirty entries.  Skipped when a needed
+ * record is gone from the broker (the takeover then restores whole).  1
+ * when it applied something, 0 when nothing was new, -1 with err. */
+int changelog_catch_up(Changelog *c, struct StateDb *db, EddyError *err);
+
+/* Records and bytes read past this member's positions so far (tail
+ * restores and standby catch-ups). */
+void changelog_tail_figures(const Changelog *c, int64_t *records, int64_t *bytes);
 /* Exactly-once: the changelog's records of task `task` go through fn
  * (into that task's transaction, runtime_txn_produce) instead of the
  * transport, and a checkpoint's writes wait for no delivery (the commits

@@ -8,7 +8,8 @@
 # member started again at once (its state directory deleted before every
 # third restart, as on a new machine); with ABORT_EVERY=n every n-th
 # transaction commit of a member fails (a test hook, as a broker failing
-# one), so its query rewinds to its last committed checkpoint.  The final
+# one), so its query rewinds to its last committed checkpoint; with
+# STANDBYS=n the members keep standby copies (num.standby.replicas).  The final
 # table must equal, value for value, an uninterrupted single-process run's
 # and awk's: nothing lost, nothing counted twice.  Figures: starts,
 # rebalances, restores, output records against the uninterrupted run's.
@@ -16,6 +17,7 @@ set -euo pipefail
 : "${EDDY:?path to the eddy binary}" "${EDDY_SRC:?repo root}"
 : "${APP:?application id}" "${KILLS:?number of SIGKILLs}" "${GUARANTEE:?processing.guarantee}"
 ABORT_EVERY=${ABORT_EVERY:-0}
+STANDBYS=${STANDBYS:-0}
 source "$EDDY_SRC/tests/integration/lib.sh"
 
 work=$(mktemp -d)
@@ -60,7 +62,7 @@ else
   expected() { window_totals "$1"; }
 fi
 split -n l/12 -d "$work/input.txt" "$work/chunk."
-printf "SET 'service.id' = '$APP';\nSET 'task.assignment' = 'group';\nSET 'processing.guarantee' = '$GUARANTEE';\nSET 'auto.offset.reset' = 'earliest';\nSET 'commit.interval.ms' = '$commit_ms';\nSET 'num.stream.threads' = '1';\n%s\n%s\n" \
+printf "SET 'service.id' = '$APP';\nSET 'num.standby.replicas' = '$STANDBYS';\nSET 'task.assignment' = 'group';\nSET 'processing.guarantee' = '$GUARANTEE';\nSET 'auto.offset.reset' = 'earliest';\nSET 'commit.interval.ms' = '$commit_ms';\nSET 'num.stream.threads' = '1';\n%s\n%s\n" \
   "$ddl" "$(query stats)" > "$work/member.ksql"
 printf "SET 'auto.offset.reset' = 'earliest';\nSET 'num.stream.threads' = '1';\n%s\n%s\n" \
   "$ddl" "$(query stats_ref)" > "$work/ref.ksql"
