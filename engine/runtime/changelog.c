@@ -12,7 +12,9 @@
  *   'R'  reset: the partition's entries before it are void (the store is
  *        written whole after it); key CL_RESET_KEY
  *   'C'  checkpoint record; key CL_RECORD_KEY; payload = tasks (4),
- *        partitions the checkpoint writes records to (4), offsets (4),
+ *        partitions the checkpoint writes records to (4; with CL_PER_TASK
+ *        set, a member's: the stores, each holding one record of the
+ *        task's partition), offsets (4),
  *        then per offset: topic length (2), topic, partition (4), next
  *        offset (8): those of the partition's task
  *
@@ -23,8 +25,11 @@
  * counts the run's checkpoints from 1.  Checkpoint (e, s) is complete when
  * its record is on as many partitions as the record says it was written to
  * (every partition of every store open then; a store opened later makes
- * later checkpoints wider, so "every partition" would not do); an entry
- * (e, s) counts when checkpoint (e, s') is complete for some s' >= s.  Entries of a checkpoint cut short are never applied,
+ * later checkpoints wider, so "every partition" would not do); a member's
+ * records count per task instead: task p's part of (e, s) is complete when
+ * its record is on partition p of that many stores.  An entry (e, s)
+ * counts when checkpoint (e, s') is complete (for its partition's task,
+ * with CL_PER_TASK) for some s' >= s.  Entries of a checkpoint cut short are never applied,
  * whatever later runs write.
  */
 #include "eddy/engine/changelog.h"
@@ -43,6 +48,8 @@
 #define CL_HEADER 17
 #define CL_RECORD_KEY "\0eddy-checkpoint"
 #define CL_RESET_KEY "\0eddy-reset"
+/* In a record's partition count: the count is per task (a member's). */
+#define CL_PER_TASK 0x80000000u
 #define CL_KEY_LEN(k) (sizeof(k) - 1)
 /* A restore stops waiting for a changelog partition that stays behind its
  * end this long without delivering anything. */
@@ -88,6 +95,7 @@ struct Changelog {
     int nbase;
     int64_t tail_records, tail_bytes;   /* read by tail restores and catch-ups */
     ChangelogProduceFn txn_produce;   /* changelog_set_producer, or NULL */
+    ChangelogFlushFn txn_flush;
     void *txn_ud;
 };
 
@@ -177,6 +185,7 @@ typedef struct ClScan {
     int64_t sum_high;             /* of every partition: grows with every write */
     /* pass 2 */
     int64_t *epochs, *committed;  /* committed[i]: the last complete seq of epochs[i] */
+    int32_t *pnums;               /* ... on partition number pnums[i]; -1: every partition */
     int nepochs;
 } ClScan;
 
@@ -278,20 +287,55 @@ static int collect_records(void *ud, int part, const TransportRecord *r)
     return 0;
 }
 
-/* The last complete sequence of epoch e (0: none). */
-static int64_t committed_seq(const ClScan *sc, int64_t e)
+/* The last complete sequence of epoch e for the task of partition number
+ * pnum (0: none): of the whole checkpoint, or of that task's part of it. */
+static int64_t committed_seq(const ClScan *sc, int64_t e, int32_t pnum)
 {
+    int64_t best = 0;
     for (int i = 0; i < sc->nepochs; i++)
-        if (sc->epochs[i] == e)
-            return sc->committed[i];
-    return 0;
+        if (sc->epochs[i] == e && (sc->pnums[i] == -1 || sc->pnums[i] == pnum) &&
+            sc->committed[i] > best)
+            best = sc->committed[i];
+    return best;
+}
+
+/* Whether the entry or record at part index `part` of epoch e, sequence s
+ * counts. */
+static bool counts(const ClScan *sc, int part, int64_t e, int64_t s)
+{
+    return s <= committed_seq(sc, e, sc->parts[part].partition);
+}
+
+static void set_committed(ClScan *sc, int64_t e, int32_t pnum, int64_t s)
+{
+    int at = -1;
+    for (int i = 0; i < sc->nepochs && at < 0; i++)
+        if (sc->epochs[i] == e && sc->pnums[i] == pnum)
+            at = i;
+    if (at < 0) {
+        size_t n = (size_t)sc->nepochs + 1;
+        sc->epochs = realloc(sc->epochs, sizeof(int64_t) * n);
+        sc->committed = realloc(sc->committed, sizeof(int64_t) * n);
+        sc->pnums = realloc(sc->pnums, sizeof(int32_t) * n);
+        if (sc->epochs == NULL || sc->committed == NULL || sc->pnums == NULL)
+            EDDY_PANIC("out of memory");
+        at = sc->nepochs++;
+        sc->epochs[at] = e;
+        sc->pnums[at] = pnum;
+        sc->committed[at] = 0;
+    }
+    if (s > sc->committed[at])
+        sc->committed[at] = s;
 }
 
 /* The number of partitions a record says its checkpoint wrote records to
- * (0 for a payload too short). */
-static uint32_t record_parts(const ClRecord *r)
+ * (0 for a payload too short), and whether that count is per task
+ * (CL_PER_TASK: a member's records, one per store for its partition). */
+static uint32_t record_parts(const ClRecord *r, bool *per_task)
 {
-    return r->len >= 12 ? be32_get(r->payload + 4) : 0;
+    uint32_t v = r->len >= 12 ? be32_get(r->payload + 4) : 0;
+    *per_task = (v & CL_PER_TASK) != 0;
+    return v & ~CL_PER_TASK;
 }
 
 static int cmp_recs(const void *a, const void *b)
@@ -307,7 +351,10 @@ static int cmp_recs(const void *a, const void *b)
 /* From the records: each epoch's last complete checkpoint (one whose
  * record is on as many partitions as it says it was written to: stores
  * opened later in a query's life make later checkpoints wider) and each
- * partition's last counted reset. */
+ * partition's last counted reset.  A member's records count per task
+ * (CL_PER_TASK): its part of checkpoint (e, s) is complete when the record
+ * is on that partition number of every store, whatever its other tasks
+ * got written before it died. */
 static void decide(ClScan *sc)
 {
     if (sc->nrecs > 1)
@@ -321,21 +368,30 @@ static void decide(ClScan *sc)
                     (j == i || sc->recs[j].part != sc->recs[j - 1].part);
         const ClRecord *r = &sc->recs[i];
         uint32_t want = 0;
+        bool per_task = false;
         for (int k = i; k < j; k++)
             if (sc->recs[k].part >= 0)
-                want = record_parts(&sc->recs[k]);
-        if (want > 0 && seen >= want) {
-            int at = sc->nepochs - 1;
-            if (at < 0 || sc->epochs[at] != r->epoch) {
-                sc->epochs = realloc(sc->epochs, sizeof(int64_t) * (size_t)(sc->nepochs + 1));
-                sc->committed =
-                    realloc(sc->committed, sizeof(int64_t) * (size_t)(sc->nepochs + 1));
-                if (sc->epochs == NULL || sc->committed == NULL)
-                    EDDY_PANIC("out of memory");
-                at = sc->nepochs++;
-                sc->epochs[at] = r->epoch;
+                want = record_parts(&sc->recs[k], &per_task);
+        if (want > 0 && !per_task && seen >= want)
+            set_committed(sc, r->epoch, -1, r->seq);
+        for (int k = i; k < j && want > 0 && per_task; k++) {
+            if (sc->recs[k].part < 0)
+                continue;
+            /* Distinct parts (stores) with a record on this partition
+             * number, counted at its first record. */
+            int32_t pnum = sc->parts[sc->recs[k].part].partition;
+            bool first = true;
+            uint32_t stores = 0;
+            for (int m = i; m < j; m++) {
+                const ClRecord *o = &sc->recs[m];
+                if (o->part < 0 || sc->parts[o->part].partition != pnum)
+                    continue;
+                if (m < k)
+                    first = false;
+                stores += m == i || o->part != sc->recs[m - 1].part;
             }
-            sc->committed[at] = r->seq;   /* ascending: the last one wins */
+            if (first && stores >= want)
+                set_committed(sc, r->epoch, pnum, r->seq);
         }
         i = j;
     }
@@ -343,7 +399,7 @@ static void decide(ClScan *sc)
         sc->parts[p].reset_at = -1;
     for (int k = 0; k < sc->nrecs; k++) {
         const ClRecord *r = &sc->recs[k];
-        if (r->part < 0 && r->seq <= committed_seq(sc, r->epoch) &&
+        if (r->part < 0 && counts(sc, -1 - r->part, r->epoch, r->seq) &&
             r->offset > sc->parts[-1 - r->part].reset_at)
             sc->parts[-1 - r->part].reset_at = r->offset;
     }
@@ -360,7 +416,7 @@ static void mark_done(ClScan *sc, const int64_t *from)
         sc->parts[i].done = from ? from[i] : sc->parts[i].low;
     for (int k = 0; k < sc->nrecs; k++) {
         const ClRecord *r = &sc->recs[k];
-        if (r->part >= 0 && r->seq <= committed_seq(sc, r->epoch) &&
+        if (r->part >= 0 && counts(sc, r->part, r->epoch, r->seq) &&
             r->offset + 1 > sc->parts[r->part].done)
             sc->parts[r->part].done = r->offset + 1;
     }
@@ -450,7 +506,7 @@ static int apply_entry(void *ud, int part, const TransportRecord *r)
         r->offset <= a->sc->parts[part].reset_at)
         return 0;
     int64_t e = (int64_t)be64_get(v + 1), s = (int64_t)be64_get(v + 9);
-    if (s > committed_seq(a->sc, e))
+    if (!counts(a->sc, part, e, s))
         return 0;   /* of a checkpoint that did not complete */
     Store *st = statedb_store(a->tmp, a->c->topics[a->sc->parts[part].topic].store, a->err);
     if (st == NULL)
@@ -485,7 +541,7 @@ static int target_offsets(const ClScan *sc, const int64_t *from, TopicPartitionO
         best[i] = -1;
     for (int k = 0; k < sc->nrecs; k++) {
         const ClRecord *r = &sc->recs[k];
-        if (r->part < 0 || r->seq > committed_seq(sc, r->epoch) || r->len < 12 ||
+        if (r->part < 0 || !counts(sc, r->part, r->epoch, r->seq) || r->len < 12 ||
             (from && r->offset < from[r->part]))
             continue;
         if (best[r->part] < 0 || sc->recs[best[r->part]].offset < r->offset)
@@ -698,8 +754,10 @@ static void scan_forget_records(ClScan *sc)
     free(sc->recs);
     free(sc->epochs);
     free(sc->committed);
+    free(sc->pnums);
     sc->recs = NULL;
     sc->epochs = sc->committed = NULL;
+    sc->pnums = NULL;
     sc->nrecs = sc->nepochs = 0;
     for (int i = 0; i < sc->nparts; i++)
         sc->parts[i].reset_at = -1;
@@ -1019,7 +1077,7 @@ static int dump(ClWrite *w, struct StateDb *db)
     return 0;
 }
 
-static void record_payload(StrBuf *v, int task, int ntasks, int nparts,
+static void record_payload(StrBuf *v, int task, int ntasks, uint32_t nparts,
                            const TopicPartitionOffset *offs, int n)
 {
     unsigned char b[12];
@@ -1027,7 +1085,7 @@ static void record_payload(StrBuf *v, int task, int ntasks, int nparts,
     for (int i = 0; i < n; i++)
         cnt += offs[i].partition % ntasks == task;
     be32_put(b, (uint32_t)ntasks);
-    be32_put(b + 4, (uint32_t)nparts);
+    be32_put(b + 4, nparts);
     be32_put(b + 8, cnt);
     sb_append(v, (const char *)b, 12);
     for (int i = 0; i < n; i++) {
@@ -1043,10 +1101,21 @@ static void record_payload(StrBuf *v, int task, int ntasks, int nparts,
     }
 }
 
-static int deliver(Changelog *c, EddyError *err)
+/* Every record so far on the broker.  Under exactly-once, before the
+ * checkpoint records (records_next), each task's producer is flushed: the
+ * commits would deliver it all at once, but records of different
+ * partitions land in any order, and the development broker shows a
+ * killed member's open transaction -- a task's records there must then
+ * mean its output and entries are there too (counted per task, they
+ * would otherwise make a cut its output never reached).  After them the
+ * commits deliver. */
+static int deliver(Changelog *c, bool records_next, EddyError *err)
 {
-    if (c->txn_produce)
-        return 0;   /* the tasks' commits deliver, entries before records */
+    if (c->txn_produce) {
+        for (int p = 0; records_next && c->txn_flush && c->owned && p < c->nowned; p++)
+            c->txn_flush(c->txn_ud, c->owned[p]);
+        return 0;
+    }
     int rc = c->t->ops->flush(c->t, 60000, err);
     return rc == 0 ? 0 : -1;
 }
@@ -1130,19 +1199,26 @@ int changelog_write(Changelog *c, struct StateDb *db, int ntasks, const TopicPar
         return 0;
     }
     if (rc == 0)
-        rc = deliver(c, err);
+        rc = deliver(c, true, err);
     /* The records, once every entry is delivered. */
     for (int i = 0; i < c->ntopics && rc == 0; i++)
         for (int p = 0; p < w.ntasks && rc == 0; p++) {
             if (!owns(c, p))
                 continue;
             frame(&w.v, 'C', c->epoch, c->seq);
-            record_payload(&w.v, p, w.ntasks, c->ntopics * (c->owned ? c->nowned : w.ntasks),
+            /* A member's tasks are independent (partition-local, or joined
+             * through a repartition topic that drops what it counted
+             * already), so each task's part of the checkpoint counts by
+             * itself: a member killed between two of its tasks' writes (or
+             * transactions) loses only the tasks it had not written. */
+            record_payload(&w.v, p, w.ntasks,
+                           c->owned ? (uint32_t)c->ntopics | CL_PER_TASK
+                                    : (uint32_t)(c->ntopics * w.ntasks),
                            offs, n);
             rc = produce(&w, &c->topics[i], p, CL_RECORD_KEY, CL_KEY_LEN(CL_RECORD_KEY));
         }
     if (rc == 0)
-        rc = deliver(c, err);
+        rc = deliver(c, false, err);
     sb_free(&w.v);
     free(c->pos);
     c->pos = NULL;
@@ -1219,9 +1295,11 @@ void changelog_close(Changelog *c)
     free(c);
 }
 
-void changelog_set_producer(Changelog *c, ChangelogProduceFn fn, void *ud)
+void changelog_set_producer(Changelog *c, ChangelogProduceFn fn, ChangelogFlushFn flush,
+                            void *ud)
 {
     c->txn_produce = fn;
+    c->txn_flush = flush;
     c->txn_ud = ud;
 }
 

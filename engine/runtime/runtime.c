@@ -1648,6 +1648,13 @@ int runtime_txn_produce(QueryRuntime *rt, int task, const char *topic, int32_t p
     return eddy_error(err, ERR_INTERNAL, (SrcPos){0}, "no transaction for task %d here", task);
 }
 
+void runtime_txn_flush(QueryRuntime *rt, int task, int timeout_ms)
+{
+    for (int i = 0; i < rt->ntasks; i++)
+        if (rt->tasks[i]->index == task && rt->tasks[i]->txn)
+            kafka_txn_flush(rt->tasks[i]->txn, timeout_ms);
+}
+
 /* Tests only: EDDY_TEST_TXN_ABORT_EVERY=n fails every n-th transaction
  * commit of the process as the broker would an abortable one (the
  * transaction is aborted), so the engine's rewind runs

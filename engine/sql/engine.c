@@ -672,7 +672,7 @@ static void test_pause(Engine *e, const char *where)
  * then reads more, nothing is lost. */
 static void keep_standbys(Engine *e)
 {
-    if (e->state == NULL || e->delivering ||
+    if (e->state == NULL || e->delivering || e->revoking ||
         strtoll(catalog_prop(&e->cat, "num.standby.replicas", "0"), NULL, 10) <= 0 ||
         statedb_cache_bytes(e->state) != 0)
         return;

@@ -37,6 +37,7 @@ struct Engine {
     struct PrintTask *print;      /* the running PRINT, if any (show.c) */
     int64_t last_checkpoint_ms;
     int64_t last_standby_ms;      /* the last standby catch-up (keep_standbys) */
+    bool revoking;                /* in a rebalance's revoke callback: no catch-up */
     /* A periodic checkpoint waiting for its output to be delivered (the
      * broker away): queries are not polled meanwhile (engine_poll). */
     bool delivering, delivering_logged;

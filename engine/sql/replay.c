@@ -173,6 +173,11 @@ static int txn_produce(void *ud, int task, const char *topic, int32_t partition,
     return runtime_txn_produce(ud, task, topic, partition, key, klen, value, vlen, err);
 }
 
+static void txn_flush(void *ud, int task)
+{
+    runtime_txn_flush(ud, task, 30000);
+}
+
 /* Starts q's runtime with tasks owned[0..nowned) of ntasks (assigned
  * mode; ntasks 0: whole), its changelog cl (restored from first), and
  * membership m. */
@@ -211,7 +216,7 @@ static int start_runtime(Engine *e, QueryStart *qs, Changelog *cl, int ntasks, c
             q->rt = NULL;
             return -1;
         }
-        changelog_set_producer(cl, txn_produce, q->rt);
+        changelog_set_producer(cl, txn_produce, txn_flush, q->rt);
         engine_log(e, 0, "query %s: exactly-once (%s): a transaction per task, %d here "
                          "(transactional ids %s-%s-<task>)", q->id, guarantee,
                    runtime_ntasks(q->rt), service, q->id);
@@ -225,9 +230,11 @@ static void revoked(void *ud)
 {
     Engine *e = ud;
     EddyError err;
+    e->revoking = true;   /* the group waits: no standby catch-up now */
     if (engine_checkpoint(e, &err) != 0)
         engine_log(e, 1, "checkpoint before giving up tasks failed (they restart from their "
                          "last checkpoint): %s", err.msg);
+    e->revoking = false;
 }
 
 static int start_now(Engine *e, QueryStart *qs, EddyError *err)

@@ -264,7 +264,8 @@ TxnStatus kafka_txn_abort(TxnProducer *p, EddyError *err);
 /* True while a transaction is open (begun, not yet committed or aborted). */
 bool kafka_txn_open_transaction(const TxnProducer *p);
 /* Waits (at most timeout_ms) until every record produced so far is on the
- * broker; for tests that must know what an abort leaves there. */
+ * broker: a changelog's records after the task's output and entries, and
+ * tests that must know what an abort leaves there. */
 void kafka_txn_flush(TxnProducer *p, int timeout_ms);
 /* Closes p; a transaction still open is aborted first (best effort: the
  * broker aborts it anyway at the next owner's open or after

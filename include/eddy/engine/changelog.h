@@ -95,7 +95,11 @@ void changelog_tail_figures(const Changelog *c, int64_t *records, int64_t *bytes
 typedef int (*ChangelogProduceFn)(void *ud, int task, const char *topic, int32_t partition,
                                   const void *key, size_t klen, const void *value, size_t vlen,
                                   EddyError *err);
-void changelog_set_producer(Changelog *c, ChangelogProduceFn fn, void *ud);
+/* flush(ud, task): every record task `task` produced so far delivered
+ * (its output and entries before its checkpoint records). */
+typedef void (*ChangelogFlushFn)(void *ud, int task);
+void changelog_set_producer(Changelog *c, ChangelogProduceFn fn, ChangelogFlushFn flush,
+                            void *ud);
 void changelog_close(Changelog *c);
 
 #endif

@@ -71,6 +71,10 @@ bool runtime_txn(const QueryRuntime *rt);
 int runtime_txn_produce(QueryRuntime *rt, int task, const char *topic, int32_t partition,
                         const void *key, size_t klen, const void *value, size_t vlen,
                         EddyError *err);
+/* Waits (at most timeout_ms) until every record task `task`'s transaction
+ * produced so far is on the broker (changelog.c: its output and entries
+ * before its checkpoint records). */
+void runtime_txn_flush(QueryRuntime *rt, int task, int timeout_ms);
 /* Each task's input offsets into its transaction, the commit, and the next
  * transaction begun.  TXN_OK, or the first failure's class (the query must
  * then rewind: its runtime restarts from the last committed checkpoint). */

@@ -164,7 +164,8 @@ if [ "$ABORT_EVERY" -gt 0 ]; then
   echo "transactions failed (injected) and rewound: $rewinds"
   check "failed transactions rewound the queries" [ "$rewinds" -gt 0 ]
 fi
-check "every failed transaction was an injected one" \
+grep -h 'transaction failed' "$work"/member[123].log | grep -v 'injected (EDDY_TEST_TXN_ABORT_EVERY)' | head -5 || true
+check "every failed transaction was an injected one (any other printed above)" \
   bash -c "! grep 'transaction failed' $work/member[123].log | grep -v -q 'injected (EDDY_TEST_TXN_ABORT_EVERY)'"
 echo "figures: $kills SIGKILLs ($deleted with the state directory deleted), $out output records from the members, $ref from the uninterrupted run: $((out - ref)) updates emitted again"
 rows=$(wc -l < "$work/awk.table")

@@ -12,7 +12,9 @@
  * partition -- so a checkpoint incomplete at one restore (its record on
  * one partition only) counts at the next once it completes, a reset in
  * the tail voids its own view only, and the result equals a restore of
- * the whole changelog.
+ * the whole changelog.  Records a member writes count per task (their
+ * count flagged 0x80000000: one record per store on the task's partition),
+ * so a member killed between two tasks' writes loses only the unwritten.
  *
  * The framing is the one changelog.c's header documents:
  * type, epoch (8), sequence (8), payload.
@@ -68,14 +70,14 @@ static void mput(const char *topic, int p, int64_t e, int64_t s, const char *nam
 
 /* The checkpoint record on partition p of an ntasks-task query, written
  * to nparts partitions: task p's input "in" partition p at offset next. */
-static void record_at(const char *topic, int p, int ntasks, int64_t e, int64_t s, int nparts,
+static void record_at(const char *topic, int p, int ntasks, int64_t e, int64_t s, uint32_t nparts,
                       int64_t next)
 {
     unsigned char b[12];
     StrBuf pl;
     sb_init(&pl);
     be32_put(b, (uint32_t)ntasks);
-    be32_put(b + 4, (uint32_t)nparts);
+    be32_put(b + 4, nparts);
     be32_put(b + 8, 1);
     sb_append(&pl, (const char *)b, 12);
     sb_putc(&pl, 0);
@@ -144,6 +146,17 @@ static int64_t stored_offset(StateDb *db, const char *scope, const char *topic, 
             r = offs[i].offset;
     statedb_free_offsets(offs, n);
     return r;
+}
+
+/* A state database in dir/name (name: "rocksdb2", ...). */
+static StateDb *open_db(const char *dir, const char *name)
+{
+    char path[300];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    EddyError err;
+    StateDb *db = statedb_open(path, 1 << 20, &err);
+    CHECK(db != NULL);
+    return db;
 }
 
 static int64_t input_offset(StateDb *db, const char *qid)
@@ -298,10 +311,7 @@ int main(void)
 
     /* The same changelog restored whole into an empty state: the same
      * values, without the key only the member's state had. */
-    char db2dir[300];
-    snprintf(db2dir, sizeof db2dir, "%s/rocksdb2", dir);
-    StateDb *db2 = statedb_open(db2dir, 1 << 20, &err);
-    CHECK(db2 != NULL);
+    StateDb *db2 = open_db(dir, "rocksdb2");
     c = changelog_open_member(t, db2, "app", "Q4", dir, &err);
     CHECK(c != NULL);
     const char *names[] = {"a", "b", "c", "x", "y", "local"};
@@ -321,6 +331,49 @@ int main(void)
     CHECK_EQ_INT(stored_offset(db2, "Q4", "in", 1), stored_offset(db, "Q4", "in", 1));
     changelog_close(c);
     statedb_close(db2);
+
+    /* Q5: a member's records count per task.  Stores s and t, 2 tasks,
+     * epoch 30: checkpoint 1 complete on both tasks; checkpoint 2 complete
+     * for task 0 (its record on s and t), cut short for task 1 (its record
+     * on s only: killed before t). */
+    const uint32_t per_task = 0x80000000u | 2;
+    const char *s5 = "app-Q5-s-changelog", *t5 = "app-Q5-t-changelog";
+    CHECK(t->ops->topic_ensure(t, s5, 2, 1, &err) >= 0);
+    CHECK(t->ops->topic_ensure(t, t5, 2, 1, &err) >= 0);
+    mput(s5, 0, 30, 1, "a", "1");
+    mput(t5, 0, 30, 1, "x", "1");
+    mput(s5, 1, 30, 1, "b", "1");
+    for (int p = 0; p < 2; p++) {
+        record_at(s5, p, 2, 30, 1, per_task, 10 + p);
+        record_at(t5, p, 2, 30, 1, per_task, 10 + p);
+    }
+    mput(s5, 0, 30, 2, "a", "2");
+    mput(t5, 0, 30, 2, "x", "2");
+    mput(s5, 1, 30, 2, "b", "2");
+    mput(t5, 1, 30, 2, "y", "2");
+    record_at(s5, 0, 2, 30, 2, per_task, 20);
+    record_at(t5, 0, 2, 30, 2, per_task, 20);
+    record_at(s5, 1, 2, 30, 2, per_task, 21);
+    StateDb *db3 = open_db(dir, "rocksdb3");
+    c = changelog_open_member(t, db3, "app", "Q5", dir, &err);
+    CHECK(c != NULL);
+    check_task_value(db3, "Q5.s", 0, "a", "2");   /* task 0's part completed */
+    check_task_value(db3, "Q5.t", 0, "x", "2");
+    check_task_value(db3, "Q5.s", 1, "b", "1");   /* task 1's did not */
+    check_task_value(db3, "Q5.t", 1, "y", "(none)");
+    CHECK_EQ_INT(stored_offset(db3, "Q5", "in", 0), 20);
+    CHECK_EQ_INT(stored_offset(db3, "Q5", "in", 1), 11);
+    changelog_close(c);
+    /* Task 1's record reaches t: now its part counts too (a tail restore
+     * on the same state). */
+    record_at(t5, 1, 2, 30, 2, per_task, 21);
+    c = changelog_open_member(t, db3, "app", "Q5", dir, &err);
+    CHECK(c != NULL);
+    check_task_value(db3, "Q5.s", 1, "b", "2");
+    check_task_value(db3, "Q5.t", 1, "y", "2");
+    CHECK_EQ_INT(stored_offset(db3, "Q5", "in", 1), 21);
+    changelog_close(c);
+    statedb_close(db3);
 
     statedb_close(db);
     t->ops->destroy(t);
