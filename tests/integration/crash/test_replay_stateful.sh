@@ -103,8 +103,15 @@ for k in 1 2 3; do
   wait "$pid" 2> /dev/null || true
   at=$(end_offsets STATS 4)
   echo "eddy run killed with SIGKILL at ~$at output records (target $target)"
-  # The replay is not over before it re-emitted the second chunk's 60,000.
-  [ "$at" -lt $((before + 60000)) ] || fail "kill $k came after the replay could have finished"
+  # The replay is not over before it re-emitted the second chunk's 60,000:
+  # the first kill must land inside it.  A later run resumes from its last
+  # checkpoint and may finish before its kill on a fast machine (ci24: the
+  # third killed at 142,060 for 140,000); the rest of the test holds then
+  # too, so that is said, not failed.
+  if [ "$at" -ge $((before + 60000)) ]; then
+    [ "$k" -gt 1 ] || fail "kill $k came after the replay could have finished"
+    echo "note: kill $k came after the replay could have finished"
+  fi
   files=("$work/q.ksql")   # restarts: the replay resumes from the catalog
 done
 check_eq "SIGKILLs delivered" 3 "$kills"
