@@ -758,9 +758,7 @@ static void scan_forget_records(ClScan *sc)
     sc->recs = NULL;
     sc->epochs = sc->committed = NULL;
     sc->pnums = NULL;
-    sc->nrecs = sc->nepochs = 0;
-    for (int i = 0; i < sc->nparts; i++)
-        sc->parts[i].reset_at = -1;
+    sc->nrecs = sc->nepochs = 0;   /* reset_at: decide sets it again */
 }
 
 /* A member's restore on top of its own state: the changelog past its
@@ -890,7 +888,7 @@ static int prepare(Changelog *c, struct StateDb *db, EddyError *err)
          * restore finished above (its positions are the scan's), the
          * state comes from the changelog whole. */
         int t = 1;
-        if (nlocal > 0 && !finished && local_positions(c, db, &sc, from, err, &rc) && rc == 0)
+        if (nlocal > 0 && !finished && local_positions(c, db, &sc, from, err, &rc))
             t = tail_restore(c, db, &sc, from, false, err);
         if (t < 0)
             rc = -1;

@@ -672,8 +672,7 @@ static void test_pause(Engine *e, const char *where)
  * then reads more, nothing is lost. */
 static void keep_standbys(Engine *e)
 {
-    if (e->state == NULL || e->delivering || e->revoking ||
-        strtoll(catalog_prop(&e->cat, "num.standby.replicas", "0"), NULL, 10) <= 0 ||
+    if (e->state == NULL || e->delivering || e->revoking || !engine_standbys(e) ||
         statedb_cache_bytes(e->state) != 0)
         return;
     int64_t now = eddy_mono_ms();
@@ -871,6 +870,11 @@ static void stall_reports(Engine *e, int64_t now)
  * filling up would block produce, and with it the loop, while the broker
  * is away. */
 #define PENDING_PAUSE 100000
+
+bool engine_standbys(Engine *e)
+{
+    return strtoll(catalog_prop(&e->cat, "num.standby.replicas", "0"), NULL, 10) > 0;
+}
 
 int engine_workers(Engine *e)
 {

@@ -86,6 +86,9 @@ void transient_free(Engine *e, int i);
  * deterministic runs and on a transport that cannot split a consumer). */
 int engine_workers(Engine *e);
 
+/* num.standby.replicas > 0: members keep standby copies (keep_standbys). */
+bool engine_standbys(Engine *e);
+
 void engine_text(Engine *e, const char *text);
 void engine_log(Engine *e, int level, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 /* Appends a statement to the persisted command log (no-op without a state dir). */

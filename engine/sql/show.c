@@ -140,7 +140,7 @@ static void runtime_statistics(Engine *e, Query *q, StrBuf *sb)
             sb_printf(sb, "repartition topic: %s\n", runtime_repartition(q->rt));
         const Changelog *cl = runtime_changelog(q->rt);
         int64_t recs, bytes;
-        if (cl && strtoll(catalog_prop(&e->cat, "num.standby.replicas", "0"), NULL, 10) > 0) {
+        if (cl && engine_standbys(e)) {
             changelog_tail_figures(cl, &recs, &bytes);
             sb_printf(sb, "standby copies: the other %d tasks' state, kept from their changelog "
                           "(%lld records, %.2f MB read since these tasks started)\n",
