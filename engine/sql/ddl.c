@@ -680,6 +680,8 @@ int exec_create_as(Engine *e, const AstStmt *s, EddyError *err)
     int in_parts = in->partitions > 0 ? in->partitions : e->t->ops->topic_partitions(e->t, in->topic);
     if (ensure_topic(e, src, &p, in_parts > 0 ? in_parts : 1, s->pos, err) != 0)
         return -1;
+    if (e->validating)   /* checked before the command topic: no query id taken */
+        return engine_persist(e, s->text, err);
     Plan *sink = plan_sink(a, an.plan, src, src->timestamp_col >= 0, -1);
     Query *q = new_query(e, is_table ? QUERY_PERSISTENT_CTAS : QUERY_PERSISTENT_CSAS, src->name, s,
                          &an, sink);
@@ -759,6 +761,8 @@ int exec_insert_select(Engine *e, const AstStmt *s, EddyError *err)
                           windowing_text(a, dst->window_kind, dst->window_size_ms));
     /* INSERT INTO has no WITH clause: records keep ROWTIME as their
      * timestamp, as in ksqlDB, whatever TIMESTAMP the sink declares. */
+    if (e->validating)
+        return engine_persist(e, s->text, err);
     Plan *sink = plan_sink(a, an.plan, dst, false, -1);
     Query *q = new_query(e, QUERY_INSERT, dst->name, s, &an, sink);
     q->sink = dst;

@@ -208,6 +208,16 @@ static char *log_path(Engine *e)
  * logged only once the rename is done. */
 int engine_persist(Engine *e, const char *sql, EddyError *err)
 {
+    if (e->validating) {   /* checked: what it would log goes to the command topic */
+        StrBuf t;
+        sb_init(&t);
+        for (int i = 0; i < e->npending_sets; i++)
+            sb_printf(&t, "%s\n", e->pending_sets[i].text);
+        sb_printf(&t, "%s\n", sql);
+        free(e->validated_text);
+        e->validated_text = t.data;
+        return eddy_error(err, ERR_ANALYSIS, (SrcPos){0}, "checked, not run");
+    }
     if (e->state_dir == NULL || e->replaying)
         return 0;
     char *path = log_path(e);
@@ -473,6 +483,8 @@ static int exec_run_script(Engine *e, const AstStmt *s, EddyError *err)
 
 static int exec_one(Engine *e, const AstStmt *s, EddyError *err)
 {
+    if (commands_routed(e, s))
+        return commands_run(e, s, exec_one, err);
     if (!e->replaying && already_done(e, s)) {
         /* Named in one line, not the statement's (multi-line) text. */
         bool insert = s->kind == STMT_INSERT_SELECT;

@@ -58,6 +58,11 @@ struct Engine {
     struct WorkerPool *pool;      /* worker threads for tasks (engine_poll), once needed */
     struct CommandTopic *commands;   /* the application's command topic (commands.c), once open */
     bool remote_command;          /* running a statement from the command topic */
+    /* Checking a statement before it goes to the command topic: it runs up
+     * to engine_persist, which keeps what it would log (validated_text)
+     * and fails, so the statement changes nothing (commands.c). */
+    bool validating;
+    char *validated_text;
 };
 
 /* The command topic (commands.c): opened once service.id is set, with a
@@ -67,6 +72,15 @@ struct Engine {
 typedef struct CommandTopic CommandTopic;
 int commands_publish(Engine *e, const char *text, EddyError *err);
 int commands_poll(Engine *e, EddyError *err);
+/* True for a statement that runs from the command topic, in its order
+ * (service.id and a state directory set; a statement that changes the
+ * catalog; not one already running from the topic or the log). */
+bool commands_routed(Engine *e, const AstStmt *s);
+/* Runs s in the topic's order: catches up, checks s with run (validating),
+ * sends it, runs the topic up to it and then s itself with run; s's result.
+ * An application without a topic yet open still runs s here. */
+int commands_run(Engine *e, const AstStmt *s, int (*run)(Engine *, const AstStmt *, EddyError *),
+                 EddyError *err);
 void commands_close(Engine *e);
 /* The member's id in its application (NULL before the topic is open). */
 const char *commands_member_id(Engine *e);
