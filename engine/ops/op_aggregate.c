@@ -523,6 +523,23 @@ static int aggregate_table(AggOp *op, const Row *row, EddyError *err)
 
 /* ---- push ------------------------------------------------------------------------------ */
 
+/* The close time moved: EMIT FINAL's closed windows go out, and expired
+ * windows go (at most once per second of stream time). */
+static int time_moved_on(AggOp *op, EddyError *err)
+{
+    const Plan *p = op->base.plan;
+    int rc = 0;
+    if (p->u.aggregate.window.kind == WKIND_NONE)
+        return 0;
+    if (p->u.aggregate.emit_final)
+        rc = emit_closed(op, err);
+    if (rc == 0 && op->times.min - op->expired_up_to >= 1000) {
+        rc = expire(op, err);
+        op->expired_up_to = op->times.min;
+    }
+    return rc;
+}
+
 static int aggregate_push(Operator *base, Row *row, EddyError *err)
 {
     AggOp *op = (AggOp *)base;
@@ -573,15 +590,18 @@ static int aggregate_push(Operator *base, Row *row, EddyError *err)
         rc = update_session(op, row, err);
         break;
     }
-    if (rc == 0 && time_moved && w->kind != WKIND_NONE) {
-        if (p->u.aggregate.emit_final)
-            rc = emit_closed(op, err);
-        if (rc == 0 && op->times.min - op->expired_up_to >= 1000) {
-            rc = expire(op, err);
-            op->expired_up_to = op->times.min;
-        }
-    }
+    if (rc == 0 && time_moved)
+        rc = time_moved_on(op, err);
     return rc;
+}
+
+static int aggregate_partition_time(Operator *base, int32_t partition, int64_t t, EddyError *err)
+{
+    AggOp *op = (AggOp *)base;
+    bool moved;
+    if (advance_time(op, partition, t, &moved) != 0)
+        return eddy_error(err, ERR_IO, (SrcPos){0}, "cannot save stream time");
+    return moved ? time_moved_on(op, err) : 0;
 }
 
 static int aggregate_advance(Operator *base, int64_t t, EddyError *err)
@@ -607,6 +627,7 @@ static const OperatorOps aggregate_ops = {
     .name = "aggregate",
     .push = aggregate_push,
     .advance = aggregate_advance,
+    .partition_time = aggregate_partition_time,
     .flush = op_generic_flush,
     .close = aggregate_close,
 };

@@ -24,9 +24,25 @@
  * (after dropping one its source record was already counted for, by the
  * source partition and offset the entry carries: op_exchange_origin).
  *
- * Entry: u8 flags (1 tombstone, 4 muted), then 8 bytes each: rowtime,
- * partition, offset, window start, window end, column count, byte count;
- * then the row codec's bytes of the columns.
+ * Windowed aggregates (remote only: keyed_like_source in runtime.c).  A
+ * window closes on the slowest input partition's stream time and a row is
+ * late against its own partition's (op_aggregate.c), so a group's owner
+ * must hear every source partition's time, not only its rows' times.  The
+ * exchange keeps each source partition's stream time as one task would
+ * see it (the largest rowtime of the rows that reach the aggregate, in
+ * store "meta" under "xt", checkpointed with the offsets), and (1) every
+ * entry carries its partition's time as of its row (flag 8), which the
+ * owner applies before the row; the task's own aggregate hears it for
+ * every row, sent or kept; (2) at the end of each batch a partition whose
+ * time moved sends a time mark (flag 16, no row) to every other task.  So an owner's times
+ * trail the source's, never lead: windows close no earlier than in one
+ * process, and a row is late exactly when it would be there.
+ *
+ * Entry: u8 flags (1 tombstone, 4 muted, 8 time follows, 16 time mark),
+ * then 8 bytes each: rowtime (a mark: the time), partition, offset,
+ * window start, window end, column count, byte count; then the row
+ * codec's bytes of the columns; then, with flag 8, 8 bytes: the source
+ * partition's stream time.
  */
 #include "eddy/codec.h"
 #include "op_int.h"
@@ -39,7 +55,16 @@ typedef struct ExchangeOp {
     const Plan *agg;              /* the aggregate above: its GROUP BY routes */
     StrBuf key, row, entry;
     Value *keyvals;
+    bool timed;                   /* windowed: times travel with the rows (above) */
+    Store *meta;
+    PartitionTimes times;         /* source partitions' stream times ("xt") */
+    int64_t marked[OP_MAX_PARTITIONS];   /* the time each last sent in a mark */
 } ExchangeOp;
+
+#define F_TOMBSTONE 1
+#define F_MUTED 4
+#define F_TIME 8
+#define F_MARK 16
 
 static uint64_t fnv1a(const char *p, size_t n)
 {
@@ -51,14 +76,17 @@ static uint64_t fnv1a(const char *p, size_t n)
 
 #define ENTRY_HEAD 57
 
-/* Appends row's exchange entry to out. */
-static int put_entry(ExchangeOp *x, const Row *row, StrBuf *out, EddyError *err)
+/* Appends row's exchange entry to out; `time` (not NO_PART_TIME) is its
+ * partition's stream time. */
+#define NO_PART_TIME INT64_MIN
+static int put_entry(ExchangeOp *x, const Row *row, int64_t time, StrBuf *out, EddyError *err)
 {
     OpCtx *ctx = x->base.ctx;
     sb_reset(&x->row);
     if (rowcodec_encode(row->cols, row->ncols, &x->row) != 0)
         return eddy_error(err, ERR_INTERNAL, (SrcPos){0}, "exchange: a row that cannot be encoded");
-    sb_putc(out, (char)((row->tombstone ? 1 : 0) | (ctx->muted && *ctx->muted ? 4 : 0)));
+    sb_putc(out, (char)((row->tombstone ? F_TOMBSTONE : 0) | (ctx->muted && *ctx->muted ? F_MUTED : 0) |
+                        (time != NO_PART_TIME ? F_TIME : 0)));
     sb_put_be64(out, (uint64_t)row->rowtime);
     sb_put_be64(out, (uint64_t)(int64_t)row->partition);
     sb_put_be64(out, (uint64_t)row->offset);
@@ -67,6 +95,8 @@ static int put_entry(ExchangeOp *x, const Row *row, StrBuf *out, EddyError *err)
     sb_put_be64(out, (uint64_t)row->ncols);
     sb_put_be64(out, (uint64_t)x->row.len);
     sb_append(out, x->row.data, x->row.len);
+    if (time != NO_PART_TIME)
+        sb_put_be64(out, (uint64_t)time);
     return 0;
 }
 
@@ -74,7 +104,7 @@ static int put_entry(ExchangeOp *x, const Row *row, StrBuf *out, EddyError *err)
  * arena), *flags, *used its length.  1 for bytes that are not an entry
  * (err says why), -1 with err. */
 static int get_entry(OpCtx *ctx, const unsigned char *p, const unsigned char *end, Row *row,
-                     int *flags, size_t *used, EddyError *err)
+                     int *flags, int64_t *time, size_t *used, EddyError *err)
 {
     if (end - p < ENTRY_HEAD) {
         eddy_error(err, ERR_RUNTIME, (SrcPos){0}, "exchange: a cut entry");
@@ -88,9 +118,20 @@ static int get_entry(OpCtx *ctx, const unsigned char *p, const unsigned char *en
     row->window_start = (int64_t)be64_get(p + 25);
     row->window_end = (int64_t)be64_get(p + 33);
     uint64_t cap = be64_get(p + 41), len = be64_get(p + 49);
-    if ((uint64_t)(end - p - ENTRY_HEAD) < len || cap > 4096) {
+    uint64_t tail = *flags & F_TIME ? 8 : 0;
+    if ((uint64_t)(end - p - ENTRY_HEAD) < tail || (uint64_t)(end - p - ENTRY_HEAD) - tail < len ||
+        cap > 4096) {
         eddy_error(err, ERR_RUNTIME, (SrcPos){0}, "exchange: a cut row");
         return 1;
+    }
+    *time = tail ? (int64_t)be64_get(p + ENTRY_HEAD + len) : NO_PART_TIME;
+    if (*flags & F_MARK) {
+        if (tail == 0 || len != 0 || cap != 0) {
+            eddy_error(err, ERR_RUNTIME, (SrcPos){0}, "exchange: a time mark with a row");
+            return 1;
+        }
+        *used = ENTRY_HEAD + 8;
+        return 0;
     }
     int n = 0;
     row->cols = arena_alloc(ctx->eval.arena, sizeof(Value) * (size_t)(cap + 1));
@@ -98,8 +139,35 @@ static int get_entry(OpCtx *ctx, const unsigned char *p, const unsigned char *en
                         err) != 0)
         return 1;
     row->ncols = n;
-    row->tombstone = *flags & 1;
-    *used = ENTRY_HEAD + (size_t)len;
+    row->tombstone = *flags & F_TOMBSTONE;
+    *used = ENTRY_HEAD + (size_t)len + (size_t)tail;
+    return 0;
+}
+
+/* Hands a row (or a time mark) on to the aggregate above, its partition's
+ * time first. */
+static int hand_up(Operator *op, Row *row, int flags, int64_t time, EddyError *err)
+{
+    Operator *up = op->downstream;
+    if (time != NO_PART_TIME && row->partition >= 0 && up->ops->partition_time &&
+        up->ops->partition_time(up, row->partition, time, err) != 0)
+        return -1;
+    return flags & F_MARK ? 0 : op_push(op->downstream, row, err);
+}
+
+/* A timed exchange's stream time of the row's partition, the row counted. */
+static int part_time(ExchangeOp *x, const Row *row, int64_t *time, EddyError *err)
+{
+    *time = NO_PART_TIME;
+    if (!x->timed || row->partition < 0)
+        return 0;
+    int slot = op_times_slot(&x->times, row->partition);
+    if (row->rowtime > x->times.times[slot]) {
+        op_times_advance(&x->times, slot, row->rowtime);
+        if (op_times_save(&x->times, x->meta, slot) != 0)
+            return eddy_error(err, ERR_IO, (SrcPos){0}, "exchange: cannot save stream time");
+    }
+    *time = x->times.times[slot];
     return 0;
 }
 
@@ -115,18 +183,55 @@ static int exchange_push(Operator *op, Row *row, EddyError *err)
     int to = 0;
     if (keycodec_encode(x->keyvals, nk, &x->key) == 0)
         to = (int)(fnv1a(x->key.data, x->key.len) % (uint64_t)ctx->exchange->ntasks);
+    /* The aggregate here hears its partition's time whichever task the
+     * row goes to: its windows close on every partition it reads. */
+    int64_t time;
+    if (part_time(x, row, &time, err) != 0 || hand_up(op, row, F_MARK, time, err) != 0)
+        return -1;
     if (to == ctx->task)
         return op_push(op->downstream, row, err);
     if (ctx->exchange->remote) {
         /* To the owner's partition of the repartition topic, keyed by the
          * group (engine/README.md, "Scale-out"). */
         sb_reset(&x->entry);
-        if (put_entry(x, row, &x->entry, err) != 0)
+        if (put_entry(x, row, time, &x->entry, err) != 0)
             return -1;
         return ctx->out.repartition(ctx->out.ud, to, x->key.data, x->key.len, x->entry.data,
                                     x->entry.len, row->rowtime, err);
     }
-    return put_entry(x, row, &ctx->exchange->box[ctx->task * ctx->exchange->ntasks + to], err);
+    return put_entry(x, row, time, &ctx->exchange->box[ctx->task * ctx->exchange->ntasks + to], err);
+}
+
+/* The batch is over: each source partition whose time moved since its
+ * last mark sends one to every other task (remote, timed only). */
+static int exchange_batch_end(Operator *op, EddyError *err)
+{
+    ExchangeOp *x = (ExchangeOp *)op;
+    OpCtx *ctx = op->ctx;
+    if (!x->timed || !ctx->exchange->remote)
+        return 0;
+    for (int i = 0; i < x->times.n; i++) {
+        if (x->times.times[i] <= x->marked[i])
+            continue;
+        int64_t t = x->times.times[i];
+        sb_reset(&x->entry);
+        sb_putc(&x->entry, (char)(F_MARK | F_TIME));
+        sb_put_be64(&x->entry, (uint64_t)t);
+        sb_put_be64(&x->entry, (uint64_t)(int64_t)x->times.ids[i]);
+        sb_put_be64(&x->entry, (uint64_t)(int64_t)-1);   /* no record: no offset */
+        for (int k = 0; k < 4; k++)                       /* window, columns, bytes */
+            sb_put_be64(&x->entry, 0);
+        sb_put_be64(&x->entry, (uint64_t)t);
+        char key[4] = {(char)(x->times.ids[i] >> 24), (char)(x->times.ids[i] >> 16),
+                       (char)(x->times.ids[i] >> 8), (char)x->times.ids[i]};
+        for (int to = 0; to < ctx->exchange->ntasks; to++)
+            if (to != ctx->task &&
+                ctx->out.repartition(ctx->out.ud, to, key, sizeof key, x->entry.data, x->entry.len,
+                                     t, err) != 0)
+                return -1;
+        x->marked[i] = t;
+    }
+    return 0;
 }
 
 bool op_exchange_origin(const void *value, size_t len, int32_t *partition, int64_t *offset)
@@ -139,20 +244,31 @@ bool op_exchange_origin(const void *value, size_t len, int32_t *partition, int64
     return *partition >= 0 && *offset >= 0;
 }
 
+bool op_exchange_is_mark(const void *value, size_t len)
+{
+    const unsigned char *p = value;
+    return p != NULL && len == ENTRY_HEAD + 8 && (p[0] & F_MARK) != 0;
+}
+
 int op_exchange_receive(Operator *op, const void *value, size_t len, EddyError *err)
 {
     const unsigned char *p = value;
     Row row;
     int flags;
+    int64_t time;
     size_t used;
-    int rc = get_entry(op->ctx, p, p + len, &row, &flags, &used, err);
+    int rc = get_entry(op->ctx, p, p + len, &row, &flags, &time, &used, err);
     if (rc != 0)
         return rc;
     if (used != len) {
         eddy_error(err, ERR_RUNTIME, (SrcPos){0}, "exchange: bytes after the entry");
         return 1;
     }
-    return op_push(op->downstream, &row, err) == 0 ? 0 : -1;
+    if (time != NO_PART_TIME && !((ExchangeOp *)op)->timed) {
+        eddy_error(err, ERR_RUNTIME, (SrcPos){0}, "exchange: a stream time for an aggregate without windows");
+        return 1;
+    }
+    return hand_up(op, &row, flags, time, err) == 0 ? 0 : -1;
 }
 
 int op_exchange_drain(Operator *op, EddyError *err)
@@ -168,15 +284,16 @@ int op_exchange_drain(Operator *op, EddyError *err)
         while (rc == 0 && p < end) {
             Row row;
             int flags;
+            int64_t time;
             size_t used;
-            if (get_entry(ctx, p, end, &row, &flags, &used, err) != 0) {
+            if (get_entry(ctx, p, end, &row, &flags, &time, &used, err) != 0) {
                 err->kind = ERR_INTERNAL;   /* our own bytes */
                 return -1;
             }
             p += used;
             if (ctx->muted)
-                *ctx->muted = (flags & 4) != 0;
-            rc = op_push(op->downstream, &row, err);
+                *ctx->muted = (flags & F_MUTED) != 0;
+            rc = hand_up(op, &row, flags, time, err);
         }
         sb_reset(box);
         if (rc != 0)
@@ -202,15 +319,25 @@ static const OperatorOps exchange_ops = {
     .push = exchange_push,
     .advance = op_generic_advance,
     .flush = op_generic_flush,
+    .batch_end = exchange_batch_end,
     .close = exchange_close,
 };
 
-Operator *op_exchange_create(const Plan *agg, OpCtx *ctx)
+Operator *op_exchange_create(const Plan *agg, OpCtx *ctx, EddyError *err)
 {
     ExchangeOp *x = (ExchangeOp *)op_alloc(sizeof(ExchangeOp), &exchange_ops, agg, ctx);
     x->agg = agg;
     x->keyvals = calloc((size_t)agg->u.aggregate.nkeys + 1, sizeof(Value));
     if (x->keyvals == NULL)
         EDDY_PANIC("out of memory");
+    x->timed = agg->u.aggregate.window.kind != WKIND_NONE;
+    op_times_init(&x->times, "xt", INT64_MIN, -1);
+    if (x->timed && ((x->meta = op_store(ctx, "meta", err)) == NULL ||
+                     op_times_load(&x->times, x->meta, err) != 0)) {
+        exchange_close(&x->base);
+        return NULL;
+    }
+    for (int i = 0; i < OP_MAX_PARTITIONS; i++)
+        x->marked[i] = INT64_MIN;   /* a restart marks every partition again */
     return &x->base;
 }

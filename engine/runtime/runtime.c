@@ -481,7 +481,7 @@ static int build(Task *rt, const Plan *p, Operator *down, EddyError *err)
             op->downstream = down;
             rt->chain[rt->nchain++] = op;
             down = op;
-            op = rt->xop = op_exchange_create(p, &rt->ctx);
+            op = rt->xop = op_exchange_create(p, &rt->ctx, err);
         }
         break;
     case PLAN_SCORE: op = op_score_create(p, &rt->ctx); break;
@@ -776,7 +776,9 @@ static int process(Task *rt, const TransportRecord *rec, EddyError *err)
         /* Another task's row for a group of this one (op_exchange.c). */
         int32_t from;
         int64_t at;
-        if (!op_exchange_origin(rec->value, rec->value_len, &from, &at)) {
+        if (op_exchange_is_mark(rec->value, rec->value_len)) {
+            rc = op_exchange_receive(rt->xop, rec->value, rec->value_len, &rerr);
+        } else if (!op_exchange_origin(rec->value, rec->value_len, &from, &at)) {
             eddy_error(&rerr, ERR_RUNTIME, (SrcPos){0}, "not a repartition entry");
             rc = 1;
         } else if (seen_first_time(rt, from, at)) {
@@ -1030,8 +1032,9 @@ struct QueryRuntime {
 /* Are the rows a node gives keyed as its source's records are (so a key
  * lives in one input partition)?  *ok turns false for a node whose state
  * would span partitions: a join, an aggregate or a table grouped by
- * anything but the source's key.  Such a query is one task. */
-static bool keyed_like_source(const Plan *p, bool *ok, bool *exchange)
+ * anything but the source's key.  Such a query is one task.  `remote`:
+ * the exchange would go through a repartition topic (assigned mode). */
+static bool keyed_like_source(const Plan *p, bool remote, bool *ok, bool *exchange)
 {
     switch (p->tag) {
     case PLAN_SOURCE:
@@ -1042,33 +1045,34 @@ static bool keyed_like_source(const Plan *p, bool *ok, bool *exchange)
     case PLAN_SCORE:
     case PLAN_PROJECT:
     case PLAN_FLATMAP:   /* a table function's rows keep their record's key */
-        return keyed_like_source(p->input, ok, exchange);
+        return keyed_like_source(p->input, remote, ok, exchange);
     case PLAN_REKEY:
-        keyed_like_source(p->input, ok, exchange);
+        keyed_like_source(p->input, remote, ok, exchange);
         return false;
     case PLAN_AGGREGATE: {
         const Schema *in = p->input->schema;
-        bool keyed = keyed_like_source(p->input, ok, exchange);
+        bool keyed = keyed_like_source(p->input, remote, ok, exchange);
         bool same = keyed && p->u.aggregate.nkeys == in->nkeys;
         for (int i = 0; same && i < p->u.aggregate.nkeys; i++) {
             const BExpr *k = p->u.aggregate.keys[i];
             same = k->kind == BX_COLUMN && k->u.column == i;
         }
         /* Grouped by something else: the groups are spread over the tasks
-         * through an exchange, for a stream's aggregate without windows.
-         * A table's retracts a row's old group, which may be another
-         * task's; a windowed one closes windows on the stream times of the
-         * partitions it has rows from, and a group's owner would not hear
-         * of a partition another task is still behind on (its windows
-         * would close early).  Those are one task. */
-        if (!same && (p->u.aggregate.input_is_table || p->u.aggregate.window.kind != WKIND_NONE))
+         * through an exchange, for a stream's aggregate.  A table's
+         * retracts a row's old group, which may be another task's: one
+         * task.  A windowed one closes windows on its partitions' stream
+         * times, which a group's owner hears through a repartition topic
+         * (time marks, op_exchange.c); the in-process exchange has no
+         * marks, so there it is one task. */
+        if (!same && (p->u.aggregate.input_is_table ||
+                      (p->u.aggregate.window.kind != WKIND_NONE && !remote)))
             *ok = false;
         else if (!same)
             *exchange = true;
         return true;
     }
     case PLAN_SINK: {
-        bool keyed = keyed_like_source(p->input, ok, exchange);
+        bool keyed = keyed_like_source(p->input, remote, ok, exchange);
         if (p->u.sink.sink && p->u.sink.sink->is_table && !keyed)
             *ok = false;
         return keyed;
@@ -1084,8 +1088,8 @@ static bool keyed_like_source(const Plan *p, bool *ok, bool *exchange)
                      rk->kind == BX_COLUMN && lk->u.column == 0 && rk->u.column == 0 &&
                      l->schema->nkeys == 1 && r->schema->nkeys == 1;
         if (keyed) {
-            keyed_like_source(l, ok, exchange);
-            keyed_like_source(r, ok, exchange);
+            keyed_like_source(l, remote, ok, exchange);
+            keyed_like_source(r, remote, ok, exchange);
         } else {
             *ok = false;
         }
@@ -1124,12 +1128,12 @@ static int has_offsets(StateDb *db, const Query *q, EddyError *err)
 /* Whether q's state keeps to its inputs' partitions, so that partition p
  * of every input can be task p's (keyed_like_source; inputs
  * co-partitioned); *exchange when groups are spread through an exchange. */
-static bool partition_local(Query *q, Transport *t, bool *exchange)
+static bool partition_local(Query *q, Transport *t, bool remote, bool *exchange)
 {
     bool ok = q->kind != QUERY_TRANSIENT && q->ninputs >= 1 && t->ops->consumer_open_task;
     *exchange = false;
     if (ok)
-        keyed_like_source(q->plan, &ok, exchange);
+        keyed_like_source(q->plan, remote, &ok, exchange);
     for (int i = 1; ok && i < q->ninputs; i++)
         ok = t->ops->topic_partitions(t, q->inputs[i]->topic) ==
              t->ops->topic_partitions(t, q->inputs[0]->topic);
@@ -1144,7 +1148,7 @@ static bool partition_local(Query *q, Transport *t, bool *exchange)
 static int task_count(Query *q, Transport *t, StateDb *db, int workers, bool *exchange,
                       EddyError *err)
 {
-    bool ok = partition_local(q, t, exchange);
+    bool ok = partition_local(q, t, false, exchange);
     if (*exchange && q->ninputs > 1)
         ok = false;   /* an exchange below a join's aggregate: not built */
     bool stateful = db && q->kind != QUERY_TRANSIENT && plan_stateful(q->plan);
@@ -1257,14 +1261,14 @@ QueryRuntime *runtime_start(Query *q, Transport *t, StateDb *db, OffsetReset res
 static bool plan_exchanges(Query *q, Transport *t)
 {
     bool exchange;
-    partition_local(q, t, &exchange);
+    partition_local(q, t, true, &exchange);
     return exchange;
 }
 
 int runtime_partition_tasks(Query *q, Transport *t, StateDb *db, EddyError *err)
 {
     bool exchange;
-    bool ok = partition_local(q, t, &exchange);
+    bool ok = partition_local(q, t, true, &exchange);
     int np = ok ? t->ops->topic_partitions(t, q->inputs[0]->topic) : -1;
     if (!ok || (exchange && q->ninputs > 1) || np < 1)
         return 0;   /* an exchange goes through a repartition topic: one input only */

@@ -77,6 +77,10 @@ typedef struct OperatorOps {
      * operator that has one, upstream first, before it resets the arena,
      * so between two polls (and so at every checkpoint) no row is held. */
     int (*batch_end)(Operator *op, EddyError *err);
+    /* Optional: raises the stream time of input partition `partition` to
+     * t, as a row of that time would (a windowed aggregate fed through an
+     * exchange hears its partitions' times from there, op_exchange.c). */
+    int (*partition_time)(Operator *op, int32_t partition, int64_t t, EddyError *err);
     void (*close)(Operator *op);
 } OperatorOps;
 
@@ -109,13 +113,16 @@ Operator *op_aggregate_create(const Plan *p, OpCtx *ctx, EddyError *err);
 Operator *op_score_create(const Plan *p, OpCtx *ctx);
 /* Routes rows to the task owning their group of aggregate `agg`; drain
  * pushes the rows other tasks sent this one (op_exchange.c). */
-Operator *op_exchange_create(const Plan *agg, OpCtx *ctx);
+Operator *op_exchange_create(const Plan *agg, OpCtx *ctx, EddyError *err);
 int op_exchange_drain(Operator *x, EddyError *err);
 /* A repartition record's value (an exchange entry): the partition and
  * offset of the source record its row came from; false if it is not an
  * entry.  op_exchange_receive pushes its row up: 0, 1 for a bad entry
  * (err says why; nothing pushed), -1 with err. */
 bool op_exchange_origin(const void *value, size_t len, int32_t *partition, int64_t *offset);
+/* A repartition record that carries a source partition's stream time
+ * only (a windowed aggregate's time mark): no row, never a duplicate. */
+bool op_exchange_is_mark(const void *value, size_t len);
 int op_exchange_receive(Operator *x, const void *value, size_t len, EddyError *err);
 Operator *op_flatmap_create(const Plan *p, OpCtx *ctx);
 /* A join has two entry points: op_join_side(join, 0) takes left rows,

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# assign_kills.sh (run by test_assign_kills.sh, test_assign_eos.sh and
-# test_repartition.sh, KIND=repartition: a GROUP BY on a value column):
+# assign_kills.sh (run by test_assign_kills.sh, test_assign_eos.sh,
+# test_repartition.sh, KIND=repartition: a GROUP BY on a value column, and
+# test_repartition_windowed.sh, KIND=windowed_repartition: a windowed one):
 # three members of application $APP share a windowed COUNT/SUM over 12
 # partitions (task.assignment 'group', processing.guarantee $GUARANTEE);
 # $KILLS SIGKILLs of random members, each landing while the members
@@ -28,7 +29,9 @@ echo "random seed: $seed (set CRASH_SEED to repeat)"
 RANDOM=$seed
 
 commit_ms=200
-if [ "${KIND:-windowed}" = repartition ]; then
+repart=false
+case "${KIND:-windowed}" in repartition | windowed_repartition) repart=true ;; esac
+if $repart; then
   # Checkpoints far enough apart that a kill lands after rows went to
   # other tasks and before the checkpoint that covers them: the next owner
   # sends them again, and the other tasks must drop them.
@@ -39,16 +42,32 @@ if [ "${KIND:-windowed}" = repartition ]; then
     awk -F'|' '{ sub(/^\{/, sprintf("{\"REGION\":\"R%d\",", (NR - 1) * 13 % 37), $2); print $1 "|" $2 }' > "$work/input.txt"
   ddl="CREATE STREAM events (user STRING KEY, region STRING, amount BIGINT, ts BIGINT)
   WITH (kafka_topic = 'events', value_format = 'JSON', timestamp = 'ts');"
-  query() {  # $1 = sink name
-    echo "CREATE TABLE $1 AS
+  if [ "$KIND" = repartition ]; then
+    query() {  # $1 = sink name
+      echo "CREATE TABLE $1 AS
   SELECT region, UCASE(region) AS r, COUNT(*) AS n, SUM(amount) AS total
   FROM events GROUP BY region EMIT CHANGES;"
-  }
-  row='"\(.R) - \(.N) \(.TOTAL)"'
-  expected() {  # "region - count sum" per region, sorted
-    awk -F'|' '{ split($2, f, /[:,}]/); r = f[2]; gsub(/"/, "", r); n[r]++; s[r] += f[6] }
-               END { for (r in n) printf "%s - %d %.0f\n", r, n[r], s[r] }' "$1" | sort
-  }
+    }
+    row='"\(.R) - \(.N) \(.TOTAL)"'
+    expected() {  # "region - count sum" per region, sorted
+      awk -F'|' '{ split($2, f, /[:,}]/); r = f[2]; gsub(/"/, "", r); n[r]++; s[r] += f[6] }
+                 END { for (r in n) printf "%s - %d %.0f\n", r, n[r], s[r] }' "$1" | sort
+    }
+  else
+    # Windows close on the slowest source partition's stream time, which
+    # each group's owner hears through the repartition topic (time marks).
+    query() {  # $1 = sink name
+      echo "CREATE TABLE $1 AS
+  SELECT region, UCASE(region) AS r, WINDOWSTART AS ws, COUNT(*) AS n, SUM(amount) AS total
+  FROM events WINDOW TUMBLING (SIZE 1 MINUTE) GROUP BY region EMIT CHANGES;"
+    }
+    row='"\(.R) \(.WS) \(.N) \(.TOTAL)"'
+    expected() {  # "region window-start count sum" per (region, window), sorted
+      awk -F'|' '{ split($2, f, /[:,}]/); r = f[2]; gsub(/"/, "", r); w = f[8] - f[8] % 60000
+                   k = r " " sprintf("%.0f", w); n[k]++; s[k] += f[6] }
+                 END { for (k in n) printf "%s %d %.0f\n", k, n[k], s[k] }' "$1" | sort
+    }
+  fi
 else
   user_events 36000 300 1000 20 > "$work/input.txt"
   ddl="CREATE STREAM events (user STRING KEY, amount BIGINT, ts BIGINT)
@@ -87,7 +106,7 @@ member 3
 # A kill lands once the output grew (the repartition topic, for KIND
 # repartition) by a random number of records.
 watch=STATS
-if [ "${KIND:-windowed}" = repartition ]; then
+if $repart; then
   qid=$(grep -o 'CTAS_STATS_[0-9]*' "$work/member1.log" | head -1)
   watch="$APP-$qid-Aggregate-GroupBy-repartition"
 fi
@@ -124,7 +143,7 @@ for _ in $(seq 180); do
   cmp -s "$work/members.table" "$work/awk.table" && break
   sleep 1
 done
-if [ "${KIND:-windowed}" = repartition ]; then
+if $repart; then
   topic=$watch
   "$EDDY" exec --state-dir "$work/state1" -e "EXPLAIN $qid;" > "$work/explain.out" 2>&1 || true
   check "EXPLAIN names the repartition topic" grep -q "Repartition topic: $topic" "$work/explain.out"
@@ -171,6 +190,7 @@ echo "figures: $kills SIGKILLs ($deleted with the state directory deleted), $out
 rows=$(wc -l < "$work/awk.table")
 per="(user, window)"
 [ "${KIND:-windowed}" = repartition ] && per=region
+[ "${KIND:-windowed}" = windowed_repartition ] && per="(region, window)"
 check_eq "reference table has a row per $per" "$rows" "$(wc -l < "$work/ref.table")"
 check_eq "the members' table has a row per $per" "$rows" "$(wc -l < "$work/members.table")"
 check "the members' COUNT and SUM equal the uninterrupted run's" cmp -s "$work/members.table" "$work/ref.table"
@@ -180,6 +200,6 @@ check "and equal awk's, computed from the input" cmp -s "$work/members.table" "$
 # exactly-once that needs the development broker to show the killed
 # member's open transaction, and a run whose kills land before anything
 # was sent has nothing to drop: the figure is printed, not required.
-if [ "${KIND:-windowed}" = repartition ] && [ "$GUARANTEE" = at_least_once ]; then
+if $repart && [ "$GUARANTEE" = at_least_once ]; then
   check "entries sent again after a kill were dropped" [ "$dropped" -gt 0 ]
 fi

@@ -7,8 +7,17 @@
  * partition and offset (op_exchange_origin), window and tombstone; bytes
  * that are not a whole entry (every truncation, every single-byte
  * corruption of one) are refused or read as some row, never a crash.
+ *
+ * Windowed (timed): each entry carries its source partition's stream time
+ * as of its row (the largest rowtime so far, rows of other groups
+ * included), which reaches the owner's aggregate before the row, and the
+ * sending task's own aggregate for every row; a batch end sends a time mark to every
+ * other task for a partition whose time moved, none when it did not; a
+ * mark pushes no row and is never taken for a duplicate; the times are in
+ * store "meta", so a restarted exchange carries the time from before.
  */
 #include "eddy/engine/operator.h"
+#include "eddy/store.h"
 #include "testutil.h"
 
 #include <stdlib.h>
@@ -20,7 +29,22 @@ typedef struct Capture {
     int rows;
     Row last;
     char text[64];
+    int times;                    /* partition_time calls */
+    int32_t time_partition;
+    int64_t time;
+    int rows_at_time;             /* rows before the last partition_time */
 } Capture;
+
+static int capture_time(Operator *op, int32_t partition, int64_t t, EddyError *err)
+{
+    (void)err;
+    Capture *c = (Capture *)op;
+    c->times++;
+    c->time_partition = partition;
+    c->time = t;
+    c->rows_at_time = c->rows;
+    return 0;
+}
 
 static int capture_push(Operator *op, Row *row, EddyError *err)
 {
@@ -34,7 +58,8 @@ static int capture_push(Operator *op, Row *row, EddyError *err)
     return 0;
 }
 
-static const OperatorOps capture_ops = {.name = "capture", .push = capture_push};
+static const OperatorOps capture_ops = {.name = "capture", .push = capture_push,
+                                        .partition_time = capture_time};
 
 /* What the exchange produced (OpOutput.repartition). */
 typedef struct Sent {
@@ -86,7 +111,8 @@ int main(void)
         ctx[t].exchange = &ex;
         ctx[t].out.repartition = sent_repartition;
         ctx[t].out.ud = &sent;
-        x[t] = op_exchange_create(&agg, &ctx[t]);
+        EddyError cerr;
+        x[t] = op_exchange_create(&agg, &ctx[t], &cerr);
         memset(&up[t], 0, sizeof up[t]);
         up[t].base.ops = &capture_ops;
         x[t]->downstream = &up[t].base;
@@ -182,6 +208,133 @@ int main(void)
 
     for (int t = 0; t < TASKS; t++)
         x[t]->ops->close(x[t]);
+
+    /* ---- windowed: stream times travel with the rows ---- */
+    Plan wagg = agg;
+    wagg.u.aggregate.window.kind = WKIND_TUMBLING;
+    wagg.u.aggregate.window.size_ms = 1000;
+    StateDb *db = statedb_open_memory(1 << 20);
+    Operator *w[TASKS];
+    for (int t = 0; t < TASKS; t++) {
+        ctx[t].state = db;
+        ctx[t].query_id = "q";
+        EddyError err;
+        w[t] = op_exchange_create(&wagg, &ctx[t], &err);
+        CHECK(w[t] != NULL);
+        memset(&up[t], 0, sizeof up[t]);
+        up[t].base.ops = &capture_ops;
+        w[t]->downstream = &up[t].base;
+    }
+    /* Rows of source partition 3 on task 0, times out of order: each
+     * reaches its aggregate after the partition's time so far. */
+    static const int64_t times[] = {1000, 900, 1500, 1200, 1600, 800, 2000, 1999};
+    int64_t max = INT64_MIN;
+    int to_local = 0, to_remote = 0;
+    for (int g = 0; g < 40; g++) {
+        char name[16];
+        snprintf(name, sizeof name, "W%d", g);
+        Value cols[2] = {v_string_cstr(arena, name), v_bigint(g)};
+        int64_t t = times[g % 8] + g / 8 * 1000;
+        Row row = {.cols = cols, .ncols = 2, .rowtime = t, .partition = 3, .offset = 900 + g,
+                   .window_start = -1, .window_end = -1};
+        if (t > max)
+            max = t;
+        EddyError err;
+        int before_up = up[0].rows, before_sent = sent.n;
+        CHECK_EQ_INT(op_push(w[0], &row, &err), 0);
+        if (up[0].rows > before_up) {
+            to_local++;
+            CHECK_EQ_INT(up[0].time_partition, 3);
+            CHECK_EQ_INT(up[0].time, max);
+            CHECK_EQ_INT(up[0].rows_at_time, before_up);   /* the time came first */
+            continue;
+        }
+        to_remote++;
+        CHECK_EQ_INT(sent.n, before_sent + 1);
+        CHECK_EQ_INT(up[0].time, max);   /* task 0's aggregate heard it too */
+        CHECK(!op_exchange_is_mark(sent.value, sent.len));
+        Capture *owner = &up[sent.partition];
+        int before = owner->rows;
+        CHECK_EQ_INT(op_exchange_receive(w[sent.partition], sent.value, sent.len, &err), 0);
+        CHECK_EQ_INT(owner->rows, before + 1);
+        CHECK_EQ_INT(owner->time_partition, 3);
+        CHECK_EQ_INT(owner->time, max);
+        CHECK_EQ_INT(owner->rows_at_time, before);
+        CHECK_EQ_INT(owner->last.rowtime, t);
+        CHECK_STR(owner->text, name);
+    }
+    printf("windowed, 40 groups from task 0: %d kept, %d sent; partition 3's time %lld\n", to_local,
+           to_remote, (long long)max);
+    CHECK(to_local > 0 && to_remote > 0);
+
+    /* The batch ends: one mark for partition 3 to each other task. */
+    EddyError err;
+    int before_marks = sent.n;
+    CHECK_EQ_INT(w[0]->ops->batch_end(w[0], &err), 0);
+    CHECK_EQ_INT(sent.n, before_marks + TASKS - 1);
+    CHECK(op_exchange_is_mark(sent.value, sent.len));
+    CHECK(!op_exchange_origin(sent.value, sent.len, &p, &o));
+    Capture *marked = &up[sent.partition];
+    int rows_before = marked->rows, times_before = marked->times;
+    CHECK_EQ_INT(op_exchange_receive(w[sent.partition], sent.value, sent.len, &err), 0);
+    CHECK_EQ_INT(marked->rows, rows_before);
+    CHECK_EQ_INT(marked->times, times_before + 1);
+    CHECK_EQ_INT(marked->time_partition, 3);
+    CHECK_EQ_INT(marked->time, max);
+    /* Every cut of a mark is refused. */
+    char mark[128];
+    size_t mlen = sent.len;
+    memcpy(mark, sent.value, mlen);
+    for (size_t cut = 0; cut < mlen; cut++) {
+        char *copy = malloc(cut + 1);
+        memcpy(copy, mark, cut);
+        CHECK_EQ_INT(op_exchange_receive(w[1], copy, cut, &err), 1);
+        free(copy);
+    }
+    CHECK_EQ_INT(marked->rows, rows_before);
+    /* A second batch end with no time moved: no marks. */
+    CHECK_EQ_INT(w[0]->ops->batch_end(w[0], &err), 0);
+    CHECK_EQ_INT(sent.n, before_marks + TASKS - 1);
+
+    /* Restarted: the exchange reads partition 3's time back from "meta";
+     * a late row carries it, and the first batch end marks it again. */
+    w[0]->ops->close(w[0]);
+    w[0] = op_exchange_create(&wagg, &ctx[0], &err);
+    CHECK(w[0] != NULL);
+    w[0]->downstream = &up[0].base;
+    int before_restart = sent.n, local_before = up[0].rows;
+    for (int g = 0; g < 40 && sent.n == before_restart && up[0].rows == local_before; g++) {
+        Value cols[2] = {v_string_cstr(arena, "late"), v_bigint(g)};
+        Row row = {.cols = cols, .ncols = 2, .rowtime = 5, .partition = 3, .offset = 2000 + g,
+                   .window_start = -1, .window_end = -1};
+        CHECK_EQ_INT(op_push(w[0], &row, &err), 0);
+    }
+    if (up[0].rows > local_before) {
+        CHECK_EQ_INT(up[0].time, max);
+    } else {
+        CHECK_EQ_INT(op_exchange_receive(w[sent.partition], sent.value, sent.len, &err), 0);
+        CHECK_EQ_INT(up[sent.partition].time, max);
+        CHECK_EQ_INT(up[sent.partition].last.rowtime, 5);
+    }
+    before_marks = sent.n;
+    CHECK_EQ_INT(w[0]->ops->batch_end(w[0], &err), 0);
+    CHECK_EQ_INT(sent.n, before_marks + TASKS - 1);
+
+    /* A timed entry at an exchange without windows is refused, nothing
+     * pushed; one without a time at a windowed one is read (old entries). */
+    int rows_x = up[1].rows;
+    Operator *plain = op_exchange_create(&agg, &ctx[1], &err);
+    plain->downstream = &up[1].base;
+    CHECK_EQ_INT(op_exchange_receive(plain, mark, mlen, &err), 1);
+    CHECK_EQ_INT(up[1].rows, rows_x);
+    CHECK_EQ_INT(op_exchange_receive(plain, entry, len, &err), 0);
+    CHECK_EQ_INT(up[1].rows, rows_x + 1);
+    CHECK_EQ_INT(op_exchange_receive(w[1], entry, len, &err), 0);
+    CHECK_EQ_INT(up[1].rows, rows_x + 2);
+    plain->ops->close(plain);
+    for (int t = 0; t < TASKS; t++)
+        w[t]->ops->close(w[t]);
+    statedb_close(db);
     arena_destroy(arena);
     printf("%d passed, %d failed\n", tu_passed, tu_failed);
     return tu_failed > 0;
