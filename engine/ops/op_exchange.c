@@ -52,7 +52,9 @@
 
 typedef struct ExchangeOp {
     Operator base;
-    const Plan *agg;              /* the aggregate above: its GROUP BY routes */
+    BExpr *const *keys;           /* what routes: the aggregate's GROUP BY, or a join side's key */
+    int nkeys;
+    int side;                     /* below a join: its side (entries of the right one: flag 32) */
     StrBuf key, row, entry;
     Value *keyvals;
     bool timed;                   /* windowed: times travel with the rows (above) */
@@ -65,6 +67,7 @@ typedef struct ExchangeOp {
 #define F_MUTED 4
 #define F_TIME 8
 #define F_MARK 16
+#define F_RIGHT 32
 
 static uint64_t fnv1a(const char *p, size_t n)
 {
@@ -86,7 +89,7 @@ static int put_entry(ExchangeOp *x, const Row *row, int64_t time, StrBuf *out, E
     if (rowcodec_encode(row->cols, row->ncols, &x->row) != 0)
         return eddy_error(err, ERR_INTERNAL, (SrcPos){0}, "exchange: a row that cannot be encoded");
     sb_putc(out, (char)((row->tombstone ? F_TOMBSTONE : 0) | (ctx->muted && *ctx->muted ? F_MUTED : 0) |
-                        (time != NO_PART_TIME ? F_TIME : 0)));
+                        (time != NO_PART_TIME ? F_TIME : 0) | (x->side == 1 ? F_RIGHT : 0)));
     sb_put_be64(out, (uint64_t)row->rowtime);
     sb_put_be64(out, (uint64_t)(int64_t)row->partition);
     sb_put_be64(out, (uint64_t)row->offset);
@@ -175,10 +178,9 @@ static int exchange_push(Operator *op, Row *row, EddyError *err)
 {
     ExchangeOp *x = (ExchangeOp *)op;
     OpCtx *ctx = op->ctx;
-    const Plan *p = x->agg;
-    int nk = p->u.aggregate.nkeys;
+    int nk = x->nkeys;
     for (int i = 0; i < nk; i++)
-        expr_eval(p->u.aggregate.keys[i], row, &ctx->eval, &x->keyvals[i]);
+        expr_eval(x->keys[i], row, &ctx->eval, &x->keyvals[i]);
     sb_reset(&x->key);
     int to = 0;
     if (keycodec_encode(x->keyvals, nk, &x->key) == 0)
@@ -234,11 +236,13 @@ static int exchange_batch_end(Operator *op, EddyError *err)
     return 0;
 }
 
-bool op_exchange_origin(const void *value, size_t len, int32_t *partition, int64_t *offset)
+bool op_exchange_origin(const void *value, size_t len, int *side, int32_t *partition,
+                        int64_t *offset)
 {
     const unsigned char *p = value;
     if (p == NULL || len < ENTRY_HEAD)
         return false;
+    *side = p[0] & F_RIGHT ? 1 : 0;
     *partition = (int32_t)(int64_t)be64_get(p + 9);
     *offset = (int64_t)be64_get(p + 17);
     return *partition >= 0 && *offset >= 0;
@@ -266,6 +270,10 @@ int op_exchange_receive(Operator *op, const void *value, size_t len, EddyError *
     }
     if (time != NO_PART_TIME && !((ExchangeOp *)op)->timed) {
         eddy_error(err, ERR_RUNTIME, (SrcPos){0}, "exchange: a stream time for an aggregate without windows");
+        return 1;
+    }
+    if (((flags & F_RIGHT) != 0) != (((ExchangeOp *)op)->side == 1)) {
+        eddy_error(err, ERR_RUNTIME, (SrcPos){0}, "exchange: an entry of the other side of the join");
         return 1;
     }
     return hand_up(op, &row, flags, time, err) == 0 ? 0 : -1;
@@ -323,14 +331,21 @@ static const OperatorOps exchange_ops = {
     .close = exchange_close,
 };
 
-Operator *op_exchange_create(const Plan *agg, OpCtx *ctx, EddyError *err)
+Operator *op_exchange_create(const Plan *p, int side, OpCtx *ctx, EddyError *err)
 {
-    ExchangeOp *x = (ExchangeOp *)op_alloc(sizeof(ExchangeOp), &exchange_ops, agg, ctx);
-    x->agg = agg;
-    x->keyvals = calloc((size_t)agg->u.aggregate.nkeys + 1, sizeof(Value));
+    ExchangeOp *x = (ExchangeOp *)op_alloc(sizeof(ExchangeOp), &exchange_ops, p, ctx);
+    if (p->tag == PLAN_JOIN) {
+        x->keys = side == 0 ? &p->u.join.left_key : &p->u.join.right_key;
+        x->nkeys = 1;
+        x->side = side;
+    } else {
+        x->keys = p->u.aggregate.keys;
+        x->nkeys = p->u.aggregate.nkeys;
+        x->timed = p->u.aggregate.window.kind != WKIND_NONE;
+    }
+    x->keyvals = calloc((size_t)x->nkeys + 1, sizeof(Value));
     if (x->keyvals == NULL)
         EDDY_PANIC("out of memory");
-    x->timed = agg->u.aggregate.window.kind != WKIND_NONE;
     op_times_init(&x->times, "xt", INT64_MIN, -1);
     if (x->timed && ((x->meta = op_store(ctx, "meta", err)) == NULL ||
                      op_times_load(&x->times, x->meta, err) != 0)) {

@@ -85,7 +85,8 @@ struct Task {
     Query *q;
     Transport *t;
     StateDb *db;
-    Operator *xop;                /* the exchange below the aggregate, or NULL */
+    Operator *xop[2];             /* the exchange below the aggregate (xop[0]) or below
+                                   * each side of a join, or NULL */
     Consumer *consumer;
     SourceOp *sources[16];        /* one per SOURCE node; a topic may feed several (self-join) */
     const char *source_topics[16];
@@ -127,9 +128,10 @@ struct Task {
      * entry must carry to count (lower: re-sent after its upstream task's
      * crash), kept with the task's offsets under the topic "<repartition
      * topic>#seen", partition = source partition * ntasks + index (so
-     * every filter by partition % ntasks keeps it with its task). */
+     * every filter by partition % ntasks keeps it with its task); a join's
+     * right side's under "<repartition topic>#seen1". */
     const char *repart;
-    char *seen_topic;
+    char *seen_topic[2];
     TopicPartitionOffset *seen;
     int nseen;
     int64_t n_resent;             /* entries dropped since the last log line */
@@ -269,10 +271,10 @@ static int rt_repartition(void *ud, int32_t partition, const void *key, size_t k
  * it keeps for their source partition (entries of one source partition
  * reach a repartition partition in offset order: one idempotent producer
  * at a time).  Counting it moves that offset on. */
-static bool seen_first_time(Task *rt, int32_t partition, int64_t offset)
+static bool seen_first_time(Task *rt, int side, int32_t partition, int64_t offset)
 {
     for (int i = 0; i < rt->nseen; i++) {
-        if (rt->seen[i].partition != partition)
+        if (rt->seen[i].partition != partition || rt->seen[i].topic != rt->seen_topic[side])
             continue;
         if (offset < rt->seen[i].offset)
             return false;
@@ -282,7 +284,7 @@ static bool seen_first_time(Task *rt, int32_t partition, int64_t offset)
     rt->seen = realloc(rt->seen, sizeof *rt->seen * (size_t)(rt->nseen + 1));
     if (rt->seen == NULL)
         EDDY_PANIC("out of memory");
-    rt->seen[rt->nseen++] = (TopicPartitionOffset){rt->seen_topic, partition, offset + 1};
+    rt->seen[rt->nseen++] = (TopicPartitionOffset){rt->seen_topic[side], partition, offset + 1};
     return true;
 }
 
@@ -476,12 +478,12 @@ static int build(Task *rt, const Plan *p, Operator *down, EddyError *err)
     case PLAN_FILTER: op = op_filter_create(p, &rt->ctx); break;
     case PLAN_AGGREGATE:
         op = op_aggregate_create(p, &rt->ctx, err);
-        if (op && rt->ctx.exchange) {
+        if (op && rt->ctx.exchange && !rt->ctx.exchange->join) {
             /* Rows reach the aggregate through the exchange (op_exchange.c). */
             op->downstream = down;
             rt->chain[rt->nchain++] = op;
             down = op;
-            op = rt->xop = op_exchange_create(p, &rt->ctx, err);
+            op = rt->xop[0] = op_exchange_create(p, 0, &rt->ctx, err);
         }
         break;
     case PLAN_SCORE: op = op_score_create(p, &rt->ctx); break;
@@ -494,6 +496,20 @@ static int build(Task *rt, const Plan *p, Operator *down, EddyError *err)
         rt->chain[rt->nchain++] = op;
         /* The two sides live inside the join and close with it. */
         Operator *l = op_join_side(op, 0), *r = op_join_side(op, 1);
+        if (rt->ctx.exchange && rt->ctx.exchange->join) {
+            /* Each side's rows reach their join key's task through an
+             * exchange of their own (op_exchange.c). */
+            Operator *x[2];
+            for (int side = 0; side < 2; side++) {
+                x[side] = rt->xop[side] = op_exchange_create(p, side, &rt->ctx, err);
+                if (x[side] == NULL)
+                    return -1;
+                x[side]->downstream = side == 0 ? l : r;
+                rt->chain[rt->nchain++] = x[side];
+            }
+            l = x[0];
+            r = x[1];
+        }
         if (build(rt, p->input, l, err) != 0)
             return -1;
         return build(rt, p->right, r, err);
@@ -601,11 +617,13 @@ static Task *task_start(int index, int ntasks, bool assigned, int slot, Exchange
     rt->ctx.query = q;
     if (exchange && exchange->remote) {
         rt->repart = exchange->topic;
-        size_t len = strlen(exchange->topic) + sizeof "#seen";
-        rt->seen_topic = malloc(len);
-        if (rt->seen_topic == NULL)
-            EDDY_PANIC("out of memory");
-        snprintf(rt->seen_topic, len, "%s#seen", exchange->topic);
+        size_t len = strlen(exchange->topic) + sizeof "#seen1";
+        for (int side = 0; side < 2; side++) {
+            rt->seen_topic[side] = malloc(len);
+            if (rt->seen_topic[side] == NULL)
+                EDDY_PANIC("out of memory");
+            snprintf(rt->seen_topic[side], len, "%s#seen%s", exchange->topic, side ? "1" : "");
+        }
     }
     if (build_chain(rt, err) != 0) {
         task_stop(rt);
@@ -633,8 +651,11 @@ static Task *task_start(int index, int ntasks, bool assigned, int slot, Exchange
     }
     /* A remote exchange's source positions (Task.seen) are kept with the
      * offsets; they leave the list the consumer starts from. */
-    for (int i = 0; rt->seen_topic && i < nstored;) {
-        if (strcmp(stored[i].topic, rt->seen_topic) != 0) {
+    for (int i = 0; rt->seen_topic[0] && i < nstored;) {
+        int side = strcmp(stored[i].topic, rt->seen_topic[0]) == 0   ? 0
+                   : strcmp(stored[i].topic, rt->seen_topic[1]) == 0 ? 1
+                                                                      : -1;
+        if (side < 0) {
             i++;
             continue;
         }
@@ -643,7 +664,7 @@ static Task *task_start(int index, int ntasks, bool assigned, int slot, Exchange
             if (rt->seen == NULL)
                 EDDY_PANIC("out of memory");
             rt->seen[rt->nseen++] = (TopicPartitionOffset){
-                rt->seen_topic, stored[i].partition / ntasks, stored[i].offset};
+                rt->seen_topic[side], stored[i].partition / ntasks, stored[i].offset};
         }
         free((char *)stored[i].topic);
         stored[i] = stored[--nstored];
@@ -773,16 +794,19 @@ static int process(Task *rt, const TransportRecord *rec, EddyError *err)
     rt->muted = rt->nmute > 0 && below_mute(rt, rec);
     int rc = 0;
     if (rt->repart && strcmp(rec->topic, rt->repart) == 0) {
-        /* Another task's row for a group of this one (op_exchange.c). */
+        /* Another task's row for a group (or join key) of this one
+         * (op_exchange.c). */
+        int side;
         int32_t from;
         int64_t at;
         if (op_exchange_is_mark(rec->value, rec->value_len)) {
-            rc = op_exchange_receive(rt->xop, rec->value, rec->value_len, &rerr);
-        } else if (!op_exchange_origin(rec->value, rec->value_len, &from, &at)) {
+            rc = op_exchange_receive(rt->xop[0], rec->value, rec->value_len, &rerr);
+        } else if (!op_exchange_origin(rec->value, rec->value_len, &side, &from, &at) ||
+                   rt->xop[side] == NULL) {
             eddy_error(&rerr, ERR_RUNTIME, (SrcPos){0}, "not a repartition entry");
             rc = 1;
-        } else if (seen_first_time(rt, from, at)) {
-            rc = op_exchange_receive(rt->xop, rec->value, rec->value_len, &rerr);
+        } else if (seen_first_time(rt, side, from, at)) {
+            rc = op_exchange_receive(rt->xop[side], rec->value, rec->value_len, &rerr);
         } else {
             rt->n_resent++;
         }
@@ -863,10 +887,10 @@ static int task_poll(Task *rt, int timeout_ms, EddyError *err)
  * aggregate (op_exchange_drain); then the batch ends as a poll's does. */
 static int task_drain(Task *rt, EddyError *err)
 {
-    if (rt->xop == NULL || rt->ctx.exchange->remote)
+    if (rt->xop[0] == NULL || rt->ctx.exchange->remote)
         return 0;   /* a remote exchange's rows come as input records */
     int64_t before = rt->emitted, muted_before = rt->muted_out;
-    if (op_exchange_drain(rt->xop, err) != 0)
+    if (op_exchange_drain(rt->xop[0], err) != 0)
         return -1;
     rt->n_out += (rt->emitted - before) - (rt->muted_out - muted_before);
     if (batch_end(rt, err) != 0)
@@ -1001,7 +1025,8 @@ static void task_stop(Task *rt)
     free(rt->offs);
     free(rt->alloffs);
     free(rt->seen);
-    free(rt->seen_topic);
+    free(rt->seen_topic[0]);
+    free(rt->seen_topic[1]);
     free(rt->mute);
     free(rt->plog_topic);
     for (int i = 0; i < rt->nlogs; i++)
@@ -1029,12 +1054,25 @@ struct QueryRuntime {
     Changelog *changelog;         /* its stores' changelog (changelog.c), or NULL */
 };
 
+/* Where a query's tasks hand rows to each other (op_exchange.c). */
+enum { XCHG_NONE, XCHG_AGGREGATE, XCHG_JOIN };
+
+/* One exchange point per query: a second turns *ok false. */
+static void set_exchange(int *exchange, int kind, bool *ok)
+{
+    if (*exchange != XCHG_NONE && *exchange != kind)
+        *ok = false;
+    else if (*exchange == kind)
+        *ok = false;   /* two aggregates or two joins that would each exchange */
+    *exchange = kind;
+}
+
 /* Are the rows a node gives keyed as its source's records are (so a key
  * lives in one input partition)?  *ok turns false for a node whose state
  * would span partitions: a join, an aggregate or a table grouped by
  * anything but the source's key.  Such a query is one task.  `remote`:
  * the exchange would go through a repartition topic (assigned mode). */
-static bool keyed_like_source(const Plan *p, bool remote, bool *ok, bool *exchange)
+static bool keyed_like_source(const Plan *p, bool remote, bool *ok, int *exchange)
 {
     switch (p->tag) {
     case PLAN_SOURCE:
@@ -1068,7 +1106,7 @@ static bool keyed_like_source(const Plan *p, bool remote, bool *ok, bool *exchan
                       (p->u.aggregate.window.kind != WKIND_NONE && !remote)))
             *ok = false;
         else if (!same)
-            *exchange = true;
+            set_exchange(exchange, XCHG_AGGREGATE, ok);
         return true;
     }
     case PLAN_SINK: {
@@ -1087,9 +1125,24 @@ static bool keyed_like_source(const Plan *p, bool remote, bool *ok, bool *exchan
                      p->u.join.kind != JOIN_TABLE_TABLE_FK && lk && rk && lk->kind == BX_COLUMN &&
                      rk->kind == BX_COLUMN && lk->u.column == 0 && rk->u.column == 0 &&
                      l->schema->nkeys == 1 && r->schema->nkeys == 1;
+        /* A stream-table join on a value of the stream (the table on its
+         * key), through a repartition topic: each side's rows go to the
+         * task their join key hashes to, so a key's table row and the
+         * stream rows that look it up meet there.  Stream-stream joins
+         * close windows on their partitions' stream times, which the join
+         * does not take from time marks yet: one task. */
+        bool by_value = !keyed && remote && p->u.join.kind == JOIN_STREAM_TABLE && lk && rk &&
+                        rk->kind == BX_COLUMN && rk->u.column == 0 && r->schema->nkeys == 1;
         if (keyed) {
             keyed_like_source(l, remote, ok, exchange);
             keyed_like_source(r, remote, ok, exchange);
+        } else if (by_value) {
+            int below = XCHG_NONE;
+            keyed_like_source(l, remote, ok, &below);
+            keyed_like_source(r, remote, ok, &below);
+            if (below != XCHG_NONE)
+                *ok = false;
+            set_exchange(exchange, XCHG_JOIN, ok);
         } else {
             *ok = false;
         }
@@ -1127,11 +1180,12 @@ static int has_offsets(StateDb *db, const Query *q, EddyError *err)
 
 /* Whether q's state keeps to its inputs' partitions, so that partition p
  * of every input can be task p's (keyed_like_source; inputs
- * co-partitioned); *exchange when groups are spread through an exchange. */
-static bool partition_local(Query *q, Transport *t, bool remote, bool *exchange)
+ * co-partitioned); *exchange says where rows are spread through an
+ * exchange (XCHG_*). */
+static bool partition_local(Query *q, Transport *t, bool remote, int *exchange)
 {
     bool ok = q->kind != QUERY_TRANSIENT && q->ninputs >= 1 && t->ops->consumer_open_task;
-    *exchange = false;
+    *exchange = XCHG_NONE;
     if (ok)
         keyed_like_source(q->plan, remote, &ok, exchange);
     for (int i = 1; ok && i < q->ninputs; i++)
@@ -1145,11 +1199,11 @@ static bool partition_local(Query *q, Transport *t, bool remote, bool *exchange)
  * partitions, and stateful state records the count, which then holds for
  * the state's life; state written whole (a count of 0 with offsets) stays
  * one task. */
-static int task_count(Query *q, Transport *t, StateDb *db, int workers, bool *exchange,
+static int task_count(Query *q, Transport *t, StateDb *db, int workers, int *exchange,
                       EddyError *err)
 {
     bool ok = partition_local(q, t, false, exchange);
-    if (*exchange && q->ninputs > 1)
+    if (*exchange != XCHG_NONE && q->ninputs > 1)
         ok = false;   /* an exchange below a join's aggregate: not built */
     bool stateful = db && q->kind != QUERY_TRANSIENT && plan_stateful(q->plan);
     int recorded = 0;
@@ -1188,7 +1242,7 @@ static int worker_of(int task, int ntasks, int workers)
 /* Tasks owned[0..nowned) of n (all n when owned is NULL). */
 static QueryRuntime *start_tasks(Query *q, Transport *t, StateDb *db, OffsetReset reset,
                                  RowFn rows, void *rows_ud, const EngineOutput *out,
-                                 int64_t commit_interval_ms, int workers, int n, bool exchange,
+                                 int64_t commit_interval_ms, int workers, int n, int exchange,
                                  const int *owned, int nowned, const char *repartition,
                                  EddyError *err)
 {
@@ -1205,8 +1259,10 @@ static QueryRuntime *start_tasks(Query *q, Transport *t, StateDb *db, OffsetRese
         memcpy(rt->owned, owned, sizeof *owned * (size_t)k);
     }
     rt->workers = workers > 1 ? workers : 1;
-    if (exchange && n > 1)
+    if (exchange && n > 1) {
         rt->exchange.ntasks = n;
+        rt->exchange.join = exchange == XCHG_JOIN;
+    }
     if (exchange && n > 1 && !repartition) {
         rt->exchange.box = calloc((size_t)(n * n), sizeof(StrBuf));
         if (rt->exchange.box == NULL)
@@ -1248,7 +1304,7 @@ QueryRuntime *runtime_start(Query *q, Transport *t, StateDb *db, OffsetReset res
                             void *rows_ud, const EngineOutput *out, int64_t commit_interval_ms,
                             int workers, EddyError *err)
 {
-    bool exchange;
+    int exchange;
     int n = task_count(q, t, db, workers, &exchange, err);
     if (n < 0)
         return NULL;
@@ -1256,22 +1312,28 @@ QueryRuntime *runtime_start(Query *q, Transport *t, StateDb *db, OffsetReset res
                        exchange, NULL, 0, NULL, err);
 }
 
-/* Whether q's plan hands rows between its tasks (a GROUP BY other than
- * its input's key): in assigned mode through a repartition topic. */
-static bool plan_exchanges(Query *q, Transport *t)
+/* Where q's plan hands rows between its tasks (XCHG_*: a GROUP BY other
+ * than its input's key, a stream-table join on a value): in assigned mode
+ * through a repartition topic. */
+static int plan_exchanges(Query *q, Transport *t)
 {
-    bool exchange;
+    int exchange;
     partition_local(q, t, true, &exchange);
     return exchange;
 }
 
+const char *runtime_exchange_node(Query *q, Transport *t)
+{
+    return plan_exchanges(q, t) == XCHG_JOIN ? "Join" : "Aggregate-GroupBy";
+}
+
 int runtime_partition_tasks(Query *q, Transport *t, StateDb *db, EddyError *err)
 {
-    bool exchange;
+    int exchange;
     bool ok = partition_local(q, t, true, &exchange);
     int np = ok ? t->ops->topic_partitions(t, q->inputs[0]->topic) : -1;
-    if (!ok || (exchange && q->ninputs > 1) || np < 1)
-        return 0;   /* an exchange goes through a repartition topic: one input only */
+    if (!ok || (exchange == XCHG_AGGREGATE && q->ninputs > 1) || np < 1)
+        return 0;   /* an aggregate's exchange over a join: not built */
     if (!(db && plan_stateful(q->plan)))
         return np;
     int recorded = 0;

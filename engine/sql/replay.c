@@ -163,8 +163,8 @@ static int assigned_tasks(Engine *e, Query *q, EddyError *err)
  * <service.id>-<query id>-<node>-repartition, ksqlDB's naming). */
 void repartition_topic(Engine *e, const Query *q, char *buf, size_t size)
 {
-    snprintf(buf, size, "%s-%s-Aggregate-GroupBy-repartition",
-             catalog_prop(&e->cat, "service.id", "eddy"), q->id);
+    snprintf(buf, size, "%s-%s-%s-repartition", catalog_prop(&e->cat, "service.id", "eddy"), q->id,
+             runtime_exchange_node((Query *)q, e->t));
 }
 
 static int txn_produce(void *ud, int task, const char *topic, int32_t partition, const void *key,

@@ -492,8 +492,9 @@ int exec_explain(Engine *e, const AstStmt *s, EddyError *err)
                 workers = runtime_task_worker(rt, t) + 1;
         const int *owned;
         bool assigned = runtime_owned(rt, &owned) >= 0;
-        const char *how = runtime_repartition(rt) ? "; groups spread over the tasks by a hash of "
-                                                    "their key (through the repartition topic)"
+        const char *how = runtime_repartition(rt) ? "; rows spread over the tasks by a hash of "
+                                                    "their group or join key (through the "
+                                                    "repartition topic)"
                           : n == 1 && !assigned ? "; one task reads every partition"
                           : runtime_exchanges(rt) ? "; groups spread over the tasks by a hash of "
                                                     "their key (in-process exchange)"
@@ -510,7 +511,8 @@ int exec_explain(Engine *e, const AstStmt *s, EddyError *err)
                       n, n, workers, workers == 1 ? "" : "s", how);
         if (runtime_repartition(rt))
             sb_printf(&sb, "Repartition topic: %s (tasks shared by the application's members: a "
-                           "row goes to its group's task through its partition of the topic)\n",
+                           "row goes to its group's or join key's task through its partition of "
+                           "the topic)\n",
                       runtime_repartition(rt));
     }
     engine_text(e, sb.data);

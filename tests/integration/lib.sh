@@ -16,6 +16,8 @@
 #   topic_count TOPIC      number of records in TOPIC (kcat, to the end)
 #   end_offsets TOPIC N    the sum of the end offsets of TOPIC's partitions
 #                          0..N-1 (kcat -Q): how many records it has had
+#   member N, holds_tasks N, kill_member_when TOPIC N: members of one
+#                          application (the scale tests; see below)
 #   changelog_table TOPIC JQ
 #                          the table a changelog topic ends as: each record's
 #                          value through `jq -r JQ` (a line whose first two
@@ -213,4 +215,36 @@ window_totals() {
   awk -F'|' '{ split($2, f, /[:,}]/); u = $1; amt = f[4]; ts = f[6];
                w = ts - ts % 60000; k = u " " sprintf("%.0f", w); n[k]++; s[k] += amt }
              END { for (k in n) printf "%s %d %.0f\n", k, n[k], s[k] }' "$1" | sort
+}
+
+# Members of one application (the scale tests), in $work: member N runs
+# `eddy run $work/member.ksql` with state $work/stateN and log
+# $work/memberN.log ("--- start" before each start), its pid in pids[N]
+# (declare -A pids first); MEMBER_ENV (e.g. "X=1") goes in its environment.
+member() {
+  echo "--- start" >> "$work/member$1.log"
+  env ${MEMBER_ENV:-} "$EDDY" run "$work/member.ksql" --bootstrap-servers "$BOOTSTRAP" \
+    --state-dir "$work/state$1" -p session.timeout.ms=6000 --verbose >> "$work/member$1.log" 2>&1 &
+  pids[$1]=$!
+  add_exit_trap "kill -KILL ${pids[$1]} 2> /dev/null || true"
+}
+# holds_tasks N: member N holds tasks since its last start.
+holds_tasks() {
+  sed -n '/^--- start/h; /^--- start/!H; ${x; p}' "$work/member$1.log" |
+    grep 'tasks \[' | tail -1 | grep -q 'tasks \[[0-9]'
+}
+# kill_member_when TOPIC N: once member N holds tasks and TOPIC (12
+# partitions) has grown by a random number of records (0-499), SIGKILLs
+# member N and waits for it.
+kill_member_when() {
+  wait_for 90 holds_tasks "$2" || { tail -20 "$work/member$2.log"; fail "member $2 was given no task"; }
+  local before
+  before=$(end_offsets "$1" 12)
+  for _ in $(seq 100); do
+    [ "$(end_offsets "$1" 12)" -gt "$((before + RANDOM % 500))" ] && break
+    sleep 0.02
+  done
+  kill -0 "${pids[$2]}" 2> /dev/null || { tail -20 "$work/member$2.log"; fail "member $2 ended before its kill"; }
+  kill -KILL "${pids[$2]}"
+  wait "${pids[$2]}" 2> /dev/null || true
 }

@@ -45,6 +45,7 @@ typedef struct OpOutput {
  * the task reads it back as an input record (op_exchange_receive). */
 typedef struct Exchange {
     int ntasks;
+    bool join;                   /* below a join's two sides, not an aggregate */
     StrBuf *box;
     bool remote;
     char *topic;                 /* remote: the repartition topic */
@@ -111,15 +112,18 @@ bool op_geo_columns(const Schema *s, bool windowed, int *lat, int *lng);
 
 Operator *op_aggregate_create(const Plan *p, OpCtx *ctx, EddyError *err);
 Operator *op_score_create(const Plan *p, OpCtx *ctx);
-/* Routes rows to the task owning their group of aggregate `agg`; drain
- * pushes the rows other tasks sent this one (op_exchange.c). */
-Operator *op_exchange_create(const Plan *agg, OpCtx *ctx, EddyError *err);
+/* Routes rows to the task owning their group of aggregate `p`, or their
+ * join key of join `p`'s side `side`; drain pushes the rows other tasks
+ * sent this one (op_exchange.c).  NULL with err when a windowed
+ * aggregate's store cannot be opened. */
+Operator *op_exchange_create(const Plan *p, int side, OpCtx *ctx, EddyError *err);
 int op_exchange_drain(Operator *x, EddyError *err);
-/* A repartition record's value (an exchange entry): the partition and
- * offset of the source record its row came from; false if it is not an
- * entry.  op_exchange_receive pushes its row up: 0, 1 for a bad entry
+/* A repartition record's value (an exchange entry): the join side (0
+ * for an aggregate's), partition and offset of the source record its row
+ * came from; false if it is not an entry.  op_exchange_receive pushes its row up: 0, 1 for a bad entry
  * (err says why; nothing pushed), -1 with err. */
-bool op_exchange_origin(const void *value, size_t len, int32_t *partition, int64_t *offset);
+bool op_exchange_origin(const void *value, size_t len, int *side, int32_t *partition,
+                        int64_t *offset);
 /* A repartition record that carries a source partition's stream time
  * only (a windowed aggregate's time mark): no row, never a duplicate. */
 bool op_exchange_is_mark(const void *value, size_t len);

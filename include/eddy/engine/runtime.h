@@ -164,6 +164,9 @@ bool runtime_exchanges(const QueryRuntime *rt);
 /* The repartition topic the tasks exchange through (runtime_start_owned),
  * or NULL (in-process, or no exchange). */
 const char *runtime_repartition(const QueryRuntime *rt);
+/* The node a repartition topic of q is named after (ksqlDB's names):
+ * "Join" for a stream-table join on a value, else "Aggregate-GroupBy". */
+const char *runtime_exchange_node(Query *q, Transport *t);
 int runtime_drain_task(QueryRuntime *rt, int task, EddyError *err);
 
 /* Worker threads for tasks (pool.c).  A job is a task polled on its

@@ -87,18 +87,7 @@ printf "SET 'auto.offset.reset' = 'earliest';\nSET 'num.stream.threads' = '1';\n
   "$ddl" "$(query stats_ref)" > "$work/ref.ksql"
 
 declare -A pids
-member() {  # $1 = member number
-  echo "--- start" >> "$work/member$1.log"
-  EDDY_TEST_TXN_ABORT_EVERY=$ABORT_EVERY "$EDDY" run "$work/member.ksql" --bootstrap-servers "$BOOTSTRAP" --state-dir "$work/state$1" \
-    -p session.timeout.ms=6000 --verbose >> "$work/member$1.log" 2>&1 &
-  pids[$1]=$!
-  add_exit_trap "kill -KILL ${pids[$1]} 2> /dev/null || true"
-}
-holds_tasks() {  # $1 = member number: since its last start it holds tasks
-  sed -n '/^--- start/h; /^--- start/!H; ${x; p}' "$work/member$1.log" |
-    grep 'tasks \[' | tail -1 | grep -q 'tasks \[[0-9]'
-}
-
+MEMBER_ENV="EDDY_TEST_TXN_ABORT_EVERY=$ABORT_EVERY"
 member 1
 wait_for 60 grep -q "Created query\|skipped CREATE TABLE" "$work/member1.log" || fail "member 1 did not start"
 member 2
@@ -115,15 +104,8 @@ for k in $(seq 0 $((KILLS - 1))); do
   kcat -P -b "$BOOTSTRAP" -t events -K '|' -l "$work/chunk.$(printf %02d "$k")" &
   producer=$!
   victim=$((RANDOM % 3 + 1))
-  wait_for 90 holds_tasks "$victim" || { tail -20 "$work/member$victim.log"; fail "member $victim was given no task"; }
-  before=$(end_offsets "$watch" 12)
-  for _ in $(seq 100); do
-    [ "$(end_offsets "$watch" 12)" -gt "$((before + RANDOM % 500))" ] && break
-    sleep 0.02
-  done
-  kill -0 "${pids[$victim]}" 2> /dev/null || { tail -20 "$work/member$victim.log"; fail "member $victim ended before its kill"; }
-  kill -KILL "${pids[$victim]}" && kills=$((kills + 1))
-  wait "${pids[$victim]}" 2> /dev/null || true
+  kill_member_when "$watch" "$victim"
+  kills=$((kills + 1))
   how=kept
   if [ $((k % 3)) -eq 1 ]; then
     rm -rf "$work/state$victim"

@@ -15,6 +15,11 @@
  * other task for a partition whose time moved, none when it did not; a
  * mark pushes no row and is never taken for a duplicate; the times are in
  * store "meta", so a restarted exchange carries the time from before.
+ *
+ * Below a stream-table join: the stream side routes by its join value, the
+ * table side by its key, so a key's table row and the stream rows with
+ * that value meet on one task; a right side's entry says so (and the left
+ * side's exchange refuses it).
  */
 #include "eddy/engine/operator.h"
 #include "eddy/store.h"
@@ -112,7 +117,7 @@ int main(void)
         ctx[t].out.repartition = sent_repartition;
         ctx[t].out.ud = &sent;
         EddyError cerr;
-        x[t] = op_exchange_create(&agg, &ctx[t], &cerr);
+        x[t] = op_exchange_create(&agg, 0, &ctx[t], &cerr);
         memset(&up[t], 0, sizeof up[t]);
         up[t].base.ops = &capture_ops;
         x[t]->downstream = &up[t].base;
@@ -120,7 +125,7 @@ int main(void)
 
     /* Rows of 40 groups pushed on task 0: each either goes up there or is
      * sent to another task's partition, and read back there as itself. */
-    int local = 0, remote = 0;
+    int local = 0, remote = 0, side = -1;
     for (int g = 0; g < 40; g++) {
         char name[16];
         snprintf(name, sizeof name, "R%d", g);
@@ -143,9 +148,10 @@ int main(void)
         CHECK_EQ_INT(sent.timestamp, 1000 + g);
         int32_t from = -1;
         int64_t at = -1;
-        CHECK(op_exchange_origin(sent.value, sent.len, &from, &at));
+        CHECK(op_exchange_origin(sent.value, sent.len, &side, &from, &at));
         CHECK_EQ_INT(from, 3);
         CHECK_EQ_INT(at, 500 + g);
+        CHECK_EQ_INT(side, 0);
         Capture *owner = &up[sent.partition];
         int before = owner->rows;
         CHECK_EQ_INT(op_exchange_receive(x[sent.partition], sent.value, sent.len, &err), 0);
@@ -187,8 +193,8 @@ int main(void)
     CHECK_EQ_INT(refused, cuts);
     int32_t p;
     int64_t o;
-    CHECK(!op_exchange_origin(entry, 10, &p, &o));
-    CHECK(!op_exchange_origin(NULL, 0, &p, &o));
+    CHECK(!op_exchange_origin(entry, 10, &side, &p, &o));
+    CHECK(!op_exchange_origin(NULL, 0, &side, &p, &o));
     int read = 0, bad = 0;
     for (size_t i = 0; i < len; i++) {
         for (int bit = 0; bit < 8; bit++) {
@@ -219,7 +225,7 @@ int main(void)
         ctx[t].state = db;
         ctx[t].query_id = "q";
         EddyError err;
-        w[t] = op_exchange_create(&wagg, &ctx[t], &err);
+        w[t] = op_exchange_create(&wagg, 0, &ctx[t], &err);
         CHECK(w[t] != NULL);
         memset(&up[t], 0, sizeof up[t]);
         up[t].base.ops = &capture_ops;
@@ -273,7 +279,7 @@ int main(void)
     CHECK_EQ_INT(w[0]->ops->batch_end(w[0], &err), 0);
     CHECK_EQ_INT(sent.n, before_marks + TASKS - 1);
     CHECK(op_exchange_is_mark(sent.value, sent.len));
-    CHECK(!op_exchange_origin(sent.value, sent.len, &p, &o));
+    CHECK(!op_exchange_origin(sent.value, sent.len, &side, &p, &o));
     Capture *marked = &up[sent.partition];
     int rows_before = marked->rows, times_before = marked->times;
     CHECK_EQ_INT(op_exchange_receive(w[sent.partition], sent.value, sent.len, &err), 0);
@@ -299,7 +305,7 @@ int main(void)
     /* Restarted: the exchange reads partition 3's time back from "meta";
      * a late row carries it, and the first batch end marks it again. */
     w[0]->ops->close(w[0]);
-    w[0] = op_exchange_create(&wagg, &ctx[0], &err);
+    w[0] = op_exchange_create(&wagg, 0, &ctx[0], &err);
     CHECK(w[0] != NULL);
     w[0]->downstream = &up[0].base;
     int before_restart = sent.n, local_before = up[0].rows;
@@ -323,7 +329,7 @@ int main(void)
     /* A timed entry at an exchange without windows is refused, nothing
      * pushed; one without a time at a windowed one is read (old entries). */
     int rows_x = up[1].rows;
-    Operator *plain = op_exchange_create(&agg, &ctx[1], &err);
+    Operator *plain = op_exchange_create(&agg, 0, &ctx[1], &err);
     plain->downstream = &up[1].base;
     CHECK_EQ_INT(op_exchange_receive(plain, mark, mlen, &err), 1);
     CHECK_EQ_INT(up[1].rows, rows_x);
@@ -334,6 +340,82 @@ int main(void)
     plain->ops->close(plain);
     for (int t = 0; t < TASKS; t++)
         w[t]->ops->close(w[t]);
+
+    /* ---- below a join: each side routes by its join key ---- */
+    BExpr lkey = {.kind = BX_COLUMN}, rkey = {.kind = BX_COLUMN};
+    lkey.u.column = 1;   /* the left row's second column: a value */
+    rkey.u.column = 0;   /* the right (table) row's key */
+    Plan join;
+    memset(&join, 0, sizeof join);
+    join.tag = PLAN_JOIN;
+    join.u.join.kind = JOIN_STREAM_TABLE;
+    join.u.join.left_key = &lkey;
+    join.u.join.right_key = &rkey;
+    Operator *jl[TASKS], *jr[TASKS];
+    Capture lup[TASKS], rup[TASKS];
+    for (int t = 0; t < TASKS; t++) {
+        jl[t] = op_exchange_create(&join, 0, &ctx[t], &err);
+        jr[t] = op_exchange_create(&join, 1, &ctx[t], &err);
+        memset(&lup[t], 0, sizeof lup[t]);
+        memset(&rup[t], 0, sizeof rup[t]);
+        lup[t].base.ops = rup[t].base.ops = &capture_ops;
+        jl[t]->downstream = &lup[t].base;
+        jr[t]->downstream = &rup[t].base;
+    }
+    /* Key k's table row (pushed on task 1) and a stream row with k as its
+     * value (pushed on task 2) reach the same task, each on its own side. */
+    int met = 0;
+    for (int k = 0; k < 24; k++) {
+        char kname[16];
+        snprintf(kname, sizeof kname, "K%d", k);
+        Value tcols[2] = {v_string_cstr(arena, kname), v_bigint(k)};
+        Value scols[2] = {v_string_cstr(arena, "event"), v_string_cstr(arena, kname)};
+        Row trow = {.cols = tcols, .ncols = 2, .rowtime = 10, .partition = 1, .offset = k,
+                    .window_start = -1, .window_end = -1};
+        Row srow = {.cols = scols, .ncols = 2, .rowtime = 20, .partition = 2, .offset = 100 + k,
+                    .window_start = -1, .window_end = -1};
+        int towner = -1, sowner = -1;
+        int before_sent = sent.n, before_r = rup[1].rows;
+        CHECK_EQ_INT(op_push(jr[1], &trow, &err), 0);
+        if (rup[1].rows > before_r) {
+            towner = 1;
+        } else {
+            CHECK_EQ_INT(sent.n, before_sent + 1);
+            towner = sent.partition;
+            CHECK(op_exchange_origin(sent.value, sent.len, &side, &p, &o));
+            CHECK_EQ_INT(side, 1);
+            CHECK_EQ_INT(p, 1);
+            CHECK_EQ_INT(o, k);
+            /* The left side's exchange refuses a right side's entry. */
+            CHECK_EQ_INT(op_exchange_receive(jl[towner], sent.value, sent.len, &err), 1);
+            int rb = rup[towner].rows;
+            CHECK_EQ_INT(op_exchange_receive(jr[towner], sent.value, sent.len, &err), 0);
+            CHECK_EQ_INT(rup[towner].rows, rb + 1);
+            CHECK_STR(rup[towner].text, kname);
+        }
+        before_sent = sent.n;
+        int before_l = lup[2].rows;
+        CHECK_EQ_INT(op_push(jl[2], &srow, &err), 0);
+        if (lup[2].rows > before_l) {
+            sowner = 2;
+        } else {
+            CHECK_EQ_INT(sent.n, before_sent + 1);
+            sowner = sent.partition;
+            CHECK(op_exchange_origin(sent.value, sent.len, &side, &p, &o));
+            CHECK_EQ_INT(side, 0);
+            CHECK_EQ_INT(op_exchange_receive(jr[sowner], sent.value, sent.len, &err), 1);
+            int lb = lup[sowner].rows;
+            CHECK_EQ_INT(op_exchange_receive(jl[sowner], sent.value, sent.len, &err), 0);
+            CHECK_EQ_INT(lup[sowner].rows, lb + 1);
+        }
+        CHECK_EQ_INT(towner, sowner);
+        met += towner == sowner;
+    }
+    printf("join: 24 keys, table row and stream row met on one task for %d\n", met);
+    for (int t = 0; t < TASKS; t++) {
+        jl[t]->ops->close(jl[t]);
+        jr[t]->ops->close(jr[t]);
+    }
     statedb_close(db);
     arena_destroy(arena);
     printf("%d passed, %d failed\n", tu_passed, tu_failed);
