@@ -24,7 +24,8 @@
  * (after dropping one its source record was already counted for, by the
  * source partition and offset the entry carries: op_exchange_origin).
  *
- * Windowed aggregates (remote only: keyed_like_source in runtime.c).  A
+ * Windowed aggregates and stream-stream joins (remote only:
+ * keyed_like_source in runtime.c).  A
  * window closes on the slowest input partition's stream time and a row is
  * late against its own partition's (op_aggregate.c), so a group's owner
  * must hear every source partition's time, not only its rows' times.  The
@@ -34,7 +35,10 @@
  * entry carries its partition's time as of its row (flag 8), which the
  * owner applies before the row; the task's own aggregate hears it for
  * every row, sent or kept; (2) at the end of each batch a partition whose
- * time moved sends a time mark (flag 16, no row) to every other task.  So an owner's times
+ * time moved sends a time mark (flag 16, no row) to every other task.
+ * A join's two sides keep one set of times (op_exchange_pair: a join's
+ * partition time counts both sides' rows, in the join's store "meta"),
+ * and its left side sends the marks.  So an owner's times
  * trail the source's, never lead: windows close no earlier than in one
  * process, and a row is late exactly when it would be there.
  *
@@ -47,6 +51,7 @@
 #include "eddy/codec.h"
 #include "op_int.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -58,8 +63,10 @@ typedef struct ExchangeOp {
     StrBuf key, row, entry;
     Value *keyvals;
     bool timed;                   /* windowed: times travel with the rows (above) */
+    bool marks;                   /* sends the time marks (not a join's right side) */
     Store *meta;
     PartitionTimes times;         /* source partitions' stream times ("xt") */
+    PartitionTimes *tp;           /* &times, or the left side's (op_exchange_pair) */
     int64_t marked[OP_MAX_PARTITIONS];   /* the time each last sent in a mark */
 } ExchangeOp;
 
@@ -164,13 +171,14 @@ static int part_time(ExchangeOp *x, const Row *row, int64_t *time, EddyError *er
     *time = NO_PART_TIME;
     if (!x->timed || row->partition < 0)
         return 0;
-    int slot = op_times_slot(&x->times, row->partition);
-    if (row->rowtime > x->times.times[slot]) {
-        op_times_advance(&x->times, slot, row->rowtime);
-        if (op_times_save(&x->times, x->meta, slot) != 0)
+    PartitionTimes *tp = x->tp;
+    int slot = op_times_slot(tp, row->partition);
+    if (row->rowtime > tp->times[slot]) {
+        op_times_advance(tp, slot, row->rowtime);
+        if (op_times_save(tp, x->meta, slot) != 0)
             return eddy_error(err, ERR_IO, (SrcPos){0}, "exchange: cannot save stream time");
     }
-    *time = x->times.times[slot];
+    *time = tp->times[slot];
     return 0;
 }
 
@@ -179,8 +187,16 @@ static int exchange_push(Operator *op, Row *row, EddyError *err)
     ExchangeOp *x = (ExchangeOp *)op;
     OpCtx *ctx = op->ctx;
     int nk = x->nkeys;
-    for (int i = 0; i < nk; i++)
+    /* Rows the operator above drops, before they count for time: a null
+     * group or join key, a tombstone in a stream's aggregate or a
+     * stream-stream join (a table's deletions do go on). */
+    if (row->tombstone && (x->timed || op->plan->tag == PLAN_AGGREGATE))
+        return 0;
+    for (int i = 0; i < nk; i++) {
         expr_eval(x->keys[i], row, &ctx->eval, &x->keyvals[i]);
+        if (x->keyvals[i].kind == TYPE_NULL)
+            return 0;
+    }
     sb_reset(&x->key);
     int to = 0;
     if (keycodec_encode(x->keyvals, nk, &x->key) == 0)
@@ -210,7 +226,7 @@ static int exchange_batch_end(Operator *op, EddyError *err)
 {
     ExchangeOp *x = (ExchangeOp *)op;
     OpCtx *ctx = op->ctx;
-    if (!x->timed || !ctx->exchange->remote)
+    if (!x->timed || !x->marks || !ctx->exchange->remote)
         return 0;
     for (int i = 0; i < x->times.n; i++) {
         if (x->times.times[i] <= x->marked[i])
@@ -334,20 +350,27 @@ static const OperatorOps exchange_ops = {
 Operator *op_exchange_create(const Plan *p, int side, OpCtx *ctx, EddyError *err)
 {
     ExchangeOp *x = (ExchangeOp *)op_alloc(sizeof(ExchangeOp), &exchange_ops, p, ctx);
+    const char *meta = "meta";
+    char join_meta[64];
     if (p->tag == PLAN_JOIN) {
         x->keys = side == 0 ? &p->u.join.left_key : &p->u.join.right_key;
         x->nkeys = 1;
         x->side = side;
+        x->timed = p->u.join.kind == JOIN_STREAM_STREAM;
+        snprintf(join_meta, sizeof join_meta, "join%d.meta", p->u.join.id);
+        meta = join_meta;   /* the join's own (its times are under "t") */
     } else {
         x->keys = p->u.aggregate.keys;
         x->nkeys = p->u.aggregate.nkeys;
         x->timed = p->u.aggregate.window.kind != WKIND_NONE;
     }
+    x->marks = true;
+    x->tp = &x->times;
     x->keyvals = calloc((size_t)x->nkeys + 1, sizeof(Value));
     if (x->keyvals == NULL)
         EDDY_PANIC("out of memory");
     op_times_init(&x->times, "xt", INT64_MIN, -1);
-    if (x->timed && ((x->meta = op_store(ctx, "meta", err)) == NULL ||
+    if (x->timed && ((x->meta = op_store(ctx, meta, err)) == NULL ||
                      op_times_load(&x->times, x->meta, err) != 0)) {
         exchange_close(&x->base);
         return NULL;
@@ -355,4 +378,11 @@ Operator *op_exchange_create(const Plan *p, int side, OpCtx *ctx, EddyError *err
     for (int i = 0; i < OP_MAX_PARTITIONS; i++)
         x->marked[i] = INT64_MIN;   /* a restart marks every partition again */
     return &x->base;
+}
+
+void op_exchange_pair(Operator *left, Operator *right)
+{
+    ExchangeOp *l = (ExchangeOp *)left, *r = (ExchangeOp *)right;
+    r->tp = &l->times;
+    r->marks = false;
 }

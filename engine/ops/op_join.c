@@ -65,6 +65,10 @@ struct JoinOp {
     StrBuf key, val, tmp, idx;
     StrBuf lo, hi;                /* scan bounds */
     JoinMem *mem[2];              /* stream-stream: each buffer's recent rows */
+    /* A partition time heard through an exchange moved the close time:
+     * the windows close after the row that came with it, or before the
+     * next row or time, or at the batch's end (side_partition_time). */
+    bool close_pending;
 };
 
 /* How far behind the reach of the slowest partition's stream time rows
@@ -416,6 +420,8 @@ static int stream_stream(JoinOp *j, int side, const Row *row, const Value *key, 
         return -1;
     bool outer = side == 0 ? (p->u.join.type == JOINTYPE_LEFT || p->u.join.type == JOINTYPE_FULL)
                            : (p->u.join.type == JOINTYPE_RIGHT || p->u.join.type == JOINTYPE_FULL);
+    close_moved = close_moved || j->close_pending;
+    j->close_pending = false;
     if (close_moved) {
         int64_t floor = mem_floor(j);
         joinmem_evict(j->mem[0], floor);
@@ -654,6 +660,48 @@ static int side_push(Operator *op, Row *row, EddyError *err)
     EDDY_PANIC("bad join kind %d", (int)p->u.join.kind);
 }
 
+/* Closes the windows a moved close time closed (close_pending). */
+static int close_pending(JoinOp *j, EddyError *err)
+{
+    if (!j->close_pending)
+        return 0;
+    j->close_pending = false;
+    int64_t floor = mem_floor(j);
+    joinmem_evict(j->mem[0], floor);
+    joinmem_evict(j->mem[1], floor);
+    for (int i = 0; i < j->times.n; i++)
+        if (close_windows(j, i, err) != 0)
+            return -1;
+    return 0;
+}
+
+/* A partition's stream time heard through an exchange (op_exchange.c),
+ * before the row it came with, if any.  In one process a row first moves
+ * its partition's time (so its own lateness is judged by it), then joins,
+ * then closes windows: so the time moves now and the windows close after
+ * the row (stream_stream), or before whatever comes next here, or at the
+ * batch's end. */
+static int side_partition_time(Operator *op, int32_t partition, int64_t t, EddyError *err)
+{
+    JoinOp *j = ((JoinSide *)op)->join;
+    if (j->base.plan->u.join.kind != JOIN_STREAM_STREAM)
+        return 0;
+    if (close_pending(j, err) != 0)
+        return -1;
+    int ps = op_times_slot(&j->times, partition);
+    if (t <= j->times.times[ps])
+        return 0;
+    j->close_pending = op_times_advance(&j->times, ps, t);
+    if (save_meta(j, ps) != 0)
+        return eddy_error(err, ERR_IO, (SrcPos){0}, "join: cannot save stream time");
+    return 0;
+}
+
+static int join_batch_end(Operator *op, EddyError *err)
+{
+    return close_pending((JoinOp *)op, err);
+}
+
 static void side_close(Operator *op)
 {
     (void)op;   /* embedded in the join; freed with it */
@@ -662,6 +710,7 @@ static void side_close(Operator *op)
 static const OperatorOps side_ops = {
     .name = "join-side",
     .push = side_push,
+    .partition_time = side_partition_time,
     .advance = op_generic_advance,
     .flush = op_generic_flush,
     .close = side_close,
@@ -690,6 +739,7 @@ static void join_close(Operator *op)
 static const OperatorOps join_ops = {
     .name = "join",
     .push = join_push,
+    .batch_end = join_batch_end,
     .advance = op_generic_advance,
     .flush = op_generic_flush,
     .close = join_close,

@@ -507,6 +507,7 @@ static int build(Task *rt, const Plan *p, Operator *down, EddyError *err)
                 x[side]->downstream = side == 0 ? l : r;
                 rt->chain[rt->nchain++] = x[side];
             }
+            op_exchange_pair(x[0], x[1]);
             l = x[0];
             r = x[1];
         }
@@ -1126,13 +1127,15 @@ static bool keyed_like_source(const Plan *p, bool remote, bool *ok, int *exchang
                      rk->kind == BX_COLUMN && lk->u.column == 0 && rk->u.column == 0 &&
                      l->schema->nkeys == 1 && r->schema->nkeys == 1;
         /* A stream-table join on a value of the stream (the table on its
-         * key), through a repartition topic: each side's rows go to the
-         * task their join key hashes to, so a key's table row and the
-         * stream rows that look it up meet there.  Stream-stream joins
-         * close windows on their partitions' stream times, which the join
-         * does not take from time marks yet: one task. */
-        bool by_value = !keyed && remote && p->u.join.kind == JOIN_STREAM_TABLE && lk && rk &&
-                        rk->kind == BX_COLUMN && rk->u.column == 0 && r->schema->nkeys == 1;
+         * key), or a stream-stream join on values, through a repartition
+         * topic: each side's rows go to the task their join key hashes to,
+         * so a key's rows meet there; a stream-stream join's windows close
+         * on partition times that come with the rows and in time marks, as
+         * a windowed aggregate's (op_exchange.c). */
+        bool by_value = !keyed && remote && lk && rk && !p->u.join.windowed &&
+                        ((p->u.join.kind == JOIN_STREAM_TABLE && rk->kind == BX_COLUMN &&
+                          rk->u.column == 0 && r->schema->nkeys == 1) ||
+                         p->u.join.kind == JOIN_STREAM_STREAM);
         if (keyed) {
             keyed_like_source(l, remote, ok, exchange);
             keyed_like_source(r, remote, ok, exchange);

@@ -118,6 +118,10 @@ Operator *op_score_create(const Plan *p, OpCtx *ctx);
  * aggregate's store cannot be opened. */
 Operator *op_exchange_create(const Plan *p, int side, OpCtx *ctx, EddyError *err);
 int op_exchange_drain(Operator *x, EddyError *err);
+/* A join's right side's exchange keeps its stream times with the left
+ * side's (one time per partition for both sides, as the join counts it);
+ * the left one sends the time marks. */
+void op_exchange_pair(Operator *left, Operator *right);
 /* A repartition record's value (an exchange entry): the join side (0
  * for an aggregate's), partition and offset of the source record its row
  * came from; false if it is not an entry.  op_exchange_receive pushes its row up: 0, 1 for a bad entry
