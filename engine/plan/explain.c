@@ -128,7 +128,14 @@ static void explain_node(const Plan *p, const char *qid, int depth, StrBuf *out)
         sb_puts(out, "\n");
         for (int i = 0; i < depth; i++)
             sb_puts(out, "  ");
-        sb_puts(out, "    internal topics: none (one task reads every partition of both sides)");
+        if (p->u.join.kind == JOIN_TABLE_TABLE || p->u.join.kind == JOIN_TABLE_TABLE_FK)
+            sb_puts(out, "    internal topics: none (task p joins partition p of both sides when"
+                         " both are keyed by the join key, else one task reads every partition)");
+        else
+            sb_puts(out, "    internal topics: none in one process (task p joins partition p of"
+                         " both sides when both are keyed by the join key, else one task reads"
+                         " every partition); a repartition topic when its tasks are shared by an"
+                         " application's members (below)");
         break;
     }
     case PLAN_SCORE: {

@@ -185,13 +185,17 @@ static int run_record(Engine *e, CommandTopic *c, const TransportRecord *r, cons
             EDDY_PANIC("out of memory");
         engine_log(e, 0, "command topic: running offset %lld from member %.*s", (long long)r->offset,
                    (int)r->key_len, r->key ? (const char *)r->key : "");
+        /* Its output was its sender's client's; here the log line above
+         * says it ran (and a failure is logged). */
         EddyError serr;
-        bool outer = e->remote_command;
+        bool outer = e->remote_command, outer_text = e->text_off;
         e->remote_command = true;
+        e->text_off = true;
         if (engine_execute(e, text, "command topic", &serr) != 0)
             engine_log(e, 1, "command topic: offset %lld failed here: %s",
                        (long long)r->offset, serr.msg);
         e->remote_command = outer;
+        e->text_off = outer_text;
         free(text);
         c->applied++;
     }
@@ -320,7 +324,6 @@ int commands_run(Engine *e, const AstStmt *s, int (*run)(Engine *, const AstStmt
             err->pos = s->pos;
         return -1;
     }
-    engine_log(e, 0, "command topic: running offset %lld, this member's statement", (long long)at);
     e->remote_command = true;
     rc = run(e, s, err);
     e->remote_command = false;

@@ -28,7 +28,7 @@
 
 void engine_text(Engine *e, const char *text)
 {
-    if (!e->replaying && e->out.text)
+    if (!e->replaying && !e->text_off && e->out.text)
         e->out.text(e->out.ud, text);
 }
 

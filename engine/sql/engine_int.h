@@ -58,6 +58,7 @@ struct Engine {
     struct WorkerPool *pool;      /* worker threads for tasks (engine_poll), once needed */
     struct CommandTopic *commands;   /* the application's command topic (commands.c), once open */
     bool remote_command;          /* running a statement from the command topic */
+    bool text_off;                /* another member's statement: its output is not shown here */
     /* Checking a statement before it goes to the command topic: it runs up
      * to engine_persist, which keeps what it would log (validated_text)
      * and fails, so the statement changes nothing (commands.c). */
