@@ -42,11 +42,17 @@
  * trail the source's, never lead: windows close no earlier than in one
  * process, and a row is late exactly when it would be there.
  *
- * Entry: u8 flags (1 tombstone, 4 muted, 8 time follows, 16 time mark),
+ * Aggregates over a table: a change carries its previous row (its group
+ * loses it), so an entry may carry it too (flag 64); a change whose old
+ * and new groups are other tasks' goes as two entries (table_change).
+ *
+ * Entry: u8 flags (1 tombstone, 4 muted, 8 time follows, 16 time mark,
+ * 32 a join's right side, 64 a prior row follows),
  * then 8 bytes each: rowtime (a mark: the time), partition, offset,
  * window start, window end, column count, byte count; then the row
  * codec's bytes of the columns; then, with flag 8, 8 bytes: the source
- * partition's stream time.
+ * partition's stream time; then, with flag 64, the prior row: 8 bytes
+ * each, column count and byte count, and its bytes.
  */
 #include "eddy/codec.h"
 #include "op_int.h"
@@ -63,6 +69,8 @@ typedef struct ExchangeOp {
     StrBuf key, row, entry;
     Value *keyvals;
     bool timed;                   /* windowed: times travel with the rows (above) */
+    bool table;                   /* an aggregate over a table: changes carry their prior */
+    StrBuf okey;                  /* a table change's old group */
     bool marks;                   /* sends the time marks (not a join's right side) */
     Store *meta;
     PartitionTimes times;         /* source partitions' stream times ("xt") */
@@ -75,6 +83,7 @@ typedef struct ExchangeOp {
 #define F_TIME 8
 #define F_MARK 16
 #define F_RIGHT 32
+#define F_PRIOR 64
 
 static uint64_t fnv1a(const char *p, size_t n)
 {
@@ -95,8 +104,10 @@ static int put_entry(ExchangeOp *x, const Row *row, int64_t time, StrBuf *out, E
     sb_reset(&x->row);
     if (rowcodec_encode(row->cols, row->ncols, &x->row) != 0)
         return eddy_error(err, ERR_INTERNAL, (SrcPos){0}, "exchange: a row that cannot be encoded");
+    const Row *prior = row->prior && !row->prior->tombstone ? row->prior : NULL;
     sb_putc(out, (char)((row->tombstone ? F_TOMBSTONE : 0) | (ctx->muted && *ctx->muted ? F_MUTED : 0) |
-                        (time != NO_PART_TIME ? F_TIME : 0) | (x->side == 1 ? F_RIGHT : 0)));
+                        (time != NO_PART_TIME ? F_TIME : 0) | (x->side == 1 ? F_RIGHT : 0) |
+                        (prior ? F_PRIOR : 0)));
     sb_put_be64(out, (uint64_t)row->rowtime);
     sb_put_be64(out, (uint64_t)(int64_t)row->partition);
     sb_put_be64(out, (uint64_t)row->offset);
@@ -107,6 +118,14 @@ static int put_entry(ExchangeOp *x, const Row *row, int64_t time, StrBuf *out, E
     sb_append(out, x->row.data, x->row.len);
     if (time != NO_PART_TIME)
         sb_put_be64(out, (uint64_t)time);
+    if (prior) {
+        sb_reset(&x->row);
+        if (rowcodec_encode(prior->cols, prior->ncols, &x->row) != 0)
+            return eddy_error(err, ERR_INTERNAL, (SrcPos){0}, "exchange: a row that cannot be encoded");
+        sb_put_be64(out, (uint64_t)prior->ncols);
+        sb_put_be64(out, (uint64_t)x->row.len);
+        sb_append(out, x->row.data, x->row.len);
+    }
     return 0;
 }
 
@@ -151,6 +170,29 @@ static int get_entry(OpCtx *ctx, const unsigned char *p, const unsigned char *en
     row->ncols = n;
     row->tombstone = *flags & F_TOMBSTONE;
     *used = ENTRY_HEAD + (size_t)len + (size_t)tail;
+    if (*flags & F_PRIOR) {   /* a table change's previous row: count, length, bytes */
+        const unsigned char *q = p + *used;
+        if (end - q < 16) {
+            eddy_error(err, ERR_RUNTIME, (SrcPos){0}, "exchange: a cut prior row");
+            return 1;
+        }
+        uint64_t pcap = be64_get(q), plen = be64_get(q + 8);
+        if ((uint64_t)(end - q - 16) < plen || pcap > 4096) {
+            eddy_error(err, ERR_RUNTIME, (SrcPos){0}, "exchange: a cut prior row");
+            return 1;
+        }
+        Row *prior = arena_alloc(ctx->eval.arena, sizeof *prior);
+        *prior = *row;
+        prior->tombstone = false;
+        prior->cols = arena_alloc(ctx->eval.arena, sizeof(Value) * (size_t)(pcap + 1));
+        int pn = 0;
+        if (rowcodec_decode(q + 16, (size_t)plen, prior->cols, (int)pcap, &pn, ctx->eval.arena,
+                            err) != 0)
+            return 1;
+        prior->ncols = pn;
+        row->prior = prior;
+        *used += 16 + (size_t)plen;
+    }
     return 0;
 }
 
@@ -182,11 +224,72 @@ static int part_time(ExchangeOp *x, const Row *row, int64_t *time, EddyError *er
     return 0;
 }
 
+/* The task that owns r's group (its key bytes in *key), or -1 for a null
+ * key. */
+static int owner_of(ExchangeOp *x, const Row *r, StrBuf *key)
+{
+    OpCtx *ctx = x->base.ctx;
+    for (int i = 0; i < x->nkeys; i++) {
+        expr_eval(x->keys[i], r, &ctx->eval, &x->keyvals[i]);
+        if (x->keyvals[i].kind == TYPE_NULL)
+            return -1;
+    }
+    sb_reset(key);
+    if (keycodec_encode(x->keyvals, x->nkeys, key) != 0)
+        return 0;
+    return (int)(fnv1a(key->data, key->len) % (uint64_t)ctx->exchange->ntasks);
+}
+
+/* Hands row (with its prior, if any) to task `to`: up here, or through
+ * the repartition topic (keyed by `key`), or into the box. */
+static int send_to(ExchangeOp *x, int to, Row *row, int64_t time, const StrBuf *key, EddyError *err)
+{
+    OpCtx *ctx = x->base.ctx;
+    if (to == ctx->task)
+        return op_push(x->base.downstream, row, err);
+    if (ctx->exchange->remote) {
+        sb_reset(&x->entry);
+        if (put_entry(x, row, time, &x->entry, err) != 0)
+            return -1;
+        return ctx->out.repartition(ctx->out.ud, to, key->data, key->len, x->entry.data,
+                                    x->entry.len, row->rowtime, err);
+    }
+    return put_entry(x, row, time, &ctx->exchange->box[ctx->task * ctx->exchange->ntasks + to], err);
+}
+
+/* A change of a table below an aggregate: its old row leaves the old
+ * group and its new row joins the new one (op_aggregate.c,
+ * aggregate_table).  One task owning both (or the only one) gets the
+ * change whole; two get a retraction (a deletion whose prior is the old
+ * row) and an addition (the new row without prior), each one entry per
+ * source record, so the duplicate check by source offset holds. */
+static int table_change(ExchangeOp *x, Row *row, EddyError *err)
+{
+    const Row *old = row->prior && !row->prior->tombstone ? row->prior : NULL;
+    int told = old ? owner_of(x, old, &x->okey) : -1;
+    int tnew = row->tombstone ? -1 : owner_of(x, row, &x->key);
+    if (told < 0 && tnew < 0)
+        return 0;   /* nothing for the aggregate */
+    if (told < 0 || tnew < 0 || told == tnew)
+        return send_to(x, tnew >= 0 ? tnew : told, row, NO_PART_TIME, tnew >= 0 ? &x->key : &x->okey,
+                       err);
+    Row retract = *row, add = *row;
+    retract.tombstone = true;
+    retract.cols = old->cols;
+    retract.ncols = old->ncols;
+    retract.prior = old;
+    add.prior = NULL;
+    return send_to(x, told, &retract, NO_PART_TIME, &x->okey, err) != 0 ? -1
+           : send_to(x, tnew, &add, NO_PART_TIME, &x->key, err);
+}
+
 static int exchange_push(Operator *op, Row *row, EddyError *err)
 {
     ExchangeOp *x = (ExchangeOp *)op;
     OpCtx *ctx = op->ctx;
     int nk = x->nkeys;
+    if (x->table)
+        return table_change(x, row, err);
     /* Rows the operator above drops, before they count for time: a null
      * group or join key, a tombstone in a stream's aggregate or a
      * stream-stream join (a table's deletions do go on). */
@@ -206,18 +309,9 @@ static int exchange_push(Operator *op, Row *row, EddyError *err)
     int64_t time;
     if (part_time(x, row, &time, err) != 0 || hand_up(op, row, F_MARK, time, err) != 0)
         return -1;
-    if (to == ctx->task)
-        return op_push(op->downstream, row, err);
-    if (ctx->exchange->remote) {
-        /* To the owner's partition of the repartition topic, keyed by the
-         * group (engine/README.md, "Scale-out"). */
-        sb_reset(&x->entry);
-        if (put_entry(x, row, time, &x->entry, err) != 0)
-            return -1;
-        return ctx->out.repartition(ctx->out.ud, to, x->key.data, x->key.len, x->entry.data,
-                                    x->entry.len, row->rowtime, err);
-    }
-    return put_entry(x, row, time, &ctx->exchange->box[ctx->task * ctx->exchange->ntasks + to], err);
+    /* To the owner (through its partition of the repartition topic, keyed
+     * by the group: engine/README.md, "Scale-out"). */
+    return send_to(x, to, row, time, &x->key, err);
 }
 
 /* The batch is over: each source partition whose time moved since its
@@ -332,6 +426,7 @@ static void exchange_close(Operator *op)
 {
     ExchangeOp *x = (ExchangeOp *)op;
     sb_free(&x->key);
+    sb_free(&x->okey);
     sb_free(&x->row);
     sb_free(&x->entry);
     free(x->keyvals);
@@ -363,6 +458,7 @@ Operator *op_exchange_create(const Plan *p, int side, OpCtx *ctx, EddyError *err
         x->keys = p->u.aggregate.keys;
         x->nkeys = p->u.aggregate.nkeys;
         x->timed = p->u.aggregate.window.kind != WKIND_NONE;
+        x->table = p->u.aggregate.input_is_table;
     }
     x->marks = true;
     x->tp = &x->times;

@@ -1097,14 +1097,15 @@ static bool keyed_like_source(const Plan *p, bool remote, bool *ok, int *exchang
             same = k->kind == BX_COLUMN && k->u.column == i;
         }
         /* Grouped by something else: the groups are spread over the tasks
-         * through an exchange, for a stream's aggregate.  A table's
-         * retracts a row's old group, which may be another task's: one
-         * task.  A windowed one closes windows on its partitions' stream
-         * times, which a group's owner hears through a repartition topic
-         * (time marks, op_exchange.c); the in-process exchange has no
-         * marks, so there it is one task. */
-        if (!same && (p->u.aggregate.input_is_table ||
-                      (p->u.aggregate.window.kind != WKIND_NONE && !remote)))
+         * through an exchange.  A table's change retracts its old row from
+         * a group that may be another task's: through a repartition topic
+         * its entry carries the old row (or goes as a retraction and an
+         * addition, op_exchange.c); in process it is one task.  A windowed
+         * one closes windows on its partitions' stream times, which a
+         * group's owner hears through a repartition topic (time marks);
+         * the in-process exchange has no marks, so there it is one task. */
+        if (!same && ((p->u.aggregate.input_is_table || p->u.aggregate.window.kind != WKIND_NONE) &&
+                      !remote))
             *ok = false;
         else if (!same)
             set_exchange(exchange, XCHG_AGGREGATE, ok);

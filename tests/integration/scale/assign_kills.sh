@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # assign_kills.sh (run by test_assign_kills.sh, test_assign_eos.sh,
 # test_repartition.sh, KIND=repartition: a GROUP BY on a value column, and
-# test_repartition_windowed.sh, KIND=windowed_repartition: a windowed one):
+# test_repartition_windowed.sh, KIND=windowed_repartition: a windowed one,
+# and test_repartition_table.sh, KIND=table_repartition: a GROUP BY on a
+# value over a table whose rows move between groups and are deleted):
 # three members of application $APP share a windowed COUNT/SUM over 12
 # partitions (task.assignment 'group', processing.guarantee $GUARANTEE);
 # $KILLS SIGKILLs of random members, each landing while the members
@@ -30,8 +32,31 @@ RANDOM=$seed
 
 commit_ms=200
 repart=false
-case "${KIND:-windowed}" in repartition | windowed_repartition) repart=true ;; esac
-if $repart; then
+case "${KIND:-windowed}" in repartition | windowed_repartition | table_repartition) repart=true ;; esac
+kcat_z=""
+if [ "${KIND:-windowed}" = table_repartition ]; then
+  # A users table: 36,000 changes of 300 users (each moves between 37
+  # regions, its amount changing), every 50th a deletion (a null value).
+  commit_ms=1000
+  kcat_z=-Z
+  awk 'BEGIN { for (i = 0; i < 36000; i++) { u = (i * 7919) % 300
+      if (i % 50 == 49) printf "U%d|\n", u
+      else printf "U%d|{\"REGION\":\"R%d\",\"AMOUNT\":%d}\n", u, (i * 13) % 37, (i * 31) % 1000 + 1 } }' > "$work/input.txt"
+  ddl="CREATE TABLE events (user STRING PRIMARY KEY, region STRING, amount BIGINT)
+  WITH (kafka_topic = 'events', value_format = 'JSON');"
+  query() {  # $1 = sink name
+    echo "CREATE TABLE $1 AS
+  SELECT region, UCASE(region) AS r, COUNT(*) AS n, SUM(amount) AS total
+  FROM events GROUP BY region EMIT CHANGES;"
+  }
+  row='"\(.R) - \(.N) \(.TOTAL)"'
+  expected() {  # "region - count sum" per region of the users' last rows, sorted
+    awk -F'|' '{ last[$1] = $2; seen[$1] = 1 }
+               END { for (u in last) { if (last[u] == "") continue
+                       split(last[u], f, /[:,}]/); r = f[2]; gsub(/"/, "", r); n[r]++; s[r] += f[4] }
+                     for (r in n) printf "%s - %d %.0f\n", r, n[r], s[r] }' "$1" | sort
+  }
+elif $repart; then
   # Checkpoints far enough apart that a kill lands after rows went to
   # other tasks and before the checkpoint that covers them: the next owner
   # sends them again, and the other tasks must drop them.
@@ -101,7 +126,7 @@ if $repart; then
 fi
 kills=0 deleted=0
 for k in $(seq 0 $((KILLS - 1))); do
-  kcat -P -b "$BOOTSTRAP" -t events -K '|' -l "$work/chunk.$(printf %02d "$k")" &
+  kcat -P -b "$BOOTSTRAP" -t events -K '|' $kcat_z -l "$work/chunk.$(printf %02d "$k")" &
   producer=$!
   victim=$((RANDOM % 3 + 1))
   kill_member_when "$watch" "$victim"
@@ -116,7 +141,7 @@ for k in $(seq 0 $((KILLS - 1))); do
   wait "$producer"
   member "$victim"
 done
-for c in $(seq "$KILLS" 11); do kcat -P -b "$BOOTSTRAP" -t events -K '|' -l "$work/chunk.$(printf %02d "$c")"; done
+for c in $(seq "$KILLS" 11); do kcat -P -b "$BOOTSTRAP" -t events -K '|' $kcat_z -l "$work/chunk.$(printf %02d "$c")"; done
 check_eq "SIGKILLs delivered" "$KILLS" "$kills"
 
 expected "$work/input.txt" > "$work/awk.table"
@@ -172,6 +197,7 @@ echo "figures: $kills SIGKILLs ($deleted with the state directory deleted), $out
 rows=$(wc -l < "$work/awk.table")
 per="(user, window)"
 [ "${KIND:-windowed}" = repartition ] && per=region
+[ "${KIND:-windowed}" = table_repartition ] && per=region
 [ "${KIND:-windowed}" = windowed_repartition ] && per="(region, window)"
 check_eq "reference table has a row per $per" "$rows" "$(wc -l < "$work/ref.table")"
 check_eq "the members' table has a row per $per" "$rows" "$(wc -l < "$work/members.table")"

@@ -17,6 +17,11 @@
  * mark pushes no row and is never taken for a duplicate; the times are in
  * store "meta", so a restarted exchange carries the time from before.
  *
+ * Below an aggregate over a table: a change whose old and new groups one
+ * task owns goes whole, with its prior row; otherwise the old group's
+ * owner gets a deletion of the old row and the new one's the new row
+ * alone; every cut of an entry with a prior row is refused.
+ *
  * Below a stream-table join: the stream side routes by its join value, the
  * table side by its key, so a key's table row and the stream rows with
  * that value meet on one task; a right side's entry says so (and the left
@@ -357,6 +362,127 @@ int main(void)
     plain->ops->close(plain);
     for (int t = 0; t < TASKS; t++)
         w[t]->ops->close(w[t]);
+
+    /* ---- an aggregate over a table: a change carries its old row ---- */
+    Plan tagg = agg;
+    tagg.u.aggregate.input_is_table = true;
+    Operator *tx[TASKS];
+    Capture tup[TASKS];
+    for (int t = 0; t < TASKS; t++) {
+        tx[t] = op_exchange_create(&tagg, 0, &ctx[t], &err);
+        memset(&tup[t], 0, sizeof tup[t]);
+        tup[t].base.ops = &capture_ops;
+        tx[t]->downstream = &tup[t].base;
+    }
+    /* Where a group's rows go: found by pushing a change without prior. */
+    int owner[12];
+    for (int g = 0; g < 12; g++) {
+        char name[16];
+        snprintf(name, sizeof name, "G%d", g);
+        Value cols[2] = {v_string_cstr(arena, name), v_bigint(g)};
+        Row row = {.cols = cols, .ncols = 2, .rowtime = 1, .partition = 0, .offset = g,
+                   .window_start = -1, .window_end = -1};
+        int before = sent.n, before_up = tup[0].rows;
+        CHECK_EQ_INT(op_push(tx[0], &row, &err), 0);
+        owner[g] = tup[0].rows > before_up ? 0 : sent.partition;
+        CHECK(tup[0].rows > before_up || sent.n == before + 1);
+    }
+    /* Changes from group a to group b, for every pair: one whole entry
+     * (with its prior) when one task owns both, else a retraction to a's
+     * owner and an addition to b's. */
+    int whole = 0, split = 0;
+    for (int a = 0; a < 12; a++) {
+        for (int b = 0; b < 12; b++) {
+            if (a == b || (owner[a] != 0 && owner[b] != 0 && owner[a] == owner[b] && a > 4))
+                continue;
+            char an[16], bn[16];
+            snprintf(an, sizeof an, "G%d", a);
+            snprintf(bn, sizeof bn, "G%d", b);
+            Value ocols[2] = {v_string_cstr(arena, an), v_bigint(a)};
+            Value ncols[2] = {v_string_cstr(arena, bn), v_bigint(b)};
+            Row old = {.cols = ocols, .ncols = 2, .rowtime = 1, .partition = 0, .offset = 50,
+                       .window_start = -1, .window_end = -1};
+            Row row = {.cols = ncols, .ncols = 2, .rowtime = 2, .partition = 0, .offset = 100 + a * 12 + b,
+                       .window_start = -1, .window_end = -1, .prior = &old};
+            int before = sent.n, before_up = tup[0].rows;
+            CHECK_EQ_INT(op_push(tx[0], &row, &err), 0);
+            int moved = (sent.n - before) + (tup[0].rows - before_up);
+            if (owner[a] == owner[b]) {
+                whole++;
+                CHECK_EQ_INT(moved, 1);
+                const Row *got = &tup[0].last;
+                if (owner[a] != 0) {
+                    int rb = tup[owner[a]].rows;
+                    CHECK_EQ_INT(op_exchange_receive(tx[owner[a]], sent.value, sent.len, &err), 0);
+                    CHECK_EQ_INT(tup[owner[a]].rows, rb + 1);
+                    got = &tup[owner[a]].last;
+                }
+                CHECK_EQ_INT(got->tombstone, false);
+                CHECK(got->prior != NULL);
+                if (got->prior)
+                    CHECK_EQ_INT(got->prior->cols[1].u.i64, a);
+                CHECK_EQ_INT(got->cols[1].u.i64, b);
+            } else {
+                split++;
+                CHECK_EQ_INT(moved, 2);
+            }
+        }
+    }
+    /* A split change read back: the owner of the old group gets a deletion
+     * of the old row, the owner of the new one the new row alone. */
+    int a0 = -1, b0 = -1;
+    for (int a = 0; a < 12 && a0 < 0; a++)
+        for (int b = 0; b < 12; b++)
+            if (owner[a] != owner[b] && owner[a] != 0 && owner[b] != 0) {
+                a0 = a;
+                b0 = b;
+                break;
+            }
+    if (a0 >= 0) {
+        char an[16], bn[16];
+        snprintf(an, sizeof an, "G%d", a0);
+        snprintf(bn, sizeof bn, "G%d", b0);
+        Value ocols[2] = {v_string_cstr(arena, an), v_bigint(a0)};
+        Value ncols[2] = {v_string_cstr(arena, bn), v_bigint(b0)};
+        Row old = {.cols = ocols, .ncols = 2, .rowtime = 1, .partition = 0, .offset = 50,
+                   .window_start = -1, .window_end = -1};
+        Row row = {.cols = ncols, .ncols = 2, .rowtime = 2, .partition = 0, .offset = 900,
+                   .window_start = -1, .window_end = -1, .prior = &old};
+        /* Two entries: the retraction, then the addition (the last sent). */
+        Sent first;
+        int before = sent.n;
+        CHECK_EQ_INT(op_push(tx[0], &row, &err), 0);
+        CHECK_EQ_INT(sent.n, before + 2);
+        first = sent;   /* the last: the addition */
+        CHECK_EQ_INT(first.partition, owner[b0]);
+        int rb = tup[owner[b0]].rows;
+        CHECK_EQ_INT(op_exchange_receive(tx[owner[b0]], first.value, first.len, &err), 0);
+        CHECK_EQ_INT(tup[owner[b0]].rows, rb + 1);
+        CHECK(tup[owner[b0]].last.prior == NULL);
+        CHECK_EQ_INT(tup[owner[b0]].last.tombstone, false);
+        CHECK_EQ_INT(tup[owner[b0]].last.cols[1].u.i64, b0);
+        /* A deletion: to the old group's owner, its prior with it. */
+        Row only_old = {.cols = ocols, .ncols = 2, .rowtime = 2, .partition = 0, .offset = 901,
+                        .window_start = -1, .window_end = -1, .tombstone = true, .prior = &old};
+        before = sent.n;
+        CHECK_EQ_INT(op_push(tx[0], &only_old, &err), 0);
+        CHECK_EQ_INT(sent.n, before + 1);
+        CHECK_EQ_INT(sent.partition, owner[a0]);
+        int ra = tup[owner[a0]].rows;
+        CHECK_EQ_INT(op_exchange_receive(tx[owner[a0]], sent.value, sent.len, &err), 0);
+        CHECK_EQ_INT(tup[owner[a0]].rows, ra + 1);
+        CHECK_EQ_INT(tup[owner[a0]].last.tombstone, true);
+        CHECK(tup[owner[a0]].last.prior != NULL);
+        if (tup[owner[a0]].last.prior)
+            CHECK_EQ_INT(tup[owner[a0]].last.prior->cols[1].u.i64, a0);
+        /* Every cut of an entry with a prior row is refused. */
+        for (size_t cut = 0; cut < sent.len; cut++)
+            CHECK_EQ_INT(op_exchange_receive(tx[owner[a0]], sent.value, cut, &err), 1);
+    }
+    printf("table changes: %d whole (one owner), %d split (retraction and addition)\n", whole, split);
+    CHECK(whole > 0 && split > 0);
+    for (int t = 0; t < TASKS; t++)
+        tx[t]->ops->close(tx[t]);
 
     /* ---- below a join: each side routes by its join key ---- */
     BExpr lkey = {.kind = BX_COLUMN}, rkey = {.kind = BX_COLUMN};
