@@ -155,7 +155,7 @@ static int get_entry(OpCtx *ctx, const unsigned char *p, const unsigned char *en
     }
     *time = tail ? (int64_t)be64_get(p + ENTRY_HEAD + len) : NO_PART_TIME;
     if (*flags & F_MARK) {
-        if (tail == 0 || len != 0 || cap != 0) {
+        if (tail == 0 || len != 0 || cap != 0 || row->partition < 0) {
             eddy_error(err, ERR_RUNTIME, (SrcPos){0}, "exchange: a time mark with a row");
             return 1;
         }

@@ -155,6 +155,31 @@ elif target == "fuzz_codec":
     seed(bytes([2, 3]) + b"[0.0,-0.0,1e308,-1e308,5e-324,1,-1]")
     seed(bytes([2, 4]) + b'["","a","a\\u0000","a\\u0000b","b","\\u00ff"]')
     seed(bytes([2, 9]) + b'[0,-0.01,0.01,99999999.99,-99999999.99,"1.5"]')
+elif target == "fuzz_exchange":
+    # byte 0: the exchange (fuzz_exchange.c); then an entry (op_exchange.c):
+    # flags, rowtime, partition, offset, window start, window end, column
+    # count, byte count, the row's bytes, [time], [prior: count, bytes, bytes].
+    import struct
+
+    def entry(flags, row=b"", ncols=0, time=None, prior=None):
+        e = bytes([flags]) + struct.pack(">qqqqqqq", 1700000000000, 3, 42, -1, -1, ncols, len(row)) + row
+        if time is not None:
+            e += struct.pack(">q", time)
+        if prior is not None:
+            e += struct.pack(">qq", 0, len(prior)) + prior
+        return e
+
+    for mode in range(6):
+        for row in (b"", b"\x00"):
+            seed(bytes([mode]) + entry(0, row))
+            seed(bytes([mode]) + entry(1, row))
+            seed(bytes([mode]) + entry(8, row, time=1700000000500))
+            seed(bytes([mode]) + entry(32, row))
+            seed(bytes([mode]) + entry(64, row, prior=row))
+            seed(bytes([mode]) + entry(1 | 64, row, prior=row))
+        mark = bytes([16 | 8]) + struct.pack(">qqqqqqq", 1700000000900, 2, -1, 0, 0, 0, 0) + struct.pack(">q", 1700000000900)
+        seed(bytes([mode]) + mark)
+        seed(bytes([mode]) + bytes([mark[0] | 32]) + mark[1:])
 else:
     sys.exit("seeds.py: unknown target " + target)
 print("%s: %d seeds from tests/cases" % (target, len(seen)))

@@ -177,8 +177,16 @@ restore_mb() {  # $1 = a pattern of the restore's log line
     awk '{ n++; s += $1 } END { printf "%d, %.2f MB read (%.3f MB each)", n, s, n ? s / n : 0 }'
 }
 echo "figures: whole restores $(restore_mb 'state restored from its changelog'); tail restores $(restore_mb "from its changelog's tail")"
-check "members that kept their state restored only the changelog's tail" \
-  grep -q "from its changelog's tail" "$work/member1.log" "$work/member2.log" "$work/member3.log"
+# An injected abort rewinds a query by a whole restore from the changelog
+# (exact by design), so with ABORT_EVERY a kill can find a member whose
+# state is from such a rewind and no checkpoint since (seen under ASan,
+# where checkpoints are slow: ci27): there the figure is printed only.
+if [ "$ABORT_EVERY" -eq 0 ]; then
+  check "members that kept their state restored only the changelog's tail" \
+    grep -q "from its changelog's tail" "$work/member1.log" "$work/member2.log" "$work/member3.log"
+elif ! grep -q "from its changelog's tail" "$work/member1.log" "$work/member2.log" "$work/member3.log"; then
+  echo "note: no tail restore in this run: every kill found state from a whole restore (injected aborts rewind by one)"
+fi
 out=$(end_offsets STATS 12) ref=$(end_offsets STATS_REF 12)
 if [ "$GUARANTEE" != at_least_once ]; then
   for m in 1 2 3; do

@@ -560,6 +560,9 @@ int main(void)
         jl[t]->ops->close(jl[t]);
         jr[t]->ops->close(jr[t]);
     }
+    for (int t = 0; t < TASKS; t++)   /* op_store's names (the runtime frees them) */
+        for (int i = 0; i < ctx[t].nstores; i++)
+            free(ctx[t].store_names[i]);
     statedb_close(db);
     arena_destroy(arena);
     printf("%d passed, %d failed\n", tu_passed, tu_failed);
