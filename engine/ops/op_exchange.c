@@ -286,8 +286,6 @@ static int table_change(ExchangeOp *x, Row *row, EddyError *err)
 static int exchange_push(Operator *op, Row *row, EddyError *err)
 {
     ExchangeOp *x = (ExchangeOp *)op;
-    OpCtx *ctx = op->ctx;
-    int nk = x->nkeys;
     if (x->table)
         return table_change(x, row, err);
     /* Rows the operator above drops, before they count for time: a null
@@ -295,15 +293,9 @@ static int exchange_push(Operator *op, Row *row, EddyError *err)
      * stream-stream join (a table's deletions do go on). */
     if (row->tombstone && (x->timed || op->plan->tag == PLAN_AGGREGATE))
         return 0;
-    for (int i = 0; i < nk; i++) {
-        expr_eval(x->keys[i], row, &ctx->eval, &x->keyvals[i]);
-        if (x->keyvals[i].kind == TYPE_NULL)
-            return 0;
-    }
-    sb_reset(&x->key);
-    int to = 0;
-    if (keycodec_encode(x->keyvals, nk, &x->key) == 0)
-        to = (int)(fnv1a(x->key.data, x->key.len) % (uint64_t)ctx->exchange->ntasks);
+    int to = owner_of(x, row, &x->key);
+    if (to < 0)
+        return 0;
     /* The aggregate here hears its partition's time whichever task the
      * row goes to: its windows close on every partition it reads. */
     int64_t time;

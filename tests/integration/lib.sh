@@ -16,7 +16,8 @@
 #   topic_count TOPIC      number of records in TOPIC (kcat, to the end)
 #   end_offsets TOPIC N    the sum of the end offsets of TOPIC's partitions
 #                          0..N-1 (kcat -Q): how many records it has had
-#   member N, holds_tasks N, kill_member_when TOPIC N: members of one
+#   member N, holds_tasks N, kill_member_when TOPIC N, start_members SINK:
+#                          members of one
 #                          application (the scale tests; see below)
 #   changelog_table TOPIC JQ
 #                          the table a changelog topic ends as: each record's
@@ -247,4 +248,18 @@ kill_member_when() {
   kill -0 "${pids[$2]}" 2> /dev/null || { tail -20 "$work/member$2.log"; fail "member $2 ended before its kill"; }
   kill -KILL "${pids[$2]}"
   wait "${pids[$2]}" 2> /dev/null || true
+}
+# start_members SINK: members 1, 2 and 3 started (member 1 first, until it
+# created or skipped the query writing SINK), each holding tasks; sets
+# $qid, that query's id.
+start_members() {
+  member 1
+  wait_for 60 grep -q "Created query\|skipped CREATE [A-Z]* $1" "$work/member1.log" ||
+    { tail "$work/member1.log"; fail "member 1 did not start"; }
+  member 2
+  member 3
+  qid=$(grep -o "C[ST]AS_$1_[0-9]*" "$work/member1.log" | head -1)
+  for m in 1 2 3; do
+    wait_for 90 holds_tasks "$m" || { tail -20 "$work/member$m.log"; fail "member $m was given no task"; }
+  done
 }

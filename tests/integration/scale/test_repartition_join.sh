@@ -44,13 +44,8 @@ CREATE STREAM enriched AS SELECT e.user AS user, e.id AS id, e.amount AS amount,
 KSQL
 
 declare -A pids
-member 1
-wait_for 60 grep -q "Created query\|skipped CREATE STREAM ENRICHED" "$work/member1.log" || { tail "$work/member1.log"; fail "member 1 did not start"; }
-member 2
-member 3
-qid=$(grep -o 'CSAS_ENRICHED_[0-9]*' "$work/member1.log" | head -1)
+start_members ENRICHED
 topic="$APP-$qid-Join-repartition"
-for m in 1 2 3; do wait_for 90 holds_tasks "$m" || { tail -20 "$work/member$m.log"; fail "member $m was given no task"; }; done
 # The users' rows reach their tasks before the first event is produced (a
 # table row and an event from different members meet in the order they
 # arrive: engine/README.md).

@@ -59,13 +59,8 @@ printf "SET 'auto.offset.reset' = 'earliest';\nSET 'num.stream.threads' = '1';\n
   "$ddl" "$(query shown_ref)" > "$work/ref.ksql"
 
 declare -A pids
-member 1
-wait_for 60 grep -q "Created query\|skipped CREATE STREAM SHOWN" "$work/member1.log" || { tail "$work/member1.log"; fail "member 1 did not start"; }
-member 2
-member 3
-qid=$(grep -o 'CSAS_SHOWN_[0-9]*' "$work/member1.log" | head -1)
+start_members SHOWN
 topic="$APP-$qid-Join-repartition"
-for m in 1 2 3; do wait_for 90 holds_tasks "$m" || { tail -20 "$work/member$m.log"; fail "member $m was given no task"; }; done
 
 kills=0
 for k in $(seq 0 $((KILLS - 1))); do
