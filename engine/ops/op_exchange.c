@@ -46,6 +46,14 @@
  * loses it), so an entry may carry it too (flag 64); a change whose old
  * and new groups are other tasks' goes as two entries (table_change).
  *
+ * Foreign-key joins (a table joined on a value column to another table's
+ * key): the left table's rows stay in their own task (it is keyed as its
+ * source, so a left key's rows and its join output stay in one task, in
+ * order), and the right table's rows go to every task (`broadcast`, the
+ * right side's exchange only), each of which keeps a copy of the right
+ * table, as every Kafka Streams instance keeps a GlobalKTable.  Each task
+ * gets one entry per source record, so the duplicate check holds.
+ *
  * Entry: u8 flags (1 tombstone, 4 muted, 8 time follows, 16 time mark,
  * 32 a join's right side, 64 a prior row follows),
  * then 8 bytes each: rowtime (a mark: the time), partition, offset,
@@ -72,6 +80,7 @@ typedef struct ExchangeOp {
     bool table;                   /* an aggregate over a table: changes carry their prior */
     StrBuf okey;                  /* a table change's old group */
     bool marks;                   /* sends the time marks (not a join's right side) */
+    bool broadcast;               /* a foreign-key join's right side: rows to every task */
     Store *meta;
     PartitionTimes times;         /* source partitions' stream times ("xt") */
     PartitionTimes *tp;           /* &times, or the left side's (op_exchange_pair) */
@@ -283,11 +292,25 @@ static int table_change(ExchangeOp *x, Row *row, EddyError *err)
            : send_to(x, tnew, &add, NO_PART_TIME, &x->key, err);
 }
 
+/* A foreign-key join's right row, to every task (a null key joins
+ * nothing). */
+static int broadcast(ExchangeOp *x, Row *row, EddyError *err)
+{
+    if (owner_of(x, row, &x->key) < 0)
+        return 0;
+    for (int to = 0; to < x->base.ctx->exchange->ntasks; to++)
+        if (send_to(x, to, row, NO_PART_TIME, &x->key, err) != 0)
+            return -1;
+    return 0;
+}
+
 static int exchange_push(Operator *op, Row *row, EddyError *err)
 {
     ExchangeOp *x = (ExchangeOp *)op;
     if (x->table)
         return table_change(x, row, err);
+    if (x->broadcast)
+        return broadcast(x, row, err);
     /* Rows the operator above drops, before they count for time: a null
      * group or join key, a tombstone in a stream's aggregate or a
      * stream-stream join (a table's deletions do go on). */
@@ -444,6 +467,7 @@ Operator *op_exchange_create(const Plan *p, int side, OpCtx *ctx, EddyError *err
         x->nkeys = 1;
         x->side = side;
         x->timed = p->u.join.kind == JOIN_STREAM_STREAM;
+        x->broadcast = p->u.join.kind == JOIN_TABLE_TABLE_FK && side == 1;
         snprintf(join_meta, sizeof join_meta, "join%d.meta", p->u.join.id);
         meta = join_meta;   /* the join's own (its times are under "t") */
     } else {

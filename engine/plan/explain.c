@@ -128,7 +128,12 @@ static void explain_node(const Plan *p, const char *qid, int depth, StrBuf *out)
         sb_puts(out, "\n");
         for (int i = 0; i < depth; i++)
             sb_puts(out, "  ");
-        if (p->u.join.kind == JOIN_TABLE_TABLE || p->u.join.kind == JOIN_TABLE_TABLE_FK)
+        if (p->u.join.kind == JOIN_TABLE_TABLE_FK)
+            sb_puts(out, "    internal topics: none in one process (one task reads every"
+                         " partition); a repartition topic when its tasks are shared by an"
+                         " application's members (below): the left table's rows stay in their"
+                         " task, the right table's go to every task, each keeping a copy");
+        else if (p->u.join.kind == JOIN_TABLE_TABLE)
             sb_puts(out, "    internal topics: none (task p joins partition p of both sides when"
                          " both are keyed by the join key, else one task reads every partition)");
         else

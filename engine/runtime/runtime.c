@@ -496,7 +496,16 @@ static int build(Task *rt, const Plan *p, Operator *down, EddyError *err)
         rt->chain[rt->nchain++] = op;
         /* The two sides live inside the join and close with it. */
         Operator *l = op_join_side(op, 0), *r = op_join_side(op, 1);
-        if (rt->ctx.exchange && rt->ctx.exchange->join) {
+        if (rt->ctx.exchange && rt->ctx.exchange->join && p->u.join.kind == JOIN_TABLE_TABLE_FK) {
+            /* A foreign-key join: the left table's rows stay in their
+             * task, the right table's go to every task (op_exchange.c). */
+            Operator *x = rt->xop[1] = op_exchange_create(p, 1, &rt->ctx, err);
+            if (x == NULL)
+                return -1;
+            x->downstream = r;
+            rt->chain[rt->nchain++] = x;
+            r = x;
+        } else if (rt->ctx.exchange && rt->ctx.exchange->join) {
             /* Each side's rows reach their join key's task through an
              * exchange of their own (op_exchange.c). */
             Operator *x[2];
@@ -800,7 +809,7 @@ static int process(Task *rt, const TransportRecord *rec, EddyError *err)
         int side;
         int32_t from;
         int64_t at;
-        if (op_exchange_is_mark(rec->value, rec->value_len)) {
+        if (op_exchange_is_mark(rec->value, rec->value_len) && rt->xop[0]) {
             rc = op_exchange_receive(rt->xop[0], rec->value, rec->value_len, &rerr);
         } else if (!op_exchange_origin(rec->value, rec->value_len, &side, &from, &at) ||
                    rt->xop[side] == NULL) {
@@ -1137,6 +1146,20 @@ static bool keyed_like_source(const Plan *p, bool remote, bool *ok, int *exchang
                         ((p->u.join.kind == JOIN_STREAM_TABLE && rk->kind == BX_COLUMN &&
                           rk->u.column == 0 && r->schema->nkeys == 1) ||
                          p->u.join.kind == JOIN_STREAM_STREAM);
+        /* A foreign-key join through a repartition topic: the left table
+         * stays in its tasks (keyed as its source: its key's output stays
+         * in one task, in order), the right table's rows go to every task
+         * (op_exchange.c). */
+        if (!keyed && remote && lk && rk && !p->u.join.windowed &&
+            p->u.join.kind == JOIN_TABLE_TABLE_FK) {
+            int below = XCHG_NONE;
+            bool left_keyed = keyed_like_source(l, remote, ok, &below);
+            keyed_like_source(r, remote, ok, &below);
+            if (below != XCHG_NONE || !left_keyed)
+                *ok = false;
+            set_exchange(exchange, XCHG_JOIN, ok);
+            return left_keyed;
+        }
         if (keyed) {
             keyed_like_source(l, remote, ok, exchange);
             keyed_like_source(r, remote, ok, exchange);

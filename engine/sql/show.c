@@ -450,6 +450,17 @@ int exec_describe(Engine *e, const AstStmt *s, EddyError *err)
     return 0;
 }
 
+/* Whether a plan joins on a foreign key (its repartition topic carries
+ * the right table to every task). */
+static bool has_fk_join(const Plan *p)
+{
+    for (; p; p = p->input)
+        if (p->tag == PLAN_JOIN &&
+            (p->u.join.kind == JOIN_TABLE_TABLE_FK || has_fk_join(p->right)))
+            return true;
+    return false;
+}
+
 int exec_explain(Engine *e, const AstStmt *s, EddyError *err)
 {
     const Plan *plan = NULL;
@@ -492,7 +503,11 @@ int exec_explain(Engine *e, const AstStmt *s, EddyError *err)
                 workers = runtime_task_worker(rt, t) + 1;
         const int *owned;
         bool assigned = runtime_owned(rt, &owned) >= 0;
-        const char *how = runtime_repartition(rt) ? "; rows spread over the tasks by a hash of "
+        bool fk = has_fk_join(plan);
+        const char *how = runtime_repartition(rt) && fk
+                              ? "; the left table's rows stay in their task, the right table's "
+                                "go to every task (through the repartition topic)"
+                          : runtime_repartition(rt) ? "; rows spread over the tasks by a hash of "
                                                     "their group or join key (through the "
                                                     "repartition topic)"
                           : n == 1 && !assigned ? "; one task reads every partition"
@@ -510,10 +525,12 @@ int exec_explain(Engine *e, const AstStmt *s, EddyError *err)
                            "thread%s%s\n",
                       n, n, workers, workers == 1 ? "" : "s", how);
         if (runtime_repartition(rt))
-            sb_printf(&sb, "Repartition topic: %s (tasks shared by the application's members: a "
-                           "row goes to its group's or join key's task through its partition of "
-                           "the topic)\n",
-                      runtime_repartition(rt));
+            sb_printf(&sb, "Repartition topic: %s (tasks shared by the application's members: %s "
+                           "through its partition of the topic)\n",
+                      runtime_repartition(rt),
+                      fk ? "a right table's row goes to every other task, each keeping a copy "
+                           "of that table,"
+                         : "a row goes to its group's or join key's task");
     }
     engine_text(e, sb.data);
     sb_free(&sb);
