@@ -227,6 +227,15 @@ static Store *view_open(StateDb *db, const char *name, int task, int slot, EddyE
         }
         sh = db->slots[slot];
     }
+    /* From now on the whole store's reads and writes of this task's keys
+     * go to the view (route): entries of them the whole store cached
+     * before would go stale, so its clean entries go (a restore leaves
+     * none dirty: it checkpoints before any task opens its views). */
+    if (whole->cache.ndirty == 0) {
+        CacheShared *wsh = whole->cache.shared;
+        cache_clear(&whole->cache);
+        cache_init(&whole->cache, wsh);
+    }
     Store *v = calloc(1, sizeof *v);
     Store **grown = realloc(whole->views, sizeof *grown * (size_t)(whole->nviews + 1));
     if (v == NULL || grown == NULL)
@@ -243,6 +252,11 @@ static Store *view_open(StateDb *db, const char *name, int task, int slot, EddyE
     v->plen = 4;
     cache_init(&v->cache, sh);
     return v;
+}
+
+int statedb_store_task_of(const Store *s)
+{
+    return s->plen == 4 ? (int)be32_get(s->prefix) : -1;
 }
 
 int statedb_store_views(Store *s, Store ***views)
@@ -334,9 +348,27 @@ static const void *phys_key(Store *s, const void *key, size_t *klen)
     return s->kbuf.data;
 }
 
+/* The store a whole store's key lives in: the task view its 4-byte
+ * prefix names, if one is open, else the whole store.  Writes and reads
+ * of the whole store (a changelog's restore and a standby's catch-up,
+ * engine/runtime/changelog.c, write through it) go to that view's cache,
+ * so the view never reads a value it cached before (a task this member
+ * held, lost and holds again).  Called on the engine's thread while no
+ * worker runs a round (the view's worker alone touches it then). */
+static Store *route(Store *s, const void *key, size_t klen)
+{
+    if (s->plen != 0 || s->nviews == 0 || klen < 4)
+        return s;
+    for (int i = 0; i < s->nviews; i++)
+        if (memcmp(s->views[i]->prefix, key, 4) == 0)
+            return s->views[i];
+    return s;
+}
+
 int store_get(Store *s, const void *key, size_t klen, StrBuf *out, EddyError *err)
 {
     key = phys_key(s, key, &klen);
+    s = route(s, key, klen);
     sb_reset(out);
     CacheEntry *e = cache_lookup(&s->cache, key, klen);
     if (e) {
@@ -362,12 +394,14 @@ int store_get(Store *s, const void *key, size_t klen, StrBuf *out, EddyError *er
 int store_put(Store *s, const void *key, size_t klen, const void *val, size_t vlen)
 {
     key = phys_key(s, key, &klen);
+    s = route(s, key, klen);
     return cache_put(&s->cache, key, klen, NONNULL(val), vlen, false);
 }
 
 int store_delete(Store *s, const void *key, size_t klen)
 {
     key = phys_key(s, key, &klen);
+    s = route(s, key, klen);
     return cache_put(&s->cache, key, klen, EMPTY, 0, true);
 }
 

@@ -702,6 +702,28 @@ static void keep_standbys(Engine *e)
     }
 }
 
+int engine_pull_catch_up(Engine *e, Query *q, EddyError *err)
+{
+    const int *owned;
+    Changelog *cl = q->rt && !q->rewind && runtime_owned(q->rt, &owned) >= 0 && e->state &&
+                            !statedb_scope_refused(e->state, q->id)
+                        ? runtime_changelog(q->rt)
+                        : NULL;
+    if (cl == NULL || e->delivering || e->revoking)
+        return 0;
+    int64_t now = eddy_mono_ms();
+    if (q->pull_caught_up_ms && now - q->pull_caught_up_ms < PULL_CATCH_UP_MS)
+        return 0;
+    /* The catch-up's own checkpoint writes every dirty entry: state moved
+     * since the last checkpoint is checkpointed first, offsets and all. */
+    if (statedb_cache_bytes(e->state) != 0 && engine_checkpoint(e, err) != 0)
+        return -1;
+    if (changelog_catch_up(cl, e->state, err) < 0)
+        return -1;
+    q->pull_caught_up_ms = eddy_mono_ms();
+    return 0;
+}
+
 /* Steps (2) and (3), once the output is delivered (the last wait for it
  * began at start_us: the checkpoint's duration counts from there).  A
  * query with a changelog writes it first (changelog.h); its positions go

@@ -140,6 +140,14 @@ int print_poll(Engine *e, int timeout_ms, EddyError *err);
 bool print_at_end(Engine *e);
 void print_stop(Engine *e);
 int exec_pull(Engine *e, const AstStmt *s, CatSource *table, EddyError *err);
+/* Before a pull query on the table q writes, when q's tasks are shared by
+ * an application's members (engine/README.md, "Scale-out"): the tasks this
+ * member does not own are brought up to their owners' last checkpoint
+ * from the changelog (changelog_catch_up, as a standby copy is kept), at
+ * most once per PULL_CATCH_UP_MS, so the answer covers every key.  0, or
+ * -1 with err. */
+#define PULL_CATCH_UP_MS 1000
+int engine_pull_catch_up(Engine *e, Query *q, EddyError *err);
 
 /* mkdir -p; 0, or -1 with errno. */
 int engine_mkdir_p(const char *dir);

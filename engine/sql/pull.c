@@ -25,6 +25,7 @@
 #include "engine_int.h"
 #include "eddy/codec.h"
 #include "eddy/engine/operator.h"
+#include "eddy/engine/runtime.h"
 #include "eddy/store.h"
 
 #include <math.h>
@@ -45,7 +46,73 @@ typedef struct Pull {
     int64_t rows;
     int64_t limit;                /* LIMIT n, or -1 */
     char qid[300];                /* the id its JSON rows carry (out.row_json) */
+    bool prefixed;                /* scan() reads a whole store's task range */
 } Pull;
+
+/* A table whose writer's tasks are shared by members: the tasks this
+ * member has no view of (never held) are read through the whole store
+ * under their 4-byte prefix (kept there by engine_pull_catch_up). */
+typedef struct TaskPart {
+    Store *whole;
+    int task;
+} TaskPart;
+
+static void task_range(int task, const void *lo, size_t lolen, const void *hi, size_t hilen,
+                       StrBuf *blo, StrBuf *bhi)
+{
+    unsigned char pre[4], next[4];
+    be32_put(pre, (uint32_t)task);
+    be32_put(next, (uint32_t)task + 1);
+    sb_reset(blo);
+    sb_reset(bhi);
+    sb_append(blo, (const char *)pre, 4);
+    sb_append(blo, lo, lo ? lolen : 0);
+    if (hi) {
+        sb_append(bhi, (const char *)pre, 4);
+        sb_append(bhi, hi, hilen);
+    } else {
+        sb_append(bhi, (const char *)next, 4);
+    }
+}
+
+static int scan(Pull *p, Store *st, const void *lo, size_t lolen, const void *hi, size_t hilen,
+                EddyError *err);
+
+/* Scans [lo, hi) (NULL: from the start, to the end) of task part t. */
+static int scan_part(Pull *p, const TaskPart *t, const void *lo, size_t lolen, const void *hi,
+                     size_t hilen, EddyError *err)
+{
+    StrBuf blo, bhi;
+    sb_init(&blo);
+    sb_init(&bhi);
+    task_range(t->task, lo, lolen, hi, hilen, &blo, &bhi);
+    p->prefixed = true;
+    int rc = scan(p, t->whole, blo.data, blo.len, bhi.data, bhi.len, err);
+    p->prefixed = false;
+    sb_free(&blo);
+    sb_free(&bhi);
+    return rc;
+}
+
+/* The tasks of q's store `st` that this member has no view of, when q's
+ * tasks are shared (else none): *parts, allocated in arena. */
+static int task_parts(Query *q, Store *st, Store **views, int nviews, Arena *a, TaskPart **parts)
+{
+    const int *owned;
+    *parts = NULL;
+    if (q->rt == NULL || runtime_owned(q->rt, &owned) < 0)
+        return 0;
+    int total = runtime_total_tasks(q->rt), n = 0;
+    *parts = arena_alloc(a, sizeof **parts * (size_t)(total + 1));
+    for (int t = 0; t < total; t++) {
+        bool have = false;
+        for (int v = 0; v < nviews && !have; v++)
+            have = views[v] != st && statedb_store_task_of(views[v]) == t;
+        if (!have)
+            (*parts)[n++] = (TaskPart){st, t};
+    }
+    return n;
+}
 
 static bool pull_full(const Pull *p)
 {
@@ -112,9 +179,12 @@ static int scan(Pull *p, Store *st, const void *lo, size_t lolen, const void *hi
     const void *k, *v;
     size_t kl, vl;
     int rc = 0;
+    /* A task's keys read through the whole store carry its 4-byte
+     * prefix (shared tasks: task_part). */
+    size_t skip = p->prefixed ? 4 : 0;
     while (rc == 0 && !pull_full(p) && store_iter_next(it, &k, &kl, &v, &vl)) {
         Row row = {0};
-        if ((rc = decode_entry(p, k, kl, v, vl, &row, err)) == 0)
+        if (kl >= skip && (rc = decode_entry(p, (const char *)k + skip, kl - skip, v, vl, &row, err)) == 0)
             emit_row(p, &row);
     }
     EddyError rerr;
@@ -378,6 +448,15 @@ int exec_pull(Engine *e, const AstStmt *s, CatSource *table, EddyError *err)
         return eddy_error(err, ERR_ANALYSIS, sel->from.name.pos,
                           "%s is not materialised: pull queries read tables built by a running CREATE TABLE AS SELECT query; use EMIT CHANGES for a push query",
                           table->name);
+    /* Shared tasks: the other members' tasks' rows, as of their last
+     * checkpoint, from the changelog. */
+    if (engine_pull_catch_up(e, table->writer, err) != 0) {
+        char msg[sizeof err->msg];
+        snprintf(msg, sizeof msg, "%s", err->msg);
+        return eddy_error(err, ERR_RUNTIME, sel->pos,
+                          "cannot read the rows of %s held by the other members: %s", table->name,
+                          msg);
+    }
     Pull p = {.e = e, .table = table, .arena = arena_create(0), .limit = sel->limit};
     p.ev.arena = p.arena;
     SelectAnalysis an;
@@ -407,6 +486,8 @@ int exec_pull(Engine *e, const AstStmt *s, CatSource *table, EddyError *err)
         parts = &st;
         nparts = 1;
     }
+    TaskPart *tparts;
+    int ntp = task_parts(table->writer, st, parts, nparts, p.arena, &tparts);
     if (e->out.row_json) {
         /* ksqlDB names a pull query too; the id is only for the client. */
         snprintf(p.qid, sizeof p.qid, "pull_%s_%lld", table->name, (long long)eddy_now_ms());
@@ -424,7 +505,7 @@ int exec_pull(Engine *e, const AstStmt *s, CatSource *table, EddyError *err)
     int nl = sc->nkeys == 1 ? key_literals(sel->where, sc->cols[0].name, lits, 64) : -1;
     int lat, lng;
     GeoBox box;
-    if (nl < 0 && op_geo_columns(sc, table->window_kind != WKIND_NONE, &lat, &lng) &&
+    if (nl < 0 && ntp == 0 && op_geo_columns(sc, table->window_kind != WKIND_NONE, &lat, &lng) &&
         geo_box(p.pred, lat, lng, sc->ncols, &p.ev, &box)) {
         int la0, lg0, la1, lg1;
         geocell_axes(box.lat_lo, box.lng_lo, &la0, &lg0);
@@ -441,6 +522,8 @@ int exec_pull(Engine *e, const AstStmt *s, CatSource *table, EddyError *err)
         rc = 0;
         for (int i = 0; i < nparts && rc == 0; i++)
             rc = scan(&p, parts[i], NULL, 0, NULL, 0, err);   /* a table scan */
+        for (int i = 0; i < ntp && rc == 0; i++)
+            rc = scan_part(&p, &tparts[i], NULL, 0, NULL, 0, err);
         goto out;
     }
     Scope none = {0};
@@ -464,6 +547,15 @@ int exec_pull(Engine *e, const AstStmt *s, CatSource *table, EddyError *err)
             int found = 0;
             for (int v = 0; v < nparts && found == 0; v++)
                 found = store_get(parts[v], key.data, key.len, &tmp, err);
+            StrBuf pk, unused;
+            sb_init(&pk);
+            sb_init(&unused);
+            for (int v = 0; v < ntp && found == 0; v++) {
+                task_range(tparts[v].task, key.data, key.len, NULL, 0, &pk, &unused);
+                found = store_get(tparts[v].whole, pk.data, pk.len, &tmp, err);
+            }
+            sb_free(&pk);
+            sb_free(&unused);
             if (found < 0) {
                 rc = -1;
             } else if (found == 1) {
@@ -481,6 +573,8 @@ int exec_pull(Engine *e, const AstStmt *s, CatSource *table, EddyError *err)
             Pull q = p;
             for (int v = 0; v < nparts && rc == 0; v++)
                 rc = scan(&q, parts[v], key.data, key.len, hi.data, hi.len, err);
+            for (int v = 0; v < ntp && rc == 0; v++)
+                rc = scan_part(&q, &tparts[v], key.data, key.len, hi.data, hi.len, err);
             p.rows = q.rows;
             sb_free(&hi);
         }

@@ -95,12 +95,16 @@ int statedb_drop_store(StateDb *db, const char *name, EddyError *err);
  * cache_max_bytes), and only that worker may touch it while others run.
  * Owned by the whole store (freed when it is dropped or the database
  * closes).  The same (name, task) gives the same pointer; statedb_store
- * of the name gives the whole store, whose own reads do not see the
- * views' unwritten entries: read a split store through its views
- * (statedb_store_views). */
+ * of the name gives the whole store, whose gets, puts and deletes of a key
+ * with an open view's prefix go to that view (a changelog restore writes
+ * through the whole store: the view must not keep reading what it cached
+ * before); its iterators do not see the views' unwritten entries: scan a
+ * split store through its views (statedb_store_views). */
 Store *statedb_store_task(StateDb *db, const char *name, int task, int slot, EddyError *err);
 /* The task views of a whole store, in the order they were opened. */
 int statedb_store_views(Store *s, Store ***views);
+/* The task a view is of (statedb_store_task), -1 for a whole store. */
+int statedb_store_task_of(const Store *s);
 
 const char *store_name(const Store *s);   /* borrows until the store is dropped */
 

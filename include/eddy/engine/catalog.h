@@ -112,6 +112,9 @@ struct Query {
     /* Exactly-once: its transactions of the last checkpoint failed; the
      * engine restarts it from its last committed checkpoint (replay.c). */
     bool rewind;
+    /* Shared tasks: when a pull query last caught up the other members'
+     * tasks' state (engine_pull_catch_up). */
+    int64_t pull_caught_up_ms;
 };
 
 #endif

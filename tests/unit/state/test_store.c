@@ -986,6 +986,50 @@ static void test_task_views(StateDb *db)
     sb_free(&out);
 }
 
+/* Writes through the whole store to a task's keys (a changelog restore or
+ * standby catch-up) are what the task's view then reads, whichever cached
+ * the key first: a view that cached a key, then the whole store's put and
+ * delete of it (before and after a checkpoint); the whole store's read of
+ * a view's unwritten entry; a view opened after the whole store cached
+ * its keys. */
+static void test_views_coherent(StateDb *db)
+{
+    EddyError err;
+    Store *v2 = statedb_store_task(db, "qc.s", 2, 0, &err);
+    Store *whole = statedb_store(db, "qc.s", &err);
+    const char k2[5] = {0, 0, 0, 2, 'k'}, j2[5] = {0, 0, 0, 2, 'j'};
+    for (int ck = 0; ck < 2; ck++) {   /* with and without a checkpoint between */
+        put(v2, "k", "old");
+        put(v2, "j", "old");
+        if (ck)
+            CHECK_EQ_INT(checkpoint0(db), 0);
+        CHECK_STR(get(v2, "k"), "old");   /* cached by the view */
+        CHECK_EQ_INT(store_put(whole, k2, 5, "new", 3), 0);
+        CHECK_EQ_INT(store_delete(whole, j2, 5), 0);
+        if (ck)
+            CHECK_EQ_INT(checkpoint0(db), 0);
+        CHECK_STR(get(v2, "k"), "new");
+        CHECK_STR(get(v2, "j"), "<absent>");
+    }
+    put(v2, "m", "unwritten");
+    StrBuf out;
+    sb_init(&out);
+    const char m2[5] = {0, 0, 0, 2, 'm'};
+    CHECK_EQ_INT(store_get(whole, m2, 5, &out, &err), 1);
+    CHECK(out.len == 9 && memcmp(out.data, "unwritten", 9) == 0);
+    /* Task 5's keys cached by the whole store before its view opens. */
+    const char k5[5] = {0, 0, 0, 5, 'k'};
+    CHECK_EQ_INT(store_put(whole, k5, 5, "one", 3), 0);
+    CHECK_EQ_INT(checkpoint0(db), 0);
+    CHECK_EQ_INT(store_get(whole, k5, 5, &out, &err), 1);   /* cached clean */
+    Store *v5 = statedb_store_task(db, "qc.s", 5, 0, &err);
+    put(v5, "k", "two");
+    CHECK_EQ_INT(checkpoint0(db), 0);
+    CHECK_EQ_INT(store_get(whole, k5, 5, &out, &err), 1);
+    CHECK(out.len == 3 && memcmp(out.data, "two", 3) == 0);
+    sb_free(&out);
+}
+
 /* ---- main ------------------------------------------------------------------------ */
 
 int main(int argc, char **argv)
@@ -1005,7 +1049,8 @@ int main(int argc, char **argv)
         const Backend *b = &BACKENDS[i];
         printf("backend %s\n", b->name);
         void (*tests[])(StateDb *) = {test_get_put_delete, test_iteration, test_iter_while_writing,
-                                      test_offsets, test_drop, test_task_views};
+                                      test_offsets, test_drop, test_task_views,
+                                      test_views_coherent};
         for (size_t t = 0; t < sizeof tests / sizeof tests[0]; t++) {
             StateDb *db = b->open(NULL, STATEDB_DEFAULT_CACHE_BYTES);
             CHECK(db != NULL);
