@@ -1086,7 +1086,12 @@ static bool keyed_like_source(const Plan *p, bool remote, bool *ok, int *exchang
 {
     switch (p->tag) {
     case PLAN_SOURCE:
-        if (p->u.source.src->window_kind != WKIND_NONE)
+        /* A windowed source's (key, window) is in one partition whichever
+         * partitioner wrote it (the whole key's bytes, as eddy's sinks, or
+         * the key without its window, as Kafka Streams'): on tasks shared
+         * by members it divides like any source (else every member would
+         * run it whole); on threads it stays one task. */
+        if (p->u.source.src->window_kind != WKIND_NONE && !remote)
             *ok = false;
         return true;
     case PLAN_FILTER:

@@ -254,7 +254,7 @@ kill_member_when() {
 # $qid, that query's id.
 start_members() {
   member 1
-  wait_for 60 grep -q "Created query\|skipped CREATE [A-Z]* $1" "$work/member1.log" ||
+  wait_for 60 grep -q "Created query with ID C[ST]AS_$1_\|skipped CREATE [A-Z]* $1" "$work/member1.log" ||
     { tail "$work/member1.log"; fail "member 1 did not start"; }
   member 2
   member 3
