@@ -488,6 +488,8 @@ int exec_pull(Engine *e, const AstStmt *s, CatSource *table, EddyError *err)
     }
     TaskPart *tparts;
     int ntp = task_parts(table->writer, st, parts, nparts, p.arena, &tparts);
+    if (ntp > 0 && parts == &st)
+        nparts = 0;   /* no view yet (a member awaiting its tasks): every task by prefix */
     if (e->out.row_json) {
         /* ksqlDB names a pull query too; the id is only for the client. */
         snprintf(p.qid, sizeof p.qid, "pull_%s_%lld", table->name, (long long)eddy_now_ms());

@@ -139,5 +139,11 @@ t0=$(date +%s)
 check "after 6,000 more events both members' scans equal awk's" wait_for 120 answers "$work/batch1.txt" "$work/batch2.txt"
 echo "figures: both members answered with the new counts $(($(date +%s) - t0)) s after 6,000 more events were produced"
 lookups
-for m in 1 2; do kill -TERM "${pids[$m]}"; done
-for m in 1 2; do wait "${pids[$m]}" || fail "member $m did not stop cleanly"; done
+
+# A member that has just joined, before the group gives it any task (its
+# state directory new), answers for every key at once.
+server 3
+MEMBERS=3 check "member 3, just started, answers every scan as awk does" answers "$work/batch1.txt" "$work/batch2.txt"
+echo "member 3 at its first pull query: $(grep -c 'tasks \[' "$work/member3.log") assignments"
+for m in 1 2 3; do kill -TERM "${pids[$m]}"; done
+for m in 1 2 3; do wait "${pids[$m]}" || fail "member $m did not stop cleanly"; done
