@@ -67,7 +67,24 @@ app() {  # $1 = members, $2 = sink
   local took
   took=$(secs "$start" "$(now)")
   echo "$k member(s): $N records in $took s: $(awk -v n="$N" -v s="$took" 'BEGIN { printf "%.0f", n / s }') records/s, $(awk -v r="$raw" -v s="$took" 'BEGIN { printf "%.3f", r / s }') of kcat's speed; tasks: $(grep -h 'tasks \[' "$work/$sink"-*.log | sed 's/.*tasks /tasks /' | tail -"$k" | tr '\n' ' ')"
+  [ "$k" = 2 ] && pulls "$sink"
   for i in "${mine[@]}"; do kill -TERM "$i"; wait "$i" || true; done
+}
+# Pull queries on member 1 of the 2-member application (engine/README.md,
+# "Pull queries on shared tasks"): a lookup of a key of each member's
+# tasks; the first reads the other member's tasks' changelog (the state
+# it never held), a later one (past PULL_CATCH_UP_MS) only what is new,
+# beside a lookup on member 2 for its own key.  Each through `eddy exec`
+# (its start included).
+pulls() {
+  local sink=$1 t1 q
+  sleep 3   # both members checkpointed the last records
+  for q in first again; do
+    t1=$(now)
+    "$EDDY" exec --state-dir "$work/$sink-state1" -e "SELECT * FROM $sink WHERE user = 'U7';" > "$work/pull-$q.out" 2>&1
+    echo "pull on member 1 ($q): $(secs "$t1" "$(now)") s, $(grep -c '^|U7' "$work/pull-$q.out") rows of U7; $(tail -1 "$work/pull-$q.out")"
+    sleep 1.2
+  done
 }
 app 1 S1
 app 2 S2

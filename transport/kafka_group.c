@@ -208,6 +208,25 @@ void kafka_group_leave(GroupMember *m)
     if (m == NULL)
         return;
     m->on_revoke = NULL;   /* the caller checkpointed before leaving, or cannot */
+    /* librdkafka before 2.4 can hang in rd_kafka_consumer_close when a
+     * cooperative assignment arrives while it closes (librdkafka #4527;
+     * Debian 12 has 2.0.2): seen once in CI, a member stopping on SIGTERM
+     * stuck in our revoke callback.  So leave the subscription first and
+     * serve the rebalance callbacks until nothing is assigned (at most 5
+     * s), then close, as that issue's workaround does. */
+    rd_kafka_unsubscribe(m->c.rk);
+    for (int i = 0; i < 50; i++) {
+        rd_kafka_topic_partition_list_t *now = NULL;
+        bool empty = rd_kafka_assignment(m->c.rk, &now) == RD_KAFKA_RESP_ERR_NO_ERROR && now &&
+                     now->cnt == 0;
+        if (now)
+            rd_kafka_topic_partition_list_destroy(now);
+        if (empty)
+            break;
+        rd_kafka_message_t *msg = rd_kafka_consumer_poll(m->c.rk, 100);
+        if (msg)
+            rd_kafka_message_destroy(msg);
+    }
     rd_kafka_consumer_close(m->c.rk);   /* leaves the group: the others rebalance at once */
     rd_kafka_destroy(m->c.rk);
     held_clear(m);

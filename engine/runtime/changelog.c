@@ -1179,7 +1179,7 @@ int changelog_write(Changelog *c, struct StateDb *db, int ntasks, const TopicPar
     sb_init(&w.v);
     c->seq++;
     int rc = statedb_scope_dirty(db, c->qid, false, note_store, &w);
-    bool dumped = c->dump_next;
+    bool dumped = c->dump_next && c->ntopics > 0;   /* a query without stores has nothing */
     if (rc == 0 && dumped) {
         rc = dump(&w, db);
         cl_log(c, 0, "query %s: its state written whole to its changelog (%lld entries, "
@@ -1191,6 +1191,7 @@ int changelog_write(Changelog *c, struct StateDb *db, int ntasks, const TopicPar
     if (rc == 0)
         rc = statedb_scope_dirty(db, c->qid, true, note_store, &w);
     if (rc == 0 && c->ntopics == 0) {
+        c->dump_next = false;
         sb_free(&w.v);
         *pos = NULL;   /* a query without stores */
         *npos = 0;
