@@ -676,6 +676,16 @@ static void test_pause(Engine *e, const char *where)
     nanosleep(&ts, NULL);
 }
 
+/* The changelog q's other tasks are caught up from (standbys, pull
+ * queries), or NULL: a running query, not rewinding after a failed
+ * transaction, whose state the database accepted. */
+static Changelog *catch_up_changelog(Engine *e, Query *q)
+{
+    return q->rt && !q->rewind && e->state && !statedb_scope_refused(e->state, q->id)
+               ? runtime_changelog(q->rt)
+               : NULL;
+}
+
 /* num.standby.replicas > 0 (engine/README.md, "Scale-out"): at most once
  * a second, while no state is dirty (right after a checkpoint, or idle:
  * the catch-up's own checkpoint writes every dirty entry), each member
@@ -693,9 +703,7 @@ static void keep_standbys(Engine *e)
     e->last_standby_ms = now;
     for (int i = 0; i < e->cat.queries.n; i++) {
         Query *q = e->cat.queries.items[i];
-        Changelog *cl = q->rt && !q->rewind && !statedb_scope_refused(e->state, q->id)
-                            ? runtime_changelog(q->rt)
-                            : NULL;
+        Changelog *cl = catch_up_changelog(e, q);
         EddyError err;
         if (cl && changelog_catch_up(cl, e->state, &err) < 0)
             engine_log(e, 1, "query %s: %s", q->id, err.msg);
@@ -705,10 +713,7 @@ static void keep_standbys(Engine *e)
 int engine_pull_catch_up(Engine *e, Query *q, EddyError *err)
 {
     const int *owned;
-    Changelog *cl = q->rt && !q->rewind && runtime_owned(q->rt, &owned) >= 0 && e->state &&
-                            !statedb_scope_refused(e->state, q->id)
-                        ? runtime_changelog(q->rt)
-                        : NULL;
+    Changelog *cl = q->rt && runtime_owned(q->rt, &owned) >= 0 ? catch_up_changelog(e, q) : NULL;
     if (cl == NULL || e->delivering || e->revoking)
         return 0;
     int64_t now = eddy_mono_ms();

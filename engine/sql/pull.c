@@ -46,7 +46,6 @@ typedef struct Pull {
     int64_t rows;
     int64_t limit;                /* LIMIT n, or -1 */
     char qid[300];                /* the id its JSON rows carry (out.row_json) */
-    bool prefixed;                /* scan() reads a whole store's task range */
 } Pull;
 
 /* A table whose writer's tasks are shared by members: the tasks this
@@ -75,8 +74,8 @@ static void task_range(int task, const void *lo, size_t lolen, const void *hi, s
     }
 }
 
-static int scan(Pull *p, Store *st, const void *lo, size_t lolen, const void *hi, size_t hilen,
-                EddyError *err);
+static int scan(Pull *p, Store *st, size_t skip, const void *lo, size_t lolen, const void *hi,
+                size_t hilen, EddyError *err);
 
 /* Scans [lo, hi) (NULL: from the start, to the end) of task part t. */
 static int scan_part(Pull *p, const TaskPart *t, const void *lo, size_t lolen, const void *hi,
@@ -86,9 +85,7 @@ static int scan_part(Pull *p, const TaskPart *t, const void *lo, size_t lolen, c
     sb_init(&blo);
     sb_init(&bhi);
     task_range(t->task, lo, lolen, hi, hilen, &blo, &bhi);
-    p->prefixed = true;
-    int rc = scan(p, t->whole, blo.data, blo.len, bhi.data, bhi.len, err);
-    p->prefixed = false;
+    int rc = scan(p, t->whole, 4, blo.data, blo.len, bhi.data, bhi.len, err);
     sb_free(&blo);
     sb_free(&bhi);
     return rc;
@@ -107,7 +104,7 @@ static int task_parts(Query *q, Store *st, Store **views, int nviews, Arena *a, 
     for (int t = 0; t < total; t++) {
         bool have = false;
         for (int v = 0; v < nviews && !have; v++)
-            have = views[v] != st && statedb_store_task_of(views[v]) == t;
+            have = statedb_store_task_of(views[v]) == t;
         if (!have)
             (*parts)[n++] = (TaskPart){st, t};
     }
@@ -170,18 +167,17 @@ static void emit_row(Pull *p, const Row *row)
     p->rows++;
 }
 
-/* Scans [lo, hi) of the store (NULL lo: everything).  A scan that stops
- * on a read error fails the query: its answer would lack rows. */
-static int scan(Pull *p, Store *st, const void *lo, size_t lolen, const void *hi, size_t hilen,
-                EddyError *err)
+/* Scans [lo, hi) of the store (NULL lo: everything), each key's first
+ * `skip` bytes (a task's prefix, read through the whole store: scan_part)
+ * not the table's.  A scan that stops on a read error fails the query:
+ * its answer would lack rows. */
+static int scan(Pull *p, Store *st, size_t skip, const void *lo, size_t lolen, const void *hi,
+                size_t hilen, EddyError *err)
 {
     StoreIter *it = store_iter(st, lo, lolen, hi, hilen);
     const void *k, *v;
     size_t kl, vl;
     int rc = 0;
-    /* A task's keys read through the whole store carry its 4-byte
-     * prefix (shared tasks: task_part). */
-    size_t skip = p->prefixed ? 4 : 0;
     while (rc == 0 && !pull_full(p) && store_iter_next(it, &k, &kl, &v, &vl)) {
         Row row = {0};
         if (kl >= skip && (rc = decode_entry(p, (const char *)k + skip, kl - skip, v, vl, &row, err)) == 0)
@@ -480,16 +476,14 @@ int exec_pull(Engine *e, const AstStmt *s, CatSource *table, EddyError *err)
         goto out;
     /* A query split into tasks keeps each task's rows in its view
      * (engine/README.md, "Tasks and threads"): read them view by view. */
-    Store **parts = &st;
+    Store **parts;
     int nparts = statedb_store_views(st, &parts);
-    if (nparts == 0) {
+    TaskPart *tparts;
+    int ntp = task_parts(table->writer, st, parts, nparts, p.arena, &tparts);
+    if (nparts == 0 && ntp == 0) {   /* one task: the whole store is its state */
         parts = &st;
         nparts = 1;
     }
-    TaskPart *tparts;
-    int ntp = task_parts(table->writer, st, parts, nparts, p.arena, &tparts);
-    if (ntp > 0 && parts == &st)
-        nparts = 0;   /* no view yet (a member awaiting its tasks): every task by prefix */
     if (e->out.row_json) {
         /* ksqlDB names a pull query too; the id is only for the client. */
         snprintf(p.qid, sizeof p.qid, "pull_%s_%lld", table->name, (long long)eddy_now_ms());
@@ -523,7 +517,7 @@ int exec_pull(Engine *e, const AstStmt *s, CatSource *table, EddyError *err)
     if (nl < 0) {
         rc = 0;
         for (int i = 0; i < nparts && rc == 0; i++)
-            rc = scan(&p, parts[i], NULL, 0, NULL, 0, err);   /* a table scan */
+            rc = scan(&p, parts[i], 0, NULL, 0, NULL, 0, err);   /* a table scan */
         for (int i = 0; i < ntp && rc == 0; i++)
             rc = scan_part(&p, &tparts[i], NULL, 0, NULL, 0, err);
         goto out;
@@ -549,15 +543,17 @@ int exec_pull(Engine *e, const AstStmt *s, CatSource *table, EddyError *err)
             int found = 0;
             for (int v = 0; v < nparts && found == 0; v++)
                 found = store_get(parts[v], key.data, key.len, &tmp, err);
-            StrBuf pk, unused;
+            StrBuf pk;
             sb_init(&pk);
-            sb_init(&unused);
             for (int v = 0; v < ntp && found == 0; v++) {
-                task_range(tparts[v].task, key.data, key.len, NULL, 0, &pk, &unused);
+                unsigned char pre[4];
+                be32_put(pre, (uint32_t)tparts[v].task);
+                sb_reset(&pk);
+                sb_append(&pk, (const char *)pre, 4);
+                sb_append(&pk, key.data, key.len);
                 found = store_get(tparts[v].whole, pk.data, pk.len, &tmp, err);
             }
             sb_free(&pk);
-            sb_free(&unused);
             if (found < 0) {
                 rc = -1;
             } else if (found == 1) {
@@ -574,7 +570,7 @@ int exec_pull(Engine *e, const AstStmt *s, CatSource *table, EddyError *err)
                 sb_putc(&hi, (char)0xff);
             Pull q = p;
             for (int v = 0; v < nparts && rc == 0; v++)
-                rc = scan(&q, parts[v], key.data, key.len, hi.data, hi.len, err);
+                rc = scan(&q, parts[v], 0, key.data, key.len, hi.data, hi.len, err);
             for (int v = 0; v < ntp && rc == 0; v++)
                 rc = scan_part(&q, &tparts[v], key.data, key.len, hi.data, hi.len, err);
             p.rows = q.rows;
