@@ -183,8 +183,27 @@ stop_broker() {
   return $rc
 }
 
+# whole_topic TOPIC: every record of TOPIC from the beginning, a line
+# "partition offset value" each.  The development broker keeps about
+# 100,000 records (5 MB) per partition and drops the oldest beyond that;
+# a test that wrote more reads a partial topic, and its counts or tables
+# come out short.  whole_topic says so on stderr, naming the partitions,
+# so that such a failure is not taken for lost output (a table with few
+# keys may still have every key's last record, and pass).
+whole_topic() {
+  local out dropped
+  out=$(mktemp)
+  kcat -C -b "$BOOTSTRAP" -t "$1" -o beginning -e -q -f '%p %o %s\n' > "$out"
+  dropped=$(awk '!($1 in first) { first[$1] = $2 }
+                 END { for (p in first) if (first[p] > 0) printf " %d (from offset %d)", p, first[p] }' "$out")
+  [ -z "$dropped" ] || echo "note: the broker dropped the oldest records of $1, partitions$dropped:" \
+    "the test wrote more than the development broker keeps, what it reads of $1 is partial" >&2
+  cat "$out"
+  rm -f "$out"
+}
+
 topic_count() {
-  kcat -C -b "$BOOTSTRAP" -t "$1" -e -o beginning -q -f 'x\n' | wc -l | tr -d ' '
+  whole_topic "$1" | wc -l | tr -d ' '
 }
 
 end_offsets() {
@@ -192,9 +211,15 @@ end_offsets() {
     awk '/offset/ { for (i = 1; i < NF; i++) if ($i == "offset") s += $(i + 1) } END { print s + 0 }'
 }
 
+# most_in_a_partition TOPIC N: the most records any of TOPIC's N partitions
+# has had (its highest end offset), for the tests' figures.
+most_in_a_partition() {
+  kcat -b "$BOOTSTRAP" -Q $(for ((p = 0; p < $2; p++)); do printf -- '-t %s:%d:-1 ' "$1" "$p"; done) 2> /dev/null |
+    awk '/offset/ { for (i = 1; i < NF; i++) if ($i == "offset" && $(i + 1) > m) m = $(i + 1) } END { print m + 0 }'
+}
+
 changelog_table() {
-  kcat -C -b "$BOOTSTRAP" -t "$1" -o beginning -e -q -f '%p %o %s\n' |
-    sort -k1,1n -k2,2n | cut -d' ' -f3- | jq -r -c "$2" |
+  whole_topic "$1" | sort -k1,1n -k2,2n | cut -d' ' -f3- | jq -r -c "$2" |
     awk '{ last[$1 " " $2] = $0 } END { for (k in last) print last[k] }' | sort
 }
 
