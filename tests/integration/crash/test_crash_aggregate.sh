@@ -53,6 +53,7 @@ for c in 0 1 2 3 4; do
   wait "$pid" 2> /dev/null || true
   echo "chunk $c produced; eddy run killed with SIGKILL at ~$(end_offsets STATS 8) output records (target $target)"
 done
+echo "figures: STATS has $(end_offsets STATS 8) records, at most $(most_in_a_partition STATS 8) in a partition (the broker keeps about 45,000 of these rows)"
 check_eq "SIGKILLs delivered" 5 "$kills"
 timeout 600 "$EDDY" run "$work/crash.ksql" --bootstrap-servers "$BOOTSTRAP" \
   --state-dir "$work/state" --until-caught-up >> "$work/crash.log" 2>&1 || { tail -20 "$work/crash.log"; fail "final run failed"; }
