@@ -590,6 +590,15 @@ static int fresh_start(Task *rt, OffsetReset reset, TopicPartitionOffset **out, 
     return rc;
 }
 
+/* The consumer group of q's input offsets (Query.offsets_group). */
+static void offsets_group(const Query *q, char *buf, size_t size)
+{
+    if (q->offsets_group)
+        snprintf(buf, size, "%s", q->offsets_group);
+    else
+        snprintf(buf, size, "eddy_%s", q->id);
+}
+
 static Task *task_start(int index, int ntasks, bool assigned, int slot, Exchange *exchange,
                        Query *q, Transport *t, StateDb *db, OffsetReset reset, RowFn rows,
                        void *rows_ud, const EngineOutput *out, int64_t commit_interval_ms,
@@ -717,7 +726,7 @@ static Task *task_start(int index, int ntasks, bool assigned, int slot, Exchange
     if (rt->repart)
         topics[ntopics++] = rt->repart;   /* other tasks' rows for this one's groups */
     char group[512];
-    snprintf(group, sizeof group, "eddy_%s", q->id);
+    offsets_group(q, group, sizeof group);
     rt->consumer = ntasks > 1 ? t->ops->consumer_open_task(t, group, topics, ntopics, reset,
                                                            start, nstart, index, ntasks, err)
                               : t->ops->consumer_open(t, group, topics, ntopics, reset, start,
@@ -1062,6 +1071,7 @@ struct QueryRuntime {
     int64_t stalled_ms;           /* idle time at the last check while stalled */
     Exchange exchange;            /* ntasks > 0: groups spread over tasks (op_exchange.c) */
     Changelog *changelog;         /* its stores' changelog (changelog.c), or NULL */
+    StateDb *db;                  /* its state (what a member holding no task drops) */
 };
 
 /* Where a query's tasks hand rows to each other (op_exchange.c). */
@@ -1283,6 +1293,7 @@ static QueryRuntime *start_tasks(Query *q, Transport *t, StateDb *db, OffsetRese
     if (rt == NULL || (rt->tasks = calloc((size_t)k + 1, sizeof *rt->tasks)) == NULL)
         EDDY_PANIC("out of memory");
     rt->q = q;
+    rt->db = db;
     rt->total = n;
     if (owned) {
         rt->owned = calloc((size_t)k + 1, sizeof *rt->owned);
@@ -1503,9 +1514,12 @@ int64_t runtime_muted_records(const QueryRuntime *rt)
     return n;
 }
 
+/* A member of an application may hold none of a query's tasks (more
+ * members than partitions, or before its first assignment): then the
+ * query has no stores, state or output here. */
 int runtime_store_count(const QueryRuntime *rt)
 {
-    return task_store_count(rt->tasks[0]);
+    return rt->ntasks > 0 ? task_store_count(rt->tasks[0]) : 0;
 }
 
 bool runtime_at_end(QueryRuntime *rt)
@@ -1554,7 +1568,7 @@ int64_t runtime_state_bytes(const QueryRuntime *rt)
 {
     const Task *k = rt->tasks[0];   /* every task's stores have the same names */
     int64_t total = -1;
-    for (int i = 0; k->db && i < k->ctx.nstores; i++) {
+    for (int i = 0; k && k->db && i < k->ctx.nstores; i++) {
         int64_t b = statedb_store_bytes(k->db, k->ctx.store_names[i]);
         if (b >= 0)
             total = (total < 0 ? 0 : total) + b;
@@ -1594,7 +1608,7 @@ bool runtime_stalled(const QueryRuntime *rt)
 
 bool runtime_done(QueryRuntime *rt)
 {
-    return task_done(rt->tasks[0]);
+    return rt->ntasks > 0 && task_done(rt->tasks[0]);
 }
 
 bool runtime_commit_due(QueryRuntime *rt, int64_t now_ms)
@@ -1652,7 +1666,22 @@ void runtime_mark_clean(QueryRuntime *rt)
 
 void runtime_drop_state(QueryRuntime *rt)
 {
-    task_drop_state(rt->tasks[0]);   /* every task's stores have the same names */
+    if (rt->ntasks > 0) {
+        task_drop_state(rt->tasks[0]);   /* every task's stores have the same names */
+        return;
+    }
+    /* No task here now: the stores of tasks it held before go by name. */
+    EddyError err;
+    char **names;
+    int n = rt->db ? statedb_list_stores(rt->db, &names, &err) : -1;
+    if (n < 0)
+        return;
+    size_t len = strlen(rt->q->id);
+    for (int i = 0; i < n; i++)
+        if (strncmp(names[i], rt->q->id, len) == 0 && names[i][len] == '.')
+            statedb_drop_store(rt->db, names[i], &err);
+    statedb_free_names(names, n);
+    statedb_delete_offsets(rt->db, rt->q->id, &err);
 }
 
 void runtime_stop(QueryRuntime *rt)
@@ -1676,6 +1705,11 @@ void runtime_stop(QueryRuntime *rt)
 void runtime_set_member(QueryRuntime *rt, GroupMember *m)
 {
     rt->member = m;
+}
+
+bool runtime_awaiting(const QueryRuntime *rt)
+{
+    return rt->awaiting;
 }
 
 void runtime_set_awaiting(QueryRuntime *rt, bool awaiting)
@@ -1770,7 +1804,7 @@ static bool test_abort_now(void)
 TxnStatus runtime_txn_commit(QueryRuntime *rt, EddyError *err)
 {
     char group[512];
-    snprintf(group, sizeof group, "eddy_%s", rt->q->id);
+    offsets_group(rt->q, group, sizeof group);
     for (int i = 0; i < rt->ntasks; i++) {
         Task *k = rt->tasks[i];
         if (k->txn == NULL)

@@ -100,6 +100,8 @@ static int task_parts(Query *q, Store *st, Store **views, int nviews, Arena *a, 
     if (q->rt == NULL || runtime_owned(q->rt, &owned) < 0)
         return 0;
     int total = runtime_total_tasks(q->rt), n = 0;
+    if (total <= 1)
+        return 0;   /* one task keeps its rows without a task prefix: the whole store */
     *parts = arena_alloc(a, sizeof **parts * (size_t)(total + 1));
     for (int t = 0; t < total; t++) {
         bool have = false;

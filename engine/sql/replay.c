@@ -186,6 +186,14 @@ static int start_runtime(Engine *e, QueryStart *qs, Changelog *cl, int ntasks, c
 {
     Query *q = qs->q;
     static const int none[1];   /* runtime_start_owned: NULL would mean every task */
+    /* Its input offsets' group belongs to its application (catalog.h). */
+    const char *sid = catalog_prop(&e->cat, "service.id", NULL);
+    char group[1024];
+    snprintf(group, sizeof group, "eddy_%s_%s", sid ? sid : "", q->id);
+    if (!sid || !*sid)
+        q->offsets_group = NULL;
+    else if (!q->offsets_group || strcmp(q->offsets_group, group) != 0)
+        q->offsets_group = arena_strdup(e->cat.arena, group);
     char repartition[1024];
     repartition_topic(e, q, repartition, sizeof repartition);
     q->rt = ntasks > 0 ? runtime_start_owned(q, e->t, e->state, qs->reset, &e->out,

@@ -109,6 +109,8 @@ static void runtime_statistics(Engine *e, Query *q, StrBuf *sb)
     if (q->rt == NULL)
         return;
     int64_t lag = runtime_lag(q->rt), bytes = runtime_state_bytes(q->rt);
+    const int *owned;
+    int nowned = runtime_owned(q->rt, &owned);
     sb_printf(sb, "\nLocal runtime statistics (%s)\n------------------------\n", q->id);
     sb_printf(sb, "total-messages: %lld  messages-out: %lld  failed-messages: %lld  "
                   "expression-errors: %lld  late-messages: %lld\n",
@@ -117,7 +119,8 @@ static void runtime_statistics(Engine *e, Query *q, StrBuf *sb)
     sb_printf(sb, "consumer-lag: ");
     sb_printf(sb, lag < 0 ? "not known yet" : "%lld", (long long)lag);
     sb_printf(sb, "  state-bytes: ");
-    sb_printf(sb, bytes < 0 ? "none (stateless)" : "%lld", (long long)bytes);
+    sb_printf(sb, bytes >= 0 ? "%lld" : nowned == 0 ? "none here (no task on this member)"
+                                            : "none (stateless)", (long long)bytes);
     sb_printf(sb, "  checkpoints: %lld", (long long)q->checkpoints);
     if (!e->deterministic && q->checkpoints > 0)
         sb_printf(sb, "  checkpoint-ms-last: %.3f  checkpoint-ms-avg: %.3f",
@@ -127,15 +130,14 @@ static void runtime_statistics(Engine *e, Query *q, StrBuf *sb)
     if (replay_progress(e, q, &done, &total))
         sb_printf(sb, "  replay: %lld of %lld records", (long long)done, (long long)total);
     sb_puts(sb, "\n");
-    const int *owned;
-    int nowned = runtime_owned(q->rt, &owned);
     if (nowned >= 0) {
         /* Assigned mode: the tasks the group gave this member. */
         const char *id = commands_member_id(e);
         sb_printf(sb, "tasks on this member (%s): [", id ? id : "not known yet");
         for (int i = 0; i < nowned; i++)
             sb_printf(sb, "%s%d", i ? "," : "", owned[i]);
-        sb_printf(sb, "] of %d\n", runtime_total_tasks(q->rt));
+        sb_printf(sb, "] of %d%s\n", runtime_total_tasks(q->rt),
+                  runtime_awaiting(q->rt) ? " (awaiting the group's first assignment)" : "");
         if (runtime_repartition(q->rt))
             sb_printf(sb, "repartition topic: %s\n", runtime_repartition(q->rt));
         const Changelog *cl = runtime_changelog(q->rt);

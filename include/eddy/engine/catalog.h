@@ -115,6 +115,12 @@ struct Query {
     /* Shared tasks: when a pull query last caught up the other members'
      * tasks' state (engine_pull_catch_up). */
     int64_t pull_caught_up_ms;
+    /* The consumer group its tasks commit their input offsets to:
+     * eddy_<service.id>_<id> when a service.id is set (so another
+     * application's query of the same id does not share its positions, as
+     * Kafka Streams' group is its application.id), else eddy_<id>; NULL:
+     * eddy_<id>. */
+    const char *offsets_group;
 };
 
 #endif

@@ -61,6 +61,7 @@ GroupMember *runtime_detach_member(QueryRuntime *rt);
 /* While awaiting its first assignment a runtime is not at its inputs'
  * end (runtime_at_end): `eddy run --until-caught-up` waits for it. */
 void runtime_set_awaiting(QueryRuntime *rt, bool awaiting);
+bool runtime_awaiting(const QueryRuntime *rt);
 /* Exactly-once (processing.guarantee exactly_once_v2; engine/README.md,
  * "Scale-out"): every task of rt gets a transactional producer, id
  * `<service>-<query id>-<task>` (opening it fences an older owner's), and
