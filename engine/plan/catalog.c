@@ -6,6 +6,8 @@
  */
 #include "eddy/engine/analyze.h"
 
+#include <string.h>
+
 CatSource *catalog_find(const Catalog *c, const char *name)
 {
     return strmap_get(c->sources, name);
@@ -60,4 +62,30 @@ const char *catalog_prop(const Catalog *c, const char *name, const char *dflt)
 {
     const char *v = strmap_get(c->props, name);
     return v ? v : dflt;
+}
+
+void query_capture_props(Catalog *c, Query *q)
+{
+    int n = strmap_count(c->props);
+    q->prop_names = arena_alloc(c->arena, sizeof *q->prop_names * (size_t)(n + 1));
+    q->prop_values = arena_alloc(c->arena, sizeof *q->prop_values * (size_t)(n + 1));
+    size_t it = 0;
+    const char *name;
+    void *value;
+    q->nprops = 0;
+    while (q->nprops < n && strmap_next(c->props, &it, &name, &value)) {
+        q->prop_names[q->nprops] = arena_strdup(c->arena, name);
+        q->prop_values[q->nprops++] = value;   /* SET's values are arena strings */
+    }
+    q->props_captured = true;
+}
+
+const char *query_prop(const Catalog *c, const Query *q, const char *name, const char *dflt)
+{
+    if (q == NULL || !q->props_captured)
+        return catalog_prop(c, name, dflt);
+    for (int i = 0; i < q->nprops; i++)
+        if (strcmp(q->prop_names[i], name) == 0)
+            return q->prop_values[i];
+    return dflt;
 }

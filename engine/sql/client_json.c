@@ -169,8 +169,12 @@ json_t *engine_query_json(Engine *e, const char *id)
         json_array_append_new(sources, json_string(q->inputs[k]->name));
     json_t *sinks, *topics;
     sink_lists(q, &sinks, &topics);
-    return json_pack("{s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:{}, s:s, s:[], s:s}", "id", q->id,
+    json_t *props = json_object();
+    for (int k = 0; k < q->nprops; k++)
+        json_object_set_new(props, q->prop_names[k], json_string(q->prop_values[k]));
+    return json_pack("{s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:s, s:[], s:s}", "id", q->id,
                      "statementText", q->sql, "windowType", window_type(q->sink), "fields", fields, "sources",
                      sources, "sinks", sinks, "sinkKafkaTopics", topics, "overriddenProperties",
-                     "queryType", "PERSISTENT", "queryErrors", "state", query_state_name(q->state));
+                     props, "queryType", "PERSISTENT", "queryErrors", "state",
+                     query_state_name(q->state));
 }

@@ -586,6 +586,7 @@ static Query *new_query(Engine *e, QueryKind kind, const char *sink_name, const 
     q->plan = sink_plan;
     q->inputs = an->inputs;
     q->ninputs = an->ninputs;
+    query_capture_props(&e->cat, q);
     return q;
 }
 

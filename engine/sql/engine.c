@@ -915,15 +915,15 @@ bool engine_standbys(Engine *e)
     return strtoll(catalog_prop(&e->cat, "num.standby.replicas", "0"), NULL, 10) > 0;
 }
 
-int engine_workers(Engine *e)
+int engine_workers(Engine *e, const Query *q)
 {
     if (e->deterministic || e->t->ops->consumer_open_task == NULL)
         return 1;
     long cores = sysconf(_SC_NPROCESSORS_ONLN);
     char dflt[32];
     snprintf(dflt, sizeof dflt, "%ld", cores > 0 ? cores : 1);
-    const char *v = catalog_prop(&e->cat, "num.stream.threads",
-                                 catalog_prop(&e->cat, "ksql.streams.num.stream.threads", dflt));
+    const char *v = query_prop(&e->cat, q, "num.stream.threads",
+                               query_prop(&e->cat, q, "ksql.streams.num.stream.threads", dflt));
     long n = strtol(v, NULL, 10);
     return n < 1 ? 1 : n > 64 ? 64 : (int)n;
 }

@@ -99,7 +99,7 @@ void transient_free(Engine *e, int i);
 
 /* num.stream.threads: the workers a query started now is split for (1 in
  * deterministic runs and on a transport that cannot split a consumer). */
-int engine_workers(Engine *e);
+int engine_workers(Engine *e, const Query *q);
 
 /* num.standby.replicas > 0: members keep standby copies (keep_standbys). */
 bool engine_standbys(Engine *e);

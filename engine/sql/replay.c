@@ -121,12 +121,12 @@ static QueryStart *start_of(Engine *e, Query *q)
 /* What every start of q's runtime sets up after it is built. */
 static int configure(Engine *e, Query *q, EddyError *err)
 {
-    runtime_set_max_task_idle(q->rt, strtoll(catalog_prop(&e->cat, "max.task.idle.ms", "500"), NULL, 10));
+    runtime_set_max_task_idle(q->rt, strtoll(query_prop(&e->cat, q, "max.task.idle.ms", "500"), NULL, 10));
     /* The processing log (README.md): ksqlDB's property names. */
-    if (str_ieq(catalog_prop(&e->cat, "ksql.logging.processing.topic.auto.create", "false"),
+    if (str_ieq(query_prop(&e->cat, q, "ksql.logging.processing.topic.auto.create", "false"),
                 "true")) {
         const char *topic =
-            catalog_prop(&e->cat, "ksql.logging.processing.topic.name", "eddy_processing_log");
+            query_prop(&e->cat, q, "ksql.logging.processing.topic.name", "eddy_processing_log");
         if (e->t->ops->topic_ensure(e->t, topic, 1, 1, err) < 0) {
             runtime_stop(q->rt);
             q->rt = NULL;
@@ -153,7 +153,7 @@ static int configure(Engine *e, Query *q, EddyError *err)
 static int assigned_tasks(Engine *e, Query *q, EddyError *err)
 {
     if (!kafka_transport_is(e->t) || q->kind == QUERY_TRANSIENT ||
-        !str_ieq(catalog_prop(&e->cat, "task.assignment", "group"), "group"))
+        !str_ieq(query_prop(&e->cat, q, "task.assignment", "group"), "group"))
         return 0;
     return runtime_partition_tasks(q, e->t, e->state, err);
 }
@@ -163,7 +163,7 @@ static int assigned_tasks(Engine *e, Query *q, EddyError *err)
  * <service.id>-<query id>-<node>-repartition, ksqlDB's naming). */
 void repartition_topic(Engine *e, const Query *q, char *buf, size_t size)
 {
-    snprintf(buf, size, "%s-%s-%s-repartition", catalog_prop(&e->cat, "service.id", "eddy"), q->id,
+    snprintf(buf, size, "%s-%s-%s-repartition", query_prop(&e->cat, q, "service.id", "eddy"), q->id,
              runtime_exchange_node((Query *)q, e->t));
 }
 
@@ -187,7 +187,7 @@ static int start_runtime(Engine *e, QueryStart *qs, Changelog *cl, int ntasks, c
     Query *q = qs->q;
     static const int none[1];   /* runtime_start_owned: NULL would mean every task */
     /* Its input offsets' group belongs to its application (catalog.h). */
-    const char *sid = catalog_prop(&e->cat, "service.id", NULL);
+    const char *sid = query_prop(&e->cat, q, "service.id", NULL);
     char group[1024];
     snprintf(group, sizeof group, "eddy_%s_%s", sid ? sid : "", q->id);
     if (!sid || !*sid)
@@ -197,11 +197,11 @@ static int start_runtime(Engine *e, QueryStart *qs, Changelog *cl, int ntasks, c
     char repartition[1024];
     repartition_topic(e, q, repartition, sizeof repartition);
     q->rt = ntasks > 0 ? runtime_start_owned(q, e->t, e->state, qs->reset, &e->out,
-                                             qs->commit_interval_ms, engine_workers(e), ntasks,
+                                             qs->commit_interval_ms, engine_workers(e, q), ntasks,
                                              owned ? owned : none, owned ? nowned : 0,
                                              repartition, err)
                        : runtime_start(q, e->t, e->state, qs->reset, NULL, NULL, &e->out,
-                                       qs->commit_interval_ms, engine_workers(e), err);
+                                       qs->commit_interval_ms, engine_workers(e, q), err);
     if (q->rt == NULL) {
         changelog_close(cl);
         kafka_group_leave(m);
@@ -211,14 +211,14 @@ static int start_runtime(Engine *e, QueryStart *qs, Changelog *cl, int ntasks, c
         changelog_set_owned(cl, owned, nowned);
     runtime_set_changelog(q->rt, cl);
     runtime_set_member(q->rt, m);
-    const char *guarantee = catalog_prop(&e->cat, "processing.guarantee", "at_least_once");
+    const char *guarantee = query_prop(&e->cat, q, "processing.guarantee", "at_least_once");
     if (!str_ieq(guarantee, "at_least_once") && !(cl && kafka_transport_is(e->t)))
         engine_log(e, 1, "query %s: processing.guarantee %s needs service.id, a state directory "
                          "and Kafka (a transaction per task, its state in the changelog): it runs "
                          "at_least_once", q->id, guarantee);
     if (cl && kafka_transport_is(e->t) && !str_ieq(guarantee, "at_least_once")) {
         /* Exactly-once: a transaction per task (engine/README.md). */
-        const char *service = catalog_prop(&e->cat, "service.id", "");
+        const char *service = query_prop(&e->cat, q, "service.id", "");
         if (runtime_enable_txn(q->rt, service, err) != 0) {
             runtime_stop(q->rt);
             q->rt = NULL;
@@ -252,7 +252,7 @@ static int start_now(Engine *e, QueryStart *qs, EddyError *err)
     /* With a service.id, the query's stores are backed by changelog topics
      * (engine/README.md, "Scale-out"), restored from them first if the
      * local state lacks their last checkpoint. */
-    const char *service = catalog_prop(&e->cat, "service.id", NULL);
+    const char *service = query_prop(&e->cat, q, "service.id", NULL);
     Changelog *cl = NULL;
     /* Whether its tasks are shared with other members is known first: a
      * member's changelog is the truth for its state (changelog_open_member). */
@@ -313,7 +313,7 @@ static int restart_tasks(Engine *e, Query *q, int ntasks, const int *owned, int 
     int rc = drop_state ? statedb_delete_offsets(e->state, q->id, err) : 0;
     if (rc == 0 && drop_state)
         rc = drop_stores(e, q, err);
-    const char *service = catalog_prop(&e->cat, "service.id", NULL);
+    const char *service = query_prop(&e->cat, q, "service.id", NULL);
     Changelog *cl = rc != 0 ? NULL
                             : (m ? changelog_open_member : changelog_open)(e->t, e->state, service,
                                                                            q->id, e->state_dir,
@@ -1037,7 +1037,7 @@ int exec_replay(Engine *e, const AstStmt *s, EddyError *err)
                           "query %s runs as tasks shared by the members of application %s "
                           "(task.assignment 'group'): REPLAY of such a query is not supported yet; "
                           "run it where task.assignment is 'none'", q->id,
-                          catalog_prop(&e->cat, "service.id", ""));
+                          query_prop(&e->cat, q, "service.id", ""));
     bool stateful = runtime_store_count(q->rt) > 0;
     Target t;
     StrBuf what;

@@ -463,6 +463,32 @@ static bool has_fk_join(const Plan *p)
     return false;
 }
 
+static int cmp_prop(const void *a, const void *b)
+{
+    return strcmp(**(const char *const *const *)a, **(const char *const *const *)b);
+}
+
+/* The properties q was created with and keeps for every start (ksqlDB's
+ * "Overridden Properties"), by name. */
+static void explain_props(const Query *q, StrBuf *sb)
+{
+    if (q->nprops == 0)
+        return;
+    const char ***names = calloc((size_t)q->nprops, sizeof *names);
+    if (names == NULL)
+        EDDY_PANIC("out of memory");
+    for (int i = 0; i < q->nprops; i++)
+        names[i] = &q->prop_names[i];
+    qsort(names, (size_t)q->nprops, sizeof *names, cmp_prop);
+    sb_puts(sb, "\nOverridden Properties (set when the query was created; every start of it "
+                "uses them):\n");
+    for (int i = 0; i < q->nprops; i++) {
+        int k = (int)(names[i] - q->prop_names);
+        sb_printf(sb, "  %s = %s\n", q->prop_names[k], q->prop_values[k]);
+    }
+    free(names);
+}
+
 int exec_explain(Engine *e, const AstStmt *s, EddyError *err)
 {
     const Plan *plan = NULL;
@@ -534,6 +560,8 @@ int exec_explain(Engine *e, const AstStmt *s, EddyError *err)
                            "of that table,"
                          : "a row goes to its group's or join key's task");
     }
+    if (qid)
+        explain_props(engine_find_query(e, qid), &sb);
     engine_text(e, sb.data);
     sb_free(&sb);
     arena_destroy(a);

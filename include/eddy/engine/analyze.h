@@ -25,6 +25,10 @@ CatSource *catalog_find(const Catalog *c, const char *name);
 /* "did you mean X?" over the catalog's sources; NULL if nothing close. */
 const char *catalog_suggest(const Catalog *c, const char *name);
 const char *catalog_prop(const Catalog *c, const char *name, const char *dflt);
+/* q's copy of the catalog's properties, taken now (in the catalog's arena). */
+void query_capture_props(Catalog *c, Query *q);
+/* A property as q was created with it (catalog_prop before the capture). */
+const char *query_prop(const Catalog *c, const Query *q, const char *name, const char *dflt);
 /* A model that is not dropped, or NULL; "did you mean" over those. */
 CatModel *catalog_find_model(const Catalog *c, const char *name);
 const char *catalog_suggest_model(const Catalog *c, const char *name);

@@ -121,6 +121,13 @@ struct Query {
      * Kafka Streams' group is its application.id), else eddy_<id>; NULL:
      * eddy_<id>. */
     const char *offsets_group;
+    /* The properties in force when it was created (SET, -p), as ksqlDB
+     * keeps a query's overrides with it: what every later start of it
+     * reads (a rebalance, a restart, a REPLAY), whatever SETs came after.
+     * props_captured false: the catalog's (transient queries). */
+    bool props_captured;
+    int nprops;
+    const char **prop_names, **prop_values;
 };
 
 #endif
