@@ -265,6 +265,21 @@ int statedb_store_views(Store *s, Store ***views)
     return s->nviews;
 }
 
+int statedb_drop_scope_stores(StateDb *db, const char *scope, EddyError *err)
+{
+    char **names;
+    int n = statedb_list_stores(db, &names, err);
+    if (n < 0)
+        return -1;
+    size_t len = strlen(scope);
+    int rc = 0;
+    for (int i = 0; i < n && rc == 0; i++)
+        if (strncmp(names[i], scope, len) == 0 && names[i][len] == '.')
+            rc = statedb_drop_store(db, names[i], err);
+    statedb_free_names(names, n);
+    return rc;
+}
+
 int statedb_drop_store(StateDb *db, const char *name, EddyError *err)
 {
     if (name == NULL || statedb_reserved_name(name))

@@ -1672,15 +1672,9 @@ void runtime_drop_state(QueryRuntime *rt)
     }
     /* No task here now: the stores of tasks it held before go by name. */
     EddyError err;
-    char **names;
-    int n = rt->db ? statedb_list_stores(rt->db, &names, &err) : -1;
-    if (n < 0)
+    if (rt->db == NULL)
         return;
-    size_t len = strlen(rt->q->id);
-    for (int i = 0; i < n; i++)
-        if (strncmp(names[i], rt->q->id, len) == 0 && names[i][len] == '.')
-            statedb_drop_store(rt->db, names[i], &err);
-    statedb_free_names(names, n);
+    statedb_drop_scope_stores(rt->db, rt->q->id, &err);
     statedb_delete_offsets(rt->db, rt->q->id, &err);
 }
 

@@ -441,17 +441,7 @@ int engine_restart_query(Engine *e, Query *q, EddyError *err)
 /* Drops every store of q's (its runtime is stopped). */
 static int drop_stores(Engine *e, Query *q, EddyError *err)
 {
-    char **names;
-    int n = statedb_list_stores(e->state, &names, err);
-    if (n < 0)
-        return -1;
-    size_t len = strlen(q->id);
-    int rc = 0;
-    for (int i = 0; i < n && rc == 0; i++)
-        if (strncmp(names[i], q->id, len) == 0 && names[i][len] == '.')
-            rc = statedb_drop_store(e->state, names[i], err);
-    statedb_free_names(names, n);
-    return rc;
+    return statedb_drop_scope_stores(e->state, q->id, err);
 }
 
 /* Puts the query's state and offsets where replay r says (its runtime is

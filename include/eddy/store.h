@@ -86,6 +86,8 @@ Store *statedb_store(StateDb *db, const char *name, EddyError *err);
  * that does not exist is not an error.  Fails (ERR_INTERNAL) while an
  * iterator of db is open. */
 int statedb_drop_store(StateDb *db, const char *name, EddyError *err);
+/* Drops every store named "<scope>.<name>" (a query's stores). */
+int statedb_drop_scope_stores(StateDb *db, const char *scope, EddyError *err);
 
 /* One task's part of the store `name` (created if missing): the keys it
  * reads and writes are the task's own, stored as a 4-byte task prefix +
